@@ -1,0 +1,3 @@
+from otdiag.cli.app import main
+
+main()

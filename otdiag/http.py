@@ -1,0 +1,156 @@
+"""One bounded HTTP exchange: a hard deadline and a cap on the bytes read.
+
+httpx's timeouts bound each socket operation, not the whole exchange, so a
+server that drips its answer a byte at a time could hold a plain request for
+ever. Here the exchange runs on a daemon thread and is abandoned at the
+deadline; the body is streamed and cut off at `max_bytes`.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from otdiag.transport import Cause, TransportError, classify
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TlsOptions:
+    """Client TLS settings. `verify=False` is `--insecure` for HTTPS (skip verification)."""
+
+    verify: bool = True
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    def context(self) -> ssl.SSLContext:
+        ctx = (
+            ssl.create_default_context(cafile=self.ca_file) if self.ca_file else ssl.create_default_context()
+        )
+        if not self.verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        if self.cert_file:
+            ctx.load_cert_chain(self.cert_file, self.key_file)
+        return ctx
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed_ms: float
+    http_version: str = "HTTP/1.1"
+    truncated: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def text(self, limit: int = 500) -> str:
+        return self.body[:limit].decode("utf-8", errors="replace")
+
+
+@dataclass
+class _Outcome:
+    response: Response | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    content: bytes | None = None,
+    tls: TlsOptions | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    truncate: bool = False,
+) -> Response:
+    """Send one request; return the answer or raise `TransportError`.
+
+    Over `max_bytes` the body is cut off: with `truncate` the partial body is
+    returned (marked), otherwise `Cause.TOO_LARGE` is raised.
+    """
+    outcome = _Outcome()
+    started = time.monotonic()
+    deadline = started + timeout
+
+    def run() -> None:
+        try:
+            verify: ssl.SSLContext | bool = (
+                (tls or TlsOptions()).context() if url.startswith("https") else True
+            )
+            per_op = httpx.Timeout(timeout)
+            with (
+                httpx.Client(
+                    verify=verify, timeout=per_op, trust_env=False, follow_redirects=False
+                ) as client,
+                client.stream(method, url, headers=dict(headers or {}), content=content) as resp,
+            ):
+                chunks: list[bytes] = []
+                size = 0
+                truncated = False
+                for chunk in resp.iter_raw():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        if not truncate:
+                            raise TransportError(
+                                Cause.TOO_LARGE, f"the answer is larger than {max_bytes // (1024 * 1024)} MiB"
+                            )
+                        chunks.append(chunk[: max_bytes - (size - len(chunk))])
+                        truncated = True
+                        break
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise TransportError(Cause.READ_TIMEOUT, "the answer did not finish in time")
+                outcome.response = Response(
+                    status=resp.status_code,
+                    headers={k.lower(): v for k, v in resp.headers.items()},
+                    body=_decode(b"".join(chunks), resp.headers.get("content-encoding", ""), max_bytes),
+                    elapsed_ms=(time.monotonic() - started) * 1000,
+                    http_version=resp.http_version,
+                    truncated=truncated,
+                )
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome.error = exc
+        finally:
+            outcome.done.set()
+
+    worker = threading.Thread(target=run, name="otdiag-http", daemon=True)
+    worker.start()
+    if not outcome.done.wait(timeout + 0.05):
+        raise TransportError(Cause.READ_TIMEOUT, f"no complete answer within {timeout:g}s")
+    if outcome.error is not None:
+        raise classify(outcome.error) from outcome.error
+    assert outcome.response is not None
+    return outcome.response
+
+
+def _decode(raw: bytes, encoding: str, max_bytes: int) -> bytes:
+    """Undo gzip/deflate content encoding, without letting a small bomb expand past `max_bytes`."""
+    enc = encoding.strip().lower()
+    if enc not in ("gzip", "deflate"):
+        return raw
+    wbits = 16 + zlib.MAX_WBITS if enc == "gzip" else zlib.MAX_WBITS
+    try:
+        d = zlib.decompressobj(wbits)
+        out = d.decompress(raw, max_bytes + 1)
+    except zlib.error:
+        return raw
+    if len(out) > max_bytes:
+        raise TransportError(
+            Cause.TOO_LARGE, f"the decompressed answer is larger than {max_bytes // 1048576} MiB"
+        )
+    return out

@@ -1,0 +1,120 @@
+"""OTLP/gRPC export with the receiver's answer (or gRPC's error) decoded."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import grpc
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+from otdiag.otlp.result import ExportResult
+from otdiag.redact import Scrubber
+from otdiag.transport import Cause, TransportError, classify_tls_text
+
+METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+# Codes that mean "no OTLP answer came back": the failure is in the transport.
+_TRANSPORT_CODES = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+
+
+def _read(path: str | None) -> bytes | None:
+    return Path(path).read_bytes() if path else None
+
+
+def channel(
+    target: str,
+    *,
+    secure: bool,
+    ca_file: str | None = None,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+    max_send_bytes: int = 64 * 1024 * 1024,
+) -> grpc.Channel:
+    options = [
+        ("grpc.max_send_message_length", max_send_bytes),
+        ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+        ("grpc.enable_retries", 0),
+        ("grpc.primary_user_agent", "otdiag"),
+    ]
+    if not secure:
+        return grpc.insecure_channel(target, options=options)
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=_read(ca_file), private_key=_read(key_file), certificate_chain=_read(cert_file)
+    )
+    return grpc.secure_channel(target, creds, options=options)
+
+
+def export(
+    chan: grpc.Channel,
+    body: bytes,
+    *,
+    headers: Mapping[str, str],
+    timeout: float,
+    scrub: Scrubber | None = None,
+) -> ExportResult:
+    """Call TraceService/Export with an already-encoded request."""
+    scrub = scrub or Scrubber()
+    call = chan.unary_unary(METHOD, request_serializer=None, response_deserializer=None)
+    metadata = tuple((k.lower(), v) for k, v in headers.items())
+    started = time.monotonic()
+    try:
+        raw = call(body, timeout=timeout, metadata=metadata or None)
+    except grpc.RpcError as err:
+        elapsed = (time.monotonic() - started) * 1000
+        code: grpc.StatusCode = err.code()
+        details = scrub(str(err.details() or ""))
+        if code in _TRANSPORT_CODES:
+            failure = transport_failure(code, details, elapsed_s=elapsed / 1000, timeout=timeout)
+            if failure is not None:
+                raise failure from None
+        return ExportResult(
+            ok=False, status=code.name, message=details, elapsed_ms=elapsed, grpc_code=code.name
+        )
+    elapsed = (time.monotonic() - started) * 1000
+    msg = trace_service_pb2.ExportTraceServiceResponse()
+    with contextlib.suppress(DecodeError):
+        msg.ParseFromString(raw if isinstance(raw, bytes) else b"")
+    return ExportResult(
+        ok=True,
+        status="OK",
+        message=scrub(msg.partial_success.error_message),
+        rejected_spans=int(msg.partial_success.rejected_spans),
+        elapsed_ms=elapsed,
+        grpc_code="OK",
+    )
+
+
+def transport_failure(
+    code: grpc.StatusCode, details: str, *, elapsed_s: float, timeout: float
+) -> TransportError | None:
+    """Read gRPC's UNAVAILABLE / DEADLINE_EXCEEDED details as a transport cause.
+
+    Returns None when the receiver itself answered UNAVAILABLE (a collector
+    refusing data), which is not a transport failure.
+    """
+    d = details.lower()
+    if code is grpc.StatusCode.DEADLINE_EXCEEDED:
+        if elapsed_s >= timeout * 0.9:
+            return TransportError(Cause.CONNECT_TIMEOUT, f"no answer within {timeout:g}s ({details})")
+        return TransportError(Cause.READ_TIMEOUT, details)
+    if "connection refused" in d:
+        return TransportError(Cause.REFUSED, "connection refused")
+    if "dns resolution failed" in d or "name or service not known" in d or "could not resolve" in d:
+        return TransportError(Cause.DNS, f"host name does not resolve ({details})")
+    if "trying to connect an http1.x server" in d or "http/1" in d:
+        return TransportError(Cause.PROTOCOL, "the port answered HTTP/1.1, not gRPC (an OTLP/HTTP port?)")
+    if "ssl handshake failed" in d or "handshake" in d or "ssl" in d or "tls" in d or "certificate" in d:
+        return TransportError(classify_tls_text(details) or Cause.TLS_OTHER, details)
+    if "frame too large" in d or "bad greeting" in d or "bogus greeting" in d or "preface" in d:
+        return TransportError(Cause.PROTOCOL, details)
+    if "socket closed" in d or "connection reset" in d or "broken pipe" in d or "end of tcp stream" in d:
+        return TransportError(Cause.CLOSED, details)
+    if "timeout" in d or "timed out" in d:
+        return TransportError(Cause.CONNECT_TIMEOUT, details)
+    if "failed to connect" in d or "connections to all backends failing" in d or "no route" in d:
+        return TransportError(Cause.UNREACHABLE if "no route" in d else Cause.REFUSED, details)
+    return None

@@ -1,0 +1,1 @@
+"""Views of reports: human (the only place that imports rich) and JSON."""

@@ -1,0 +1,100 @@
+"""Fixtures: factories that start real peers on free loopback ports, and stop them by PID.
+
+Locally, a test that needs a peer that is not installed is skipped with the
+command that installs it. Under CI=true a missing peer fails the test: CI
+must never report a real-peer test as passed when it did not run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import peers
+
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+_PEERS_KEY = pytest.StashKey[list[peers.PeerProcess]]()
+
+
+def require_peer(name: str) -> Path:
+    path = peers.locate(name)
+    if path is None:
+        msg = f"the real {name} is not installed; run scripts/install_peers.py"
+        if IN_CI:
+            pytest.fail(msg + " (CI=true: a missing peer is a failure)")
+        pytest.skip(msg)
+    return path
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the log of every peer a failing test started to its report."""
+    report = yield
+    started = item.stash.get(_PEERS_KEY, [])
+    if report.failed and started:
+        for proc in started:
+            report.sections.append((f"{proc.name} log ({proc.log_path.name})", proc.log_tail(80)))
+    return report
+
+
+@pytest.fixture
+def started_peers(request: pytest.FixtureRequest) -> Iterator[list[peers.PeerProcess]]:
+    procs: list[peers.PeerProcess] = []
+    request.node.stash[_PEERS_KEY] = procs
+    yield procs
+    for proc in reversed(procs):
+        proc.stop()
+
+
+@pytest.fixture
+def start_jaeger(tmp_path: Path, started_peers: list[peers.PeerProcess]) -> Callable[..., peers.Jaeger]:
+    """Start a real Jaeger v2 (in-memory storage); `overrides` deep-merge into its config."""
+    binary = require_peer("jaeger")
+
+    def start(overrides: dict[str, Any] | None = None) -> peers.Jaeger:
+        return peers.start_jaeger(binary, tmp_path, overrides, on_start=started_peers.append)
+
+    return start
+
+
+@pytest.fixture
+def start_collector(tmp_path: Path, started_peers: list[peers.PeerProcess]) -> Callable[..., peers.Collector]:
+    """Start the real collector with a config mapping (broken ones too: wait=False)."""
+    binary = require_peer("otelcol")
+
+    def start(cfg: peers.Config, *, wait: bool = True) -> peers.Collector:
+        return peers.start_collector(binary, tmp_path, cfg, wait=wait, on_start=started_peers.append)
+
+    return start
+
+
+@pytest.fixture
+def start_rotel(tmp_path: Path, started_peers: list[peers.PeerProcess]) -> Callable[..., peers.Rotel]:
+    """Start rotel exporting over OTLP/gRPC to an endpoint (or to its blackhole exporter)."""
+    binary = require_peer("rotel")
+
+    def start(exporter_endpoint: str | None, extra_args: list[str] | None = None) -> peers.Rotel:
+        return peers.start_rotel(
+            binary, tmp_path, exporter_endpoint, extra_args, on_start=started_peers.append
+        )
+
+    return start
+
+
+@pytest.fixture
+def jaeger(start_jaeger: Callable[..., peers.Jaeger]) -> peers.Jaeger:
+    return start_jaeger()
+
+
+@pytest.fixture
+def collector_to_jaeger(
+    jaeger: peers.Jaeger, start_collector: Callable[..., peers.Collector]
+) -> tuple[peers.Collector, peers.Jaeger]:
+    """The seed's pipeline: Collector -> Jaeger, both real."""
+    return start_collector(peers.collector_config(jaeger.otlp_grpc)), jaeger
