@@ -348,6 +348,18 @@ INGEST_NO_TRACES = kind(
 )
 
 
+# --- settings and the app's environment (heading 3: spans are not being created) ---------------------
+
+SETTINGS_NOTE = kind(
+    "app.export-setting-ignored",
+    W,
+    Stage.APP,
+    CREATED,
+    "An OTLP export setting (flag or OTEL_* variable) could not be used as written.",
+    "Fix the value named in the message; the SDK drops or ignores it the same way.",
+)
+
+
 # Modules that declare finding kinds of their own, in the same table.
 _DECLARING_MODULES: tuple[str, ...] = ()
 

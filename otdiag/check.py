@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from otdiag import catalogue as c
 from otdiag import collector_health, http, ingest
 from otdiag.endpoints import HostPort, host_port_of
-from otdiag.ingest import Attempt, Protocol
+from otdiag.ingest import Attempt
 from otdiag.jaeger_api import JaegerClient, JaegerError
-from otdiag.model import Finding, Report, Severity, Stage, Step, StepStatus
+from otdiag.model import Finding, Protocol, Report, Severity, Stage, Step, StepStatus
 from otdiag.otlp import grpc_export, http_export
 from otdiag.progress import NoProgress, Progress
 from otdiag.redact import Scrubber

@@ -92,7 +92,8 @@ def request(
             verify: ssl.SSLContext | bool = (
                 (tls or TlsOptions()).context() if url.startswith("https") else True
             )
-            per_op = httpx.Timeout(timeout)
+            # Connect gives up first, so a black hole reads as a connect timeout, not a slow answer.
+            per_op = httpx.Timeout(timeout, connect=timeout * 0.9)
             with (
                 httpx.Client(
                     verify=verify, timeout=per_op, trust_env=False, follow_redirects=False
@@ -130,7 +131,7 @@ def request(
 
     worker = threading.Thread(target=run, name="otdiag-http", daemon=True)
     worker.start()
-    if not outcome.done.wait(timeout + 0.05):
+    if not outcome.done.wait(timeout + 0.1):
         raise TransportError(Cause.READ_TIMEOUT, f"no complete answer within {timeout:g}s")
     if outcome.error is not None:
         raise classify(outcome.error) from outcome.error

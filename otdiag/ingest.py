@@ -7,24 +7,13 @@ TLS mismatch or a 415 reads the same whichever command met it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
-from otdiag.model import Finding
+from otdiag.model import Finding, Protocol
 from otdiag.otlp.result import ExportResult
 from otdiag.sniff import PortKind, sniff
 from otdiag.transport import Cause, TransportError
-
-
-class Protocol(StrEnum):
-    GRPC = "grpc"
-    HTTP_PROTOBUF = "http/protobuf"
-    HTTP_JSON = "http/json"
-
-    @property
-    def is_http(self) -> bool:
-        return self is not Protocol.GRPC
 
 
 @dataclass(frozen=True)
@@ -179,6 +168,10 @@ def _http_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Fin
     if status == 413:
         return c.INGEST_TOO_LARGE(f"413 from {t}: the request is too large.{said}", target=t, evidence=ev)
     if status == 400:
+        if "http request to an https server" in res.message.lower():
+            return c.INGEST_PLAINTEXT_TO_TLS(
+                f"{t} expects TLS, but the export was sent in plaintext.{said}", target=t, evidence=ev
+            )
         if "too large" in res.message.lower() or "larger than" in res.message.lower():
             return c.INGEST_TOO_LARGE(f"400 from {t}: the request is too large.{said}", target=t, evidence=ev)
         return c.INGEST_BAD_REQUEST(
@@ -196,6 +189,15 @@ def _grpc_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Fin
     t = at.target
     code = res.grpc_code or res.status
     msg = res.message.lower()
+    if "too large" in msg or "larger than max" in msg:
+        return c.INGEST_TOO_LARGE(f"{code} from {t}: the request is too large.{said}", target=t, evidence=ev)
+    if code == "UNIMPLEMENTED" and "http2 header with status" in msg:
+        # An HTTP server that speaks HTTP/2 (h2c) answered the gRPC call with a plain HTTP status.
+        return c.INGEST_GRPC_TO_HTTP(
+            f"{t} answered the gRPC call with an HTTP status: an HTTP port (OTLP/HTTP?), not gRPC.{said}",
+            target=t,
+            evidence=ev,
+        )
     if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
         return c.INGEST_AUTH(
             f"{code} from {t}: the receiver refused the credentials.{said}", target=t, evidence=ev

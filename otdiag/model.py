@@ -25,6 +25,18 @@ class ExitCode(IntEnum):
     """Interrupted by Ctrl-C."""
 
 
+class Protocol(StrEnum):
+    """The OTLP transports, named as OTEL_EXPORTER_OTLP_PROTOCOL names them."""
+
+    GRPC = "grpc"
+    HTTP_PROTOBUF = "http/protobuf"
+    HTTP_JSON = "http/json"
+
+    @property
+    def is_http(self) -> bool:
+        return self is not Protocol.GRPC
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"

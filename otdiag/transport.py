@@ -77,7 +77,13 @@ def classify_tls_text(text: str) -> Cause | None:
         or ("expired" in t and "certificate" in t)
     ):
         return Cause.TLS_EXPIRED
-    if "hostname mismatch" in t or "ip address mismatch" in t or "doesn't match" in t or "not valid for" in t:
+    if (
+        "hostname verification" in t
+        or "hostname mismatch" in t
+        or "ip address mismatch" in t
+        or "doesn't match" in t
+        or "not valid for" in t
+    ):
         return Cause.TLS_HOSTNAME
     if (
         "unable to get local issuer" in t

@@ -98,3 +98,7 @@ def collector_to_jaeger(
 ) -> tuple[peers.Collector, peers.Jaeger]:
     """The seed's pipeline: Collector -> Jaeger, both real."""
     return start_collector(peers.collector_config(jaeger.otlp_grpc)), jaeger
+
+
+# gRPC's C core would log handshake failures to stderr during in-process CLI runs.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")

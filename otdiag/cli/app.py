@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import sys
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from otdiag import __version__
-from otdiag.cli import check
+from otdiag.cli import check, send
+from otdiag.model import ExitCode
+from otdiag.render.human import escape, make_console
+
+
+class _OneLineErrors(TyperGroup):
+    """Parse errors (unknown option, bad choice): one line on stderr and exit 2, like other usage errors."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except typer.Abort:
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except Exception as exc:
+            # Typer vendors Click: its UsageError is recognised by shape, not imported.
+            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+                raise
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                print(ctx.get_help())
+                sys.exit(int(ExitCode.USAGE))
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            err = make_console(stderr=True)
+            err.print(f"[bold red]otdiag:[/] {escape(exc.format_message())}{where}")
+            sys.exit(int(exc.exit_code))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="otdiag",
     help="A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger.",
     no_args_is_help=True,
@@ -36,7 +67,10 @@ def root(
 
 
 app.command(name="check")(check.check)
+app.command(name="send-test-span")(send.send_test_span)
 
 
 def main() -> None:
+    # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     app()

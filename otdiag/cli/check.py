@@ -13,8 +13,7 @@ from otdiag import http
 from otdiag.cli import common
 from otdiag.endpoints import HostPort, host_port_of, http_url, with_port
 from otdiag.errors import UsageError
-from otdiag.ingest import Protocol
-from otdiag.model import ExitCode
+from otdiag.model import ExitCode, Protocol
 from otdiag.render import human
 
 

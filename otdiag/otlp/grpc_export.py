@@ -33,6 +33,7 @@ def channel(
     cert_file: str | None = None,
     key_file: str | None = None,
     max_send_bytes: int = 64 * 1024 * 1024,
+    gzip: bool = False,
 ) -> grpc.Channel:
     options = [
         ("grpc.max_send_message_length", max_send_bytes),
@@ -40,12 +41,13 @@ def channel(
         ("grpc.enable_retries", 0),
         ("grpc.primary_user_agent", "otdiag"),
     ]
+    compression = grpc.Compression.Gzip if gzip else None
     if not secure:
-        return grpc.insecure_channel(target, options=options)
+        return grpc.insecure_channel(target, options=options, compression=compression)
     creds = grpc.ssl_channel_credentials(
         root_certificates=_read(ca_file), private_key=_read(key_file), certificate_chain=_read(cert_file)
     )
-    return grpc.secure_channel(target, creds, options=options)
+    return grpc.secure_channel(target, creds, options=options, compression=compression)
 
 
 def export(
@@ -55,6 +57,7 @@ def export(
     headers: Mapping[str, str],
     timeout: float,
     scrub: Scrubber | None = None,
+    client_cert: bool = False,
 ) -> ExportResult:
     """Call TraceService/Export with an already-encoded request."""
     scrub = scrub or Scrubber()
@@ -68,7 +71,9 @@ def export(
         code: grpc.StatusCode = err.code()
         details = scrub(str(err.details() or ""))
         if code in _TRANSPORT_CODES:
-            failure = transport_failure(code, details, elapsed_s=elapsed / 1000, timeout=timeout)
+            failure = transport_failure(
+                code, details, elapsed_s=elapsed / 1000, timeout=timeout, client_cert=client_cert
+            )
             if failure is not None:
                 raise failure from None
         return ExportResult(
@@ -89,7 +94,7 @@ def export(
 
 
 def transport_failure(
-    code: grpc.StatusCode, details: str, *, elapsed_s: float, timeout: float
+    code: grpc.StatusCode, details: str, *, elapsed_s: float, timeout: float, client_cert: bool = False
 ) -> TransportError | None:
     """Read gRPC's UNAVAILABLE / DEADLINE_EXCEEDED details as a transport cause.
 
@@ -103,18 +108,34 @@ def transport_failure(
         return TransportError(Cause.READ_TIMEOUT, details)
     if "connection refused" in d:
         return TransportError(Cause.REFUSED, "connection refused")
-    if "dns resolution failed" in d or "name or service not known" in d or "could not resolve" in d:
+    if any(s in d for s in _DNS_TEXTS):
         return TransportError(Cause.DNS, f"host name does not resolve ({details})")
-    if "trying to connect an http1.x server" in d or "http/1" in d:
+    if "trying to connect an http1.x server" in d:
         return TransportError(Cause.PROTOCOL, "the port answered HTTP/1.1, not gRPC (an OTLP/HTTP port?)")
-    if "ssl handshake failed" in d or "handshake" in d or "ssl" in d or "tls" in d or "certificate" in d:
+    if "unwrap failed" in d or "tsi_data_corrupted" in d:
+        # The handshake looked fine from our side, then the server dropped us: it wanted a client certificate.
+        cause = Cause.TLS_OTHER if client_cert else Cause.TLS_CLIENT_CERT
+        return TransportError(cause, details)
+    if "handshake" in d or "ssl" in d or "tls" in d or "certificate" in d or "verification" in d:
         return TransportError(classify_tls_text(details) or Cause.TLS_OTHER, details)
     if "frame too large" in d or "bad greeting" in d or "bogus greeting" in d or "preface" in d:
         return TransportError(Cause.PROTOCOL, details)
     if "socket closed" in d or "connection reset" in d or "broken pipe" in d or "end of tcp stream" in d:
         return TransportError(Cause.CLOSED, details)
+    if "no route to host" in d or "network is unreachable" in d:
+        return TransportError(Cause.UNREACHABLE, details)
     if "timeout" in d or "timed out" in d:
         return TransportError(Cause.CONNECT_TIMEOUT, details)
-    if "failed to connect" in d or "connections to all backends failing" in d or "no route" in d:
-        return TransportError(Cause.UNREACHABLE if "no route" in d else Cause.REFUSED, details)
+    if "failed to connect to all addresses" in d or "connections to all backends failing" in d:
+        return TransportError(Cause.CLOSED, details)
     return None
+
+
+_DNS_TEXTS = (
+    "dns resolution failed",
+    "name or service not known",
+    "could not resolve",
+    "errors resolving",
+    "domain name not found",
+    "hostname lookup error",
+)

@@ -1,0 +1,310 @@
+"""Resolve OTLP trace-export settings the way the OpenTelemetry specification says.
+
+Each option resolves on its own: an explicit flag, then the per-signal
+variable (`OTEL_EXPORTER_OTLP_TRACES_*`), then the generic one
+(`OTEL_EXPORTER_OTLP_*`), then the default. An empty variable counts as unset.
+Every resolved value remembers where it came from, so `--explain` can say why
+otdiag (or the user's app) talks to that endpoint with that protocol.
+
+See shared/docs/otel-env.md; spec: protocol/exporter.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from otdiag.errors import UsageError
+from otdiag.model import Protocol
+
+E = "OTEL_EXPORTER_OTLP_"
+T = "OTEL_EXPORTER_OTLP_TRACES_"
+
+DEFAULT_GRPC = "http://localhost:4317"
+DEFAULT_HTTP_BASE = "http://localhost:4318"
+TRACES_PATH = "/v1/traces"
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What the user passed on the command line (None = not given)."""
+
+    endpoint: str | None = None
+    protocol: Protocol | None = None
+    headers: Mapping[str, str] | None = None
+    insecure: bool | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    timeout: float | None = None
+    compression: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and how a trace exporter sends, with the origin of each choice."""
+
+    protocol: Protocol
+    url: str
+    """HTTP: the full POST URL. gRPC: the endpoint as given (scheme kept, for the record)."""
+    host: str
+    port: int
+    secure: bool
+    """TLS on (https, or gRPC without scheme and without insecure)."""
+    headers: dict[str, str]
+    ca_file: str | None
+    cert_file: str | None
+    key_file: str | None
+    timeout: float
+    """Seconds."""
+    compression: str
+    sources: dict[str, str] = field(default_factory=dict)
+    """option -> where it came from: `--endpoint`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `default`, …"""
+    notes: list[str] = field(default_factory=list)
+    """Things worth telling the user about how the value was derived (dropped headers, …)."""
+
+    @property
+    def target(self) -> str:
+        """gRPC target host:port, or the HTTP URL."""
+        if self.protocol is Protocol.GRPC:
+            return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return self.url
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path if self.protocol.is_http else ""
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    return value if value is not None and value.strip() != "" else None
+
+
+def _pick(env: Mapping[str, str], suffix: str) -> tuple[str | None, str | None]:
+    """The per-signal variable if set, else the generic one: (value, variable name)."""
+    for name in (T + suffix, E + suffix):
+        value = _get(env, name)
+        if value is not None:
+            return value.strip(), name
+    return None, None
+
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def parse_headers(text: str) -> tuple[dict[str, str], list[str]]:
+    """W3C-baggage-style `k=v,k2=v2`, percent-decoded; returns (headers, problems).
+
+    Items without '=' or with an invalid name are dropped and reported (never
+    with their value: it may be a secret).
+    """
+    headers: dict[str, str] = {}
+    problems: list[str] = []
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        name = unquote(name.strip())
+        if not sep:
+            problems.append(f"header item {name[:20]!r}… has no '=' and was dropped")
+            continue
+        if not _TOKEN.match(name):
+            problems.append(f"header name {name[:40]!r} is not a valid HTTP header name and was dropped")
+            continue
+        headers[name.lower()] = unquote(value.strip())
+    return headers, problems
+
+
+def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> Protocol:
+    if flags.protocol is not None:
+        sources["protocol"] = "--protocol"
+        return flags.protocol
+    value, name = _pick(env, "PROTOCOL")
+    if value is not None and name is not None:
+        try:
+            proto = Protocol(value)
+        except ValueError:
+            raise UsageError(f"{name}={value!r} is not one of grpc, http/protobuf, http/json") from None
+        sources["protocol"] = name
+        return proto
+    sources["protocol"] = "default (the specification's http/protobuf)"
+    return Protocol.HTTP_PROTOBUF
+
+
+def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
+    if any(ch.isspace() for ch in value):
+        raise UsageError(f"{origin}: {value!r} contains spaces")
+    parts = urlsplit(value)
+    if require_scheme and parts.scheme not in ("http", "https"):
+        raise UsageError(f"{origin}: {value!r} must start with http:// or https://")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise UsageError(f"{origin}: {value!r} has an invalid port ({exc})") from None
+
+
+def _http_url(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> str:
+    if flags.endpoint is not None:
+        sources["endpoint"] = "--endpoint"
+        _check_url(flags.endpoint, "--endpoint", require_scheme=True)
+        parts = urlsplit(flags.endpoint)
+        # A bare base URL on the command line gets the signal path, as a generic endpoint would.
+        if parts.path in ("", "/"):
+            sources["endpoint"] = "--endpoint (base URL: /v1/traces appended)"
+            return flags.endpoint.rstrip("/") + TRACES_PATH
+        return flags.endpoint
+    traces = _get(env, T + "ENDPOINT")
+    if traces is not None:
+        sources["endpoint"] = T + "ENDPOINT (used as is)"
+        _check_url(traces.strip(), T + "ENDPOINT", require_scheme=True)
+        parts = urlsplit(traces.strip())
+        return traces.strip() if parts.path else traces.strip() + "/"
+    generic = _get(env, E + "ENDPOINT")
+    if generic is not None:
+        sources["endpoint"] = E + "ENDPOINT (+ /v1/traces)"
+        _check_url(generic.strip(), E + "ENDPOINT", require_scheme=True)
+        return generic.strip().rstrip("/") + TRACES_PATH
+    sources["endpoint"] = "default"
+    return DEFAULT_HTTP_BASE + TRACES_PATH
+
+
+def _grpc_endpoint(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> str:
+    if flags.endpoint is not None:
+        sources["endpoint"] = "--endpoint"
+        _check_url(flags.endpoint, "--endpoint", require_scheme=False)
+        return flags.endpoint
+    for name in (T + "ENDPOINT", E + "ENDPOINT"):
+        value = _get(env, name)
+        if value is not None:
+            sources["endpoint"] = name
+            _check_url(value.strip(), name, require_scheme=False)
+            return value.strip()
+    sources["endpoint"] = "default"
+    return DEFAULT_GRPC
+
+
+def _grpc_target(endpoint: str, origin: str) -> tuple[str, int, str | None]:
+    """(host, port, scheme) of a gRPC endpoint; scheme None when it has none."""
+    m = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://(.*)$", endpoint)
+    scheme, rest = (m.group(1).lower(), m.group(2)) if m else (None, endpoint)
+    if scheme not in (None, "http", "https"):
+        raise UsageError(
+            f"{origin}: {endpoint!r}: a gRPC endpoint is host:port, http://host:port or https://host:port"
+        )
+    hostport = rest.split("/", 1)[0]
+    parts = urlsplit("//" + hostport)
+    if not parts.hostname:
+        raise UsageError(f"{origin}: {endpoint!r} has no host")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise UsageError(f"{origin}: {endpoint!r} has an invalid port ({exc})") from None
+    return parts.hostname, port or (443 if scheme == "https" else 4317 if scheme is None else 80), scheme
+
+
+def _insecure(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> bool | None:
+    if flags.insecure:
+        sources["insecure"] = "--insecure"
+        return True
+    value, name = _pick(env, "INSECURE")
+    if value is not None:
+        sources["insecure"] = str(name)
+        return value.lower() == "true"
+    return None
+
+
+def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
+    """The export settings for traces; raises UsageError for values that cannot work."""
+    sources: dict[str, str] = {}
+    notes: list[str] = []
+    protocol = _protocol(flags, env, sources)
+    insecure = _insecure(flags, env, sources)
+
+    if protocol.is_http:
+        url = _http_url(flags, env, sources)
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise UsageError(f"{sources['endpoint']}: {url!r} has no host")
+        secure = parts.scheme == "https"
+        host = parts.hostname
+        port = parts.port or (443 if secure else 80)
+        sources["tls"] = "https:// scheme" if secure else "http:// scheme"
+    else:
+        url = _grpc_endpoint(flags, env, sources)
+        host, port, scheme = _grpc_target(url, sources["endpoint"])
+        if scheme == "https":
+            secure = True
+            sources["tls"] = "https:// scheme"
+        elif scheme == "http":
+            secure = False
+            sources["tls"] = "http:// scheme"
+        else:
+            secure = not insecure
+            sources["tls"] = (
+                f"no scheme, {sources['insecure']}"
+                if insecure is not None
+                else "no scheme: TLS (insecure unset)"
+            )
+        if urlsplit(url if scheme else "//" + url).path not in ("", "/"):
+            notes.append("a path in a gRPC endpoint is ignored (gRPC has no URL path)")
+
+    if flags.headers:
+        headers = {k.lower(): v for k, v in flags.headers.items()}
+        sources["headers"] = "--header"
+    else:
+        raw, name = _pick(env, "HEADERS")
+        headers, problems = parse_headers(raw) if raw else ({}, [])
+        notes.extend(f"{name}: {p}" for p in problems)
+        sources["headers"] = name or "none"
+
+    def file_opt(flag_value: str | None, suffix: str, key: str) -> str | None:
+        if flag_value:
+            sources[key] = f"--{key.replace('_', '-')}"
+            return flag_value
+        value, name = _pick(env, suffix)
+        if value:
+            sources[key] = str(name)
+        return value
+
+    ca = file_opt(flags.ca_file, "CERTIFICATE", "ca_file")
+    cert = file_opt(flags.cert_file, "CLIENT_CERTIFICATE", "cert_file")
+    key = file_opt(flags.key_file, "CLIENT_KEY", "key_file")
+
+    if flags.timeout is not None:
+        timeout = flags.timeout
+        sources["timeout"] = "--timeout"
+    else:
+        raw_t, name_t = _pick(env, "TIMEOUT")
+        timeout = 10.0
+        sources["timeout"] = "default (10s)"
+        if raw_t is not None:
+            try:
+                ms = float(raw_t)
+            except ValueError:
+                notes.append(f"{name_t}={raw_t!r} is not a number of milliseconds; using 10s")
+            else:
+                if ms > 0:
+                    timeout = ms / 1000
+                    sources["timeout"] = f"{name_t} (milliseconds)"
+                else:
+                    notes.append(f"{name_t}={raw_t!r}: 0 means no limit in the spec; otdiag still waits 10s")
+
+    if flags.compression is not None:
+        compression = flags.compression
+        sources["compression"] = "--compression"
+    else:
+        raw_c, name_c = _pick(env, "COMPRESSION")
+        compression = (raw_c or "none").lower()
+        sources["compression"] = name_c or "default"
+        if compression not in ("gzip", "none"):
+            notes.append(f"{name_c}={raw_c!r} is not gzip or none; sending uncompressed")
+            compression = "none"
+
+    return Settings(
+        protocol=protocol, url=url, host=host, port=port, secure=secure, headers=headers,
+        ca_file=ca, cert_file=cert, key_file=key, timeout=timeout, compression=compression,
+        sources=sources, notes=notes,
+    )  # fmt: skip

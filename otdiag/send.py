@@ -1,0 +1,233 @@
+"""Send test spans over OTLP and report exactly what the receiver said.
+
+`send_one` exports one SDK-built span (or a parent/child pair) and waits for
+the answer; `send_load` pushes N spans in batches, concurrently, as fast as
+the receiver takes them (or at a fixed rate), and counts the outcomes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import grpc
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from otdiag import http, ingest
+from otdiag.ingest import Attempt
+from otdiag.model import Finding, Protocol
+from otdiag.otel_env import Settings
+from otdiag.otlp import encode, grpc_export, http_export
+from otdiag.otlp.load import BatchEncoder
+from otdiag.otlp.result import ExportResult
+from otdiag.progress import NoProgress, Progress
+from otdiag.redact import Scrubber
+from otdiag.transport import TransportError
+
+
+def attempt_of(settings: Settings) -> Attempt:
+    return Attempt(
+        settings.protocol, settings.target, settings.host, settings.port, settings.secure, settings.path
+    )
+
+
+@dataclass
+class Exporter:
+    """One OTLP destination, reusable for many requests (one gRPC channel, one HTTP client per thread)."""
+
+    settings: Settings
+    scrub: Scrubber
+    _channel: grpc.Channel | None = None
+    _local: threading.local = field(default_factory=threading.local)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        if s.protocol is Protocol.GRPC:
+            self._channel = grpc_export.channel(
+                s.target, secure=s.secure, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file,
+                gzip=s.compression == "gzip",
+            )  # fmt: skip
+
+    @property
+    def content_type(self) -> str:
+        return http_export.JSON if self.settings.protocol is Protocol.HTTP_JSON else http_export.PROTOBUF
+
+    def tls(self) -> http.TlsOptions:
+        s = self.settings
+        return http.TlsOptions(verify=True, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file)
+
+    def export(self, body: bytes, timeout: float | None = None) -> ExportResult:
+        """One export request (already encoded for this protocol); raises TransportError."""
+        s = self.settings
+        timeout = timeout or s.timeout
+        if self._channel is not None:
+            return grpc_export.export(
+                self._channel, body, headers=s.headers, timeout=timeout, scrub=self.scrub,
+                client_cert=s.cert_file is not None,
+            )  # fmt: skip
+        headers = dict(s.headers)
+        if s.compression == "gzip":
+            body = gzip.compress(body, compresslevel=5)
+            headers["Content-Encoding"] = "gzip"
+        return http_export.export(
+            s.url, body, content_type=self.content_type, headers=headers, timeout=timeout, tls=self.tls(),
+            scrub=self.scrub,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of `send_one`."""
+
+    trace_id: str
+    span_id: str
+    sent: int
+    accepted: int
+    rejected: int
+    duration_ms: float
+    result: ExportResult | None
+    error: TransportError | None
+    findings: list[Finding]
+
+
+def _encode_for(protocol: Protocol, built: encode.BuiltSpans) -> bytes:
+    req = encode.request(built.spans)
+    return encode.to_json(req) if protocol is Protocol.HTTP_JSON else encode.to_protobuf(req)
+
+
+def send_one(settings: Settings, spec: encode.SpanSpec, *, scrub: Scrubber | None = None) -> Outcome:
+    """Build the test span(s) with the SDK, export them, and read the answer as findings."""
+    scrub = (scrub or Scrubber()).with_headers(settings.headers)
+    built = encode.build(spec)
+    body = _encode_for(settings.protocol, built)
+    sent = len(built.spans)
+    exporter = Exporter(settings, scrub)
+    started = time.monotonic()
+    result: ExportResult | None = None
+    error: TransportError | None = None
+    findings: list[Finding] = []
+    try:
+        result = exporter.export(body)
+    except TransportError as err:
+        error = err
+        findings.append(ingest.from_transport(err, attempt_of(settings), timeout=min(2.0, settings.timeout)))
+    finally:
+        exporter.close()
+    duration_ms = (time.monotonic() - started) * 1000
+    accepted = rejected = 0
+    if result is not None:
+        finding = ingest.from_result(result, attempt_of(settings), sent_spans=sent)
+        if finding is not None:
+            findings.append(finding)
+        if result.ok:
+            rejected = min(result.rejected_spans, sent)
+            accepted = sent - rejected
+    return Outcome(
+        built.trace_id, built.span_id, sent, accepted, rejected, duration_ms, result, error, findings
+    )
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    sent: int
+    accepted: int
+    rejected: int
+    failed: int
+    duration_s: float
+    findings: list[Finding]
+
+    @property
+    def spans_per_second(self) -> float:
+        return self.accepted / self.duration_s if self.duration_s > 0 else 0.0
+
+
+def send_load(
+    settings: Settings,
+    count: int,
+    *,
+    service_name: str = "otdiag",
+    span_name: str = "otdiag-load",
+    attributes: dict[str, str] | None = None,
+    resource_attributes: dict[str, str] | None = None,
+    batch_size: int = 512,
+    concurrency: int = 4,
+    rate: float | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> LoadOutcome:
+    """Send `count` spans in batches with up to `concurrency` requests in flight."""
+    progress = progress or NoProgress()
+    scrub = Scrubber().with_headers(settings.headers)
+    encoder = BatchEncoder(service_name, span_name, attributes, resource_attributes)
+    exporter = Exporter(settings, scrub)
+    to_json = settings.protocol is Protocol.HTTP_JSON
+
+    def body_for(n: int) -> bytes:
+        raw = encoder.encode(n)
+        if not to_json:
+            return raw
+        req = ExportTraceServiceRequest()
+        req.ParseFromString(raw)
+        return encode.to_json(req)
+
+    def one(n: int) -> tuple[int, ExportResult | TransportError]:
+        try:
+            return n, exporter.export(body_for(n))
+        except TransportError as err:
+            return n, err
+
+    sent = accepted = rejected = failed = 0
+    first_problem: Finding | None = None
+    started = clock()
+    pending: set[Future[tuple[int, ExportResult | TransportError]]] = set()
+    at = attempt_of(settings)
+
+    def settle(done: set[Future[tuple[int, ExportResult | TransportError]]]) -> None:
+        nonlocal accepted, rejected, failed, first_problem
+        for fut in done:
+            n, res = fut.result()
+            if isinstance(res, TransportError):
+                failed += n
+                if first_problem is None:
+                    first_problem = ingest.from_transport(res, at, timeout=min(2.0, settings.timeout))
+                continue
+            if res.ok:
+                r = min(res.rejected_spans, n)
+                rejected += r
+                accepted += n - r
+            else:
+                failed += n
+            if first_problem is None:
+                first_problem = ingest.from_result(res, at, sent_spans=n)
+
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="otdiag-send") as pool:
+            while sent < count:
+                if first_problem is not None and accepted == 0 and failed > 0:
+                    break  # nothing gets through: stop instead of repeating the same failure
+                n = min(batch_size, count - sent)
+                if rate:
+                    due = started + sent / rate
+                    delay = due - clock()
+                    if delay > 0:
+                        time.sleep(delay)
+                while len(pending) >= concurrency:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    settle(done)
+                pending.add(pool.submit(one, n))
+                sent += n
+                progress.update(f"sent {sent}/{count} spans, {accepted} accepted")
+            done, pending = wait(pending)
+            settle(done)
+    finally:
+        exporter.close()
+    findings = [first_problem] if first_problem is not None else []
+    return LoadOutcome(sent, accepted, rejected, failed, clock() - started, findings)
