@@ -360,6 +360,83 @@ SETTINGS_NOTE = kind(
 )
 
 
+# --- traces fetched back from Jaeger ---------------------------------------------------------------
+
+TRACE_NOT_FOUND = kind(
+    "trace.not-found",
+    E,
+    Stage.JAEGER,
+    IN_JAEGER,
+    "Jaeger has no trace with that ID (or none matched the search).",
+    "Check the ID and time range; if the span was just sent, wait (--wait 30s) for the batch and storage delays.",
+)
+TRACE_ORPHANS = kind(
+    "trace.orphan-spans",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans name a parent span that is not in the trace: context propagation broke, or the parent was lost.",
+    "Propagate the traceparent header between services, and check the parent's service exports its spans.",
+)
+TRACE_ROOTS = kind(
+    "trace.several-roots",
+    W,
+    Stage.APP,
+    CREATED,
+    "The trace has more than one root span.",
+    "A service started a new root instead of continuing the incoming context: check propagation.",
+)
+TRACE_SKEW = kind(
+    "trace.clock-skew",
+    W,
+    Stage.APP,
+    None,
+    "A child span starts before its parent or ends after it: the hosts' clocks disagree (or the work is async).",
+    "Synchronise the hosts' clocks (NTP); for async work use a link or a FOLLOWS_FROM relationship.",
+)
+TRACE_ERRORS = kind(
+    "trace.error-spans",
+    INFO,
+    Stage.APP,
+    None,
+    "Spans in the trace have status ERROR.",
+    "Look at the error spans' status message and events.",
+)
+TRACE_UNKNOWN_SERVICE = kind(
+    "trace.unknown-service",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans come from service unknown_service*: the app sets no service name.",
+    "Set OTEL_SERVICE_NAME (or service.name in the SDK's Resource, not as a span attribute).",
+)
+TRACE_DUPLICATE_IDS = kind(
+    "trace.duplicate-span-ids",
+    W,
+    Stage.APP,
+    None,
+    "Several spans share one span ID: a broken ID generator or spans exported twice.",
+    "Use the SDK's default random ID generator; check that no span is exported by two processors.",
+)
+TRACE_FUTURE = kind(
+    "trace.future-spans",
+    W,
+    Stage.APP,
+    IN_JAEGER,
+    "Spans start in the future: the sending host's clock is ahead, so searches by time range miss them.",
+    "Synchronise the host's clock (NTP).",
+)
+
+
+TRACE_NOT_VISIBLE = kind(
+    "trace.not-visible",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "The receiver accepted the test span, but it never became visible in Jaeger.",
+    "Run otdiag check: it reads the collector's metrics to name the hop that lost it.",
+)
+
 # Modules that declare finding kinds of their own, in the same table.
 _DECLARING_MODULES: tuple[str, ...] = ()
 

@@ -51,9 +51,7 @@ def _timed(
 ) -> _Probe:
     started = time.monotonic()
     status, detail, findings, cause = fn()
-    return _Probe(
-        Step(name, stage, status, (time.monotonic() - started) * 1000, detail, target), findings, cause
-    )
+    return _Probe(Step(name, stage, status, (time.monotonic() - started) * 1000, detail, target), findings, cause)
 
 
 def _probe_grpc(opts: CheckOptions, scrub: Scrubber) -> _Probe:
@@ -144,9 +142,7 @@ def _probe_jaeger(opts: CheckOptions) -> _Probe:
         try:
             services = client.services()
         except TransportError as err:
-            f = c.JAEGER_UNREACHABLE(
-                f"Jaeger's query API at {url} does not answer ({err.detail}).", target=url
-            )
+            f = c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({err.detail}).", target=url)
             return StepStatus.FAIL, f.message, [f], err.cause
         except JaegerError as err:
             kind = c.JAEGER_NOT_QUERY if err.not_jaeger else c.JAEGER_ERROR
@@ -180,9 +176,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     )
 
 
-def _diagnose(
-    opts: CheckOptions, grpc_p: _Probe, http_p: _Probe, health_p: _Probe, jaeger_p: _Probe
-) -> list[Finding]:
+def _diagnose(opts: CheckOptions, grpc_p: _Probe, http_p: _Probe, health_p: _Probe, jaeger_p: _Probe) -> list[Finding]:
     findings: list[Finding] = []
     refused = {Cause.REFUSED}
     if grpc_p.cause in refused and http_p.cause in refused and health_p.cause in refused | {None}:

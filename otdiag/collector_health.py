@@ -50,17 +50,10 @@ def probe(base_url: str, *, timeout: float, tls: http.TlsOptions | None = None) 
     if not isinstance(doc, dict):
         return None
     status = doc.get("status")
-    if (
-        "healthy" in doc
-        or "components" in doc
-        or status in _V2_OK | _V2_BAD
-        or str(status).startswith("Status")
-    ):
+    if "healthy" in doc or "components" in doc or status in _V2_OK | _V2_BAD or str(status).startswith("Status"):
         problems = list(_walk(doc.get("components") or {}, ""))
         healthy = bool(doc.get("healthy", status in _V2_OK)) and resp.status < 500 and status not in _V2_BAD
-        return Health(
-            resp_url(base, "/status"), "healthcheckv2", healthy and not problems, str(status), problems
-        )
+        return Health(resp_url(base, "/status"), "healthcheckv2", healthy and not problems, str(status), problems)
     if isinstance(status, str) and "available" in status.lower():
         return Health(base + "/", "health_check", resp.status == 200 and status == "Server available", status)
     return None

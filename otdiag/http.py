@@ -8,6 +8,7 @@ deadline; the body is streamed and cut off at `max_bytes`.
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 import time
@@ -32,15 +33,27 @@ class TlsOptions:
     key_file: str | None = None
 
     def context(self) -> ssl.SSLContext:
-        ctx = (
-            ssl.create_default_context(cafile=self.ca_file) if self.ca_file else ssl.create_default_context()
-        )
+        return _context(self)
+
+    def _build(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else ssl.create_default_context()
         if not self.verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
         if self.cert_file:
             ctx.load_cert_chain(self.cert_file, self.key_file)
         return ctx
+
+
+@functools.lru_cache(maxsize=16)
+def _context(opts: TlsOptions) -> ssl.SSLContext:
+    """Building a context loads the CA bundle (~20 ms): once per set of options."""
+    return opts._build()
+
+
+def _verify(url: str, tls: TlsOptions | None) -> ssl.SSLContext | bool:
+    # Plain http:// needs no context at all; building a default one would still load the CA bundle.
+    return (tls or TlsOptions()).context() if url.startswith("https") else False
 
 
 @dataclass(frozen=True)
@@ -89,15 +102,11 @@ def request(
 
     def run() -> None:
         try:
-            verify: ssl.SSLContext | bool = (
-                (tls or TlsOptions()).context() if url.startswith("https") else True
-            )
+            verify = _verify(url, tls)
             # Connect gives up first, so a black hole reads as a connect timeout, not a slow answer.
             per_op = httpx.Timeout(timeout, connect=timeout * 0.9)
             with (
-                httpx.Client(
-                    verify=verify, timeout=per_op, trust_env=False, follow_redirects=False
-                ) as client,
+                httpx.Client(verify=verify, timeout=per_op, trust_env=False, follow_redirects=False) as client,
                 client.stream(method, url, headers=dict(headers or {}), content=content) as resp,
             ):
                 chunks: list[bytes] = []
@@ -139,6 +148,61 @@ def request(
     return outcome.response
 
 
+class Session:
+    """Keep-alive HTTP to one endpoint for many requests (load runs): one client per thread.
+
+    Each operation is bounded by `timeout` and the body by `max_bytes`; unlike
+    `request`, there is no watchdog thread per call (it would cost more than the call).
+    """
+
+    def __init__(self, *, timeout: float, tls: TlsOptions | None = None) -> None:
+        self._timeout = httpx.Timeout(timeout, connect=timeout * 0.9)
+        self._tls = tls
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._lock = threading.Lock()
+
+    def _client(self, url: str) -> httpx.Client:
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(verify=_verify(url, self._tls), timeout=self._timeout, trust_env=False)
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def request(
+        self, method: str, url: str, *, headers: Mapping[str, str], content: bytes, max_bytes: int = 1024 * 1024
+    ) -> Response:
+        started = time.monotonic()
+        try:
+            with self._client(url).stream(method, url, headers=dict(headers), content=content) as resp:
+                chunks, size = [], 0
+                for chunk in resp.iter_raw():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        break
+                    chunks.append(chunk)
+                return Response(
+                    status=resp.status_code,
+                    headers={k.lower(): v for k, v in resp.headers.items()},
+                    body=_decode(b"".join(chunks), resp.headers.get("content-encoding", ""), max_bytes),
+                    elapsed_ms=(time.monotonic() - started) * 1000,
+                    http_version=resp.http_version,
+                    truncated=size > max_bytes,
+                )
+        except TransportError:
+            raise
+        except Exception as exc:
+            raise classify(exc) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients:
+                client.close()
+            self._clients.clear()
+
+
 def _decode(raw: bytes, encoding: str, max_bytes: int) -> bytes:
     """Undo gzip/deflate content encoding, without letting a small bomb expand past `max_bytes`."""
     enc = encoding.strip().lower()
@@ -151,7 +215,5 @@ def _decode(raw: bytes, encoding: str, max_bytes: int) -> bytes:
     except zlib.error:
         return raw
     if len(out) > max_bytes:
-        raise TransportError(
-            Cause.TOO_LARGE, f"the decompressed answer is larger than {max_bytes // 1048576} MiB"
-        )
+        raise TransportError(Cause.TOO_LARGE, f"the decompressed answer is larger than {max_bytes // 1048576} MiB")
     return out

@@ -40,9 +40,7 @@ _TLS_KINDS = {
 }
 
 
-def from_transport(
-    err: TransportError, at: Attempt, *, probe_port: bool = True, timeout: float = 2.0
-) -> Finding:
+def from_transport(err: TransportError, at: Attempt, *, probe_port: bool = True, timeout: float = 2.0) -> Finding:
     """A finding for an export that got no OTLP answer at all."""
     ev = [f"{at.protocol.value} export to {at.target}: {err.detail}"]
     t = at.target
@@ -50,13 +48,9 @@ def from_transport(
         case Cause.REFUSED:
             return c.INGEST_REFUSED(f"Nothing listens at {t} (connection refused).", target=t, evidence=ev)
         case Cause.CONNECT_TIMEOUT:
-            return c.INGEST_TIMEOUT(
-                f"No answer from {t}: the connection attempt timed out.", target=t, evidence=ev
-            )
+            return c.INGEST_TIMEOUT(f"No answer from {t}: the connection attempt timed out.", target=t, evidence=ev)
         case Cause.READ_TIMEOUT:
-            return c.INGEST_SLOW(
-                f"{t} accepted the connection but sent no answer in time.", target=t, evidence=ev
-            )
+            return c.INGEST_SLOW(f"{t} accepted the connection but sent no answer in time.", target=t, evidence=ev)
         case Cause.DNS:
             return c.INGEST_DNS(f"The host name {at.host!r} does not resolve.", target=t, evidence=ev)
         case Cause.UNREACHABLE:
@@ -140,13 +134,9 @@ def _http_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Fin
     path = urlsplit(t).path
     if status == 404:
         if path.rstrip("/").endswith("/v1/traces/v1/traces"):
-            return c.INGEST_PATH_DOUBLED(
-                f"404 from {t}: the path has /v1/traces twice.", target=t, evidence=ev
-            )
+            return c.INGEST_PATH_DOUBLED(f"404 from {t}: the path has /v1/traces twice.", target=t, evidence=ev)
         if path in ("", "/"):
-            return c.INGEST_PATH_MISSING(
-                f"404 from {t}: the URL has no /v1/traces path.", target=t, evidence=ev
-            )
+            return c.INGEST_PATH_MISSING(f"404 from {t}: the URL has no /v1/traces path.", target=t, evidence=ev)
         if path.rstrip("/") == "/v1/traces" or path.endswith("/v1/traces"):
             return c.INGEST_NO_TRACES(
                 f"404 from {t}: the path is right, so the receiver is likely not in a traces pipeline.",
@@ -158,13 +148,9 @@ def _http_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Fin
     if status == 405:
         return c.INGEST_METHOD(f"405 from {t}: the method is not allowed there.{said}", target=t, evidence=ev)
     if status == 415:
-        return c.INGEST_MEDIA_TYPE(
-            f"415 from {t}: the Content-Type was refused.{said}", target=t, evidence=ev
-        )
+        return c.INGEST_MEDIA_TYPE(f"415 from {t}: the Content-Type was refused.{said}", target=t, evidence=ev)
     if status in (401, 403):
-        return c.INGEST_AUTH(
-            f"{status} from {t}: the receiver refused the credentials.{said}", target=t, evidence=ev
-        )
+        return c.INGEST_AUTH(f"{status} from {t}: the receiver refused the credentials.{said}", target=t, evidence=ev)
     if status == 413:
         return c.INGEST_TOO_LARGE(f"413 from {t}: the request is too large.{said}", target=t, evidence=ev)
     if status == 400:
@@ -174,9 +160,7 @@ def _http_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Fin
             )
         if "too large" in res.message.lower() or "larger than" in res.message.lower():
             return c.INGEST_TOO_LARGE(f"400 from {t}: the request is too large.{said}", target=t, evidence=ev)
-        return c.INGEST_BAD_REQUEST(
-            f"400 from {t}: the request could not be decoded.{said}", target=t, evidence=ev
-        )
+        return c.INGEST_BAD_REQUEST(f"400 from {t}: the request could not be decoded.{said}", target=t, evidence=ev)
     if status in (429, 503):
         retry = f" (Retry-After: {res.retry_after})" if res.retry_after else ""
         return c.COLLECTOR_REFUSING(
@@ -199,14 +183,10 @@ def _grpc_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Fin
             evidence=ev,
         )
     if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
-        return c.INGEST_AUTH(
-            f"{code} from {t}: the receiver refused the credentials.{said}", target=t, evidence=ev
-        )
+        return c.INGEST_AUTH(f"{code} from {t}: the receiver refused the credentials.{said}", target=t, evidence=ev)
     if code == "RESOURCE_EXHAUSTED":
         if "larger than max" in msg or "message larger" in msg or "received message larger" in msg:
-            return c.INGEST_TOO_LARGE(
-                f"RESOURCE_EXHAUSTED from {t}: message too large.{said}", target=t, evidence=ev
-            )
+            return c.INGEST_TOO_LARGE(f"RESOURCE_EXHAUSTED from {t}: message too large.{said}", target=t, evidence=ev)
         return c.COLLECTOR_REFUSING(f"RESOURCE_EXHAUSTED from {t}.{said}", target=t, evidence=ev)
     if code == "UNIMPLEMENTED":
         return c.INGEST_NO_TRACES(

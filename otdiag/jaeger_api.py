@@ -1,19 +1,24 @@
-"""Jaeger's query service: API v3 first, the legacy /api routes as a fallback.
+"""Jaeger's query service over HTTP: API v3 first, the legacy /api routes as a fallback, and back.
 
-See shared/docs/protocols.md A-B. Each call is bounded by the client's
-timeout and reads at most `max_bytes` of an answer.
+Upstream is removing the legacy search routes, and old Jaeger v1 lacks v3, so
+the client learns once per run which API the server speaks and falls over to
+the other when a route is missing. Each API's "not found" (404 with an
+envelope, 404 "No traces found", 200 with an empty list) is a normal answer,
+never an error. See shared/docs/protocols.md A-B. Every call is bounded by
+the timeout and reads at most `max_bytes`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from otdiag import http
-from otdiag.transport import Cause, TransportError
+from otdiag.trace import Trace, TraceFormatError, from_legacy, from_v3
 
 
 class Api(StrEnum):
@@ -30,6 +35,37 @@ class JaegerError(Exception):
         self.not_jaeger = not_jaeger
 
 
+class _RouteMissing(Exception):
+    """This API's route does not exist on the server (try the other API)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Traces as returned, with the server's own JSON for --raw."""
+
+    traces: list[Trace]
+    raw: Any
+    api: Api
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    service: str
+    operation: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    start_unix_nano: int = 0
+    end_unix_nano: int = 0
+    limit: int = 20
+    min_duration: str | None = None
+    """Go duration text (`10ms`, `1.5s`)."""
+    max_duration: str | None = None
+
+
+def _rfc3339(unix_nano: int) -> str:
+    secs, nanos = divmod(unix_nano, 1_000_000_000)
+    return datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
+
+
 @dataclass
 class JaegerClient:
     base_url: str
@@ -37,7 +73,7 @@ class JaegerClient:
     tls: http.TlsOptions | None = None
     max_bytes: int = 256 * 1024 * 1024
     api: Api | None = None
-    """Which API the server speaks, once known (detected on the first call)."""
+    """The API the server was found to speak (set by the first call that got an answer)."""
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> http.Response:
         url = self.base_url.rstrip("/") + path
@@ -46,65 +82,201 @@ class JaegerClient:
         return http.request("GET", url, timeout=self.timeout, tls=self.tls, max_bytes=self.max_bytes)
 
     @staticmethod
-    def _json(resp: http.Response) -> Any:
-        if resp.content_type == "text/html" or resp.body.lstrip()[:1] == b"<":
-            raise JaegerError(
-                "the URL answered with an HTML page, not Jaeger's JSON API",
-                not_jaeger=True,
-                status=resp.status,
-            )
+    def _doc(resp: http.Response) -> Any:
+        """The JSON body; HTML or junk means this is not Jaeger's API (or the route is missing)."""
+        head = resp.body.lstrip()[:1]
+        if resp.content_type == "text/html" or head == b"<":
+            raise _RouteMissing("an HTML page")
         try:
             return json.loads(resp.body)
         except ValueError:
+            if resp.status == 404:
+                raise _RouteMissing(resp.text(80)) from None
             raise JaegerError(
                 f"the answer is not JSON (HTTP {resp.status}: {resp.text(120)!r})",
-                status=resp.status,
-                not_jaeger=resp.status < 500,
-            ) from None
+                status=resp.status, not_jaeger=resp.status < 500,
+            ) from None  # fmt: skip
 
-    def services(self) -> list[str]:
-        """Service names known to Jaeger; detects the API on first use."""
-        if self.api in (None, Api.V3):
-            resp = self._get("/api/v3/services")
-            if resp.status == 200:
-                doc = self._json(resp)
-                if isinstance(doc, dict) and (not doc or "services" in doc):
-                    self.api = Api.V3
-                    return [str(s) for s in doc.get("services") or []]
-                raise JaegerError("the answer to /api/v3/services is not Jaeger's", not_jaeger=True)
-            if resp.status >= 500:
-                raise JaegerError(_error_text(resp), status=resp.status)
-            if self.api is Api.V3:
-                raise JaegerError(f"HTTP {resp.status} from /api/v3/services", status=resp.status)
-        resp = self._get("/api/services")
-        if resp.status == 200:
-            doc = self._json(resp)
-            if isinstance(doc, dict) and "data" in doc:
-                self.api = Api.LEGACY
-                return [str(s) for s in doc.get("data") or []]
-            raise JaegerError("the answer to /api/services is not Jaeger's", not_jaeger=True)
-        if resp.status >= 500:
-            raise JaegerError(_error_text(resp), status=resp.status)
+    def _fail(self, resp: http.Response, doc: Any) -> JaegerError:
+        return JaegerError(_error_text(resp.status, doc, resp), status=resp.status, not_jaeger=False)
+
+    def _both(self, v3: Any, legacy: Any, *, prefer: Api | None = None) -> Any:
+        """Run the call on the preferred or known API, else v3 then legacy; fall over when a route is missing."""
+        first = prefer or self.api or Api.V3
+        order = [Api.V3, Api.LEGACY] if first is Api.V3 else [Api.LEGACY, Api.V3]
+        missing: list[str] = []
+        for api in order:
+            try:
+                result = (v3 if api is Api.V3 else legacy)()
+            except _RouteMissing as exc:
+                missing.append(f"{api.value}: {exc}")
+                continue
+            self.api = api
+            return result
         raise JaegerError(
-            f"neither /api/v3/services nor /api/services exist there (HTTP {resp.status})",
-            status=resp.status,
+            f"neither Jaeger's API v3 nor its legacy API answers there ({'; '.join(missing)})",
             not_jaeger=True,
         )
 
+    # --- calls -------------------------------------------------------------------------------------
 
-def _error_text(resp: http.Response) -> str:
+    def services(self) -> list[str]:
+        def v3() -> list[str]:
+            resp = self._get("/api/v3/services")
+            doc = self._doc(resp)
+            if resp.status != 200:
+                raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
+            if not isinstance(doc, dict) or not (doc == {} or "services" in doc):
+                raise _RouteMissing("not a v3 services answer")
+            return [str(s) for s in doc.get("services") or []]
+
+        def legacy() -> list[str]:
+            resp = self._get("/api/services")
+            doc = self._doc(resp)
+            if resp.status != 200:
+                raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
+            if not isinstance(doc, dict) or "data" not in doc:
+                raise _RouteMissing("not a legacy services answer")
+            return [str(s) for s in doc.get("data") or []]
+
+        result: list[str] = self._both(v3, legacy)
+        return result
+
+    def operations(self, service: str) -> list[str]:
+        def v3() -> list[str]:
+            resp = self._get("/api/v3/operations", {"service": service})
+            doc = self._doc(resp)
+            if resp.status != 200:
+                raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
+            return sorted({str(o.get("name")) for o in (doc or {}).get("operations") or []})
+
+        def legacy() -> list[str]:
+            resp = self._get(f"/api/services/{quote(service, safe='')}/operations")
+            doc = self._doc(resp)
+            if resp.status != 200:
+                raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
+            return sorted(str(o) for o in (doc or {}).get("data") or [])
+
+        result: list[str] = self._both(v3, legacy)
+        return result
+
+    def get_trace(self, trace_id: str) -> Fetched | None:
+        """The trace, or None when Jaeger has no trace with that ID."""
+
+        def v3() -> Fetched | None:
+            resp = self._get(f"/api/v3/traces/{trace_id}")
+            doc = self._doc(resp)
+            if resp.status == 404:
+                if _is_v3_error(doc):
+                    return None
+                raise _RouteMissing("HTTP 404")
+            if resp.status != 200:
+                raise self._fail(resp, doc)
+            traces = _parse(from_v3, doc)
+            return Fetched(traces, doc, Api.V3) if traces else None
+
+        def legacy() -> Fetched | None:
+            resp = self._get(f"/api/traces/{trace_id}")
+            doc = self._doc(resp)
+            if resp.status == 404:
+                if isinstance(doc, dict) and "errors" in doc:
+                    return None
+                raise _RouteMissing("HTTP 404")
+            if resp.status != 200:
+                raise self._fail(resp, doc)
+            traces = [t for t in _parse(from_legacy, doc) if t.spans]
+            return Fetched(traces, doc, Api.LEGACY) if traces else None
+
+        result: Fetched | None = self._both(v3, legacy)
+        return result
+
+    def search(self, q: SearchQuery) -> Fetched:
+        def v3() -> Fetched:
+            params = {
+                "query.service_name": q.service,
+                "query.start_time_min": _rfc3339(q.start_unix_nano),
+                "query.start_time_max": _rfc3339(q.end_unix_nano),
+                "query.num_traces": str(q.limit),
+            }
+            if q.operation:
+                params["query.operation_name"] = q.operation
+            if q.tags:
+                params["query.attributes"] = json.dumps(q.tags)
+            if q.min_duration:
+                params["query.duration_min"] = q.min_duration
+            if q.max_duration:
+                params["query.duration_max"] = q.max_duration
+            if q.tags:
+                # Jaeger v2 before about 2.19 ignores query.attributes over HTTP; over-fetch, filter here.
+                params["query.num_traces"] = str(min(max(q.limit * 10, 100), 1000))
+            resp = self._get("/api/v3/traces", params)
+            doc = self._doc(resp)
+            if resp.status == 404:
+                if _is_v3_error(doc):
+                    return Fetched([], doc, Api.V3)
+                raise _RouteMissing("HTTP 404")
+            if resp.status != 200:
+                raise self._fail(resp, doc)
+            traces = _parse(from_v3, doc)
+            if q.tags:
+                traces = [t for t in traces if _has_tags(t, q.tags)][: q.limit]
+            return Fetched(traces, doc, Api.V3)
+
+        def legacy() -> Fetched:
+            params = {
+                "service": q.service,
+                "start": str(q.start_unix_nano // 1000),
+                "end": str(q.end_unix_nano // 1000),
+                "limit": str(q.limit),
+            }
+            if q.operation:
+                params["operation"] = q.operation
+            if q.tags:
+                params["tags"] = json.dumps(q.tags)
+            if q.min_duration:
+                params["minDuration"] = q.min_duration
+            if q.max_duration:
+                params["maxDuration"] = q.max_duration
+            resp = self._get("/api/traces", params)
+            doc = self._doc(resp)
+            if resp.status == 404:
+                raise _RouteMissing("HTTP 404")
+            if resp.status != 200:
+                raise self._fail(resp, doc)
+            return Fetched(_parse(from_legacy, doc), doc, Api.LEGACY)
+
+        # The legacy API filters tags on the server; v3 over HTTP may not, so prefer legacy for tag searches.
+        result: Fetched = self._both(v3, legacy, prefer=Api.LEGACY if q.tags else None)
+        return result
+
+
+def _has_tags(trace: Trace, tags: dict[str, str]) -> bool:
+    """Jaeger's tag semantics: some span carries every k=v, in its attributes or its resource."""
+    for span in trace.spans:
+        merged = {**span.resource, **span.attributes}
+        if all(str(merged.get(k)) == v or merged.get(k) == v for k, v in tags.items()):
+            return True
+    return False
+
+
+def _parse(parser: Any, doc: Any) -> list[Trace]:
     try:
-        doc = json.loads(resp.body)
-    except ValueError:
-        return f"HTTP {resp.status}: {resp.text(200)}"
+        traces: list[Trace] = parser(doc)
+    except TraceFormatError as exc:
+        raise JaegerError(f"the answer does not look like Jaeger traces ({exc})", not_jaeger=True) from None
+    return traces
+
+
+def _is_v3_error(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("error"), dict)
+
+
+def _error_text(status: int, doc: Any, resp: http.Response) -> str:
     if isinstance(doc, dict):
         err = doc.get("error")
         if isinstance(err, dict) and err.get("message"):
-            return f"HTTP {resp.status}: {err['message']}"
+            return f"HTTP {status}: {err['message']}"
         errs = doc.get("errors")
         if isinstance(errs, list) and errs and isinstance(errs[0], dict):
-            return f"HTTP {resp.status}: {errs[0].get('msg', '')}"
-    return f"HTTP {resp.status}: {resp.text(200)}"
-
-
-__all__ = ["Api", "Cause", "JaegerClient", "JaegerError", "TransportError"]
+            return f"HTTP {status}: {errs[0].get('msg', '')}"
+    return f"HTTP {status}: {resp.text(200)}"

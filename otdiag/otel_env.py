@@ -191,9 +191,7 @@ def _grpc_target(endpoint: str, origin: str) -> tuple[str, int, str | None]:
     m = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://(.*)$", endpoint)
     scheme, rest = (m.group(1).lower(), m.group(2)) if m else (None, endpoint)
     if scheme not in (None, "http", "https"):
-        raise UsageError(
-            f"{origin}: {endpoint!r}: a gRPC endpoint is host:port, http://host:port or https://host:port"
-        )
+        raise UsageError(f"{origin}: {endpoint!r}: a gRPC endpoint is host:port, http://host:port or https://host:port")
     hostport = rest.split("/", 1)[0]
     parts = urlsplit("//" + hostport)
     if not parts.hostname:
@@ -244,9 +242,7 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
         else:
             secure = not insecure
             sources["tls"] = (
-                f"no scheme, {sources['insecure']}"
-                if insecure is not None
-                else "no scheme: TLS (insecure unset)"
+                f"no scheme, {sources['insecure']}" if insecure is not None else "no scheme: TLS (insecure unset)"
             )
         if urlsplit(url if scheme else "//" + url).path not in ("", "/"):
             notes.append("a path in a gRPC endpoint is ignored (gRPC has no URL path)")

@@ -8,41 +8,44 @@ the receiver takes them (or at a fixed rate), and counts the outcomes.
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from otdiag import http, ingest
+from otdiag import ingest
 from otdiag.ingest import Attempt
 from otdiag.model import Finding, Protocol
 from otdiag.otel_env import Settings
-from otdiag.otlp import encode, grpc_export, http_export
+from otdiag.otlp import grpc_export, otlp_json
 from otdiag.otlp.load import BatchEncoder
 from otdiag.otlp.result import ExportResult
 from otdiag.progress import NoProgress, Progress
 from otdiag.redact import Scrubber
 from otdiag.transport import TransportError
 
+if TYPE_CHECKING:
+    from otdiag.otlp import encode
+
 
 def attempt_of(settings: Settings) -> Attempt:
-    return Attempt(
-        settings.protocol, settings.target, settings.host, settings.port, settings.secure, settings.path
-    )
+    return Attempt(settings.protocol, settings.target, settings.host, settings.port, settings.secure, settings.path)
 
 
 @dataclass
 class Exporter:
-    """One OTLP destination, reusable for many requests (one gRPC channel, one HTTP client per thread)."""
+    """One OTLP destination, reusable for many requests (one gRPC channel, or keep-alive HTTP)."""
 
     settings: Settings
     scrub: Scrubber
+    keep_alive: bool = False
+    """Reuse HTTP connections across requests (load runs)."""
     _channel: grpc.Channel | None = None
-    _local: threading.local = field(default_factory=threading.local)
+    _session: Any = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -51,14 +54,20 @@ class Exporter:
                 s.target, secure=s.secure, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file,
                 gzip=s.compression == "gzip",
             )  # fmt: skip
+        elif self.keep_alive:
+            from otdiag import http
+
+            self._session = http.Session(timeout=s.timeout, tls=self._tls())
+
+    def _tls(self) -> Any:
+        from otdiag import http
+
+        s = self.settings
+        return http.TlsOptions(verify=True, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file)
 
     @property
     def content_type(self) -> str:
-        return http_export.JSON if self.settings.protocol is Protocol.HTTP_JSON else http_export.PROTOBUF
-
-    def tls(self) -> http.TlsOptions:
-        s = self.settings
-        return http.TlsOptions(verify=True, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file)
+        return "application/json" if self.settings.protocol is Protocol.HTTP_JSON else "application/x-protobuf"
 
     def export(self, body: bytes, timeout: float | None = None) -> ExportResult:
         """One export request (already encoded for this protocol); raises TransportError."""
@@ -69,18 +78,22 @@ class Exporter:
                 self._channel, body, headers=s.headers, timeout=timeout, scrub=self.scrub,
                 client_cert=s.cert_file is not None,
             )  # fmt: skip
+        from otdiag.otlp import http_export  # HTTP only: keeps gRPC runs free of httpx
+
         headers = dict(s.headers)
         if s.compression == "gzip":
             body = gzip.compress(body, compresslevel=5)
             headers["Content-Encoding"] = "gzip"
         return http_export.export(
-            s.url, body, content_type=self.content_type, headers=headers, timeout=timeout, tls=self.tls(),
-            scrub=self.scrub,
+            s.url, body, content_type=self.content_type, headers=headers, timeout=timeout, tls=self._tls(),
+            scrub=self.scrub, session=self._session,
         )  # fmt: skip
 
     def close(self) -> None:
         if self._channel is not None:
             self._channel.close()
+        if self._session is not None:
+            self._session.close()
 
 
 @dataclass(frozen=True)
@@ -99,13 +112,17 @@ class Outcome:
 
 
 def _encode_for(protocol: Protocol, built: encode.BuiltSpans) -> bytes:
+    from otdiag.otlp import encode
+
     req = encode.request(built.spans)
-    return encode.to_json(req) if protocol is Protocol.HTTP_JSON else encode.to_protobuf(req)
+    return otlp_json.dumps(req) if protocol is Protocol.HTTP_JSON else req.SerializeToString()
 
 
 def send_one(settings: Settings, spec: encode.SpanSpec, *, scrub: Scrubber | None = None) -> Outcome:
     """Build the test span(s) with the SDK, export them, and read the answer as findings."""
     scrub = (scrub or Scrubber()).with_headers(settings.headers)
+    from otdiag.otlp import encode  # the SDK: only a single test span needs it, not a load run
+
     built = encode.build(spec)
     body = _encode_for(settings.protocol, built)
     sent = len(built.spans)
@@ -130,9 +147,7 @@ def send_one(settings: Settings, spec: encode.SpanSpec, *, scrub: Scrubber | Non
         if result.ok:
             rejected = min(result.rejected_spans, sent)
             accepted = sent - rejected
-    return Outcome(
-        built.trace_id, built.span_id, sent, accepted, rejected, duration_ms, result, error, findings
-    )
+    return Outcome(built.trace_id, built.span_id, sent, accepted, rejected, duration_ms, result, error, findings)
 
 
 @dataclass(frozen=True)
@@ -167,7 +182,7 @@ def send_load(
     progress = progress or NoProgress()
     scrub = Scrubber().with_headers(settings.headers)
     encoder = BatchEncoder(service_name, span_name, attributes, resource_attributes)
-    exporter = Exporter(settings, scrub)
+    exporter = Exporter(settings, scrub, keep_alive=True)
     to_json = settings.protocol is Protocol.HTTP_JSON
 
     def body_for(n: int) -> bytes:
@@ -176,7 +191,7 @@ def send_load(
             return raw
         req = ExportTraceServiceRequest()
         req.ParseFromString(raw)
-        return encode.to_json(req)
+        return otlp_json.dumps(req)
 
     def one(n: int) -> tuple[int, ExportResult | TransportError]:
         try:

@@ -35,7 +35,7 @@ def _exchange(host: str, port: int, payload: bytes, timeout: float) -> bytes | N
         sock.settimeout(timeout)
         try:
             sock.sendall(payload)
-            return sock.recv(64)
+            return sock.recv(256)
         except TimeoutError:
             return None
         except (ConnectionResetError, BrokenPipeError):
@@ -67,6 +67,8 @@ def sniff(host: str, port: int, timeout: float = 2.0) -> PortKind:
         reply = _exchange(host, port, b"GET / HTTP/1.1\r\nHost: otdiag\r\nConnection: close\r\n\r\n", each)
     except OSError:
         return PortKind.UNREACHABLE
+    if reply and b"HTTP request to an HTTPS server" in reply:
+        return PortKind.TLS  # Go's TLS listeners answer plaintext HTTP with this 400
     if reply and reply.startswith(b"HTTP/1."):
         return PortKind.HTTP1
     if reply and reply[:1] == b"\x15":  # a TLS alert record in answer to plaintext

@@ -13,8 +13,6 @@ import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
-import httpx
-
 
 class Cause(StrEnum):
     REFUSED = "refused"
@@ -71,11 +69,7 @@ def classify_tls_text(text: str) -> Cause | None:
         return Cause.TLS_TO_PLAINTEXT
     if "packet length too long" in t or "record layer failure" in t or "http_request" in t:
         return Cause.TLS_TO_PLAINTEXT
-    if (
-        "certificate has expired" in t
-        or "certificate_expired" in t
-        or ("expired" in t and "certificate" in t)
-    ):
+    if "certificate has expired" in t or "certificate_expired" in t or ("expired" in t and "certificate" in t):
         return Cause.TLS_EXPIRED
     if (
         "hostname verification" in t
@@ -85,20 +79,11 @@ def classify_tls_text(text: str) -> Cause | None:
         or "not valid for" in t
     ):
         return Cause.TLS_HOSTNAME
-    if (
-        "unable to get local issuer" in t
-        or "self-signed" in t
-        or "self signed" in t
-        or "unknown authority" in t
-    ):
+    if "unable to get local issuer" in t or "self-signed" in t or "self signed" in t or "unknown authority" in t:
         return Cause.TLS_UNKNOWN_CA
     if "unknown ca" in t and "alert" not in t:
         return Cause.TLS_UNKNOWN_CA
-    if (
-        "certificate required" in t
-        or "certificate_required" in t
-        or ("handshake failure" in t and "alert" in t)
-    ):
+    if "certificate required" in t or "certificate_required" in t or ("handshake failure" in t and "alert" in t):
         return Cause.TLS_CLIENT_CERT
     if "tlsv13 alert" in t or "sslv3 alert bad certificate" in t or "alert unknown ca" in t:
         return Cause.TLS_CLIENT_CERT
@@ -111,6 +96,8 @@ def classify(exc: BaseException) -> TransportError:
     """Map an exception from httpx, ssl or socket to a `TransportError`."""
     if isinstance(exc, TransportError):
         return exc
+    import httpx  # only HTTP failures need its exception types; keeps gRPC-only runs light
+
     chain = _chain(exc)
     text = " | ".join(str(e) for e in chain if str(e))
     for e in chain:

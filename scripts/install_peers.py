@@ -104,9 +104,7 @@ def go_build_module(name: str, pin: Pin, *, build: bool) -> Path | None:
         check=False,
     )
     if out.returncode != 0:
-        raise SystemExit(
-            f"install-peers: cannot download {pin['module']}@{pin['version']}: {out.stdout}{out.stderr}"
-        )
+        raise SystemExit(f"install-peers: cannot download {pin['module']}@{pin['version']}: {out.stdout}{out.stderr}")
     src = Path(json.loads(out.stdout)["Dir"])
     cmd = ["go", "build", "-trimpath", "-o", str(tmp / "bin" / name)]
     if pin.get("ldflags"):
@@ -204,9 +202,7 @@ def main(argv: list[str]) -> int:
     names = names or list(pins)
     unknown = [n for n in names if n not in pins]
     if unknown:
-        print(
-            f"install-peers: unknown peer(s) {', '.join(unknown)} (known: {', '.join(pins)})", file=sys.stderr
-        )
+        print(f"install-peers: unknown peer(s) {', '.join(unknown)} (known: {', '.join(pins)})", file=sys.stderr)
         return 2
     if not where and any(n != "rotel" for n in names) and not shutil.which("go"):
         print("install-peers: Go is needed to build the peers and is not on PATH", file=sys.stderr)

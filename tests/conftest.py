@@ -80,9 +80,7 @@ def start_rotel(tmp_path: Path, started_peers: list[peers.PeerProcess]) -> Calla
     binary = require_peer("rotel")
 
     def start(exporter_endpoint: str | None, extra_args: list[str] | None = None) -> peers.Rotel:
-        return peers.start_rotel(
-            binary, tmp_path, exporter_endpoint, extra_args, on_start=started_peers.append
-        )
+        return peers.start_rotel(binary, tmp_path, exporter_endpoint, extra_args, on_start=started_peers.append)
 
     return start
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import random
+import re
 import signal
 import socket
 import subprocess
@@ -17,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import yaml
@@ -40,12 +42,47 @@ def locate(name: str) -> Path | None:
     return path
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the peer binds it a moment later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A TCP port free on 127.0.0.1 right now (the peer binds it a moment later).
+
+    Drawn below Linux's ephemeral range (32768+), so outgoing connections never
+    take it in the meantime, and never handed out twice in one test run.
+    """
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randint(20000, 32000)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
         return port
+    raise PeerError("no free TCP port found on 127.0.0.1")
+
+
+def _busy_port(log: str) -> int | None:
+    """The port a peer failed to bind, from its log ("bind: address already in use")."""
+    m = re.search(r"listen tcp [^ ]*:(\d+): bind: address already in use", log)
+    return int(m.group(1)) if m else None
+
+
+def _rebind(node: Any, old: int, new: int) -> Any:
+    """The config with every use of port `old` moved to `new`."""
+    if isinstance(node, dict):
+        return {k: _rebind(v, old, new) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rebind(v, old, new) for v in node]
+    if isinstance(node, str):
+        return re.sub(rf":{old}\b", f":{new}", node)
+    if node == old and isinstance(node, int) and not isinstance(node, bool):
+        return new
+    return node
 
 
 def addr(port: int) -> str:
@@ -105,9 +142,7 @@ class PeerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.running():
-                raise PeerError(
-                    f"{self.name} exited with {self.returncode()} before it was ready:\n{self.log_tail()}"
-                )
+                raise PeerError(f"{self.name} exited with {self.returncode()} before it was ready:\n{self.log_tail()}")
             if ready():
                 return
             time.sleep(0.05)
@@ -188,9 +223,7 @@ def jaeger_config(overrides: Mapping[str, Any] | None = None) -> Config:
                 "resource": {"service.name": "jaeger"},
                 "metrics": {
                     "level": "detailed",
-                    "readers": [
-                        {"pull": {"exporter": {"prometheus": {"host": "127.0.0.1", "port": free_port()}}}}
-                    ],
+                    "readers": [{"pull": {"exporter": {"prometheus": {"host": "127.0.0.1", "port": free_port()}}}}],
                 },
                 "logs": {"level": "info"},
             },
@@ -224,10 +257,29 @@ def jaeger_config(overrides: Mapping[str, Any] | None = None) -> Config:
 OnStart = Callable[[PeerProcess], None] | None
 
 
+T = TypeVar("T")
+
+
+def with_port_retry(launch: Callable[[Config], T], cfg: Config, attempts: int = 4) -> T:
+    """Launch a peer; if a port was taken meanwhile (parallel test runs), move it and try again."""
+    for attempt in range(attempts):
+        try:
+            return launch(cfg)
+        except PeerError as exc:
+            busy = _busy_port(str(exc))
+            if busy is None or attempt == attempts - 1:
+                raise
+            cfg = _rebind(cfg, busy, free_port())
+    raise AssertionError("unreachable")
+
+
 def start_jaeger(
     binary: Path, workdir: Path, overrides: Mapping[str, Any] | None = None, on_start: OnStart = None
 ) -> Jaeger:
-    cfg = jaeger_config(overrides)
+    return with_port_retry(lambda cfg: _launch_jaeger(binary, workdir, cfg, on_start), jaeger_config(overrides))
+
+
+def _launch_jaeger(binary: Path, workdir: Path, cfg: Config, on_start: OnStart) -> Jaeger:
     path = workdir / f"jaeger-{free_port()}.yaml"
     path.write_text(yaml.safe_dump(cfg))
     ext = cfg["extensions"]
@@ -298,16 +350,12 @@ def collector_config(
         "extensions": {"health_check": {"endpoint": addr(free_port())}},
         "service": {
             "extensions": ["health_check"],
-            "pipelines": {
-                "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": list(exporters)}
-            },
+            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": list(exporters)}},
             "telemetry": {
                 "logs": {"level": "info"},
                 "metrics": {
                     "level": "detailed",
-                    "readers": [
-                        {"pull": {"exporter": {"prometheus": {"host": "127.0.0.1", "port": free_port()}}}}
-                    ],
+                    "readers": [{"pull": {"exporter": {"prometheus": {"host": "127.0.0.1", "port": free_port()}}}}],
                 },
             },
         },
@@ -328,6 +376,12 @@ def start_collector(
     binary: Path, workdir: Path, cfg: Config, *, wait: bool = True, on_start: OnStart = None
 ) -> Collector:
     """Run the collector with `cfg`; with wait=False a test can watch a broken config fail."""
+    if not wait:
+        return _launch_collector(binary, workdir, cfg, wait=False, on_start=on_start)
+    return with_port_retry(lambda c: _launch_collector(binary, workdir, c, wait=True, on_start=on_start), cfg)
+
+
+def _launch_collector(binary: Path, workdir: Path, cfg: Config, *, wait: bool, on_start: OnStart) -> Collector:
     path = workdir / f"otelcol-{free_port()}.yaml"
     path.write_text(yaml.safe_dump(cfg))
     health = _get(cfg, "extensions", "health_check", "endpoint")
@@ -383,6 +437,18 @@ def start_rotel(
     on_start: OnStart = None,
 ) -> Rotel:
     """rotel receiving OTLP on free ports; exporting over OTLP/gRPC to `exporter_endpoint` (or blackhole)."""
+    for attempt in range(3):
+        try:
+            return _launch_rotel(binary, workdir, exporter_endpoint, extra_args, on_start)
+        except PeerError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _launch_rotel(
+    binary: Path, workdir: Path, exporter_endpoint: str | None, extra_args: list[str] | None, on_start: OnStart
+) -> Rotel:
     grpc, http = addr(free_port()), addr(free_port())
     tag = grpc.replace(":", "_")
     argv = [

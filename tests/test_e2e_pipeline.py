@@ -20,9 +20,7 @@ from tests.sdk_app import send_span
 pytestmark = [pytest.mark.peers]
 
 
-def wait_for_trace(
-    query_url: str, trace_id: str, deadline_s: float = 30.0
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def wait_for_trace(query_url: str, trace_id: str, deadline_s: float = 30.0) -> tuple[dict[str, Any], dict[str, Any]]:
     """Poll both query APIs until each returns the trace; return (legacy, v3) documents."""
     legacy: dict[str, Any] | None = None
     v3: dict[str, Any] | None = None
@@ -45,10 +43,7 @@ def wait_for_trace(
 
 def v3_spans(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        span
-        for rs in doc["result"]["resourceSpans"]
-        for ss in rs.get("scopeSpans", [])
-        for span in ss.get("spans", [])
+        span for rs in doc["result"]["resourceSpans"] for ss in rs.get("scopeSpans", []) for span in ss.get("spans", [])
     ]
 
 

@@ -73,9 +73,7 @@ def test_flag_endpoint_with_a_path_is_used_as_is() -> None:
         ("a=1,a=2", {"a": "2"}, 0),
     ],
 )
-def test_headers_are_baggage_style_and_percent_decoded(
-    raw: str, expected: dict[str, str], problems: int
-) -> None:
+def test_headers_are_baggage_style_and_percent_decoded(raw: str, expected: dict[str, str], problems: int) -> None:
     headers, notes = parse_headers(raw)
     assert headers == expected
     assert len(notes) == problems

@@ -293,9 +293,7 @@ FAULTS = [
 
 @pytest.mark.peers
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-def test_failure_is_classified(
-    fault: Fault, start_collector: Callable[..., peers.Collector], certs: Certs
-) -> None:
+def test_failure_is_classified(fault: Fault, start_collector: Callable[..., peers.Collector], certs: Certs) -> None:
     args, env = fault.invocation(start_collector, certs)
     res = send(*args, env=env)
     assert res.exit_code == ExitCode.PROBLEM, res.stdout
@@ -307,9 +305,7 @@ def test_failure_is_classified(
 
 
 @pytest.mark.peers
-def test_valid_tls_and_mtls_are_accepted(
-    start_collector: Callable[..., peers.Collector], certs: Certs
-) -> None:
+def test_valid_tls_and_mtls_are_accepted(start_collector: Callable[..., peers.Collector], certs: Certs) -> None:
     col = _tls_collector(start_collector, {**certs.server, "client_ca_file": certs.ca})
     client = [f"--ca-file={certs.ca}", f"--cert-file={certs.client_cert}", f"--key-file={certs.client_key}"]
     for args in ([f"--endpoint=https://{h(col)}"], [f"--endpoint=https://{g(col)}", "--protocol=grpc"]):
@@ -328,9 +324,7 @@ def test_right_bearer_token_is_accepted_and_never_printed(
         assert res.exit_code == ExitCode.OK, res.stdout
         assert "s3cr3t-t0ken" not in res.stdout + res.stderr
         assert res.json()["settings"]["headers"] == {"authorization": "<redacted>"}
-    wrong = run(
-        "send-test-span", f"--endpoint=http://{h(col)}", "--header", "Authorization=Bearer wr0ng-secret-value"
-    )
+    wrong = run("send-test-span", f"--endpoint=http://{h(col)}", "--header", "Authorization=Bearer wr0ng-secret-value")
     assert wrong.exit_code == ExitCode.PROBLEM
     assert "wr0ng-secret-value" not in wrong.stdout + wrong.stderr
 
@@ -407,9 +401,7 @@ def test_hung_server_ends_within_the_timeout() -> None:
 
 
 def test_partial_success_is_reported_with_the_receivers_message() -> None:
-    body = json.dumps(
-        {"partialSuccess": {"rejectedSpans": "1", "errorMessage": "span name too long"}}
-    ).encode()
+    body = json.dumps({"partialSuccess": {"rejectedSpans": "1", "errorMessage": "span name too long"}}).encode()
     with hostile.http_server(hostile.reply(200, body, "application/json")) as port:
         res = send(f"--endpoint=http://127.0.0.1:{port}", "--protocol=http/json")
     doc = res.json()
@@ -499,9 +491,7 @@ def test_explain_shows_where_each_setting_came_from() -> None:
 def test_load_mode_counts_every_span(start_collector: Callable[..., peers.Collector]) -> None:
     col = start_collector(peers.collector_config(None))
     for protocol, endpoint in (("grpc", g(col)), ("http/protobuf", h(col)), ("http/json", h(col))):
-        res = send(
-            f"--endpoint=http://{endpoint}", f"--protocol={protocol}", "--count=3000", "--batch-size=500"
-        )
+        res = send(f"--endpoint=http://{endpoint}", f"--protocol={protocol}", "--count=3000", "--batch-size=500")
         doc = res.json()
         assert res.exit_code == ExitCode.OK, doc
         assert (doc["sent"], doc["accepted"], doc["failed"]) == (3000, 3000, 0)
@@ -514,3 +504,32 @@ def test_load_mode_against_a_dead_port_stops_early_and_fails() -> None:
     assert res.exit_code == ExitCode.PROBLEM
     assert doc["accepted"] == 0 and doc["sent"] < 100000
     assert first_error(res)["code"] == "ingest.refused"
+
+
+@pytest.mark.peers
+def test_verify_waits_until_jaeger_shows_the_trace(collector_to_jaeger: tuple[peers.Collector, peers.Jaeger]) -> None:
+    collector, jaeger = collector_to_jaeger
+    res = send(f"--endpoint=http://{h(collector)}", "--jaeger-url", jaeger.query_url, "--verify")
+    doc = res.json()
+    assert res.exit_code == ExitCode.OK, doc
+    assert doc["verified"] is True and 0 <= doc["time_to_visible_ms"] < 30000
+
+
+@pytest.mark.peers
+def test_verify_fails_when_the_collector_drops_the_span(start_collector: Callable[..., peers.Collector]) -> None:
+    """Accepted by the collector, exported to nowhere Jaeger can see: heading 2."""
+    jaeger_query = f"http://127.0.0.1:{peers.free_port()}"
+    with hostile.http_server(
+        hostile.reply(404, b'{"error":{"httpCode":404,"message":"No traces found"}}', "text/plain")
+    ) as port:
+        col = start_collector(peers.collector_config(None))
+        res = send(
+            f"--endpoint=http://{h(col)}", f"--jaeger-url=http://127.0.0.1:{port}", "--verify", "--verify-wait=1s"
+        )
+    err = first_error(res)
+    assert (err["code"], err["stage"], err["guide"]) == (
+        "trace.not-visible",
+        "collector-export",
+        "traces-not-in-jaeger",
+    )
+    assert jaeger_query  # a dead query URL is covered by find-trace's tests

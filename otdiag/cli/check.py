@@ -8,8 +8,6 @@ from urllib.parse import urlsplit
 
 import typer
 
-from otdiag import check as core
-from otdiag import http
 from otdiag.cli import common
 from otdiag.endpoints import HostPort, host_port_of, http_url, with_port
 from otdiag.errors import UsageError
@@ -40,9 +38,7 @@ def _endpoints(otlp_endpoint: str | None, protocol: Protocol | None) -> tuple[Ho
 def check(
     otlp_endpoint: Annotated[
         str | None,
-        typer.Option(
-            help="The collector's OTLP endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."
-        ),
+        typer.Option(help="The collector's OTLP endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."),
     ] = None,
     protocol: Annotated[
         Protocol | None,
@@ -61,9 +57,7 @@ def check(
         typer.Option("--header", help="NAME=VALUE sent with every OTLP request (repeatable)."),
     ] = None,
     insecure: Annotated[bool, typer.Option(help="Do not verify TLS certificates.")] = False,
-    ca_file: Annotated[
-        str | None, typer.Option(help="CA certificate (PEM) to verify TLS servers with.")
-    ] = None,
+    ca_file: Annotated[str | None, typer.Option(help="CA certificate (PEM) to verify TLS servers with.")] = None,
     timeout: Annotated[float, typer.Option(help=common.TIMEOUT_HELP)] = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
@@ -77,6 +71,9 @@ def check(
     """
 
     def body() -> ExitCode:
+        from otdiag import check as core
+        from otdiag import http
+
         proto = protocol
         if proto is None and os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL"):
             env_proto = os.environ["OTEL_EXPORTER_OTLP_PROTOCOL"].strip()

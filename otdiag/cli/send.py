@@ -11,7 +11,6 @@ import typer
 
 from otdiag import catalogue, redact
 from otdiag.cli import common
-from otdiag.endpoints import http_url
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Protocol, Report
 from otdiag.render import human
@@ -66,9 +65,7 @@ def print_settings(console: human.Console, s: Any) -> None:
 def send_test_span(
     endpoint: Annotated[
         str | None,
-        typer.Option(
-            help="OTLP endpoint. HTTP: a base URL gets /v1/traces appended; gRPC: [http(s)://]host:port."
-        ),
+        typer.Option(help="OTLP endpoint. HTTP: a base URL gets /v1/traces appended; gRPC: [http(s)://]host:port."),
     ] = None,
     protocol: Annotated[Protocol | None, typer.Option(help="grpc, http/protobuf or http/json.")] = None,
     header: Annotated[
@@ -86,9 +83,7 @@ def send_test_span(
     compression: Annotated[str | None, typer.Option(help="gzip or none.")] = None,
     service_name: Annotated[str, typer.Option(help="service.name of the test span.")] = "otdiag",
     span_name: Annotated[str, typer.Option(help="Name of the test span.")] = "otdiag-test-span",
-    attribute: Annotated[
-        list[str] | None, typer.Option("--attribute", help="KEY=VALUE span attribute.")
-    ] = None,
+    attribute: Annotated[list[str] | None, typer.Option("--attribute", help="KEY=VALUE span attribute.")] = None,
     resource_attribute: Annotated[
         list[str] | None, typer.Option("--resource-attribute", help="KEY=VALUE resource attribute.")
     ] = None,
@@ -103,6 +98,10 @@ def send_test_span(
         str | None,
         typer.Option(help="Jaeger's query URL, to print the trace's link (default: OTDIAG_JAEGER_URL)."),
     ] = None,
+    verify: Annotated[
+        bool, typer.Option(help="Wait until the trace is queryable in Jaeger (default URL http://localhost:16686).")
+    ] = False,
+    verify_wait: Annotated[str, typer.Option(help="With --verify: how long to wait for the trace.")] = "30s",
     timeout: Annotated[
         float | None,
         typer.Option(help="Seconds to wait for the receiver (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10)."),
@@ -153,9 +152,15 @@ def send_test_span(
                              (settings.key_file, "key_file")):  # fmt: skip
             if path and not Path(path).is_file():
                 raise UsageError(f"{settings.sources.get(origin, origin)}: {path} does not exist")
+        from otdiag import durations
+        from otdiag.cli.find import jaeger_url_option
+
         jaeger = None
-        if jaeger_url or os.environ.get("OTDIAG_JAEGER_URL"):
-            jaeger = http_url(jaeger_url or os.environ["OTDIAG_JAEGER_URL"], option="--jaeger-url")
+        if jaeger_url or os.environ.get("OTDIAG_JAEGER_URL") or verify:
+            jaeger = jaeger_url_option(jaeger_url)
+        verify_s = durations.parse(verify_wait, "--verify-wait")
+        if verify and count > 1:
+            raise UsageError("--verify checks one test span; it does not go with --count")
         notes = [catalogue.SETTINGS_NOTE(n) for n in settings.notes]
 
         if explain:
@@ -195,6 +200,12 @@ def send_test_span(
         spec = SpanSpec(service_name, span_name, attrs, resources, child)
         with spinner.running(f"exporting a test span to {settings.target}"):
             out = send.send_one(settings, spec)
+        verified: dict[str, Any] = {}
+        findings = [*out.findings, *notes]
+        if verify and jaeger and out.accepted:
+            with spinner.running(f"waiting for trace {out.trace_id} in Jaeger"):
+                verified, extra = _verify(jaeger, out.trace_id, verify_s, settings.timeout, spinner)
+            findings.extend(extra)
         fields = {
             **_common_fields(settings, out.trace_id, out.span_id, jaeger),
             "sent": out.sent, "accepted": out.accepted, "rejected": out.rejected,
@@ -202,16 +213,38 @@ def send_test_span(
             "receiver": None if out.result is None else {
                 "status": out.result.status, "message": out.result.message,
             },
+            **verified,
         }  # fmt: skip
-        report = Report("send-test-span", [*out.findings, *notes], fields)
+        report = Report("send-test-span", findings, fields)
         return common.emit(report, as_json=as_json, render=lambda c, r: _render_one(c, r, settings))
 
     common.run(body)
 
 
-def _common_fields(
-    settings: Any, trace_id: str | None, span_id: str | None, jaeger: str | None
-) -> dict[str, Any]:
+def _verify(
+    jaeger: str, trace_id: str, wait_s: float, timeout: float, progress: Any
+) -> tuple[dict[str, Any], list[Any]]:
+    """Poll Jaeger for the test trace: the find-trace core, bounded by `wait_s`."""
+    from otdiag.cli.find import jaeger_failure
+    from otdiag.find import find
+    from otdiag.jaeger_api import JaegerClient, JaegerError
+    from otdiag.transport import TransportError
+
+    client = JaegerClient(jaeger, timeout=min(timeout, 5.0))
+    try:
+        found = find(client, trace_id, wait_s=wait_s, progress=progress)
+    except (TransportError, JaegerError) as exc:
+        return {"verified": False, "time_to_visible_ms": None}, [jaeger_failure(jaeger, exc)]
+    if found.fetched is None:
+        f = catalogue.TRACE_NOT_VISIBLE(
+            f"The receiver accepted trace {trace_id}, but Jaeger at {jaeger} did not show it within {wait_s:g}s.",
+            target=jaeger,
+        )
+        return {"verified": False, "time_to_visible_ms": None}, [f]
+    return {"verified": True, "time_to_visible_ms": round(found.waited_ms, 1)}, []
+
+
+def _common_fields(settings: Any, trace_id: str | None, span_id: str | None, jaeger: str | None) -> dict[str, Any]:
     return {
         "trace_id": trace_id,
         "span_id": span_id,
@@ -235,6 +268,8 @@ def _render_one(console: human.Console, report: Report, settings: Any) -> None:
     console.print(f"  span_id    {f['span_id']}")
     if f.get("jaeger_link"):
         console.print(f"  jaeger     {human.escape(f['jaeger_link'])}")
+    if f.get("verified"):
+        console.print(f"  [green]✓ visible in Jaeger[/] after {f['time_to_visible_ms'] / 1000:.2f}s")
     print_settings(console, settings)
     if report.findings:
         console.print()

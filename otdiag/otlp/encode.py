@@ -9,13 +9,9 @@ JSON mapping: hex trace/span IDs, integer enums, lowerCamelCase names.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.resources import Resource
@@ -25,6 +21,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import SpanKind
 
 import otdiag
+from otdiag.otlp import otlp_json
 
 
 @dataclass(frozen=True)
@@ -68,9 +65,7 @@ def build(spec: SpanSpec) -> BuiltSpans:
     provider = TracerProvider(resource=Resource(attrs), sampler=ALWAYS_ON)
     provider.add_span_processor(SimpleSpanProcessor(collect))
     tracer = provider.get_tracer("otdiag", otdiag.__version__)
-    with tracer.start_as_current_span(
-        spec.span_name, kind=SpanKind.CLIENT, attributes=dict(spec.attributes)
-    ) as root:
+    with tracer.start_as_current_span(spec.span_name, kind=SpanKind.CLIENT, attributes=dict(spec.attributes)) as root:
         root.set_attribute("otdiag.test", True)
         if spec.with_child:
             with tracer.start_as_current_span(f"{spec.span_name}-child", kind=SpanKind.INTERNAL):
@@ -84,28 +79,5 @@ def request(spans: Sequence[ReadableSpan]) -> ExportTraceServiceRequest:
     return encode_spans(spans)
 
 
-def to_protobuf(req: ExportTraceServiceRequest) -> bytes:
-    return req.SerializeToString()
-
-
-_ID_FIELDS = frozenset({"traceId", "spanId", "parentSpanId"})
-
-
-def _hex_ids(node: Any) -> Any:
-    """protobuf's JSON mapping writes bytes as base64; OTLP/JSON wants trace/span IDs in hex."""
-    if isinstance(node, dict):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in _ID_FIELDS and isinstance(value, str):
-                out[key] = base64.b64decode(value).hex()
-            else:
-                out[key] = _hex_ids(value)
-        return out
-    if isinstance(node, list):
-        return [_hex_ids(v) for v in node]
-    return node
-
-
 def to_json(req: ExportTraceServiceRequest) -> bytes:
-    doc = MessageToDict(req, preserving_proto_field_name=False, use_integers_for_enums=True)
-    return json.dumps(_hex_ids(doc), separators=(",", ":")).encode()
+    return otlp_json.dumps(req)

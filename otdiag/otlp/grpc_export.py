@@ -76,9 +76,7 @@ def export(
             )
             if failure is not None:
                 raise failure from None
-        return ExportResult(
-            ok=False, status=code.name, message=details, elapsed_ms=elapsed, grpc_code=code.name
-        )
+        return ExportResult(ok=False, status=code.name, message=details, elapsed_ms=elapsed, grpc_code=code.name)
     elapsed = (time.monotonic() - started) * 1000
     msg = trace_service_pb2.ExportTraceServiceResponse()
     with contextlib.suppress(DecodeError):

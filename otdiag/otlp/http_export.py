@@ -26,20 +26,21 @@ def export(
     timeout: float,
     tls: http.TlsOptions | None = None,
     scrub: Scrubber | None = None,
+    session: http.Session | None = None,
 ) -> ExportResult:
-    """POST one export request; raise `TransportError` when no HTTP answer came back."""
+    """POST one export request; raise `TransportError` when no HTTP answer came back.
+
+    With a `session`, the connection is kept alive for the next request (load runs).
+    """
     scrub = scrub or Scrubber()
     all_headers = {"Content-Type": content_type, "User-Agent": "otdiag", **headers}
-    resp = http.request(
-        "POST",
-        url,
-        timeout=timeout,
-        headers=all_headers,
-        content=body,
-        tls=tls,
-        max_bytes=1024 * 1024,
-        truncate=True,
-    )
+    if session is not None:
+        resp = session.request("POST", url, headers=all_headers, content=body)
+    else:
+        resp = http.request(
+            "POST", url, timeout=timeout, headers=all_headers, content=body, tls=tls, max_bytes=1024 * 1024,
+            truncate=True,
+        )  # fmt: skip
     if resp.status == 200:
         rejected, message = _partial_success(resp)
         return ExportResult(

@@ -30,7 +30,11 @@ _STEP_MARK = {
 def make_console(*, stderr: bool = False, width: int | None = None, no_color: bool = False) -> Console:
     """A console for stdout or stderr; into a pipe or file, lines are never broken mid-sentence."""
     console = Console(stderr=stderr, width=width, no_color=no_color, highlight=False)
-    console.soft_wrap = not console.is_terminal
+    if not console.is_terminal:
+        # Into a pipe or file: no mid-sentence breaks, and tables as wide as they need.
+        console.soft_wrap = True
+        if width is None:
+            console.width = 160
     return console
 
 

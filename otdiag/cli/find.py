@@ -1,0 +1,230 @@
+"""`otdiag find-trace`: fetch traces back from Jaeger, show them, and say what is wrong with them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from otdiag import catalogue as c
+from otdiag.cli import common
+from otdiag.endpoints import http_url
+from otdiag.errors import UsageError
+from otdiag.model import ExitCode, Finding, Report
+from otdiag.render import human
+
+DEFAULT_JAEGER = "http://localhost:16686"
+
+
+def jaeger_url_option(value: str | None) -> str:
+    if value:
+        return http_url(value, option="--jaeger-url")
+    env = os.environ.get("OTDIAG_JAEGER_URL")
+    if env:
+        return http_url(env, option="OTDIAG_JAEGER_URL")
+    return DEFAULT_JAEGER
+
+
+def _time(text: str, option: str) -> int:
+    """RFC 3339 / ISO 8601 (naive means UTC) or Unix seconds -> Unix nanoseconds."""
+    raw = text.strip()
+    try:
+        return int(float(raw) * 1e9)
+    except ValueError:
+        pass
+    try:
+        dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{option}: {text!r} is not a time (RFC 3339 like 2026-01-02T15:04:05Z, or Unix seconds)"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1e9)
+
+
+def find_trace(
+    trace_id: Annotated[
+        str | None, typer.Argument(help="Trace ID: 1-32 hex digits, or a W3C traceparent. Omit to search.")
+    ] = None,
+    jaeger_url: Annotated[
+        str | None,
+        typer.Option(help="Jaeger's query URL (default: OTDIAG_JAEGER_URL, else http://localhost:16686)."),
+    ] = None,
+    service: Annotated[str | None, typer.Option(help="Search: the service name.")] = None,
+    operation: Annotated[str | None, typer.Option(help="Search: the span (operation) name.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Search: KEY=VALUE span attribute (repeatable).")
+    ] = None,
+    lookback: Annotated[str, typer.Option(help="Search: how far back from now (30m, 1h, 2d).")] = "1h",
+    start: Annotated[str | None, typer.Option(help="Search: earliest start time (RFC 3339 or Unix seconds).")] = None,
+    end: Annotated[str | None, typer.Option(help="Search: latest start time (default: now).")] = None,
+    limit: Annotated[int, typer.Option(help="Search: at most this many traces.")] = 20,
+    min_duration: Annotated[str | None, typer.Option(help="Search: shortest trace duration (e.g. 10ms).")] = None,
+    max_duration: Annotated[str | None, typer.Option(help="Search: longest trace duration.")] = None,
+    wait: Annotated[
+        str | None, typer.Option(help="Poll until the trace shows up or this much time passes (30s).")
+    ] = None,
+    max_spans: Annotated[int, typer.Option(help="Show at most this many span rows.")] = 200,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show span attributes and status messages.")] = False,
+    raw: Annotated[bool, typer.Option(help="Print the server's own JSON, as returned.")] = False,
+    timeout: Annotated[float, typer.Option(help=common.TIMEOUT_HELP)] = 10.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
+) -> None:
+    """Fetch traces back from Jaeger, show them as a waterfall, and say what is wrong with them.
+
+    Examples:
+
+      otdiag find-trace 4bf92f3577b34da6a3ce929d0e0e4736 --wait 30s
+
+      otdiag find-trace --service checkout --tag http.status_code=500 --lookback 2h
+    """
+
+    def body() -> ExitCode:
+        from otdiag import durations
+        from otdiag.jaeger_api import JaegerClient, SearchQuery
+        from otdiag.trace import parse_trace_id
+
+        common.check_timeout(timeout)
+        url = jaeger_url_option(jaeger_url)
+        if max_spans < 1 or limit < 1:
+            raise UsageError("--max-spans and --limit must be at least 1")
+        wait_s = durations.parse(wait, "--wait") if wait else 0.0
+        client = JaegerClient(url, timeout=timeout)
+        if trace_id is not None:
+            tid = parse_trace_id(trace_id)
+            return _by_id(client, url, tid, wait_s=wait_s, max_spans=max_spans, verbose=verbose, raw=raw,
+                          as_json=as_json)  # fmt: skip
+        if not service:
+            raise UsageError("give a trace ID, or --service to search")
+        tags = {}
+        for item in tag or []:
+            k, sep, v = item.partition("=")
+            if not sep or not k:
+                raise UsageError(f"--tag: {item!r} must be written KEY=VALUE")
+            tags[k] = v
+        end_ns = _time(end, "--end") if end else time.time_ns()
+        start_ns = _time(start, "--start") if start else end_ns - int(durations.parse(lookback, "--lookback") * 1e9)
+        if start_ns >= end_ns:
+            raise UsageError("--start must be before --end")
+        q = SearchQuery(
+            service=service, operation=operation, tags=tags, start_unix_nano=start_ns, end_unix_nano=end_ns,
+            limit=limit,
+            min_duration=durations.go(durations.parse(min_duration, "--min-duration")) if min_duration else None,
+            max_duration=durations.go(durations.parse(max_duration, "--max-duration")) if max_duration else None,
+        )  # fmt: skip
+        return _search(client, url, q, raw=raw, as_json=as_json)
+
+    common.run(body)
+
+
+def jaeger_failure(url: str, exc: Exception) -> Finding:
+    from otdiag.jaeger_api import JaegerError
+    from otdiag.transport import TransportError
+
+    if isinstance(exc, TransportError):
+        return c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({exc.detail}).", target=url)
+    assert isinstance(exc, JaegerError)
+    if exc.not_jaeger:
+        return c.JAEGER_NOT_QUERY(f"{url} is not Jaeger's query API: {exc}.", target=url)
+    return c.JAEGER_ERROR(f"Jaeger's query API at {url} failed: {exc}.", target=url)
+
+
+def _by_id(
+    client: Any, url: str, tid: str, *, wait_s: float, max_spans: int, verbose: bool, raw: bool, as_json: bool
+) -> ExitCode:
+    from otdiag.find import find
+    from otdiag.jaeger_api import JaegerError
+    from otdiag.trace_analysis import analyse
+    from otdiag.transport import TransportError
+
+    link = f"{url}/trace/{tid}"
+    spinner = human.Spinner(human.make_console(stderr=True))
+    try:
+        with spinner.running(f"looking for trace {tid}"):
+            found = find(client, tid, wait_s=wait_s, progress=spinner)
+    except (TransportError, JaegerError) as exc:
+        report = Report("find-trace", [jaeger_failure(url, exc)], {"trace_id": tid, "trace": None})
+        return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
+    if found.fetched is None:
+        waited = f" after waiting {found.waited_ms / 1000:.1f}s" if wait_s else ""
+        f = c.TRACE_NOT_FOUND(f"Jaeger at {url} has no trace {tid}{waited}.", target=url)
+        report = Report("find-trace", [f], {"trace_id": tid, "trace": None, "api": _api(client)})
+        return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
+    fetched = found.fetched
+    if raw:
+        sys.stdout.write(json.dumps(fetched.raw, indent=2) + "\n")
+        return ExitCode.OK
+    trace = fetched.traces[0]
+    report = Report(
+        "find-trace",
+        analyse(trace),
+        {
+            "trace_id": tid,
+            "api": fetched.api.value,
+            "jaeger_link": link,
+            "time_to_visible_ms": round(found.waited_ms, 1) if wait_s else None,
+            "trace": trace.to_json(),
+        },
+    )
+
+    def render(console: human.Console, rep: Report) -> None:
+        from otdiag.render.waterfall import print_trace
+
+        print_trace(console, trace, max_spans=max_spans, verbose=verbose)
+        console.print(f"[dim]{link}  (via API {fetched.api.value}"
+                      f"{f', visible after {found.waited_ms / 1000:.1f}s' if wait_s else ''})[/]")  # fmt: skip
+        if rep.findings:
+            console.print()
+            human.print_findings(console, rep.findings)
+
+    return common.emit(report, as_json=as_json, render=render)
+
+
+def _api(client: Any) -> str | None:
+    return client.api.value if client.api else None
+
+
+def _search(client: Any, url: str, q: Any, *, raw: bool, as_json: bool) -> ExitCode:
+    from otdiag.jaeger_api import JaegerError
+    from otdiag.transport import TransportError
+
+    try:
+        fetched = client.search(q)
+    except (TransportError, JaegerError) as exc:
+        report = Report("find-trace", [jaeger_failure(url, exc)], {"traces": []})
+        return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
+    if raw:
+        sys.stdout.write(json.dumps(fetched.raw, indent=2) + "\n")
+        return ExitCode.OK if fetched.traces else ExitCode.PROBLEM
+    traces = sorted(fetched.traces, key=lambda t: t.start_unix_nano, reverse=True)
+    findings = []
+    if not traces:
+        what = f"service {q.service!r}" + (f", operation {q.operation!r}" if q.operation else "")
+        findings.append(
+            c.TRACE_NOT_FOUND(
+                f"No traces for {what} in the time range asked.",
+                target=url,
+                hint="Widen --lookback, or check the service name (otdiag check lists the services Jaeger knows).",
+            )
+        )
+    report = Report(
+        "find-trace",
+        findings,
+        {"api": fetched.api.value, "traces": [{**t.summary_json(), **t.to_json()} for t in traces]},
+    )
+
+    def render(console: human.Console, rep: Report) -> None:
+        from otdiag.render.waterfall import print_trace_list
+
+        if traces:
+            print_trace_list(console, traces)
+            console.print(f"[dim]{len(traces)} trace(s) via API {fetched.api.value}[/]")
+        human.print_findings(console, rep.findings)
+
+    return common.emit(report, as_json=as_json, render=render)

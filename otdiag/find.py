@@ -1,0 +1,52 @@
+"""Fetch a trace back from Jaeger, waiting for it to become visible if asked."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from otdiag.jaeger_api import Fetched, JaegerClient
+from otdiag.progress import NoProgress, Progress
+
+
+@dataclass(frozen=True)
+class Found:
+    fetched: Fetched | None
+    """None: not found before the deadline."""
+    waited_ms: float
+    """How long until it became visible (or until giving up)."""
+    attempts: int
+
+
+def find(
+    client: JaegerClient,
+    trace_id: str,
+    *,
+    wait_s: float = 0.0,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    first_delay: float = 0.05,
+    max_delay: float = 1.0,
+) -> Found:
+    """Ask for the trace; with `wait_s`, poll with backoff (50 ms doubling to 1 s) until it shows or time runs out.
+
+    Transport and server errors propagate: they are not "not found".
+    """
+    progress = progress or NoProgress()
+    started = clock()
+    deadline = started + wait_s
+    delay = first_delay
+    attempts = 0
+    while True:
+        attempts += 1
+        fetched = client.get_trace(trace_id)
+        now = clock()
+        if fetched is not None:
+            return Found(fetched, (now - started) * 1000, attempts)
+        if now >= deadline:
+            return Found(None, (now - started) * 1000, attempts)
+        progress.update(f"waiting for trace {trace_id} in Jaeger ({now - started:.1f}s of {wait_s:g}s)")
+        sleep(min(delay, max(0.0, deadline - now)))
+        delay = min(delay * 2, max_delay)
