@@ -437,6 +437,274 @@ TRACE_NOT_VISIBLE = kind(
     "Run otdiag check: it reads the collector's metrics to name the hop that lost it.",
 )
 
+# --- the application's OpenTelemetry environment (heading 3, and heading 1 for its export settings) ---
+
+APP_SDK_DISABLED = kind(
+    "app.sdk-disabled",
+    E,
+    Stage.APP,
+    CREATED,
+    "OTEL_SDK_DISABLED=true: the SDK hands out no-op tracers, so no span is ever recorded.",
+    "Unset OTEL_SDK_DISABLED (or set it to false).",
+)
+APP_EXPORTER_NONE = kind(
+    "app.exporter-none",
+    E,
+    Stage.APP,
+    CREATED,
+    "OTEL_TRACES_EXPORTER selects no exporter: spans are created and thrown away.",
+    "Set OTEL_TRACES_EXPORTER=otlp.",
+)
+APP_EXPORTER_CONSOLE = kind(
+    "app.exporter-console",
+    E,
+    Stage.APP,
+    CREATED,
+    "OTEL_TRACES_EXPORTER=console prints spans to stdout instead of sending them to the collector.",
+    "Set OTEL_TRACES_EXPORTER=otlp (or otlp,console to keep both).",
+)
+APP_EXPORTER_JAEGER = kind(
+    "app.exporter-jaeger",
+    E,
+    Stage.APP,
+    CREATED,
+    "OTEL_TRACES_EXPORTER names the Jaeger exporter, removed from the SDKs (Python 1.22): no SDK starts.",
+    "Use OTLP: OTEL_TRACES_EXPORTER=otlp and point OTEL_EXPORTER_OTLP_ENDPOINT at the collector (or Jaeger's 4317).",
+)
+APP_EXPORTER_UNKNOWN = kind(
+    "app.exporter-unknown",
+    E,
+    Stage.APP,
+    CREATED,
+    "OTEL_TRACES_EXPORTER names an exporter the SDK does not have: auto-instrumentation fails to start.",
+    "Use otlp, console or none (names are case-sensitive in Python); install the exporter package if needed.",
+)
+APP_JAEGER_VARIABLES = kind(
+    "app.jaeger-variables",
+    W,
+    Stage.APP,
+    CREATED,
+    "OTEL_EXPORTER_JAEGER_* variables are set, but nothing reads them any more (the Jaeger exporter was removed).",
+    "Move the endpoint to OTEL_EXPORTER_OTLP_ENDPOINT (Jaeger takes OTLP on 4317/4318) and drop these variables.",
+)
+APP_SAMPLER_OFF = kind(
+    "app.sampler-drops-all",
+    E,
+    Stage.APP,
+    CREATED,
+    "The sampler records no trace at all.",
+    "Set OTEL_TRACES_SAMPLER=parentbased_always_on (the default), or a ratio above 0.",
+)
+APP_SAMPLER_ARG = kind(
+    "app.sampler-arg-invalid",
+    E,
+    Stage.APP,
+    CREATED,
+    "OTEL_TRACES_SAMPLER_ARG is not a ratio in [0, 1]: the Python SDK refuses to start its tracer provider.",
+    "Set OTEL_TRACES_SAMPLER_ARG to a number between 0 and 1 (e.g. 0.25).",
+)
+APP_SAMPLER_ARG_IGNORED = kind(
+    "app.sampler-arg-ignored",
+    W,
+    Stage.APP,
+    CREATED,
+    "OTEL_TRACES_SAMPLER_ARG is set but not used as written (not a number, or the sampler takes no argument).",
+    "Put the sampler name in OTEL_TRACES_SAMPLER and only the ratio in OTEL_TRACES_SAMPLER_ARG.",
+)
+APP_SAMPLER_LOW = kind(
+    "app.sampler-low-ratio",
+    W,
+    Stage.APP,
+    CREATED,
+    "The sampler keeps only a small fraction of traces: most requests leave no trace in Jaeger.",
+    "Raise OTEL_TRACES_SAMPLER_ARG while debugging (1.0 keeps everything).",
+)
+APP_SAMPLER_UNKNOWN = kind(
+    "app.sampler-unknown",
+    W,
+    Stage.APP,
+    CREATED,
+    "OTEL_TRACES_SAMPLER names no built-in sampler: the SDK warns and uses the default.",
+    "Use a built-in: always_on, always_off, traceidratio, parentbased_always_on, parentbased_traceidratio …",
+)
+APP_NO_SERVICE_NAME = kind(
+    "app.no-service-name",
+    W,
+    Stage.APP,
+    CREATED,
+    "No service name is set: spans show up in Jaeger as unknown_service.",
+    "Set OTEL_SERVICE_NAME=<your service> (a service.name span attribute does not count).",
+)
+APP_PROPAGATORS_NONE = kind(
+    "app.propagators-none",
+    W,
+    Stage.APP,
+    CREATED,
+    "OTEL_PROPAGATORS disables context propagation: every service starts its own trace.",
+    "Set OTEL_PROPAGATORS=tracecontext,baggage.",
+)
+APP_PROTOCOL_PORT = kind(
+    "app.protocol-port-mismatch",
+    E,
+    Stage.APP,
+    COLLECTED,
+    "The export protocol does not match the endpoint's port (gRPC is 4317, OTLP/HTTP is 4318).",
+    "Make OTEL_EXPORTER_OTLP_PROTOCOL and the endpoint's port agree.",
+)
+APP_PATH_DOUBLED = kind(
+    "app.endpoint-path-doubled",
+    E,
+    Stage.APP,
+    COLLECTED,
+    "OTEL_EXPORTER_OTLP_ENDPOINT already ends in /v1/traces, and the SDK appends it again (404).",
+    "Set OTEL_EXPORTER_OTLP_ENDPOINT to the base URL, e.g. http://collector:4318.",
+)
+APP_PATH_MISSING = kind(
+    "app.traces-endpoint-no-path",
+    E,
+    Stage.APP,
+    COLLECTED,
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has no path; it is used as is, so the SDK POSTs to / (404).",
+    "Add /v1/traces to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.",
+)
+APP_GRPC_TLS_DEFAULT = kind(
+    "app.grpc-endpoint-means-tls",
+    INFO,
+    Stage.APP,
+    COLLECTED,
+    "The gRPC endpoint has no scheme and OTEL_EXPORTER_OTLP_INSECURE is not true, so the SDK uses TLS.",
+    "For a plaintext collector use http://host:4317, or set OTEL_EXPORTER_OTLP_INSECURE=true.",
+)
+APP_PYTHON_DEVIATION = kind(
+    "app.python-sdk-differs",
+    W,
+    Stage.APP,
+    COLLECTED,
+    "The Python SDK reads this setting differently from the specification.",
+    "Write the value so that both readings agree (see the message).",
+)
+
+
+# --- end to end, and the collector's own view of where spans went ---------------------------------
+
+E2E_NOT_VISIBLE = kind(
+    "e2e.not-visible",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "The collector accepted the test span, but it never showed up in Jaeger, and nothing says where it went.",
+    "Expose the collector's metrics (service.telemetry.metrics) and pass --collector-metrics-url for a diagnosis.",
+)
+COLLECTOR_DROPPED = kind(
+    "collector.processor-dropped",
+    E,
+    Stage.COLLECTOR,
+    IN_JAEGER,
+    "A processor in the collector's traces pipeline dropped the test span (a sampler or a filter).",
+    "Check that processor's settings (sampling_percentage, filter conditions); it discards traces on purpose.",
+)
+COLLECTOR_TAIL_SAMPLING = kind(
+    "collector.tail-sampling-holds",
+    W,
+    Stage.COLLECTOR,
+    IN_JAEGER,
+    "tail_sampling holds every trace until its decision_wait (30 s by default) and may then drop it.",
+    "Wait decision_wait before searching (otdiag check --wait 40s), and check the policies keep your traces.",
+)
+EXPORT_STUCK = kind(
+    "export.not-delivering",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "The collector accepted the span, but its exporter is not delivering to Jaeger (it sits in the queue, retrying).",
+    "Check the exporter's endpoint, port and TLS against Jaeger's OTLP receiver (4317 gRPC, 4318 HTTP).",
+)
+EXPORT_FAILED = kind(
+    "export.failed",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "The collector's exporter failed to send spans (otelcol_exporter_send_failed_spans rose).",
+    "Read the exporter error in the collector's log; check its endpoint, port and TLS against Jaeger.",
+)
+EXPORT_QUEUE_FULL = kind(
+    "export.queue-full",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "The exporter's sending queue is full: spans are dropped (otelcol_exporter_enqueue_failed_spans > 0).",
+    "Fix the exporter's destination first; then size sending_queue.queue_size to the load.",
+)
+JAEGER_NOT_STORED = kind(
+    "jaeger.not-stored",
+    E,
+    Stage.JAEGER,
+    IN_JAEGER,
+    "The collector exported the span, but Jaeger does not show it: storage, or the exporter points elsewhere.",
+    "Check that the exporter targets this Jaeger, and Jaeger's storage backend and logs.",
+)
+COLLECTOR_PAST_REFUSALS = kind(
+    "collector.refused-before",
+    W,
+    Stage.COLLECTOR,
+    COLLECTED,
+    "The collector has refused spans since it started (otelcol_receiver_refused_spans > 0): memory_limiter.",
+    "Give the collector more memory or lower the load; check memory_limiter's limits.",
+)
+COLLECTOR_NO_METRICS = kind(
+    "collector.metrics-unreachable",
+    INFO,
+    Stage.COLLECTOR,
+    None,
+    "The collector's internal metrics endpoint does not answer, so otdiag cannot see where spans go inside it.",
+    "Expose service.telemetry.metrics (a prometheus pull reader) and pass --collector-metrics-url.",
+)
+APP_ENV_EMPTY = kind(
+    "app.env-empty",
+    INFO,
+    Stage.APP,
+    None,
+    "This environment sets no OTEL_* variable, so the application's own settings were not checked.",
+    "Run otdiag check in the app's environment, or pass it with --env-file.",
+)
+
+
+# The collector -> Jaeger hop fails the same ways the app -> collector hop does; the fixes are in the
+# collector's exporter config instead. One export.* kind per ingest.* cause, probed from otdiag's host.
+_EXPORT_HINTS = {
+    "refused": "Start Jaeger, or point the exporter's endpoint at Jaeger's OTLP port (gRPC 4317, HTTP 4318).",
+    "timeout": "Check the exporter's host and port and the network between the collector and Jaeger.",
+    "no-answer": "The process at the exporter's endpoint is hung or is not an OTLP receiver.",
+    "dns": "Fix the exporter's host name (it may only resolve inside the collector's network).",
+    "unreachable": "Check the exporter's address and the network between the collector and Jaeger.",
+    "tls-to-plaintext": "Jaeger's OTLP port is plaintext: set tls: {insecure: true} on the exporter.",
+    "plaintext-to-tls": "Jaeger's OTLP port expects TLS: drop tls.insecure and set tls.ca_file.",
+    "tls-unknown-ca": "Set the exporter's tls.ca_file to the CA that signed Jaeger's certificate.",
+    "tls-expired": "Renew Jaeger's server certificate.",
+    "tls-hostname": "Use a host name Jaeger's certificate lists, or set tls.server_name_override.",
+    "tls-client-cert": "Give the exporter tls.cert_file and tls.key_file (Jaeger requires mTLS).",
+    "tls-failed": "Compare the exporter's tls block with Jaeger's receiver TLS settings.",
+    "grpc-to-http-port": "The gRPC exporter points at an HTTP port (4318, or 16686 the query UI): use Jaeger's 4317.",
+    "http-to-grpc-port": "The OTLP/HTTP exporter points at a gRPC port: use 4318, or the otlp_grpc exporter.",
+    "connection-closed": "Check that the exporter's endpoint is Jaeger's OTLP receiver and TLS matches.",
+    "not-otlp": "The exporter's endpoint is not an OTLP receiver (16686 is Jaeger's query UI): use 4317/4318.",
+    "path-doubled": "otlp_http appends /v1/traces itself: set its endpoint to the base URL.",
+    "path-missing": "Set traces_endpoint to a URL ending in /v1/traces.",
+    "http-404": "The exporter's URL path does not exist on Jaeger: use the base URL (http://jaeger:4318).",
+    "no-traces-pipeline": "Add Jaeger's otlp receiver to its traces pipeline.",
+    "auth": "Give the exporter the credentials Jaeger's receiver expects (headers or auth).",
+    "too-large": "Lower batch send_batch_max_size, or raise Jaeger's max_recv_msg_size_mib.",
+    "http-error": "Read Jaeger's log for the export request.",
+}
+EXPORT_KINDS: dict[str, Kind] = {}
+for _suffix, _hint in _EXPORT_HINTS.items():
+    _base = KINDS.get(f"ingest.{_suffix}")
+    _title = _base.title if _base else "The collector's exporter cannot deliver to Jaeger."
+    EXPORT_KINDS[_suffix] = kind(
+        f"export.{_suffix}", E, Stage.COLLECTOR_EXPORT, IN_JAEGER, "Collector -> Jaeger: " + _title, _hint
+    )
+
+
 # Modules that declare finding kinds of their own, in the same table.
 _DECLARING_MODULES: tuple[str, ...] = ()
 

@@ -131,6 +131,8 @@ def from_result(res: ExportResult, at: Attempt, *, sent_spans: int) -> Finding |
 def _http_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Finding:
     t = at.target
     status = res.http_status or 0
+    if "sending queue is full" in res.message.lower():
+        return _queue_full(t, said, ev)
     path = urlsplit(t).path
     if status == 404:
         if path.rstrip("/").endswith("/v1/traces/v1/traces"):
@@ -169,10 +171,20 @@ def _http_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Fin
     return c.INGEST_REJECTED(f"{status} from {t}.{said}", target=t, evidence=ev)
 
 
+def _queue_full(t: str, said: str, ev: list[str]) -> Finding:
+    return c.EXPORT_QUEUE_FULL(
+        f"The collector at {t} turned the span away because its exporter's sending queue is full.{said}",
+        target=t,
+        evidence=ev,
+    )
+
+
 def _grpc_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Finding:
     t = at.target
     code = res.grpc_code or res.status
     msg = res.message.lower()
+    if "sending queue is full" in msg:
+        return _queue_full(t, said, ev)
     if "too large" in msg or "larger than max" in msg:
         return c.INGEST_TOO_LARGE(f"{code} from {t}: the request is too large.{said}", target=t, evidence=ev)
     if code == "UNIMPLEMENTED" and "http2 header with status" in msg:

@@ -94,8 +94,9 @@ class JaegerClient:
                 raise _RouteMissing(resp.text(80)) from None
             raise JaegerError(
                 f"the answer is not JSON (HTTP {resp.status}: {resp.text(120)!r})",
-                status=resp.status, not_jaeger=resp.status < 500,
-            ) from None  # fmt: skip
+                status=resp.status,
+                not_jaeger=resp.status < 500,
+            ) from None
 
     def _fail(self, resp: http.Response, doc: Any) -> JaegerError:
         return JaegerError(_error_text(resp.status, doc, resp), status=resp.status, not_jaeger=False)

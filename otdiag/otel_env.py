@@ -300,7 +300,17 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
             compression = "none"
 
     return Settings(
-        protocol=protocol, url=url, host=host, port=port, secure=secure, headers=headers,
-        ca_file=ca, cert_file=cert, key_file=key, timeout=timeout, compression=compression,
-        sources=sources, notes=notes,
-    )  # fmt: skip
+        protocol=protocol,
+        url=url,
+        host=host,
+        port=port,
+        secure=secure,
+        headers=headers,
+        ca_file=ca,
+        cert_file=cert,
+        key_file=key,
+        timeout=timeout,
+        compression=compression,
+        sources=sources,
+        notes=notes,
+    )

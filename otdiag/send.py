@@ -51,9 +51,13 @@ class Exporter:
         s = self.settings
         if s.protocol is Protocol.GRPC:
             self._channel = grpc_export.channel(
-                s.target, secure=s.secure, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file,
+                s.target,
+                secure=s.secure,
+                ca_file=s.ca_file,
+                cert_file=s.cert_file,
+                key_file=s.key_file,
                 gzip=s.compression == "gzip",
-            )  # fmt: skip
+            )
         elif self.keep_alive:
             from otdiag import http
 
@@ -75,9 +79,13 @@ class Exporter:
         timeout = timeout or s.timeout
         if self._channel is not None:
             return grpc_export.export(
-                self._channel, body, headers=s.headers, timeout=timeout, scrub=self.scrub,
+                self._channel,
+                body,
+                headers=s.headers,
+                timeout=timeout,
+                scrub=self.scrub,
                 client_cert=s.cert_file is not None,
-            )  # fmt: skip
+            )
         from otdiag.otlp import http_export  # HTTP only: keeps gRPC runs free of httpx
 
         headers = dict(s.headers)
@@ -85,9 +93,15 @@ class Exporter:
             body = gzip.compress(body, compresslevel=5)
             headers["Content-Encoding"] = "gzip"
         return http_export.export(
-            s.url, body, content_type=self.content_type, headers=headers, timeout=timeout, tls=self._tls(),
-            scrub=self.scrub, session=self._session,
-        )  # fmt: skip
+            s.url,
+            body,
+            content_type=self.content_type,
+            headers=headers,
+            timeout=timeout,
+            tls=self._tls(),
+            scrub=self.scrub,
+            session=self._session,
+        )
 
     def close(self) -> None:
         if self._channel is not None:

@@ -29,18 +29,20 @@ def analyse(trace: Trace, *, now_ns: int | None = None) -> list[Finding]:
     for s in spans:
         by_id.setdefault(s.span_id, s)
     if dupes:
-        findings.append(c.TRACE_DUPLICATE_IDS(
-            f"{len(dupes)} span ID(s) appear more than once (e.g. {dupes[0]}).", target=target
-        ))  # fmt: skip
+        findings.append(
+            c.TRACE_DUPLICATE_IDS(f"{len(dupes)} span ID(s) appear more than once (e.g. {dupes[0]}).", target=target)
+        )
 
     orphans = [s for s in spans if s.parent_span_id and s.parent_span_id not in by_id]
     if orphans:
         missing = sorted({s.parent_span_id for s in orphans if s.parent_span_id})
-        findings.append(c.TRACE_ORPHANS(
-            f"{len(orphans)} span(s) name a parent that never arrived ({_names(orphans)}; "
-            f"missing parent {missing[0]}{' …' if len(missing) > 1 else ''}).",
-            target=target,
-        ))  # fmt: skip
+        findings.append(
+            c.TRACE_ORPHANS(
+                f"{len(orphans)} span(s) name a parent that never arrived ({_names(orphans)}; "
+                f"missing parent {missing[0]}{' …' if len(missing) > 1 else ''}).",
+                target=target,
+            )
+        )
 
     roots = [s for s in spans if not s.parent_span_id]
     if len(roots) > 1:
@@ -65,21 +67,26 @@ def analyse(trace: Trace, *, now_ns: int | None = None) -> list[Finding]:
     future = [s for s in spans if s.start_unix_nano > now + FUTURE_TOLERANCE_NS]
     if future:
         ahead = (max(s.start_unix_nano for s in future) - now) / 1e9
-        findings.append(c.TRACE_FUTURE(
-            f"{len(future)} span(s) start up to {ahead:.0f}s in the future ({_names(future)}).", target=target
-        ))  # fmt: skip
+        findings.append(
+            c.TRACE_FUTURE(
+                f"{len(future)} span(s) start up to {ahead:.0f}s in the future ({_names(future)}).", target=target
+            )
+        )
 
     unknown = sorted({s.service for s in spans if s.service.startswith("unknown_service") or not s.service})
     if unknown:
-        findings.append(c.TRACE_UNKNOWN_SERVICE(
-            f"Spans come from service {', '.join(repr(u) for u in unknown)}: the app sets no service name.",
-            target=target,
-        ))  # fmt: skip
+        findings.append(
+            c.TRACE_UNKNOWN_SERVICE(
+                f"Spans come from service {', '.join(repr(u) for u in unknown)}: the app sets no service name.",
+                target=target,
+            )
+        )
 
     errors = [s for s in spans if s.status == "error"]
     if errors:
         msg = next((s.status_message for s in errors if s.status_message), "")
         said = f": {msg}" if msg else ""
-        findings.append(c.TRACE_ERRORS(f"{len(errors)} span(s) have status ERROR ({_names(errors)}){said}.",
-                                       target=target))  # fmt: skip
+        findings.append(
+            c.TRACE_ERRORS(f"{len(errors)} span(s) have status ERROR ({_names(errors)}){said}.", target=target)
+        )
     return findings

@@ -65,10 +65,14 @@ def test_unknown_protocol_is_a_usage_error() -> None:
     assert "Traceback" not in res.stderr
 
 
-def test_bad_protocol_in_the_environment_is_a_usage_error() -> None:
-    res = run("check", env={"OTEL_EXPORTER_OTLP_PROTOCOL": "HTTP/PROTOBUF"})
+def test_bad_protocol_in_the_environment_is_a_usage_error_for_send_but_a_finding_for_check() -> None:
+    env = {"OTEL_EXPORTER_OTLP_PROTOCOL": "HTTP/PROTOBUF"}
+    res = run("send-test-span", env=env)
     assert res.exit_code == ExitCode.USAGE
     assert "OTEL_EXPORTER_OTLP_PROTOCOL='HTTP/PROTOBUF'" in res.stderr
+    res = run("check", "--json", "--timeout", "1", "--jaeger-url", "http://127.0.0.1:1", env=env)
+    assert res.exit_code == ExitCode.PROBLEM
+    assert res.json()["findings"][0]["code"] == "app.exporter-unknown"
 
 
 def test_secret_in_a_bad_url_is_not_echoed() -> None:

@@ -25,7 +25,7 @@ def test_every_code_is_stable_shaped_and_documented() -> None:
     kinds = catalogue.load_all()
     assert kinds
     for code, kind in kinds.items():
-        assert re.fullmatch(r"[a-z]+(\.[a-z0-9-]+)+", code), code
+        assert re.fullmatch(r"[a-z][a-z0-9]*(\.[a-z0-9-]+)+", code), code
         assert f"`{code}`" in doc
         assert kind.title.endswith((".", ")")) and kind.hint
 

@@ -4,103 +4,95 @@ from __future__ import annotations
 
 import os
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 
 from otdiag.cli import common
-from otdiag.endpoints import HostPort, host_port_of, http_url, with_port
-from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Protocol
 from otdiag.render import human
-
-
-def _endpoints(otlp_endpoint: str | None, protocol: Protocol | None) -> tuple[HostPort, bool, str]:
-    """gRPC target, its TLS, and the OTLP/HTTP traces URL, on the collector's host."""
-    raw = otlp_endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "http://localhost:4317"
-    option = "--otlp-endpoint" if otlp_endpoint else "OTEL_EXPORTER_OTLP_ENDPOINT"
-    base = http_url(raw, option=option)
-    hp = host_port_of(base)
-    given_port = urlsplit(base).port
-    secure = base.startswith("https")
-    if protocol is None:
-        protocol = Protocol.HTTP_PROTOBUF if given_port == 4318 else Protocol.GRPC
-    if protocol is Protocol.GRPC:
-        grpc = HostPort(hp.host, given_port or 4317)
-        http_traces = with_port(base, 4318, "/v1/traces")
-    else:
-        grpc = HostPort(hp.host, 4317)
-        path = urlsplit(base).path.rstrip("/")
-        http_traces = with_port(base, given_port or 4318, path + "/v1/traces")
-    return grpc, secure, http_traces
 
 
 def check(
     otlp_endpoint: Annotated[
         str | None,
-        typer.Option(help="The collector's OTLP endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."),
+        typer.Option(
+            help="The collector's OTLP endpoint (default: the app's OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."
+        ),
     ] = None,
     protocol: Annotated[
-        Protocol | None,
-        typer.Option(help="The protocol your app exports with (default: OTEL_EXPORTER_OTLP_PROTOCOL)."),
+        Protocol | None, typer.Option(help="The protocol the app exports with (default: OTEL_EXPORTER_OTLP_PROTOCOL).")
     ] = None,
     jaeger_url: Annotated[
-        str | None,
-        typer.Option(help="Jaeger's query URL (default: OTDIAG_JAEGER_URL, else http://localhost:16686)."),
+        str | None, typer.Option(help="Jaeger's query URL (default: OTDIAG_JAEGER_URL, else http://localhost:16686).")
     ] = None,
     collector_health_url: Annotated[
+        str | None, typer.Option(help="The collector's health endpoint (default: port 13133 on the collector's host).")
+    ] = None,
+    collector_metrics_url: Annotated[
         str | None,
-        typer.Option(help="The collector's health endpoint (default: port 13133 on the collector's host)."),
+        typer.Option(help="The collector's internal metrics (default: http://<collector host>:8888/metrics)."),
+    ] = None,
+    jaeger_health_url: Annotated[
+        str | None, typer.Option(help="Jaeger's health endpoint to probe too (v2: http://jaeger:13133, v1: :14269).")
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(help="The collector's config: probe exactly its receivers, health, metrics, exporters."),
+    ] = None,
+    env_file: Annotated[
+        str | None, typer.Option(help="The app's environment (KEY=VALUE lines) instead of this shell's.")
     ] = None,
     header: Annotated[
-        list[str] | None,
-        typer.Option("--header", help="NAME=VALUE sent with every OTLP request (repeatable)."),
+        list[str] | None, typer.Option("--header", help="NAME=VALUE sent with every OTLP request (repeatable).")
     ] = None,
-    insecure: Annotated[bool, typer.Option(help="Do not verify TLS certificates.")] = False,
+    insecure: Annotated[
+        bool, typer.Option(help="Plaintext gRPC without scheme; skip TLS verification for https.")
+    ] = False,
     ca_file: Annotated[str | None, typer.Option(help="CA certificate (PEM) to verify TLS servers with.")] = None,
     timeout: Annotated[float, typer.Option(help=common.TIMEOUT_HELP)] = 5.0,
+    wait: Annotated[str, typer.Option(help="How long the test span may take to show up in Jaeger.")] = "15s",
+    e2e: Annotated[bool, typer.Option("--e2e/--no-e2e", help="Send a test span end to end (default on).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
-    """Probe every hop (App -> SDK -> Collector -> Jaeger) and say where traces get lost.
+    """Probe every hop (App -> SDK -> Collector -> Jaeger), send a test span end to end, and say where it breaks.
 
     Examples:
 
       otdiag check
 
-      otdiag check --otlp-endpoint http://collector:4317 --jaeger-url http://jaeger:16686 --json
+      otdiag check --env-file app.env --config otel-collector.yaml --jaeger-url http://jaeger:16686
+
+      otdiag check --json | jq '.findings[0]'
     """
 
     def body() -> ExitCode:
+        from otdiag import app_env, collector_config, durations, otel_env
         from otdiag import check as core
-        from otdiag import http
+        from otdiag.cli.find import jaeger_url_option
+        from otdiag.endpoints import http_url
 
-        proto = protocol
-        if proto is None and os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL"):
-            env_proto = os.environ["OTEL_EXPORTER_OTLP_PROTOCOL"].strip()
-            try:
-                proto = Protocol(env_proto)
-            except ValueError:
-                raise UsageError(
-                    f"OTEL_EXPORTER_OTLP_PROTOCOL={env_proto!r} is not one of grpc, http/protobuf, http/json"
-                ) from None
-        grpc, secure, http_traces = _endpoints(otlp_endpoint, proto)
-        jaeger = http_url(
-            jaeger_url or os.environ.get("OTDIAG_JAEGER_URL") or "http://localhost:16686",
-            option="--jaeger-url" if jaeger_url else "OTDIAG_JAEGER_URL",
-        )
-        health = http_url(
-            collector_health_url or f"http://{HostPort(grpc.host, 13133)}", option="--collector-health-url"
-        )
+        env = app_env.read_env_file(env_file) if env_file else dict(os.environ)
+        flags = otel_env.Flags(
+            endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
+            insecure=insecure or None, ca_file=common.readable_file(ca_file, "--ca-file"),
+        )  # fmt: skip
+        if otlp_endpoint is not None:
+            otel_env.resolve(flags, {})  # a bad --otlp-endpoint is a usage error, not a finding
         opts = core.CheckOptions(
-            grpc_endpoint=grpc,
-            grpc_secure=secure,
-            http_endpoint=http_traces,
-            jaeger_url=jaeger,
-            health_url=health,
-            protocol=proto,
-            headers=common.parse_headers(header),
-            tls=http.TlsOptions(verify=not insecure, ca_file=common.readable_file(ca_file, "--ca-file")),
+            env=env,
+            flags=flags,
+            jaeger_url=jaeger_url_option(jaeger_url),
+            health_url=http_url(collector_health_url, option="--collector-health-url")
+            if collector_health_url
+            else None,
+            metrics_url=http_url(collector_metrics_url, option="--collector-metrics-url")
+            if collector_metrics_url
+            else None,
+            jaeger_health_url=http_url(jaeger_health_url, option="--jaeger-health-url") if jaeger_health_url else None,
+            config=collector_config.targets(config) if config else None,
             timeout=common.check_timeout(timeout),
+            wait=durations.parse(wait, "--wait"),
+            e2e=e2e,
         )
         spinner = human.Spinner(human.make_console(stderr=True))
         with spinner.running("probing the pipeline"):

@@ -98,8 +98,9 @@ def find_trace(
         client = JaegerClient(url, timeout=timeout)
         if trace_id is not None:
             tid = parse_trace_id(trace_id)
-            return _by_id(client, url, tid, wait_s=wait_s, max_spans=max_spans, verbose=verbose, raw=raw,
-                          as_json=as_json)  # fmt: skip
+            return _by_id(
+                client, url, tid, wait_s=wait_s, max_spans=max_spans, verbose=verbose, raw=raw, as_json=as_json
+            )
         if not service:
             raise UsageError("give a trace ID, or --service to search")
         tags = {}
@@ -113,11 +114,15 @@ def find_trace(
         if start_ns >= end_ns:
             raise UsageError("--start must be before --end")
         q = SearchQuery(
-            service=service, operation=operation, tags=tags, start_unix_nano=start_ns, end_unix_nano=end_ns,
+            service=service,
+            operation=operation,
+            tags=tags,
+            start_unix_nano=start_ns,
+            end_unix_nano=end_ns,
             limit=limit,
             min_duration=durations.go(durations.parse(min_duration, "--min-duration")) if min_duration else None,
             max_duration=durations.go(durations.parse(max_duration, "--max-duration")) if max_duration else None,
-        )  # fmt: skip
+        )
         return _search(client, url, q, raw=raw, as_json=as_json)
 
     common.run(body)
@@ -177,8 +182,10 @@ def _by_id(
         from otdiag.render.waterfall import print_trace
 
         print_trace(console, trace, max_spans=max_spans, verbose=verbose)
-        console.print(f"[dim]{link}  (via API {fetched.api.value}"
-                      f"{f', visible after {found.waited_ms / 1000:.1f}s' if wait_s else ''})[/]")  # fmt: skip
+        console.print(
+            f"[dim]{link}  (via API {fetched.api.value}"
+            f"{f', visible after {found.waited_ms / 1000:.1f}s' if wait_s else ''})[/]"
+        )
         if rep.findings:
             console.print()
             human.print_findings(console, rep.findings)

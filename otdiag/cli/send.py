@@ -140,16 +140,24 @@ def send_test_span(
         if compression is not None and compression not in ("gzip", "none"):
             raise UsageError(f"--compression: {compression!r} must be gzip or none")
         flags = otel_env.Flags(
-            endpoint=endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
-            insecure=insecure or None, ca_file=common.readable_file(ca_file, "--ca-file"),
+            endpoint=endpoint,
+            protocol=protocol,
+            headers=common.parse_headers(header) or None,
+            insecure=insecure or None,
+            ca_file=common.readable_file(ca_file, "--ca-file"),
             cert_file=common.readable_file(cert_file, "--cert-file"),
-            key_file=common.readable_file(key_file, "--key-file"), timeout=timeout, compression=compression,
-        )  # fmt: skip
+            key_file=common.readable_file(key_file, "--key-file"),
+            timeout=timeout,
+            compression=compression,
+        )
         if (cert_file is None) != (key_file is None):
             raise UsageError("--cert-file and --key-file go together (mTLS needs both)")
         settings = otel_env.resolve(flags, os.environ)
-        for path, origin in ((settings.ca_file, "ca_file"), (settings.cert_file, "cert_file"),
-                             (settings.key_file, "key_file")):  # fmt: skip
+        for path, origin in (
+            (settings.ca_file, "ca_file"),
+            (settings.cert_file, "cert_file"),
+            (settings.key_file, "key_file"),
+        ):
             if path and not Path(path).is_file():
                 raise UsageError(f"{settings.sources.get(origin, origin)}: {path} does not exist")
         from otdiag import durations
@@ -181,10 +189,17 @@ def send_test_span(
         if count > 1:
             with spinner.running(f"sending {count} spans"):
                 load = send.send_load(
-                    settings, count, service_name=service_name, span_name=span_name, attributes=attrs,
-                    resource_attributes=resources, batch_size=batch_size, concurrency=concurrency, rate=rate,
+                    settings,
+                    count,
+                    service_name=service_name,
+                    span_name=span_name,
+                    attributes=attrs,
+                    resource_attributes=resources,
+                    batch_size=batch_size,
+                    concurrency=concurrency,
+                    rate=rate,
                     progress=spinner,
-                )  # fmt: skip
+                )
             fields = {
                 **_common_fields(settings, None, None, jaeger),
                 "sent": load.sent,
@@ -208,13 +223,18 @@ def send_test_span(
             findings.extend(extra)
         fields = {
             **_common_fields(settings, out.trace_id, out.span_id, jaeger),
-            "sent": out.sent, "accepted": out.accepted, "rejected": out.rejected,
+            "sent": out.sent,
+            "accepted": out.accepted,
+            "rejected": out.rejected,
             "duration_ms": round(out.duration_ms, 1),
-            "receiver": None if out.result is None else {
-                "status": out.result.status, "message": out.result.message,
+            "receiver": None
+            if out.result is None
+            else {
+                "status": out.result.status,
+                "message": out.result.message,
             },
             **verified,
-        }  # fmt: skip
+        }
         report = Report("send-test-span", findings, fields)
         return common.emit(report, as_json=as_json, render=lambda c, r: _render_one(c, r, settings))
 

@@ -110,17 +110,26 @@ def hop_marks(report: Report) -> dict[str, StepStatus]:
     marks: dict[str, StepStatus] = dict.fromkeys(_HOPS, StepStatus.SKIP)
     steps: list[dict[str, Any]] = report.fields.get("steps", [])
     for step in steps:
-        hop = _HOP_OF_STAGE[Stage(step["stage"])]
+        hop = "App" if step["name"] == "app-env" else _HOP_OF_STAGE[Stage(step["stage"])]
         status = StepStatus(step["status"])
         if status is StepStatus.PASS and marks[hop] is StepStatus.SKIP:
             marks[hop] = StepStatus.PASS
+            if hop == "App":
+                marks["SDK"] = StepStatus.PASS
     for f in report.findings:
-        hop = _HOP_OF_STAGE[f.stage]
+        hop = _hop(f)
         if f.severity is Severity.ERROR:
             marks[hop] = StepStatus.FAIL
         elif f.severity is Severity.WARNING and marks[hop] is StepStatus.PASS:
             marks[hop] = StepStatus.WARN
     return marks
+
+
+def _hop(f: Finding) -> str:
+    # The app's instrumentation (heading 3) is the App hop; its export settings are the SDK hop.
+    if f.stage is Stage.APP and f.guide is Guide.SPANS_NOT_CREATED:
+        return "App"
+    return _HOP_OF_STAGE[f.stage]
 
 
 def print_check(console: Console, report: Report) -> None:
@@ -147,7 +156,7 @@ def verdict(report: Report, marks: dict[str, StepStatus] | None = None) -> str:
         tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
         return f"[bold green]Healthy[/]: every hop that was probed answered{tail}."
     first = errors[0]
-    where = _HOP_OF_STAGE[first.stage]
+    where = _hop(first)
     heading = GUIDE_TITLES[first.guide] if first.guide else "Problem"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"[bold red]Broken at {where}[/]: {heading.lower()} - {escape(first.message)}{more}"

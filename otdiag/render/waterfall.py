@@ -118,9 +118,14 @@ def print_trace(console: Console, trace: Trace, *, max_spans: int = 200, verbose
         status = {"error": "[bold red]✗ error[/]", "ok": "[green]ok[/]"}.get(s.status, "[dim]-[/]")
         name = f"[{style}]{escape(s.name)}[/]" if style else escape(s.name)
         table.add_row(
-            f"{indent}{name}", escape(s.service), s.kind, f"[cyan]{_bar(s, t0, total)}[/]",
-            f"+{human(s.start_unix_nano - t0)}", human(s.duration_ns), status,
-        )  # fmt: skip
+            f"{indent}{name}",
+            escape(s.service),
+            s.kind,
+            f"[cyan]{_bar(s, t0, total)}[/]",
+            f"+{human(s.start_unix_nano - t0)}",
+            human(s.duration_ns),
+            status,
+        )
         shown += 1
         if verbose:
             for key, value in list(s.attributes.items())[:12]:
@@ -140,7 +145,12 @@ def print_trace_list(console: Console, traces: list[Trace]) -> None:
         root = t.root
         started = datetime.fromtimestamp(t.start_unix_nano / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")
         table.add_row(
-            t.trace_id, escape(f"{root.service}/{root.name}" if root else "?"), escape(", ".join(t.services)),
-            str(len(t.spans)), human(t.duration_ns), f"[red]{t.error_count}[/]" if t.error_count else "0", started,
-        )  # fmt: skip
+            t.trace_id,
+            escape(f"{root.service}/{root.name}" if root else "?"),
+            escape(", ".join(t.services)),
+            str(len(t.spans)),
+            human(t.duration_ns),
+            f"[red]{t.error_count}[/]" if t.error_count else "0",
+            started,
+        )
     console.print(table)

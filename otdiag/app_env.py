@@ -1,0 +1,304 @@
+"""The application's side (heading 3, and heading 1 for its export settings): read its OTEL_* environment.
+
+otdiag cannot see inside the app, but the SDK's behaviour is decided by these
+variables; each mistake that makes spans vanish before they leave the process
+is a finding here. The Python SDK's deviations from the specification are
+named where they bite (shared/docs/otel-env.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from otdiag import catalogue as c
+from otdiag.errors import UsageError
+from otdiag.model import Finding, Protocol
+
+_BUILTIN_SAMPLERS = {
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+    "jaeger_remote",
+    "parentbased_jaeger_remote",
+    "xray",
+}
+_KNOWN_EXPORTERS = {
+    "otlp",
+    "otlp_proto_grpc",
+    "otlp_proto_http",
+    "console",
+    "none",
+    "zipkin",
+    "zipkin_json",
+    "zipkin_proto",
+}
+
+
+def read_env_file(path: str) -> dict[str, str]:
+    """KEY=VALUE lines (optional `export`, quotes, comments), as docker --env-file and shells write them."""
+    p = Path(path)
+    if not p.exists() or p.is_dir():
+        raise UsageError(f"--env-file: {path} does not exist or is not a file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--env-file: {path} cannot be read ({exc})") from None
+    env: dict[str, str] = {}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        key, sep, value = line.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
+            raise UsageError(f"--env-file: {path}:{n} is not KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        env[key.strip()] = value
+    return env
+
+
+@dataclass(frozen=True)
+class AppView:
+    """What the app's environment says about its export."""
+
+    findings: list[Finding]
+    protocol: Protocol | None
+    """The protocol the app exports with, when the environment names it."""
+    configured: bool
+    """Any OTEL_EXPORTER_OTLP_* endpoint or protocol is set."""
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    v = env.get(name)
+    return v.strip() if v is not None and v.strip() else None
+
+
+def _sampler(env: Mapping[str, str]) -> list[Finding]:
+    out: list[Finding] = []
+    sampler = (_get(env, "OTEL_TRACES_SAMPLER") or "parentbased_always_on").lower()
+    arg = _get(env, "OTEL_TRACES_SAMPLER_ARG")
+    where = f"OTEL_TRACES_SAMPLER={sampler}" + (f", OTEL_TRACES_SAMPLER_ARG={arg}" if arg else "")
+    if sampler in ("always_off", "parentbased_always_off"):
+        extra = " (parentbased_always_off also drops every root span)" if sampler.startswith("parentbased") else ""
+        out.append(c.APP_SAMPLER_OFF(f"{where}: no span is ever recorded{extra}.", target="OTEL_TRACES_SAMPLER"))
+        return out
+    if sampler not in _BUILTIN_SAMPLERS:
+        out.append(
+            c.APP_SAMPLER_UNKNOWN(
+                f"OTEL_TRACES_SAMPLER={sampler!r} is not a built-in sampler.", target="OTEL_TRACES_SAMPLER"
+            )
+        )
+    if arg is None:
+        return out
+    takes_ratio = sampler in ("traceidratio", "parentbased_traceidratio")
+    try:
+        ratio = float(arg)
+    except ValueError:
+        out.append(
+            c.APP_SAMPLER_ARG_IGNORED(
+                f"OTEL_TRACES_SAMPLER_ARG={arg!r} is not a number; the SDK ignores it"
+                + (" (a sampler name belongs in OTEL_TRACES_SAMPLER)." if arg.lower() in _BUILTIN_SAMPLERS else "."),
+                target="OTEL_TRACES_SAMPLER_ARG",
+            )
+        )
+        return out
+    if not takes_ratio:
+        out.append(
+            c.APP_SAMPLER_ARG_IGNORED(
+                f"{where}: {sampler} takes no argument; the ratio is ignored.", target="OTEL_TRACES_SAMPLER_ARG"
+            )
+        )
+        return out
+    if not math.isfinite(ratio) or not 0.0 <= ratio <= 1.0:
+        out.append(
+            c.APP_SAMPLER_ARG(
+                f"{where}: the Python SDK raises 'Probability must be in range [0.0, 1.0]'.",
+                target="OTEL_TRACES_SAMPLER_ARG",
+            )
+        )
+    elif ratio == 0.0:
+        out.append(
+            c.APP_SAMPLER_OFF(f"{where}: a ratio of 0 samples no trace at all.", target="OTEL_TRACES_SAMPLER_ARG")
+        )
+    elif ratio < 0.01:
+        out.append(
+            c.APP_SAMPLER_LOW(
+                f"{where}: only about 1 in {round(1 / ratio)} traces is kept.", target="OTEL_TRACES_SAMPLER_ARG"
+            )
+        )
+    return out
+
+
+def _exporters(env: Mapping[str, str]) -> list[Finding]:
+    raw = env.get("OTEL_TRACES_EXPORTER")
+    if raw is None:
+        return []
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    t = "OTEL_TRACES_EXPORTER"
+    if not names:
+        return [c.APP_EXPORTER_NONE(f"{t} is empty: the Python SDK then configures no exporter at all.", target=t)]
+    if any(n.lower() == "jaeger" or n.lower().startswith("jaeger_") for n in names):
+        return [c.APP_EXPORTER_JAEGER(f"{t}={raw}: the Jaeger exporter no longer exists.", target=t)]
+    if names == ["none"]:
+        return [c.APP_EXPORTER_NONE(f"{t}=none: spans are recorded and dropped.", target=t)]
+    if "none" in names:
+        return [
+            c.APP_EXPORTER_UNKNOWN(f"{t}={raw}: 'none' only works alone (Python raises 'none' not found).", target=t)
+        ]
+    unknown = [n for n in names if n not in _KNOWN_EXPORTERS]
+    if unknown:
+        return [
+            c.APP_EXPORTER_UNKNOWN(f"{t}={raw}: {', '.join(unknown)} is not an exporter name the SDK knows.", target=t)
+        ]
+    if all(n == "console" for n in names):
+        return [c.APP_EXPORTER_CONSOLE(f"{t}=console: spans go to stdout, not to the collector.", target=t)]
+    return []
+
+
+def _endpoints(env: Mapping[str, str], protocol: Protocol | None) -> list[Finding]:
+    out: list[Finding] = []
+    generic = _get(env, "OTEL_EXPORTER_OTLP_ENDPOINT")
+    traces = _get(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    endpoint, name = (
+        (traces, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") if traces else (generic, "OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    if endpoint is None:
+        return out
+    has_scheme = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", endpoint) is not None
+    parts = urlsplit(endpoint if has_scheme else "//" + endpoint)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    http = protocol is not None and protocol.is_http
+    if protocol is Protocol.GRPC and port == 4318:
+        out.append(
+            c.APP_PROTOCOL_PORT(f"{name}={endpoint} is the OTLP/HTTP port, but the protocol is grpc.", target=name)
+        )
+    elif http and port == 4317:
+        out.append(
+            c.APP_PROTOCOL_PORT(
+                f"{name}={endpoint} is the OTLP/gRPC port, but the protocol is {protocol.value if protocol else ''}.",
+                target=name,
+            )
+        )
+    if http and name == "OTEL_EXPORTER_OTLP_ENDPOINT" and parts.path.rstrip("/").endswith("/v1/traces"):
+        out.append(
+            c.APP_PATH_DOUBLED(
+                f"{name}={endpoint}: the SDK will POST to {endpoint.rstrip('/')}/v1/traces.", target=name
+            )
+        )
+    if http and name == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" and parts.path in ("", "/"):
+        out.append(
+            c.APP_PATH_MISSING(f"{name}={endpoint}: the SDK will POST to {endpoint.rstrip('/')}/ (404).", target=name)
+        )
+    if protocol is Protocol.GRPC or (protocol is None and port == 4317):
+        insecure = _get(env, "OTEL_EXPORTER_OTLP_TRACES_INSECURE") or _get(env, "OTEL_EXPORTER_OTLP_INSECURE") or ""
+        if not has_scheme and insecure.lower() != "true":
+            out.append(
+                c.APP_GRPC_TLS_DEFAULT(f"{name}={endpoint}: no scheme, so the gRPC exporter uses TLS.", target=name)
+            )
+        if parts.scheme == "http" and insecure.lower() == "false":
+            out.append(
+                c.APP_PYTHON_DEVIATION(
+                    f"{name}={endpoint} with OTEL_EXPORTER_OTLP_INSECURE=false: the spec says plaintext (http://), "
+                    "the Python SDK uses TLS.",
+                    target=name,
+                    hint="Drop OTEL_EXPORTER_OTLP_INSECURE=false, or use https:// if TLS is meant.",
+                )
+            )
+    return out
+
+
+def analyse(env: Mapping[str, str]) -> AppView:
+    """Findings about the app's tracing setup, most fundamental first."""
+    findings: list[Finding] = []
+    if (_get(env, "OTEL_SDK_DISABLED") or "").lower() == "true":
+        findings.append(c.APP_SDK_DISABLED("OTEL_SDK_DISABLED=true: tracers are no-ops.", target="OTEL_SDK_DISABLED"))
+    findings += _exporters(env)
+    findings += _sampler(env)
+
+    proto_raw = _get(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or _get(env, "OTEL_EXPORTER_OTLP_PROTOCOL")
+    protocol: Protocol | None = None
+    if proto_raw is not None:
+        try:
+            protocol = Protocol(proto_raw)
+        except ValueError:
+            findings.append(
+                c.APP_EXPORTER_UNKNOWN(
+                    f"OTEL_EXPORTER_OTLP_PROTOCOL={proto_raw!r} is not grpc, http/protobuf or http/json "
+                    "(the Python SDK's auto-configuration raises and starts no SDK).",
+                    target="OTEL_EXPORTER_OTLP_PROTOCOL",
+                    hint="Use exactly grpc or http/protobuf (lower case).",
+                )
+            )
+        else:
+            if protocol is Protocol.HTTP_JSON:
+                findings.append(
+                    c.APP_PYTHON_DEVIATION(
+                        "OTEL_EXPORTER_OTLP_PROTOCOL=http/json: Python's auto-configuration rejects it "
+                        "('Unsupported OTLP protocol') and starts no SDK.",
+                        target="OTEL_EXPORTER_OTLP_PROTOCOL",
+                        hint="Use http/protobuf for Python apps.",
+                    )
+                )
+    findings += _endpoints(env, protocol)
+
+    timeout = _get(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") or _get(env, "OTEL_EXPORTER_OTLP_TIMEOUT")
+    if timeout is not None:
+        try:
+            value = float(timeout)
+        except ValueError:
+            value = -1.0
+        if value >= 1000 or value <= 0:
+            findings.append(
+                c.APP_PYTHON_DEVIATION(
+                    f"OTEL_EXPORTER_OTLP_TIMEOUT={timeout}: the spec means milliseconds; the Python SDK reads seconds"
+                    + (
+                        " (and 0 makes every export fail)."
+                        if value == 0
+                        else "."
+                        if value > 0
+                        else ", and fails on it."
+                    ),
+                    target="OTEL_EXPORTER_OTLP_TIMEOUT",
+                    hint="Unset it (10 s default) or use a value that reads well both ways.",
+                )
+            )
+
+    service = _get(env, "OTEL_SERVICE_NAME")
+    resource = env.get("OTEL_RESOURCE_ATTRIBUTES", "")
+    in_resource = any(item.split("=", 1)[0].strip() == "service.name" and "=" in item for item in resource.split(","))
+    if service is None and not in_resource:
+        findings.append(
+            c.APP_NO_SERVICE_NAME(
+                "Neither OTEL_SERVICE_NAME nor service.name in OTEL_RESOURCE_ATTRIBUTES is set "
+                "(fine if the code sets Resource(service.name)).",
+                target="OTEL_SERVICE_NAME",
+            )
+        )
+
+    propagators = _get(env, "OTEL_PROPAGATORS")
+    if propagators and "none" in [p.strip() for p in propagators.split(",")]:
+        findings.append(c.APP_PROPAGATORS_NONE(f"OTEL_PROPAGATORS={propagators}.", target="OTEL_PROPAGATORS"))
+
+    jaeger_vars = sorted(k for k in env if k.startswith("OTEL_EXPORTER_JAEGER_"))
+    if jaeger_vars:
+        findings.append(
+            c.APP_JAEGER_VARIABLES(f"{', '.join(jaeger_vars)} set; no SDK reads them.", target=jaeger_vars[0])
+        )
+
+    configured = any(
+        _get(env, f"OTEL_EXPORTER_OTLP_{s}") for s in ("ENDPOINT", "TRACES_ENDPOINT", "PROTOCOL", "TRACES_PROTOCOL")
+    )
+    return AppView(findings, protocol, configured)

@@ -1,0 +1,194 @@
+"""What a collector config says about where to probe: receivers, health, metrics, exporter targets.
+
+`check --config` reads these and probes exactly them. This reader only
+extracts addresses; validating the config is validate-config's job.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from otdiag.errors import UsageError
+
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+_ENV = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class ExporterTarget:
+    id: str
+    type: str
+    """`otlp_grpc` or `otlp_http` (aliases `otlp`, `otlphttp` normalised)."""
+    endpoint: str
+    """gRPC: host:port; HTTP: the full traces URL."""
+    secure: bool
+    insecure_skip_verify: bool = False
+    ca_file: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CollectorTargets:
+    path: str
+    otlp_grpc: str | None = None
+    """host:port of the first OTLP receiver's gRPC endpoint, as a client would dial it."""
+    otlp_grpc_tls: bool = False
+    otlp_http: str | None = None
+    otlp_http_tls: bool = False
+    health_url: str | None = None
+    metrics_url: str | None = None
+    exporters: list[ExporterTarget] = field(default_factory=list)
+    """OTLP exporters of traces pipelines: the collector's way to Jaeger."""
+    trace_processors: list[str] = field(default_factory=list)
+    """Processor IDs in traces pipelines, in order."""
+
+
+def _expand(node: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _expand(v, env) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand(v, env) for v in node]
+    if isinstance(node, str):
+        return _ENV.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), node)
+    return node
+
+
+def _dial(endpoint: str | None, default: str) -> str:
+    """A listen address as a client on this host dials it (0.0.0.0 and '' become 127.0.0.1)."""
+    ep = (endpoint or default).strip()
+    host, _, port = ep.rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):  # noqa: S104 - reading a config, not binding
+        host = "127.0.0.1"
+    return f"{host}:{port}"
+
+
+def _get(node: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(k)
+    return node
+
+
+def load(path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"--config: {path} does not exist or is not a file")
+    if p.stat().st_size > MAX_CONFIG_BYTES:
+        raise UsageError(f"--config: {path} is larger than {MAX_CONFIG_BYTES // 1048576} MiB")
+    try:
+        text = p.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--config: {path} cannot be read ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UsageError(f"--config: {path} is not valid YAML{where}; run otdiag validate-config on it") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"--config: {path} is not a collector config (not a YAML mapping)")
+    expanded: dict[str, Any] = _expand(doc, os.environ if env is None else env)
+    return expanded
+
+
+def _component(section: Mapping[str, Any], wanted: set[str]) -> list[tuple[str, Any]]:
+    return [(cid, cfg or {}) for cid, cfg in section.items() if str(cid).split("/")[0] in wanted]
+
+
+def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets:
+    doc = load(path, env)
+    receivers = doc.get("receivers") or {}
+    exporters = doc.get("exporters") or {}
+    extensions = doc.get("extensions") or {}
+    pipelines = _get(doc, "service", "pipelines") or {}
+    trace_pipes = [p for pid, p in pipelines.items() if str(pid).split("/")[0] == "traces" and isinstance(p, dict)]
+    used_receivers = {r for p in trace_pipes for r in p.get("receivers") or []}
+    used_exporters = [e for p in trace_pipes for e in p.get("exporters") or []]
+    processors = [pr for p in trace_pipes for pr in p.get("processors") or []]
+
+    grpc = http = None
+    grpc_tls = http_tls = False
+    for rid, cfg in _component(receivers, {"otlp"}):
+        if used_receivers and rid not in used_receivers:
+            continue
+        protocols = _get(cfg, "protocols") or {}
+        if "grpc" in protocols and grpc is None:
+            grpc = _dial(_get(protocols, "grpc", "endpoint"), "localhost:4317")
+            grpc_tls = bool(_get(protocols, "grpc", "tls"))
+        if "http" in protocols and http is None:
+            http = _dial(_get(protocols, "http", "endpoint"), "localhost:4318")
+            http_tls = bool(_get(protocols, "http", "tls"))
+
+    health = None
+    enabled = set(_get(doc, "service", "extensions") or [])
+    for eid, cfg in _component(extensions, {"health_check", "healthcheckv2"}):
+        if eid not in enabled:
+            continue
+        endpoint = _get(cfg, "http", "endpoint") if _get(cfg, "use_v2") else _get(cfg, "endpoint")
+        health = "http://" + _dial(endpoint, "localhost:13133")
+        break
+
+    metrics = None
+    telemetry = _get(doc, "service", "telemetry", "metrics") or {}
+    if str(_get(telemetry, "level") or "normal").lower() != "none":
+        readers = _get(telemetry, "readers") or []
+        for reader in readers if isinstance(readers, list) else []:
+            prom = _get(reader, "pull", "exporter", "prometheus")
+            if isinstance(prom, dict):
+                hostport = f"{prom.get('host') or ''}:{prom.get('port') or 8888}"
+                metrics = f"http://{_dial(hostport, '')}/metrics"
+                break
+        else:
+            metrics = "http://127.0.0.1:8888/metrics"
+
+    found: list[ExporterTarget] = []
+    for eid in used_exporters:
+        cfg = exporters.get(eid) or {}
+        etype = str(eid).split("/")[0]
+        tls = _get(cfg, "tls") or {}
+        headers = {str(k): str(v) for k, v in (_get(cfg, "headers") or {}).items()}
+        if etype in ("otlp", "otlp_grpc"):
+            endpoint = str(_get(cfg, "endpoint") or "")
+            hostport = re.sub(r"^https?://", "", endpoint).split("/")[0]
+            found.append(
+                ExporterTarget(
+                    str(eid),
+                    "otlp_grpc",
+                    hostport,
+                    secure=not bool(_get(tls, "insecure")),
+                    insecure_skip_verify=bool(_get(tls, "insecure_skip_verify")),
+                    ca_file=_get(tls, "ca_file"),
+                    headers=headers,
+                )
+            )
+        elif etype in ("otlphttp", "otlp_http"):
+            url = str(_get(cfg, "traces_endpoint") or (str(_get(cfg, "endpoint") or "").rstrip("/") + "/v1/traces"))
+            found.append(
+                ExporterTarget(
+                    str(eid),
+                    "otlp_http",
+                    url,
+                    secure=url.startswith("https"),
+                    insecure_skip_verify=bool(_get(tls, "insecure_skip_verify")),
+                    ca_file=_get(tls, "ca_file"),
+                    headers=headers,
+                )
+            )
+    return CollectorTargets(
+        path=path,
+        otlp_grpc=grpc,
+        otlp_grpc_tls=grpc_tls,
+        otlp_http=http,
+        otlp_http_tls=http_tls,
+        health_url=health,
+        metrics_url=metrics,
+        exporters=found,
+        trace_processors=[str(p) for p in processors],
+    )
