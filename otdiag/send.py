@@ -133,13 +133,29 @@ def _encode_for(protocol: Protocol, built: encode.BuiltSpans) -> bytes:
 
 
 def send_one(settings: Settings, spec: encode.SpanSpec, *, scrub: Scrubber | None = None) -> Outcome:
-    """Build the test span(s) with the SDK, export them, and read the answer as findings."""
-    scrub = (scrub or Scrubber()).with_headers(settings.headers)
+    """Build the test span(s) with the real SDK, export them, and read the answer as findings."""
     from otdiag.otlp import encode  # the SDK: only a single test span needs it, not a load run
 
     built = encode.build(spec)
-    body = _encode_for(settings.protocol, built)
-    sent = len(built.spans)
+    return _send(
+        settings, _encode_for(settings.protocol, built), built.trace_id, built.span_id, len(built.spans), scrub
+    )
+
+
+def send_probe_span(
+    settings: Settings, service_name: str, span_name: str, attributes: dict[str, str] | None = None
+) -> Outcome:
+    """One span framed directly from OTLP messages (no SDK start-up): check's end-to-end probe."""
+    raw, trace_id, span_id = BatchEncoder(service_name, span_name, attributes).one()
+    if settings.protocol is Protocol.HTTP_JSON:
+        req = ExportTraceServiceRequest()
+        req.ParseFromString(raw)
+        raw = otlp_json.dumps(req)
+    return _send(settings, raw, trace_id, span_id, 1, None)
+
+
+def _send(settings: Settings, body: bytes, trace_id: str, span_id: str, sent: int, scrub: Scrubber | None) -> Outcome:
+    scrub = (scrub or Scrubber()).with_headers(settings.headers)
     exporter = Exporter(settings, scrub)
     started = time.monotonic()
     result: ExportResult | None = None
@@ -161,7 +177,7 @@ def send_one(settings: Settings, spec: encode.SpanSpec, *, scrub: Scrubber | Non
         if result.ok:
             rejected = min(result.rejected_spans, sent)
             accepted = sent - rejected
-    return Outcome(built.trace_id, built.span_id, sent, accepted, rejected, duration_ms, result, error, findings)
+    return Outcome(trace_id, span_id, sent, accepted, rejected, duration_ms, result, error, findings)
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,17 @@ def main() -> int:
             spans.append(S(tid, mid, f"stage-{i % 7}", f"worker-{i % 5}", now - 10**9 + i * 1000, now - 10**6, root))
         while len(spans) < args.spans:
             i = len(spans)
-            spans.append(S(tid, new_id(8), "item", "db", now - 10**9 + i * 50, now - 10**9 + i * 50 + 40_000,
-                           mids[i % len(mids)]))  # fmt: skip
+            spans.append(
+                S(
+                    tid,
+                    new_id(8),
+                    "item",
+                    "db",
+                    now - 10**9 + i * 50,
+                    now - 10**9 + i * 50 + 40_000,
+                    mids[i % len(mids)],
+                )
+            )
         for k in range(0, len(spans), 2000):
             send(jaeger.otlp_http, spans[k : k + 2000])
         deadline = time.monotonic() + 60

@@ -71,17 +71,31 @@ def main() -> int:
             doc = json.loads(out)
             assert doc["accepted"] == n, doc
             # telemetrygen: one trace = a root and --child-spans children; n/2 traces of 2 spans = n spans.
-            tg = [str(telemetrygen), "traces", f"--otlp-endpoint={endpoint}", "--otlp-insecure", "--rate=0",
-                  f"--traces={n // 2}", "--child-spans=1", *tg_extra]  # fmt: skip
+            tg = [
+                str(telemetrygen),
+                "traces",
+                f"--otlp-endpoint={endpoint}",
+                "--otlp-insecure",
+                "--rate=0",
+                f"--traces={n // 2}",
+                "--child-spans=1",
+                *tg_extra,
+            ]
             wall_t, rss_t, _ = timed(tg)
             rows.append((proto, n / wall_o, doc["spans_per_second"], rss_o, n / wall_t, rss_t))
-        print(f"{'protocol':<14} {'otdiag spans/s':>15} {'(export only)':>14} {'peak MiB':>9} "
-              f"{'telemetrygen spans/s':>21} {'peak MiB':>9} {'ratio':>6}")  # fmt: skip
+        print(
+            f"{'protocol':<14} {'otdiag spans/s':>15} {'(export only)':>14} {'peak MiB':>9} "
+            f"{'telemetrygen spans/s':>21} {'peak MiB':>9} {'ratio':>6}"
+        )
         for proto, o, o_inner, rss_o, t, rss_t in rows:
-            print(f"{proto:<14} {o:>15,.0f} {o_inner:>14,.0f} {rss_o / 1024:>9.1f} {t:>21,.0f} {rss_t / 1024:>9.1f} "
-                  f"{o / t:>5.2f}x")  # fmt: skip
-        print("\n(spans/s = spans / wall time of the whole command, process start included; "
-              "'export only' is otdiag's own figure without start-up)")  # fmt: skip
+            print(
+                f"{proto:<14} {o:>15,.0f} {o_inner:>14,.0f} {rss_o / 1024:>9.1f} {t:>21,.0f} {rss_t / 1024:>9.1f} "
+                f"{o / t:>5.2f}x"
+            )
+        print(
+            "\n(spans/s = spans / wall time of the whole command, process start included; "
+            "'export only' is otdiag's own figure without start-up)"
+        )
 
         walls, exports, rsss = [], [], []
         for _ in range(args.repeat):
@@ -90,9 +104,11 @@ def main() -> int:
             exports.append(json.loads(out)["duration_ms"])
             rsss.append(rss)
         help_wall = statistics.median(timed([sys.executable, "-m", "otdiag", "--help"])[0] for _ in range(3))
-        print(f"\nsingle span over gRPC ({args.repeat} runs): median wall {statistics.median(walls) * 1000:.0f} ms "
-              f"(otdiag --help: {help_wall * 1000:.0f} ms), median export {statistics.median(exports):.1f} ms, "
-              f"peak {max(rsss) / 1024:.1f} MiB")  # fmt: skip
+        print(
+            f"\nsingle span over gRPC ({args.repeat} runs): median wall {statistics.median(walls) * 1000:.0f} ms "
+            f"(otdiag --help: {help_wall * 1000:.0f} ms), median export {statistics.median(exports):.1f} ms, "
+            f"peak {max(rsss) / 1024:.1f} MiB"
+        )
     finally:
         col.stop()
     return 0

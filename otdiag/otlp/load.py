@@ -60,8 +60,13 @@ class BatchEncoder:
         tail = Span(name=span_name, kind=Span.SPAN_KIND_CLIENT, attributes=_kv(dict(attributes or {})))
         self._tail = tail.SerializeToString()
 
-    def encode(self, n: int, duration_ns: int = 1_000_000) -> bytes:
-        ids = os.urandom(24 * n)
+    def one(self, duration_ns: int = 1_000_000) -> tuple[bytes, str, str]:
+        """One span: (request bytes, trace ID hex, span ID hex)."""
+        ids = os.urandom(24)
+        return self.encode(1, duration_ns, ids), ids[:16].hex(), ids[16:].hex()
+
+    def encode(self, n: int, duration_ns: int = 1_000_000, ids: bytes | None = None) -> bytes:
+        ids = ids if ids is not None else os.urandom(24 * n)
         end = time.time_ns()
         times = b"\x39" + struct.pack("<Q", end - duration_ns) + b"\x41" + struct.pack("<Q", end)
         tail = times + self._tail

@@ -156,7 +156,17 @@ def verdict(report: Report, marks: dict[str, StepStatus] | None = None) -> str:
         tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
         return f"[bold green]Healthy[/]: every hop that was probed answered{tail}."
     first = errors[0]
-    where = _hop(first)
+    where = _WHERE[first.stage] if first.stage is not Stage.APP else f"the app ({_hop(first)})"
     heading = GUIDE_TITLES[first.guide] if first.guide else "Problem"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"[bold red]Broken at {where}[/]: {heading.lower()} - {escape(first.message)}{more}"
+    return f"[bold red]Broken {where}[/]: {heading} - {escape(first.message)}{more}"
+
+
+_WHERE = {
+    Stage.APP: "in the app",
+    Stage.COLLECTOR_INGEST: "between the app and the Collector",
+    Stage.COLLECTOR: "in the Collector",
+    Stage.COLLECTOR_EXPORT: "between the Collector and Jaeger",
+    Stage.JAEGER: "in Jaeger",
+    Stage.OTDIAG: "in otdiag's input",
+}
