@@ -388,3 +388,33 @@ def test_fault_is_located(
 
 def test_matrix_has_at_least_twenty_distinct_faults() -> None:
     assert len({f[0] for f in FAULTS}) >= 20
+
+
+@pytest.mark.peers
+def test_config_alone_says_where_to_probe(
+    tmp_path: Path, jaeger: peers.Jaeger, start_collector: Callable[..., peers.Collector]
+) -> None:
+    """With --config and no endpoint anywhere, check probes that config's receivers, health and metrics."""
+    collector = start_collector(peers.collector_config(jaeger.otlp_grpc))
+    res = check(tmp_path, {"OTEL_SERVICE_NAME": "shop"}, "--config", str(collector.config_path),
+                "--jaeger-url", jaeger.query_url)  # fmt: skip
+    doc = res.json()
+    assert res.exit_code == ExitCode.OK, doc["findings"]
+    steps = {s["name"]: s for s in doc["steps"]}
+    assert steps["collector-otlp-grpc"]["target"] == collector.otlp_grpc
+    assert steps["collector-health"]["target"] == collector.health_url
+    assert steps["collector-metrics"]["target"] == collector.metrics_url
+    assert steps["exporter otlp/jaeger"]["status"] == "pass"
+    assert steps["end-to-end"]["status"] == "pass"
+
+
+@pytest.mark.peers
+def test_jaeger_v2_health_is_read_from_healthcheckv2(
+    tmp_path: Path, collector_to_jaeger: tuple[peers.Collector, peers.Jaeger]
+) -> None:
+    collector, jaeger = collector_to_jaeger
+    res = check(tmp_path, _grpc_env(collector, jaeger), "--jaeger-url", jaeger.query_url,
+                "--jaeger-health-url", jaeger.health_url, "--collector-health-url", str(collector.health_url))  # fmt: skip
+    steps = {s["name"]: s for s in res.json()["steps"]}
+    assert steps["jaeger-health"]["status"] == "pass"
+    assert steps["jaeger-health"]["detail"] == "healthcheckv2: StatusOK"
