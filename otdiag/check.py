@@ -26,8 +26,7 @@ from otdiag.collector_metrics import Delta, Snapshot
 from otdiag.errors import UsageError
 from otdiag.http import TlsOptions
 from otdiag.jaeger_api import JaegerClient, JaegerError
-from otdiag.model import Finding, Guide, Protocol, Report, Severity, Stage, Step, StepStatus
-from otdiag.otlp.result import ExportResult
+from otdiag.model import Finding, Protocol, Report, Severity, Stage, Step, StepStatus
 from otdiag.progress import NoProgress, Progress
 from otdiag.redact import Scrubber
 from otdiag.send import Exporter, attempt_of, send_probe_span
@@ -630,9 +629,5 @@ _STAGE_ORDER = {
 def _order(findings: list[Finding]) -> list[Finding]:
     """Errors first, then along the pipeline: the first error is the most upstream cause."""
     sev = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    # App settings that only matter for heading 3 never outrank a dead collector's reachability... they do:
-    # a disabled SDK makes everything downstream moot, so app errors stay first.
+    # A disabled SDK or an always_off sampler makes everything downstream moot: app errors come first.
     return sorted(findings, key=lambda f: (sev[f.severity], _STAGE_ORDER[f.stage]))
-
-
-__all__ = ["CheckOptions", "ExportResult", "Guide", "run"]
