@@ -47,6 +47,8 @@ def read_env_file(path: str) -> dict[str, str]:
     p = Path(path)
     if not p.exists() or p.is_dir():
         raise UsageError(f"--env-file: {path} does not exist or is not a file")
+    if p.is_file() and p.stat().st_size > 1024 * 1024:
+        raise UsageError(f"--env-file: {path} is larger than 1 MiB; that is not an environment file")
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

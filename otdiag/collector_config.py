@@ -50,11 +50,18 @@ class CollectorTargets:
     """Processor IDs in traces pipelines, in order."""
 
 
-def _expand(node: Any, env: Mapping[str, str]) -> Any:
+MAX_NODES = 200_000
+"""YAML aliases can make a small file stand for billions of nodes; past this many, refuse."""
+
+
+def _expand(node: Any, env: Mapping[str, str], budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise UsageError("--config: the file expands to more than 200,000 nodes (a YAML alias bomb?)")
     if isinstance(node, dict):
-        return {k: _expand(v, env) for k, v in node.items()}
+        return {k: _expand(v, env, budget) for k, v in node.items()}
     if isinstance(node, list):
-        return [_expand(v, env) for v in node]
+        return [_expand(v, env, budget) for v in node]
     if isinstance(node, str):
         return _ENV.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), node)
     return node
@@ -86,6 +93,8 @@ def load(path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     try:
         text = p.read_text(encoding="utf-8")
         doc = yaml.safe_load(text)
+    except RecursionError:
+        raise UsageError(f"--config: {path} is nested too deeply to be a collector config") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--config: {path} cannot be read ({exc})") from None
     except yaml.YAMLError as exc:
@@ -94,7 +103,10 @@ def load(path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
         raise UsageError(f"--config: {path} is not valid YAML{where}; run otdiag validate-config on it") from None
     if not isinstance(doc, dict):
         raise UsageError(f"--config: {path} is not a collector config (not a YAML mapping)")
-    expanded: dict[str, Any] = _expand(doc, os.environ if env is None else env)
+    try:
+        expanded: dict[str, Any] = _expand(doc, os.environ if env is None else env, [MAX_NODES])
+    except RecursionError:
+        raise UsageError(f"--config: {path} is nested too deeply to be a collector config") from None
     return expanded
 
 

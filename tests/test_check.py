@@ -418,3 +418,36 @@ def test_jaeger_v2_health_is_read_from_healthcheckv2(
     steps = {s["name"]: s for s in res.json()["steps"]}
     assert steps["jaeger-health"]["status"] == "pass"
     assert steps["jaeger-health"]["detail"] == "healthcheckv2: StatusOK"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+                for i in range(8)
+            ),
+            "alias bomb",
+        ),
+        ("a:" + " [" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("- just\n- a list\n", "not a collector config"),
+    ],
+)
+def test_hostile_configs_are_refused_quickly(content: str, message: str, tmp_path: Path) -> None:
+    cfg = tmp_path / "hostile.yaml"
+    cfg.write_text(content)
+    started = time.monotonic()
+    res = run("check", "--config", str(cfg), "--env-file", "/dev/null")
+    assert time.monotonic() - started < 10
+    assert res.exit_code == ExitCode.USAGE, res.stdout
+    assert message in res.stderr
+
+
+def test_binary_env_file_is_refused(tmp_path: Path) -> None:
+    env = tmp_path / "app.env"
+    env.write_bytes(b"\x00\xff\xfe binary")
+    res = run("check", "--env-file", str(env))
+    assert res.exit_code == ExitCode.USAGE and "--env-file" in res.stderr

@@ -130,8 +130,10 @@ def find_trace(
 
 def jaeger_failure(url: str, exc: Exception) -> Finding:
     from otdiag.jaeger_api import JaegerError
-    from otdiag.transport import TransportError
+    from otdiag.transport import Cause, TransportError
 
+    if isinstance(exc, TransportError) and exc.cause in (Cause.TOO_LARGE, Cause.PROTOCOL):
+        return c.JAEGER_NOT_QUERY(f"{url} answered, but not as Jaeger's query API ({exc.detail}).", target=url)
     if isinstance(exc, TransportError):
         return c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({exc.detail}).", target=url)
     assert isinstance(exc, JaegerError)
