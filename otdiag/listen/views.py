@@ -301,9 +301,10 @@ def v3_resource_spans(trace: StoredTrace, *, raw: bool = False) -> list[dict[str
     for block in blocks:
         scope_spans = []
         for scope, spans in block.scopes:
-            if not spans:
-                continue
-            scope_spans.append({"scope": MessageToDict(scope), "spans": [_span_json(s) for s in spans]})
+            block_doc: dict[str, Any] = {"scope": MessageToDict(scope)}
+            if spans:  # a scope whose spans were all duplicates stays, empty, as in Jaeger
+                block_doc["spans"] = [_span_json(s) for s in spans]
+            scope_spans.append(block_doc)
         out.append({"resource": MessageToDict(block.resource), "scopeSpans": scope_spans})
     return list(_json_numbers(out))
 
@@ -530,7 +531,9 @@ def _v1_adjust(spans: list[_LSpan]) -> list[_LSpan]:
                 span.warnings.append(
                     "Invalid span reference removed "
                     f"{{TraceID:{gofmt.legacy_trace_id(ref[1])} "
-                    f"SpanID:{gofmt.legacy_span_id(ref[2])} RefType:{ref[0]}}}"
+                    f"SpanID:{gofmt.legacy_span_id(ref[2])} RefType:{ref[0]} "
+                    # Go's %+v of the gogo-protobuf struct shows its bookkeeping fields too.
+                    "XXX_NoUnkeyedLiteral:{} XXX_unrecognized:[] XXX_sizecache:0}"
                 )
             else:
                 kept.append(ref)
