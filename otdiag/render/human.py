@@ -207,3 +207,29 @@ def print_summary(console: Console, summary: dict[str, Any], findings: list[Find
         print_findings(console, findings)
     else:
         console.print("  [green]No problems seen in the received spans.[/]")
+
+
+def print_run(console: Console, report: Report) -> None:
+    f = report.fields
+    if f["spans"]:
+        mark = "[bold green]✓[/]" if report.ok else "[bold yellow]![/]"
+        console.print(
+            f"{mark} the app emitted {f['spans']} span(s) in {f['traces']} trace(s) "
+            f"(exit status {f['exit_status']}, ran {f['duration_ms'] / 1000:.1f}s)"
+        )
+    else:
+        console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {f['exit_status']})")
+    for service, ops in f["operations"].items():
+        console.print(f"  [cyan]{escape(service)}[/]: {f['services'].get(service, 0)} span(s)")
+        for name, n in list(ops.items())[:15]:
+            console.print(f"    {n:>6}  {escape(name)}")
+    env = f["environment"]
+    shown = ", ".join(f"{k}={v}" for k, v in env["set"].items())
+    console.print(f"  [dim]set for the app: {escape(shown)}[/]")
+    if env["removed"]:
+        console.print(
+            f"  [dim]removed (they would bypass the receiver): {escape(', '.join(env['removed']))}[/]"
+        )
+    console.print()
+    if report.findings:
+        print_findings(console, report.findings)
