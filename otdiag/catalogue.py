@@ -706,7 +706,7 @@ for _suffix, _hint in _EXPORT_HINTS.items():
 
 
 # Modules that declare finding kinds of their own, in the same table.
-_DECLARING_MODULES: tuple[str, ...] = ()
+_DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run")
 
 
 def load_all() -> dict[str, Kind]:

@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from otdiag import __version__
-from otdiag.cli import check, find, send
+from otdiag.cli import check, find, listen, run, send
 from otdiag.model import ExitCode
 from otdiag.render.human import escape, make_console
 
@@ -69,6 +69,10 @@ def root(
 app.command(name="check")(check.check)
 app.command(name="send-test-span")(send.send_test_span)
 app.command(name="find-trace")(find.find_trace)
+app.command(name="listen")(listen.listen)
+app.command(name="run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(
+    run.run_command
+)
 
 
 def main() -> None:

@@ -170,3 +170,87 @@ _WHERE = {
     Stage.JAEGER: "in Jaeger",
     Stage.OTDIAG: "in otdiag's input",
 }
+
+
+# --- otdiag listen / otdiag run ----------------------------------------------------------------------
+
+_STATUS_MARK = {0: "", 1: "[green]ok[/]", 2: "[bold red]error[/]"}
+
+
+def _duration(ns: int) -> str:
+    if ns < 1_000_000:
+        return f"{ns / 1000:.0f}µs"
+    if ns < 1_000_000_000:
+        return f"{ns / 1_000_000:.1f}ms"
+    return f"{ns / 1_000_000_000:.2f}s"
+
+
+def print_arrival(console: Console, a: Any) -> None:
+    """One received span on one line: time, service, name, trace ID, duration, status, key attributes."""
+    import time as _time
+
+    stamp = _time.strftime("%H:%M:%S", _time.localtime(a.received)) + f".{int(a.received * 1000) % 1000:03d}"
+    service = escape(a.service if a.service_raw is not None else f"{a.service} (no service.name)")
+    parent = "" if not a.parent_span_id.strip("0") else f" [dim]← {a.parent_span_id[:8]}[/]"
+    status = _STATUS_MARK.get(a.status_code, "")
+    if a.status_code == 2 and a.status_message:
+        status += f" [red]{escape(a.status_message[:80])}[/]"
+    attrs = " ".join(f"[dim]{escape(k)}=[/]{escape(v[:60])}" for k, v in a.attributes)
+    console.print(
+        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(a.name)}[/] [dim]{a.kind}[/] "
+        f"trace {a.trace_id[:16]}…{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
+        f"{status} {attrs}".rstrip()
+    )
+
+
+def print_listen_banner(console: Console, lines: list[str]) -> None:
+    for line in lines:
+        console.print(line)
+
+
+def print_summary(console: Console, summary: dict[str, Any], findings: list[Finding], title: str) -> None:
+    """The end-of-run summary of `listen` (and the span part of `run`)."""
+    console.print(f"[bold]{escape(title)}[/]")
+    console.print(
+        f"  {summary['traces']} trace(s), {summary['spans']} span(s) from "
+        f"{len(summary['services'])} service(s)"
+        + (f"; held now: {summary['held']['traces']} traces" if summary["evicted"]["traces"] else "")
+    )
+    for service, ops in summary["operations"].items():
+        console.print(f"  [cyan]{escape(service)}[/]: {summary['services'].get(service, 0)} span(s)")
+        for name, n in list(ops.items())[:15]:
+            console.print(f"    {n:>6}  {escape(name)}")
+        if len(ops) > 15:
+            console.print(f"    [dim]… {len(ops) - 15} more operation(s)[/]")
+    if summary["transports"]:
+        shown = ", ".join(f"{k}: {v}" for k, v in summary["transports"].items())
+        console.print(f"  [dim]received over {escape(shown)}[/]")
+    console.print()
+    if findings:
+        print_findings(console, findings)
+    else:
+        console.print("  [green]No problems seen in the received spans.[/]")
+
+
+def print_run(console: Console, report: Report) -> None:
+    f = report.fields
+    if f["spans"]:
+        mark = "[bold green]✓[/]" if report.ok else "[bold yellow]![/]"
+        console.print(
+            f"{mark} the app emitted {f['spans']} span(s) in {f['traces']} trace(s) "
+            f"(exit status {f['exit_status']}, ran {f['duration_ms'] / 1000:.1f}s)"
+        )
+    else:
+        console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {f['exit_status']})")
+    for service, ops in f["operations"].items():
+        console.print(f"  [cyan]{escape(service)}[/]: {f['services'].get(service, 0)} span(s)")
+        for name, n in list(ops.items())[:15]:
+            console.print(f"    {n:>6}  {escape(name)}")
+    env = f["environment"]
+    shown = ", ".join(f"{k}={v}" for k, v in env["set"].items())
+    console.print(f"  [dim]set for the app: {escape(shown)}[/]")
+    if env["removed"]:
+        console.print(f"  [dim]removed (they would bypass the receiver): {escape(', '.join(env['removed']))}[/]")
+    console.print()
+    if report.findings:
+        print_findings(console, report.findings)

@@ -1,0 +1,351 @@
+"""A small HTTP/1.1 server on asyncio that answers malformed and hostile clients as Go's net/http does.
+
+Go's server is what the collector and Jaeger run, so its answers are the
+ones to copy: `400 Bad Request` (and close) for a request it cannot parse,
+`431` for headers over 1 MiB, `100 Continue` on `Expect: 100-continue`,
+keep-alive by default on HTTP/1.1. Every connection is bounded: a deadline
+for the headers, one for the body, an idle timeout between requests, a cap
+on the body (the application decides the answer) and on open connections.
+Slow clients cost a coroutine, not a thread.
+
+An application is two callables: `head` may answer from the request line
+and headers alone (404, 405, 415 before any body is read); `handle` gets
+the whole body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Protocol
+from urllib.parse import unquote
+
+MAX_HEADER_BYTES = 1 << 20
+# Go discards up to this much of a body the handler did not read, to keep the connection alive.
+DISCARD_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body: int = 20 * 1024 * 1024
+    header_timeout: float = 30.0
+    body_timeout: float = 60.0
+    idle_timeout: float = 60.0
+    max_connections: int = 512
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    target: str
+    path: str
+    """Percent-decoded path."""
+    raw_path: str
+    query: str
+    version: str
+    headers: dict[str, str]
+    """Lower-cased names; repeated headers joined with ', '."""
+    peer: str = ""
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    close: bool = False
+
+    @staticmethod
+    def text(status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
+        return Response(status, text.encode(), [("Content-Type", content_type)])
+
+
+class App(Protocol):
+    def head(self, req: Request) -> Response | None: ...
+
+    def handle(self, req: Request, body: bytes) -> Response: ...
+
+    def too_large(self, req: Request) -> Response: ...
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int = 400, text: str = "Bad Request") -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _go_error(status: int, text: str) -> bytes:
+    """Go's answer to a request it could not parse: no Date, no length, connection closed."""
+    line = f"{status} {text}"
+    return (f"HTTP/1.1 {line}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{line}").encode()
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Status"
+
+
+class HttpServer:
+    """Serve one `App` on one socket; start and stop from inside an asyncio loop."""
+
+    def __init__(
+        self,
+        app: App,
+        limits: Limits | None = None,
+        *,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.limits = limits or Limits()
+        self._server: asyncio.Server | None = None
+        self._open = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._on_error = on_error
+
+    async def start(self, sock: socket.socket) -> None:
+        self._server = await asyncio.start_server(self._serve, sock=sock, limit=MAX_HEADER_BYTES + 4096)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(BaseException):
+                await task
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        self._open += 1
+        try:
+            if self._open > self.limits.max_connections:
+                return
+            await self.serve_connection(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError, asyncio.CancelledError):
+            pass
+        except Exception as exc:  # noqa: BLE001 - one broken connection must not stop the server
+            if self._on_error is not None:
+                self._on_error(exc)
+        finally:
+            self._open -= 1
+            if task is not None:
+                self._tasks.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1)
+
+    async def serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answer requests on one connection until it closes."""
+        peer = writer.get_extra_info("peername")
+        peer_s = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else ""
+        idle = self.limits.idle_timeout
+        while True:
+            try:
+                head = await asyncio.wait_for(self._read_head(reader), idle)
+            except _BadRequest as bad:
+                writer.write(_go_error(bad.status, bad.text))
+                await writer.drain()
+                return
+            if head is None:
+                return
+            idle = self.limits.header_timeout
+            try:
+                req = _parse_head(head, peer_s)
+            except _BadRequest as bad:
+                writer.write(_go_error(bad.status, bad.text))
+                await writer.drain()
+                return
+            keep = await self._one(req, reader, writer)
+            if not keep:
+                return
+            idle = self.limits.idle_timeout
+
+    async def _read_head(self, reader: asyncio.StreamReader) -> bytes | None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.LimitOverrunError:
+                raise _BadRequest(431, "Request Header Fields Too Large") from None
+            except asyncio.IncompleteReadError as exc:
+                if exc.partial.strip():
+                    raise _BadRequest() from None
+                return None
+            # Go skips blank lines before a request line.
+            head = head.lstrip(b"\r\n")
+            if head:
+                return head[:-4]
+
+    async def _one(self, req: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        conn = req.header("connection").lower()
+        keep = ("close" not in conn) if req.version == "HTTP/1.1" else ("keep-alive" in conn)
+        chunked = "chunked" in req.header("transfer-encoding").lower()
+        length_s = req.header("content-length")
+        if chunked and length_s:
+            writer.write(_go_error(400, "Bad Request"))
+            await writer.drain()
+            return False
+        try:
+            length = int(length_s) if length_s else 0
+        except ValueError:
+            writer.write(_go_error(400, "Bad Request"))
+            await writer.drain()
+            return False
+        if length < 0:
+            writer.write(_go_error(400, "Bad Request"))
+            await writer.drain()
+            return False
+        has_body = chunked or length > 0
+        early = self.app.head(req)
+        if early is not None:
+            if has_body:
+                # Like Go: drain a small unread body to keep the connection; close on a big one.
+                if chunked or length > DISCARD_LIMIT:
+                    keep = False
+                else:
+                    try:
+                        await asyncio.wait_for(reader.readexactly(length), self.limits.body_timeout)
+                    except (asyncio.IncompleteReadError, TimeoutError):
+                        keep = False
+            await self._write(writer, req, early, keep and not early.close)
+            return keep and not early.close
+        if has_body and req.header("expect").lower() == "100-continue":
+            writer.write(f"{req.version} 100 Continue\r\n\r\n".encode())
+            await writer.drain()
+        try:
+            body = await asyncio.wait_for(
+                self._read_body(reader, length, chunked, self.limits.max_body), self.limits.body_timeout
+            )
+        except _TooLarge:
+            resp = self.app.too_large(req)
+            await self._write(writer, req, resp, False)
+            await _linger(reader, writer)
+            return False
+        except _BadRequest:
+            writer.write(_go_error(400, "Bad Request"))
+            await writer.drain()
+            return False
+        resp = self.app.handle(req, body)
+        await self._write(writer, req, resp, keep and not resp.close)
+        return keep and not resp.close
+
+    @staticmethod
+    async def _read_body(reader: asyncio.StreamReader, length: int, chunked: bool, limit: int) -> bytes:
+        if not chunked:
+            if length > limit:
+                # Like Go's MaxBytesReader: read up to the limit, then answer.
+                left = limit + 1
+                while left > 0:
+                    chunk = await reader.read(min(left, 1 << 20))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                raise _TooLarge
+            return await reader.readexactly(length)
+        out = bytearray()
+        while True:
+            line = await reader.readuntil(b"\n")
+            size_s = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_s, 16)
+            except ValueError:
+                raise _BadRequest from None
+            if size == 0:
+                while (await reader.readuntil(b"\n")).strip():  # trailers
+                    pass
+                return bytes(out)
+            if len(out) + size > limit:
+                raise _TooLarge
+            out += await reader.readexactly(size)
+            await reader.readexactly(2)
+
+    @staticmethod
+    async def _write(writer: asyncio.StreamWriter, req: Request, resp: Response, keep: bool) -> None:
+        version = "HTTP/1.0" if req.version == "HTTP/1.0" else "HTTP/1.1"
+        lines = [f"{version} {resp.status} {_reason(resp.status)}"]
+        names = {k.lower() for k, _ in resp.headers}
+        lines += [f"{k}: {v}" for k, v in resp.headers]
+        if "date" not in names:
+            lines.append(f"Date: {email.utils.formatdate(usegmt=True)}")
+        lines.append(f"Content-Length: {len(resp.body)}")
+        if not keep and req.version == "HTTP/1.1":
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
+        writer.write(head if req.method == "HEAD" else head + resp.body)
+        await writer.drain()
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Close gently: stop writing, then read and drop what the client still sends, so it sees the answer.
+
+    Closing a socket with unread data makes the kernel send a reset, and the
+    client would lose the answer (Go's server lingers the same way).
+    """
+    with contextlib.suppress(Exception):
+        if writer.can_write_eof():
+            writer.write_eof()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2.0
+        budget = 64 << 20
+        while budget > 0 and loop.time() < deadline:
+            chunk = await asyncio.wait_for(reader.read(1 << 20), max(0.01, deadline - loop.time()))
+            if not chunk:
+                break
+            budget -= len(chunk)
+
+
+def _parse_head(head: bytes, peer: str) -> Request:
+    try:
+        text = head.decode("latin-1")
+    except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes everything
+        raise _BadRequest from None
+    lines = text.replace("\r\n", "\n").split("\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        raise _BadRequest()
+    method, target, version = parts
+    if version not in ("HTTP/1.1", "HTTP/1.0") or not method.isascii() or not method.isalpha():
+        if version.startswith("HTTP/2"):
+            raise _BadRequest(505, "HTTP Version Not Supported")
+        raise _BadRequest()
+    if not target:
+        raise _BadRequest()
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip() or " " in name:
+            raise _BadRequest(400, "Bad Request: malformed MIME header line")
+        key = name.lower()
+        value = value.strip()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    if version == "HTTP/1.1" and "host" not in headers:
+        raise _BadRequest(400, "Bad Request: missing required Host header")
+    raw_path, _, query = target.partition("?")
+    if target.startswith(("http://", "https://")):
+        rest = target.split("://", 1)[1]
+        raw_path = "/" + rest.partition("/")[2].partition("?")[0]
+    return Request(
+        method=method, target=target, path=unquote(raw_path), raw_path=raw_path, query=query,
+        version=version, headers=headers, peer=peer,
+    )  # fmt: skip

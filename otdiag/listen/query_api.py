@@ -1,0 +1,388 @@
+"""A Jaeger-compatible query API over the span store: API v3 and the legacy /api routes.
+
+Routes, parameters, status codes and error bodies follow Jaeger v2's
+jaeger_query extension (cmd/query/app/apiv3/http_gateway.go and
+cmd/query/app/http_handler.go, as of v2.13), and the search semantics follow
+its in-memory storage (internal/storage/v2/memory/tenant.go): newest traces
+first, a trace matches when one of its spans matches every condition.
+Unknown paths get a small HTML page with status 200, as Jaeger serves its UI
+for any path it does not route.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from otdiag.listen import gofmt, views
+from otdiag.listen.httpserver import Request, Response
+from otdiag.listen.store import SpanStore, StoredTrace
+
+LEGACY_LOOKBACK_NS = 2 * 24 * 3600 * 10**9
+MAX_SEARCH_DEPTH = 100_000
+DEFAULT_SEARCH_DEPTH = 100
+
+_UI_PAGE = b"""<!DOCTYPE html>
+<html lang="en"><meta charset="UTF-8"><title>otdiag listen</title>
+<body><h1>otdiag listen</h1>
+<p>A Jaeger-compatible query API (no UI): /api/v3/traces/{id}, /api/v3/traces, /api/v3/services,
+/api/v3/operations, /api/traces/{id}, /api/traces, /api/services, /api/operations.</p></body></html>
+"""
+
+
+class _Http(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Query:
+    service: str = ""
+    operation: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    start_min: int = 0
+    start_max: int = 0
+    duration_min: int = 0
+    duration_max: int = 0
+    depth: int = DEFAULT_SEARCH_DEPTH
+
+
+def _json(status: int, doc: Any, content_type: str) -> Response:
+    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    headers = [("Content-Type", content_type)]
+    if status >= 400:
+        headers.append(("X-Content-Type-Options", "nosniff"))
+        body += b"\n"  # Go's http.Error ends the body with a newline
+    return Response(status, body, headers)
+
+
+def _v3_error(status: int, message: str) -> Response:
+    return _json(status, {"error": {"httpCode": status, "message": message}}, "text/plain; charset=utf-8")
+
+
+def _legacy_error(status: int, message: str) -> Response:
+    doc = {"data": None, "total": 0, "limit": 0, "offset": 0, "errors": [{"code": status, "msg": message}]}
+    return _json(status, doc, "text/plain; charset=utf-8")
+
+
+def _legacy_ok(data: Any, total: int = 0, errors: list[dict[str, Any]] | None = None) -> Response:
+    doc = {"data": data, "total": total, "limit": 0, "offset": 0, "errors": errors or None}
+    return _json(200, doc, "application/json")
+
+
+def _v3_ok(doc: Any) -> Response:
+    # Jaeger's API v3 gateway writes its JSON without setting a content type; Go's sniffing says text/plain.
+    return _json(200, doc, "text/plain; charset=utf-8")
+
+
+class QueryApp:
+    """The query API as an `httpserver.App`."""
+
+    def __init__(self, store: SpanStore, *, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self._clock = clock
+
+    def head(self, req: Request) -> Response | None:
+        return None
+
+    def too_large(self, req: Request) -> Response:
+        return Response(413, b"request body too large", [("Content-Type", "text/plain; charset=utf-8")])
+
+    def handle(self, req: Request, body: bytes) -> Response:
+        path = req.raw_path
+        q = parse_qs(req.query, keep_blank_values=True)
+        get = req.method == "GET"
+        try:
+            if path.startswith("/api/v3/"):
+                if get and path == "/api/v3/services":
+                    return self.v3_services()
+                if get and path == "/api/v3/operations":
+                    return self.v3_operations(q)
+                if get and path == "/api/v3/traces":
+                    return self.v3_search(q)
+                if get and path.startswith("/api/v3/traces/") and "/" not in path[len("/api/v3/traces/") :]:
+                    tid = unquote(path[len("/api/v3/traces/") :])
+                    if tid:
+                        return self.v3_trace(tid, q)
+            elif path.startswith("/api/"):
+                if get and path == "/api/services":
+                    return self.legacy_services()
+                if get and path == "/api/operations":
+                    return self.legacy_operations(q)
+                if get and path == "/api/traces":
+                    return self.legacy_search(q)
+                if get and path.startswith("/api/traces/") and "/" not in path[len("/api/traces/") :]:
+                    tid = unquote(path[len("/api/traces/") :])
+                    if tid:
+                        return self.legacy_trace(tid, q)
+                parts = path.split("/")
+                if get and len(parts) == 5 and parts[2] == "services" and parts[4] == "operations" and parts[3]:
+                    return self.legacy_service_operations(unquote(parts[3]))
+        except _Http as err:
+            if path.startswith("/api/v3/"):
+                return _v3_error(err.status, err.message)
+            return _legacy_error(err.status, err.message)
+        return Response(200, _UI_PAGE, [("Content-Type", "text/html; charset=utf-8")])
+
+    # --- API v3 ------------------------------------------------------------------------------------
+
+    def v3_services(self) -> Response:
+        services = self.store.services()
+        return _v3_ok({"services": services} if services else {})
+
+    def v3_operations(self, q: dict[str, list[str]]) -> Response:
+        ops = self.store.operations(_one(q, "service"), _one(q, "span_kind"))
+        return _v3_ok({"operations": [{"name": n, "spanKind": k} if k else {"name": n} for n, k in ops]})
+
+    def v3_trace(self, tid_text: str, q: dict[str, list[str]]) -> Response:
+        try:
+            tid = gofmt.trace_id_from_string(tid_text)
+        except gofmt.GoParseError as exc:
+            raise _Http(400, f"malformed parameter trace_id: {exc}") from None
+        for name in ("start_time", "end_time"):
+            if _one(q, name):
+                _rfc3339(_one(q, name), name)
+        raw = _bool(_one(q, "raw_traces"), "raw_traces", v3=True)
+        trace = self.store.get(tid)
+        if trace is None:
+            raise _Http(404, "No traces found")
+        return _v3_ok({"result": {"resourceSpans": views.v3_resource_spans(trace, raw=raw)}})
+
+    def v3_search(self, q: dict[str, list[str]]) -> Response:
+        query = Query(service=_one(q, "query.service_name"), operation=_one(q, "query.operation_name"))
+        attrs = _one(q, "query.attributes")
+        if attrs:
+            query.attributes = _string_map(attrs, "malformed parameter query.attributes: ")
+        tmin, tmax = _one(q, "query.start_time_min"), _one(q, "query.start_time_max")
+        if not tmin or not tmax:
+            raise _Http(400, "query.start_time_min and query.start_time_max are required")
+        query.start_min = _rfc3339(tmin, "query.start_time_min")
+        query.start_max = _rfc3339(tmax, "query.start_time_max")
+        n = _one(q, "query.num_traces")
+        if n:
+            query.depth = _atoi(n, "malformed parameter query.num_traces: ")
+        for name in ("query.duration_min", "query.duration_max"):
+            if _one(q, name):
+                try:
+                    d = gofmt.parse_duration(_one(q, name))
+                except gofmt.GoParseError as exc:
+                    raise _Http(400, f"malformed parameter {name}: {exc}") from None
+                if name.endswith("min"):
+                    query.duration_min = d
+                else:
+                    query.duration_max = d
+        raw = _bool(_one(q, "query.raw_traces"), "query.raw_traces", v3=True)
+        traces = self.search(query)
+        if not traces:
+            raise _Http(404, "No traces found")
+        resource_spans = [rs for t in traces for rs in views.v3_resource_spans(t, raw=raw)]
+        return _v3_ok({"result": {"resourceSpans": resource_spans}})
+
+    # --- legacy ------------------------------------------------------------------------------------
+
+    def legacy_services(self) -> Response:
+        services = self.store.services()
+        return _legacy_ok(services or None, len(services))
+
+    def legacy_service_operations(self, service: str) -> Response:
+        names = sorted({n for n, _ in self.store.operations(service)})
+        return _legacy_ok(names or None, len(names))
+
+    def legacy_operations(self, q: dict[str, list[str]]) -> Response:
+        service = _one(q, "service")
+        if not service:
+            raise _Http(400, "parameter 'service' is required")
+        ops = self.store.operations(service, _one(q, "spanKind"))
+        return _legacy_ok([{"name": n, "spanKind": k} for n, k in ops], len(ops))
+
+    def legacy_trace(self, tid_text: str, q: dict[str, list[str]]) -> Response:
+        try:
+            tid = gofmt.trace_id_from_string(tid_text)
+        except gofmt.GoParseError as exc:
+            raise _Http(400, str(exc)) from None
+        for name in ("start", "end"):
+            if _one(q, name):
+                _micros(_one(q, name), name)
+        raw = _bool(_one(q, "raw"), "raw")
+        trace = self.store.get(tid)
+        if trace is None:
+            raise _Http(404, "trace not found")
+        return _legacy_ok([views.legacy_trace(trace, raw=raw)])
+
+    def legacy_search(self, q: dict[str, list[str]]) -> Response:
+        now = int(self._clock() * 1e9)
+        query = Query(service=_one(q, "service"), operation=_one(q, "operation"))
+        query.start_min = _micros(_one(q, "start"), "start") if _one(q, "start") else now - LEGACY_LOOKBACK_NS
+        query.start_max = _micros(_one(q, "end"), "end") if _one(q, "end") else now
+        for tag in q.get("tag", []):
+            key, sep, value = tag.partition(":")
+            if not sep:
+                raise _Http(400, f"malformed 'tag' parameter, expecting key:value, received: {tag}")
+            query.attributes[key] = value
+        for tags in q.get("tags", []):
+            query.attributes.update(_string_map(tags, "malformed 'tags' parameter, cannot unmarshal JSON: "))
+        limit = _one(q, "limit")
+        query.depth = 100
+        if limit:
+            try:
+                query.depth = int(limit, 10) if limit.lstrip("+-").isdigit() else int("x")
+            except ValueError:
+                raise _Http(400, f'strconv.ParseInt: parsing "{limit}": invalid syntax') from None
+        for name in ("minDuration", "maxDuration"):
+            if _one(q, name):
+                try:
+                    d = gofmt.parse_duration(_one(q, name))
+                except gofmt.GoParseError as exc:
+                    raise _Http(400, f"unable to parse param '{name}': {exc}") from None
+                if name == "minDuration":
+                    query.duration_min = d
+                else:
+                    query.duration_max = d
+        ids = []
+        for text in q.get("traceID", []):
+            try:
+                ids.append(gofmt.trace_id_from_string(text))
+            except gofmt.GoParseError as exc:
+                raise _Http(400, f"cannot parse traceID param: {exc}") from None
+        raw = _bool(_one(q, "raw"), "raw")
+        if not ids and not query.service:
+            raise _Http(400, "parameter 'service' is required")
+        if query.duration_min and query.duration_max and query.duration_max < query.duration_min:
+            raise _Http(400, "'maxDuration' should be greater than 'minDuration'")
+        if ids:
+            found, errors = [], []
+            for tid in ids:
+                trace = self.store.get(tid)
+                if trace is None:
+                    errors.append({"msg": "trace not found", "traceID": gofmt.legacy_trace_id(tid)})
+                else:
+                    found.append(views.legacy_trace(trace, raw=raw))
+            return _legacy_ok(found, 0, errors)
+        traces = self.search(query)
+        return _legacy_ok([views.legacy_trace(t, raw=raw) for t in traces])
+
+    # --- search (Jaeger's memory storage) ------------------------------------------------------------
+
+    def search(self, query: Query) -> list[StoredTrace]:
+        if query.depth <= 0 or query.depth > MAX_SEARCH_DEPTH:
+            raise _Http(500, "search depth must be greater than 0 and less than max traces")
+        out: list[StoredTrace] = []
+        for trace in self.store.newest_first():
+            if len(out) == query.depth:
+                break
+            if _matches(trace, query):
+                out.append(trace)
+        return out
+
+
+def _matches(trace: StoredTrace, q: Query) -> bool:
+    for group in trace.groups:
+        if q.service and q.service != group.service:
+            continue
+        resource: Resource | None = None
+        for scope_group in group.scopes:
+            scope: InstrumentationScope | None = None
+            for rec in scope_group.spans:
+                if q.operation and q.operation != rec.name:
+                    continue
+                if q.start_min and rec.start_ns < q.start_min:
+                    continue
+                if q.start_max and rec.start_ns > q.start_max:
+                    continue
+                duration = rec.end_ns - rec.start_ns
+                if q.duration_min and duration < q.duration_min:
+                    continue
+                if q.duration_max and duration > q.duration_max:
+                    continue
+                # Jaeger reads an `error` parameter as a string, whose Bool() is false: it selects status OK.
+                if "error" in q.attributes and rec.status_code != 1:
+                    continue
+                others = {k: v for k, v in q.attributes.items() if k != "error"}
+                if others:
+                    if resource is None:
+                        resource = Resource()
+                        resource.ParseFromString(group.resource)
+                    if scope is None:
+                        scope = InstrumentationScope()
+                        scope.ParseFromString(scope_group.scope)
+                    span = Span()
+                    span.ParseFromString(rec.raw)
+                    if not all(_has(k, v, resource, scope, span) for k, v in others.items()):
+                        continue
+                return True
+    return False
+
+
+def _has(key: str, value: str, resource: Resource, scope: InstrumentationScope, span: Span) -> bool:
+    pools = [span.attributes, scope.attributes, resource.attributes, *(e.attributes for e in span.events)]
+    for attrs in pools:
+        for kv in attrs:
+            if kv.key == key:
+                if views._as_string(kv.value) == value:
+                    return True
+                break
+    return False
+
+
+def _one(q: dict[str, list[str]], name: str) -> str:
+    values = q.get(name)
+    return values[0] if values else ""
+
+
+def _rfc3339(text: str, name: str) -> int:
+    try:
+        return gofmt.parse_rfc3339_nano(text)
+    except gofmt.GoParseError as exc:
+        raise _Http(400, f"malformed parameter {name}: {exc}") from None
+
+
+def _micros(text: str, name: str) -> int:
+    try:
+        if not text.lstrip("+-").isdigit():
+            raise ValueError
+        return int(text, 10) * 1000
+    except ValueError:
+        raise _Http(
+            400, f"unable to parse param '{name}': strconv.ParseInt: parsing \"{text}\": invalid syntax"
+        ) from None
+
+
+def _atoi(text: str, prefix: str) -> int:
+    if not text.lstrip("+-").isdigit():
+        raise _Http(400, f'{prefix}strconv.Atoi: parsing "{text}": invalid syntax')
+    return int(text, 10)
+
+
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+
+
+def _bool(text: str, name: str, *, v3: bool = False) -> bool:
+    if not text:
+        return False
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    err = f'strconv.ParseBool: parsing "{text}": invalid syntax'
+    raise _Http(400, f"malformed parameter {name}: {err}" if v3 else f"unable to parse param '{name}': {err}")
+
+
+def _string_map(text: str, prefix: str) -> dict[str, str]:
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise _Http(400, f"{prefix}{exc}") from None
+    if not isinstance(doc, dict) or not all(isinstance(v, str) for v in doc.values()):
+        raise _Http(400, f"{prefix}json: cannot unmarshal into Go value of type map[string]string")
+    return {str(k): str(v) for k, v in doc.items()}

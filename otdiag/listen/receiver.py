@@ -1,0 +1,160 @@
+"""OTLP/trace receivers (HTTP and gRPC) that answer exactly as the collector's otlp receiver does.
+
+Answers, checked against the real collector (v0.155) in tests/test_listen_receiver.py:
+
+- POST /v1/traces, application/x-protobuf or application/json (parameters and
+  case ignored): 200 with the same content type; the body is an empty
+  ExportTraceServiceResponse (protobuf `0a 00`, JSON `{"partialSuccess":{}}`).
+- other or missing Content-Type: 415, text/plain,
+  `415 unsupported media type, supported: [application/json, application/x-protobuf]`.
+- other method: 405, text/plain, `405 method not allowed, supported: [POST]`.
+- other path (also a trailing slash): 404, `404 page not found` (Go's NotFound).
+- undecodable body: 400 with a google.rpc.Status (code 3) in the request's encoding.
+- body over 20 MiB, before or after decompression: 400 `http: request body too large`, connection closed.
+- gRPC: `/opentelemetry.proto.collector.trace.v1.TraceService/Export`, 4 MiB
+  message limit (RESOURCE_EXHAUSTED), INTERNAL for an undecodable message.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from google.rpc import status_pb2
+
+from otdiag.listen import otlp_decode
+from otdiag.listen.httpserver import Request, Response
+from otdiag.listen.store import SpanStore, Transport
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+TRACES_PATH = "/v1/traces"
+MAX_HTTP_BODY = 20 * 1024 * 1024
+MAX_GRPC_MESSAGE = 4 * 1024 * 1024
+GRPC_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+
+_OK_PROTOBUF = b"\x0a\x00"  # ExportTraceServiceResponse with an empty partial_success, as the collector sends
+_OK_JSON = b'{"partialSuccess":{}}'
+_UNSUPPORTED = "415 unsupported media type, supported: [application/json, application/x-protobuf]"
+
+
+def media_type(content_type: str) -> str | None:
+    """The media type of a Content-Type header, lower-cased; None when it does not parse (as Go's mime)."""
+    main = content_type.split(";", 1)[0].strip().lower()
+    if not main or "/" not in main or any(c.isspace() for c in main):
+        return None
+    return main
+
+
+def not_found() -> Response:
+    return Response(
+        404,
+        b"404 page not found\n",
+        [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")],
+    )
+
+
+def _status_body(mtype: str, message: str) -> Response:
+    if mtype == JSON:
+        body = json.dumps({"code": 3, "message": message}, separators=(",", ":")).encode()
+    else:
+        body = status_pb2.Status(code=3, message=message).SerializeToString()
+    return Response(400, body, [("Content-Type", mtype)])
+
+
+@dataclass
+class OtlpHttpApp:
+    """The OTLP/HTTP receiver as an `httpserver.App`."""
+
+    store: SpanStore
+    max_body: int = MAX_HTTP_BODY
+
+    def head(self, req: Request) -> Response | None:
+        if req.path != TRACES_PATH:
+            return not_found()
+        if req.method != "POST":
+            return Response(405, b"405 method not allowed, supported: [POST]", [("Content-Type", "text/plain")])
+        mtype = media_type(req.header("content-type"))
+        if mtype not in (PROTOBUF, JSON):
+            self.store.count_request(Transport.HTTP_PROTOBUF, "415")
+            return Response(415, _UNSUPPORTED.encode(), [("Content-Type", "text/plain")])
+        return None
+
+    def too_large(self, req: Request) -> Response:
+        mtype = media_type(req.header("content-type")) or PROTOBUF
+        self.store.count_request(_transport(mtype), "400", "request body too large")
+        resp = _status_body(mtype, "http: request body too large")
+        resp.close = True
+        return resp
+
+    def handle(self, req: Request, body: bytes) -> Response:
+        mtype = media_type(req.header("content-type")) or PROTOBUF
+        transport = _transport(mtype)
+        try:
+            body = otlp_decode.decompress(body, req.header("content-encoding"), self.max_body)
+            export = otlp_decode.decode_json(body) if mtype == JSON else otlp_decode.decode_protobuf(body)
+        except otlp_decode.BodyTooLarge:
+            # The raw body was read whole, so (unlike an oversize raw body) the connection stays open.
+            self.store.count_request(transport, "400", "request body too large")
+            return _status_body(mtype, "http: request body too large")
+        except otlp_decode.PayloadError as exc:
+            self.store.count_request(transport, "400", str(exc))
+            return _status_body(mtype, str(exc))
+        self.store.write(export, transport)
+        self.store.count_request(transport, "200")
+        if mtype == JSON:
+            return Response(200, _OK_JSON, [("Content-Type", JSON)])
+        return Response(200, _OK_PROTOBUF, [("Content-Type", PROTOBUF)])
+
+
+def _transport(mtype: str) -> Transport:
+    return Transport.HTTP_JSON if mtype == JSON else Transport.HTTP_PROTOBUF
+
+
+class GrpcReceiver:
+    """TraceService/Export on a grpcio server, with raw bytes in and out (no generated stubs)."""
+
+    def __init__(self, store: SpanStore, *, workers: int = 8) -> None:
+        self.store = store
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otdiag-grpc"),
+            options=[
+                ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE),
+                ("grpc.max_send_message_length", MAX_GRPC_MESSAGE),
+                # A port someone else holds must fail to bind, not be shared.
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        handler = grpc.unary_unary_rpc_method_handler(self._export, request_deserializer=None, response_serializer=None)
+        self._server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(GRPC_SERVICE, {"Export": handler}),)
+        )
+
+    def bind(self, host: str, port: int) -> int:
+        """Bind host:port (0 = any free port); return the port. Raises OSError when it cannot."""
+        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        try:
+            bound = self._server.add_insecure_port(target)
+        except RuntimeError as exc:
+            raise OSError(f"cannot bind {target}: {exc}") from None
+        if bound == 0:
+            raise OSError(f"cannot bind {target}")
+        return int(bound)
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self, grace: float = 1.0) -> None:
+        self._server.stop(grace).wait(grace + 1)
+
+    def _export(self, request: bytes, context: grpc.ServicerContext) -> bytes:
+        try:
+            export = otlp_decode.decode_protobuf(request)
+        except otlp_decode.PayloadError as exc:
+            self.store.count_request(Transport.GRPC, "INTERNAL", str(exc))
+            context.abort(grpc.StatusCode.INTERNAL, f"grpc: error unmarshalling request: {exc}")
+        self.store.write(export, Transport.GRPC)
+        self.store.count_request(Transport.GRPC, "OK")
+        return _OK_PROTOBUF

@@ -1,0 +1,290 @@
+"""Run the receivers and the query API together, on one asyncio loop thread plus grpcio's threads.
+
+`Listener.start()` binds every socket first, so a port in use is one clear
+error before anything runs; `stop()` closes them all. A "mux" endpoint (used
+by `otdiag run`) speaks both OTLP/gRPC and OTLP/HTTP on one port: it peeks
+at the first bytes and hands HTTP/2 (gRPC) connections to the gRPC receiver,
+so an app reaches it whichever exporter class it uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from otdiag.listen.httpserver import HttpServer, Limits
+from otdiag.listen.query_api import QueryApp
+from otdiag.listen.receiver import GrpcReceiver, OtlpHttpApp
+from otdiag.listen.store import SpanStore
+
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+class BindError(OSError):
+    """A socket could not be bound; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def is_loopback(self) -> bool:
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return self.host == "localhost"
+
+
+def parse_address(text: str, option: str) -> Address | None:
+    """HOST:PORT, [IPv6]:PORT, or `off`. Raises ValueError with a one-line reason."""
+    value = text.strip()
+    if value.lower() in ("off", "none", "disabled"):
+        return None
+    if value.startswith("["):
+        host, sep, port_s = value[1:].partition("]:")
+        if not sep:
+            raise ValueError(f"{option}: {text!r} must be HOST:PORT, e.g. [::1]:4317")
+    else:
+        host, sep, port_s = value.rpartition(":")
+        if not sep or ":" in host:
+            raise ValueError(f"{option}: {text!r} must be HOST:PORT, e.g. 127.0.0.1:4317")
+    if not host:
+        raise ValueError(
+            f"{option}: {text!r} has no host; write 127.0.0.1:{port_s} (this machine only) "
+            f"or 0.0.0.0:{port_s} (every interface) explicitly"
+        )
+    if not port_s.isdigit() or not 0 <= int(port_s) <= 65535:
+        raise ValueError(f"{option}: {port_s!r} is not a port number (0-65535)")
+    return Address(host, int(port_s))
+
+
+def _family(host: str) -> socket.AddressFamily:
+    try:
+        return socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+    except ValueError:
+        return socket.AF_INET
+
+
+def bind_socket(addr: Address, what: str) -> socket.socket:
+    sock = socket.socket(_family(addr.host), socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((addr.host, addr.port))
+        sock.listen(256)
+    except OSError as exc:
+        sock.close()
+        raise BindError(_bind_message(addr, what, exc)) from None
+    except (OverflowError, UnicodeError):
+        sock.close()
+        raise BindError(f"{what}: cannot listen on {addr}: not a valid address") from None
+    sock.setblocking(False)
+    return sock
+
+
+def _bind_message(addr: Address, what: str, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"{what}: {addr} is already in use (a collector, Jaeger or another otdiag listen?); pick another port"
+    if exc.errno == errno.EACCES:
+        return f"{what}: no permission to listen on {addr} (ports below 1024 need privileges)"
+    if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return f"{what}: {addr.host} is not an address of this machine"
+    if isinstance(exc, socket.gaierror):
+        return f"{what}: the host name {addr.host!r} does not resolve"
+    return f"{what}: cannot listen on {addr}: {exc.strerror or exc}"
+
+
+@dataclass(frozen=True)
+class Bound:
+    grpc: Address | None
+    http: Address | None
+    query: Address | None
+    mux: Address | None
+
+
+class Listener:
+    def __init__(
+        self,
+        store: SpanStore,
+        *,
+        grpc: Address | None = None,
+        http: Address | None = None,
+        query: Address | None = None,
+        mux: Address | None = None,
+        limits: Limits | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.store = store
+        self._want = (grpc, http, query, mux)
+        self._limits = limits or Limits()
+        self._on_error = on_error
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._grpc: GrpcReceiver | None = None
+        self._servers: list[HttpServer] = []
+        self.bound: Bound | None = None
+
+    def start(self) -> Bound:
+        grpc_addr, http_addr, query_addr, mux_addr = self._want
+        socks: list[socket.socket] = []
+        try:
+            http_sock = bind_socket(http_addr, "OTLP/HTTP receiver") if http_addr else None
+            if http_sock:
+                socks.append(http_sock)
+            query_sock = bind_socket(query_addr, "query API") if query_addr else None
+            if query_sock:
+                socks.append(query_sock)
+            mux_sock = bind_socket(mux_addr, "OTLP receiver") if mux_addr else None
+            if mux_sock:
+                socks.append(mux_sock)
+            bound_grpc: Address | None = None
+            need_grpc = grpc_addr is not None or mux_addr is not None
+            if need_grpc:
+                self._grpc = GrpcReceiver(self.store)
+                target = grpc_addr or Address("127.0.0.1", 0)
+                if target.port != 0:
+                    bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
+                try:
+                    port = self._grpc.bind(target.host, target.port)
+                except OSError:
+                    raise BindError(
+                        f"OTLP/gRPC receiver: cannot listen on {target} (in use, or not an address here)"
+                    ) from None
+                bound_grpc = Address(target.host, port)
+        except BaseException:
+            for s in socks:
+                s.close()
+            raise
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run_loop, args=(loop, ready), name="otdiag-listen", daemon=True)
+        self._thread.start()
+        ready.wait(5)
+        http_app = OtlpHttpApp(self.store, self._limits.max_body)
+        started: list[tuple[HttpServer, socket.socket]] = []
+        if http_sock:
+            started.append((HttpServer(http_app, self._limits, on_error=self._on_error), http_sock))
+        if query_sock:
+            started.append((HttpServer(QueryApp(self.store), self._limits, on_error=self._on_error), query_sock))
+        mux_server = None
+        if mux_sock:
+            mux_server = HttpServer(http_app, self._limits, on_error=self._on_error)
+        for server, sock in started:
+            asyncio.run_coroutine_threadsafe(server.start(sock), loop).result(5)
+            self._servers.append(server)
+        if mux_server is not None and mux_sock is not None and bound_grpc is not None:
+            grpc_port = bound_grpc.port
+            asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, grpc_port), loop).result(5)
+            self._servers.append(mux_server)
+        if self._grpc is not None:
+            self._grpc.start()
+        self.bound = Bound(
+            grpc=bound_grpc if grpc_addr is not None else None,
+            http=_addr_of(http_sock, http_addr),
+            query=_addr_of(query_sock, query_addr),
+            mux=_addr_of(mux_sock, mux_addr),
+        )
+        return self.bound
+
+    @staticmethod
+    def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(ready.set)
+        loop.run_forever()
+
+    async def _start_mux(self, server: HttpServer, sock: socket.socket, grpc_port: int) -> None:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                first = await asyncio.wait_for(reader.read(len(H2_PREFACE)), self._limits.header_timeout)
+                while first and len(first) < len(H2_PREFACE) and H2_PREFACE.startswith(first):
+                    more = await asyncio.wait_for(reader.read(len(H2_PREFACE) - len(first)), 10)
+                    if not more:
+                        break
+                    first += more
+            except (TimeoutError, ConnectionError):
+                writer.close()
+                return
+            if first.startswith(H2_PREFACE):
+                await _proxy(first, reader, writer, grpc_port)
+                return
+            fed = asyncio.StreamReader(limit=2 * 1024 * 1024)
+            fed.feed_data(first)
+
+            async def pump() -> None:
+                try:
+                    while chunk := await reader.read(65536):
+                        fed.feed_data(chunk)
+                except ConnectionError:
+                    pass
+                finally:
+                    fed.feed_eof()
+
+            task = asyncio.ensure_future(pump())
+            try:
+                await server.serve_connection(fed, writer)
+            except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
+                pass
+            finally:
+                task.cancel()
+                writer.close()
+
+        srv = await asyncio.start_server(serve, sock=sock)
+        self._mux_server = srv
+
+    def stop(self) -> None:
+        loop = self._loop
+        if loop is not None:
+            for server in self._servers:
+                with contextlib.suppress(Exception):
+                    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(5)
+            mux = getattr(self, "_mux_server", None)
+            if mux is not None:
+                loop.call_soon_threadsafe(mux.close)
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join(5)
+            with contextlib.suppress(Exception):
+                loop.close()
+            self._loop = None
+        if self._grpc is not None:
+            self._grpc.stop()
+            self._grpc = None
+
+
+def _addr_of(sock: socket.socket | None, want: Address | None) -> Address | None:
+    if sock is None or want is None:
+        return None
+    return Address(want.host, int(sock.getsockname()[1]))
+
+
+async def _proxy(first: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int) -> None:
+    try:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        writer.close()
+        return
+    up_writer.write(first)
+
+    async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        try:
+            while chunk := await src.read(65536):
+                dst.write(chunk)
+                await dst.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                dst.close()
+
+    await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))

@@ -1,0 +1,189 @@
+"""What the received spans say about the app that sent them: counts and the problems they show.
+
+Deliberately small and in one place: `otdiag find-trace` is getting the
+shared trace analysis (orphans, several roots, clock skew ...), and this
+module is meant to be swapped for it. It reads the store's running totals
+(which survive eviction) and the traces still held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from otdiag.catalogue import COLLECTED, CREATED, INFO, E, W, kind
+from otdiag.listen import store as store_mod
+from otdiag.listen.store import SpanStore
+from otdiag.model import Finding, Stage
+
+UNKNOWN_SERVICE = kind(
+    "app.unknown-service",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans carry service.name unknown_service[:…]: the SDK was given no service name.",
+    "Set OTEL_SERVICE_NAME (or service.name in the Resource); a span attribute service.name has no effect.",
+)
+SERVICE_NAME_MISSING = kind(
+    "app.service-name-missing",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans arrived with no service.name resource attribute (Jaeger lists them as missing-service-name).",
+    "Build the Resource with Resource.create({...}) or set OTEL_SERVICE_NAME; a bare Resource({...}) "
+    "ignores the environment.",
+)
+ZERO_TRACE_ID = kind(
+    "app.zero-trace-id",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans arrived with an all-zero or empty trace ID: they come from a non-recording or hand-built span.",
+    "Create spans through an SDK TracerProvider (set it before taking tracers); never copy IDs by hand.",
+)
+ZERO_SPAN_ID = kind(
+    "app.zero-span-id",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans arrived with an all-zero or empty span ID.",
+    "Create spans through an SDK TracerProvider; custom exporters or bridges must keep span IDs.",
+)
+ORPHANS = kind(
+    "app.orphan-spans",
+    W,
+    Stage.APP,
+    CREATED,
+    "Some spans name a parent span that never arrived: the parent was not exported (lost, or sent "
+    "elsewhere by another service).",
+    "Make sure every service in the trace exports to the same place, and flush before exit.",
+)
+NON_POSITIVE_DURATION = kind(
+    "app.non-positive-duration",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans end before (or when) they start; Jaeger rewrites their end time and adds a warning.",
+    "End spans after starting them, with the SDK's clock (do not pass hand-made timestamps).",
+)
+REJECTED = kind(
+    "listen.rejected-requests",
+    W,
+    Stage.COLLECTOR_INGEST,
+    COLLECTED,
+    "The receiver answered some export requests with an error (wrong path, content type or payload).",
+    "Read the listed answers: each names what the exporter sent wrong.",
+)
+EVICTED = kind(
+    "listen.evicted",
+    INFO,
+    Stage.OTDIAG,
+    None,
+    "Older traces were dropped to stay within --max-spans; totals still count them.",
+    "Raise --max-spans to keep more traces queryable.",
+)
+
+
+@dataclass
+class Summary:
+    traces: int
+    spans: int
+    services: dict[str, int]
+    operations: dict[str, dict[str, int]]
+    transports: dict[str, int]
+    requests: dict[str, int]
+    orphan_spans: int
+    held_traces: int
+    held_spans: int
+    evicted_traces: int
+    evicted_spans: int
+    first_received: float | None
+    last_received: float | None
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "traces": self.traces,
+            "spans": self.spans,
+            "services": self.services,
+            "operations": self.operations,
+            "transports": self.transports,
+            "requests": self.requests,
+            "orphan_spans": self.orphan_spans,
+            "held": {"traces": self.held_traces, "spans": self.held_spans},
+            "evicted": {"traces": self.evicted_traces, "spans": self.evicted_spans},
+        }
+
+
+def summarize(store: SpanStore) -> Summary:
+    st = store.stats
+    orphans = 0
+    orphan_examples: list[str] = []
+    for trace in store.newest_first():
+        ids = {rec.span_id for _, _, rec in trace.records()}
+        for group, _, rec in trace.records():
+            if rec.parent_span_id not in (b"", store_mod.ZERO_SPAN_ID) and rec.parent_span_id not in ids:
+                orphans += 1
+                if len(orphan_examples) < 3:
+                    orphan_examples.append(
+                        f"{group.service}: {rec.name!r} (trace {rec.trace_id.hex()}) has parent "
+                        f"{rec.parent_span_id.hex()}, not received"
+                    )
+    operations: dict[str, dict[str, int]] = {}
+    for (service, name), n in sorted(st.by_operation.items()):
+        operations.setdefault(service, {})[name] = n
+    findings: list[Finding] = []
+    if st.zero_trace_id:
+        findings.append(ZERO_TRACE_ID(f"{st.zero_trace_id} span(s) arrived with an all-zero or empty trace ID."))
+    if st.zero_span_id:
+        findings.append(ZERO_SPAN_ID(f"{st.zero_span_id} span(s) arrived with an all-zero or empty span ID."))
+    unknown = {s: n for s, n in st.service_raw.items() if s.startswith("unknown_service")}
+    if unknown:
+        names = ", ".join(f"{s} ({n} spans)" for s, n in sorted(unknown.items()))
+        findings.append(UNKNOWN_SERVICE(f"Spans arrived as {names}: the app sets no service name."))
+    if st.service_raw.get(""):
+        findings.append(
+            SERVICE_NAME_MISSING(f"{st.service_raw['']} span(s) arrived with no (or an empty) service.name.")
+        )
+    if orphans:
+        findings.append(
+            ORPHANS(
+                f"{orphans} span(s) name a parent span that was not received.",
+                evidence=orphan_examples,
+            )
+        )
+    if st.negative_duration:
+        findings.append(NON_POSITIVE_DURATION(f"{st.negative_duration} span(s) end before or when they start."))
+    rejected = {k: n for k, n in st.requests.items() if not k.endswith((" 200", " OK"))}
+    if rejected:
+        total = sum(rejected.values())
+        findings.append(
+            REJECTED(
+                f"{total} export request(s) were answered with an error.",
+                evidence=[f"{k}: {n}x" for k, n in sorted(st.rejected_messages.items())][:4]
+                or [f"{k}: {n}x" for k, n in sorted(rejected.items())],
+            )
+        )
+    if st.evicted_traces or st.evicted_spans:
+        findings.append(
+            EVICTED(
+                f"{st.evicted_traces} trace(s) ({st.evicted_spans} spans) were dropped to stay within "
+                f"--max-spans {store.max_spans}."
+            )
+        )
+    return Summary(
+        traces=st.traces_seen,
+        spans=st.spans,
+        services=dict(sorted(st.by_service.items())),
+        operations=operations,
+        transports=dict(st.by_transport),
+        requests=dict(sorted(st.requests.items())),
+        orphan_spans=orphans,
+        held_traces=store.trace_count,
+        held_spans=store.span_count,
+        evicted_traces=st.evicted_traces,
+        evicted_spans=st.evicted_spans,
+        first_received=st.first_received,
+        last_received=st.last_received,
+        findings=findings,
+    )
