@@ -361,7 +361,7 @@ SETTINGS_NOTE = kind(
 
 
 # Modules that declare finding kinds of their own, in the same table.
-_DECLARING_MODULES: tuple[str, ...] = ()
+_DECLARING_MODULES: tuple[str, ...] = ("otdiag.validate.kinds",)
 
 
 def load_all() -> dict[str, Kind]:

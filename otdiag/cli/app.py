@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from otdiag import __version__
-from otdiag.cli import check, send
+from otdiag.cli import check, send, validate
 from otdiag.model import ExitCode
 from otdiag.render.human import escape, make_console
 
@@ -68,6 +68,7 @@ def root(
 
 app.command(name="check")(check.check)
 app.command(name="send-test-span")(send.send_test_span)
+app.command(name="validate-config")(validate.validate_config)
 
 
 def main() -> None:
