@@ -237,7 +237,8 @@ class Checker:
             self.cfg.extensions.append(ref)
         self.cfg.telemetry = service.get("telemetry")
         if self.cfg.telemetry is not None and self.know.telemetry is not None:
-            for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry"):
+            # The telemetry sections' custom decoders (config migrations) are strict too.
+            for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
                 self.emit(
                     "config.telemetry-invalid" if p.code == "config.invalid-keys" else p.code,
                     f"'service' {p.message}",
@@ -283,10 +284,14 @@ class Checker:
             return []
         items: list[Node]
         if node.kind == "scalar":
-            # A string is split on commas into a list, as the collector's decoder does.
-            parts = list(str(node.value).split(","))
-            items = [Node("scalar", node.line, node.column, value=p, text=p) for p in parts]
-        elif node.kind == "seq":
+            # Not split on commas (config-rules.md says it is; the v0.155 collector refuses it).
+            self.emit(
+                "config.wrong-type",
+                f"'{where}' source data must be an array or slice, got {_go_scalar(node.value)}",
+                node,
+            )
+            return []
+        if node.kind == "seq":
             items = node.children
         else:
             self.emit("config.wrong-type", f"'{where}' expected a list, got a map", node)
@@ -518,6 +523,10 @@ def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
                 path.append(nxt)
                 stack.append((nxt, sorted(edges.get(nxt, ()))))
     return None
+
+
+def _go_scalar(value: object) -> str:
+    return {bool: "bool", int: "int", float: "float64"}.get(type(value), "string")
 
 
 def _did_you_mean(typ: str, known: list[str]) -> str | None:

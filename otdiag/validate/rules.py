@@ -199,6 +199,93 @@ def file_exporter(comp: Comp) -> Iterator[Problem]:
     fmt = comp.value("format", default="json")
     if fmt not in ("json", "proto"):
         yield INVALID, "format type is not supported", comp.get("format")
+        return
+    yield from file_exporter_more(comp)
+
+
+def file_exporter_more(comp: Comp) -> Iterator[Problem]:
+    comp_node = comp.get("compression")
+    if comp_node is not None and comp_node.value not in (None, "", "zstd"):
+        yield INVALID, "compression is not supported", comp_node
+        return
+    flush = comp.get("flush_interval")
+    if flush is not None and (seconds(flush.value) or 0) <= 0:
+        yield INVALID, "flush_interval must be larger than zero", flush
+        return
+    if comp.value("group_by", "enabled") is True:
+        path = str(comp.value("path", default=""))
+        if path.count("*") != 1:
+            yield INVALID, "path must contain exactly one * when group_by is enabled", comp.get("path")
+        elif path.startswith("*"):
+            yield INVALID, "path must not start with * when group_by is enabled", comp.get("path")
+        elif not comp.value("group_by", "resource_attribute", default=""):
+            yield (
+                INVALID,
+                "resource_attribute must not be empty when group_by is enabled",
+                comp.get("group_by"),
+            )
+
+
+def health_check(comp: Comp) -> Iterator[Problem]:
+    # extension/healthcheckextension/config.go (+ internal/healthcheck legacy config)
+    if comp.get("http") is not None or comp.get("grpc") is not None:
+        yield (
+            INVALID,
+            "v2 healthcheck configuration (http/grpc fields) detected but feature gate is disabled. "
+            "Either remove "
+            "the v2 config fields or enable the feature gate with: "
+            "--feature-gates=+extension.healthcheck.useComponentStatus",
+            comp.get("http") or comp.get("grpc"),
+        )
+        return
+    endpoint = comp.get("endpoint")
+    if endpoint is not None and endpoint.kind == "scalar" and endpoint.value in (None, ""):
+        yield INVALID, "config: http endpoint required", endpoint
+        return
+    path = comp.get("path")
+    if path is not None and isinstance(path.value, str) and not path.value.startswith("/"):
+        yield INVALID, "config: path must start with /", path
+
+
+def span_metrics(comp: Comp) -> Iterator[Problem]:
+    # connector/spanmetricsconnector/config.go
+    unit = comp.get("histogram", "unit")
+    if unit is not None and unit.value not in (None, "ms", "s"):
+        yield (
+            "config.wrong-type",
+            f'\'histogram.unit\' unknown Unit "{unit.value}", allowed units are "ms" and "s"',
+            unit,
+        )
+        return
+    if comp.get("histogram", "explicit") is not None and comp.get("histogram", "exponential") is not None:
+        yield INVALID, "use either `explicit` or `exponential` buckets histogram", comp.get("histogram")
+        return
+    for key in ("metrics_expiration", "series_expiration"):
+        n = comp.get(key)
+        if n is not None and (seconds(n.value) or 0) < 0:
+            yield INVALID, f"invalid {key}: {n.value}, the duration should be positive", n
+            return
+    n = comp.get("aggregation_temporality")
+    cache = comp.get("delta_timestamp_cache_size") or comp.get("metric_timestamp_cache_size")
+    if cache is not None and isinstance(cache.value, int) and cache.value <= 0 and n is not None:
+        yield (
+            INVALID,
+            f"invalid delta timestamp cache size: {cache.value}, "
+            "the maximum number of the items in the cache "
+            "should be positive",
+            cache,
+        )
+
+
+def ottl_processor(comp: Comp) -> Iterator[Problem]:
+    # processor/{filter,transform}processor: error_mode is an ottl.ErrorMode (OTTL itself is not parsed here)
+    mode = comp.get("error_mode")
+    if (
+        mode is not None
+        and isinstance(mode.value, str)
+        and mode.value.lower() not in ("ignore", "silent", "propagate")
+    ):
+        yield "config.wrong-type", f"'error_mode' unknown error mode {mode.value}", mode
 
 
 def attributes(comp: Comp) -> Iterator[Problem]:
@@ -308,6 +395,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("exporter", "file"): file_exporter,
     ("exporter", "jaeger_storage_exporter"): jaeger_storage_exporter,
     ("extension", "bearertokenauth"): bearertokenauth,
+    ("extension", "health_check"): health_check,
+    ("processor", "filter"): ottl_processor,
+    ("processor", "transform"): ottl_processor,
+    ("connector", "span_metrics"): span_metrics,
     ("extension", "basicauth"): basicauth,
     ("extension", "jaeger_storage"): jaeger_storage,
     ("extension", "jaeger_query"): jaeger_query,

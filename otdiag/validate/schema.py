@@ -90,7 +90,9 @@ def scalar_error(schema: dict[str, Any], node: Node) -> str | None:
     return None
 
 
-def check(node: Node, schema: dict[str, Any] | None, path: str) -> Iterator[Problem]:
+def check(
+    node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom: bool = False
+) -> Iterator[Problem]:
     """Problems decoding `node` into `schema`; `path` is the dotted key path inside the component."""
     todo: list[tuple[Node, dict[str, Any] | None, str]] = [(node, schema, path)]
     seen = 0
@@ -123,7 +125,7 @@ def check(node: Node, schema: dict[str, Any] | None, path: str) -> Iterator[Prob
                     unknown.append(k)
                     continue
                 todo.append((v, keys[real], f"{p}.{real}" if p else real))
-            if unknown and not s.get("custom") and not s.get("remain"):
+            if unknown and (strict_custom or not s.get("custom")) and not s.get("remain"):
                 names = ", ".join(str(k.value) for k in unknown)
                 yield Problem("config.invalid-keys", f"{where}has invalid keys: {names}", unknown[0])
         elif t == "map":
@@ -136,8 +138,12 @@ def check(node: Node, schema: dict[str, Any] | None, path: str) -> Iterator[Prob
                 yield Problem("config.wrong-type", f"{where}expected a map, got '{_got(n)}'", n)
         elif t == "list":
             if n.kind == "seq":
+                item = s.get("v") or {}
                 for i, c in enumerate(n.children):
-                    todo.append((c, s.get("v"), f"{p}[{i}]"))
+                    # A struct item written as a plain string is the "flat" form some decoders accept.
+                    if item.get("t") == "struct" and c.kind == "scalar":
+                        continue
+                    todo.append((c, item or None, f"{p}[{i}]"))
             elif n.kind == "scalar" and n.value is not None:
                 todo.append((n, s.get("v"), f"{p}[0]"))
         else:
