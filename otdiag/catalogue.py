@@ -706,7 +706,7 @@ for _suffix, _hint in _EXPORT_HINTS.items():
 
 
 # Modules that declare finding kinds of their own, in the same table.
-_DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run")
+_DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run", "otdiag.validate.kinds")
 
 
 def load_all() -> dict[str, Kind]:

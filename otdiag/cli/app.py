@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from otdiag import __version__
-from otdiag.cli import check, find, listen, run, send
+from otdiag.cli import check, find, listen, run, send, validate
 from otdiag.model import ExitCode
 from otdiag.render.human import escape, make_console
 
@@ -73,6 +73,7 @@ app.command(name="listen")(listen.listen)
 app.command(name="run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(
     run.run_command
 )
+app.command(name="validate-config")(validate.validate_config)
 
 
 def main() -> None:

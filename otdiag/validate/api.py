@@ -1,0 +1,113 @@
+"""Validate one config source: bytes in, a Result (findings, parsed config, pipeline graph) out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from otdiag import catalogue
+from otdiag.model import Finding, Location, Severity
+from otdiag.validate import kinds, startup, warn
+from otdiag.validate.check import Checker
+from otdiag.validate.knowledge import Distribution, load
+from otdiag.validate.model import Config
+from otdiag.validate.yamlsrc import LoadError, Node
+from otdiag.validate.yamlsrc import load as load_yaml
+
+# Component types only Jaeger v2 has: a config using one is a Jaeger config.
+_JAEGER_MARKERS = {
+    "jaeger_storage",
+    "jaeger_query",
+    "jaeger_storage_exporter",
+    "remote_storage",
+    "storage_cleaner",
+}
+
+
+@dataclass
+class Result:
+    path: str
+    distribution: Distribution
+    findings: list[Finding] = field(default_factory=list)
+    config: Config | None = None
+    edges: dict[str, set[str]] = field(default_factory=dict)
+    source: str = ""
+    """The text validated (for code frames); empty when it could not be read."""
+    merged_sources: dict[str, str] = field(default_factory=dict)
+    """--merge: each file's text, by its label."""
+
+    @property
+    def validate_errors(self) -> list[Finding]:
+        """The errors the collector's `validate` command itself reports."""
+        return [
+            f
+            for f in self.findings
+            if f.severity is Severity.ERROR and f.code not in kinds.START_TIME and f.code != "config.collector-says"
+        ]
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+
+def detect_distribution(root: Node) -> Distribution:
+    if root.kind == "map":
+        for section in ("extensions", "exporters"):
+            node = root.get(section)
+            if node is not None and node.kind == "map":
+                for k, _ in node.items:
+                    if str(k.value).split("/", 1)[0].strip() in _JAEGER_MARKERS:
+                        return Distribution.JAEGER
+    return Distribution.CONTRIB
+
+
+def validate_tree(
+    root: Node,
+    path: str,
+    distribution: Distribution | None = None,
+    environ: Mapping[str, str] | None = None,
+    source: str = "",
+) -> Result:
+    """Validate an already loaded (for instance merged) tree."""
+    env = os.environ if environ is None else environ
+    dist = distribution or detect_distribution(root)
+    ck = Checker(path, root, load(dist), env)
+    try:
+        ck.run()
+        if root.kind == "map":
+            startup.check(ck)
+            warn.check(ck)
+    except LoadError as exc:  # an alias bomb met while walking
+        ck.findings.append(catalogue.KINDS[exc.code](exc.message))
+    return Result(path, dist, ck.findings, ck.cfg, ck.edges, source)
+
+
+def validate_source(
+    data: bytes | str,
+    path: str,
+    distribution: Distribution | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Result:
+    """Every problem in one config file, located; never raises for bad content."""
+    env = os.environ if environ is None else environ
+    try:
+        root, dups = load_yaml(data)
+    except LoadError as exc:
+        loc = Location(path, exc.line, exc.column) if exc.line else None
+        kind = catalogue.KINDS[exc.code]
+        return Result(path, distribution or Distribution.CONTRIB, [kind(exc.message, location=loc)])
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    result = validate_tree(root, path, distribution, env, text)
+    result.findings[:0] = duplicate_findings(dups, path)
+    return result
+
+
+def duplicate_findings(dups: list[LoadError], path: str) -> list[Finding]:
+    return [
+        catalogue.KINDS[d.code](
+            f"cannot resolve the configuration: yaml: unmarshal errors: line {d.line}: {d.message}",
+            location=Location(path, d.line, d.column),
+        )
+        for d in dups
+    ]

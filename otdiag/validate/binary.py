@@ -1,0 +1,84 @@
+"""Run a real collector's (or Jaeger's) `validate` on a config and locate what it says in the file."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from otdiag import catalogue
+from otdiag.model import Finding, Location
+from otdiag.redact import Scrubber
+from otdiag.validate.model import Config
+
+TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    messages: list[str]
+    """The collector's error lines (after `Error: `), in its order."""
+
+
+class BinaryError(Exception):
+    """The binary could not be run (missing, not executable, timed out)."""
+
+
+def run_validate(binary: str | Path, config: str | Path, *, timeout: float = TIMEOUT_S) -> Verdict:
+    try:
+        proc = subprocess.run(
+            [str(binary), "validate", f"--config={Path(config).resolve()}"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BinaryError(f"cannot run {binary}: {exc}") from None
+    out = proc.stderr + proc.stdout
+    lines = [ln for ln in out.splitlines() if ln.strip() and not _is_log(ln)]
+    msgs: list[str] = []
+    for ln in lines:
+        msgs.append(ln.removeprefix("Error: "))
+    return Verdict(proc.returncode == 0, msgs if proc.returncode else [])
+
+
+def _is_log(line: str) -> bool:
+    # Jaeger prints its version banner, and both print zap log lines, on stderr.
+    return bool(re.match(r"^\d{4}[-/]\d\d[-/]\d\d", line)) or "application version" in line
+
+
+_ID_IN_MSG = re.compile(r"(receivers|processors|exporters|connectors|extensions)::([^:\s]+)")
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def locate(message: str, cfg: Config | None, file: str) -> Location | None:
+    """The component a collector message names, as a place in the file."""
+    if cfg is None:
+        return None
+    m = _ID_IN_MSG.search(message)
+    if m:
+        comp = cfg.comp(m.group(1)[:-1], m.group(2))
+        if comp is not None:
+            return Location(file, comp.key.line, comp.key.column)
+    pm = re.search(r"pipelines::([^:\s]+)", message)
+    if pm and pm.group(1) in cfg.pipelines:
+        p = cfg.pipelines[pm.group(1)]
+        return Location(file, p.key.line, p.key.column)
+    for q in _QUOTED.findall(message):
+        for comp in cfg.all():
+            if comp.id == q:
+                return Location(file, comp.key.line, comp.key.column)
+    return None
+
+
+def findings(verdict: Verdict, cfg: Config | None, file: str, binary: str, scrub: Scrubber) -> list[Finding]:
+    kind = catalogue.KINDS["config.collector-says"]
+    return [
+        kind(scrub(msg), location=locate(msg, cfg, file), evidence=(f"{Path(binary).name} validate",))
+        for msg in verdict.messages
+        if not msg.startswith(("decoding failed", "Error: ")) and msg.strip()
+    ]

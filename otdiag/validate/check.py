@@ -1,0 +1,526 @@
+"""The collector's own verdict, stage by stage, without stopping at the first failing stage.
+
+Stages as `otelcol validate` runs them: resolve (${...}), unmarshal (IDs, types, keys, value
+types), every component's Validate() plus the service's checks, then the pipeline graph
+(signals, connectors, cycles); after them, what fails only when the collector starts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from otdiag import catalogue
+from otdiag.model import Finding, Location
+from otdiag.validate import kinds, rules, schema
+from otdiag.validate.expand import Expansion, expand
+from otdiag.validate.knowledge import SECTIONS, SIGNALS, Knowledge
+from otdiag.validate.model import Comp, Config, Pipeline, Ref
+from otdiag.validate.yamlsrc import Node
+
+_TYPE = re.compile(r"^[a-zA-Z][0-9a-zA-Z_]{0,62}$")
+TOP_LEVEL = ("receivers", "processors", "exporters", "connectors", "extensions", "service")
+_PIPELINE_KEYS = ("receivers", "processors", "exporters")
+_REMOVED = {
+    ("exporter", "jaeger"): "the jaeger exporter was removed in v0.85.0: use otlp_grpc to Jaeger's 4317 "
+    "(tls.insecure: true for plaintext) or otlp_http to 4318",
+    (
+        "exporter",
+        "jaeger_thrift",
+    ): "the jaeger_thrift exporter was removed in v0.85.0: use otlp_http to Jaeger's 4318",
+    (
+        "exporter",
+        "jaegerthrifthttp",
+    ): "the jaegerthrifthttp exporter was removed in v0.85.0: use otlp_http to Jaeger's 4318",
+    (
+        "extension",
+        "memory_ballast",
+    ): "the memory_ballast extension was removed in v0.109: set GOMEMLIMIT instead",
+}
+
+
+def _name_error(name: str) -> str | None:
+    if len(name) > 1024:
+        return f"name {name!r} is longer than 1024 characters ({len(name)} characters)"
+    for ch in name:
+        if unicodedata.category(ch)[0] in "ZCS":
+            return f'invalid character(s) in name "{name}"'
+    return None
+
+
+def parse_id(raw: str) -> tuple[str, str, str | None]:
+    """(type, name, error) as component.ID.UnmarshalText reads `raw`."""
+    typ, sep, name = raw.partition("/")
+    typ = typ.strip()
+    if not typ:
+        if sep:
+            return "", "", f'in "{raw}" id: the part before / should not be empty'
+        return "", "", "id must not be empty"
+    if sep:
+        name = name.strip()
+        if not name:
+            return typ, "", f'in "{raw}" id: the part after / should not be empty'
+        err = _name_error(name)
+        if err:
+            return typ, name, f'in "{name}" id: {err}'
+    if not _TYPE.match(typ):
+        return typ, name, f'in "{raw}" id: invalid character(s) in type "{typ}"'
+    return typ, name, None
+
+
+@dataclass
+class Checker:
+    file: str
+    root: Node
+    know: Knowledge
+    environ: Mapping[str, str]
+    findings: list[Finding] = field(default_factory=list)
+    cfg: Config = field(init=False)
+    expansion: Expansion = field(default_factory=Expansion)
+    edges: dict[str, set[str]] = field(default_factory=dict)
+    """Pipeline -> pipelines it feeds through connectors."""
+    edge_conn: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.cfg = Config(self.root)
+
+    # --- emitting --------------------------------------------------------------------------------------
+
+    def loc(self, node: Node | None) -> Location | None:
+        return Location(node.file or self.file, node.line, node.column) if node is not None else None
+
+    def emit(
+        self,
+        code: str,
+        message: str,
+        node: Node | None,
+        *,
+        hint: str | None = None,
+        target: str | None = None,
+        evidence: tuple[str, ...] = (),
+    ) -> None:
+        kind = catalogue.KINDS[code]
+        if code in kinds.START_TIME:
+            evidence = ("found when the collector starts; `otelcol validate` lets it through", *evidence)
+        self.findings.append(kind(message, hint=hint, target=target, location=self.loc(node), evidence=evidence))
+
+    # --- stages ----------------------------------------------------------------------------------------
+
+    def run(self) -> Config:
+        root = self.root
+        if root.kind != "map":
+            if root.is_null:
+                self.emit("config.empty", "empty configuration file", root)
+                self.emit("config.no-pipelines", "service::pipelines: service must have at least one pipeline", root)
+            else:
+                self.emit(
+                    "config.not-a-mapping",
+                    f"retrieved value (type={'[]interface {}' if root.kind == 'seq' else 'string'}) "
+                    "cannot be used as a Conf",
+                    root,
+                )
+            return self.cfg
+        self.resolve()
+        self.unmarshal()
+        self.validate_components()
+        self.validate_service()
+        self.build_graph()
+        return self.cfg
+
+    def resolve(self) -> None:
+        out = expand(self.root, self.environ, Path.cwd())
+        for p in out.problems:
+            self.emit(p.code, f"cannot resolve the configuration: {p.message}", p.node)
+        self.expansion = out
+
+    def unmarshal(self) -> None:
+        root = self.root
+        unknown = [k for k, _ in root.items if k.value not in TOP_LEVEL]
+        if unknown:
+            self.emit(
+                "config.unknown-section",
+                f"'' has invalid keys: {', '.join(str(k.value) for k in unknown)}",
+                unknown[0],
+            )
+        for section, kind in SECTIONS.items():
+            node = root.get(section)
+            self.cfg.comps[kind] = {}
+            if node is None or node.is_null:
+                continue
+            if node.kind != "map":
+                self.emit("config.section-not-a-map", f"'{section}' expected a map, got '{node.kind}'", node)
+                continue
+            self.unmarshal_section(kind, section, node)
+        self.unmarshal_service()
+
+    def unmarshal_section(self, kind: str, section: str, node: Node) -> None:
+        trimmed: dict[str, Node] = {}
+        for key, value in node.items:
+            raw = str(key.text if key.kind == "scalar" else key.value)
+            typ, name, err = parse_id(raw)
+            if err:
+                self.emit("config.invalid-id", f"'{section}' {err}", key)
+                continue
+            cid = f"{typ}/{name}" if name else typ
+            if cid in trimmed:
+                self.emit("config.duplicate-id", f"'{section}' duplicate name \"{cid}\"", key)
+                continue
+            trimmed[cid] = key
+            info = self.know.lookup(kind, typ)
+            comp = Comp(kind, cid, typ, key, value, info)
+            if info is None:
+                removed = _REMOVED.get((kind, typ))
+                if kind == "exporter" and typ == "logging":
+                    self.emit(
+                        "config.removed-type",
+                        f"'{section}' the logging exporter has been deprecated, use the debug exporter instead",
+                        key,
+                        hint="Use the debug exporter (verbosity: basic|normal|detailed) instead of logging.",
+                    )
+                elif removed:
+                    self.emit("config.removed-type", f"'{section}' {removed}", key, hint=removed.split(": ", 1)[1])
+                else:
+                    valid = " ".join(self.know.types(kind))
+                    self.emit(
+                        "config.unknown-type",
+                        f'\'{section}\' unknown type: "{typ}" for id: "{cid}" (valid values: [{valid}])',
+                        key,
+                        hint=_did_you_mean(typ, self.know.types(kind))
+                        or f"No {kind} of type {typ} in the {self.know.distribution.value} distribution; "
+                        "check the spelling or pick another --distribution.",
+                        target=cid,
+                    )
+            elif typ != info.type:
+                self.emit(
+                    "config.deprecated",
+                    f'"{typ}" alias is deprecated; use "{info.type}" instead',
+                    key,
+                    hint=f"Rename {cid} to {info.type}{cid[len(typ) :]}.",
+                    target=cid,
+                )
+            self.cfg.comps[kind][cid] = comp
+            if info is not None and info.config is not None:
+                for p in schema.check(value, info.config, ""):
+                    self.emit(
+                        p.code,
+                        f"'{section}' error reading configuration for \"{cid}\": {p.message}",
+                        p.node,
+                        target=cid,
+                    )
+
+    def unmarshal_service(self) -> None:
+        service = self.root.get("service")
+        if service is None or service.is_null:
+            return
+        if service.kind != "map":
+            self.emit("config.section-not-a-map", f"'service' expected a map, got '{service.kind}'", service)
+            return
+        bad = [k for k, _ in service.items if k.value not in ("extensions", "pipelines", "telemetry")]
+        if bad:
+            self.emit(
+                "config.unknown-section",
+                f"'service' has invalid keys: {', '.join(str(k.value) for k in bad)}",
+                bad[0],
+            )
+        ext = service.get("extensions")
+        for ref in self._id_list(ext, "service.extensions"):
+            self.cfg.extensions.append(ref)
+        self.cfg.telemetry = service.get("telemetry")
+        if self.cfg.telemetry is not None and self.know.telemetry is not None:
+            # The telemetry sections' custom decoders (config migrations) are strict too.
+            for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
+                self.emit(
+                    "config.telemetry-invalid" if p.code == "config.invalid-keys" else p.code,
+                    f"'service' {p.message}",
+                    p.node,
+                )
+        pipelines = service.get("pipelines")
+        if pipelines is None or pipelines.is_null:
+            return
+        if pipelines.kind != "map":
+            self.emit(
+                "config.section-not-a-map",
+                f"'service.pipelines' expected a map, got '{pipelines.kind}'",
+                pipelines,
+            )
+            return
+        for key, value in pipelines.items:
+            raw = str(key.text if key.kind == "scalar" else key.value)
+            sig, name, err = parse_id(raw)
+            if err is None and sig not in SIGNALS:
+                err = f'in "{raw}" id: unknown pipeline signal: "{sig}"'
+            if err:
+                self.emit("config.invalid-pipeline-id", f"'service.pipelines' {err}", key)
+                continue
+            pid = f"{sig}/{name}" if name else sig
+            pipe = Pipeline(pid, sig, key, value)
+            if value.kind == "map":
+                bad = [k for k, _ in value.items if k.value not in _PIPELINE_KEYS]
+                if bad:
+                    self.emit(
+                        "config.unknown-section",
+                        f"'service.pipelines::{pid}' has invalid keys: {', '.join(str(k.value) for k in bad)}",
+                        bad[0],
+                    )
+                pipe.receivers = self._id_list(value.get("receivers"), f"{pid}.receivers")
+                pipe.processors = self._id_list(value.get("processors"), f"{pid}.processors")
+                pipe.exporters = self._id_list(value.get("exporters"), f"{pid}.exporters")
+            elif not value.is_null:
+                self.emit("config.section-not-a-map", f"'service.pipelines::{pid}' expected a map", value)
+            self.cfg.pipelines[pid] = pipe
+
+    def _id_list(self, node: Node | None, where: str) -> list[Ref]:
+        if node is None or node.is_null:
+            return []
+        items: list[Node]
+        if node.kind == "scalar":
+            # Not split on commas (config-rules.md says it is; the v0.155 collector refuses it).
+            self.emit(
+                "config.wrong-type",
+                f"'{where}' source data must be an array or slice, got {_go_scalar(node.value)}",
+                node,
+            )
+            return []
+        if node.kind == "seq":
+            items = node.children
+        else:
+            self.emit("config.wrong-type", f"'{where}' expected a list, got a map", node)
+            return []
+        refs = []
+        for item in items:
+            if item.kind != "scalar":
+                self.emit("config.wrong-type", f"'{where}' expected a component ID, got a {item.kind}", item)
+                continue
+            raw = "" if item.value is None else str(item.value)
+            typ, name, err = parse_id(raw)
+            if err:
+                self.emit("config.invalid-id", f"'{where}' {err}", item)
+                continue
+            refs.append(Ref(f"{typ}/{name}" if name else typ, item))
+        return refs
+
+    def validate_components(self) -> None:
+        for comp in self.cfg.all():
+            if comp.info is None:
+                continue
+            for code, message, node in rules.validate(comp):
+                self.emit(code, f"{comp.label}: {message}", node or comp.key, target=comp.id)
+        rules_tel = rules.validate_telemetry(self.cfg.telemetry)
+        for code, message, node in rules_tel:
+            self.emit(code, f"service::telemetry: {message}", node)
+
+    def validate_service(self) -> None:
+        cfg = self.cfg
+        root = self.root
+        sections = [root.get(s) for s in SECTIONS]
+        if all(s is None or s.is_null or (s.kind == "map" and not s.items) for s in sections):
+            self.emit("config.empty", "empty configuration file", root)
+        if not cfg.comps.get("receiver"):
+            self.emit(
+                "config.no-receivers",
+                "no receiver configuration specified in config",
+                root.get("receivers") or root,
+            )
+        if not cfg.comps.get("exporter"):
+            self.emit(
+                "config.no-exporters",
+                "no exporter configuration specified in config",
+                root.get("exporters") or root,
+            )
+        for cid, conn in cfg.comps.get("connector", {}).items():
+            for other in ("exporter", "receiver"):
+                if cid in cfg.comps.get(other, {}):
+                    self.emit(
+                        "config.connector-ambiguous",
+                        f'connectors::{cid}: ambiguous ID: Found both "{cid}" {other} and "{cid}" connector. '
+                        "Change one of the components' IDs to eliminate ambiguity "
+                        f'(e.g. rename "{cid}" connector to "{cid}/connector")',
+                        conn.key,
+                        target=cid,
+                    )
+        for ref in cfg.extensions:
+            if ref.id not in cfg.comps.get("extension", {}):
+                self.emit(
+                    "config.undefined-extension",
+                    f'service::extensions: references extension "{ref.id}" which is not configured',
+                    ref.node,
+                    target=ref.id,
+                )
+        service = root.get("service")
+        if not cfg.pipelines:
+            where = service.get("pipelines") if service is not None and service.kind == "map" else None
+            self.emit(
+                "config.no-pipelines",
+                "service::pipelines: service must have at least one pipeline",
+                where or service or root,
+            )
+        conns = cfg.comps.get("connector", {})
+        for pid, pipe in cfg.pipelines.items():
+            label = f"service::pipelines::{pid}"
+            for ref in pipe.receivers:
+                if ref.id not in cfg.comps.get("receiver", {}) and ref.id not in conns:
+                    self.emit(
+                        "config.undefined-component",
+                        f'{label}: references receiver "{ref.id}" which is not configured',
+                        ref.node,
+                        target=ref.id,
+                    )
+            seen: set[str] = set()
+            for ref in pipe.processors:
+                if ref.id not in cfg.comps.get("processor", {}):
+                    self.emit(
+                        "config.undefined-component",
+                        f'{label}: references processor "{ref.id}" which is not configured',
+                        ref.node,
+                        target=ref.id,
+                    )
+                if ref.id in seen:
+                    self.emit(
+                        "config.duplicate-processor",
+                        f'{label}: references processor "{ref.id}" multiple times',
+                        ref.node,
+                        target=ref.id,
+                    )
+                seen.add(ref.id)
+            for ref in pipe.exporters:
+                if ref.id not in cfg.comps.get("exporter", {}) and ref.id not in conns:
+                    self.emit(
+                        "config.undefined-component",
+                        f'{label}: references exporter "{ref.id}" which is not configured',
+                        ref.node,
+                        target=ref.id,
+                    )
+            if not pipe.receivers:
+                self.emit("config.pipeline-no-receivers", f"{label}: must have at least one receiver", pipe.key)
+            if not pipe.exporters:
+                self.emit("config.pipeline-no-exporters", f"{label}: must have at least one exporter", pipe.key)
+
+    def build_graph(self) -> None:
+        cfg = self.cfg
+        conns = cfg.comps.get("connector", {})
+        as_exp: dict[str, list[Pipeline]] = {}
+        as_rec: dict[str, list[Pipeline]] = {}
+        for pipe in cfg.pipelines.values():
+            for ref in pipe.receivers:
+                comp = conns.get(ref.id) or cfg.comp("receiver", ref.id)
+                if ref.id in conns:
+                    as_rec.setdefault(ref.id, []).append(pipe)
+                elif comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
+                    self._unsupported(comp, pipe, ref)
+            for ref in pipe.processors:
+                comp = cfg.comp("processor", ref.id)
+                if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
+                    self._unsupported(comp, pipe, ref)
+            for ref in pipe.exporters:
+                if ref.id in conns:
+                    as_exp.setdefault(ref.id, []).append(pipe)
+                    continue
+                comp = cfg.comp("exporter", ref.id)
+                if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
+                    self._unsupported(comp, pipe, ref)
+        edges: dict[str, set[str]] = {}
+        for cid in sorted(set(as_exp) | set(as_rec)):
+            conn = conns[cid]
+            exp_sigs = {p.signal for p in as_exp.get(cid, [])}
+            rec_sigs = {p.signal for p in as_rec.get(cid, [])}
+            ok_exp = dict.fromkeys(exp_sigs, False)
+            ok_rec = dict.fromkeys(rec_sigs, False)
+            for e in exp_sigs:
+                for r in rec_sigs:
+                    if conn.info is None or conn.info.connects(e, r) is not False:
+                        ok_exp[e] = ok_rec[r] = True
+            for sig in SIGNALS:
+                if ok_exp.get(sig) is False:
+                    names = [p.id for p in as_exp[cid] if p.signal == sig]
+                    ref = next(r for p in as_exp[cid] if p.signal == sig for r in p.exporters if r.id == cid)
+                    self.emit(
+                        "config.connector-one-way",
+                        f'failed to build pipelines: connector "{cid}" used as exporter in [{" ".join(names)}] '
+                        "pipeline but not used in any supported receiver pipeline",
+                        ref.node,
+                        target=cid,
+                    )
+            for sig in SIGNALS:
+                if ok_rec.get(sig) is False:
+                    names = [p.id for p in as_rec[cid] if p.signal == sig]
+                    ref = next(r for p in as_rec[cid] if p.signal == sig for r in p.receivers if r.id == cid)
+                    self.emit(
+                        "config.connector-one-way",
+                        f'failed to build pipelines: connector "{cid}" used as receiver in [{" ".join(names)}] '
+                        "pipeline but not used in any supported exporter pipeline",
+                        ref.node,
+                        target=cid,
+                    )
+            for ep in as_exp.get(cid, []):
+                for rp in as_rec.get(cid, []):
+                    if conn.info is None or conn.info.connects(ep.signal, rp.signal) is not False:
+                        edges.setdefault(ep.id, set()).add(rp.id)
+                        self.edge_conn[(ep.id, rp.id)] = cid
+        cycle = _find_cycle(edges)
+        if cycle:
+            parts = []
+            for a, b in itertools.pairwise(cycle):
+                cid = self.edge_conn[(a, b)]
+                parts.append(f'connector "{cid}" ({cfg.pipelines[a].signal} to {cfg.pipelines[b].signal})')
+            parts.append(parts[0])
+            first = cfg.pipelines[cycle[0]]
+            cref = next((r for r in first.exporters if r.id in conns), None)
+            self.emit(
+                "config.connector-cycle",
+                "failed to build pipelines: cycle detected: " + " -> ".join(parts),
+                cref.node if cref else first.key,
+            )
+        self.edges = edges
+
+    def _unsupported(self, comp: Comp, pipe: Pipeline, ref: Ref) -> None:
+        supported = ", ".join(s for s in SIGNALS if comp.info is not None and comp.info.supports(s)) or "none"
+        self.emit(
+            "config.signal-unsupported",
+            f'failed to build pipelines: failed to create "{comp.id}" {comp.kind} for data type "{pipe.signal}": '
+            "telemetry type is not supported",
+            ref.node,
+            hint=f"{comp.canonical} supports: {supported}. Move it to a pipeline of one of those signals.",
+            target=comp.id,
+        )
+
+
+def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One cycle in the pipeline graph (as a closed list of pipeline IDs), iteratively."""
+    color: dict[str, int] = {}
+    for start in sorted(edges):
+        if color.get(start):
+            continue
+        stack: list[tuple[str, list[str]]] = [(start, sorted(edges.get(start, ())))]
+        path = [start]
+        color[start] = 1
+        while stack:
+            node, nexts = stack[-1]
+            if not nexts:
+                color[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            nxt = nexts.pop(0)
+            state = color.get(nxt, 0)
+            if state == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if state == 0:
+                color[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, sorted(edges.get(nxt, ()))))
+    return None
+
+
+def _go_scalar(value: object) -> str:
+    return {bool: "bool", int: "int", float: "float64"}.get(type(value), "string")
+
+
+def _did_you_mean(typ: str, known: list[str]) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(typ, known, n=1, cutoff=0.75)
+    return f"Did you mean {close[0]}?" if close else None

@@ -1,0 +1,258 @@
+"""Errors `otelcol validate` lets through and the collector hits when it starts.
+
+Only started components count: those in a pipeline, and the extensions in service.extensions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from otdiag.validate.check import Checker
+from otdiag.validate.model import Comp
+from otdiag.validate.yamlsrc import Node
+
+_JAEGER_STORAGE_REFS: dict[str, list[tuple[str, ...]]] = {
+    "jaeger_query": [("storage", "traces"), ("storage", "traces_archive")],
+    "jaeger_storage_exporter": [("trace_storage",)],
+    "storage_cleaner": [("trace_storage",)],
+    "remote_storage": [("storage",)],
+    "remote_sampling": [("adaptive", "sampling_store")],
+}
+_JAEGER_METRIC_REFS: dict[str, list[tuple[str, ...]]] = {"jaeger_query": [("storage", "metrics")]}
+
+
+def started(ck: Checker) -> list[Comp]:
+    cfg = ck.cfg
+    out: dict[int, Comp] = {}
+    for pipe in cfg.pipelines.values():
+        for kind, refs in (
+            ("receiver", pipe.receivers),
+            ("processor", pipe.processors),
+            ("exporter", pipe.exporters),
+        ):
+            for ref in refs:
+                comp = cfg.comp(kind, ref.id) or cfg.comp("connector", ref.id)
+                if comp is not None:
+                    out[id(comp)] = comp
+    for ref in cfg.extensions:
+        comp = cfg.comp("extension", ref.id)
+        if comp is not None:
+            out[id(comp)] = comp
+    return list(out.values())
+
+
+def _walk(node: Node, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Node, Node]]:
+    """(key path, key node, value node) for every mapping entry under `node`."""
+    todo: list[tuple[Node, tuple[str, ...]]] = [(node, path)]
+    count = 0
+    while todo and count < 100_000:
+        n, p = todo.pop()
+        count += 1
+        if n.kind == "map":
+            for k, v in n.items:
+                kp = (*p, str(k.value))
+                yield kp, k, v
+                todo.append((v, kp))
+        elif n.kind == "seq":
+            for i, c in enumerate(n.children):
+                todo.append((c, (*p, str(i))))
+
+
+def check(ck: Checker) -> None:
+    cfg = ck.cfg
+    enabled = {r.id for r in cfg.extensions}
+    comps = started(ck)
+    # An authenticator must be an extension the service starts.
+    for comp in comps:
+        for path, _, value in _walk(comp.node):
+            if len(path) >= 2 and path[-2] == "auth" and path[-1] == "authenticator" and value.kind == "scalar":
+                ext = str(value.value or "")
+                if ext and ext not in enabled:
+                    ck.emit(
+                        "config.auth-extension-not-enabled",
+                        f'{comp.label}: failed to resolve authenticator "{ext}": authenticator not found'
+                        + ("" if cfg.comp("extension", ext) else " (and it is not configured)"),
+                        value,
+                        target=ext,
+                    )
+    for comp in comps:
+        if comp.canonical == "tail_sampling":
+            _tail_sampling(ck, comp)
+    _jaeger(ck, comps, enabled)
+    _ports(ck, comps)
+
+
+def _tail_sampling(ck: Checker, comp: Comp) -> None:
+    policies = comp.get("policies")
+    if policies is None or policies.kind != "seq":
+        return
+    known = _policy_types(comp)
+    names: dict[str, Node] = {}
+    for p in policies.children:
+        if p.kind != "map":
+            continue
+        name, typ = p.get("name"), p.get("type")
+        label = f"{comp.label}: policy"
+        if name is None or not name.value:
+            ck.emit("config.tail-sampling-policy", f"{label} has no name", p, target=comp.id)
+        elif str(name.value) in names:
+            ck.emit(
+                "config.tail-sampling-policy",
+                f'{label} name "{name.value}" is used twice',
+                name,
+                target=comp.id,
+            )
+        else:
+            names[str(name.value)] = name
+        if typ is None or not typ.value:
+            ck.emit(
+                "config.tail-sampling-policy",
+                f"{label} {name.value if name else ''!s} has no type",
+                p,
+                target=comp.id,
+            )
+        elif known and str(typ.value) not in known:
+            ck.emit(
+                "config.tail-sampling-policy",
+                f'{label}: unknown sampling policy type "{typ.value}"',
+                typ,
+                hint=f"Known policy types: {', '.join(sorted(known))}.",
+                target=comp.id,
+            )
+
+
+def _policy_types(comp: Comp) -> set[str]:
+    """Policy types, from the generated key tree: each type has a settings block of its own name."""
+    tree: Any = comp.info.config if comp.info else None
+    item = (((tree or {}).get("keys") or {}).get("policies") or {}).get("v") or {}
+    keys = set((item.get("keys") or {}).keys())
+    return keys - {"name", "type"}
+
+
+def _jaeger(ck: Checker, comps: list[Comp], enabled: set[str]) -> None:
+    cfg = ck.cfg
+    storage = next((c for c in cfg.comps.get("extension", {}).values() if c.canonical == "jaeger_storage"), None)
+    backends = _names(storage, "backends")
+    metric_backends = _names(storage, "metric_backends")
+    users = [c for c in comps if c.canonical in _JAEGER_STORAGE_REFS or c.canonical in _JAEGER_METRIC_REFS]
+    if users and (storage is None or storage.id not in enabled):
+        first = users[0]
+        ck.emit(
+            "config.jaeger-storage-not-enabled",
+            f"{first.label}: cannot find extension 'jaeger_storage' (make sure it's defined earlier in the config "
+            "and listed in service.extensions)",
+            first.key,
+            target=first.id,
+        )
+    for comp in users:
+        for refs, declared, where in (
+            (_JAEGER_STORAGE_REFS, backends, "backends"),
+            (_JAEGER_METRIC_REFS, metric_backends, "metric_backends"),
+        ):
+            for path in refs.get(comp.canonical, []):
+                node = comp.get(*path)
+                if node is None or node.kind != "scalar" or not node.value:
+                    continue
+                name = str(node.value)
+                if storage is not None and name not in declared:
+                    ck.emit(
+                        "config.jaeger-storage-undeclared",
+                        f"{comp.label}: storage '{name}' is not declared in jaeger_storage.{where}"
+                        + (f" (declared: {', '.join(sorted(declared))})" if declared else ""),
+                        node,
+                        target=name,
+                    )
+
+
+def _names(comp: Comp | None, key: str) -> set[str]:
+    node = comp.get(key) if comp else None
+    return {str(k.value) for k, _ in node.items} if node is not None and node.kind == "map" else set()
+
+
+def listeners(comp: Comp) -> Iterator[tuple[str, str, Node | None]]:
+    """(setting path, host:port, node or None when it is the default) for what `comp` binds."""
+    if comp.kind not in ("receiver", "extension") and comp.canonical != "prometheus":
+        return
+    defaults: Any = comp.info.defaults if comp.info else None
+    found: dict[tuple[str, ...], tuple[str, Node | None]] = {}
+
+    def from_defaults(d: Any, path: tuple[str, ...]) -> None:
+        if isinstance(d, dict):
+            for k, v in d.items():
+                if k == "endpoint" and isinstance(v, str) and v:
+                    found[path] = (v, None)
+                elif isinstance(v, dict):
+                    from_defaults(v, (*path, k))
+
+    if comp.node.kind == "map" or comp.node.is_null:
+        from_defaults(defaults, ())
+    present: set[tuple[str, ...]] = {()}
+    for path, _, value in _walk(comp.node):
+        present.add(path)
+        if path[-1] == "endpoint" and value.kind == "scalar" and isinstance(value.value, str):
+            found[path[:-1]] = (value.value, value)
+    for path, (endpoint, node) in found.items():
+        # A default counts only where its section is enabled: the section is written, or it has no parent.
+        if node is None and path and path not in present and not _always_on(comp, path):
+            continue
+        yield ".".join((*path, "endpoint")), endpoint, node
+
+
+def _always_on(comp: Comp, path: tuple[str, ...]) -> bool:
+    tree: Any = comp.info.config if comp.info else None
+    for p in path:
+        tree = ((tree or {}).get("keys") or {}).get(p)
+        if tree is None or tree.get("optional"):
+            return False
+    return True
+
+
+def _port(endpoint: str) -> str | None:
+    text = endpoint.split("://", 1)[-1]
+    _host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or int(port) == 0:
+        return None
+    return port
+
+
+def _ports(ck: Checker, comps: list[Comp]) -> None:
+    seen: dict[str, tuple[Comp, str, str]] = {}
+    for comp in comps:
+        for path, endpoint, node in listeners(comp):
+            port = _port(endpoint)
+            if port is None:
+                continue
+            if port in seen and seen[port][0] is not comp:
+                other, opath, oend = seen[port]
+                host = endpoint.rpartition(":")[0]
+                ohost = oend.rpartition(":")[0]
+                if (
+                    host
+                    and ohost
+                    and host != ohost
+                    and "0.0.0.0" not in (host, ohost)  # noqa: S104 - compared, not bound
+                    and "" not in (host, ohost)
+                ):
+                    continue
+                ck.emit(
+                    "config.port-conflict",
+                    f"{comp.label}: {path} {endpoint} binds port {port}, already bound by {other.label} "
+                    f"({opath} {oend}): listen tcp {endpoint}: bind: address already in use",
+                    node or comp.key,
+                    target=endpoint,
+                )
+            else:
+                seen[port] = (comp, path, endpoint)
+    tel = ck.cfg.telemetry
+    if tel is not None and tel.kind == "map":
+        for tpath, _, value in _walk(tel):
+            if tpath[-1] == "port" and value.kind == "scalar" and isinstance(value.value, int):
+                port = str(value.value)
+                if port in seen:
+                    other, opath, oend = seen[port]
+                    ck.emit(
+                        "config.port-conflict",
+                        f"service::telemetry: port {port} is also bound by {other.label} ({opath} {oend})",
+                        value,
+                    )

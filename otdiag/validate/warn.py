@@ -1,0 +1,380 @@
+"""Warnings: configs `otelcol validate` accepts that still lose, leak or mis-send traces."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from otdiag.validate.check import Checker
+from otdiag.validate.model import Comp, Pipeline
+from otdiag.validate.startup import _walk, listeners, started
+from otdiag.validate.yamlsrc import Node
+
+SAMPLERS = ("tail_sampling", "probabilistic_sampler", "filter")
+_SECRET_KEYS = ("token", "password", "client_secret", "api_key", "apikey", "secret", "bearer_token")
+_SAFE_HEADERS = (
+    "content-type",
+    "content-encoding",
+    "accept",
+    "user-agent",
+    "x-scope-orgid",
+    "x-tenant",
+    "tenant",
+)
+
+
+def _procs(ck: Checker, pipe: Pipeline) -> list[tuple[Comp, Node]]:
+    out = []
+    for ref in pipe.processors:
+        comp = ck.cfg.comp("processor", ref.id)
+        if comp is not None:
+            out.append((comp, ref.node))
+    return out
+
+
+def _exporters(ck: Checker, pipe: Pipeline) -> list[Comp]:
+    return [c for r in pipe.exporters if (c := ck.cfg.comp("exporter", r.id)) is not None]
+
+
+def _endpoint(comp: Comp) -> tuple[str, Node | None]:
+    node = comp.get("endpoint")
+    if node is not None and node.kind == "scalar" and isinstance(node.value, str):
+        return node.value, node
+    return str(comp.value("endpoint", default="") or ""), None
+
+
+def _port_of(endpoint: str) -> int | None:
+    rest = endpoint.split("://", 1)[-1].split("/", 1)[0]
+    _, sep, port = rest.rpartition(":")
+    return int(port) if sep and port.isdigit() else None
+
+
+def check(ck: Checker) -> None:
+    _pipelines(ck)
+    _exporter_targets(ck)
+    _receivers(ck)
+    _unused(ck)
+    _env(ck)
+    _secrets(ck)
+    _misc(ck)
+
+
+def _pipelines(ck: Checker) -> None:
+    for pid, pipe in ck.cfg.pipelines.items():
+        label = f"service::pipelines::{pid}"
+        procs = _procs(ck, pipe)
+        types = [c.canonical for c, _ in procs]
+        if "memory_limiter" in types and types.index("memory_limiter") > 0:
+            node = procs[types.index("memory_limiter")][1]
+            ck.emit(
+                "config.memory-limiter-not-first",
+                f"{label}: memory_limiter is processor #{types.index('memory_limiter') + 1}, not the first",
+                node,
+            )
+        real_receivers = [r for r in pipe.receivers if ck.cfg.comp("receiver", r.id) is not None]
+        if "memory_limiter" not in types and real_receivers and pipe.signal != "profiles":
+            ck.emit("config.no-memory-limiter", f"{label}: no memory_limiter processor", pipe.key)
+        if "batch" in types:
+            b = types.index("batch")
+            for s in SAMPLERS:
+                if s in types and types.index(s) > b:
+                    ck.emit("config.batch-before-sampling", f"{label}: batch runs before {s}", procs[b][1])
+                    break
+            for c, node in procs[b + 1 :]:
+                if c.canonical == "k8s_attributes":
+                    assoc = c.get("pod_association")
+                    if assoc is not None and any(
+                        v.value == "connection" for p, _, v in _walk(assoc) if p[-1] == "from"
+                    ):
+                        ck.emit(
+                            "config.k8s-attributes-after-batch",
+                            f"{label}: {c.id} associates pods by connection but runs after batch",
+                            node,
+                        )
+            max_size = procs[b][0].value("send_batch_max_size", default=0)
+            grpc = [e for e in _exporters(ck, pipe) if e.canonical in ("otlp_grpc", "otlp")]
+            if not max_size and grpc:
+                ck.emit(
+                    "config.batch-no-max-size",
+                    f"{label}: {procs[b][0].id} has no send_batch_max_size and exports over gRPC ({grpc[0].id})",
+                    procs[b][1],
+                )
+        for kind, refs in (("receiver", pipe.receivers), ("exporter", pipe.exporters)):
+            seen: set[str] = set()
+            for ref in refs:
+                if ref.id in seen:
+                    ck.emit("config.duplicate-in-pipeline", f'{label}: lists {kind} "{ref.id}" twice', ref.node)
+                seen.add(ref.id)
+        exps = _exporters(ck, pipe)
+        if (
+            exps
+            and all(e.canonical == "debug" for e in exps)
+            and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
+        ):
+            ck.emit(
+                "config.debug-exporter",
+                f"{label}: debug is the only exporter: the data goes nowhere",
+                pipe.key,
+                target=exps[0].id,
+            )
+        if any(t in types for t in ("tail_sampling", "probabilistic_sampler")):
+            for ref in pipe.exporters:
+                conn = ck.cfg.comp("connector", ref.id)
+                if conn is not None and conn.canonical in ("span_metrics", "service_graph"):
+                    ck.emit(
+                        "config.metrics-after-sampler",
+                        f"{label}: {conn.id} is fed after sampling",
+                        ref.node,
+                        target=conn.id,
+                    )
+        if "tail_sampling" in types:
+            for e in exps:
+                if e.canonical == "load_balancing" and e.value("routing_key") == "service":
+                    ck.emit(
+                        "config.loadbalancing-routing-key",
+                        f"{e.label}: routing_key: service",
+                        e.get("routing_key"),
+                        target=e.id,
+                    )
+    for pipe in ck.cfg.pipelines.values():
+        for e in _exporters(ck, pipe):
+            if e.canonical == "load_balancing" and e.value("routing_key") == "service":
+                for other in ck.cfg.pipelines.values():
+                    if any(c.canonical == "tail_sampling" for c, _ in _procs(ck, other)) and other is not pipe:
+                        ck.emit(
+                            "config.loadbalancing-routing-key",
+                            f"{e.label}: routing_key: service while tail_sampling runs in this config",
+                            e.get("routing_key"),
+                            target=e.id,
+                        )
+                        break
+
+
+def _exporter_targets(ck: Checker) -> None:
+    for comp in ck.cfg.comps.get("exporter", {}).values():
+        t = comp.canonical
+        endpoint, node = _endpoint(comp)
+        where = node or comp.key
+        port = _port_of(endpoint)
+        tls = comp.get("tls")
+        insecure = comp.value("tls", "insecure", default=False) is True
+        if t in ("otlp_grpc", "otlp"):
+            if endpoint.startswith("http://") and not insecure:
+                ck.emit(
+                    "config.grpc-http-scheme-tls",
+                    f"{comp.label}: endpoint {endpoint} says http:// but TLS is still on (tls.insecure is not true)",
+                    where,
+                    target=comp.id,
+                )
+            elif tls is None and port in (4317, 14250) and not endpoint.startswith(("http://", "https://")):
+                ck.emit(
+                    "config.grpc-tls-default",
+                    f"{comp.label}: {endpoint} has no tls block: the exporter "
+                    "will speak TLS to a port that is plaintext by default",
+                    where,
+                    target=comp.id,
+                )
+            if port in (4318, 16686, 14268):
+                what = {4318: "OTLP/HTTP", 16686: "Jaeger's UI/query HTTP", 14268: "Jaeger's Thrift HTTP"}[port]
+                ck.emit(
+                    "config.exporter-wrong-port",
+                    f"{comp.label}: gRPC exporter aimed at :{port} ({what})",
+                    where,
+                    target=comp.id,
+                )
+        if t in ("otlp_http", "otlphttp"):
+            if port == 4317:
+                ck.emit(
+                    "config.exporter-wrong-port",
+                    f"{comp.label}: OTLP/HTTP exporter aimed at :4317 (OTLP/gRPC)",
+                    where,
+                    target=comp.id,
+                )
+            if endpoint and not endpoint.startswith(("http://", "https://")) and "${" not in endpoint:
+                ck.emit(
+                    "config.otlp-http-endpoint-form",
+                    f"{comp.label}: endpoint {endpoint} has no http:// or https:// scheme",
+                    where,
+                    target=comp.id,
+                )
+            elif endpoint.rstrip("/").endswith("/v1/traces"):
+                ck.emit(
+                    "config.otlp-http-endpoint-form",
+                    f"{comp.label}: endpoint ends in /v1/traces; the exporter appends it again (…/v1/traces/v1/traces)",
+                    where,
+                    target=comp.id,
+                )
+        if tls is not None and tls.kind == "map":
+            skip = tls.get("insecure_skip_verify")
+            if insecure and (endpoint.startswith("https://") or tls.get("ca_file") is not None):
+                ck.emit(
+                    "config.tls-insecure",
+                    f"{comp.label}: tls.insecure is true with "
+                    + ("an https:// endpoint" if endpoint.startswith("https://") else "a ca_file"),
+                    tls.get("insecure"),
+                    target=comp.id,
+                )
+            if skip is not None and skip.value is True:
+                ck.emit(
+                    "config.tls-insecure",
+                    f"{comp.label}: tls.insecure_skip_verify is true: the server's certificate is not checked",
+                    skip,
+                    target=comp.id,
+                )
+        for key in ("sending_queue", "retry_on_failure", "queue"):
+            en = comp.get(key, "enabled")
+            if en is not None and en.value is False and t not in ("debug", "nop", "file"):
+                ck.emit("config.queue-or-retry-disabled", f"{comp.label}: {key} is disabled", en, target=comp.id)
+        if t == "debug" and str(comp.value("verbosity", default="basic")).lower() == "detailed":
+            ck.emit(
+                "config.debug-exporter",
+                f"{comp.label}: verbosity detailed prints every span to the log",
+                comp.get("verbosity"),
+                target=comp.id,
+            )
+        if t == "prometheus" and port == 8888:
+            ck.emit(
+                "config.prometheus-on-8888",
+                f"{comp.label}: listens on :8888, the collector's own metrics port",
+                where,
+                target=comp.id,
+            )
+
+
+def _receivers(ck: Checker) -> None:
+    for comp in started(ck):
+        if comp.kind != "receiver":
+            continue
+        for path, endpoint, node in listeners(comp):
+            host = endpoint.rpartition(":")[0].strip("[]")
+            default = " (the default)" if node is None else ""
+            if host in ("localhost", "127.0.0.1", "::1"):
+                ck.emit(
+                    "config.receiver-on-localhost",
+                    f"{comp.label}: {path} {endpoint}{default} is reachable "
+                    "only from inside the collector's own host or container",
+                    node or comp.key,
+                    target=endpoint,
+                )
+            elif host in ("0.0.0.0", "", "::"):  # noqa: S104 - compared, not bound
+                section = comp.get(*path.split(".")[:-1]) if "." in path else comp.node
+                has_tls = section is not None and section.kind == "map" and section.get("tls") is not None
+                has_auth = section is not None and section.kind == "map" and section.get("auth") is not None
+                if not has_tls and not has_auth:
+                    ck.emit(
+                        "config.receiver-open",
+                        f"{comp.label}: {path} {endpoint} accepts data from anyone (no tls, no auth)",
+                        node or comp.key,
+                        target=endpoint,
+                    )
+
+
+def _unused(ck: Checker) -> None:
+    cfg = ck.cfg
+    used: dict[str, set[str]] = {"receiver": set(), "processor": set(), "exporter": set(), "connector": set()}
+    conns = cfg.comps.get("connector", {})
+    for pipe in cfg.pipelines.values():
+        for r in pipe.receivers:
+            used["connector" if r.id in conns else "receiver"].add(r.id)
+        for r in pipe.processors:
+            used["processor"].add(r.id)
+        for r in pipe.exporters:
+            used["connector" if r.id in conns else "exporter"].add(r.id)
+    for kind, ids in used.items():
+        for cid, comp in cfg.comps.get(kind, {}).items():
+            if cid not in ids:
+                ck.emit(
+                    "config.unused-component",
+                    f"{comp.label} is defined but no pipeline uses it",
+                    comp.key,
+                    target=cid,
+                )
+    enabled = {r.id for r in cfg.extensions}
+    for cid, comp in cfg.comps.get("extension", {}).items():
+        if cid not in enabled:
+            ck.emit(
+                "config.unused-component",
+                f"{comp.label} is defined but not listed in service.extensions",
+                comp.key,
+                target=cid,
+            )
+
+
+def _env(ck: Checker) -> None:
+    for ref in ck.expansion.references:
+        if ref.scheme == "env" and not ref.has_default:
+            ck.emit(
+                "config.env-without-default",
+                f"${{env:{ref.name}}} has no default"
+                + ("" if ref.name in ck.environ else f" and {ref.name} is not set here: the value is empty"),
+                ref.node,
+                hint=f"Write ${{env:{ref.name}:-<default>}}, or make sure {ref.name} is always set.",
+            )
+    for node, name in ck.expansion.bare_vars:
+        ck.emit(
+            "config.bare-dollar-var",
+            f"${name} is not expanded: the value keeps the text ${name}",
+            node,
+            hint=f"Write ${{env:{name}}}.",
+        )
+
+
+def secret_nodes(ck: Checker) -> list[tuple[Comp, tuple[str, ...], Node]]:
+    """Literal values of secret settings: opaque fields, non-safe headers, token/password keys."""
+    out = []
+    for comp in ck.cfg.all():
+        for path, _, value in _walk(comp.node):
+            if value.kind != "scalar" or not isinstance(value.value, str) or not value.value or value.expanded:
+                continue
+            if "${" in value.text:
+                continue
+            key = path[-1].lower()
+            is_header = len(path) >= 2 and path[-2] == "headers" and key not in _SAFE_HEADERS
+            if is_header or key in _SECRET_KEYS or key.endswith(("_token", "_password", "_secret")):
+                out.append((comp, path, value))
+    return out
+
+
+def _secrets(ck: Checker) -> None:
+    for comp, path, node in secret_nodes(ck):
+        ck.emit(
+            "config.literal-secret",
+            f"{comp.label}: {'.'.join(path)} holds a literal secret (<redacted>)",
+            node,
+            target=comp.id,
+        )
+
+
+def _misc(ck: Checker) -> None:
+    cfg = ck.cfg
+    for comp in cfg.comps.get("receiver", {}).values():
+        if comp.canonical == "zipkin" and comp.get("endpoint") is not None:
+            ck.emit(
+                "config.deprecated-setting",
+                f"{comp.label}: top-level endpoint is deprecated; use protocols.http.endpoint",
+                comp.get("endpoint"),
+                target=comp.id,
+            )
+    procs = [c for c in cfg.comps.get("processor", {}).values() if c.canonical == "adaptive_sampling"]
+    if procs:
+        remote = next((c for c in cfg.comps.get("extension", {}).values() if c.canonical == "remote_sampling"), None)
+        if remote is None or remote.get("adaptive") is None:
+            ck.emit(
+                "config.adaptive-without-remote-sampling",
+                f"{procs[0].label}: remote_sampling has no adaptive section (adaptive_sampling needs it)",
+                procs[0].key,
+                target=procs[0].id,
+            )
+    for comp in cfg.comps.get("exporter", {}).values():
+        if comp.canonical in ("otlp_http", "otlp_grpc", "otlp", "otlphttp"):
+            endpoint, node = _endpoint(comp)
+            try:
+                parts = urlsplit(endpoint)
+            except ValueError:
+                continue
+            if parts.password:
+                ck.emit(
+                    "config.literal-secret",
+                    f"{comp.label}: the endpoint URL holds a password (<redacted>)",
+                    node or comp.key,
+                    target=comp.id,
+                )

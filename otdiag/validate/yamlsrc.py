@@ -1,0 +1,347 @@
+"""YAML to a located node tree, the way the collector's YAML parser reads it, within fixed bounds.
+
+PyYAML's loaders keep the last of two equal mapping keys silently; the collector's parser (Go
+yaml.v3) rejects the file. Nodes are composed here from libyaml's event stream, without
+recursion, so that duplicate keys, alias bombs, deep nesting and huge files become located
+problems instead of silent data, a traceback or exhausted memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is part of the usual PyYAML wheels
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 64 * 1024 * 1024
+"""Larger files are refused: a collector config of this size is a mistake, not a config."""
+MAX_DEPTH = 1000
+"""Deeper nesting is refused (no real config comes near it; a 20,000-deep one is an attack)."""
+MAX_NODES = 1_000_000
+"""Nodes reachable through aliases, counted once per use: bounds a billion-laughs file."""
+
+
+class LoadError(Exception):
+    """The file cannot be read as a YAML mapping; `line`/`column` are 1-based, 0 when unknown."""
+
+    def __init__(self, code: str, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    """One YAML node: a mapping, a sequence or a scalar, with where it starts (1-based)."""
+
+    kind: str
+    """'map', 'seq' or 'scalar'."""
+    line: int
+    column: int
+    value: Any = None
+    """Scalar: the resolved Python value (None, bool, int, float, str). Else unused."""
+    items: list[tuple[Node, Node]] = field(default_factory=list)
+    """Mapping: (key node, value node) in file order."""
+    index: dict[Any, int] = field(default_factory=dict)
+    """Mapping: key value -> position in `items`."""
+    children: list[Node] = field(default_factory=list)
+    """Sequence: its elements."""
+    quoted: bool = False
+    text: str = ""
+    """Scalar: the source text (before ${...} expansion)."""
+    expanded: bool = False
+    """Scalar: its value came from a ${...} reference (string fields keep the text then)."""
+    file: str | None = None
+    """Set on nodes merged in from another file (--merge)."""
+    expanded_text: str | None = None
+    """Scalar: the text a whole-value ${...} reference gave, before it was read as YAML."""
+
+    def get(self, key: str) -> Node | None:
+        i = self.index.get(key)
+        return None if i is None else self.items[i][1]
+
+    def keys(self) -> list[str]:
+        return [str(k.value) for k, _ in self.items]
+
+    @property
+    def is_null(self) -> bool:
+        return self.kind == "scalar" and self.value is None
+
+    def to_python(self, budget: list[int] | None = None) -> Any:
+        """Plain data (dict/list/scalars), bounded by `budget` alias expansions."""
+        budget = budget if budget is not None else [MAX_NODES]
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise LoadError("config.alias-bomb", "the YAML aliases expand to too many nodes")
+        if self.kind == "scalar":
+            return self.value
+        if self.kind == "seq":
+            return [c.to_python(budget) for c in self.children]
+        return {str(k.value): v.to_python(budget) for k, v in self.items}
+
+
+# YAML 1.2 core schema, as yaml.v3 resolves plain scalars (yes/no/on/off stay strings).
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?(?:[0-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+)$")
+_FLOAT = re.compile(
+    r"^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"
+)
+
+
+def resolve_plain(text: str) -> Any:
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        t = text.replace("_", "")
+        sign = -1 if t.startswith("-") else 1
+        t = t.lstrip("+-")
+        base = 16 if t.startswith("0x") else 8 if t.startswith("0o") else 2 if t.startswith("0b") else 10
+        try:
+            return sign * int(t[2:] if base != 10 else t, base)
+        except ValueError:
+            return text
+    if _FLOAT.match(text):
+        try:
+            return float(text.replace("_", "").replace(".inf", "inf").replace(".Inf", "inf"))
+        except ValueError:
+            return text
+    return text
+
+
+def _scalar_value(ev: yaml.ScalarEvent) -> Any:
+    tag = ev.tag
+    if tag in ("tag:yaml.org,2002:str", "!"):
+        return ev.value
+    if tag == "tag:yaml.org,2002:int":
+        return resolve_plain(ev.value) if _INT.match(ev.value) else ev.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if ev.style in ("'", '"', "|", ">"):
+        return ev.value
+    return resolve_plain(ev.value)
+
+
+def _key_text(node: Node) -> str:
+    return node.text if node.kind == "scalar" else f"<{node.kind}>"
+
+
+def load(data: bytes | str) -> tuple[Node, list[LoadError]]:
+    """The document's root node and its duplicate keys; raises LoadError for anything unreadable."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            raise LoadError("config.too-large", f"the file is {len(data):,} bytes; at most {MAX_BYTES:,} are read")
+        if b"\x00" in data[:8192]:
+            raise LoadError("config.not-text", "the file is binary, not YAML text")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise LoadError(
+                "config.not-utf8", f"the file is not UTF-8 text (invalid byte at offset {exc.start})", line, 1
+            ) from None
+    else:
+        text = data
+    text = text.removeprefix("\ufeff")
+    if len(text) > MAX_BYTES:
+        raise LoadError("config.too-large", f"the file is {len(text):,} characters; at most {MAX_BYTES:,} are read")
+    try:
+        dups: list[LoadError] = []
+        root = _compose(yaml.parse(text, Loader=_Loader), dups)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        raise LoadError(
+            "config.yaml-syntax",
+            f"yaml: {problem}" + (f" ({exc.context})" if exc.context else ""),
+            (mark.line + 1) if mark else 0,
+            (mark.column + 1) if mark else 0,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise LoadError("config.yaml-syntax", f"yaml: {exc}") from None
+    return root, dups
+
+
+def _line(ev: yaml.Event) -> int:
+    return ev.start_mark.line + 1 if ev.start_mark is not None else 0
+
+
+def _col(ev: yaml.Event) -> int:
+    return ev.start_mark.column + 1 if ev.start_mark is not None else 0
+
+
+def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
+    """Build nodes from events with an explicit stack (no recursion, whatever the depth)."""
+    anchors: dict[str, Node] = {}
+    stack: list[tuple[Node, str | None, list[Node]]] = []
+    # Each open collection: (node, its anchor, pending key for mappings as a 0/1-length list).
+    root: Node | None = None
+    documents = 0
+    expanded = 0
+
+    def attach(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        parent, _, pending = stack[-1]
+        if parent.kind == "seq":
+            parent.children.append(node)
+        elif not pending:
+            pending.append(node)
+        else:
+            key = pending.pop()
+            _add_pair(parent, key, node, dups)
+
+    for ev in events:
+        if isinstance(ev, yaml.ScalarEvent):
+            node = Node(
+                "scalar",
+                _line(ev),
+                _col(ev),
+                value=_scalar_value(ev),
+                quoted=ev.style in ("'", '"'),
+                text=ev.value,
+            )
+            if ev.anchor:
+                anchors[ev.anchor] = node
+            attach(node)
+        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise LoadError(
+                    "config.too-deep",
+                    f"the YAML nests more than {MAX_DEPTH} levels deep",
+                    _line(ev),
+                    _col(ev),
+                )
+            node = Node("map" if isinstance(ev, yaml.MappingStartEvent) else "seq", _line(ev), _col(ev))
+            stack.append((node, ev.anchor, []))
+        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            node, anchor, _ = stack.pop()
+            if anchor:
+                anchors[anchor] = node
+            attach(node)
+        elif isinstance(ev, yaml.AliasEvent):
+            target = anchors.get(ev.anchor or "")
+            if target is None:
+                raise LoadError(
+                    "config.yaml-syntax",
+                    f"yaml: unknown anchor '{ev.anchor}' referenced",
+                    _line(ev),
+                    _col(ev),
+                )
+            expanded += _size(target, MAX_NODES - expanded)
+            if expanded > MAX_NODES:
+                raise LoadError(
+                    "config.alias-bomb",
+                    "the YAML aliases expand to too many nodes (an alias bomb?)",
+                    _line(ev),
+                    _col(ev),
+                )
+            attach(target)
+        elif isinstance(ev, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise LoadError(
+                    "config.yaml-syntax",
+                    "yaml: the file holds several YAML documents; the collector reads one",
+                    _line(ev),
+                    _col(ev),
+                )
+    if root is None:
+        return Node("scalar", 1, 1, value=None)
+    return root
+
+
+def _size(node: Node, limit: int) -> int:
+    """Nodes under `node`, counting shared nodes each time; stops early past `limit`."""
+    count = 0
+    todo = [node]
+    while todo and count <= limit:
+        n = todo.pop()
+        count += 1
+        if n.kind == "map":
+            todo.extend(v for _, v in n.items)
+        elif n.kind == "seq":
+            todo.extend(n.children)
+    return count
+
+
+def _hashable(key: Node) -> Any:
+    return key.value if key.kind == "scalar" else ("<node>", id(key))
+
+
+def _add_pair(parent: Node, key: Node, value: Node, dups: list[LoadError]) -> None:
+    if key.kind == "scalar" and key.text == "<<" and not key.quoted:
+        # Merge key: the referenced mapping(s) fill in what this mapping does not set itself.
+        sources = value.children if value.kind == "seq" else [value]
+        for src in sources:
+            for k, v in src.items:
+                if _hashable(k) not in parent.index:
+                    parent.index[_hashable(k)] = len(parent.items)
+                    parent.items.append((k, v))
+        return
+    h = _hashable(key)
+    if h in parent.index:
+        first = parent.items[parent.index[h]][0]
+        dups.append(DuplicateKey(key, first))
+        # The later value wins in what is checked next, as the collector would never get that far.
+        parent.items[parent.index[h]] = (key, value)
+        return
+    parent.index[h] = len(parent.items)
+    parent.items.append((key, value))
+
+
+class DuplicateKey(LoadError):
+    def __init__(self, key: Node, first: Node) -> None:
+        super().__init__(
+            "config.duplicate-key",
+            f'mapping key "{_key_text(key)}" already defined at line {first.line}',
+            key.line,
+            key.column,
+        )
+        self.first_line = first.line
+
+
+def tag_file(root: Node, file: str) -> None:
+    """Mark every node with the file it came from (before merging several files)."""
+    todo = [root]
+    seen: set[int] = set()
+    while todo:
+        n = todo.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        n.file = file
+        todo.extend(k for k, _ in n.items)
+        todo.extend(v for _, v in n.items)
+        todo.extend(n.children)
+
+
+def merge(base: Node, override: Node) -> Node:
+    """As the collector merges repeated --config: maps deep-merge, anything else (lists too) replaces."""
+    if base.kind != "map" or override.kind != "map":
+        return override
+    out = Node("map", base.line, base.column, file=base.file)
+    out.items = list(base.items)
+    out.index = dict(base.index)
+    for k, v in override.items:
+        h = _hashable(k)
+        if h in out.index:
+            i = out.index[h]
+            out.items[i] = (out.items[i][0], merge(out.items[i][1], v))
+        else:
+            out.index[h] = len(out.items)
+            out.items.append((k, v))
+    return out

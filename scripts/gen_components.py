@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Generate otdiag/validate/data/{contrib,core,jaeger}.json: what each distribution's components accept.
+
+Nothing here is typed by hand. The sources, in order of authority:
+
+1. The Go config structs themselves, read by reflection (scripts/gen_components/reflect_configs.go):
+   every factory of the collector built from peers/otelcol-builder.yaml (its components() function
+   is regenerated with the OpenTelemetry Collector Builder) and of Jaeger v2's cmd/jaeger
+   (internal.Components, built inside the Jaeger module). This gives each component's type,
+   deprecated alias, stability per signal, the exact key tree the strict decoder accepts, and
+   its default config - the same code `otelcol validate` runs.
+2. Upstream metadata of the contrib repository at the collector's version (Go module cache):
+   reports/distributions/{contrib,core}.yaml (which types each distribution holds),
+   metadata.yaml of every component module present (signals, stability, deprecated alias,
+   distributions), and the CHANGELOG's "Rename X ... deprecated alias Y" entries.
+
+A component known only from (2) has `config: null` (its keys are not checked: no false
+"has invalid keys") and, without a metadata.yaml, `signals: null` (signal support not checked).
+
+Usage: scripts/gen_components.py [--reflected DIR]   (DIR: reuse otelcol.json / jaeger.json)
+Needs Go, the built peers (scripts/install_peers.py) and their modules in the Go module cache;
+it works offline (GOPROXY=off).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "otdiag" / "validate" / "data"
+REFLECT_GO = Path(__file__).resolve().parent / "gen_components" / "reflect_configs.go"
+CONTRIB_MODULE = "github.com/open-telemetry/opentelemetry-collector-contrib"
+KINDS = ("receiver", "processor", "exporter", "connector", "extension")
+OFFLINE = {"GOPROXY": "off", "GOSUMDB": "off", "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
+
+sys.path.insert(0, str(REPO / "scripts"))
+import install_peers  # noqa: E402
+
+
+def gomodcache() -> Path:
+    out = subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
+def module_dir(path: str, version: str) -> Path:
+    # The module cache escapes capitals as !lower.
+    escaped = re.sub(r"[A-Z]", lambda m: "!" + m.group(0).lower(), path)
+    return gomodcache() / f"{escaped}@{version}"
+
+
+def _strip_build_tag(src: str) -> str:
+    return re.sub(r"^//go:build ignore\n\n", "", src)
+
+
+def reflect_otelcol(work: Path) -> dict[str, Any]:
+    pins = tomllib.loads((REPO / "peers" / "pins.toml").read_text())
+    pin = pins["otelcol"]
+    builder = install_peers.pin_dir("builder", pin) / "bin" / "builder"
+    if not builder.exists():
+        raise SystemExit(f"gen_components: {builder} is missing: run scripts/install_peers.py")
+    shutil.copy(REPO / pin["manifest"], work / "manifest.yaml")
+    env = {**os.environ, **OFFLINE, "GOFLAGS": "-mod=mod -e"}
+    subprocess.run([str(builder), "--config", "manifest.yaml", "--skip-compilation"], cwd=work, env=env, check=True)
+    dist = work / "dist"
+    for stale in dist.glob("main*.go"):
+        stale.unlink()
+    (dist / "reflect_configs.go").write_text(_strip_build_tag(REFLECT_GO.read_text()))
+    out = subprocess.run(["go", "run", "."], check=False, cwd=dist, env={**os.environ, **OFFLINE}, capture_output=True)
+    if out.returncode:
+        raise SystemExit(out.stderr.decode())
+    data: dict[str, Any] = json.loads(out.stdout)
+    data["version"] = pin["version"]
+    return data
+
+
+def reflect_jaeger(work: Path) -> dict[str, Any]:
+    pin = tomllib.loads((REPO / "peers" / "pins.toml").read_text())["jaeger"]
+    src = module_dir(pin["module"], pin["version"])
+    if not src.exists():
+        raise SystemExit(f"gen_components: {src} is missing: run scripts/install_peers.py")
+    tree = work / "jaeger"
+    shutil.copytree(src, tree)
+    for d, _, files in os.walk(tree):
+        os.chmod(d, 0o755)  # noqa: PTH101, S103 - the module cache is read-only
+        for f in files:
+            os.chmod(Path(d) / f, 0o644)  # noqa: PTH101
+    # Inside cmd/jaeger so that Go lets it import cmd/jaeger/internal.
+    pkg = tree / "cmd" / "jaeger" / "otdiagreflect"
+    pkg.mkdir()
+    (pkg / "main.go").write_text(_strip_build_tag(REFLECT_GO.read_text()))
+    (pkg / "adapter.go").write_text(
+        'package main\n\nimport (\n\t"go.opentelemetry.io/collector/otelcol"\n\n'
+        '\tjaegerinternal "github.com/jaegertracing/jaeger/cmd/jaeger/internal"\n)\n\n'
+        "func components() (otelcol.Factories, error) { return jaegerinternal.Components() }\n"
+    )
+    env = {**os.environ, **OFFLINE, "GOFLAGS": ""}
+    out = subprocess.run(
+        ["go", "run", "./cmd/jaeger/otdiagreflect"], check=False, cwd=tree, env=env, capture_output=True
+    )
+    if out.returncode:
+        raise SystemExit(out.stderr.decode())
+    data: dict[str, Any] = json.loads(out.stdout)
+    data["version"] = pin["version"]
+    data["release"] = "v2.13.0"
+    return data
+
+
+def compact(node: Any) -> Any:
+    """Drop the Go type names (kept only for opaque strings' sake) to keep the data small."""
+    if not isinstance(node, dict):
+        return node
+    out = {k: v for k, v in node.items() if k != "go" or node.get("t") in ("int", "uint")}
+    if "keys" in out:
+        out["keys"] = {k: compact(v) for k, v in sorted(out["keys"].items())}
+    if "v" in out:
+        out["v"] = compact(out["v"])
+    return out
+
+
+_SIGNAL_NAMES = {"traces", "metrics", "logs", "profiles"}
+
+
+def metadata_signals(meta: dict[str, Any]) -> dict[str, str] | None:
+    stability = (meta.get("status") or {}).get("stability") or {}
+    out: dict[str, str] = {}
+    for level, signals in stability.items():
+        for s in signals or []:
+            if s in _SIGNAL_NAMES or "_to_" in s or s == "extension":
+                out[s] = str(level).capitalize()
+    return out or None
+
+
+def local_metadata() -> dict[tuple[str, str], dict[str, Any]]:
+    """metadata.yaml of every component module at the collector's version in the module cache."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    roots = [gomodcache() / "go.opentelemetry.io" / "collector", gomodcache() / CONTRIB_MODULE]
+    for root in roots:
+        for meta_path in sorted(root.glob("*/*@v0.155.0/metadata.yaml")):
+            meta = yaml.safe_load(meta_path.read_text()) or {}
+            cls = (meta.get("status") or {}).get("class")
+            if cls in KINDS and meta.get("type"):
+                meta["_module"] = meta_path.parent.name
+                found[(cls, meta["type"])] = meta
+    return found
+
+
+_RENAME = re.compile(
+    r"^- `(?P<kind>receiver|processor|exporter|connector|extension)/[\w]+`: .*?"
+    r"(?:[Rr]ename\w*).*?`(?P<new>[a-z0-9_]+)`.*?deprecated alias `(?P<old>[a-z0-9_]+)`"
+)
+_RENAME_KEPT = re.compile(
+    r"^- `(?P<kind>receiver|processor|exporter|connector|extension)/[\w]+`: Rename component type from "
+    r"`(?P<old>[a-z0-9_]+)` to `(?P<new>[a-z0-9_]+)`"
+)
+_RENAME_FROM = re.compile(
+    r"^- `(?P<kind>receiver|processor|exporter|connector|extension)/[\w]+`: Rename (?:the )?`?(?P<old>[a-z0-9]+)`? "
+    r"(?:receiver|processor|exporter|connector|extension)? ?to `(?P<new>[a-z0-9_]+)`"
+)
+
+
+def changelog_aliases(contrib_root: Path) -> dict[tuple[str, str], str]:
+    """(kind, new type) -> deprecated alias, from the contrib CHANGELOG's rename entries."""
+    out: dict[tuple[str, str], str] = {}
+    for line in (contrib_root / "CHANGELOG.md").read_text().splitlines():
+        for rx in (_RENAME_KEPT, _RENAME_FROM, _RENAME):
+            m = rx.match(line)
+            if m and m.group("old") != m.group("new") and "_" in m.group("new"):
+                old = m.group("old")
+                # "add deprecated alias `signal_to_metrics`" in one entry names the new type by mistake.
+                if "_" in old:
+                    continue
+                out.setdefault((m.group("kind"), m.group("new")), old)
+                break
+    return out
+
+
+def component_entry(c: dict[str, Any], source: str) -> dict[str, Any]:
+    return {
+        "aliases": [c["deprecated_alias"]] if c.get("deprecated_alias") else [],
+        "signals": c["stability"],
+        "config": compact(c["config"]),
+        "defaults": c.get("defaults"),
+        "source": source,
+    }
+
+
+def build(otelcol: dict[str, Any], jaeger: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    contrib_root = module_dir(CONTRIB_MODULE, "v0.155.0")
+    reports = {
+        name: yaml.safe_load((contrib_root / "reports" / "distributions" / f"{name}.yaml").read_text())
+        for name in ("contrib", "core")
+    }
+    metas = local_metadata()
+    aliases = changelog_aliases(contrib_root)
+    ver = otelcol["version"]
+    sources = {
+        "otelcol": f"otelcol-otdiag {ver} built from peers/otelcol-builder.yaml: Go config structs by reflection",
+        "contrib-metadata": f"{CONTRIB_MODULE}@v0.155.0 reports/distributions, metadata.yaml, CHANGELOG.md",
+        "jaeger": f"github.com/jaegertracing/jaeger@{jaeger['version']} (Jaeger {jaeger['release']}) "
+        "cmd/jaeger components: Go config structs by reflection",
+    }
+    dists: dict[str, dict[str, Any]] = {}
+    for dist in ("contrib", "core"):
+        comps: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+        for c in otelcol["components"]:
+            meta = metas.get((c["kind"], c["type"]), {})
+            in_dist = dist in ((meta.get("status") or {}).get("distributions") or [])
+            # contrib is read as "every component of the contrib repositories": the test collector's
+            # development-stage extras (healthcheckv2) are accepted there too.
+            if in_dist or dist == "contrib":
+                comps[c["kind"]][c["type"]] = component_entry(c, sources["otelcol"])
+        listed = reports[dist]["components"]
+        for kind in KINDS:
+            for typ in listed.get(kind) or []:
+                if typ in comps[kind]:
+                    continue
+                meta = metas.get((kind, typ))
+                alias = (meta or {}).get("deprecated_type") or aliases.get((kind, typ))
+                comps[kind][typ] = {
+                    "aliases": [alias] if alias else [],
+                    "signals": metadata_signals(meta) if meta else None,
+                    "config": None,
+                    "defaults": None,
+                    "source": sources["contrib-metadata"]
+                    + (f" ({meta['_module']}/metadata.yaml)" if meta else " (type only)"),
+                }
+        dists[dist] = {
+            "distribution": dist,
+            "generated_by": "scripts/gen_components.py",
+            "versions": {"collector": ver, "contrib": "v0.155.0"},
+            "sources": [sources["otelcol"], sources["contrib-metadata"]],
+            "components": {k: dict(sorted(v.items())) for k, v in comps.items()},
+            "telemetry": compact(otelcol.get("telemetry")),
+        }
+    jcomps: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+    for c in jaeger["components"]:
+        jcomps[c["kind"]][c["type"]] = component_entry(c, sources["jaeger"])
+    dists["jaeger"] = {
+        "distribution": "jaeger",
+        "generated_by": "scripts/gen_components.py",
+        "versions": {"jaeger": jaeger["release"], "jaeger_module": jaeger["version"]},
+        "sources": [sources["jaeger"]],
+        "components": {k: dict(sorted(v.items())) for k, v in jcomps.items()},
+        "telemetry": compact(jaeger.get("telemetry")),
+    }
+    return dists
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reflected", type=Path, help="reuse otelcol.json and jaeger.json from this folder")
+    parser.add_argument("--keep", type=Path, help="also save the raw reflection output here")
+    args = parser.parse_args(argv)
+    if args.reflected:
+        otelcol = json.loads((args.reflected / "otelcol.json").read_text())
+        jaeger = json.loads((args.reflected / "jaeger.json").read_text())
+    else:
+        with tempfile.TemporaryDirectory(prefix="otdiag-gen-") as tmp:
+            otelcol = reflect_otelcol(Path(tmp))
+            jaeger = reflect_jaeger(Path(tmp))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        (args.keep / "otelcol.json").write_text(json.dumps(otelcol))
+        (args.keep / "jaeger.json").write_text(json.dumps(jaeger))
+    DATA.mkdir(parents=True, exist_ok=True)
+    for name, doc in build(otelcol, jaeger).items():
+        (DATA / f"{name}.json").write_text(json.dumps(doc, separators=(",", ":"), sort_keys=False) + "\n")
+        counts = {k: len(v) for k, v in doc["components"].items()}
+        print(f"gen_components: {name}: {counts}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,159 @@
+"""otdiag's verdict equals the real collector's (or Jaeger's) `validate` on every corpus config.
+
+Each config is validated by the real binary inside the test (in parallel, once per session) and
+by otdiag. A config that uses a component the binary does not contain is skipped with that
+reason; every other one must agree (valid/invalid).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from otdiag.validate import api
+from otdiag.validate.binary import Verdict, run_validate
+from otdiag.validate.knowledge import SECTIONS, Distribution, load
+from otdiag.validate.yamlsrc import LoadError
+from otdiag.validate.yamlsrc import load as load_yaml
+from tests.conftest import require_peer
+from tests.validate_corpus import corpus
+
+pytestmark = pytest.mark.peers
+CORPUS = corpus()
+# Environment both sides see (the binary inherits it): one set variable, the rest unset.
+ENV = {"OTDIAG_SET_VAR": "127.0.0.1:4317"}
+# Known disagreements (binary: invalid, otdiag: valid), each with why. xfail(strict): fixing one fails loudly.
+KNOWN_GAPS: dict[str, str] = {
+    "processor--attributesprocessor--config::attributes/regex_insert": "attributes processor checks done when it is created (regex groups, log-only fields)",
+    "processor--attributesprocessor--config::attributes/log_body_regexp": "attributes processor checks done when it is created (regex groups, log-only fields)",
+    "processor--attributesprocessor--config::attributes/log_severity_regexp": "attributes processor checks done when it is created (regex groups, log-only fields)",
+    "processor--filterprocessor--config_logs_invalid_severity::filter/invalid_include_severity": "filter log severity names are not checked",
+    "processor--filterprocessor--config_ottl::filter/spans_mix_config": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/metrics_mix_config": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/logs_mix_config": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_span": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_spanevent": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_metric": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_datapoint": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_log": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/mix_trace_conditions": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/mix_metric_conditions": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/mix_log_conditions": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/mix_metric_conditions_with_include": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/mix_log_conditions_with_exclude": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/mix_profile_conditions": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_context_inferred_trace": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_context_inferred_metric": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_context_inferred_log": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/bad_syntax_context_inferred_profile": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--filterprocessor--config_ottl::filter/mixed_advance_and_flat_styles": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_ottl::filter/unknown_context": "OTTL context names are not checked",
+    "processor--filterprocessor--config_ottl::filter/empty_flat_style": "filter/transform option-combination rules are not implemented",
+    "processor--filterprocessor--config_traces_invalid::filter/spans": "filter legacy match-properties rule is not implemented",
+    "processor--transformprocessor--config::transform/bad_syntax_log": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/bad_syntax_metric": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/bad_syntax_trace": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/bad_syntax_profile": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/bad_syntax_multi_signal": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/unknown_function_log": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/unknown_function_metric": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/unknown_function_trace": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/unknown_function_profile": "OTTL statements/conditions are not parsed by otdiag",
+    "processor--transformprocessor--config::transform/unknown_context": "OTTL context names are not checked",
+    "processor--transformprocessor--config::transform/mixed_configuration_styles": "filter/transform option-combination rules are not implemented",
+}
+
+
+def _components(binary: Path) -> set[tuple[str, str]]:
+    import subprocess
+
+    out = subprocess.run([str(binary), "components"], capture_output=True, text=True, check=True, timeout=60)
+    doc = yaml.safe_load(out.stdout[out.stdout.index("buildinfo:") :])
+    have = set()
+    for section, kind in SECTIONS.items():
+        for c in doc.get(section) or []:
+            have.add((kind, c["name"]))
+    return have
+
+
+def _missing(text: str, dist: Distribution, have: set[tuple[str, str]]) -> list[str]:
+    """Component types the config uses that the binary lacks (aliases resolved)."""
+    try:
+        root, _ = load_yaml(text)
+    except LoadError:
+        return []
+    if root.kind != "map":
+        return []
+    know = load(dist)
+    missing = []
+    for section, kind in SECTIONS.items():
+        node = root.get(section)
+        if node is None or node.kind != "map":
+            continue
+        for k, _ in node.items:
+            typ = str(k.value).split("/", 1)[0].strip()
+            info = know.lookup(kind, typ)
+            canonical = info.type if info else typ
+            if (kind, canonical) not in have and (kind, typ) not in have and info is not None:
+                missing.append(f"{kind} {typ}")
+    return missing
+
+
+@pytest.fixture(scope="session")
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    otelcol, jaeger = require_peer("otelcol"), require_peer("jaeger")
+    have = {"otelcol": _components(otelcol), "jaeger": _components(jaeger)}
+    folder = tmp_path_factory.mktemp("agreement")
+    jobs = []
+    for i, (group, name, text) in enumerate(CORPUS):
+        path = folder / f"{i:04d}.yaml"
+        path.write_text(text)
+        try:
+            dist = api.detect_distribution(load_yaml(text)[0])
+        except LoadError:
+            dist = Distribution.CONTRIB
+        which = "jaeger" if dist is Distribution.JAEGER else "otelcol"
+        jobs.append((f"{group}/{name}", path, text, dist, which))
+    os.environ.update(ENV)
+    binaries = {"otelcol": otelcol, "jaeger": jaeger}
+
+    def one(job: tuple[str, Path, str, Distribution, str]) -> tuple[str, dict[str, Any]]:
+        key, path, text, dist, which = job
+        missing = _missing(text, dist, have[which])
+        if missing:
+            return key, {"skip": f"{which} lacks {', '.join(sorted(set(missing)))}"}
+        verdict: Verdict = run_validate(binaries[which], path)
+        return key, {"verdict": verdict, "dist": dist, "text": text, "which": which}
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(one, jobs))
+
+
+@pytest.mark.parametrize(("group", "name", "text"), CORPUS, ids=[f"{g}/{n}" for g, n, _ in CORPUS])
+def test_verdict_agrees_with_the_real_binary(verdicts: dict[str, Any], group: str, name: str, text: str) -> None:
+    entry = verdicts[f"{group}/{name}"]
+    if "skip" in entry:
+        pytest.skip(entry["skip"])
+    verdict: Verdict = entry["verdict"]
+    if name in KNOWN_GAPS:
+        assert not verdict.ok, f"{name} is listed as a known gap but the binary now accepts it"
+        pytest.xfail(KNOWN_GAPS[name])
+    result = api.validate_source(text, name, entry["dist"], environ=ENV)
+    ours = [f"{f.code}: {f.message}" for f in result.validate_errors]
+    assert (not ours) == verdict.ok, (
+        f"{entry['which']} validate says {'valid' if verdict.ok else 'invalid: ' + ' | '.join(verdict.messages)}; "
+        f"otdiag says {'valid' if not ours else 'invalid: ' + ' | '.join(ours)}"
+    )
+
+
+def test_corpus_is_large_enough_and_mostly_runnable(verdicts: dict[str, Any]) -> None:
+    total = Counter(g for g, _, _ in CORPUS)
+    skipped = Counter(g for g, n, _ in CORPUS if "skip" in verdicts[f"{g}/{n}"])
+    assert sum(total.values()) >= 150
+    assert sum(total.values()) - sum(skipped.values()) >= 150, (total, skipped)
