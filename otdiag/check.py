@@ -52,6 +52,8 @@ class CheckOptions:
     wait: float = 15.0
     """How long the end-to-end span may take to show up in Jaeger."""
     e2e: bool = True
+    config_findings: list[Finding] = field(default_factory=list)
+    """validate-config's errors for --config: reported first, before anything is probed."""
 
 
 @dataclass
@@ -492,6 +494,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
         )
     )
     findings.extend(app_findings)
+    findings.extend(opts.config_findings)
 
     # 2-3. The collector and Jaeger, all at once.
     tls = TlsOptions(verify=opts.flags.insecure is not True, ca_file=settings.ca_file)
@@ -630,4 +633,5 @@ def _order(findings: list[Finding]) -> list[Finding]:
     """Errors first, then along the pipeline: the first error is the most upstream cause."""
     sev = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     # A disabled SDK or an always_off sampler makes everything downstream moot: app errors come first.
-    return sorted(findings, key=lambda f: (sev[f.severity], _STAGE_ORDER[f.stage]))
+    # The collector config's own errors (--config) come before what probing found.
+    return sorted(findings, key=lambda f: (sev[f.severity], not f.code.startswith("config."), _STAGE_ORDER[f.stage]))

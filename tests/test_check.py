@@ -451,3 +451,19 @@ def test_binary_env_file_is_refused(tmp_path: Path) -> None:
     env.write_bytes(b"\x00\xff\xfe binary")
     res = run("check", "--env-file", str(env))
     assert res.exit_code == ExitCode.USAGE and "--env-file" in res.stderr
+
+
+@pytest.mark.peers
+def test_config_errors_are_reported_first(
+    tmp_path: Path, collector_to_jaeger: tuple[peers.Collector, peers.Jaeger]
+) -> None:
+    """--config runs validate-config first: its errors lead the report, then the probes follow."""
+    collector, jaeger = collector_to_jaeger
+    broken = tmp_path / "collector.yaml"
+    broken.write_text(collector.config_path.read_text() + "  unknown_section: {}\nconnectors:\n  bogus: {}\n")
+    res = check(tmp_path, _grpc_env(collector, jaeger), "--config", str(broken), "--jaeger-url", jaeger.query_url)
+    first = errors(res)[0]
+    assert first["code"].startswith("config."), first
+    assert first["location"]["file"] == str(broken)
+    steps = {s["name"] for s in res.json()["steps"]}
+    assert "collector-otlp-grpc" in steps  # the probes still ran

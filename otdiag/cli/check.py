@@ -8,8 +8,19 @@ from typing import Annotated
 import typer
 
 from otdiag.cli import common
-from otdiag.model import ExitCode, Protocol
+from otdiag.model import ExitCode, Finding, Protocol
 from otdiag.render import human
+
+
+def _config_errors(path: str) -> list[Finding]:
+    """validate-config's errors (and start-time errors) for the collector config being probed."""
+    from pathlib import Path
+
+    from otdiag.model import Severity
+    from otdiag.validate.api import validate_source
+
+    result = validate_source(Path(path).read_bytes(), path)
+    return [f for f in result.findings if f.severity is Severity.ERROR]
 
 
 def check(
@@ -90,6 +101,7 @@ def check(
             else None,
             jaeger_health_url=http_url(jaeger_health_url, option="--jaeger-health-url") if jaeger_health_url else None,
             config=collector_config.targets(config) if config else None,
+            config_findings=_config_errors(config) if config else [],
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),
             e2e=e2e,
