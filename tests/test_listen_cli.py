@@ -100,7 +100,7 @@ def test_human_display_and_problems_in_the_summary() -> None:
         code, out, err = lp.interrupt(signal.SIGTERM)
     assert code == ExitCode.INTERRUPTED
     assert "orphan" in out and "unknown_service:python" in out
-    for code_name in ("app.zero-trace-id", "app.unknown-service", "app.orphan-spans"):
+    for code_name in ("app.zero-trace-id", "trace.unknown-service", "trace.orphan-spans"):
         assert code_name in err, err
 
 
@@ -123,3 +123,24 @@ def test_bad_addresses_are_usage_errors() -> None:
         assert res.exit_code == ExitCode.USAGE, (args, res.stderr)
         assert text in res.stderr
         assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_summary_uses_find_traces_analysis_for_skew_and_several_roots() -> None:
+    from tests.otlp_craft import S, new_id
+    from tests.otlp_craft import send as send_otlp
+
+    now, tid = time.time_ns(), new_id(16)
+    root = new_id(8)
+    with listen_process("--json-lines") as lp:
+        send_otlp(lp.http, [
+            S(tid, root, "handle", "api", now - 100_000_000, now - 50_000_000),
+            S(tid, new_id(8), "query", "db", now - 130_000_000, now - 60_000_000, parent=root),
+            S(tid, new_id(8), "second-root", "api", now - 10_000_000, now),
+        ])  # fmt: skip
+        code, out, _err = lp.interrupt()
+    assert code == ExitCode.INTERRUPTED
+    doc = json.loads(out.splitlines()[-1])
+    assert doc["type"] == "summary"
+    codes = {f["code"]: f for f in doc["findings"]}
+    assert {"trace.clock-skew", "trace.several-roots"} <= set(codes), codes
+    assert tid in codes["trace.clock-skew"]["message"]

@@ -52,7 +52,7 @@ def test_the_default_service_name_is_reported_and_unknown_service_without_it() -
     assert codes(doc) == ["app.service-name-from-otdiag"]
     code, doc, _ = otdiag_run("--no-default-service-name")
     assert code == ExitCode.OK  # a warning, not an error
-    assert "app.unknown-service" in codes(doc)
+    assert "trace.unknown-service" in codes(doc)
     assert next(iter(doc["services"])).startswith("unknown_service")
 
 

@@ -1,29 +1,22 @@
 """What the received spans say about the app that sent them: counts and the problems they show.
 
-Deliberately small and in one place: `otdiag find-trace` is getting the
-shared trace analysis (orphans, several roots, clock skew ...), and this
-module is meant to be swapped for it. It reads the store's running totals
-(which survive eviction) and the traces still held.
+Counts come from the store's running totals (which survive eviction); what
+is wrong with the traces still held comes from find-trace's own analysis
+(orphans, several roots, clock skew, duplicate IDs, unknown_service ...), so
+a problem has the same code whichever command saw it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from otdiag import catalogue as c
 from otdiag.catalogue import COLLECTED, CREATED, INFO, E, W, kind
 from otdiag.listen import store as store_mod
 from otdiag.listen.store import SpanStore
 from otdiag.model import Finding, Stage
 
-UNKNOWN_SERVICE = kind(
-    "app.unknown-service",
-    W,
-    Stage.APP,
-    CREATED,
-    "Spans carry service.name unknown_service[:…]: the SDK was given no service name.",
-    "Set OTEL_SERVICE_NAME (or service.name in the Resource); a span attribute service.name has no effect.",
-)
 SERVICE_NAME_MISSING = kind(
     "app.service-name-missing",
     W,
@@ -48,15 +41,6 @@ ZERO_SPAN_ID = kind(
     CREATED,
     "Spans arrived with an all-zero or empty span ID.",
     "Create spans through an SDK TracerProvider; custom exporters or bridges must keep span IDs.",
-)
-ORPHANS = kind(
-    "app.orphan-spans",
-    W,
-    Stage.APP,
-    CREATED,
-    "Some spans name a parent span that never arrived: the parent was not exported (lost, or sent "
-    "elsewhere by another service).",
-    "Make sure every service in the trace exports to the same place, and flush before exit.",
 )
 NON_POSITIVE_DURATION = kind(
     "app.non-positive-duration",
@@ -115,6 +99,36 @@ class Summary:
         }
 
 
+ANALYSED_TRACES = 500
+"""The newest traces held are read by find-trace's analysis; older ones only count."""
+
+
+def _shape_findings(store: SpanStore) -> list[Finding]:
+    """find-trace's trace analysis over the newest held traces, one finding per code with a count."""
+    from otdiag.listen.views import v3_resource_spans
+    from otdiag.trace import from_v3
+    from otdiag.trace_analysis import analyse
+
+    counted = {c.TRACE_ORPHANS.code, c.TRACE_UNKNOWN_SERVICE.code}  # summarised from the totals above
+    first: dict[str, Finding] = {}
+    traces_with: dict[str, int] = {}
+    for i, stored in enumerate(store.newest_first()):
+        if i >= ANALYSED_TRACES:
+            break
+        for trace in from_v3({"result": {"resourceSpans": v3_resource_spans(stored, raw=True)}}):
+            for f in analyse(trace):
+                if f.code in counted:
+                    continue
+                first.setdefault(f.code, f)
+                traces_with[f.code] = traces_with.get(f.code, 0) + 1
+    out = []
+    for code, f in first.items():
+        n = traces_with[code]
+        more = f" ({n} traces; e.g. trace {f.target})" if n > 1 else f" (trace {f.target})"
+        out.append(replace(f, message=f.message.rstrip(".") + more + "."))
+    return out
+
+
 def summarize(store: SpanStore) -> Summary:
     st = store.stats
     orphans = 0
@@ -140,18 +154,19 @@ def summarize(store: SpanStore) -> Summary:
     unknown = {s: n for s, n in st.service_raw.items() if s.startswith("unknown_service")}
     if unknown:
         names = ", ".join(f"{s} ({n} spans)" for s, n in sorted(unknown.items()))
-        findings.append(UNKNOWN_SERVICE(f"Spans arrived as {names}: the app sets no service name."))
+        findings.append(c.TRACE_UNKNOWN_SERVICE(f"Spans arrived as {names}: the app sets no service name."))
     if st.service_raw.get(""):
         findings.append(
             SERVICE_NAME_MISSING(f"{st.service_raw['']} span(s) arrived with no (or an empty) service.name.")
         )
     if orphans:
         findings.append(
-            ORPHANS(
+            c.TRACE_ORPHANS(
                 f"{orphans} span(s) name a parent span that was not received.",
                 evidence=orphan_examples,
             )
         )
+    findings.extend(_shape_findings(store))
     if st.negative_duration:
         findings.append(NON_POSITIVE_DURATION(f"{st.negative_duration} span(s) end before or when they start."))
     rejected = {k: n for k, n in st.requests.items() if not k.endswith((" 200", " OK"))}
