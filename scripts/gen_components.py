@@ -258,11 +258,30 @@ def build(otelcol: dict[str, Any], jaeger: dict[str, Any]) -> dict[str, dict[str
     return dists
 
 
+def tail_sampling_policies() -> dict[str, Any]:
+    """tail_sampling's policy types, from the `PolicyType = "..."` constants of its config.go.
+
+    Types without a settings block of their own (always_sample) cannot be seen in the reflected
+    key tree, so they are read here, per module version (contrib's and Jaeger's).
+    """
+    out: dict[str, Any] = {"generated_by": "scripts/gen_components.py", "versions": {}}
+    for dist, version in (("contrib", "v0.155.0"), ("core", "v0.155.0"), ("jaeger", "v0.140.1")):
+        src = module_dir(f"{CONTRIB_MODULE}/processor/tailsamplingprocessor", version) / "config.go"
+        types = sorted(set(re.findall(r'PolicyType\s*=\s*"([a-z_]+)"', src.read_text())))
+        out["versions"][dist] = {"module_version": version, "policy_types": types}
+    return out
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reflected", type=Path, help="reuse otelcol.json and jaeger.json from this folder")
     parser.add_argument("--keep", type=Path, help="also save the raw reflection output here")
+    parser.add_argument("--policies-only", action="store_true", help="only regenerate tail_sampling.json")
     args = parser.parse_args(argv)
+    DATA.mkdir(parents=True, exist_ok=True)
+    (DATA / "tail_sampling.json").write_text(json.dumps(tail_sampling_policies(), indent=1) + "\n")
+    if args.policies_only:
+        return 0
     if args.reflected:
         otelcol = json.loads((args.reflected / "otelcol.json").read_text())
         jaeger = json.loads((args.reflected / "jaeger.json").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -565,3 +566,18 @@ def test_generated_configs_never_crash(doc: dict[str, Any]) -> None:
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_never_crash(data: bytes) -> None:
     api.validate_source(data, "b.yaml", environ={})
+
+
+def test_always_sample_is_a_tail_sampling_policy_type(tmp_path: Path) -> None:
+    """It has no settings block of its own, so only the generated constants know it (the collector starts with it)."""
+    cfg = tmp_path / "ts.yaml"
+    cfg.write_text(
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters: {debug: }\n"
+        "processors:\n  tail_sampling:\n    policies:\n      - {name: all, type: always_sample}\n"
+        "      - {name: odd, type: no_such_policy}\n"
+        "service: {pipelines: {traces: {receivers: [otlp], processors: [tail_sampling], exporters: [debug]}}}\n"
+    )
+    res = run("validate-config", str(cfg), "--json")
+    policy = [f for f in res.json()["files"][0]["findings"] if f["code"] == "config.tail-sampling-policy"]
+    assert [f["location"]["line"] for f in policy] == [7]
+    assert "no_such_policy" in policy[0]["message"]

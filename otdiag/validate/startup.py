@@ -5,10 +5,13 @@ Only started components count: those in a pipeline, and the extensions in servic
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from otdiag.validate.check import Checker
+from otdiag.validate.knowledge import DATA
 from otdiag.validate.model import Comp
 from otdiag.validate.yamlsrc import Node
 
@@ -87,7 +90,7 @@ def _tail_sampling(ck: Checker, comp: Comp) -> None:
     policies = comp.get("policies")
     if policies is None or policies.kind != "seq":
         return
-    known = _policy_types(comp)
+    known = _policy_types(comp, ck)
     names: dict[str, Node] = {}
     for p in policies.children:
         if p.kind != "map":
@@ -122,12 +125,18 @@ def _tail_sampling(ck: Checker, comp: Comp) -> None:
             )
 
 
-def _policy_types(comp: Comp) -> set[str]:
-    """Policy types, from the generated key tree: each type has a settings block of its own name."""
+def _policy_types(comp: Comp, ck: Checker) -> set[str]:
+    """Policy types: the generated constants (data/tail_sampling.json), plus any settings block of the key tree."""
     tree: Any = comp.info.config if comp.info else None
     item = (((tree or {}).get("keys") or {}).get("policies") or {}).get("v") or {}
-    keys = set((item.get("keys") or {}).keys())
-    return keys - {"name", "type"}
+    keys = set((item.get("keys") or {}).keys()) - {"name", "type"}
+    return keys | set(_generated_policy_types().get(ck.know.distribution.value, []))
+
+
+@cache
+def _generated_policy_types() -> dict[str, list[str]]:
+    doc = json.loads((DATA / "tail_sampling.json").read_text())
+    return {dist: v["policy_types"] for dist, v in doc["versions"].items()}
 
 
 def _jaeger(ck: Checker, comps: list[Comp], enabled: set[str]) -> None:
