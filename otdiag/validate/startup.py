@@ -183,19 +183,10 @@ def listeners(comp: Comp) -> Iterator[tuple[str, str, Node | None]]:
     """(setting path, host:port, node or None when it is the default) for what `comp` binds."""
     if comp.kind not in ("receiver", "extension") and comp.canonical != "prometheus":
         return
-    defaults: Any = comp.info.defaults if comp.info else None
     found: dict[tuple[str, ...], tuple[str, Node | None]] = {}
-
-    def from_defaults(d: Any, path: tuple[str, ...]) -> None:
-        if isinstance(d, dict):
-            for k, v in d.items():
-                if k == "endpoint" and isinstance(v, str) and v:
-                    found[path] = (v, None)
-                elif isinstance(v, dict):
-                    from_defaults(v, (*path, k))
-
     if comp.node.kind == "map" or comp.node.is_null:
-        from_defaults(defaults, ())
+        for path, endpoint in _default_endpoints(comp).items():
+            found[path] = (endpoint, None)
     present: set[tuple[str, ...]] = {()}
     for path, _, value in _walk(comp.node):
         present.add(path)
@@ -206,6 +197,31 @@ def listeners(comp: Comp) -> Iterator[tuple[str, str, Node | None]]:
         if node is None and path and path not in present and not _always_on(comp, path):
             continue
         yield ".".join((*path, "endpoint")), endpoint, node
+
+
+_DEFAULTS_CACHE: dict[int, dict[tuple[str, ...], str]] = {}
+
+
+def _default_endpoints(comp: Comp) -> dict[tuple[str, ...], str]:
+    """Every `endpoint` in the component type's defaults, by path: computed once per type, not per instance."""
+    # Keyed by the (cached, per-distribution) component info object itself.
+    key = id(comp.info)
+    cached = _DEFAULTS_CACHE.get(key)
+    if cached is not None and comp.info is not None:
+        return cached
+    out: dict[tuple[str, ...], str] = {}
+    stack: list[tuple[Any, tuple[str, ...]]] = [(comp.info.defaults if comp.info else None, ())]
+    while stack:
+        d, path = stack.pop()
+        if isinstance(d, dict):
+            for k, v in d.items():
+                if k == "endpoint" and isinstance(v, str) and v:
+                    out[path] = v
+                elif isinstance(v, dict):
+                    stack.append((v, (*path, k)))
+    if comp.info is not None:
+        _DEFAULTS_CACHE[key] = out
+    return out
 
 
 def _always_on(comp: Comp, path: tuple[str, ...]) -> bool:
