@@ -184,7 +184,8 @@ def _with_binary(binary: str, results: list[Any], datas: list[tuple[str, bytes]]
                 paths.append(str(p))
             else:
                 paths.append(name)
-        targets = [paths[0]] if merge and len(paths) > 1 else paths
+        # --merge: one result for all files, and the binary merges them itself (repeated --config).
+        targets: list[str | list[str]] = [paths] if merge and len(paths) > 1 else list(paths)
         for result, path in zip(results, targets, strict=False):
             try:
                 verdict = real.run_validate(binary, path)

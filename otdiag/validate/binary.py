@@ -26,10 +26,12 @@ class BinaryError(Exception):
     """The binary could not be run (missing, not executable, timed out)."""
 
 
-def run_validate(binary: str | Path, config: str | Path, *, timeout: float = TIMEOUT_S) -> Verdict:
+def run_validate(binary: str | Path, config: str | Path | list[str], *, timeout: float = TIMEOUT_S) -> Verdict:
+    """The binary's own `validate`; several configs are passed as repeated --config, merged as it merges them."""
+    configs = config if isinstance(config, list) else [str(config)]
     try:
         proc = subprocess.run(
-            [str(binary), "validate", f"--config={Path(config).resolve()}"],
+            [str(binary), "validate", *(f"--config={Path(c).resolve()}" for c in configs)],
             capture_output=True,
             text=True,
             timeout=timeout,
