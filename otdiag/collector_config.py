@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from otdiag.errors import UsageError
 
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
@@ -90,17 +88,22 @@ def load(path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
         raise UsageError(f"--config: {path} does not exist or is not a file")
     if p.stat().st_size > MAX_CONFIG_BYTES:
         raise UsageError(f"--config: {path} is larger than {MAX_CONFIG_BYTES // 1048576} MiB")
+    # validate-config's loader: YAML 1.2 as the collector reads it, bounded against alias bombs and nesting.
+    from otdiag.validate.yamlsrc import LoadError
+    from otdiag.validate.yamlsrc import load as load_yaml
+
     try:
-        text = p.read_text(encoding="utf-8")
-        doc = yaml.safe_load(text)
+        root, _duplicates = load_yaml(p.read_bytes())
+        doc = root.to_python()
+    except OSError as exc:
+        raise UsageError(f"--config: {path} cannot be read ({exc})") from None
     except RecursionError:
         raise UsageError(f"--config: {path} is nested too deeply to be a collector config") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--config: {path} cannot be read ({exc})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise UsageError(f"--config: {path} is not valid YAML{where}; run otdiag validate-config on it") from None
+    except LoadError as exc:
+        where = f" at line {exc.line}" if exc.line else ""
+        raise UsageError(
+            f"--config: {path} cannot be read as a collector config{where} ({exc}); run otdiag validate-config on it"
+        ) from None
     if not isinstance(doc, dict):
         raise UsageError(f"--config: {path} is not a collector config (not a YAML mapping)")
     try:
