@@ -705,6 +705,15 @@ for _suffix, _hint in _EXPORT_HINTS.items():
     )
 
 
+COLLECTOR_NO_ZPAGES = kind(
+    "collector.zpages-unreachable",
+    INFO,
+    Stage.COLLECTOR,
+    None,
+    "The config enables zpages, but they do not answer at the address it gives.",
+    "Check the zpages extension's endpoint (it binds localhost:55679 by default).",
+)
+
 # Modules that declare finding kinds of their own, in the same table.
 _DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run", "otdiag.validate.kinds")
 

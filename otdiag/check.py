@@ -189,6 +189,26 @@ def probe_jaeger(url: str, timeout: float, tls: TlsOptions) -> _Probe:
     return _timed("jaeger-query", Stage.JAEGER, url, run)
 
 
+def probe_zpages(url: str, timeout: float) -> _Probe:
+    """zpages (when the config enables it): a live view of the collector's pipelines for a human to open."""
+
+    def run(p: _Probe) -> None:
+        from otdiag import http
+
+        try:
+            resp = http.request("GET", url.rstrip("/") + "/debug/pipelinez", timeout=timeout, max_bytes=4 << 20)
+        except TransportError as err:
+            p.findings.append(c.COLLECTOR_NO_ZPAGES(f"zpages at {url} do not answer ({err.detail}).", target=url))
+            _set(p, StepStatus.SKIP, f"no answer ({err.detail})")
+            return
+        if resp.status == 200:
+            _set(p, StepStatus.PASS, f"{url}/debug/pipelinez answers: open it to see each pipeline live")
+        else:
+            _set(p, StepStatus.SKIP, f"HTTP {resp.status}")
+
+    return _timed("collector-zpages", Stage.COLLECTOR, url, run)
+
+
 def probe_jaeger_health(url: str, timeout: float, tls: TlsOptions) -> _Probe:
     def run(p: _Probe) -> None:
         try:
@@ -529,6 +549,11 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
             if opts.jaeger_health_url
             else None
         )
+        zpages_f = (
+            pool.submit(probe_zpages, opts.config.zpages_url, opts.timeout)
+            if opts.config and opts.config.zpages_url
+            else None
+        )
         exp_fs = [pool.submit(probe_exporter, t, opts.timeout) for t in (opts.config.exporters if opts.config else [])]
     # Leaving the pool waited for every probe; each was bounded by the timeout.
     app_p = app_f.result()
@@ -538,10 +563,15 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     jaeger_p = jaeger_f.result()
     jhealth_p = jhealth_f.result() if jhealth_f else None
     exp_ps = [f.result() for f in exp_fs]
+    zpages_p = zpages_f.result() if zpages_f else None
     if protocol is None and sib_p is not None and sib_p.ok and not app_p.ok and sibling is not None:
         # The endpoint speaks the other protocol: that is the working path (the failed one is a note).
         app_p, sib_p, settings, sibling = sib_p, app_p, sibling, settings
-    steps += [p.step for p in (app_p, sib_p, health_p, metrics_p, jaeger_p, jhealth_p, *exp_ps) if p is not None]
+    steps += [
+        p.step for p in (app_p, sib_p, health_p, metrics_p, zpages_p, jaeger_p, jhealth_p, *exp_ps) if p is not None
+    ]
+    if zpages_p is not None:
+        findings.extend(zpages_p.findings)
 
     # Ingest: the app's own protocol failing is an error; the other protocol is a side note.
     refused = {Cause.REFUSED}

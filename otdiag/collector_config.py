@@ -42,6 +42,7 @@ class CollectorTargets:
     otlp_http_tls: bool = False
     health_url: str | None = None
     metrics_url: str | None = None
+    zpages_url: str | None = None
     exporters: list[ExporterTarget] = field(default_factory=list)
     """OTLP exporters of traces pipelines: the collector's way to Jaeger."""
     trace_processors: list[str] = field(default_factory=list)
@@ -150,6 +151,12 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
         health = "http://" + _dial(endpoint, "localhost:13133")
         break
 
+    zpages = None
+    for eid, cfg in _component(extensions, {"zpages"}):
+        if eid in enabled:
+            zpages = "http://" + _dial(_get(cfg, "endpoint"), "localhost:55679")
+            break
+
     metrics = None
     telemetry = _get(doc, "service", "telemetry", "metrics") or {}
     if str(_get(telemetry, "level") or "normal").lower() != "none":
@@ -203,6 +210,7 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
         otlp_http=http,
         otlp_http_tls=http_tls,
         health_url=health,
+        zpages_url=zpages,
         metrics_url=metrics,
         exporters=found,
         trace_processors=[str(p) for p in processors],

@@ -395,7 +395,10 @@ def test_config_alone_says_where_to_probe(
     tmp_path: Path, jaeger: peers.Jaeger, start_collector: Callable[..., peers.Collector]
 ) -> None:
     """With --config and no endpoint anywhere, check probes that config's receivers, health and metrics."""
-    collector = start_collector(peers.collector_config(jaeger.otlp_grpc))
+    zpages = peers.addr(peers.free_port())
+    collector = start_collector(peers.collector_config(jaeger.otlp_grpc, overrides={
+        "extensions": {"zpages": {"endpoint": zpages}}, "service": {"extensions": ["health_check", "zpages"]},
+    }))  # fmt: skip
     res = check(tmp_path, {"OTEL_SERVICE_NAME": "shop"}, "--config", str(collector.config_path),
                 "--jaeger-url", jaeger.query_url)  # fmt: skip
     doc = res.json()
@@ -405,6 +408,7 @@ def test_config_alone_says_where_to_probe(
     assert steps["collector-health"]["target"] == collector.health_url
     assert steps["collector-metrics"]["target"] == collector.metrics_url
     assert steps["exporter otlp/jaeger"]["status"] == "pass"
+    assert steps["collector-zpages"]["status"] == "pass" and steps["collector-zpages"]["target"] == f"http://{zpages}"
     assert steps["end-to-end"]["status"] == "pass"
 
 
