@@ -358,11 +358,12 @@ def end_to_end(
     tls: TlsOptions,
     progress: Progress,
     exporter_probes: list[_Probe],
+    before: Snapshot | None = None,
 ) -> _E2E:
+    """Send a test span and poll Jaeger for it; `before`, a metrics snapshot taken just now, saves a scrape."""
     started = time.monotonic()
     metrics_url = opts.metrics_url
-    before: Snapshot | None = None
-    if metrics_url:
+    if metrics_url and before is None:
         try:
             before = collector_metrics.scrape(metrics_url, timeout=opts.timeout, tls=tls)
         except TransportError:
@@ -624,8 +625,14 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     trace_id, visible_ms = None, None
     via = settings if app_p.ok else sib_p and sib_p.ok and sibling
     if opts.e2e and via and jaeger_p.ok:
+        # The probes' empty exports moved no span counter, so their metrics snapshot serves as "before".
         e2e = end_to_end(
-            via, replace(opts, metrics_url=metrics_url if snapshot is not None else None), tls, progress, exp_ps
+            via,
+            replace(opts, metrics_url=metrics_url if snapshot is not None else None),
+            tls,
+            progress,
+            exp_ps,
+            before=snapshot,
         )
         steps.append(e2e.step)
         findings.extend(e2e.findings)
