@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from otdiag.model import ExitCode
 from tests import hostile, peers
@@ -471,3 +472,16 @@ def test_config_errors_are_reported_first(
     assert first["location"]["file"] == str(broken)
     steps = {s["name"] for s in res.json()["steps"]}
     assert "collector-otlp-grpc" in steps  # the probes still ran
+
+
+def test_jaeger_config_errors_are_reported_under_heading_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "jaeger.yaml"
+    cfg.write_text(
+        yaml.safe_dump(peers.jaeger_config({"extensions": {"jaeger_query": {"storage": {"traces": "nope"}}}}))
+    )
+    res = check(tmp_path, APP_ENV, "--jaeger-config", str(cfg), "--no-e2e",
+                "--jaeger-url", f"http://127.0.0.1:{peers.free_port()}")  # fmt: skip
+    first = errors(res)[0]
+    assert first["code"].startswith("config."), first
+    assert (first["stage"], first["guide"]) == ("jaeger", "traces-not-in-jaeger")
+    assert "nope" in first["message"]

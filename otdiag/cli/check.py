@@ -12,15 +12,27 @@ from otdiag.model import ExitCode, Finding, Protocol
 from otdiag.render import human
 
 
-def _config_errors(path: str) -> list[Finding]:
-    """validate-config's errors (and start-time errors) for the collector config being probed."""
+def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Finding]:
+    """validate-config's errors (and start-time errors) for a config of the pipeline being checked.
+
+    A Jaeger v2 config's errors belong to heading 2 (traces not displayed in Jaeger).
+    """
+    from dataclasses import replace
     from pathlib import Path
 
-    from otdiag.model import Severity
+    from otdiag.errors import UsageError
+    from otdiag.model import Guide, Severity, Stage
     from otdiag.validate.api import validate_source
+    from otdiag.validate.knowledge import Distribution
 
-    result = validate_source(Path(path).read_bytes(), path)
-    return [f for f in result.findings if f.severity is Severity.ERROR]
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{option}: {path} does not exist or is not a file")
+    result = validate_source(p.read_bytes(), path, Distribution.JAEGER if jaeger else None)
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    if jaeger:
+        errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
+    return errors
 
 
 def check(
@@ -49,6 +61,9 @@ def check(
     config: Annotated[
         str | None,
         typer.Option(help="The collector's config: probe exactly its receivers, health, metrics, exporters."),
+    ] = None,
+    jaeger_config: Annotated[
+        str | None, typer.Option(help="Jaeger v2's config file: its errors are reported first (heading 2).")
     ] = None,
     env_file: Annotated[
         str | None, typer.Option(help="The app's environment (KEY=VALUE lines) instead of this shell's.")
@@ -101,7 +116,10 @@ def check(
             else None,
             jaeger_health_url=http_url(jaeger_health_url, option="--jaeger-health-url") if jaeger_health_url else None,
             config=collector_config.targets(config) if config else None,
-            config_findings=_config_errors(config) if config else [],
+            config_findings=[
+                *(_config_errors(config, "--config") if config else []),
+                *(_config_errors(jaeger_config, "--jaeger-config", jaeger=True) if jaeger_config else []),
+            ],
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),
             e2e=e2e,
