@@ -137,7 +137,16 @@ def _group(
     for item in items:
         problem = ottl.syntax(str(item.value), what == "statements")
         if problem is not None:
-            return SYNTAX, problem.message, inside(item, problem.offset)
+            message = problem.message
+            if not context and what == "statements":
+                # transform infers the context first and wraps what the inference's parse says.
+                names = " ".join(go_quote(c) for c in known)
+                quoted = " ".join(go_quote(t) for t in texts)
+                message = (
+                    f"unable to infer a valid context ([{names}]) from statements [{quoted}] and conditions "
+                    f"[{' '.join(go_quote(str(c.value)) for c in conditions)}]: {message}"
+                )
+            return SYNTAX, message, inside(item, problem.offset)
     if context:
         prepend = True
     else:
