@@ -272,13 +272,223 @@ def tail_sampling_policies() -> dict[str, Any]:
     return out
 
 
+# --- OTTL: function names per processor and context, context paths and enums (data/ottl.json) ----------
+_GO_FUNC = re.compile(r"^func (?:\([^)]*\) )?(\w+)", re.M)
+
+
+def _go_bodies(folder: Path) -> dict[str, str]:
+    """Top-level Go functions of a package folder (tests excluded), by name: their text."""
+    out: dict[str, str] = {}
+    for f in sorted(folder.glob("*.go")):
+        if f.name.endswith("_test.go"):
+            continue
+        src = f.read_text()
+        starts = [(m.start(), m.group(1)) for m in _GO_FUNC.finditer(src)]
+        for i, (at, name) in enumerate(starts):
+            end = starts[i + 1][0] if i + 1 < len(starts) else len(src)
+            out.setdefault(name, src[at:end])
+    return out
+
+
+def _go_structs(folder: Path) -> dict[str, list[str]]:
+    """Go struct types of a package folder: their field type expressions, in order."""
+    out: dict[str, list[str]] = {}
+    for f in sorted(folder.glob("*.go")):
+        if f.name.endswith("_test.go"):
+            continue
+        for m in re.finditer(r"^type (\w+)(?:\[[^\]]*\])? struct \{\n(.*?)^\}", f.read_text(), re.M | re.S):
+            fields = []
+            for raw in m.group(2).splitlines():
+                line = raw.split("//", 1)[0].strip()
+                fm = re.match(r"^([A-Z]\w*)\s+(\S.*?)\s*(`.*`)?$", line)
+                if fm:
+                    fields.append(fm.group(2))
+            out[m.group(1)] = fields
+    return out
+
+
+class _GoFuncs:
+    """Follows calls from a functions-map builder down to the ottl.NewFactory("Name", ...) calls."""
+
+    def __init__(self, folders: dict[str, Path]) -> None:
+        self.bodies = {pkg: _go_bodies(d) for pkg, d in folders.items()}
+        self.structs = {pkg: _go_structs(d) for pkg, d in folders.items()}
+        self.args: dict[str, Any] = {}
+
+    def names(self, pkg: str, func: str, seen: set[tuple[str, str]] | None = None) -> set[str]:
+        seen = set() if seen is None else seen
+        if (pkg, func) in seen:
+            return set()
+        seen.add((pkg, func))
+        body = self.bodies[pkg][func]
+        made = re.search(r'ottl\.NewFactory\(\s*"(\w+)",\s*(nil|&(\w+))', body)
+        if made:
+            name, struct = made.group(1), made.group(3)
+            fields = self.structs[pkg].get(struct) if struct else None
+            self.args[name] = (
+                None
+                if fields is None
+                else [{"optional": t.startswith("ottl.Optional"), "function": "FunctionGetter" in t} for t in fields]
+            )
+            return {name}
+        found: set[str] = set()
+        for m in re.finditer(r"\b(?:(\w+)\.)?(\w+)(?:\[[^\]()]*\])?\(", body.split("{", 1)[-1]):
+            qual, callee = m.group(1), m.group(2)
+            target = qual if qual in self.bodies else pkg
+            if callee in self.bodies.get(target, {}):
+                found |= self.names(target, callee, seen)
+        return found
+
+
+def _ctx_segments(getter_src: str) -> list[str]:
+    """The first path segments a context's PathGetSetter accepts: the cases of its first `switch path.Name()`."""
+    body = getter_src[getter_src.index("switch path.Name() {") :]
+    depth, cases = 0, []
+    for m in re.finditer(r'[{}]|case ((?:"\w+",?\s*)+):', body):
+        tok = m.group(0)
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1:
+            cases += re.findall(r'"(\w+)"', m.group(1))
+    return sorted(set(cases))
+
+
+def ottl_tables() -> dict[str, Any]:
+    """OTTL's functions, contexts, paths and enums as the v0.155.0 transform and filter processors see them."""
+    version = "v0.155.0"
+    ottl = module_dir(f"{CONTRIB_MODULE}/pkg/ottl", version)
+    transform = module_dir(f"{CONTRIB_MODULE}/processor/transformprocessor", version)
+    filt = module_dir(f"{CONTRIB_MODULE}/internal/filter", version)
+    go = _GoFuncs(
+        {
+            "ottlfuncs": ottl / "ottlfuncs",
+            "common": transform / "internal" / "common",
+            "traces": transform / "internal" / "traces",
+            "metrics": transform / "internal" / "metrics",
+            "logs": transform / "internal" / "logs",
+            "profiles": transform / "internal" / "profiles",
+            "logparsingfuncs": transform / "internal" / "logparsingfuncs",
+            "filterottl": filt / "filterottl",
+        }
+    )
+    # Which functions map each processor hands to each context's parser (transform: internal/common
+    # and internal/*/functions.go; filter: its factory's defaults, filterottl.Standard*Funcs).
+    transform_maps = {
+        "resource": ("common", "ResourceFunctions"),
+        "scope": ("common", "ScopeFunctions"),
+        "span": ("traces", "SpanFunctions"),
+        "spanevent": ("traces", "SpanEventFunctions"),
+        "metric": ("metrics", "MetricFunctions"),
+        "datapoint": ("metrics", "DataPointFunctions"),
+        "log": ("logs", "LogFunctions"),
+        "profile": ("profiles", "ProfileFunctions"),
+    }
+    filter_maps = {
+        ctx: ("filterottl", f"Standard{fn}Funcs")
+        for ctx, fn in (
+            ("resource", "Resource"),
+            ("scope", "Scope"),
+            ("span", "Span"),
+            ("spanevent", "SpanEvent"),
+            ("metric", "Metric"),
+            ("datapoint", "DataPoint"),
+            ("log", "Log"),
+            ("profile", "Profile"),
+        )
+    }
+    functions = {
+        "transform": {ctx: sorted(go.names(*where)) for ctx, where in transform_maps.items()},
+        "filter": {ctx: sorted(go.names(*where)) for ctx, where in filter_maps.items()},
+    }
+    # Each statements list's contexts: the parsers its ParserCollection registers.
+    signal_files = {"trace": "traces", "metric": "metrics", "log": "logs", "profile": "profiles"}
+    common_ctx = re.findall(r"ottl(\w+)\.ContextName", go.bodies["common"]["withCommonContextParsers"])
+    statement_contexts = {}
+    for signal, stem in signal_files.items():
+        src = (transform / "internal" / "common" / f"{stem}.go").read_text()
+        registered = re.findall(r"WithParserCollectionContext\(ottl(\w+)\.ContextName", src)
+        statement_contexts[f"{signal}_statements"] = sorted(set(registered) | set(common_ctx))
+    context_ids = re.findall(
+        r'(\w+)\s+ContextID = "(\w+)"', (transform / "internal" / "common" / "config.go").read_text()
+    )
+    contexts: dict[str, Any] = {}
+    internal = ottl / "contexts" / "internal"
+
+    def ctx_const(pkg: str, const: str) -> str:
+        src = "".join(p.read_text() for p in sorted((internal / pkg).glob("*.go")) if not p.name.endswith("_test.go"))
+        m = re.search(rf'\b{const}\s*=\s*"([^"]+)"', src)
+        if not m:
+            raise SystemExit(f"gen_components: no {const} in {pkg}")
+        return m.group(1)
+
+    for folder in sorted((ottl / "contexts").glob("ottl*")):
+        src = "".join(p.read_text() for p in sorted(folder.glob("*.go")) if not p.name.endswith("_test.go"))
+        own = re.search(r"const ContextName = (ctx\w+)\.Name", src)
+        if not own or "func pathExpressionParser" not in src:
+            continue
+        name = ctx_const(own.group(1), "Name")
+        parsers_src = src[src.index("func pathExpressionParser") :]
+        parsers_src = parsers_src[: parsers_src.index("\n}\n")]
+
+        def segments(pkg: str) -> list[str]:
+            files = sorted((internal / pkg).glob("*.go"))
+            getter = "".join(p.read_text() for p in files if not p.name.endswith("_test.go"))
+            return _ctx_segments(getter[getter.index("func PathGetSetter") :])
+
+        parsers = {}
+        for pkg, const, value in re.findall(r"(ctx\w+)\.(Name|LegacyName):\s+([\w.]+)", parsers_src):
+            if value.endswith(".PathGetSetter"):
+                parsers[ctx_const(pkg, const)] = segments(value.split(".")[0])
+            else:
+                # A context's own getter wrapping the shared one (spanevent adds event_index).
+                local = src[src.index(f"func {value}(") :]
+                local = local[: local.index("\n}\n")]
+                extra = re.findall(r'path\.Name\(\) == "(\w+)"', local)
+                inner = [s for p in re.findall(r"(ctx\w+)\.PathGetSetter", local) for s in segments(p)]
+                parsers[ctx_const(pkg, const)] = sorted(set(extra) | set(inner))
+        names_src = src[src.index("func EnablePathContextNames") :]
+        names_src = names_src[: names_src.index("\n}\n")]
+        path_names = [
+            name if m.group(0) == "ContextName" else ctx_const(m.group(1), m.group(2))
+            for m in re.finditer(r"(ctx\w+)\.(Name|LegacyName)|\bContextName\b", names_src)
+        ]
+        enums: list[str] = []
+        table = re.search(r"(ctx\w+)\.SymbolTable\[", src)
+        if table:
+            sym = (internal / table.group(1) / "symbols.go").read_text()
+            enums = sorted(re.findall(r'^\s*"(\w+)":\s+ottl\.Enum', sym, re.M))
+        contexts[name] = {
+            "doc": ctx_const(own.group(1), "DocRef"),
+            "path_context_names": path_names,
+            "paths": parsers,
+            "enums": enums,
+        }
+    return {
+        "generated_by": "scripts/gen_components.py",
+        "module_version": version,
+        "context_ids": sorted(v for _, v in context_ids),
+        "statement_contexts": statement_contexts,
+        "functions": functions,
+        "arguments": dict(sorted(go.args.items())),
+        "contexts": contexts,
+    }
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reflected", type=Path, help="reuse otelcol.json and jaeger.json from this folder")
     parser.add_argument("--keep", type=Path, help="also save the raw reflection output here")
     parser.add_argument("--policies-only", action="store_true", help="only regenerate tail_sampling.json")
+    parser.add_argument("--ottl-only", action="store_true", help="only regenerate ottl.json")
     args = parser.parse_args(argv)
     DATA.mkdir(parents=True, exist_ok=True)
+    (DATA / "ottl.json").write_text(json.dumps(ottl_tables(), separators=(",", ":")) + "\n")
+    if args.ottl_only:
+        return 0
     (DATA / "tail_sampling.json").write_text(json.dumps(tail_sampling_policies(), indent=1) + "\n")
     if args.policies_only:
         return 0

@@ -32,6 +32,12 @@ def at(text: str, code: str, **kw: Any) -> list[tuple[int, int]]:
     return [(f.location.line, f.location.column) for f in findings(text, **kw) if f.code == code and f.location]
 
 
+def _proc(name: str, body: str) -> str:
+    """A processors section with one processor (from line 8 after RECV + EXP), used in the traces pipeline."""
+    tail = OK_TAIL.replace("      exporters", f"      processors: [{name}]\n      exporters")
+    return f"processors:\n  {name}:\n{body}{tail}"
+
+
 # (name, config text, code, (line, column)) - the finding must be at exactly that place.
 CASES = [
     (
@@ -308,6 +314,50 @@ CASES = [
         "receivers:\n  zipkin:\n    endpoint: 0.0.0.0:9411\n" + EXP + OK_TAIL.replace("[otlp]", "[zipkin]"),
         "config.deprecated-setting",
         (3, 15),
+    ),
+    (
+        "ottl statement syntax (plain scalar)",
+        RECV
+        + EXP
+        + _proc(
+            "transform",
+            "    trace_statements:\n      - context: span\n        statements:\n"
+            '          - set(name, "x" where name == "y")\n',
+        ),
+        "config.ottl-syntax",
+        (13, 27),
+    ),
+    (
+        "ottl condition syntax (single-quoted)",
+        RECV + EXP + _proc("filter", "    trace_conditions:\n      - 'span.name == \"a\" and'\n"),
+        "config.ottl-syntax",
+        (11, 30),
+    ),
+    (
+        "ottl unknown converter (double-quoted)",
+        RECV + EXP + _proc("transform", '    trace_statements:\n      - "set(span.attributes[\\"x\\"], Nope(1))"\n'),
+        "config.ottl-invalid",
+        (11, 38),
+    ),
+    (
+        "ottl unknown path segment",
+        RECV + EXP + _proc("filter", "    traces:\n      span:\n        - attributes[test] == 1\n"),
+        "config.ottl-invalid",
+        (12, 22),
+    ),
+    (
+        "ottl unknown context",
+        RECV + EXP + _proc("transform", "    trace_statements:\n      - context: bogus\n        statements: []\n"),
+        "config.ottl-context",
+        (11, 18),
+    ),
+    (
+        "filter mixes conditions styles",
+        RECV
+        + EXP
+        + _proc("filter", "    trace_conditions: ['span.name == \"a\"']\n    traces:\n      span: ['name == \"b\"']\n"),
+        "config.invalid-value",
+        (10, 23),
     ),
 ]
 

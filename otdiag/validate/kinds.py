@@ -140,6 +140,24 @@ INVALID_VALUE = _k(
     "A component's own validation rejects its settings.",
     "Fix the setting the message names.",
 )
+OTTL_SYNTAX = _k(
+    "config.ottl-syntax",
+    E,
+    "An OTTL statement or condition (transform, filter) does not parse.",
+    "Fix the OTTL at the column shown: balanced parentheses and quotes, `where` after the call.",
+)
+OTTL_INVALID = _k(
+    "config.ottl-invalid",
+    E,
+    "An OTTL statement or condition names an unknown function, path or enum, or passes the wrong arguments.",
+    "Use a function, path and enum of the statement's context (see the OTTL context and function references).",
+)
+OTTL_CONTEXT = _k(
+    "config.ottl-context",
+    E,
+    "An OTTL context name is unknown, or not available for that list of statements or conditions.",
+    "Use a context of the signal: resource, scope, span, spanevent, metric, datapoint, log or profile.",
+)
 TELEMETRY_INVALID = _k(
     "config.telemetry-invalid",
     E,

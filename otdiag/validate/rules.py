@@ -283,6 +283,20 @@ def ottl_processor(comp: Comp) -> Iterator[Problem]:
         yield "config.wrong-type", f"'error_mode' unknown error mode {mode.value}", mode
 
 
+def filter_processor(comp: Comp) -> Iterator[Problem]:
+    from otdiag.validate import ottlrules
+
+    yield from ottl_processor(comp)
+    yield from ottlrules.filter_(comp)
+
+
+def transform_processor(comp: Comp) -> Iterator[Problem]:
+    from otdiag.validate import ottlrules
+
+    yield from ottl_processor(comp)
+    yield from ottlrules.transform(comp)
+
+
 def attributes(comp: Comp) -> Iterator[Problem]:
     # processor/attributesprocessor/config.go
     actions = comp.get("actions")
@@ -391,8 +405,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("exporter", "jaeger_storage_exporter"): jaeger_storage_exporter,
     ("extension", "bearertokenauth"): bearertokenauth,
     ("extension", "health_check"): health_check,
-    ("processor", "filter"): ottl_processor,
-    ("processor", "transform"): ottl_processor,
+    ("processor", "filter"): filter_processor,
+    ("processor", "transform"): transform_processor,
     ("connector", "span_metrics"): span_metrics,
     ("extension", "basicauth"): basicauth,
     ("extension", "jaeger_storage"): jaeger_storage,

@@ -64,6 +64,8 @@ class Node:
     """Set on nodes merged in from another file (--merge)."""
     expanded_text: str | None = None
     """Scalar: the text a whole-value ${...} reference gave, before it was read as YAML."""
+    style: str = ""
+    """Scalar: how it is written: "" (plain), "'", '"', "|" or ">"."""
 
     def get(self, key: str) -> Node | None:
         i = self.index.get(key)
@@ -213,6 +215,7 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
                 value=_scalar_value(ev),
                 quoted=ev.style in ("'", '"'),
                 text=ev.value,
+                style=ev.style or "",
             )
             if ev.anchor:
                 anchors[ev.anchor] = node

@@ -308,8 +308,54 @@ OURS: dict[str, str] = {
 }
 
 
+def _ottl(typ: str, cfg: dict[str, Any]) -> str:
+    """A traces pipeline through one transform or filter processor with these settings."""
+    return _variant(**{f"processors__{typ}": cfg, "service__pipelines__traces__processors": [typ]})
+
+
+# OTTL written for otdiag: valid statements that exercise the grammar, and one mistake each.
+OTTL: dict[str, str] = {
+    "ottl-ok-grammar": _ottl(
+        "transform",
+        {
+            "trace_statements": [
+                {
+                    "context": "span",
+                    "statements": [
+                        'set(attributes["a"], Concat([name, "x"], "-")) where kind == SPAN_KIND_SERVER',
+                        'set(attributes["n"], -1 * (3 + Len(name)) / 2) where not (IsMatch(name, "^a") or false)',
+                        'set(attributes["m"], {"k": [1, 2.5, 0xAB, nil, true]}) where attributes["x"] != nil',
+                        'replace_pattern(name, "a", "b", SHA256, "%s")',
+                        'set(status.code, STATUS_CODE_ERROR) where resource.attributes["s"] == "x"',
+                        'delete_key(attributes, "k") where attributes["q"] == "a\\"b"',
+                    ],
+                }
+            ]
+        },
+    ),
+    "ottl-ok-inferred": _ottl(
+        "filter",
+        {"trace_conditions": ['span.name == "a" and resource.attributes["x"] != nil', 'spanevent.name == "e"']},
+    ),
+    "ottl-ok-legacy-filter": _ottl("filter", {"traces": {"span": ['attributes["a"] == 1', "IsRootSpan()"]}}),
+    "ottl-bad-unclosed": _ottl("transform", {"trace_statements": ['set(span.name, "x"']}),
+    "ottl-bad-editor-as-converter": _ottl("transform", {"trace_statements": ['set(span.name, concat("a"))']}),
+    "ottl-bad-converter-as-editor": _ottl("transform", {"trace_statements": ['Concat(["a"], "")']}),
+    "ottl-bad-missing-context": _ottl("transform", {"trace_statements": ['set(name, "x")']}),
+    "ottl-bad-enum": _ottl("filter", {"traces": {"span": ["kind == SPAN_KIND_NOPE"]}}),
+    "ottl-bad-arg-count": _ottl("filter", {"traces": {"span": ["IsMatch(name) == true"]}}),
+    "ottl-bad-path": _ottl("transform", {"log_statements": [{"context": "log", "statements": ['set(bodyy, "x")']}]}),
+    "ottl-bad-escape": _ottl("filter", {"traces": {"span": ['IsMatch(name, "\\d+")']}}),
+    "ottl-bad-odd-bytes": _ottl("filter", {"traces": {"span": ["trace_id == 0xabc"]}}),
+    "ottl-bad-lexer": _ottl("filter", {"traces": {"span": ['name == "a" && kind == 1']}}),
+    "ottl-bad-context-for-list": _ottl(
+        "transform", {"log_statements": [{"context": "span", "statements": ['set(name, "x")']}]}
+    ),
+}
+
+
 def ours() -> list[tuple[str, str, str]]:
-    own = [("ours", name, text) for name, text in {**OURS, **OURS_TEXT}.items()]
+    own = [("ours", name, text) for name, text in {**OURS, **OURS_TEXT, **OTTL}.items()]
     own += [("ours", p.name, p.read_text()) for p in sorted((HERE / "ours").glob("*.yaml"))]
     return own
 
