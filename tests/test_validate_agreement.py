@@ -29,12 +29,7 @@ CORPUS = corpus()
 # Environment both sides see (the binary inherits it): one set variable, the rest unset.
 ENV = {"OTDIAG_SET_VAR": "127.0.0.1:4317"}
 # Known disagreements (binary: invalid, otdiag: valid), each with why. xfail(strict): fixing one fails loudly.
-KNOWN_GAPS: dict[str, str] = {
-    "processor--attributesprocessor--config::attributes/regex_insert": "attributes processor checks done when it is created (regex groups, log-only fields)",
-    "processor--attributesprocessor--config::attributes/log_body_regexp": "attributes processor checks done when it is created (regex groups, log-only fields)",
-    "processor--attributesprocessor--config::attributes/log_severity_regexp": "attributes processor checks done when it is created (regex groups, log-only fields)",
-    "processor--filterprocessor--config_traces_invalid::filter/spans": "filter legacy match-properties rule is not implemented",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _components(binary: Path) -> set[tuple[str, str]]:

@@ -384,6 +384,7 @@ def test_every_validate_code_is_covered_or_listed() -> None:
         "config.loadbalancing-routing-key",
         "config.metrics-after-sampler",
         "config.collector-says",
+        "config.component-create",  # test_component_creation_errors, below
         "config.collector-not-run",
     }
     codes = {k for k in catalogue.KINDS if k.startswith("config.")}
@@ -631,3 +632,34 @@ def test_always_sample_is_a_tail_sampling_policy_type(tmp_path: Path) -> None:
     policy = [f for f in res.json()["files"][0]["findings"] if f["code"] == "config.tail-sampling-policy"]
     assert [f["location"]["line"] for f in policy] == [7]
     assert "no_such_policy" in policy[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("processor", "line", "column", "expected"),
+    [
+        ("  attributes/x:\n    include:\n      match_type: strict\n      log_bodies: [a]\n    actions:\n"
+         "      - {key: k, action: delete}\n", 7, 19, "log_bodies should not be specified for trace spans"),
+        ("  filter/x:\n    spans:\n      exclude:\n        match_type: regexp\n", 7, 9,
+         'at least one of "attributes", "libraries",  or "resources" field must be specified'),
+        ("  attributes/x:\n    actions:\n      - key: url\n        action: extract\n        pattern: ^(?P<a>.*)(x|y)$\n",
+         8, 18, 'Field "pattern" contains at least one unnamed matcher group'),
+    ],
+)  # fmt: skip
+def test_component_creation_errors(processor: str, line: int, column: int, expected: str, tmp_path: Path) -> None:
+    name = processor.split(":", 1)[0].strip()
+    text = (
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters: {debug: }\nprocessors:\n"
+        + processor
+        + f"service: {{pipelines: {{traces: {{receivers: [otlp], processors: [{name}], exporters: [debug]}}}}}}\n"
+    )
+    res = api.validate_source(text, "c.yaml")
+    [f] = [f for f in res.findings if f.code == "config.component-create"]
+    assert expected in f.message and f'failed to create "{name}" processor, in pipeline "traces"' in f.message
+    assert f.location is not None and (f.location.line, f.location.column) == (line, column)
+
+
+def test_named_and_non_capturing_groups_and_escapes_are_fine() -> None:
+    from otdiag.validate.create import unnamed_group
+
+    assert not unnamed_group(r"^(?P<a>x)(?:y)\(z\)[(]$")
+    assert unnamed_group(r"^(?P<a>x)(b)$")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from otdiag import catalogue
 from otdiag.model import Finding, Location, Severity
-from otdiag.validate import kinds, startup, warn
+from otdiag.validate import create, kinds, startup, warn
 from otdiag.validate.check import Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
@@ -76,6 +76,7 @@ def validate_tree(
     try:
         ck.run()
         if root.kind == "map":
+            create.check(ck)
             startup.check(ck)
             warn.check(ck)
     except LoadError as exc:  # an alias bomb met while walking

@@ -244,6 +244,12 @@ SIGNAL_UNSUPPORTED = _k(
     "A component is used in a pipeline of a signal it does not support.",
     "Move the component to a pipeline of a signal it supports.",
 )
+COMPONENT_CREATE = _k(
+    "config.component-create",
+    E,
+    "The collector refuses a component's settings while creating it for a pipeline (so `validate` fails too).",
+    "Fix the setting named in the message.",
+)
 
 # --- start-time errors (otelcol validate passes; the collector fails when it starts) ---------------------
 AUTH_NOT_ENABLED = _k(

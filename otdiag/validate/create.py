@@ -1,0 +1,99 @@
+"""Checks the collector makes while it creates components for pipelines (graph building).
+
+`otelcol validate` builds the pipeline graph, so these are ordinary validate errors,
+even though no Validate() method holds them: the span matchers of the filter and
+attributes processors (include/exclude), and the attributes processor's regexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from otdiag.validate.check import Checker
+from otdiag.validate.model import Comp
+from otdiag.validate.yamlsrc import Node
+
+CODE = "config.component-create"
+_SPAN_FIELDS = ("services", "span_names", "attributes", "libraries", "resources", "span_kinds")
+_NOT_FOR_SPANS = ("log_bodies", "log_severity_texts", "log_severity_number", "metric_names")
+
+
+def _set(node: Node | None) -> bool:
+    """A matcher field counts when it holds something (an empty list is as good as none)."""
+    if node is None or node.is_null:
+        return False
+    return node.kind != "seq" or bool(node.children)
+
+
+def span_matcher_problem(props: Node) -> tuple[str, Node] | None:
+    """What the span matcher refuses in an include/exclude block, as the collector words it."""
+    if props.kind != "map":
+        return None
+    for name in _NOT_FOR_SPANS:
+        node = props.get(name)
+        if _set(node):
+            assert node is not None
+            return f"{name} should not be specified for trace spans", node
+    if not any(_set(props.get(name)) for name in _SPAN_FIELDS):
+        return 'at least one of "attributes", "libraries",  or "resources" field must be specified', props
+    return None
+
+
+def unnamed_group(pattern: str) -> bool:
+    """A capture group without a name: `(` not followed by `?`, outside escapes and [character classes]."""
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":  # "[]...]": the first ] is a literal
+                i += 1
+        elif ch == "(" and pattern[i + 1 : i + 2] != "?":
+            return True
+        i += 1
+    return False
+
+
+def _matchers(comp: Comp) -> Iterator[Node]:
+    blocks = ("include", "exclude")
+    base = comp.node.get("spans") if comp.canonical == "filter" else comp.node
+    if base is None or base.kind != "map":
+        return
+    for name in blocks:
+        node = base.get(name)
+        if node is not None and node.kind == "map":
+            yield node
+
+
+def check(ck: Checker) -> None:
+    procs = ck.cfg.comps.get("processor", {})
+    for pid, pipeline in ck.cfg.pipelines.items():
+        for ref in pipeline.processors:
+            comp = procs.get(ref.id)
+            if comp is None or comp.node.kind != "map":
+                continue
+            where = f'failed to create "{comp.id}" processor, in pipeline "{pid}": '
+            if pipeline.signal == "traces" and comp.canonical in ("filter", "attributes"):
+                for props in _matchers(comp):
+                    problem = span_matcher_problem(props)
+                    if problem:
+                        ck.emit(CODE, where + problem[0], problem[1], target=comp.id)
+            if comp.canonical == "attributes":
+                actions = comp.node.get("actions")
+                for i, action in enumerate(actions.children if actions is not None and actions.kind == "seq" else []):
+                    pattern = action.get("pattern") if action.kind == "map" else None
+                    if pattern is not None and isinstance(pattern.value, str) and unnamed_group(pattern.value):
+                        key = action.get("key")
+                        ck.emit(
+                            CODE,
+                            where + f'error with key "{key.value if key else ""}" ({i}-th action): error creating '
+                            'AttrProc. Field "pattern" contains at least one unnamed matcher group',
+                            pattern,
+                            hint="Name every group: (?P<name>...), or make it non-capturing: (?:...).",
+                            target=comp.id,
+                        )
