@@ -81,7 +81,30 @@ def validate_tree(
             warn.check(ck)
     except LoadError as exc:  # an alias bomb met while walking
         ck.findings.append(catalogue.KINDS[exc.code](exc.message))
-    return Result(path, dist, ck.findings, ck.cfg, ck.edges, source)
+    return Result(path, dist, fold(ck.findings), ck.cfg, ck.edges, source)
+
+
+MAX_PER_CODE = 200
+"""Past this many findings of one code, the rest are counted, not listed (a 200,000-component file
+would otherwise print 200,000 'unused component' warnings, and hold them all in memory)."""
+
+
+def fold(findings: list[Finding]) -> list[Finding]:
+    seen: dict[str, int] = {}
+    out: list[Finding] = []
+    for f in findings:
+        n = seen.get(f.code, 0) + 1
+        seen[f.code] = n
+        if n <= MAX_PER_CODE:
+            out.append(f)
+    for code, n in seen.items():
+        if n > MAX_PER_CODE:
+            kind = catalogue.KINDS[code]
+            out.append(kind(
+                f"… and {n - MAX_PER_CODE:,} more {code} findings like the {MAX_PER_CODE} above (not listed).",
+                severity=Severity.INFO if kind.severity is not Severity.ERROR else Severity.ERROR,
+            ))  # fmt: skip
+    return out
 
 
 def validate_source(

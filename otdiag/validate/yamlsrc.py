@@ -183,6 +183,13 @@ def _col(ev: yaml.Event) -> int:
     return ev.start_mark.column + 1 if ev.start_mark is not None else 0
 
 
+# Scalars share these empty containers instead of three fresh ones each: most nodes are scalars, and
+# on a 200,000-component file the empties alone cost hundreds of megabytes. Never mutated for scalars.
+_NO_ITEMS: list[tuple[Node, Node]] = []
+_NO_INDEX: dict[Any, int] = {}
+_NO_CHILDREN: list[Node] = []
+
+
 def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
     """Build nodes from events with an explicit stack (no recursion, whatever the depth)."""
     anchors: dict[str, Node] = {}
@@ -213,6 +220,9 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
                 _line(ev),
                 _col(ev),
                 value=_scalar_value(ev),
+                items=_NO_ITEMS,
+                index=_NO_INDEX,
+                children=_NO_CHILDREN,
                 quoted=ev.style in ("'", '"'),
                 text=ev.value,
                 style=ev.style or "",
@@ -228,7 +238,10 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
                     _line(ev),
                     _col(ev),
                 )
-            node = Node("map" if isinstance(ev, yaml.MappingStartEvent) else "seq", _line(ev), _col(ev))
+            if isinstance(ev, yaml.MappingStartEvent):
+                node = Node("map", _line(ev), _col(ev), children=_NO_CHILDREN)
+            else:
+                node = Node("seq", _line(ev), _col(ev), items=_NO_ITEMS, index=_NO_INDEX)
             stack.append((node, ev.anchor, []))
         elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
             node, anchor, _ = stack.pop()
