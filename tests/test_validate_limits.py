@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from otdiag.validate.api import MAX_PER_CODE, validate_source
+from otdiag.validate.api import validate_source
+from otdiag.validate.check import MAX_PER_CODE
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from otdiag import catalogue
 from otdiag.model import Finding, Location, Severity
 from otdiag.validate import create, kinds, startup, warn
-from otdiag.validate.check import Checker
+from otdiag.validate.check import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
 from otdiag.validate.yamlsrc import LoadError, Node
@@ -81,15 +81,11 @@ def validate_tree(
             warn.check(ck)
     except LoadError as exc:  # an alias bomb met while walking
         ck.findings.append(catalogue.KINDS[exc.code](exc.message))
-    return Result(path, dist, fold(ck.findings), ck.cfg, ck.edges, source)
+    return Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source)
 
 
-MAX_PER_CODE = 200
-"""Past this many findings of one code, the rest are counted, not listed (a 200,000-component file
-would otherwise print 200,000 'unused component' warnings, and hold them all in memory)."""
-
-
-def fold(findings: list[Finding]) -> list[Finding]:
+def fold(findings: list[Finding], emitted: dict[str, int] | None = None) -> list[Finding]:
+    """At most MAX_PER_CODE findings of a code, then one line counting the rest (also those never built)."""
     seen: dict[str, int] = {}
     out: list[Finding] = []
     for f in findings:
@@ -97,6 +93,8 @@ def fold(findings: list[Finding]) -> list[Finding]:
         seen[f.code] = n
         if n <= MAX_PER_CODE:
             out.append(f)
+    for code, n in (emitted or {}).items():
+        seen[code] = max(seen.get(code, 0), n)
     for code, n in seen.items():
         if n > MAX_PER_CODE:
             kind = catalogue.KINDS[code]

@@ -72,6 +72,11 @@ def parse_id(raw: str) -> tuple[str, str, str | None]:
     return typ, name, None
 
 
+MAX_PER_CODE = 200
+"""Past this many findings of one code, the rest are counted, not listed (a 200,000-component file
+would otherwise print 200,000 'unused component' warnings, and hold them all in memory)."""
+
+
 @dataclass
 class Checker:
     file: str
@@ -84,6 +89,8 @@ class Checker:
     edges: dict[str, set[str]] = field(default_factory=dict)
     """Pipeline -> pipelines it feeds through connectors."""
     edge_conn: dict[tuple[str, str], str] = field(default_factory=dict)
+    emitted: dict[str, int] = field(default_factory=dict)
+    """Findings emitted per code; past MAX_PER_CODE they are only counted (see api.fold)."""
 
     def __post_init__(self) -> None:
         self.cfg = Config(self.root)
@@ -103,6 +110,9 @@ class Checker:
         target: str | None = None,
         evidence: tuple[str, ...] = (),
     ) -> None:
+        n = self.emitted[code] = self.emitted.get(code, 0) + 1
+        if n > MAX_PER_CODE:
+            return  # counted, not built: a huge config would otherwise hold every one in memory
         kind = catalogue.KINDS[code]
         if code in kinds.START_TIME:
             evidence = ("found when the collector starts; `otelcol validate` lets it through", *evidence)
