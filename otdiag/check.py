@@ -24,6 +24,7 @@ from otdiag import app_env, collector_health, collector_metrics, ingest, otel_en
 from otdiag import catalogue as c
 from otdiag.collector_metrics import Delta, Snapshot
 from otdiag.errors import UsageError
+from otdiag.find import jaeger_failure
 from otdiag.http import TlsOptions
 from otdiag.jaeger_api import JaegerClient, JaegerError
 from otdiag.model import Finding, Protocol, Report, Severity, Stage, Step, StepStatus
@@ -169,17 +170,10 @@ def probe_jaeger(url: str, timeout: float, tls: TlsOptions) -> _Probe:
         client = JaegerClient(url, timeout=timeout, tls=tls)
         try:
             services = client.services()
-        except TransportError as err:
-            p.cause = err.cause
-            p.findings.append(
-                c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({err.detail}).", target=url)
-            )
-            _set(p, StepStatus.FAIL, f"no answer ({err.detail})")
-            return
-        except JaegerError as err:
-            kind = c.JAEGER_NOT_QUERY if err.not_jaeger else c.JAEGER_ERROR
-            p.findings.append(kind(f"{url}: {err}.", target=url))
-            _set(p, StepStatus.FAIL, str(err))
+        except (TransportError, JaegerError) as err:
+            p.cause = err.cause if isinstance(err, TransportError) else None
+            p.findings.append(jaeger_failure(url, err))
+            _set(p, StepStatus.FAIL, p.findings[0].message)
             return
         api = client.api.value if client.api else "?"
         names = f": {', '.join(services[:8])}" if services else ""

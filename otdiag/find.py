@@ -6,8 +6,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from otdiag.jaeger_api import Fetched, JaegerClient
+from otdiag import catalogue as c
+from otdiag.jaeger_api import Fetched, JaegerClient, JaegerError
+from otdiag.model import Finding
 from otdiag.progress import NoProgress, Progress
+from otdiag.transport import Cause, TransportError
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,14 @@ def find(
         progress.update(f"waiting for trace {trace_id} in Jaeger ({now - started:.1f}s of {wait_s:g}s)")
         sleep(min(delay, max(0.0, deadline - now)))
         delay = min(delay * 2, max_delay)
+
+
+def jaeger_failure(url: str, exc: TransportError | JaegerError) -> Finding:
+    """One finding for a query API that did not answer usefully, worded the same by every command."""
+    if isinstance(exc, TransportError) and exc.cause in (Cause.TOO_LARGE, Cause.PROTOCOL):
+        return c.JAEGER_NOT_QUERY(f"{url} answered, but not as Jaeger's query API ({exc.detail}).", target=url)
+    if isinstance(exc, TransportError):
+        return c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({exc.detail}).", target=url)
+    if exc.not_jaeger:
+        return c.JAEGER_NOT_QUERY(f"{url} is not Jaeger's query API: {exc}.", target=url)
+    return c.JAEGER_ERROR(f"Jaeger's query API at {url} failed: {exc}.", target=url)

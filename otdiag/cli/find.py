@@ -15,7 +15,7 @@ from otdiag import catalogue as c
 from otdiag.cli import common
 from otdiag.endpoints import http_url
 from otdiag.errors import UsageError
-from otdiag.model import ExitCode, Finding, Report
+from otdiag.model import ExitCode, Report
 from otdiag.render import human
 
 DEFAULT_JAEGER = "http://localhost:16686"
@@ -128,24 +128,10 @@ def find_trace(
     common.run(body)
 
 
-def jaeger_failure(url: str, exc: Exception) -> Finding:
-    from otdiag.jaeger_api import JaegerError
-    from otdiag.transport import Cause, TransportError
-
-    if isinstance(exc, TransportError) and exc.cause in (Cause.TOO_LARGE, Cause.PROTOCOL):
-        return c.JAEGER_NOT_QUERY(f"{url} answered, but not as Jaeger's query API ({exc.detail}).", target=url)
-    if isinstance(exc, TransportError):
-        return c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({exc.detail}).", target=url)
-    assert isinstance(exc, JaegerError)
-    if exc.not_jaeger:
-        return c.JAEGER_NOT_QUERY(f"{url} is not Jaeger's query API: {exc}.", target=url)
-    return c.JAEGER_ERROR(f"Jaeger's query API at {url} failed: {exc}.", target=url)
-
-
 def _by_id(
     client: Any, url: str, tid: str, *, wait_s: float, max_spans: int, verbose: bool, raw: bool, as_json: bool
 ) -> ExitCode:
-    from otdiag.find import find
+    from otdiag.find import find, jaeger_failure
     from otdiag.jaeger_api import JaegerError
     from otdiag.trace_analysis import analyse
     from otdiag.transport import TransportError
@@ -200,6 +186,7 @@ def _api(client: Any) -> str | None:
 
 
 def _search(client: Any, url: str, q: Any, *, raw: bool, as_json: bool) -> ExitCode:
+    from otdiag.find import jaeger_failure
     from otdiag.jaeger_api import JaegerError
     from otdiag.transport import TransportError
 

@@ -245,8 +245,7 @@ def _verify(
     jaeger: str, trace_id: str, wait_s: float, timeout: float, progress: Any
 ) -> tuple[dict[str, Any], list[Any]]:
     """Poll Jaeger for the test trace: the find-trace core, bounded by `wait_s`."""
-    from otdiag.cli.find import jaeger_failure
-    from otdiag.find import find
+    from otdiag.find import find, jaeger_failure
     from otdiag.jaeger_api import JaegerClient, JaegerError
     from otdiag.transport import TransportError
 
