@@ -4,7 +4,7 @@
 Starts Jaeger (in-memory storage, free loopback ports), stores one trace of
 N spans (a root, a few hundred mid-level spans, leaves under them), then times
 the whole `otdiag find-trace` command — fetch, normalise, analyse, render —
-for the human view and for --json, on each API, with peak RSS from /usr/bin/time.
+for the human view and for --json, on each API, with peak RSS.
 
 Usage: python3 scripts/bench_find.py [--spans 10000] [--repeat 3]
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,17 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchlib import timed  # noqa: E402
+
 from tests import peers  # noqa: E402
 from tests.otlp_craft import S, new_id, send  # noqa: E402
-
-
-def timed(cmd: list[str]) -> tuple[float, int]:
-    started = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if out.returncode != 0:
-        raise SystemExit(f"failed ({out.returncode}): {' '.join(cmd)}\n{out.stderr[-2000:]}")
-    return wall, int(out.stderr.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -81,7 +73,7 @@ def main() -> int:
         print(f"trace {tid}: {len(spans)} spans in Jaeger at {jaeger.query_url}\n")
         print(f"{'view':<28} {'median wall':>12} {'peak MiB':>9}")
         for name, extra in (("human (waterfall)", []), ("--json", ["--json"]), ("--raw", ["--raw"])):
-            runs = [timed([*base, *extra]) for _ in range(args.repeat)]
+            runs = [timed([*base, *extra])[:2] for _ in range(args.repeat)]
             wall = statistics.median(w for w, _ in runs)
             print(f"{name:<28} {wall * 1000:>10.0f}ms {max(r for _, r in runs) / 1024:>9.1f}")
         help_wall = statistics.median(timed([sys.executable, "-m", "otdiag", "--help"])[0] for _ in range(3))

@@ -7,7 +7,7 @@ nop), then in one run:
   - telemetrygen traces with the same number of spans (gRPC, and HTTP)
   - otdiag send-test-span (one span) several times: wall latency and export latency
 Prints spans per second and the otdiag / telemetrygen ratio, and each
-command's peak RSS (from /usr/bin/time). Figures, not assertions.
+command's peak RSS. Figures, not assertions.
 
 Usage: python3 scripts/bench_send.py [--spans 100000] [--repeat 5]
 """
@@ -17,27 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchlib import timed  # noqa: E402
+
 from tests import peers  # noqa: E402
-
-
-def timed(cmd: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS KiB, stdout) of one command run under /usr/bin/time."""
-    started = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if out.returncode != 0:
-        raise SystemExit(f"failed ({out.returncode}): {' '.join(cmd)}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    rss = int(out.stderr.strip().splitlines()[-1])
-    return wall, rss, out.stdout
 
 
 def main() -> int:
