@@ -18,6 +18,7 @@ from otdiag.jaeger_api import Api, JaegerClient
 from otdiag.model import ExitCode
 from otdiag.trace import parse_trace_id
 from tests import hostile, peers
+from tests.bounds import within
 from tests.cli_runner import Result, run
 from tests.otlp_craft import S, new_id
 from tests.otlp_craft import send as send_otlp
@@ -168,7 +169,7 @@ def test_wait_gives_up_at_the_deadline(jaeger: peers.Jaeger) -> None:
     res = find("abc123", "--jaeger-url", jaeger.query_url, "--wait", "1.5s")
     took = time.monotonic() - started
     assert res.exit_code == ExitCode.PROBLEM
-    assert 1.4 < took < 4
+    assert 1.4 < took < within(1.5), took
     assert "after waiting" in res.json()["findings"][0]["message"]
 
 
@@ -391,7 +392,7 @@ def test_a_flood_is_capped_and_a_drip_is_cut_at_the_timeout() -> None:
     started = time.monotonic()
     with hostile.http_server(hostile.drip()) as port:
         res = run("find-trace", "abc", "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1", "--json")
-    assert res.exit_code == ExitCode.PROBLEM and time.monotonic() - started < 4
+    assert res.exit_code == ExitCode.PROBLEM and time.monotonic() - started < within(1)
     assert res.json()["findings"][0]["code"] == "jaeger.unreachable"
 
 
@@ -402,7 +403,7 @@ def test_unreachable_jaeger_is_one_finding() -> None:
     with hostile.black_hole() as port:
         started = time.monotonic()
         res = run("find-trace", "abc", "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1", "--json")
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < within(1)
     assert res.json()["findings"][0]["code"] == "jaeger.unreachable"
 
 

@@ -193,7 +193,9 @@ def test_http_answers_match_the_collector(name: str, real_collector: peers.Colle
 
 def _grpc_call(target: str, method: str, body: bytes) -> tuple[str, str]:
     with grpc.insecure_channel(target, options=[("grpc.max_send_message_length", 64 << 20)]) as ch:
-        call = ch.unary_unary(method, request_serializer=None, response_deserializer=None)
+        call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = ch.unary_unary(
+            method, request_serializer=None, response_deserializer=None
+        )
         try:
             out = call(body, timeout=5)
         except grpc.RpcError as err:

@@ -23,6 +23,7 @@ import trustme
 from otdiag.model import ExitCode
 from otdiag.otlp import http_export
 from tests import hostile, peers
+from tests.bounds import within
 from tests.cli_runner import Result, run
 
 
@@ -388,7 +389,7 @@ def test_black_hole_ends_within_the_timeout(protocol: str) -> None:
         took = time.monotonic() - started
     assert res.exit_code == ExitCode.PROBLEM
     assert first_error(res)["code"] == "ingest.timeout"
-    assert took < 3.0
+    assert took < within(1), took
 
 
 def test_hung_server_ends_within_the_timeout() -> None:
@@ -397,7 +398,7 @@ def test_hung_server_ends_within_the_timeout() -> None:
         res = run("send-test-span", f"--endpoint=http://127.0.0.1:{port}", "--timeout=1", "--json")
         took = time.monotonic() - started
     assert first_error(res)["code"] == "ingest.no-answer"
-    assert took < 3.5
+    assert took < within(1), took
 
 
 def test_partial_success_is_reported_with_the_receivers_message() -> None:

@@ -127,7 +127,9 @@ class GrpcReceiver:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        handler = grpc.unary_unary_rpc_method_handler(self._export, request_deserializer=None, response_serializer=None)
+        handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(
+            self._export, request_deserializer=None, response_serializer=None
+        )
         self._server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(GRPC_SERVICE, {"Export": handler}),)
         )

@@ -61,7 +61,9 @@ def export(
 ) -> ExportResult:
     """Call TraceService/Export with an already-encoded request."""
     scrub = scrub or Scrubber()
-    call = chan.unary_unary(METHOD, request_serializer=None, response_deserializer=None)
+    call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = chan.unary_unary(
+        METHOD, request_serializer=None, response_deserializer=None
+    )
     metadata = tuple((k.lower(), v) for k, v in headers.items())
     started = time.monotonic()
     try:
