@@ -291,7 +291,7 @@ def analyse(result: RunResult, env: Mapping[str, str]) -> list[Finding]:
         status = _status_text(result.returncode)
         hint = None
         if result.returncode < 0:
-            hint = "The app was killed before the SDK flushed: shut the provider down on exit (mode 40)."
+            hint = "The app was killed before the SDK flushed: shut the provider down on exit."
         findings.append(
             NO_SPANS(
                 f"The app ({' '.join(result.argv)[:120]}) {status} without exporting any span.",
