@@ -164,6 +164,14 @@ def load(data: bytes | str) -> tuple[Node, list[LoadError]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
+        if "maximum nesting depth" in problem:
+            # PyYAML 6.0.3+ stops deep nesting in its parser, before otdiag's own limit sees it.
+            raise LoadError(
+                "config.too-deep",
+                f"the YAML nests more than {MAX_DEPTH} levels deep",
+                (mark.line + 1) if mark else 0,
+                (mark.column + 1) if mark else 0,
+            ) from None
         raise LoadError(
             "config.yaml-syntax",
             f"yaml: {problem}" + (f" ({exc.context})" if exc.context else ""),
