@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
 from otdiag.errors import UsageError
-from otdiag.model import Finding, Protocol
+from otdiag.model import Finding, Protocol, Severity
 
 _BUILTIN_SAMPLERS = {
     "always_on",
@@ -132,10 +132,15 @@ def _sampler(env: Mapping[str, str]) -> list[Finding]:
         out.append(
             c.APP_SAMPLER_OFF(f"{where}: a ratio of 0 samples no trace at all.", target="OTEL_TRACES_SAMPLER_ARG")
         )
-    elif ratio < 0.01:
+    elif ratio < 1.0:
+        # A single test request is what a user debugging sends: say how likely it is to be dropped.
+        kept = f"about 1 in {round(1 / ratio)} traces is kept" if ratio <= 0.5 else f"{ratio:.0%} of traces are kept"
         out.append(
             c.APP_SAMPLER_LOW(
-                f"{where}: only about 1 in {round(1 / ratio)} traces is kept.", target="OTEL_TRACES_SAMPLER_ARG"
+                f"{where}: only {kept}, so a single test request leaves no trace {1 - ratio:.0%} of the time.",
+                target="OTEL_TRACES_SAMPLER_ARG",
+                # Keeping most traces is a choice, not a fault; dropping most of them hides a test request.
+                severity=Severity.WARNING if ratio < 0.5 else Severity.INFO,
             )
         )
     return out

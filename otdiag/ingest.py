@@ -105,7 +105,9 @@ def from_result(res: ExportResult, at: Attempt, *, sent_spans: int) -> Finding |
     """A finding for the receiver's answer, or None when it accepted every span."""
     t = at.target
     said = f" The receiver said: {res.message!r}." if res.message else ""
-    ev = [f"{at.protocol.value} export to {t}: {res.status}{(' ' + res.message) if res.message else ''}"]
+    # Go's servers start their bodies with the status ("404 page not found"): say it once.
+    told = res.message if res.message.startswith(str(res.status)) else f"{res.status} {res.message}".strip()
+    ev = [f"{at.protocol.value} export to {t}: {told}"]
     if res.ok:
         if res.http_status is not None and res.content_type not in (
             "application/x-protobuf",

@@ -52,4 +52,4 @@ def test_listen_then_send_then_find_then_check() -> None:
         listener.send_signal(signal.SIGINT)
         out, err = listener.communicate(timeout=20)
     assert listener.returncode == 130
-    assert "2 trace(s), 2 span(s)" in out + err  # the test span and check's end-to-end span
+    assert "2 traces, 2 spans" in out + err  # the test span and check's end-to-end span

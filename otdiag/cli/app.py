@@ -14,9 +14,46 @@ from otdiag.cli import check, find, listen, run, send, validate
 from otdiag.model import ExitCode
 from otdiag.render.human import escape, make_console
 
+_METAVARS = (
+    ("url", "URL"),
+    ("endpoint", "HOST:PORT"),
+    ("file", "FILE"),
+    ("config", "FILE"),
+    ("otelcol", "FILE"),
+    ("header", "NAME=VALUE"),
+    ("attribute", "KEY=VALUE"),
+    ("tag", "KEY=VALUE"),
+    ("wait", "DURATION"),
+    ("lookback", "DURATION"),
+    ("duration", "DURATION"),
+    ("start", "TIME"),
+    ("end", "TIME"),
+)
+
+
+def _metavars(ctx: Any, cmd: Any) -> Any:
+    """Name what each option takes (URL, FILE, NAME=VALUE, N) instead of Typer's `<str>` and `<list[str]>`."""
+    for param in getattr(cmd, "params", []):
+        kind = getattr(param, "param_type_name", "")
+        if kind == "argument" and param.metavar is None and param.name:
+            param.metavar = param.name.upper()
+        if getattr(param, "is_flag", False) or param.metavar or kind != "option":
+            continue
+        name = param.opts[0].lstrip("-")
+        display = getattr(param, "display_type", None)
+        shown = display(ctx) if callable(display) else ""
+        if shown in ("<int>", "<float>"):
+            param.metavar = "N"
+        elif shown in ("<str>", "<list[str]>"):
+            param.metavar = next((mv for key, mv in _METAVARS if name.endswith(key)), "TEXT")
+    return cmd
+
 
 class _OneLineErrors(TyperGroup):
     """Parse errors (unknown option, bad choice): one line on stderr and exit 2, like other usage errors."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return _metavars(ctx, super().get_command(ctx, cmd_name))
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
@@ -44,7 +81,10 @@ app = typer.Typer(
     name="otdiag",
     help="A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    # Click's plain help reads at 80 columns (options on their own line when long, no box cutting
+    # names to "--collector-heal…"), and --help need not import rich.
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -60,7 +100,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger."""

@@ -39,7 +39,9 @@ def check(
     otlp_endpoint: Annotated[
         str | None,
         typer.Option(
-            help="The collector's OTLP endpoint (default: the app's OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."
+            "--otlp-endpoint",
+            "--endpoint",
+            help="The collector's OTLP endpoint (default: the app's OTEL_EXPORTER_OTLP_ENDPOINT, else localhost).",
         ),
     ] = None,
     protocol: Annotated[
@@ -75,7 +77,9 @@ def check(
         bool, typer.Option(help="Plaintext gRPC without scheme; skip TLS verification for https.")
     ] = False,
     ca_file: Annotated[str | None, typer.Option(help="CA certificate (PEM) to verify TLS servers with.")] = None,
-    timeout: Annotated[float, typer.Option(help=common.TIMEOUT_HELP)] = 5.0,
+    timeout: Annotated[
+        float, typer.Option(help=common.TIMEOUT_HELP, parser=common.seconds, metavar=common.DURATION)
+    ] = 5.0,
     wait: Annotated[str, typer.Option(help="How long the test span may take to show up in Jaeger.")] = "15s",
     e2e: Annotated[bool, typer.Option("--e2e/--no-e2e", help="Send a test span end to end (default on).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
@@ -84,10 +88,10 @@ def check(
 
     Examples:
 
+    \b
       otdiag check
-
-      otdiag check --env-file app.env --config otel-collector.yaml --jaeger-url http://jaeger:16686
-
+      otdiag check --env-file app.env --config otel-collector.yaml \\
+          --jaeger-url http://jaeger:16686
       otdiag check --json | jq '.findings[0]'
     """
 

@@ -17,11 +17,26 @@ from otdiag.model import ExitCode, Report
 from otdiag.render import human
 from otdiag.render import json as json_view
 
-TIMEOUT_HELP = "Seconds each network call may take (every call is bounded by it)."
+TIMEOUT_HELP = "How long each network call may take: 5s, 500ms, 1m (every call is bounded by it)."
 
 
-def fail_usage(message: str) -> NoReturn:
-    raise UsageError(message)
+def seconds(value: str | float) -> float:
+    """A duration option: `30s`, `500ms`, `1h`, `2h30m` or a bare number of seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(value)  # a bare number: its range is the command's to check, with its own message
+    except ValueError:
+        pass
+    from otdiag import durations
+
+    try:
+        return durations.parse(value, "duration")
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("duration: ")) from None
+
+
+DURATION = "DURATION"
 
 
 def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:

@@ -73,16 +73,19 @@ def find_trace(
     max_spans: Annotated[int, typer.Option(help="Show at most this many span rows.")] = 200,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show span attributes and status messages.")] = False,
     raw: Annotated[bool, typer.Option(help="Print the server's own JSON, as returned.")] = False,
-    timeout: Annotated[float, typer.Option(help=common.TIMEOUT_HELP)] = 10.0,
+    timeout: Annotated[
+        float, typer.Option(help=common.TIMEOUT_HELP, parser=common.seconds, metavar=common.DURATION)
+    ] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Fetch traces back from Jaeger, show them as a waterfall, and say what is wrong with them.
 
     Examples:
 
+    \b
       otdiag find-trace 4bf92f3577b34da6a3ce929d0e0e4736 --wait 30s
-
-      otdiag find-trace --service checkout --tag http.status_code=500 --lookback 2h
+      otdiag find-trace --service checkout --tag http.status_code=500 \\
+          --lookback 2h
     """
 
     def body() -> ExitCode:
@@ -220,7 +223,7 @@ def _search(client: Any, url: str, q: Any, *, raw: bool, as_json: bool) -> ExitC
 
         if traces:
             print_trace_list(console, traces)
-            console.print(f"[dim]{len(traces)} trace(s) via API {fetched.api.value}[/]")
+            console.print(f"[dim]{human.plural(len(traces), 'trace')} via API {fetched.api.value}[/]")
         human.print_findings(console, rep.findings)
 
     return common.emit(report, as_json=as_json, render=render)

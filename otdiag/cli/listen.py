@@ -76,7 +76,12 @@ def listen(
     ] = False,
     quiet: Annotated[bool, typer.Option(help="Do not show spans as they arrive; only the summary.")] = False,
     stop_after: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds, print the summary and exit 0.")
+        float | None,
+        typer.Option(
+            help="Stop after this long (30s, 2m), print the summary and exit 0.",
+            parser=common.seconds,
+            metavar=common.DURATION,
+        ),
     ] = None,
 ) -> None:
     """Receive OTLP traces locally, show each span as it arrives, and answer Jaeger's query API.
@@ -89,10 +94,9 @@ def listen(
 
     Examples:
 
+    \b
       otdiag listen
-
       otdiag listen --grpc-endpoint 0.0.0.0:4317 --http-endpoint 0.0.0.0:4318
-
       otdiag listen --json-lines --query-endpoint off
     """
 

@@ -44,15 +44,30 @@ def run_command(
         typer.Option(help="Set OTEL_EXPORTER_OTLP_PROTOCOL for the app (default: keep the app's own)."),
     ] = None,
     service_name: Annotated[
-        str, typer.Option(help="OTEL_SERVICE_NAME to set when the app's environment has none.")
+        str,
+        typer.Option(
+            "--service-name", "--service", help="OTEL_SERVICE_NAME to set when the app's environment has none."
+        ),
     ] = "otdiag-run",
     default_service_name: Annotated[
         bool,
         typer.Option(help="Set OTEL_SERVICE_NAME when unset (--no-default-service-name shows unknown_service)."),
     ] = True,
-    grace: Annotated[float, typer.Option(help="Seconds to wait after the app exits, for late exports.")] = 1.0,
+    grace: Annotated[
+        float,
+        typer.Option(
+            help="How long to wait after the app exits, for late exports.",
+            parser=common.seconds,
+            metavar=common.DURATION,
+        ),
+    ] = 1.0,
     timeout: Annotated[
-        float | None, typer.Option(help="Stop the app (SIGTERM, then SIGKILL) after this many seconds.")
+        float | None,
+        typer.Option(
+            help="Stop the app (SIGTERM, then SIGKILL) after this long (30s, 2m).",
+            parser=common.seconds,
+            metavar=common.DURATION,
+        ),
     ] = None,
     max_spans: Annotated[int, typer.Option(help="Spans kept in memory while the app runs.")] = 100_000,
     as_json: Annotated[
@@ -71,8 +86,8 @@ def run_command(
 
     Examples:
 
+    \b
       otdiag run -- python app.py
-
       otdiag run --json -- opentelemetry-instrument python manage.py runjob
     """
 

@@ -65,7 +65,11 @@ def print_settings(console: human.Console, s: Any) -> None:
 def send_test_span(
     endpoint: Annotated[
         str | None,
-        typer.Option(help="OTLP endpoint. HTTP: a base URL gets /v1/traces appended; gRPC: [http(s)://]host:port."),
+        typer.Option(
+            "--endpoint",
+            "--otlp-endpoint",
+            help="OTLP endpoint. HTTP: a base URL gets /v1/traces appended; gRPC: [http(s)://]host:port.",
+        ),
     ] = None,
     protocol: Annotated[Protocol | None, typer.Option(help="grpc, http/protobuf or http/json.")] = None,
     header: Annotated[
@@ -81,7 +85,9 @@ def send_test_span(
     cert_file: Annotated[str | None, typer.Option(help="Client certificate (PEM) for mTLS.")] = None,
     key_file: Annotated[str | None, typer.Option(help="Client private key (PEM) for mTLS.")] = None,
     compression: Annotated[str | None, typer.Option(help="gzip or none.")] = None,
-    service_name: Annotated[str, typer.Option(help="service.name of the test span.")] = "otdiag",
+    service_name: Annotated[
+        str, typer.Option("--service-name", "--service", help="service.name of the test span.")
+    ] = "otdiag",
     span_name: Annotated[str, typer.Option(help="Name of the test span.")] = "otdiag-test-span",
     attribute: Annotated[list[str] | None, typer.Option("--attribute", help="KEY=VALUE span attribute.")] = None,
     resource_attribute: Annotated[
@@ -104,7 +110,11 @@ def send_test_span(
     verify_wait: Annotated[str, typer.Option(help="With --verify: how long to wait for the trace.")] = "30s",
     timeout: Annotated[
         float | None,
-        typer.Option(help="Seconds to wait for the receiver (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10)."),
+        typer.Option(
+            help="How long to wait for the receiver (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10s).",
+            parser=common.seconds,
+            metavar=common.DURATION,
+        ),
     ] = None,
     explain: Annotated[
         bool, typer.Option(help="Only show how the settings resolve, and where each came from.")
@@ -118,10 +128,10 @@ def send_test_span(
 
     Examples:
 
+    \b
       otdiag send-test-span --endpoint http://localhost:4318
-
-      otdiag send-test-span --protocol grpc --endpoint https://collector:4317 --ca-file ca.pem
-
+      otdiag send-test-span --protocol grpc --endpoint https://collector:4317 \\
+          --ca-file ca.pem
       otdiag send-test-span --count 100000 --json
     """
 

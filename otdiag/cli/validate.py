@@ -62,6 +62,12 @@ def validate_config(
     graph: Annotated[
         GraphFormat | None, typer.Option(help="Also show the pipelines as a graph: text or mermaid.")
     ] = None,
+    graph_only: Annotated[
+        bool,
+        typer.Option(
+            help="Print only the graph on stdout (> pipelines.mmd); the report goes to stderr and sets the exit code."
+        ),
+    ] = False,
     otelcol: Annotated[
         str | None, typer.Option(help="Also run this collector binary's own validate and merge its verdict.")
     ] = None,
@@ -87,12 +93,11 @@ def validate_config(
 
     Examples:
 
+    \b
       otdiag validate-config collector.yaml
-
       otdiag validate-config --strict --format github collector.yaml
-
       otdiag validate-config --graph mermaid jaeger.yaml
-
+      otdiag validate-config --graph-only collector.yaml > pipelines.mmd
       cat collector.yaml | otdiag validate-config - --json
     """
 
@@ -104,6 +109,10 @@ def validate_config(
         out_fmt = OutputFormat.JSON if as_json else fmt
         if files.count("-") > 1:
             raise UsageError("'-' (stdin) can be given once")
+        if graph_only and (len(files) > 1 and not merge):
+            raise UsageError("--graph-only draws one config: give one file, or several with --merge")
+        if graph_only and out_fmt is not OutputFormat.TEXT:
+            raise UsageError("--graph-only prints the graph alone: it cannot be combined with --json or --format")
         binary = _find_binary(otelcol, with_binary)
         datas = [(name, read_input(name, yamlsrc.MAX_BYTES)) for name in files]
         results: list[api.Result] = []
@@ -113,9 +122,27 @@ def validate_config(
             results = [api.validate_source(data, _label(name), distribution) for name, data in datas]
         if binary:
             _with_binary(binary, results, datas, merge)
+        if graph_only:
+            return _emit_graph_only(results, strict, graph or GraphFormat.MERMAID)
         return _emit(results, out_fmt, strict, graph)
 
     common.run(body)
+
+
+def _emit_graph_only(results: list[Any], strict: bool, graph: GraphFormat) -> ExitCode:
+    """The diagram alone on stdout, byte for byte, so it can be redirected to a file; the report on stderr."""
+    from otdiag.render import pipeline_graph
+    from otdiag.validate.graph import pipeline_graph as build_graph
+
+    saved = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        code = _emit(results, OutputFormat.TEXT, strict, None)
+    finally:
+        sys.stdout = saved
+    sys.stdout.write(pipeline_graph.render(build_graph(results[0].config), graph).rstrip("\n") + "\n")
+    sys.stdout.flush()
+    return code
 
 
 def _label(name: str) -> str:

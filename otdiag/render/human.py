@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.status import Status
+from rich.text import Text
 
 from otdiag.model import GUIDE_TITLES, Finding, Guide, Report, Severity, Stage, StepStatus, order_findings
 
@@ -72,13 +73,34 @@ class Spinner:
                 self._status = None
 
 
-def finding_lines(f: Finding) -> list[str]:
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """`1 span`, `2 spans`, `1,024 spans`."""
+    return f"{n:,.0f} {word if n == 1 else many or word + 's'}"
+
+
+def hang(console: Console, lead: str, body: str) -> None:
+    """Print `lead` then `body` (both markup); wrapped lines of the body start under its first character.
+
+    A hanging indent keeps the ✓/✗ column readable at 80 columns. Into a pipe (soft wrap) nothing is
+    wrapped, so a line stays whole for grep.
+    """
+    lead_t, body_t = Text.from_markup(lead), Text.from_markup(body)
+    if console.soft_wrap:
+        console.print(Text.assemble(lead_t, body_t))
+        return
+    pad = lead_t.cell_len
+    for i, line in enumerate(body_t.wrap(console, max(20, console.width - pad))):
+        line.rstrip()
+        console.print(Text.assemble(lead_t if i == 0 else " " * pad, line), no_wrap=True, crop=False)
+
+
+def finding_lines(f: Finding) -> list[tuple[str, str]]:
+    """A finding as (lead, body) pairs: the message with its code, the fix, then up to four evidence lines."""
     mark, style = _SEV_STYLE[f.severity]
-    lines = [f"  [{style}]{mark}[/] {escape(f.message)} [dim]({f.code})[/]"]
-    if f.location:
-        lines[0] += f" [dim]{escape(f.location.file)}:{f.location.line}:{f.location.column}[/]"
-    lines.append(f"    [bold]fix:[/] {escape(f.hint)}")
-    lines.extend(f"    [dim]· {escape(e)}[/]" for e in f.evidence[:4])
+    where = f" [dim]{escape(f.location.file)}:{f.location.line}:{f.location.column}[/]" if f.location else ""
+    lines = [(f"  [{style}]{mark}[/] ", f"{escape(f.message)} [dim]({f.code})[/]{where}")]
+    lines.append(("    [bold]fix:[/] ", escape(f.hint)))
+    lines.extend(("    [dim]·[/] ", f"[dim]{escape(e)}[/]") for e in f.evidence[:4])
     return lines
 
 
@@ -99,8 +121,8 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
             continue
         console.print(f"[bold]{GUIDE_TITLES[guide] if guide else 'Other'}[/]")
         for f in groups[guide]:
-            for line in finding_lines(f):
-                console.print(line)
+            for lead, body in finding_lines(f):
+                hang(console, lead, body)
         console.print()
 
 
@@ -153,7 +175,7 @@ def print_check(console: Console, report: Report) -> None:
     for step in report.fields.get("steps", []):
         mark, style = _STEP_MARK[StepStatus(step["status"])]
         took = f"[dim]{step['duration_ms']:.0f} ms[/]"
-        console.print(f"  [{style}]{mark}[/] {step['name']:<22} {escape(step['detail'])} {took}")
+        hang(console, f"  [{style}]{mark}[/] {escape(step['name']):<22} ", f"{escape(step['detail'])} {took}")
     console.print()
     print_findings(console, report.findings)
     console.print(verdict(report, marks))
@@ -166,7 +188,9 @@ def verdict(report: Report, marks: dict[str, StepStatus] | None = None) -> str:
         tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
         return f"[bold green]Healthy[/]: every hop that was probed answered{tail}."
     first = errors[0]
-    where = _WHERE[first.stage] if first.stage is not Stage.APP else f"the app ({_hop(first)})"
+    where = _WHERE[first.stage]
+    if first.stage is Stage.APP and _hop(first) == "SDK":
+        where = "in the app's SDK settings"
     heading = GUIDE_TITLES[first.guide] if first.guide else "Problem"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"[bold red]Broken {where}[/]: {heading} - {escape(first.message)}{more}"
@@ -208,7 +232,7 @@ def print_arrival(console: Console, a: Any) -> None:
     attrs = " ".join(f"[dim]{escape(k)}=[/]{escape(v[:60])}" for k, v in a.attributes)
     console.print(
         f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(a.name)}[/] [dim]{a.kind}[/] "
-        f"trace {a.trace_id[:16]}…{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
+        f"trace {a.trace_id}{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
         f"{status} {attrs}".rstrip()
     )
 
@@ -222,16 +246,16 @@ def print_summary(console: Console, summary: dict[str, Any], findings: list[Find
     """The end-of-run summary of `listen` (and the span part of `run`)."""
     console.print(f"[bold]{escape(title)}[/]")
     console.print(
-        f"  {summary['traces']} trace(s), {summary['spans']} span(s) from "
-        f"{len(summary['services'])} service(s)"
-        + (f"; held now: {summary['held']['traces']} traces" if summary["evicted"]["traces"] else "")
+        f"  {plural(summary['traces'], 'trace')}, {plural(summary['spans'], 'span')} from "
+        f"{plural(len(summary['services']), 'service')}"
+        + (f"; held now: {plural(summary['held']['traces'], 'trace')}" if summary["evicted"]["traces"] else "")
     )
     for service, ops in summary["operations"].items():
-        console.print(f"  [cyan]{escape(service)}[/]: {summary['services'].get(service, 0)} span(s)")
+        console.print(f"  [cyan]{escape(service)}[/]: {plural(summary['services'].get(service, 0), 'span')}")
         for name, n in list(ops.items())[:15]:
             console.print(f"    {n:>6}  {escape(name)}")
         if len(ops) > 15:
-            console.print(f"    [dim]… {len(ops) - 15} more operation(s)[/]")
+            console.print(f"    [dim]… {plural(len(ops) - 15, 'more operation')}[/]")
     if summary["transports"]:
         shown = ", ".join(f"{k}: {v}" for k, v in summary["transports"].items())
         console.print(f"  [dim]received over {escape(shown)}[/]")
@@ -247,13 +271,13 @@ def print_run(console: Console, report: Report) -> None:
     if f["spans"]:
         mark = "[bold green]✓[/]" if report.ok else "[bold yellow]![/]"
         console.print(
-            f"{mark} the app emitted {f['spans']} span(s) in {f['traces']} trace(s) "
+            f"{mark} the app emitted {plural(f['spans'], 'span')} in {plural(f['traces'], 'trace')} "
             f"(exit status {f['exit_status']}, ran {f['duration_ms'] / 1000:.1f}s)"
         )
     else:
         console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {f['exit_status']})")
     for service, ops in f["operations"].items():
-        console.print(f"  [cyan]{escape(service)}[/]: {f['services'].get(service, 0)} span(s)")
+        console.print(f"  [cyan]{escape(service)}[/]: {plural(f['services'].get(service, 0), 'span')}")
         for name, n in list(ops.items())[:15]:
             console.print(f"    {n:>6}  {escape(name)}")
     env = f["environment"]
@@ -295,15 +319,17 @@ def print_config_files(
             totals[f.severity] += 1
             sym, style = _SEV_STYLE[f.severity]
             where = f"{f.location.line}:{f.location.column} " if f.location else ""
-            console.print(
-                f"  [{style}]{sym} {f.severity.value}[/] [dim]{where}[/]{escape(f.message)} [dim]({f.code})[/]"
+            hang(
+                console,
+                f"  [{style}]{sym} {f.severity.value}[/] [dim]{where}[/]",
+                f"{escape(f.message)} [dim]({f.code})[/]",
             )
             if f.location:
                 for row in code_frame(lines, f.location.line, f.location.column):
                     console.print("    " + row)
             for ev in f.evidence[:3]:
-                console.print(f"    [dim]· {escape(ev)}[/]")
-            console.print(f"    [bold]fix:[/] {escape(f.hint)}")
+                hang(console, "    [dim]·[/] ", f"[dim]{escape(ev)}[/]")
+            hang(console, "    [bold]fix:[/] ", escape(f.hint))
         console.print()
     e, w, i = totals[Severity.ERROR], totals[Severity.WARNING], totals[Severity.INFO]
     n = len(files)

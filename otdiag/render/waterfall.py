@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from otdiag.durations import human
+from otdiag.render.human import plural
 from otdiag.trace import Span, Trace
 
 BAR = 32
@@ -77,80 +80,226 @@ def rows(trace: Trace) -> Iterator[Row]:
             stack.append((depth + 1, iter(_collapsed(children))))
 
 
-def _bar(span: Span, t0: int, total: int) -> str:
+BAR_MIN = 10
+"""The timeline never gets narrower than this; the other columns give way first."""
+NAME_MIN = 16
+
+
+def _bar(span: Span, t0: int, total: int, width: int = BAR) -> str:
     if total <= 0:
-        return "█" + " " * (BAR - 1)
-    start = int((span.start_unix_nano - t0) / total * BAR)
-    width = max(1, round(span.duration_ns / total * BAR))
-    start = min(max(0, start), BAR - 1)
-    width = min(width, BAR - start)
-    return " " * start + "█" * width + " " * (BAR - start - width)
+        return "█" + " " * (width - 1)
+    start = int((span.start_unix_nano - t0) / total * width)
+    size = max(1, round(span.duration_ns / total * width))
+    start = min(max(0, start), width - 1)
+    size = min(size, width - start)
+    return " " * start + "█" * size + " " * (width - start - size)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` terminal cells, ending in … when cut; padded to exactly `width`."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…" + " " * (width - 1 - cell_len(out))
 
 
 def summary_line(trace: Trace) -> str:
     started = datetime.fromtimestamp(trace.start_unix_nano / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
     errors = trace.error_count
-    err = f"[bold red]{errors} error(s)[/]" if errors else "0 errors"
+    err = f"[bold red]✗ {plural(errors, 'error')}[/]" if errors else "0 errors"
     root = trace.root
     root_txt = f" · root {escape(root.service)}/{escape(root.name)}" if root else ""
     return (
-        f"[bold]trace {trace.trace_id}[/]{root_txt} · {len(trace.spans)} spans · {len(trace.services)} service(s) · "
-        f"{human(trace.duration_ns)} · {err} · started {started} UTC"
+        f"[bold]trace {trace.trace_id}[/]{root_txt} · {plural(len(trace.spans), 'span')} · "
+        f"{plural(len(trace.services), 'service')} · {human(trace.duration_ns)} · {err} · started {started} UTC"
     )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Column widths for one console width; a width of 0 means the column gave way."""
+
+    name: int
+    service: int
+    kind: int
+    bar: int
+    start: int
+    duration: int
+    status: int
+
+
+_GAP = 1
+_MARK = 2
+"""`✗ ` before an error span's name (or two spaces): errors stay visible without colour."""
+
+
+def layout(width: int, longest_name: int, longest_service: int) -> _Layout:
+    """Columns give way by priority: name, timeline and duration stay; service, start, kind and status go.
+
+    The timeline takes whatever width is left, so it grows on a wide terminal.
+    """
+    name = min(longest_name, max(NAME_MIN, int(width * 0.35)))
+    duration = 8
+    avail = width - _MARK - name - _GAP - duration - _GAP
+    if avail < BAR_MIN:  # very narrow: the name gives way down to its minimum
+        name = max(NAME_MIN, name - (BAR_MIN - avail))
+        avail = width - _MARK - name - _GAP - duration - _GAP
+    widths = {
+        "service": min(max(longest_service, 7), max(8, int(width * 0.15)), 24),
+        "start": 9,
+        "kind": 8,
+        "status": 6,
+    }
+    chosen: dict[str, int] = {}
+    for col, w in widths.items():
+        if avail - (w + _GAP) >= BAR_MIN + 8:
+            chosen[col] = w
+            avail -= w + _GAP
+    return _Layout(
+        name,
+        chosen.get("service", 0),
+        chosen.get("kind", 0),
+        max(BAR_MIN, avail),
+        chosen.get("start", 0),
+        duration,
+        chosen.get("status", 0),
+    )
+
+
+def _cells(lay: _Layout, values: dict[str, tuple[str, str]]) -> Text:
+    """One row: each column's (text, style) fitted to its width, in display order."""
+    line = Text(no_wrap=True, overflow="crop")
+    mark, mark_style = values.get("mark", ("", ""))
+    line.append(fit(mark, _MARK), mark_style)
+    for col in ("name", "service", "kind", "bar", "start", "duration", "status"):
+        w = getattr(lay, col)
+        if not w:
+            continue
+        text, style = values.get(col, ("", ""))
+        if col != "name":
+            line.append(" " * _GAP)
+        line.append(fit(text, w).rstrip().rjust(w) if col in ("start", "duration") else fit(text, w), style)
+    line.rstrip()
+    return line
 
 
 def print_trace(console: Console, trace: Trace, *, max_spans: int = 200, verbose: bool = False) -> None:
     console.print(summary_line(trace))
-    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 1))
-    for col in ("span", "service", "kind", "timeline", "start", "duration", "status"):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=60 if col == "span" else None)
+    shown_rows = list(itertools.islice(rows(trace), max_spans + max_spans // 4 + 1))
+    longest = max((2 * r.depth + cell_len(r.span.name if r.span else r.label) for r in shown_rows), default=4)
+    longest_service = max((cell_len(r.span.service) for r in shown_rows if r.span), default=7)
+    lay = layout(console.width, max(longest, 4), longest_service)
+    console.print(
+        _cells(
+            lay,
+            {
+                k: (k if k != "bar" else "timeline", "dim")
+                for k in ("name", "service", "kind", "bar", "start", "duration", "status")
+            }
+            | {"name": ("span", "dim"), "duration": ("duration", "dim")},
+        )
+    )
     t0, total = trace.start_unix_nano, trace.duration_ns
     shown = 0
-    for row in rows(trace):
+    for row in shown_rows:
         if shown >= max_spans:
             break
         indent = "  " * row.depth
         if row.span is None:
-            table.add_row(f"[dim]{indent}{escape(row.label)}[/]", "", "", "", "", "", "")
+            console.print(_cells(lay, {"name": (indent + row.label, "dim")}))
             continue
         s = row.span
-        style = "bold red" if s.status == "error" else ""
-        status = {"error": "[bold red]✗ error[/]", "ok": "[green]ok[/]"}.get(s.status, "[dim]-[/]")
-        name = f"[{style}]{escape(s.name)}[/]" if style else escape(s.name)
-        table.add_row(
-            f"{indent}{name}",
-            escape(s.service),
-            s.kind,
-            f"[cyan]{_bar(s, t0, total)}[/]",
-            f"+{human(s.start_unix_nano - t0)}",
-            human(s.duration_ns),
-            status,
+        error = s.status == "error"
+        console.print(
+            _cells(
+                lay,
+                {
+                    "mark": ("✗" if error else "", "bold red"),
+                    "name": (indent + s.name, "bold red" if error else ""),
+                    "service": (s.service, ""),
+                    "kind": (s.kind, "dim"),
+                    "bar": (_bar(s, t0, total, lay.bar), "red" if error else "cyan"),
+                    "start": (f"+{human(s.start_unix_nano - t0)}", ""),
+                    "duration": (human(s.duration_ns), ""),
+                    "status": ({"error": "error", "ok": "ok"}.get(s.status, "-"), "bold red" if error else "dim"),
+                },
+            )
         )
         shown += 1
         if verbose:
+            pad = " " * _MARK + indent + "  "
+            room = max(20, console.width - cell_len(pad))
             for key, value in list(s.attributes.items())[:12]:
-                table.add_row(f"{indent}  [dim]{escape(str(key))}={escape(str(value))[:80]}[/]", "", "", "", "", "", "")
+                console.print(Text(pad + fit(f"{key}={value}", room).rstrip(), "dim", no_wrap=True))
             if s.status_message:
-                table.add_row(f"{indent}  [red]{escape(s.status_message)}[/]", "", "", "", "", "", "")
-    console.print(table)
+                console.print(Text(pad + fit(s.status_message, room).rstrip(), "red", no_wrap=True))
     if len(trace.spans) > shown >= max_spans:
         console.print(f"[dim]… {len(trace.spans) - shown} more spans not shown (--max-spans {max_spans})[/]")
 
 
 def print_trace_list(console: Console, traces: list[Trace]) -> None:
-    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 1))
-    for col in ("trace_id", "root", "services", "spans", "duration", "errors", "start (UTC)"):
-        table.add_column(col, no_wrap=True, overflow="ellipsis")
-    for t in sorted(traces, key=lambda t: t.start_unix_nano, reverse=True):
-        root = t.root
-        started = datetime.fromtimestamp(t.start_unix_nano / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(
-            t.trace_id,
-            escape(f"{root.service}/{root.name}" if root else "?"),
-            escape(", ".join(t.services)),
-            str(len(t.spans)),
-            human(t.duration_ns),
-            f"[red]{t.error_count}[/]" if t.error_count else "0",
-            started,
+    """Search results as Jaeger's search page lists them; the full trace ID is never cut."""
+    ordered = sorted(traces, key=lambda t: t.start_unix_nano, reverse=True)
+    days = {datetime.fromtimestamp(t.start_unix_nano / 1e9, UTC).date() for t in ordered}
+    time_fmt = "%H:%M:%S" if len(days) == 1 else "%m-%d %H:%M:%S"
+    time_w = 8 if len(days) == 1 else 14
+    fixed = 32 + 1 + time_w + 1 + 6 + 1 + 6 + 1 + 9 + 1
+    rest = max(12, console.width - fixed)
+    longest_root = max((cell_len(_root(t)) for t in ordered), default=4)
+    root_w = min(rest, max(longest_root, 4))
+    services_w = rest - root_w - 1 if rest - root_w - 1 >= 12 else 0
+
+    def row(cells: list[tuple[str, int, str, bool]]) -> Text:
+        line = Text(no_wrap=True, overflow="crop")
+        for i, (text, width, style, right) in enumerate(cells):
+            if not width:
+                continue
+            if i:
+                line.append(" ")
+            cell = fit(text, width)
+            line.append(cell.strip().rjust(width) if right else cell, style)
+        line.rstrip()
+        return line
+
+    day = f" (UTC, {next(iter(days)).isoformat()})" if len(days) == 1 else " (UTC)"
+    console.print(
+        row(
+            [
+                ("trace id", 32, "dim", False),
+                ("start", time_w, "dim", False),
+                ("spans", 6, "dim", True),
+                ("errors", 6, "dim", True),
+                ("duration", 9, "dim", True),
+                ("root", root_w, "dim", False),
+                ("services", services_w, "dim", False),
+            ]
         )
-    console.print(table)
+    )
+    for t in ordered:
+        started = datetime.fromtimestamp(t.start_unix_nano / 1e9, UTC).strftime(time_fmt)
+        errors = t.error_count
+        console.print(
+            row(
+                [
+                    (t.trace_id, 32, "", False),
+                    (started, time_w, "", False),
+                    (f"{len(t.spans):,}", 6, "", True),
+                    (f"✗ {errors}" if errors else "0", 6, "bold red" if errors else "dim", True),
+                    (human(t.duration_ns), 9, "", True),
+                    (_root(t), root_w, "", False),
+                    (", ".join(t.services), services_w, "dim", False),
+                ]
+            )
+        )
+    console.print(f"[dim]start times{day}[/]")
+
+
+def _root(t: Trace) -> str:
+    root = t.root
+    return f"{root.service}: {root.name}" if root else "(no root span)"
