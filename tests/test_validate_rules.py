@@ -302,6 +302,15 @@ CASES = [
         (10, 22),
     ),
     (
+        "unitless duration",
+        RECV
+        + "processors:\n  batch:\n    timeout: 10\n"
+        + EXP
+        + OK_TAIL.replace("      exporters", "      processors: [batch]\n      exporters"),
+        "config.unitless-duration",
+        (8, 14),
+    ),
+    (
         "prometheus 8888",
         RECV
         + "exporters:\n  prometheus:\n    endpoint: 0.0.0.0:8888\n"
@@ -509,7 +518,16 @@ def test_cli_exit_codes_and_json(tmp_path: Any) -> None:
     assert res.exit_code == 0, res.stdout
     doc = res.json()
     assert doc["command"] == "validate-config" and doc["files"][0]["ok"] is True
-    assert run("validate-config", str(good), "--strict").exit_code == 1  # warnings remain
+    # Only notes (best-practice advice: debug exporter) remain: --strict does not fail on them.
+    assert {f["severity"] for f in doc["findings"]} == {"info"}
+    assert run("validate-config", str(good), "--strict").exit_code == 0
+    warned = tmp_path / "warned.yaml"
+    warned.write_text(good.read_text().replace("exporters:\n  debug:\n", "exporters:\n  debug:\n  nop:\n"))
+    assert run("validate-config", str(warned)).exit_code == 0
+    assert run("validate-config", str(warned), "--strict").exit_code == 1  # an unused exporter is a warning
+    for fmt, marker in (("sarif", '"level": "note"'), ("github", "::notice ")):
+        res = run("validate-config", str(good), "--format", fmt, "--strict")
+        assert res.exit_code == 0 and marker in res.stdout, res.stdout
     res = run("validate-config", str(good), str(bad), "--json", "--graph", "mermaid")
     assert res.exit_code == 1
     doc = res.json()

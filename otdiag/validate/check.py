@@ -10,21 +10,22 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from otdiag import catalogue
-from otdiag.model import Finding, Location
-from otdiag.validate import kinds, rules, schema
+from otdiag.model import Finding, Location, Severity
+from otdiag.validate import kinds, rules, schema, suggest
 from otdiag.validate.expand import Expansion, expand
-from otdiag.validate.knowledge import SECTIONS, SIGNALS, Knowledge
+from otdiag.validate.knowledge import SECTIONS, SIGNALS, Distribution, Knowledge, load
 from otdiag.validate.model import Comp, Config, Pipeline, Ref
 from otdiag.validate.yamlsrc import Node
 
 _TYPE = re.compile(r"^[a-zA-Z][0-9a-zA-Z_]{0,62}$")
 TOP_LEVEL = ("receivers", "processors", "exporters", "connectors", "extensions", "service")
 _PIPELINE_KEYS = ("receivers", "processors", "exporters")
+_SERVICE_KEYS = ("extensions", "pipelines", "telemetry")
 _REMOVED = {
     ("exporter", "jaeger"): "the jaeger exporter was removed in v0.85.0: use otlp_grpc to Jaeger's 4317 "
     "(tls.insecure: true for plaintext) or otlp_http to 4318",
@@ -91,6 +92,8 @@ class Checker:
     edge_conn: dict[tuple[str, str], str] = field(default_factory=dict)
     emitted: dict[str, int] = field(default_factory=dict)
     """Findings emitted per code; past MAX_PER_CODE they are only counted (see api.fold)."""
+    _advised: set[tuple[object, ...]] = field(default_factory=set)
+    """(code, file, line, column, …) of the warnings and notes already emitted."""
 
     def __post_init__(self) -> None:
         self.cfg = Config(self.root)
@@ -109,14 +112,24 @@ class Checker:
         hint: str | None = None,
         target: str | None = None,
         evidence: tuple[str, ...] = (),
+        severity: Severity | None = None,
     ) -> None:
+        kind = catalogue.KINDS[code]
+        loc = self.loc(node)
+        if (severity or kind.severity) is not Severity.ERROR and loc is not None:
+            # One warning or note per cause per place: the same advice twice on a line is noise.
+            place = (code, loc.file, loc.line, loc.column, target if code == "config.unused-component" else None)
+            if place in self._advised:
+                return
+            self._advised.add(place)
         n = self.emitted[code] = self.emitted.get(code, 0) + 1
         if n > MAX_PER_CODE:
             return  # counted, not built: a huge config would otherwise hold every one in memory
-        kind = catalogue.KINDS[code]
         if code in kinds.START_TIME:
             evidence = ("found when the collector starts; `otelcol validate` lets it through", *evidence)
-        self.findings.append(kind(message, hint=hint, target=target, location=self.loc(node), evidence=evidence))
+        self.findings.append(
+            kind(message, hint=hint, target=target, location=loc, evidence=evidence, severity=severity)
+        )
 
     # --- stages ----------------------------------------------------------------------------------------
 
@@ -155,6 +168,7 @@ class Checker:
                 "config.unknown-section",
                 f"'' has invalid keys: {', '.join(str(k.value) for k in unknown)}",
                 unknown[0],
+                hint=_stand_in(root, unknown, TOP_LEVEL),
             )
         for section, kind in SECTIONS.items():
             node = root.get(section)
@@ -199,9 +213,7 @@ class Checker:
                         "config.unknown-type",
                         f'\'{section}\' unknown type: "{typ}" for id: "{cid}" (valid values: [{valid}])',
                         key,
-                        hint=_did_you_mean(typ, self.know.types(kind))
-                        or f"No {kind} of type {typ} in the {self.know.distribution.value} distribution; "
-                        "check the spelling or pick another --distribution.",
+                        hint=_type_hint(kind, typ, self.know),
                         target=cid,
                     )
             elif typ != info.type:
@@ -215,12 +227,11 @@ class Checker:
             self.cfg.comps[kind][cid] = comp
             if info is not None and info.config is not None:
                 for p in schema.check(value, info.config, ""):
-                    self.emit(
-                        p.code,
-                        f"'{section}' error reading configuration for \"{cid}\": {p.message}",
-                        p.node,
-                        target=cid,
-                    )
+                    if p.stage == "decode":
+                        message = f"'{section}' error reading configuration for \"{cid}\": {p.message}"
+                    else:
+                        message = f"{comp.label}: {p.message}"
+                    self.emit(p.code, message, p.node, target=cid, hint=p.hint)
 
     def unmarshal_service(self) -> None:
         service = self.root.get("service")
@@ -229,12 +240,13 @@ class Checker:
         if service.kind != "map":
             self.emit("config.section-not-a-map", f"'service' expected a map, got '{service.kind}'", service)
             return
-        bad = [k for k, _ in service.items if k.value not in ("extensions", "pipelines", "telemetry")]
+        bad = [k for k, _ in service.items if k.value not in _SERVICE_KEYS]
         if bad:
             self.emit(
                 "config.unknown-section",
                 f"'service' has invalid keys: {', '.join(str(k.value) for k in bad)}",
                 bad[0],
+                hint=_stand_in(service, bad, _SERVICE_KEYS),
             )
         ext = service.get("extensions")
         for ref in self._id_list(ext, "service.extensions"):
@@ -243,10 +255,14 @@ class Checker:
         if self.cfg.telemetry is not None and self.know.telemetry is not None:
             # The telemetry sections' custom decoders (config migrations) are strict too.
             for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
+                if p.stage == "warning":
+                    self.emit(p.code, f"service::{p.message}", p.node, hint=p.hint)
+                    continue
                 self.emit(
                     "config.telemetry-invalid" if p.code == "config.invalid-keys" else p.code,
                     f"'service' {p.message}",
                     p.node,
+                    hint=p.hint,
                 )
         pipelines = service.get("pipelines")
         if pipelines is None or pipelines.is_null:
@@ -275,6 +291,7 @@ class Checker:
                         "config.unknown-section",
                         f"'service.pipelines::{pid}' has invalid keys: {', '.join(str(k.value) for k in bad)}",
                         bad[0],
+                        hint=_stand_in(value, bad, _PIPELINE_KEYS),
                     )
                 pipe.receivers = self._id_list(value.get("receivers"), f"{pid}.receivers")
                 pipe.processors = self._id_list(value.get("processors"), f"{pid}.processors")
@@ -318,10 +335,11 @@ class Checker:
             if comp.info is None:
                 continue
             for code, message, node in rules.validate(comp):
-                self.emit(code, f"{comp.label}: {message}", node or comp.key, target=comp.id)
+                hint = getattr(message, "hint", None)
+                self.emit(code, f"{comp.label}: {message}", node or comp.key, target=comp.id, hint=hint)
         rules_tel = rules.validate_telemetry(self.cfg.telemetry)
         for code, message, node in rules_tel:
-            self.emit(code, f"service::telemetry: {message}", node)
+            self.emit(code, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
 
     def validate_service(self) -> None:
         cfg = self.cfg
@@ -359,6 +377,7 @@ class Checker:
                     f'service::extensions: references extension "{ref.id}" which is not configured',
                     ref.node,
                     target=ref.id,
+                    hint=self._ref_hint("extension", ref.id, cfg.comps.get("extension", {})),
                 )
         service = root.get("service")
         if not cfg.pipelines:
@@ -378,6 +397,7 @@ class Checker:
                         f'{label}: references receiver "{ref.id}" which is not configured',
                         ref.node,
                         target=ref.id,
+                        hint=self._ref_hint("receiver", ref.id, [*cfg.comps.get("receiver", {}), *conns]),
                     )
             seen: set[str] = set()
             for ref in pipe.processors:
@@ -387,6 +407,7 @@ class Checker:
                         f'{label}: references processor "{ref.id}" which is not configured',
                         ref.node,
                         target=ref.id,
+                        hint=self._ref_hint("processor", ref.id, cfg.comps.get("processor", {})),
                     )
                 if ref.id in seen:
                     self.emit(
@@ -403,11 +424,23 @@ class Checker:
                         f'{label}: references exporter "{ref.id}" which is not configured',
                         ref.node,
                         target=ref.id,
+                        hint=self._ref_hint("exporter", ref.id, [*cfg.comps.get("exporter", {}), *conns]),
                     )
             if not pipe.receivers:
                 self.emit("config.pipeline-no-receivers", f"{label}: must have at least one receiver", pipe.key)
             if not pipe.exporters:
                 self.emit("config.pipeline-no-exporters", f"{label}: must have at least one exporter", pipe.key)
+
+    def _ref_hint(self, kind: str, ref: str, defined: Iterable[str]) -> str:
+        """The fix for a reference to an undefined component: the nearest defined ID of that kind."""
+        ids = list(defined)
+        near = suggest.nearest(ref, ids)
+        if near:
+            return f'Did you mean "{near}"? (defined: {", ".join(ids[:8])}{", …" if len(ids) > 8 else ""})'
+        section = (
+            "extensions" if kind == "extension" else f"{kind}s (or connectors)" if kind != "processor" else "processors"
+        )
+        return f"Define {ref} under {section}, or fix the name in the list."
 
     def build_graph(self) -> None:
         cfg = self.cfg
@@ -529,8 +562,36 @@ def _go_scalar(value: object) -> str:
     return {bool: "bool", int: "int", float: "float64"}.get(type(value), "string")
 
 
-def _did_you_mean(typ: str, known: list[str]) -> str | None:
-    import difflib
+def _type_hint(kind: str, typ: str, know: Knowledge) -> str:
+    near = suggest.nearest(typ, know.types(kind))
+    if near:
+        return f'Did you mean "{near}"? ({kind} types of the {know.distribution.value} distribution)'
+    other = [d for d in Distribution if d is not know.distribution and load(d).lookup(kind, typ) is not None]
+    if other:
+        return f"{typ} is a {kind} of the {other[0].value} distribution: pass --distribution {other[0].value}."
+    return (
+        f"No {kind} of type {typ} in the {know.distribution.value} distribution; "
+        "check the spelling or pick another --distribution."
+    )
 
-    close = difflib.get_close_matches(typ, known, n=1, cutoff=0.75)
-    return f"Did you mean {close[0]}?" if close else None
+
+def _stand_in(parent: Node, unknown: list[Node], valid: tuple[str, ...]) -> str | None:
+    """The fix for misspelt section keys (`recievers:`): the nearest valid key of that level.
+
+    A misspelt key whose nearest valid key is not written stands in for it from here on, so that
+    the rest of the file is checked as meant: one error, not a cascade of "no receivers" and
+    "references receiver which is not configured".
+    """
+    pairs = []
+    for key in unknown:
+        near = suggest.nearest(str(key.value), valid)
+        if near is None:
+            continue
+        pairs.append((str(key.value), near))
+        if near not in parent.index:
+            parent.index[near] = parent.index[key.value]
+    if not pairs:
+        return None
+    if len(pairs) == 1:
+        return f'Did you mean "{pairs[0][1]}"? (valid keys: {", ".join(valid)})'
+    return "Did you mean " + ", ".join(f'"{near}" for "{name}"' for name, near in pairs) + "?"

@@ -301,19 +301,19 @@ START_TIME: frozenset[str] = frozenset(
 # --- warnings: what `otelcol validate` lets through -----------------------------------------------------
 W_MEMORY_LIMITER_ORDER = _k(
     "config.memory-limiter-not-first",
-    W,
+    INFO,
     "memory_limiter is not the first processor of a pipeline.",
     "Put memory_limiter first in processors, so it refuses data before other work is done.",
 )
 W_NO_MEMORY_LIMITER = _k(
     "config.no-memory-limiter",
-    W,
+    INFO,
     "A pipeline has no memory_limiter: under load the collector can run out of memory.",
     "Add memory_limiter (check_interval: 1s, limit_percentage: 80) first in the pipeline.",
 )
 W_BATCH_BEFORE_SAMPLING = _k(
     "config.batch-before-sampling",
-    W,
+    INFO,
     "batch runs before tail_sampling, filter or a sampler in the pipeline.",
     "Put batch after the samplers and filters (last, before the exporters).",
 )
@@ -365,7 +365,7 @@ W_TLS_CONTRADICTION = _k(
 )
 W_LOCALHOST_RECEIVER = _k(
     "config.receiver-on-localhost",
-    W,
+    INFO,
     "A receiver listens on localhost: in a container, nothing outside can reach it.",
     "Listen on 0.0.0.0:4317 (or ${env:MY_POD_IP}:4317) when the collector runs in a container.",
     ING,
@@ -385,7 +385,7 @@ W_UNUSED = _k(
 )
 W_DEBUG_VERBOSE = _k(
     "config.debug-exporter",
-    W,
+    INFO,
     "The debug exporter is detailed (floods the log) or is a pipeline's only exporter (data goes nowhere).",
     "Add a real exporter (otlp_grpc to Jaeger); keep debug at basic verbosity.",
     X,
@@ -401,7 +401,7 @@ W_QUEUE_DISABLED = _k(
 )
 W_DUPLICATE_IN_LIST = _k(
     "config.duplicate-in-pipeline",
-    W,
+    INFO,
     "A pipeline lists the same receiver or exporter twice (the collector merges them silently).",
     "List each component once per pipeline.",
 )
@@ -415,13 +415,19 @@ W_ROUTING_KEY = _k(
 )
 W_DEPRECATED = _k(
     "config.deprecated",
-    W,
+    INFO,
     "A deprecated component type, alias or setting is used.",
     "Use the replacement named in the message.",
 )
+W_UNITLESS_DURATION = _k(
+    "config.unitless-duration",
+    W,
+    "A duration is a bare number, which the collector reads as nanoseconds (timeout: 10 is 10 ns).",
+    'Write the unit: "10s", "500ms", "1m".',
+)
 W_ENV_NO_DEFAULT = _k(
     "config.env-without-default",
-    W,
+    INFO,
     "A ${env:X} reference has no default: when X is unset the value is silently empty.",
     "Add a default: ${env:X:-value}.",
 )
@@ -441,7 +447,7 @@ W_SERVICE_GRAPH_AFTER_SAMPLER = _k(
 )
 W_NO_MAX_BATCH = _k(
     "config.batch-no-max-size",
-    W,
+    INFO,
     "batch has no send_batch_max_size before a gRPC exporter: a batch can exceed gRPC's 4 MiB message limit.",
     "Set send_batch_max_size (for example 8192).",
     X,
@@ -469,7 +475,7 @@ W_PORT_IN_USE_TELEMETRY = _k(
 )
 W_RECEIVER_DEPRECATED_SETTING = _k(
     "config.deprecated-setting",
-    W,
+    INFO,
     "A deprecated setting is used (jaeger receiver remote_sampling, zipkin endpoint).",
     "Use the replacement named in the message.",
 )

@@ -18,6 +18,26 @@ Problem = tuple[str, str, Node | None]
 Rule = Callable[[Comp], Iterator[Problem]]
 INVALID = "config.invalid-value"
 
+
+class Hinted(str):
+    """A problem's message that carries its own fix (a "did you mean")."""
+
+    __slots__ = ("hint",)
+    hint: str
+
+
+def enum_message(message: str, value: object, valid: tuple[str, ...] | list[str]) -> str:
+    """`message`, carrying the nearest valid value and the list of valid ones as its fix."""
+    from otdiag.validate import suggest
+
+    out = Hinted(message)
+    near = suggest.nearest(str(value), valid)
+    out.hint = (
+        (f'Did you mean "{near}"? ' if near else "") + "Valid values: " + ", ".join(f'"{v}"' for v in valid) + "."
+    )
+    return out
+
+
 _DUR = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
@@ -187,7 +207,8 @@ def debug(comp: Comp) -> Iterator[Problem]:
     v = comp.get("verbosity")
     bad = v is not None and v.kind == "scalar" and v.value is not None
     if bad and v is not None and str(v.value).lower() not in ("basic", "normal", "detailed"):
-        yield "config.wrong-type", f"'verbosity' unknown metrics level \"{v.value}\"", v
+        msg = enum_message(f"'verbosity' unknown metrics level \"{v.value}\"", v.value, ("basic", "normal", "detailed"))
+        yield "config.wrong-type", msg, v
 
 
 def file_exporter(comp: Comp) -> Iterator[Problem]:
@@ -197,7 +218,7 @@ def file_exporter(comp: Comp) -> Iterator[Problem]:
         return
     fmt = comp.value("format", default="json")
     if fmt not in ("json", "proto"):
-        yield INVALID, "format type is not supported", comp.get("format")
+        yield INVALID, enum_message("format type is not supported", fmt, ("json", "proto")), comp.get("format")
         return
     yield from file_exporter_more(comp)
 
@@ -252,7 +273,11 @@ def span_metrics(comp: Comp) -> Iterator[Problem]:
     if unit is not None and unit.value not in (None, "ms", "s"):
         yield (
             "config.wrong-type",
-            f'\'histogram.unit\' unknown Unit "{unit.value}", allowed units are "ms" and "s"',
+            enum_message(
+                f'\'histogram.unit\' unknown Unit "{unit.value}", allowed units are "ms" and "s"',
+                unit.value,
+                ("ms", "s"),
+            ),
             unit,
         )
         return
@@ -280,7 +305,10 @@ def ottl_processor(comp: Comp) -> Iterator[Problem]:
     # processor/{filter,transform}processor: error_mode is an ottl.ErrorMode (OTTL itself is not parsed here)
     mode = comp.get("error_mode")
     if mode is not None and isinstance(mode.value, str) and mode.value.lower() not in ("ignore", "silent", "propagate"):
-        yield "config.wrong-type", f"'error_mode' unknown error mode {mode.value}", mode
+        msg = enum_message(
+            f"'error_mode' unknown error mode {mode.value}", mode.value, ("ignore", "silent", "propagate")
+        )
+        yield "config.wrong-type", msg, mode
 
 
 def filter_processor(comp: Comp) -> Iterator[Problem]:
@@ -347,7 +375,11 @@ def tail_sampling(comp: Comp) -> Iterator[Problem]:
     if comp.get("sampling_strategy") is not None and strategy not in ("trace-complete", "span-ingest"):
         yield (
             INVALID,
-            f'invalid sampling_strategy "{strategy}", expected one of "trace-complete" or "span-ingest"',
+            enum_message(
+                f'invalid sampling_strategy "{strategy}", expected one of "trace-complete" or "span-ingest"',
+                strategy,
+                ("trace-complete", "span-ingest"),
+            ),
             comp.get("sampling_strategy"),
         )
 
@@ -437,7 +469,7 @@ def validate_telemetry(node: Node | None) -> Iterator[Problem]:
         if set_ and level is not None and str(level.value).lower() not in _LEVELS:
             yield (
                 "config.telemetry-invalid",
-                f'metrics::level: unknown metrics level "{level.value}"',
+                enum_message(f'metrics::level: unknown metrics level "{level.value}"', level.value, _LEVELS),
                 level,
             )
             return
@@ -453,4 +485,5 @@ def validate_telemetry(node: Node | None) -> Iterator[Problem]:
     if logs is not None and logs.kind == "map":
         enc = logs.get("encoding")
         if enc is not None and enc.kind == "scalar" and enc.value not in (None, "json", "console"):
-            yield "config.telemetry-invalid", f'logs::encoding: unsupported encoding "{enc.value}"', enc
+            msg = enum_message(f'logs::encoding: unsupported encoding "{enc.value}"', enc.value, ("json", "console"))
+            yield "config.telemetry-invalid", msg, enc

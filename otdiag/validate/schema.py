@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from otdiag.validate import suggest
 from otdiag.validate.expand import UNRESOLVED
 from otdiag.validate.yamlsrc import Node
 
@@ -22,6 +23,9 @@ class Problem:
     code: str
     message: str
     node: Node
+    hint: str | None = None
+    stage: str = "decode"
+    """"decode": the collector's unmarshal refuses it; "validate": a Validate() method does."""
 
 
 _GO_KIND = {str: "string", int: "int", float: "float64", bool: "bool"}
@@ -90,29 +94,97 @@ def scalar_error(schema: dict[str, Any], node: Node) -> str | None:
     return None
 
 
+def _go_q(value: Any) -> str:
+    """`value` as Go's %v prints a scalar from YAML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def enum_problem(s: dict[str, Any], n: Node, where: str) -> Problem | None:
+    """A value outside the generated set of values the type or its Validate() accepts."""
+    enum = s.get("enum")
+    if not enum or n.kind != "scalar" or n.value is None or n.value is UNRESOLVED or n.expanded:
+        return None
+    if not isinstance(n.value, str):
+        return None
+    values: list[str] = enum["values"]
+    text = n.value
+    ok = text.lower() in {v.lower() for v in values} if enum.get("fold") else text in values
+    if ok:
+        return None
+    shown = [v for v in values if v] or values
+    near = suggest.nearest(text, shown)
+    hint = (f'Did you mean "{near}"? ' if near else "") + "Valid values: " + ", ".join(f'"{v}"' for v in shown) + "."
+    message = str(enum["error"]).replace("{value}", text)
+    stage = enum.get("stage", "decode")
+    code = "config.wrong-type" if stage == "decode" else "config.invalid-value"
+    return Problem(code, f"{where}{message}" if stage == "decode" else message, n, hint, stage)
+
+
+def range_problem(s: dict[str, Any], n: Node) -> Problem | None:
+    """A number (or duration) in a range a Validate() method was seen to refuse."""
+    rules = s.get("reject")
+    if not rules or n.kind != "scalar" or isinstance(n.value, bool) or n.expanded:
+        return None
+    value: float | None
+    if s["t"] == "duration":
+        from otdiag.validate.rules import seconds
+
+        secs = seconds(n.value)
+        value = None if secs is None else secs * 1e9
+    else:
+        value = float(n.value) if isinstance(n.value, int | float) else None
+    if value is None:
+        return None
+    for rule in rules:
+        lo, hi = rule["range"]
+        if (lo is None or value >= lo) and (hi is None or value <= hi):
+            return Problem("config.invalid-value", str(rule["error"]), n, None, "validate")
+    return None
+
+
+def _as_map_hint(path: str, seq: Node) -> str:
+    """The fix for a map written as a list of "key: value" strings or one-entry maps."""
+    name = path.rsplit(".", 1)[-1] or "the setting"
+    pairs = []
+    for c in seq.children[:2]:
+        # Keys only: the values may be credentials (Authorization: Bearer …).
+        if c.kind == "scalar" and isinstance(c.value, str) and ":" in c.value:
+            pairs.append(f"{c.value.partition(':')[0].strip()}: …")
+        elif c.kind == "map" and c.items:
+            pairs.append(f"{c.items[0][0].value}: …")
+    example = ", ".join(pairs) or "key: value"
+    return f"{name} is a map, not a list: write {name}: {{{example}}} (one key per entry, no dashes)."
+
+
 def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom: bool = False) -> Iterator[Problem]:
     """Problems decoding `node` into `schema`; `path` is the dotted key path inside the component."""
-    todo: list[tuple[Node, dict[str, Any] | None, str]] = [(node, schema, path)]
+    todo: list[tuple[Node, dict[str, Any] | None, str, bool]] = [(node, schema, path, False)]
     seen = 0
     while todo:
-        n, s, p = todo.pop()
+        n, s, p, in_custom = todo.pop()
         seen += 1
         if s is None or seen > 200_000:
             continue
         t = s["t"]
         where = f"'{p}' " if p else ""
+        custom = bool(s.get("custom"))
+        # A custom decoder that hands the rest to the strict decoder (seen when generating) is strict.
+        judged = not custom or strict_custom or bool(s.get("strict"))
         if t == "struct":
             if n.kind == "scalar":
-                if n.value is None or n.value is UNRESOLVED or s.get("custom"):
+                if n.value is None or n.value is UNRESOLVED or custom:
                     continue
                 yield Problem("config.wrong-type", f'{where}expected a map or struct, got "{_got(n)}"', n)
                 continue
             if n.kind == "seq":
-                if not s.get("custom"):
+                if not custom:
                     yield Problem("config.wrong-type", f'{where}expected a map or struct, got "slice"', n)
                 continue
             keys: dict[str, Any] = s.get("keys") or {}
             lowered = {k.lower(): k for k in keys}
+            extra = {k.lower() for k in s.get("extra") or ()}
             unknown: list[Node] = []
             for k, v in n.items:
                 name = str(k.value)
@@ -120,31 +192,69 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                 if real is None:
                     if name == "enabled" and s.get("optional"):
                         continue
-                    unknown.append(k)
+                    if name.lower() not in extra:
+                        unknown.append(k)
                     continue
-                todo.append((v, keys[real], f"{p}.{real}" if p else real))
-            if unknown and (strict_custom or not s.get("custom")) and not s.get("remain"):
+                todo.append((v, keys[real], f"{p}.{real}" if p else real, in_custom or custom))
+            if unknown and judged and not s.get("remain"):
                 names = ", ".join(str(k.value) for k in unknown)
-                yield Problem("config.invalid-keys", f"{where}has invalid keys: {names}", unknown[0])
+                valid = [k for k in keys if k not in {str(u.value) for u in unknown}]
+                pairs = [(str(u.value), suggest.nearest(str(u.value), valid)) for u in unknown]
+                hints = [f'"{near}" for "{name}"' for name, near in pairs if near]
+                hint = None
+                if len(pairs) == 1 and pairs[0][1]:
+                    hint = f'Did you mean "{pairs[0][1]}"?'
+                elif hints:
+                    hint = "Did you mean " + ", ".join(hints) + "?"
+                yield Problem("config.invalid-keys", f"{where}has invalid keys: {names}", unknown[0], hint)
         elif t == "map":
             if n.kind == "map":
                 for k, v in n.items:
-                    todo.append((v, s.get("v"), f"{p}.{k.value}" if p else str(k.value)))
-            elif n.kind == "seq" or (n.value is not None and n.value is not UNRESOLVED and not s.get("custom")):
-                yield Problem("config.wrong-type", f"{where}expected a map, got '{_got(n)}'", n)
+                    todo.append((v, s.get("v"), f"{p}.{k.value}" if p else str(k.value), in_custom or custom))
+            elif n.kind == "seq" or (n.value is not None and n.value is not UNRESOLVED and not custom):
+                hint = _as_map_hint(p, n) if n.kind == "seq" else None
+                yield Problem("config.wrong-type", f"{where}expected a map, got '{_got(n)}'", n, hint)
         elif t == "list":
             if n.kind == "seq":
                 item = s.get("v") or {}
                 for i, c in enumerate(n.children):
-                    # A struct item written as a plain string is the "flat" form some decoders accept.
-                    if item.get("t") == "struct" and c.kind == "scalar":
+                    # A struct item written as a plain string is the "flat" form that some components'
+                    # own decoders (transform, filter) accept; elsewhere the collector refuses it.
+                    if item.get("t") == "struct" and c.kind == "scalar" and (in_custom or item.get("custom")):
                         continue
-                    todo.append((c, item or None, f"{p}[{i}]"))
+                    if item.get("t") == "struct" and c.kind == "scalar" and s.get("custom"):
+                        # configopaque.MapList (headers): decoded from a map, or from a list of
+                        # {name, value} entries; a list of "K: V" strings is neither.
+                        yield Problem(
+                            "config.wrong-type",
+                            f"'{p}[{i}]' expected a map or struct, got \"{_got(c)}\"",
+                            c,
+                            _as_map_hint(p, n),
+                        )
+                        break
+                    todo.append((c, item or None, f"{p}[{i}]", in_custom))
             elif n.kind == "scalar" and n.value is not None:
-                todo.append((n, s.get("v"), f"{p}[0]"))
+                todo.append((n, s.get("v"), f"{p}[0]", in_custom))
         else:
-            if s.get("custom"):
+            if custom:
                 continue
             err = scalar_error(s, n)
             if err:
                 yield Problem("config.wrong-type", f"{where}{err}", n)
+                continue
+            enum = enum_problem(s, n, where)
+            if enum is not None:
+                yield enum
+                continue
+            ranged = range_problem(s, n)
+            if ranged is not None:
+                yield Problem(ranged.code, f"{p}: {ranged.message}" if p else ranged.message, n, None, "validate")
+                continue
+            if t == "duration" and isinstance(n.value, int | float) and not isinstance(n.value, bool) and n.value:
+                yield Problem(
+                    "config.unitless-duration",
+                    f"{p or 'the value'}: {_go_q(n.value)} has no unit, so it means {_go_q(n.value)} nanoseconds",
+                    n,
+                    f'Write the unit: "{_go_q(n.value)}s" for seconds, "{_go_q(n.value)}ms" for milliseconds.',
+                    "warning",
+                )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from otdiag.model import Severity
 from otdiag.validate.check import Checker
 from otdiag.validate.model import Comp, Pipeline
 from otdiag.validate.startup import _walk, listeners, started
@@ -240,21 +241,31 @@ def _exporter_targets(ck: Checker) -> None:
             )
 
 
+def _section_key(comp: Comp, path: str) -> Node | None:
+    """The key node of the section that holds setting `path` (protocols.grpc.endpoint: `grpc:`)."""
+    parts = path.split(".")[:-1]
+    node: Node | None = comp.node
+    key: Node | None = None
+    for p in parts:
+        if node is None or node.kind != "map":
+            return key
+        i = node.index.get(p)
+        if i is None:
+            return key
+        key, node = node.items[i]
+    return key
+
+
 def _receivers(ck: Checker) -> None:
     for comp in started(ck):
         if comp.kind != "receiver":
             continue
+        local: dict[tuple[int, int], list[tuple[str, str, Node | None, Node]]] = {}
         for path, endpoint, node in listeners(comp):
             host = endpoint.rpartition(":")[0].strip("[]")
-            default = " (the default)" if node is None else ""
+            where = node or _section_key(comp, path) or comp.key
             if host in ("localhost", "127.0.0.1", "::1"):
-                ck.emit(
-                    "config.receiver-on-localhost",
-                    f"{comp.label}: {path} {endpoint}{default} is reachable "
-                    "only from inside the collector's own host or container",
-                    node or comp.key,
-                    target=endpoint,
-                )
+                local.setdefault((where.line, where.column), []).append((path, endpoint, node, where))
             elif host in ("0.0.0.0", "", "::"):  # noqa: S104 - compared, not bound
                 section = comp.get(*path.split(".")[:-1]) if "." in path else comp.node
                 has_tls = section is not None and section.kind == "map" and section.get("tls") is not None
@@ -263,9 +274,22 @@ def _receivers(ck: Checker) -> None:
                     ck.emit(
                         "config.receiver-open",
                         f"{comp.label}: {path} {endpoint} accepts data from anyone (no tls, no auth)",
-                        node or comp.key,
+                        where,
                         target=endpoint,
                     )
+        # One note per line: the defaults of several protocols written on one line are one cause.
+        for group in local.values():
+            parts = [f"{path} {endpoint}" for path, endpoint, _, _ in group]
+            default = all(node is None for _, _, node, _ in group)
+            plural = len(group) > 1
+            ck.emit(
+                "config.receiver-on-localhost",
+                f"{comp.label}: {' and '.join(parts)}"
+                + (f" (the default{'s' if plural else ''})" if default else "")
+                + f" {'are' if plural else 'is'} reachable only from inside the collector's own host or container",
+                group[0][3],
+                target=", ".join(endpoint for _, endpoint, _, _ in group),
+            )
 
 
 def _unused(ck: Checker) -> None:
@@ -282,11 +306,14 @@ def _unused(ck: Checker) -> None:
     for kind, ids in used.items():
         for cid, comp in cfg.comps.get(kind, {}).items():
             if cid not in ids:
+                # An unused receiver refuses what is sent to it and an unused exporter never gets
+                # data (often a forgotten pipeline entry): a warning. An unused processor loses nothing.
                 ck.emit(
                     "config.unused-component",
                     f"{comp.label} is defined but no pipeline uses it",
                     comp.key,
                     target=cid,
+                    severity=Severity.INFO if kind == "processor" else None,
                 )
     enabled = {r.id for r in cfg.extensions}
     for cid, comp in cfg.comps.get("extension", {}).items():
@@ -296,6 +323,7 @@ def _unused(ck: Checker) -> None:
                 f"{comp.label} is defined but not listed in service.extensions",
                 comp.key,
                 target=cid,
+                severity=Severity.INFO,
             )
 
 
@@ -325,13 +353,20 @@ def secret_nodes(ck: Checker) -> list[tuple[Comp, tuple[str, ...], Node]]:
         for path, _, value in _walk(comp.node):
             if value.kind != "scalar" or not isinstance(value.value, str) or not value.value or value.expanded:
                 continue
-            if "${" in value.text:
+            if "${" in value.text or not _secret_like(value.value):
                 continue
             key = path[-1].lower()
             is_header = len(path) >= 2 and path[-2] == "headers" and key not in _SAFE_HEADERS
             if is_header or key in _SECRET_KEYS or key.endswith(("_token", "_password", "_secret")):
                 out.append((comp, path, value))
     return out
+
+
+def _secret_like(value: str) -> bool:
+    """Whether a literal could be a credential: `$$5` (an escaped dollar, the value "$5"), `true`,
+    `1` or `gzip` cannot; anything of six characters or more with a letter or digit in it can."""
+    text = value.replace("$$", "$").strip()
+    return len(text) >= 6 and any(ch.isalnum() for ch in text) and not text.replace(".", "").isdigit()
 
 
 def _secrets(ck: Checker) -> None:

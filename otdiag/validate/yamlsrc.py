@@ -206,6 +206,8 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
     root: Node | None = None
     documents = 0
     expanded = 0
+    merged: dict[int, _Merged] = {}
+    """Per mapping (by id): its merge keys (<<) and the keys they filled in."""
 
     def attach(node: Node) -> None:
         nonlocal root
@@ -219,7 +221,7 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
             pending.append(node)
         else:
             key = pending.pop()
-            _add_pair(parent, key, node, dups)
+            _add_pair(parent, key, node, dups, merged)
 
     for ev in events:
         if isinstance(ev, yaml.ScalarEvent):
@@ -275,6 +277,15 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
                 )
             attach(target)
         elif isinstance(ev, yaml.DocumentStartEvent):
+            if ev.version is not None and tuple(ev.version) != (1, 1):
+                # yaml.v3 (the collector's parser) knows only YAML 1.1 and refuses any other %YAML.
+                raise LoadError(
+                    "config.yaml-syntax",
+                    f"yaml: line {_line(ev)}: found incompatible YAML document "
+                    f"(%YAML {'.'.join(map(str, ev.version))}; the collector reads only %YAML 1.1 or none)",
+                    _line(ev),
+                    _col(ev),
+                )
             documents += 1
             if documents > 1:
                 raise LoadError(
@@ -306,22 +317,46 @@ def _hashable(key: Node) -> Any:
     return key.value if key.kind == "scalar" else ("<node>", id(key))
 
 
-def _add_pair(parent: Node, key: Node, value: Node, dups: list[LoadError]) -> None:
+class _Merged:
+    """A mapping's merge state: its first `<<` key and the keys merges filled in (overridable)."""
+
+    __slots__ = ("filled", "key")
+
+    def __init__(self, key: Node) -> None:
+        self.key = key
+        self.filled: set[Any] = set()
+
+
+def _add_pair(parent: Node, key: Node, value: Node, dups: list[LoadError], merged: dict[int, _Merged]) -> None:
+    """Add one entry as yaml.v3 decodes it: a key written twice is an error; a key a merge (`<<`)
+    filled in is overridden by the mapping's own key, whether written before or after the `<<`."""
+    state = merged.get(id(parent))
     if key.kind == "scalar" and key.text == "<<" and not key.quoted:
-        # Merge key: the referenced mapping(s) fill in what this mapping does not set itself.
+        if state is not None:
+            dups.append(DuplicateKey(key, state.key))
+            return
+        state = merged[id(parent)] = _Merged(key)
         sources = value.children if value.kind == "seq" else [value]
         for src in sources:
             for k, v in src.items:
-                if _hashable(k) not in parent.index:
-                    parent.index[_hashable(k)] = len(parent.items)
-                    parent.items.append((k, v))
+                hk = _hashable(k)
+                if hk in parent.index:
+                    continue
+                parent.index[hk] = len(parent.items)
+                parent.items.append((k, v))
+                state.filled.add(hk)
         return
     h = _hashable(key)
     if h in parent.index:
-        first = parent.items[parent.index[h]][0]
+        i = parent.index[h]
+        if state is not None and h in state.filled:
+            state.filled.discard(h)
+            parent.items[i] = (key, value)
+            return
+        first = parent.items[i][0]
         dups.append(DuplicateKey(key, first))
         # The later value wins in what is checked next, as the collector would never get that far.
-        parent.items[parent.index[h]] = (key, value)
+        parent.items[i] = (key, value)
         return
     parent.index[h] = len(parent.items)
     parent.items.append((key, value))
