@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from otdiag import app_env, collector_health, collector_metrics, ingest, otel_env
+from otdiag import app_env, collector_health, collector_metrics, ingest, loss, otel_env
 from otdiag import catalogue as c
 from otdiag.collector_metrics import Delta, Snapshot
 from otdiag.errors import UsageError
@@ -277,72 +277,18 @@ class _E2E:
     time_to_visible_ms: float | None = None
 
 
-def _loss(delta: Delta, after: Snapshot, waited: float, *, final: bool) -> Finding | None:
-    """Where the test span went, read from the collector's metrics; None while it is still on its way."""
-    if delta.refused > 0:
-        return c.COLLECTOR_REFUSING(
-            f"The collector refused the test span ({delta.refused:.0f} span(s) refused while it was sent): "
-            "its memory_limiter is refusing data.",
-            evidence=[f"otelcol_receiver_refused_spans +{delta.refused:.0f}"],
-        )
-    for proc, inc in sorted(delta.incoming.items()):
-        out = delta.outgoing.get(proc, 0.0)
-        if inc > 0 and out < inc and proc.split("/")[0] != "batch":
-            ev = [f"otelcol_processor_incoming_items{{processor={proc}}} +{inc:.0f}, outgoing +{out:.0f}"]
-            if proc.split("/")[0] == "tail_sampling":
-                if final:
-                    return c.COLLECTOR_TAIL_SAMPLING(
-                        f"Processor {proc} took the test span and has not released it after {waited:.1f}s.",
-                        target=proc,
-                        evidence=ev,
-                        severity=Severity.ERROR,
-                    )
-                return None
-            if waited >= 1.0 or final:
-                return c.COLLECTOR_DROPPED(
-                    f"Processor {proc} dropped the test span ({inc:.0f} in, {out:.0f} out).", target=proc, evidence=ev
-                )
-    if delta.tail_sampling_traces > 0 and sum(delta.sent.values()) <= 0:
-        if not final:
-            return None
-        return c.COLLECTOR_TAIL_SAMPLING(
-            f"tail_sampling took the test trace and has not released it after {waited:.1f}s (it waits decision_wait).",
-            target="tail_sampling",
-            evidence=[f"otelcol_processor_tail_sampling_new_trace_id_received +{delta.tail_sampling_traces:.0f}"],
-            severity=Severity.ERROR,
-        )
-    failed = {e: v for e, v in delta.send_failed.items() if v > 0}
-    if failed:
-        e, v = next(iter(failed.items()))
-        return c.EXPORT_FAILED(
-            f"Exporter {e} failed to send {v:.0f} span(s) while the test span passed.",
-            target=e,
-            evidence=[f"otelcol_exporter_send_failed_spans{{exporter={e}}} +{v:.0f}"],
-        )
-    full = {e: v for e, v in delta.enqueue_failed.items() if v > 0}
-    if full:
-        e, v = next(iter(full.items()))
-        return c.EXPORT_QUEUE_FULL(
-            f"Exporter {e}'s queue is full: {v:.0f} span(s) dropped while the test span passed.", target=e
-        )
-    stuck = [e for e, q in after.queue_size.items() if q > 0 and delta.sent.get(e, 0.0) <= 0]
-    if stuck and (waited >= 3.0 or final):
-        e = stuck[0]
-        return c.EXPORT_STUCK(
-            f"Exporter {e} holds {after.queue_size[e]:.0f} request(s) queued and has sent nothing in {waited:.1f}s.",
-            target=e,
-            evidence=[
-                f"otelcol_exporter_queue_size{{exporter={e}}} = {after.queue_size[e]:.0f}",
-                f"otelcol_exporter_sent_spans{{exporter={e}}} +0",
-            ],
-        )
-    if final and delta.accepted > 0 and sum(delta.sent.values()) > 0:
-        sent = ", ".join(f"{e} +{v:.0f}" for e, v in delta.sent.items())
-        return c.JAEGER_NOT_STORED(
-            f"The collector accepted and exported the test span ({sent}), but Jaeger does not show it.",
-            evidence=[f"otelcol_exporter_sent_spans: {sent}"],
-        )
-    return None
+def _loss(
+    delta: Delta, after: Snapshot, waited: float, *, final: bool, config: CollectorTargets | None = None
+) -> Finding | None:
+    """Where the test span went, read per component from the collector's metrics; None while on its way."""
+    return loss.lone_collector(delta.before, after, waited, final=final, comps=components(config))
+
+
+def components(config: CollectorTargets | None, name: str = "") -> loss.Components:
+    """What --config says about the collector's processors and exporters, for the loss analysis."""
+    if config is None:
+        return loss.Components(name=name)
+    return loss.Components(config.processor_waits, config.exporter_types, name)
 
 
 def end_to_end(
@@ -392,7 +338,7 @@ def end_to_end(
             except TransportError:
                 after = None
             if after is not None:
-                finding = _loss(Delta(before, after), after, now - sent_at, final=final)
+                finding = _loss(Delta(before, after), after, now - sent_at, final=final, config=opts.config)
                 if finding is not None and (final or finding.severity is Severity.ERROR):
                     break
         if final:
