@@ -715,7 +715,8 @@ COLLECTOR_NO_ZPAGES = kind(
 )
 
 # Modules that declare finding kinds of their own, in the same table.
-_DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run", "otdiag.validate.kinds", "otdiag.loss")
+_DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run", "otdiag.validate.kinds")
+_DECLARING_MODULES += ("otdiag.loss", "otdiag.fleet")  # check's per-component loss and fleet (issue 17)
 
 
 def load_all() -> dict[str, Kind]:

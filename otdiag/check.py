@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from otdiag import app_env, collector_health, collector_metrics, ingest, loss, otel_env
+from otdiag import app_env, collector_health, collector_metrics, ingest, loss, otel_env, redact
 from otdiag import catalogue as c
 from otdiag.collector_metrics import Delta, Snapshot
 from otdiag.errors import UsageError
@@ -34,7 +34,9 @@ from otdiag.send import Exporter, attempt_of, send_probe_span
 from otdiag.transport import Cause, TransportError
 
 if TYPE_CHECKING:
+    from otdiag.chain import Chain, Observer, Tier
     from otdiag.collector_config import CollectorTargets, ExporterTarget
+    from otdiag.fleet import FleetView, Prometheus
 
 STANDARD_PORTS = {Protocol.GRPC: 4317, Protocol.HTTP_PROTOBUF: 4318, Protocol.HTTP_JSON: 4318}
 
@@ -55,6 +57,12 @@ class CheckOptions:
     e2e: bool = True
     config_findings: list[Finding] = field(default_factory=list)
     """validate-config's errors for --config: reported first, before anything is probed."""
+    prometheus: Prometheus | None = None
+    """--prometheus-url: every collector instance's otelcol_* series, read from Prometheus."""
+    window: float = 300.0
+    """--window: how far back the fleet's losses are read."""
+    chain: Chain | None = None
+    """--config given once per tier: the collectors in order (`config` is then the first tier's)."""
 
 
 @dataclass
@@ -298,6 +306,8 @@ def end_to_end(
     progress: Progress,
     exporter_probes: list[_Probe],
     before: Snapshot | None = None,
+    fleet_view: FleetView | None = None,
+    observer: Observer | None = None,
 ) -> _E2E:
     """Send a test span and poll Jaeger for it; `before`, a metrics snapshot taken just now, saves a scrape."""
     started = time.monotonic()
@@ -307,6 +317,8 @@ def end_to_end(
             before = collector_metrics.scrape(metrics_url, timeout=opts.timeout, tls=tls)
         except TransportError:
             before = None
+    if observer is not None:
+        observer.start()
     progress.update(f"sending a test span to {settings.target}")
     out = send_probe_span(settings, "otdiag-check", "otdiag-check", {"otdiag.check": "e2e"})
     if out.accepted == 0:
@@ -326,11 +338,23 @@ def end_to_end(
             return _E2E(Step("end-to-end", Stage.JAEGER, StepStatus.FAIL, 0.0, f.message), [f], out.trace_id)
         now = time.monotonic()
         if fetched is not None:
+            if observer is not None:
+                # Every tier's part, for the chain's marks; a fan-out branch that lost its copy is a warning.
+                trail = observer.look(now - sent_at, final=False)
+                lost = [replace(f, severity=Severity.WARNING) for f in trail.findings]
+            else:
+                lost = []
             ms = (now - sent_at) * 1000
             detail = f"test trace {out.trace_id} visible in Jaeger after {ms:.0f} ms"
             step = Step("end-to-end", Stage.JAEGER, StepStatus.PASS, (now - started) * 1000, detail, opts.jaeger_url)
-            return _E2E(step, [], out.trace_id, ms)
+            return _E2E(step, lost, out.trace_id, ms)
         final = now >= deadline
+        if observer is not None and (now - last_scrape >= 0.5 or final):
+            last_scrape = now
+            trail = observer.look(now - sent_at, final=final)
+            if trail.definite or final:
+                finding = trail.findings[0] if trail.findings else None
+                break
         if metrics_url and before is not None and (now - last_scrape >= 0.5 or final):
             last_scrape = now
             try:
@@ -347,10 +371,24 @@ def end_to_end(
         delay = min(delay * 1.5, 0.25)
     waited = time.monotonic() - sent_at
     findings: list[Finding] = []
+    if (
+        opts.prometheus is not None
+        and fleet_view is not None
+        and (finding is None or finding.code in ("jaeger.not-stored", "e2e.not-visible"))
+    ):
+        located = _locate_in_fleet(opts.prometheus, fleet_view, waited)
+        if located:
+            finding, findings = located[0], located[1:]
+    if observer is not None and finding is not None:
+        findings.extend(observer.trail.findings[1:])
     if finding is None:
         finding = c.E2E_NOT_VISIBLE(
             f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s"
-            + ("." if before is not None else "; without the collector's metrics otdiag cannot tell where it went."),
+            + (
+                "."
+                if before is not None or observer is not None
+                else "; without the collector's metrics otdiag cannot tell where it went."
+            ),
             target=opts.jaeger_url,
         )
     if finding.stage is Stage.COLLECTOR_EXPORT:
@@ -370,6 +408,76 @@ def end_to_end(
         opts.jaeger_url,
     )
     return _E2E(step, findings, out.trace_id)
+
+
+def _locate_in_fleet(prom: Prometheus, view: FleetView, waited: float) -> list[Finding]:
+    """Through Prometheus: which instance took the test span in and where it was lost (may be none)."""
+    from otdiag import fleet
+
+    try:
+        after = prom.snapshots()
+    except TransportError:
+        return []
+    found, path = fleet.locate(view.now, after, waited)
+    view.path = path
+    return found
+
+
+def _in_tier(p: _Probe, tier: str, chain: Chain) -> _Probe:
+    """A probe of one tier's exporter: its step and findings name the tier and the hop."""
+    exporter = p.step.name.removeprefix("exporter ")
+    hop = next((h for h in chain.out_of(tier) if h.exporter == exporter), None)
+    where = f" (hop {hop.label})" if hop else ""
+    p.step = replace(p.step, name=f"{tier} {p.step.name}")
+    p.findings = [replace(f, message=f"{tier}: {f.message.rstrip('.')}{where}.") for f in p.findings]
+    return p
+
+
+def _probe_tier(tier: Tier, chain: Chain, timeout: float, tls: TlsOptions) -> tuple[list[_Probe], list[_Probe]]:
+    """A collector further down the chain: its health, metrics and exporters (its receivers are hop targets)."""
+    probes: list[_Probe] = []
+    cfg = tier.config
+    if cfg.health_url:
+        probes.append(probe_health(cfg.health_url, timeout, tls))
+    if cfg.metrics_url:
+        probes.append(probe_metrics(cfg.metrics_url, timeout, tls)[0])
+    for p in probes:
+        p.step = replace(p.step, name=f"{tier.name} {p.step.name}")
+        p.findings = [replace(f, message=f"{tier.name}: {f.message}") for f in p.findings]
+    exps = [_in_tier(probe_exporter(t, timeout), tier.name, chain) for t in cfg.exporters]
+    return probes, exps
+
+
+def probe_fleet(prom: Prometheus, window: float) -> tuple[_Probe, FleetView | None]:
+    from otdiag import fleet
+
+    box: list[FleetView] = []
+
+    def run(p: _Probe) -> None:
+        try:
+            view = fleet.survey(prom, window)
+        except TransportError as err:
+            p.cause = err.cause
+            p.findings.append(
+                fleet.FLEET_UNREACHABLE(
+                    f"Prometheus at {redact.url(prom.url)} does not answer ({err.detail}).",
+                    target=redact.url(prom.url),
+                )
+            )
+            _set(p, StepStatus.FAIL, f"not readable ({err.detail})")
+            return
+        box.append(view)
+        p.findings = view.findings
+        lossy = sum(1 for r in view.rows if r.lost > 0)
+        tiers = len({r.tier for r in view.rows})
+        _set(
+            p,
+            StepStatus.FAIL if any(f.severity is Severity.ERROR for f in view.findings) else StepStatus.PASS,
+            f"{len(view.rows)} collector instance(s) in {tiers} tier(s); {lossy} lost spans in the last {window:g}s",
+        )
+
+    probe = _timed("prometheus", Stage.COLLECTOR, redact.url(prom.url), run)
+    return probe, (box[0] if box else None)
 
 
 # --- the whole check ------------------------------------------------------------------------------------
@@ -494,6 +602,10 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
             else None
         )
         exp_fs = [pool.submit(probe_exporter, t, budget) for t in (opts.config.exporters if opts.config else [])]
+        tier_fs = (
+            [pool.submit(_probe_tier, t, opts.chain, budget, tls) for t in opts.chain.tiers[1:]] if opts.chain else []
+        )
+        fleet_f = pool.submit(probe_fleet, opts.prometheus, opts.window) if opts.prometheus else None
     # Leaving the pool waited for every probe; each was bounded by the timeout.
     app_p = app_f.result()
     sib_p = sib_f.result() if sib_f else None
@@ -502,7 +614,16 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     jaeger_p = jaeger_f.result()
     jhealth_p = jhealth_f.result() if jhealth_f else None
     exp_ps = [f.result() for f in exp_fs]
+    if opts.chain is not None:
+        head = opts.chain.tiers[0].name
+        exp_ps = [_in_tier(p, head, opts.chain) for p in exp_ps]
+        for tier_f in tier_fs:
+            tier_ps, tier_exp_ps = tier_f.result()
+            steps.extend(p.step for p in tier_ps)
+            findings.extend(f for p in tier_ps for f in p.findings)
+            exp_ps.extend(tier_exp_ps)
     zpages_p = zpages_f.result() if zpages_f else None
+    fleet_p, fleet_view = fleet_f.result() if fleet_f else (None, None)
     if protocol is None and sib_p is not None and sib_p.ok and not app_p.ok and sibling is not None:
         # The endpoint speaks the other protocol: that is the working path (the failed one is a note).
         app_p, sib_p, settings, sibling = sib_p, app_p, sibling, settings
@@ -558,19 +679,29 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
             p.findings = [replace(f, severity=Severity.WARNING) for f in p.findings]
     if jhealth_p is not None:
         findings.extend(jhealth_p.findings)
+    if fleet_p is not None:
+        steps.append(fleet_p.step)
+        findings.extend(fleet_p.findings)
 
     # 4. End to end, through whichever ingest path works.
     trace_id, visible_ms = None, None
     via = settings if app_p.ok else sib_p and sib_p.ok and sibling
+    observer = None
+    if opts.chain is not None:
+        from otdiag.chain import Observer
+
+        observer = Observer(opts.chain, budget, tls)
     if opts.e2e and via and jaeger_p.ok:
         # The probes' empty exports moved no span counter, so their metrics snapshot serves as "before".
         e2e = end_to_end(
             via,
-            replace(opts, metrics_url=metrics_url if snapshot is not None else None),
+            replace(opts, metrics_url=metrics_url if snapshot is not None and observer is None else None),
             tls,
             progress,
             exp_ps,
-            before=snapshot,
+            before=snapshot if observer is None else None,
+            fleet_view=fleet_view,
+            observer=observer,
         )
         steps.append(e2e.step)
         findings.extend(e2e.findings)
@@ -587,11 +718,20 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
         if not jaeger_p.ok or not via:
             findings.extend(f for p in exp_ps for f in p.findings)
 
-    return Report(
-        "check",
-        _order(findings),
-        {"steps": [s.to_json() for s in steps], "trace_id": trace_id, "time_to_visible_ms": visible_ms},
-    )
+    fields: dict[str, object] = {
+        "steps": [s.to_json() for s in steps],
+        "trace_id": trace_id,
+        "time_to_visible_ms": visible_ms,
+    }
+    if observer is not None:
+        fields["chain"] = observer.to_json()
+    if opts.prometheus is not None:
+        fields["fleet"] = (
+            {**fleet_view.to_json(opts.prometheus, opts.window), "test_span_path": fleet_view.path}
+            if fleet_view is not None
+            else None
+        )
+    return Report("check", _order(findings), fields)
 
 
 _STAGE_ORDER = {

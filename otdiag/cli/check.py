@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,8 +11,11 @@ from otdiag.cli import common
 from otdiag.model import ExitCode, Finding, Protocol
 from otdiag.render import human
 
+if TYPE_CHECKING:
+    from otdiag.fleet import Prometheus
 
-def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Finding]:
+
+def _config_errors(path: str, option: str, *, jaeger: bool = False, tier: str = "") -> list[Finding]:
     """validate-config's errors (and start-time errors) for a config of the pipeline being checked.
 
     A Jaeger v2 config's errors belong to heading 2 (traces not displayed in Jaeger).
@@ -33,7 +36,40 @@ def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Find
     errors = [f for f in result.findings if f.severity is Severity.ERROR or f.code == "config.traces-no-backend"]
     if jaeger:
         errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
+    if tier:
+        errors = [replace(f, message=f"{tier}: {f.message}") for f in errors]
     return errors
+
+
+def _prometheus(url: str | None, selector: str | None, tier_label: str, timeout: float) -> Prometheus | None:
+    import re
+
+    from otdiag import fleet
+    from otdiag.endpoints import http_url
+    from otdiag.errors import UsageError
+
+    if url is None:
+        if selector is not None:
+            raise UsageError("--prometheus-selector needs --prometheus-url")
+        return None
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", tier_label):
+        raise UsageError(f"--tier-label: {tier_label!r} is not a Prometheus label name")
+    return fleet.Prometheus(
+        http_url(url, option="--prometheus-url"),
+        fleet.parse_selector(selector),
+        tier_label,
+        common.check_timeout(timeout),
+    )
+
+
+def _window(text: str) -> float:
+    from otdiag import durations
+    from otdiag.errors import UsageError
+
+    seconds = durations.parse(text, "--window")
+    if not 1 <= seconds <= 31 * 86400:
+        raise UsageError(f"--window: {text!r} must be between 1s and 31d")
+    return seconds
 
 
 def check(
@@ -60,8 +96,11 @@ def check(
         str | None, typer.Option(help="Jaeger's health endpoint to probe too (v2: http://jaeger:13133, v1: :14269).")
     ] = None,
     config: Annotated[
-        str | None,
-        typer.Option(help="The collector's config: probe exactly its receivers, health, metrics, exporters."),
+        list[str] | None,
+        typer.Option(
+            help="The collector's config: probe exactly its receivers, health, metrics, exporters. Repeat it once"
+            " per tier (agent, gateway; [NAME=]PATH) to follow the test span through every collector."
+        ),
     ] = None,
     jaeger_config: Annotated[
         str | None, typer.Option(help="Jaeger v2's config file: its errors are reported first (heading 2).")
@@ -79,6 +118,17 @@ def check(
     timeout: Annotated[float, typer.Option(help=common.TIMEOUT_HELP)] = 5.0,
     wait: Annotated[str, typer.Option(help="How long the test span may take to show up in Jaeger.")] = "15s",
     e2e: Annotated[bool, typer.Option("--e2e/--no-e2e", help="Send a test span end to end (default on).")] = True,
+    prometheus_url: Annotated[
+        str | None,
+        typer.Option(help="Prometheus that scrapes the collectors: read every instance's otelcol_* series there."),
+    ] = None,
+    prometheus_selector: Annotated[
+        str | None, typer.Option(help="Label matchers for the collectors' series, e.g. 'job=~\"otel-.*\"'.")
+    ] = None,
+    tier_label: Annotated[
+        str, typer.Option(help="The Prometheus label that names a collector's tier (agent, gateway).")
+    ] = "job",
+    window: Annotated[str, typer.Option(help="How far back --prometheus-url reads the fleet's losses.")] = "5m",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Probe every hop (App -> SDK -> Collector -> Jaeger), send a test span end to end, and say where it breaks.
@@ -95,10 +145,13 @@ def check(
     def body() -> ExitCode:
         from otdiag import app_env, collector_config, durations, otel_env
         from otdiag import check as core
+        from otdiag.chain import Tier, from_specs
         from otdiag.cli.find import jaeger_url_option
         from otdiag.endpoints import http_url
 
         env = app_env.read_env_file(env_file) if env_file else dict(os.environ)
+        chain = from_specs(config, collector_config.targets) if config and len(config) > 1 else None
+        tiers = chain.tiers if chain else [Tier("", collector_config.targets(config[0]))] if config else []
         flags = otel_env.Flags(
             endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
             insecure=insecure or None, ca_file=common.readable_file(ca_file, "--ca-file"),
@@ -116,14 +169,17 @@ def check(
             if collector_metrics_url
             else None,
             jaeger_health_url=http_url(jaeger_health_url, option="--jaeger-health-url") if jaeger_health_url else None,
-            config=collector_config.targets(config) if config else None,
+            config=tiers[0].config if tiers else None,
+            chain=chain,
             config_findings=[
-                *(_config_errors(config, "--config") if config else []),
+                *(f for t in tiers for f in _config_errors(t.config.path, "--config", tier=t.name if chain else "")),
                 *(_config_errors(jaeger_config, "--jaeger-config", jaeger=True) if jaeger_config else []),
             ],
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),
             e2e=e2e,
+            prometheus=_prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
+            window=_window(window),
         )
         spinner = human.Spinner(human.make_console(stderr=True))
         with spinner.running("probing the pipeline"):
