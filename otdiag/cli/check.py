@@ -145,13 +145,19 @@ def check(
     def body() -> ExitCode:
         from otdiag import app_env, collector_config, durations, otel_env
         from otdiag import check as core
-        from otdiag.chain import Tier, from_specs
+        from otdiag.chain import Tier, from_specs, tier_name
         from otdiag.cli.find import jaeger_url_option
         from otdiag.endpoints import http_url
 
         env = app_env.read_env_file(env_file) if env_file else dict(os.environ)
         chain = from_specs(config, collector_config.targets) if config and len(config) > 1 else None
-        tiers = chain.tiers if chain else [Tier("", collector_config.targets(config[0]))] if config else []
+        tiers = (
+            chain.tiers
+            if chain
+            else [Tier("", collector_config.targets(tier_name(config[0], set())[1]))]
+            if config
+            else []
+        )
         flags = otel_env.Flags(
             endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
             insecure=insecure or None, ca_file=common.readable_file(ca_file, "--ca-file"),
