@@ -247,6 +247,30 @@ def analyse(
                 trail.hops[out.label] = "fail"
             lost(f, name, out)
             return
+        if not v.sent and not v.pending:
+            # Nothing left this tier: a next tier refusing it is why (the exporter retries meanwhile).
+            for hop in chain.out_of(name):
+                nv = verdict_of(hop.dst) if hop.dst != BACKEND and hop.dst not in seen else None
+                if nv is not None and nv.finding is not None and nv.finding.code == "collector.refusing":
+                    trail.tiers[name] = "pass"
+                    trail.tiers[hop.dst] = "fail"
+                    trail.hops[hop.label] = "fail"
+                    lost(nv.finding, hop.dst, hop)
+                    return
+            if final and not v.sunk:
+                trail.tiers[name] = "fail"
+                outs = chain.out_of(name)
+                exporters = ", ".join(h.exporter for h in outs) or "its exporters"
+                lost(
+                    c.EXPORT_STUCK(
+                        f"{name}: the collector accepted the test span and sent nothing on through {exporters}"
+                        f" in {waited:.1f}s.",
+                        target=outs[0].exporter if outs else None,
+                    ),
+                    name,
+                    outs[0] if len(outs) == 1 else None,
+                )
+                return
         trail.tiers[name] = "pass"
         if v.pending:
             trail.pending = True

@@ -718,6 +718,18 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
         if not jaeger_p.ok or not via:
             findings.extend(f for p in exp_ps for f in p.findings)
 
+    if opts.chain is not None:
+        # The first tier's own probes (and the app's export to it) speak of "the collector": name it.
+        head = opts.chain.tiers[0].name
+        names = tuple(f"{t.name}: " for t in opts.chain.tiers) + tuple(f"{t.name} " for t in opts.chain.tiers)
+        findings = [
+            replace(f, message=f"{head}: {f.message}")
+            if f.stage in (Stage.COLLECTOR_INGEST, Stage.COLLECTOR)
+            and not f.code.startswith(("fleet.", "config."))
+            and not f.message.startswith(names)
+            else f
+            for f in findings
+        ]
     fields: dict[str, object] = {
         "steps": [s.to_json() for s in steps],
         "trace_id": trace_id,
