@@ -681,7 +681,6 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
         findings.extend(jhealth_p.findings)
     if fleet_p is not None:
         steps.append(fleet_p.step)
-        findings.extend(fleet_p.findings)
 
     # 4. End to end, through whichever ingest path works.
     trace_id, visible_ms = None, None
@@ -718,6 +717,9 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
         if not jaeger_p.ok or not via:
             findings.extend(f for p in exp_ps for f in p.findings)
 
+    if fleet_p is not None:
+        # After the test span's own story: where it was lost is the diagnosis, the fleet's window the context.
+        findings.extend(fleet_p.findings)
     if opts.chain is not None:
         # The first tier's own probes (and the app's export to it) speak of "the collector": name it.
         head = opts.chain.tiers[0].name
