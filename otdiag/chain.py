@@ -242,7 +242,8 @@ def analyse(
                     trail.hops[out.label] = "fail"
                     lost(nv.finding, out.dst, out)
                     return
-            trail.tiers[name] = "fail"
+            # An exporter that cannot deliver is the hop's failure; the tier did its part up to there.
+            trail.tiers[name] = "pass" if f.code in _EXPORT_CODES and out is not None else "fail"
             if out is not None:
                 trail.hops[out.label] = "fail"
             lost(f, name, out)

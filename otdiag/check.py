@@ -429,7 +429,16 @@ def _in_tier(p: _Probe, tier: str, chain: Chain) -> _Probe:
     hop = next((h for h in chain.out_of(tier) if h.exporter == exporter), None)
     where = f" (hop {hop.label})" if hop else ""
     p.step = replace(p.step, name=f"{tier} {p.step.name}")
-    p.findings = [replace(f, message=f"{tier}: {f.message.rstrip('.')}{where}.") for f in p.findings]
+    # Towards the next tier, the fix speaks of that tier, not of Jaeger.
+    dst = hop.dst if hop is not None and hop.dst != "Jaeger" else None
+    p.findings = [
+        replace(
+            f,
+            message=f"{tier}: {f.message.rstrip('.')}{where}.",
+            hint=f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst) if dst else f.hint,
+        )
+        for f in p.findings
+    ]
     return p
 
 
@@ -614,12 +623,13 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     jaeger_p = jaeger_f.result()
     jhealth_p = jhealth_f.result() if jhealth_f else None
     exp_ps = [f.result() for f in exp_fs]
+    tier_steps: list[Step] = []
     if opts.chain is not None:
         head = opts.chain.tiers[0].name
         exp_ps = [_in_tier(p, head, opts.chain) for p in exp_ps]
         for tier_f in tier_fs:
             tier_ps, tier_exp_ps = tier_f.result()
-            steps.extend(p.step for p in tier_ps)
+            tier_steps.extend(p.step for p in tier_ps)
             findings.extend(f for p in tier_ps for f in p.findings)
             exp_ps.extend(tier_exp_ps)
     zpages_p = zpages_f.result() if zpages_f else None
@@ -627,9 +637,9 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     if protocol is None and sib_p is not None and sib_p.ok and not app_p.ok and sibling is not None:
         # The endpoint speaks the other protocol: that is the working path (the failed one is a note).
         app_p, sib_p, settings, sibling = sib_p, app_p, sibling, settings
-    steps += [
-        p.step for p in (app_p, sib_p, health_p, metrics_p, zpages_p, jaeger_p, jhealth_p, *exp_ps) if p is not None
-    ]
+    steps += [p.step for p in (app_p, sib_p, health_p, metrics_p, zpages_p, jaeger_p, jhealth_p) if p is not None]
+    steps += tier_steps
+    steps += [p.step for p in exp_ps]
     if zpages_p is not None:
         findings.extend(zpages_p.findings)
 

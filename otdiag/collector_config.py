@@ -213,10 +213,9 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
     for pid in processors:
         holding = _HOLDING.get(str(pid).split("/")[0])
         value = _get(_get(doc, "processors") or {}, str(pid), holding[0]) if holding else None
-        if holding and value is not None:
-            seconds = _seconds(value)
-            if seconds is not None:
-                waits[str(pid)] = seconds
+        if holding:
+            seconds = _seconds(value) if value is not None else None
+            waits[str(pid)] = seconds if seconds is not None else holding[1]
     listens = []
     for rid, cfg in _component(receivers, {"otlp"}):
         if rid in used_receivers:
@@ -241,7 +240,12 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
     )
 
 
-_HOLDING = {"batch": ("timeout",), "tail_sampling": ("decision_wait",), "groupbytrace": ("wait_duration",)}
+_HOLDING: dict[str, tuple[str, float]] = {
+    "batch": ("timeout", 0.2),
+    "tail_sampling": ("decision_wait", 30.0),
+    "groupbytrace": ("wait_duration", 1.0),
+}
+"""Processors that hold spans on purpose: the setting that says how long, and its default in seconds."""
 
 
 def _seconds(value: Any) -> float | None:

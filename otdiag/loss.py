@@ -261,6 +261,17 @@ def verdict(
                 )
             )
         return done(None, pending=True)
+    if late is None and accepted > 0 and not sent and not sunk and not stuck:
+        # Batch and tail_sampling report no incoming/outgoing items (v0.155): the span went in and
+        # nothing came out. A configured holding processor whose wait is not over explains it.
+        holding = [(w, p) for p, w in comps.waits.items() if comp_type(p) in HOLDING_DEFAULTS and waited < w + GRACE]
+        if holding:
+            wait, proc = max(holding)
+            if not final:
+                return done(None, pending=True)
+            setting = HOLDING_DEFAULTS[comp_type(proc)][0]
+            return done(_held(pre, proc, setting, wait, waited, [f"otelcol_receiver_accepted_spans +{accepted:.0f}",
+                                                                 "otelcol_exporter_sent_spans +0"]))  # fmt: skip
     return done(late)
 
 

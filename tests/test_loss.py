@@ -167,3 +167,24 @@ def test_validate_config_warns_when_a_traces_pipeline_cannot_reach_a_backend(
 ) -> None:
     codes = _codes(PIPE.replace("EXPORTERS", exporters).replace("NAMES", names))
     assert ("config.traces-no-backend" in codes) is warned, codes
+
+
+def test_batch_holding_silently_as_v0155_reports_it_is_named_from_the_config() -> None:
+    """The real collector v0.155 counts no incoming/outgoing items for batch: only accepted moves."""
+    after = snap(accepted={"otlp": 1})
+    comps = Components(waits={"batch/slow": 60.0})
+    assert lone_collector(BEFORE, after, 2.0, final=False, comps=comps) is None
+    f = lone_collector(BEFORE, after, 6.0, final=True, comps=comps)
+    assert f is not None and f.code == "collector.processor-holds" and "timeout is 60s" in f.message
+    assert "due in about 54s" in f.message
+    assert lone_collector(BEFORE, after, 6.0, final=True) is None  # without the config, nothing to say
+
+
+def test_tail_sampling_seen_only_through_its_own_counter_as_v0155_reports_it() -> None:
+    before = Snapshot(accepted={"otlp": 0.0}, tail_sampling_traces={"tail_sampling": 0.0})
+    after = Snapshot(accepted={"otlp": 1.0}, tail_sampling_traces={"tail_sampling": 1.0})
+    comps = Components(waits={"tail_sampling/keep": 60.0})
+    assert lone_collector(before, after, 3.0, final=False, comps=comps) is None
+    f = lone_collector(before, after, 3.0, final=True, comps=comps)
+    assert f is not None and f.code == "collector.tail-sampling-holds" and f.target == "tail_sampling/keep"
+    assert "decision_wait is 60s" in f.message

@@ -198,7 +198,10 @@ def test_a_fault_in_one_tier_is_attributed_to_that_tier_and_hop(
     if lost is not None:
         # The metrics' view of the loss; the first error may be a probe's sharper word for it.
         assert lost["tier"] == tier and lost["hop"] == hop, (fault, lost)
-        assert {t["name"]: t["status"] for t in chain["tiers"]}[tier] == "fail"
+        if hop is not None:
+            assert {f"{h['from']} → {h['to']} ({h['exporter']})": h["status"] for h in chain["hops"]}[hop] == "fail"
+        else:
+            assert {t["name"]: t["status"] for t in chain["tiers"]}[tier] == "fail"
 
 
 def test_the_matrix_has_at_least_ten_faults_across_both_tiers() -> None:
