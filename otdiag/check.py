@@ -420,6 +420,7 @@ def _locate_in_fleet(prom: Prometheus, view: FleetView, waited: float) -> list[F
         return []
     found, path = fleet.locate(view.now, after, waited)
     view.path = path
+    view.refresh(after)
     return found
 
 
@@ -482,7 +483,8 @@ def probe_fleet(prom: Prometheus, window: float) -> tuple[_Probe, FleetView | No
         _set(
             p,
             StepStatus.FAIL if any(f.severity is Severity.ERROR for f in view.findings) else StepStatus.PASS,
-            f"{len(view.rows)} collector instance(s) in {tiers} tier(s); {lossy} lost spans in the last {window:g}s",
+            f"{len(view.rows)} collector instance(s) in {tiers} tier(s); {lossy} of them lost spans"
+            f" in the last {window:g}s",
         )
 
     probe = _timed("prometheus", Stage.COLLECTOR, redact.url(prom.url), run)
@@ -729,7 +731,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
 
     if fleet_p is not None:
         # After the test span's own story: where it was lost is the diagnosis, the fleet's window the context.
-        findings.extend(fleet_p.findings)
+        findings.extend(fleet_view.findings if fleet_view is not None else fleet_p.findings)
     if opts.chain is not None:
         # The first tier's own probes (and the app's export to it) speak of "the collector": name it.
         head = opts.chain.tiers[0].name

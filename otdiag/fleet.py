@@ -390,8 +390,18 @@ class FleetView:
     """The instances' counters just before the test span: the baseline to locate it."""
     down: list[Instance]
     elapsed_ms: float
+    then: dict[Instance, Snapshot] = field(default_factory=dict)
+    """The instances' counters at the window's start."""
+    window: float = 300.0
+    extra: list[Finding] = field(default_factory=list)
+    """Findings about the fleet as a whole (no collectors, instances down)."""
     path: list[dict[str, Any]] = field(default_factory=list)
     """The instances the test span went through (filled after the end-to-end probe)."""
+
+    def refresh(self, after: dict[Instance, Snapshot]) -> None:
+        """Read the window again up to `after` (the probe's test span included)."""
+        self.rows = window_rows(self.then, after)
+        self.findings = [*window_findings(self.rows, self.window), *self.extra]
 
     def to_json(self, prom: Prometheus, window: float) -> dict[str, Any]:
         return {
@@ -413,7 +423,7 @@ def survey(prom: Prometheus, window: float) -> FleetView:
         down_f = pool.submit(prom.down)
         then, now, down = then_f.result(), now_f.result(), down_f.result()
     rows = window_rows(then, now)
-    findings = window_findings(rows, window)
+    findings: list[Finding] = []
     if not now:
         sel = f" matching {{{prom.selector}}}" if prom.selector else ""
         findings.append(
@@ -423,4 +433,5 @@ def survey(prom: Prometheus, window: float) -> FleetView:
         names = ", ".join(f"{d.instance} ({d.tier})" if d.tier else d.instance for d in down[:MAX_INSTANCES_NAMED])
         more = f" and {len(down) - MAX_INSTANCES_NAMED} more" if len(down) > MAX_INSTANCES_NAMED else ""
         findings.append(FLEET_DOWN(f"Prometheus cannot scrape {len(down)} instance(s): {names}{more}."))
-    return FleetView(rows, findings, now, down, (time.time() - started) * 1000)
+    elapsed = (time.time() - started) * 1000
+    return FleetView(rows, [*window_findings(rows, window), *findings], now, down, elapsed, then, window, findings)

@@ -34,7 +34,7 @@ def check_agent(tmp: Path, agent: peers.Collector, jaeger: peers.Jaeger, *extra:
 
 def scraped(prom: peers.Prometheus, n: int) -> None:
     prom.wait_for("up == 1", lambda r: len(r) >= n)
-    prom.wait_for("otelcol_process_uptime_seconds_total or otelcol_process_uptime_total", lambda r: len(r) >= n)
+    prom.wait_for('{__name__=~"otelcol_process_uptime.*"}', lambda r: len(r) >= n)
 
 
 def codes(res: Result) -> list[str]:
