@@ -183,9 +183,8 @@ def main() -> int:
             f"= floor + {(wall - floor) * 1000:.0f} ms (goal <= floor + 300 ms);"
             f" CPU {statistics.median(cpus) * 1000:.0f} ms"
         )
-        print(
-            f"  its end-to-end step (span sent -> seen, all tiers)  {e2e * 1000:7.0f} ms   = floor + {(e2e - floor) * 1000:.0f} ms"
-        )
+        over = (e2e - floor) * 1000
+        print(f"  its end-to-end step (span sent -> seen, all tiers)  {e2e * 1000:7.0f} ms   = floor + {over:.0f} ms")
         print(f"  python -m otdiag --help (start-up)                  {statistics.median(helps) * 1000:7.0f} ms")
         print(f"  load average now                                    {os.getloadavg()[0]:7.1f}")
     finally:
