@@ -132,14 +132,20 @@ def build(tiers: list[Tier]) -> Chain:
     return Chain(order, hops)
 
 
-def from_specs(specs: list[str], read: Any) -> Chain:
-    """The chain of `--config` files (`read(path) -> CollectorTargets`)."""
+def from_specs(specs: list[str], read: Any, metrics: Mapping[str, str] | None = None) -> Chain:
+    """The chain of `--config` files (`read(path) -> CollectorTargets`); `metrics`: tier -> metrics URL."""
     tiers: list[Tier] = []
     taken: set[str] = set()
     for spec in specs:
         name, path = tier_name(spec, taken)
         taken.add(name)
-        tiers.append(Tier(name, read(path)))
+        cfg = read(path)
+        if metrics and name in metrics:
+            cfg = replace(cfg, metrics_url=metrics[name])
+        tiers.append(Tier(name, cfg))
+    unknown = sorted(set(metrics or {}) - taken)
+    if unknown:
+        raise UsageError(f"--tier-metrics-url: no --config tier is named {unknown[0]!r} (tiers: {', '.join(taken)})")
     return build(tiers)
 
 

@@ -227,3 +227,38 @@ def test_two_gateways_behind_a_fan_out(
     errs = errors(res)
     assert {e["message"].split(":")[0] for e in errs[:2]} == {"gateway-1", "gateway-2"}
     assert all(e["code"] == "collector.processor-dropped" for e in errs[:2])
+
+
+@pytest.mark.peers
+def test_a_tiers_metrics_url_can_be_given_where_its_config_says_another(
+    tmp_path: Path, start_jaeger: Callable[..., peers.Jaeger], start_collector: Callable[..., peers.Collector]
+) -> None:
+    """The config's reader address is the one inside the gateway's container; from here it is elsewhere."""
+    import yaml
+
+    p = build(Fault(gateway=_sampler(0)), start_jaeger, start_collector)
+    seen_from_inside = p.gateways[0].config
+    cfg = peers.deep_merge(seen_from_inside, {})
+    cfg["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["port"] = peers.free_port()
+    moved = tmp_path / "gateway.yaml"
+    moved.write_text(yaml.safe_dump(cfg))
+    p.gateways[0].config_path = moved
+
+    blind = check(tmp_path, p, "--wait", "4s")
+    assert errors(blind)[0]["code"] == "e2e.not-visible", errors(blind)[0]
+    res = check(tmp_path, p, "--wait", "4s", "--tier-metrics-url", f"gateway={p.gateways[0].metrics_url}")
+    first = errors(res)[0]
+    assert first["code"] == "collector.processor-dropped" and first["message"].startswith("gateway: "), first
+    assert res.json()["chain"]["tiers"][1]["metrics_url"] == p.gateways[0].metrics_url
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tier-metrics-url", "gateway=http://127.0.0.1:9/metrics"], "needs --config once per tier"),
+        (["--tier-metrics-url", "nourl"], "is not TIER=URL"),
+    ],
+)
+def test_bad_tier_options_are_exit_2_with_one_line(args: list[str], message: str) -> None:
+    res = run("check", "--no-e2e", *args)
+    assert res.exit_code == ExitCode.USAGE and message in res.stderr, res.stderr

@@ -62,6 +62,19 @@ def _prometheus(url: str | None, selector: str | None, tier_label: str, timeout:
     )
 
 
+def _tier_metrics(specs: list[str] | None) -> dict[str, str]:
+    from otdiag.endpoints import http_url
+    from otdiag.errors import UsageError
+
+    out: dict[str, str] = {}
+    for spec in specs or []:
+        name, sep, url = spec.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--tier-metrics-url: {spec!r} is not TIER=URL")
+        out[name.strip()] = http_url(url, option="--tier-metrics-url")
+    return out
+
+
 def _window(text: str) -> float:
     from otdiag import durations
     from otdiag.errors import UsageError
@@ -129,6 +142,10 @@ def check(
         str, typer.Option(help="The Prometheus label that names a collector's tier (agent, gateway).")
     ] = "job",
     window: Annotated[str, typer.Option(help="How far back --prometheus-url reads the fleet's losses.")] = "5m",
+    tier_metrics_url: Annotated[
+        list[str] | None,
+        typer.Option(help="TIER=URL: a tier's metrics where its config's reader address is not reachable from here."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Probe every hop (App -> SDK -> Collector -> Jaeger), send a test span end to end, and say where it breaks.
@@ -148,9 +165,13 @@ def check(
         from otdiag.chain import Tier, from_specs, tier_name
         from otdiag.cli.find import jaeger_url_option
         from otdiag.endpoints import http_url
+        from otdiag.errors import UsageError
 
         env = app_env.read_env_file(env_file) if env_file else dict(os.environ)
-        chain = from_specs(config, collector_config.targets) if config and len(config) > 1 else None
+        tier_urls = _tier_metrics(tier_metrics_url)
+        if tier_urls and not (config and len(config) > 1):
+            raise UsageError("--tier-metrics-url needs --config once per tier (two or more)")
+        chain = from_specs(config, collector_config.targets, tier_urls) if config and len(config) > 1 else None
         tiers = (
             chain.tiers
             if chain
