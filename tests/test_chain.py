@@ -149,3 +149,4 @@ def test_the_chain_is_drawn_one_line_per_path_with_a_mark_per_hop() -> None:
     lines = chain_lines(doc, "pass", "pass")
     assert "agent [green]✓[/] ─[green]✓[/]─▶ gw1 [green]✓[/] ─[green]✓[/]─▶ Jaeger" in lines[0]
     assert "gw2 [bold red]✗[/] ─[dim]?[/]─▶ Jaeger" in lines[1]
+    assert lines[2] == "  [bold]lost in gw2[/] [dim](collector.processor-dropped)[/]"

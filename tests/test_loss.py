@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +189,20 @@ def test_tail_sampling_seen_only_through_its_own_counter_as_v0155_reports_it() -
     f = lone_collector(before, after, 3.0, final=True, comps=comps)
     assert f is not None and f.code == "collector.tail-sampling-holds" and f.target == "tail_sampling/keep"
     assert "decision_wait is 60s" in f.message
+
+
+@pytest.mark.parametrize(("exporters", "names", "code"), [
+    ("{file: {path: /tmp/x.json}}", "file", "config.traces-no-backend"),
+    ("{debug: {}}", "debug", "config.debug-exporter"),
+])  # fmt: skip
+def test_check_with_config_reports_a_pipeline_that_never_reaches_a_backend(
+    exporters: str, names: str, code: str, tmp_path: Path
+) -> None:
+    from tests.cli_runner import run
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(PIPE.replace("EXPORTERS", exporters).replace("NAMES", names))
+    res = run("check", "--json", "--no-e2e", "--timeout", "1", "--config", str(cfg),
+              "--jaeger-url", "http://127.0.0.1:9")  # fmt: skip
+    found = [f for f in res.json()["findings"] if f["code"] == code]
+    assert len(found) == 1 and found[0]["severity"] == "warning" and found[0]["location"]["file"] == str(cfg)

@@ -33,7 +33,13 @@ def _config_errors(path: str, option: str, *, jaeger: bool = False, tier: str = 
         raise UsageError(f"{option}: {path} does not exist or is not a file")
     result = validate_source(p.read_bytes(), path, Distribution.JAEGER if jaeger else None)
     # Errors, and the one warning that means the pipeline can never reach Jaeger.
-    errors = [f for f in result.findings if f.severity is Severity.ERROR or f.code == "config.traces-no-backend"]
+    errors = [
+        f
+        for f in result.findings
+        if f.severity is Severity.ERROR
+        or f.code == "config.traces-no-backend"
+        or (f.code == "config.debug-exporter" and "only exporter" in f.message)
+    ]
     if jaeger:
         errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
     if tier:

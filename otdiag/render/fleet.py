@@ -96,4 +96,10 @@ def chain_lines(chain: dict[str, Any], app: str, jaeger: str) -> list[str]:
             mark = _MARK[node_status or jaeger]
             cells.append(f"{arrow}{escape(node)} {mark}")
         lines.append("  " + "".join(cells))
+    lost = chain.get("lost_at")
+    if lost:
+        hop = f", hop {lost['hop']}" if lost.get("hop") else ""
+        lines.append(
+            f"  [bold]lost in {escape(str(lost['tier']))}{escape(hop)}[/] [dim]({escape(str(lost['code']))})[/]"
+        )
     return lines
