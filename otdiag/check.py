@@ -415,6 +415,8 @@ def _locate_in_fleet(prom: Prometheus, view: FleetView, waited: float) -> list[F
     from otdiag import fleet
 
     try:
+        # Prometheus knows of the loss only once it has scraped every collector since the span was sent.
+        prom.wait_scraped(time.time() - waited + 0.5, deadline=time.monotonic() + prom.timeout)
         after = prom.snapshots()
     except TransportError:
         return []

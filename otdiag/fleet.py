@@ -54,7 +54,9 @@ _GAUGES: dict[str, tuple[str, str]] = {
 # Counters carry `_total` when Prometheus scrapes them from the collector's exposition (and in some
 # releases in the collector's own names); both spellings are asked for.
 NAME_RE = "|".join(sorted(_COUNTERS) + sorted(_GAUGES))
-_QUERY_NAMES = f"({NAME_RE})(_total)?"
+_PRESENCE = "otelcol_process_uptime"
+"""Every collector exports its uptime from the start; span counters appear only once spans flow."""
+_QUERY_NAMES = f"({NAME_RE}|{_PRESENCE}(_seconds)?)(_total)?"
 
 _MATCHER = re.compile(r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*')
 
@@ -198,7 +200,24 @@ class Prometheus:
         rows = self.query(self._sel(f'__name__=~"{_QUERY_NAMES}"'), at)
         return to_snapshots(rows, self.tier_label)
 
+    def oldest_scrape(self) -> float | None:
+        """The time (Unix seconds) of the least recent last scrape among the collectors; None if none."""
+        rows = self.query(f"min(timestamp(up{self._sel('')}))")
+        try:
+            return float(rows[0]["value"][1]) if rows else None
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
+
+    def wait_scraped(self, since: float, *, deadline: float) -> None:
+        """Wait (until `deadline`, monotonic) for Prometheus to have scraped every collector after `since`."""
+        while time.monotonic() < deadline:
+            oldest = self.oldest_scrape()
+            if oldest is None or oldest >= since:
+                return
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+
     def down(self) -> list[Instance]:
+        """Targets Prometheus fails to scrape (`up == 0`) among those the selector matches."""
         rows = self.query(f"up{self._sel('')} == 0")
         return sorted(
             Instance(_printable(m.get("instance", "?")), _printable(m.get(self.tier_label, "")))
@@ -220,7 +239,9 @@ def to_snapshots(rows: list[dict[str, Any]], tier_label: str) -> dict[Instance, 
             continue
         name = str(metric.get("__name__", "")).removesuffix("_total")
         inst = Instance(_printable(metric.get("instance", "?")), _printable(metric.get(tier_label, "")))
-        if name in _COUNTERS:
+        if name.startswith(_PRESENCE):
+            _ = sums[inst]  # a collector that has seen no span yet still counts
+        elif name in _COUNTERS:
             attr, label = _COUNTERS[name]
             if label == "processor" and metric.get("otel_signal", "traces") not in ("traces", "trace"):
                 continue
@@ -422,6 +443,9 @@ def survey(prom: Prometheus, window: float) -> FleetView:
         now_f = pool.submit(prom.snapshots, started)
         down_f = pool.submit(prom.down)
         then, now, down = then_f.result(), now_f.result(), down_f.result()
+    # Without a selector, `up` holds every target Prometheus scrapes: keep those of the collectors' tiers.
+    tiers = {i.tier for i in (*then, *now)}
+    down = [d for d in down if prom.selector or d.tier in tiers]
     rows = window_rows(then, now)
     findings: list[Finding] = []
     if not now:

@@ -136,3 +136,9 @@ def test_the_test_span_is_located_in_the_instance_that_lost_it() -> None:
         ("gateway", "g:1", "collector.processor-dropped"),
     ]
     assert len(found) == 1 and found[0].message.startswith("gateway g:1: Processor filter/drop dropped")
+
+
+def test_a_collector_with_no_span_yet_is_an_instance_of_the_fleet() -> None:
+    snaps = fleet.to_snapshots([row("otelcol_process_uptime", 12.0, "idle:8888", "agent")], "job")
+    assert list(snaps) == [fleet.Instance("idle:8888", "agent")]
+    assert fleet.window_rows({}, snaps)[0].lost == 0

@@ -134,3 +134,43 @@ def test_prometheus_not_answering_is_one_error_not_a_traceback(tmp_path: Path) -
     f = next(f for f in doc["findings"] if f["code"] == "fleet.prometheus-unreachable")
     assert f["severity"] == "error" and "s3cret" not in res.stdout
     assert doc["fleet"] is None
+
+
+@pytest.mark.peers
+def test_the_span_is_located_even_when_the_wait_ends_before_prometheus_scrapes_again(
+    tmp_path: Path,
+    start_jaeger: Callable[..., peers.Jaeger],
+    start_collector: Callable[..., peers.Collector],
+    start_prometheus: Callable[..., peers.Prometheus],
+) -> None:
+    """--wait 1s against a 2s scrape interval: check waits (bounded by --timeout) for the next scrape."""
+    jaeger = start_jaeger()
+    gateway = start_collector(tier_config({"otlp/jaeger": plain(jaeger.otlp_grpc)}, SAMPLE_NOTHING))
+    agent = start_collector(tier_config({"otlp/gateway": plain(str(gateway.otlp_grpc))}))
+    prom = start_prometheus({"agent": [str(agent.metrics_url)], "gateway": [str(gateway.metrics_url)]}, "2s")
+    scraped(prom, 2)
+    res = check_agent(tmp_path, agent, jaeger, "--wait", "1s", "--timeout", "3", "--prometheus-url", prom.url)
+    first = next(f for f in res.json()["findings"] if f["severity"] == "error")
+    assert first["code"] == "collector.processor-dropped" and first["message"].startswith("gateway "), first
+
+
+@pytest.mark.peers
+def test_a_collector_prometheus_cannot_scrape_is_named(
+    tmp_path: Path,
+    start_jaeger: Callable[..., peers.Jaeger],
+    start_collector: Callable[..., peers.Collector],
+    start_prometheus: Callable[..., peers.Prometheus],
+) -> None:
+    jaeger = start_jaeger()
+    alive = start_collector(tier_config({"otlp/jaeger": plain(jaeger.otlp_grpc)}))
+    gone = start_collector(tier_config({"otlp/jaeger": plain(jaeger.otlp_grpc)}))
+    prom = start_prometheus({"agent": [str(alive.metrics_url), str(gone.metrics_url)]})
+    scraped(prom, 2)
+    gone.stop()
+    prom.wait_for("up == 0", lambda r: len(r) == 1)
+    res = check_agent(tmp_path, alive, jaeger, "--no-e2e", "--prometheus-url", prom.url)
+    assert res.exit_code == ExitCode.OK, res.stdout  # a warning: the rest of the fleet is fine
+    down = next(f for f in res.json()["findings"] if f["code"] == "fleet.instance-down")
+    gone_instance = str(gone.metrics_url).removeprefix("http://").removesuffix("/metrics")
+    assert down["message"] == f"Prometheus cannot scrape 1 instance(s): {gone_instance} (agent)."
+    assert res.json()["fleet"]["down"] == [{"instance": gone_instance, "tier": "agent"}]
