@@ -716,7 +716,6 @@ COLLECTOR_NO_ZPAGES = kind(
 
 # Modules that declare finding kinds of their own, in the same table.
 _DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run", "otdiag.validate.kinds")
-_DECLARING_MODULES += ("otdiag.loss", "otdiag.fleet")  # check's per-component loss and fleet (issue 17)
 
 
 def load_all() -> dict[str, Kind]:
@@ -726,3 +725,7 @@ def load_all() -> dict[str, Kind]:
     for name in _DECLARING_MODULES:
         importlib.import_module(name)
     return KINDS
+
+
+# check's per-component loss analysis and fleet view (issue 17) declare their kinds too.
+_DECLARING_MODULES += ("otdiag.loss", "otdiag.fleet")

@@ -381,14 +381,16 @@ def end_to_end(
             finding, findings = located[0], located[1:]
     if observer is not None and finding is not None:
         findings.extend(observer.trail.findings[1:])
+    elif observer is not None:
+        finding = c.E2E_NOT_VISIBLE(
+            f"The first tier accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s,"
+            " and no tier's metrics say where it went.",
+            target=opts.jaeger_url,
+        )
     if finding is None:
         finding = c.E2E_NOT_VISIBLE(
             f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s"
-            + (
-                "."
-                if before is not None or observer is not None
-                else "; without the collector's metrics otdiag cannot tell where it went."
-            ),
+            + ("." if before is not None else "; without the collector's metrics otdiag cannot tell where it went."),
             target=opts.jaeger_url,
         )
     if finding.stage is Stage.COLLECTOR_EXPORT:

@@ -6,7 +6,7 @@ Reads peers/pins.toml. Each peer lands in $OTDIAG_PEERS_DIR (default
 (or, for the collector, to the builder manifest) names a new folder, so the
 next run rebuilds. An existing, complete install is reused.
 
-Usage: scripts/install_peers.py [--where] [jaeger|otelcol|telemetrygen|rotel|prometheus ...]
+Usage: scripts/install_peers.py [--where] [jaeger|otelcol|telemetrygen|rotel ...]
 
 Prints one line per peer: its name and the path of its executable.
 --where only looks (exit 1 if a peer is missing); tests call `locate()`.
