@@ -548,6 +548,8 @@ def _sibling(settings: otel_env.Settings, opts: CheckOptions) -> otel_env.Settin
 
 
 def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
+    if opts.chain is not None:
+        opts = replace(opts, config=opts.chain.tiers[0].config)  # the app sends to the first tier
     progress = progress or NoProgress()
     findings: list[Finding] = []
     steps: list[Step] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -11,11 +11,8 @@ from otdiag.cli import common
 from otdiag.model import ExitCode, Finding, Protocol
 from otdiag.render import human
 
-if TYPE_CHECKING:
-    from otdiag.fleet import Prometheus
 
-
-def _config_errors(path: str, option: str, *, jaeger: bool = False, tier: str = "") -> list[Finding]:
+def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Finding]:
     """validate-config's errors (and start-time errors) for a config of the pipeline being checked.
 
     A Jaeger v2 config's errors belong to heading 2 (traces not displayed in Jaeger).
@@ -32,63 +29,13 @@ def _config_errors(path: str, option: str, *, jaeger: bool = False, tier: str = 
     if not p.is_file():
         raise UsageError(f"{option}: {path} does not exist or is not a file")
     result = validate_source(p.read_bytes(), path, Distribution.JAEGER if jaeger else None)
-    # Errors, and the one warning that means the pipeline can never reach Jaeger.
-    errors = [
-        f
-        for f in result.findings
-        if f.severity is Severity.ERROR
-        or f.code == "config.traces-no-backend"
-        or (f.code == "config.debug-exporter" and "only exporter" in f.message)
-    ]
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    from otdiag.cli.check_tiers import never_reaches_backend
+
+    errors += never_reaches_backend(result.findings)
     if jaeger:
         errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
-    if tier:
-        errors = [replace(f, message=f"{tier}: {f.message}") for f in errors]
     return errors
-
-
-def _prometheus(url: str | None, selector: str | None, tier_label: str, timeout: float) -> Prometheus | None:
-    import re
-
-    from otdiag import fleet
-    from otdiag.endpoints import http_url
-    from otdiag.errors import UsageError
-
-    if url is None:
-        if selector is not None:
-            raise UsageError("--prometheus-selector needs --prometheus-url")
-        return None
-    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", tier_label):
-        raise UsageError(f"--tier-label: {tier_label!r} is not a Prometheus label name")
-    return fleet.Prometheus(
-        http_url(url, option="--prometheus-url"),
-        fleet.parse_selector(selector),
-        tier_label,
-        common.check_timeout(timeout),
-    )
-
-
-def _tier_metrics(specs: list[str] | None) -> dict[str, str]:
-    from otdiag.endpoints import http_url
-    from otdiag.errors import UsageError
-
-    out: dict[str, str] = {}
-    for spec in specs or []:
-        name, sep, url = spec.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--tier-metrics-url: {spec!r} is not TIER=URL")
-        out[name.strip()] = http_url(url, option="--tier-metrics-url")
-    return out
-
-
-def _window(text: str) -> float:
-    from otdiag import durations
-    from otdiag.errors import UsageError
-
-    seconds = durations.parse(text, "--window")
-    if not 1 <= seconds <= 31 * 86400:
-        raise UsageError(f"--window: {text!r} must be between 1s and 31d")
-    return seconds
 
 
 def check(
@@ -114,11 +61,12 @@ def check(
     jaeger_health_url: Annotated[
         str | None, typer.Option(help="Jaeger's health endpoint to probe too (v2: http://jaeger:13133, v1: :14269).")
     ] = None,
-    config: Annotated[
+    configs: Annotated[
         list[str] | None,
         typer.Option(
-            help="The collector's config: probe exactly its receivers, health, metrics, exporters. Repeat it once"
-            " per tier (agent, gateway; [NAME=]PATH) to follow the test span through every collector."
+            "--config",
+            help="The collector's config: probe exactly its receivers, health, metrics, exporters. Repeat it"
+            " once per tier (agent, gateway; [NAME=]PATH) to follow the test span through every collector.",
         ),
     ] = None,
     jaeger_config: Annotated[
@@ -137,6 +85,10 @@ def check(
     timeout: Annotated[float, typer.Option(help=common.TIMEOUT_HELP)] = 5.0,
     wait: Annotated[str, typer.Option(help="How long the test span may take to show up in Jaeger.")] = "15s",
     e2e: Annotated[bool, typer.Option("--e2e/--no-e2e", help="Send a test span end to end (default on).")] = True,
+    tier_metrics_url: Annotated[
+        list[str] | None,
+        typer.Option(help="TIER=URL: a tier's metrics where its config's reader address is not reachable from here."),
+    ] = None,
     prometheus_url: Annotated[
         str | None,
         typer.Option(help="Prometheus that scrapes the collectors: read every instance's otelcol_* series there."),
@@ -148,10 +100,6 @@ def check(
         str, typer.Option(help="The Prometheus label that names a collector's tier (agent, gateway).")
     ] = "job",
     window: Annotated[str, typer.Option(help="How far back --prometheus-url reads the fleet's losses.")] = "5m",
-    tier_metrics_url: Annotated[
-        list[str] | None,
-        typer.Option(help="TIER=URL: a tier's metrics where its config's reader address is not reachable from here."),
-    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Probe every hop (App -> SDK -> Collector -> Jaeger), send a test span end to end, and say where it breaks.
@@ -168,29 +116,19 @@ def check(
     def body() -> ExitCode:
         from otdiag import app_env, collector_config, durations, otel_env
         from otdiag import check as core
-        from otdiag.chain import Tier, from_specs, tier_name
         from otdiag.cli.find import jaeger_url_option
         from otdiag.endpoints import http_url
-        from otdiag.errors import UsageError
 
         env = app_env.read_env_file(env_file) if env_file else dict(os.environ)
-        tier_urls = _tier_metrics(tier_metrics_url)
-        if tier_urls and not (config and len(config) > 1):
-            raise UsageError("--tier-metrics-url needs --config once per tier (two or more)")
-        chain = from_specs(config, collector_config.targets, tier_urls) if config and len(config) > 1 else None
-        tiers = (
-            chain.tiers
-            if chain
-            else [Tier("", collector_config.targets(tier_name(config[0], set())[1]))]
-            if config
-            else []
-        )
         flags = otel_env.Flags(
             endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
             insecure=insecure or None, ca_file=common.readable_file(ca_file, "--ca-file"),
         )  # fmt: skip
         if otlp_endpoint is not None:
             otel_env.resolve(flags, {})  # a bad --otlp-endpoint is a usage error, not a finding
+        from otdiag.cli import check_tiers
+
+        config, chain = check_tiers.tiers(configs, tier_metrics_url)
         opts = core.CheckOptions(
             env=env,
             flags=flags,
@@ -202,17 +140,18 @@ def check(
             if collector_metrics_url
             else None,
             jaeger_health_url=http_url(jaeger_health_url, option="--jaeger-health-url") if jaeger_health_url else None,
-            config=tiers[0].config if tiers else None,
             chain=chain,
+            prometheus=check_tiers.prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
+            window=check_tiers.window(window),
+            config=collector_config.targets(config) if config else None,
             config_findings=[
-                *(f for t in tiers for f in _config_errors(t.config.path, "--config", tier=t.name if chain else "")),
+                *(_config_errors(config, "--config") if config else []),
                 *(_config_errors(jaeger_config, "--jaeger-config", jaeger=True) if jaeger_config else []),
+                *check_tiers.tier_config_errors(chain),
             ],
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),
             e2e=e2e,
-            prometheus=_prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
-            window=_window(window),
         )
         spinner = human.Spinner(human.make_console(stderr=True))
         with spinner.running("probing the pipeline"):
