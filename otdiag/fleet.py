@@ -29,7 +29,7 @@ from otdiag import catalogue as c
 from otdiag import http, loss, redact
 from otdiag.collector_metrics import Snapshot
 from otdiag.errors import UsageError
-from otdiag.model import Finding, Guide, Severity, Stage
+from otdiag.model import Finding
 from otdiag.transport import Cause, TransportError
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -60,70 +60,14 @@ _QUERY_NAMES = f"({NAME_RE}|{_PRESENCE}(_seconds)?)(_total)?"
 
 _MATCHER = re.compile(r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*')
 
-FLEET_UNREACHABLE = c.kind(
-    "fleet.prometheus-unreachable",
-    Severity.ERROR,
-    Stage.OTDIAG,
-    None,
-    "Prometheus's HTTP API does not answer at --prometheus-url (or not as Prometheus).",
-    "Pass Prometheus's base URL (http://prometheus:9090), the one its web UI is served at.",
-)
-FLEET_NO_COLLECTORS = c.kind(
-    "fleet.no-collectors",
-    Severity.WARNING,
-    Stage.COLLECTOR,
-    None,
-    "Prometheus holds no otelcol_* span series for the selector: it scrapes no collector's internal metrics.",
-    "Add a scrape job for each collector's service.telemetry metrics port (8888), or fix --prometheus-selector.",
-)
-FLEET_DOWN = c.kind(
-    "fleet.instance-down",
-    Severity.WARNING,
-    Stage.COLLECTOR,
-    Guide.TRACES_NOT_COLLECTED,
-    "Prometheus cannot scrape some collector instances (up == 0): they are down, or their metrics port is.",
-    "Check those collectors are running and expose service.telemetry metrics where Prometheus scrapes them.",
-)
-FLEET_REFUSED = c.kind(
-    "fleet.spans-refused",
-    Severity.ERROR,
-    Stage.COLLECTOR,
-    Guide.TRACES_NOT_COLLECTED,
-    "Collector instances refused spans in the window (otelcol_receiver_refused_spans rose): memory_limiter.",
-    "Give those collectors more memory or more replicas; check memory_limiter and the exporters behind it.",
-)
-FLEET_DROPPED = c.kind(
-    "fleet.spans-dropped",
-    Severity.ERROR,
-    Stage.COLLECTOR,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "Processors of some collector instances let fewer spans out than came in during the window.",
-    "Check those processors (samplers, filters): they discard spans, on purpose or by a wrong condition.",
-)
-FLEET_EXPORT_FAILED = c.kind(
-    "fleet.export-failed",
-    Severity.ERROR,
-    Stage.COLLECTOR_EXPORT,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "Exporters of some collector instances failed to send spans in the window (send_failed rose).",
-    "Read those collectors' exporter errors; check the next tier or Jaeger answers at their endpoints.",
-)
-FLEET_QUEUE_FULL = c.kind(
-    "fleet.queue-full",
-    Severity.ERROR,
-    Stage.COLLECTOR_EXPORT,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "Exporters of some collector instances dropped spans on a full sending queue in the window.",
-    "Fix what their exporters send to first; then size sending_queue.queue_size to the load.",
-)
-FLEET_QUEUE_FILLING = c.kind(
-    "fleet.queue-filling",
-    Severity.WARNING,
-    Stage.COLLECTOR_EXPORT,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "Exporter queues of some collector instances are over 80% full: spans will be dropped soon.",
-    "Check the exporter's destination is healthy and fast enough; scale out the next tier.",
-)
+FLEET_UNREACHABLE = c.FLEET_UNREACHABLE
+FLEET_NO_COLLECTORS = c.FLEET_NO_COLLECTORS
+FLEET_DOWN = c.FLEET_DOWN
+FLEET_REFUSED = c.FLEET_REFUSED
+FLEET_DROPPED = c.FLEET_DROPPED
+FLEET_EXPORT_FAILED = c.FLEET_EXPORT_FAILED
+FLEET_QUEUE_FULL = c.FLEET_QUEUE_FULL
+FLEET_QUEUE_FILLING = c.FLEET_QUEUE_FILLING
 
 
 def parse_selector(text: str | None) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from otdiag import catalogue as c
 from otdiag.collector_metrics import Snapshot
-from otdiag.model import Finding, Guide, Severity, Stage
+from otdiag.model import Finding, Severity
 
 SINK_EXPORTERS: dict[str, str] = {
     "debug": "prints it to the collector's log",
@@ -39,38 +39,10 @@ HOLDING_DEFAULTS: dict[str, tuple[str, float]] = {
 GRACE = 1.0
 """How long past its configured wait a holding processor may take before the span counts as dropped."""
 
-NO_BACKEND = c.kind(
-    "collector.no-trace-backend",
-    Severity.ERROR,
-    Stage.COLLECTOR,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "The collector took the test span and sent it only through exporters that store nothing (debug, file, nop).",
-    "Add an otlp_grpc exporter aimed at Jaeger (or the next collector) to the traces pipeline's exporters.",
-)
-PROCESSOR_HOLDS = c.kind(
-    "collector.processor-holds",
-    Severity.ERROR,
-    Stage.COLLECTOR,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "A processor took the test span in and has not let it out yet: it holds spans for its configured wait.",
-    "Wait past the processor's wait before searching (check --wait), or shorten it (batch timeout, decision_wait).",
-)
-HOP_LOST = c.kind(
-    "collector.hop-lost",
-    Severity.ERROR,
-    Stage.COLLECTOR_EXPORT,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "A collector exported the test span to the next collector, which never accepted it.",
-    "Check that the exporter's endpoint is the next tier's OTLP receiver (host, port, protocol).",
-)
-CONFIG_NO_BACKEND = c.kind(
-    "config.traces-no-backend",
-    Severity.WARNING,
-    Stage.COLLECTOR,
-    Guide.TRACES_NOT_IN_JAEGER,
-    "A traces pipeline exports only to debug, file or nop: no span of it ever reaches a trace backend.",
-    "Add an otlp_grpc exporter aimed at Jaeger (or the next collector) to the pipeline's exporters.",
-)
+NO_BACKEND = c.COLLECTOR_NO_BACKEND
+PROCESSOR_HOLDS = c.COLLECTOR_PROCESSOR_HOLDS
+HOP_LOST = c.COLLECTOR_HOP_LOST
+CONFIG_NO_BACKEND = c.CONFIG_NO_BACKEND
 
 
 def comp_type(component_id: str) -> str:
