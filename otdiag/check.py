@@ -495,6 +495,49 @@ def probe_fleet(prom: Prometheus, window: float) -> tuple[_Probe, FleetView | No
     return probe, (box[0] if box else None)
 
 
+@dataclass
+class _Tiers:
+    """What a check across tiers (--config per tier) or a fleet (--prometheus-url) adds to the report."""
+
+    observer: Observer | None = None
+    fleet_p: _Probe | None = None
+    fleet_view: FleetView | None = None
+
+
+def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
+    """The whole check; with tiers or a fleet, their findings and `chain` / `fleet` fields are added."""
+    extra = _Tiers()
+    report = _run(opts, progress, extra)
+    if opts.chain is None and opts.prometheus is None:
+        return report
+    findings = [f for f in report.findings if not f.code.startswith("fleet.")]
+    if opts.chain is not None:
+        # The first tier's own probes (and the app's export to it) speak of "the collector": name it.
+        head = opts.chain.tiers[0].name
+        names = tuple(f"{t.name}: " for t in opts.chain.tiers) + tuple(f"{t.name} " for t in opts.chain.tiers)
+        findings = [
+            replace(f, message=f"{head}: {f.message}")
+            if f.stage in (Stage.COLLECTOR_INGEST, Stage.COLLECTOR)
+            and not f.code.startswith("config.")
+            and not f.message.startswith(names)
+            else f
+            for f in findings
+        ]
+    if extra.observer is not None:
+        report.fields["chain"] = extra.observer.to_json()
+    view = extra.fleet_view
+    if extra.fleet_p is not None:
+        # After the test span's own story: where it was lost is the diagnosis, the fleet's window the context
+        # (read again after the probe when the span was looked for through Prometheus).
+        findings += view.findings if view is not None else extra.fleet_p.findings
+    if opts.prometheus is not None:
+        report.fields["fleet"] = (
+            {**view.to_json(opts.prometheus, opts.window), "test_span_path": view.path} if view is not None else None
+        )
+    report.findings = _order(findings)
+    return report
+
+
 # --- the whole check ------------------------------------------------------------------------------------
 
 
@@ -547,7 +590,7 @@ def _sibling(settings: otel_env.Settings, opts: CheckOptions) -> otel_env.Settin
     return otel_env.resolve(flags, {})
 
 
-def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
+def _run(opts: CheckOptions, progress: Progress | None, extra: _Tiers) -> Report:
     if opts.chain is not None:
         opts = replace(opts, config=opts.chain.tiers[0].config)  # the app sends to the first tier
     progress = progress or NoProgress()
@@ -699,6 +742,8 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
         findings.extend(jhealth_p.findings)
     if fleet_p is not None:
         steps.append(fleet_p.step)
+        findings.extend(fleet_p.findings)
+        extra.fleet_p, extra.fleet_view = fleet_p, fleet_view
 
     # 4. End to end, through whichever ingest path works.
     trace_id, visible_ms = None, None
@@ -707,7 +752,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     if opts.chain is not None:
         from otdiag.chain import Observer
 
-        observer = Observer(opts.chain, budget, tls)
+        observer = extra.observer = Observer(opts.chain, budget, tls)
     if opts.e2e and via and jaeger_p.ok:
         # The probes' empty exports moved no span counter, so their metrics snapshot serves as "before".
         e2e = end_to_end(
@@ -735,35 +780,11 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
         if not jaeger_p.ok or not via:
             findings.extend(f for p in exp_ps for f in p.findings)
 
-    if fleet_p is not None:
-        # After the test span's own story: where it was lost is the diagnosis, the fleet's window the context.
-        findings.extend(fleet_view.findings if fleet_view is not None else fleet_p.findings)
-    if opts.chain is not None:
-        # The first tier's own probes (and the app's export to it) speak of "the collector": name it.
-        head = opts.chain.tiers[0].name
-        names = tuple(f"{t.name}: " for t in opts.chain.tiers) + tuple(f"{t.name} " for t in opts.chain.tiers)
-        findings = [
-            replace(f, message=f"{head}: {f.message}")
-            if f.stage in (Stage.COLLECTOR_INGEST, Stage.COLLECTOR)
-            and not f.code.startswith(("fleet.", "config."))
-            and not f.message.startswith(names)
-            else f
-            for f in findings
-        ]
-    fields: dict[str, object] = {
-        "steps": [s.to_json() for s in steps],
-        "trace_id": trace_id,
-        "time_to_visible_ms": visible_ms,
-    }
-    if observer is not None:
-        fields["chain"] = observer.to_json()
-    if opts.prometheus is not None:
-        fields["fleet"] = (
-            {**fleet_view.to_json(opts.prometheus, opts.window), "test_span_path": fleet_view.path}
-            if fleet_view is not None
-            else None
-        )
-    return Report("check", _order(findings), fields)
+    return Report(
+        "check",
+        _order(findings),
+        {"steps": [s.to_json() for s in steps], "trace_id": trace_id, "time_to_visible_ms": visible_ms},
+    )
 
 
 _STAGE_ORDER = {
