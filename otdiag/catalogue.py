@@ -668,6 +668,105 @@ APP_ENV_EMPTY = kind(
     "Run otdiag check in the app's environment, or pass it with --env-file.",
 )
 
+# --- per component (otdiag.loss), across tiers (otdiag.chain) and fleets (otdiag.fleet): issue 17 ------
+
+COLLECTOR_NO_BACKEND = kind(
+    "collector.no-trace-backend",
+    E,
+    Stage.COLLECTOR,
+    IN_JAEGER,
+    "The collector took the test span and sent it only through exporters that store nothing (debug, file, nop).",
+    "Add an otlp_grpc exporter aimed at Jaeger (or the next collector) to the traces pipeline's exporters.",
+)
+COLLECTOR_PROCESSOR_HOLDS = kind(
+    "collector.processor-holds",
+    E,
+    Stage.COLLECTOR,
+    IN_JAEGER,
+    "A processor took the test span in and has not let it out yet: it holds spans for its configured wait.",
+    "Wait past the processor's wait before searching (check --wait), or shorten it (batch timeout, decision_wait).",
+)
+COLLECTOR_HOP_LOST = kind(
+    "collector.hop-lost",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "A collector exported the test span to the next collector, which never accepted it.",
+    "Check that the exporter's endpoint is the next tier's OTLP receiver (host, port, protocol).",
+)
+CONFIG_NO_BACKEND = kind(
+    "config.traces-no-backend",
+    W,
+    Stage.COLLECTOR,
+    IN_JAEGER,
+    "A traces pipeline exports only to debug, file or nop: no span of it ever reaches a trace backend.",
+    "Add an otlp_grpc exporter aimed at Jaeger (or the next collector) to the pipeline's exporters.",
+)
+FLEET_UNREACHABLE = kind(
+    "fleet.prometheus-unreachable",
+    E,
+    Stage.OTDIAG,
+    None,
+    "Prometheus's HTTP API does not answer at --prometheus-url (or not as Prometheus).",
+    "Pass Prometheus's base URL (http://prometheus:9090), the one its web UI is served at.",
+)
+FLEET_NO_COLLECTORS = kind(
+    "fleet.no-collectors",
+    W,
+    Stage.COLLECTOR,
+    None,
+    "Prometheus holds no otelcol_* span series for the selector: it scrapes no collector's internal metrics.",
+    "Add a scrape job for each collector's service.telemetry metrics port (8888), or fix --prometheus-selector.",
+)
+FLEET_DOWN = kind(
+    "fleet.instance-down",
+    W,
+    Stage.COLLECTOR,
+    COLLECTED,
+    "Prometheus cannot scrape some collector instances (up == 0): they are down, or their metrics port is.",
+    "Check those collectors are running and expose service.telemetry metrics where Prometheus scrapes them.",
+)
+FLEET_REFUSED = kind(
+    "fleet.spans-refused",
+    E,
+    Stage.COLLECTOR,
+    COLLECTED,
+    "Collector instances refused spans in the window (otelcol_receiver_refused_spans rose): memory_limiter.",
+    "Give those collectors more memory or more replicas; check memory_limiter and the exporters behind it.",
+)
+FLEET_DROPPED = kind(
+    "fleet.spans-dropped",
+    E,
+    Stage.COLLECTOR,
+    IN_JAEGER,
+    "Processors of some collector instances let fewer spans out than came in during the window.",
+    "Check those processors (samplers, filters): they discard spans, on purpose or by a wrong condition.",
+)
+FLEET_EXPORT_FAILED = kind(
+    "fleet.export-failed",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "Exporters of some collector instances failed to send spans in the window (send_failed rose).",
+    "Read those collectors' exporter errors; check the next tier or Jaeger answers at their endpoints.",
+)
+FLEET_QUEUE_FULL = kind(
+    "fleet.queue-full",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "Exporters of some collector instances dropped spans on a full sending queue in the window.",
+    "Fix what their exporters send to first; then size sending_queue.queue_size to the load.",
+)
+FLEET_QUEUE_FILLING = kind(
+    "fleet.queue-filling",
+    W,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "Exporter queues of some collector instances are over 80% full: spans will be dropped soon.",
+    "Check the exporter's destination is healthy and fast enough; scale out the next tier.",
+)
+
 
 # The collector -> Jaeger hop fails the same ways the app -> collector hop does; the fixes are in the
 # collector's exporter config instead. One export.* kind per ingest.* cause, probed from otdiag's host.

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from otdiag import app_env, collector_health, collector_metrics, ingest, otel_env
+from otdiag import app_env, collector_health, collector_metrics, ingest, loss, otel_env, redact
 from otdiag import catalogue as c
 from otdiag.collector_metrics import Delta, Snapshot
 from otdiag.errors import UsageError
@@ -34,7 +34,9 @@ from otdiag.send import Exporter, attempt_of, send_probe_span
 from otdiag.transport import Cause, TransportError
 
 if TYPE_CHECKING:
+    from otdiag.chain import Chain, Observer, Tier
     from otdiag.collector_config import CollectorTargets, ExporterTarget
+    from otdiag.fleet import FleetView, Prometheus
 
 STANDARD_PORTS = {Protocol.GRPC: 4317, Protocol.HTTP_PROTOBUF: 4318, Protocol.HTTP_JSON: 4318}
 
@@ -55,6 +57,12 @@ class CheckOptions:
     e2e: bool = True
     config_findings: list[Finding] = field(default_factory=list)
     """validate-config's errors for --config: reported first, before anything is probed."""
+    prometheus: Prometheus | None = None
+    """--prometheus-url: every collector instance's otelcol_* series, read from Prometheus."""
+    window: float = 300.0
+    """--window: how far back the fleet's losses are read."""
+    chain: Chain | None = None
+    """--config given once per tier: the collectors in order (`config` is then the first tier's)."""
 
 
 @dataclass
@@ -277,72 +285,18 @@ class _E2E:
     time_to_visible_ms: float | None = None
 
 
-def _loss(delta: Delta, after: Snapshot, waited: float, *, final: bool) -> Finding | None:
-    """Where the test span went, read from the collector's metrics; None while it is still on its way."""
-    if delta.refused > 0:
-        return c.COLLECTOR_REFUSING(
-            f"The collector refused the test span ({delta.refused:.0f} span(s) refused while it was sent): "
-            "its memory_limiter is refusing data.",
-            evidence=[f"otelcol_receiver_refused_spans +{delta.refused:.0f}"],
-        )
-    for proc, inc in sorted(delta.incoming.items()):
-        out = delta.outgoing.get(proc, 0.0)
-        if inc > 0 and out < inc and proc.split("/")[0] != "batch":
-            ev = [f"otelcol_processor_incoming_items{{processor={proc}}} +{inc:.0f}, outgoing +{out:.0f}"]
-            if proc.split("/")[0] == "tail_sampling":
-                if final:
-                    return c.COLLECTOR_TAIL_SAMPLING(
-                        f"Processor {proc} took the test span and has not released it after {waited:.1f}s.",
-                        target=proc,
-                        evidence=ev,
-                        severity=Severity.ERROR,
-                    )
-                return None
-            if waited >= 1.0 or final:
-                return c.COLLECTOR_DROPPED(
-                    f"Processor {proc} dropped the test span ({inc:.0f} in, {out:.0f} out).", target=proc, evidence=ev
-                )
-    if delta.tail_sampling_traces > 0 and sum(delta.sent.values()) <= 0:
-        if not final:
-            return None
-        return c.COLLECTOR_TAIL_SAMPLING(
-            f"tail_sampling took the test trace and has not released it after {waited:.1f}s (it waits decision_wait).",
-            target="tail_sampling",
-            evidence=[f"otelcol_processor_tail_sampling_new_trace_id_received +{delta.tail_sampling_traces:.0f}"],
-            severity=Severity.ERROR,
-        )
-    failed = {e: v for e, v in delta.send_failed.items() if v > 0}
-    if failed:
-        e, v = next(iter(failed.items()))
-        return c.EXPORT_FAILED(
-            f"Exporter {e} failed to send {v:.0f} span(s) while the test span passed.",
-            target=e,
-            evidence=[f"otelcol_exporter_send_failed_spans{{exporter={e}}} +{v:.0f}"],
-        )
-    full = {e: v for e, v in delta.enqueue_failed.items() if v > 0}
-    if full:
-        e, v = next(iter(full.items()))
-        return c.EXPORT_QUEUE_FULL(
-            f"Exporter {e}'s queue is full: {v:.0f} span(s) dropped while the test span passed.", target=e
-        )
-    stuck = [e for e, q in after.queue_size.items() if q > 0 and delta.sent.get(e, 0.0) <= 0]
-    if stuck and (waited >= 3.0 or final):
-        e = stuck[0]
-        return c.EXPORT_STUCK(
-            f"Exporter {e} holds {after.queue_size[e]:.0f} request(s) queued and has sent nothing in {waited:.1f}s.",
-            target=e,
-            evidence=[
-                f"otelcol_exporter_queue_size{{exporter={e}}} = {after.queue_size[e]:.0f}",
-                f"otelcol_exporter_sent_spans{{exporter={e}}} +0",
-            ],
-        )
-    if final and delta.accepted > 0 and sum(delta.sent.values()) > 0:
-        sent = ", ".join(f"{e} +{v:.0f}" for e, v in delta.sent.items())
-        return c.JAEGER_NOT_STORED(
-            f"The collector accepted and exported the test span ({sent}), but Jaeger does not show it.",
-            evidence=[f"otelcol_exporter_sent_spans: {sent}"],
-        )
-    return None
+def _loss(
+    delta: Delta, after: Snapshot, waited: float, *, final: bool, config: CollectorTargets | None = None
+) -> Finding | None:
+    """Where the test span went, read per component from the collector's metrics; None while on its way."""
+    return loss.lone_collector(delta.before, after, waited, final=final, comps=components(config))
+
+
+def components(config: CollectorTargets | None, name: str = "") -> loss.Components:
+    """What --config says about the collector's processors and exporters, for the loss analysis."""
+    if config is None:
+        return loss.Components(name=name)
+    return loss.Components(config.processor_waits, config.exporter_types, name)
 
 
 def end_to_end(
@@ -352,6 +306,8 @@ def end_to_end(
     progress: Progress,
     exporter_probes: list[_Probe],
     before: Snapshot | None = None,
+    fleet_view: FleetView | None = None,
+    observer: Observer | None = None,
 ) -> _E2E:
     """Send a test span and poll Jaeger for it; `before`, a metrics snapshot taken just now, saves a scrape."""
     started = time.monotonic()
@@ -361,6 +317,8 @@ def end_to_end(
             before = collector_metrics.scrape(metrics_url, timeout=opts.timeout, tls=tls)
         except TransportError:
             before = None
+    if observer is not None:
+        observer.start()
     progress.update(f"sending a test span to {settings.target}")
     out = send_probe_span(settings, "otdiag-check", "otdiag-check", {"otdiag.check": "e2e"})
     if out.accepted == 0:
@@ -380,11 +338,23 @@ def end_to_end(
             return _E2E(Step("end-to-end", Stage.JAEGER, StepStatus.FAIL, 0.0, f.message), [f], out.trace_id)
         now = time.monotonic()
         if fetched is not None:
+            if observer is not None:
+                # Every tier's part, for the chain's marks; a fan-out branch that lost its copy is a warning.
+                trail = observer.look(now - sent_at, final=False)
+                lost = [replace(f, severity=Severity.WARNING) for f in trail.findings]
+            else:
+                lost = []
             ms = (now - sent_at) * 1000
             detail = f"test trace {out.trace_id} visible in Jaeger after {ms:.0f} ms"
             step = Step("end-to-end", Stage.JAEGER, StepStatus.PASS, (now - started) * 1000, detail, opts.jaeger_url)
-            return _E2E(step, [], out.trace_id, ms)
+            return _E2E(step, lost, out.trace_id, ms)
         final = now >= deadline
+        if observer is not None and (now - last_scrape >= 0.5 or final):
+            last_scrape = now
+            trail = observer.look(now - sent_at, final=final)
+            if trail.definite or final:
+                finding = trail.findings[0] if trail.findings else None
+                break
         if metrics_url and before is not None and (now - last_scrape >= 0.5 or final):
             last_scrape = now
             try:
@@ -392,7 +362,7 @@ def end_to_end(
             except TransportError:
                 after = None
             if after is not None:
-                finding = _loss(Delta(before, after), after, now - sent_at, final=final)
+                finding = _loss(Delta(before, after), after, now - sent_at, final=final, config=opts.config)
                 if finding is not None and (final or finding.severity is Severity.ERROR):
                     break
         if final:
@@ -401,6 +371,22 @@ def end_to_end(
         delay = min(delay * 1.5, 0.25)
     waited = time.monotonic() - sent_at
     findings: list[Finding] = []
+    if (
+        opts.prometheus is not None
+        and fleet_view is not None
+        and (finding is None or finding.code in ("jaeger.not-stored", "e2e.not-visible"))
+    ):
+        located = _locate_in_fleet(opts.prometheus, fleet_view, waited)
+        if located:
+            finding, findings = located[0], located[1:]
+    if observer is not None and finding is not None:
+        findings.extend(observer.trail.findings[1:])
+    elif observer is not None:
+        finding = c.E2E_NOT_VISIBLE(
+            f"The first tier accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s,"
+            " and no tier's metrics say where it went.",
+            target=opts.jaeger_url,
+        )
     if finding is None:
         finding = c.E2E_NOT_VISIBLE(
             f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s"
@@ -424,6 +410,132 @@ def end_to_end(
         opts.jaeger_url,
     )
     return _E2E(step, findings, out.trace_id)
+
+
+def _locate_in_fleet(prom: Prometheus, view: FleetView, waited: float) -> list[Finding]:
+    """Through Prometheus: which instance took the test span in and where it was lost (may be none)."""
+    from otdiag import fleet
+
+    try:
+        # Prometheus knows of the loss only once it has scraped every collector since the span was sent.
+        prom.wait_scraped(time.time() - waited + 0.5, deadline=time.monotonic() + prom.timeout)
+        after = prom.snapshots()
+    except TransportError:
+        return []
+    found, path = fleet.locate(view.now, after, waited)
+    view.path = path
+    view.refresh(after)
+    return found
+
+
+def _in_tier(p: _Probe, tier: str, chain: Chain) -> _Probe:
+    """A probe of one tier's exporter: its step and findings name the tier and the hop."""
+    exporter = p.step.name.removeprefix("exporter ")
+    hop = next((h for h in chain.out_of(tier) if h.exporter == exporter), None)
+    where = f" (hop {hop.label})" if hop else ""
+    p.step = replace(p.step, name=f"{tier} {p.step.name}")
+    # Towards the next tier, the fix speaks of that tier, not of Jaeger.
+    dst = hop.dst if hop is not None and hop.dst != "Jaeger" else None
+    p.findings = [
+        replace(
+            f,
+            message=f"{tier}: {f.message.rstrip('.')}{where}.",
+            hint=f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst) if dst else f.hint,
+        )
+        for f in p.findings
+    ]
+    return p
+
+
+def _probe_tier(tier: Tier, chain: Chain, timeout: float, tls: TlsOptions) -> tuple[list[_Probe], list[_Probe]]:
+    """A collector further down the chain: its health, metrics and exporters (its receivers are hop targets)."""
+    probes: list[_Probe] = []
+    cfg = tier.config
+    if cfg.health_url:
+        probes.append(probe_health(cfg.health_url, timeout, tls))
+    if cfg.metrics_url:
+        probes.append(probe_metrics(cfg.metrics_url, timeout, tls)[0])
+    for p in probes:
+        p.step = replace(p.step, name=f"{tier.name} {p.step.name}")
+        p.findings = [replace(f, message=f"{tier.name}: {f.message}") for f in p.findings]
+    exps = [_in_tier(probe_exporter(t, timeout), tier.name, chain) for t in cfg.exporters]
+    return probes, exps
+
+
+def probe_fleet(prom: Prometheus, window: float) -> tuple[_Probe, FleetView | None]:
+    from otdiag import fleet
+
+    box: list[FleetView] = []
+
+    def run(p: _Probe) -> None:
+        try:
+            view = fleet.survey(prom, window)
+        except TransportError as err:
+            p.cause = err.cause
+            p.findings.append(
+                fleet.FLEET_UNREACHABLE(
+                    f"Prometheus at {redact.url(prom.url)} does not answer ({err.detail}).",
+                    target=redact.url(prom.url),
+                )
+            )
+            _set(p, StepStatus.FAIL, f"not readable ({err.detail})")
+            return
+        box.append(view)
+        p.findings = view.findings
+        lossy = sum(1 for r in view.rows if r.lost > 0)
+        tiers = len({r.tier for r in view.rows})
+        _set(
+            p,
+            StepStatus.FAIL if any(f.severity is Severity.ERROR for f in view.findings) else StepStatus.PASS,
+            f"{len(view.rows)} collector instance(s) in {tiers} tier(s); {lossy} of them lost spans"
+            f" in the last {window:g}s",
+        )
+
+    probe = _timed("prometheus", Stage.COLLECTOR, redact.url(prom.url), run)
+    return probe, (box[0] if box else None)
+
+
+@dataclass
+class _Tiers:
+    """What a check across tiers (--config per tier) or a fleet (--prometheus-url) adds to the report."""
+
+    observer: Observer | None = None
+    fleet_p: _Probe | None = None
+    fleet_view: FleetView | None = None
+
+
+def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
+    """The whole check; with tiers or a fleet, their findings and `chain` / `fleet` fields are added."""
+    extra = _Tiers()
+    report = _run(opts, progress, extra)
+    if opts.chain is None and opts.prometheus is None:
+        return report
+    findings = [f for f in report.findings if not f.code.startswith("fleet.")]
+    if opts.chain is not None:
+        # The first tier's own probes (and the app's export to it) speak of "the collector": name it.
+        head = opts.chain.tiers[0].name
+        names = tuple(f"{t.name}: " for t in opts.chain.tiers) + tuple(f"{t.name} " for t in opts.chain.tiers)
+        findings = [
+            replace(f, message=f"{head}: {f.message}")
+            if f.stage in (Stage.COLLECTOR_INGEST, Stage.COLLECTOR)
+            and not f.code.startswith("config.")
+            and not f.message.startswith(names)
+            else f
+            for f in findings
+        ]
+    if extra.observer is not None:
+        report.fields["chain"] = extra.observer.to_json()
+    view = extra.fleet_view
+    if extra.fleet_p is not None:
+        # After the test span's own story: where it was lost is the diagnosis, the fleet's window the context
+        # (read again after the probe when the span was looked for through Prometheus).
+        findings += view.findings if view is not None else extra.fleet_p.findings
+    if opts.prometheus is not None:
+        report.fields["fleet"] = (
+            {**view.to_json(opts.prometheus, opts.window), "test_span_path": view.path} if view is not None else None
+        )
+    report.findings = _order(findings)
+    return report
 
 
 # --- the whole check ------------------------------------------------------------------------------------
@@ -501,7 +613,9 @@ def _sibling(settings: otel_env.Settings, opts: CheckOptions) -> otel_env.Settin
     return otel_env.resolve(flags, {})
 
 
-def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
+def _run(opts: CheckOptions, progress: Progress | None, extra: _Tiers) -> Report:
+    if opts.chain is not None:
+        opts = replace(opts, config=opts.chain.tiers[0].config)  # the app sends to the first tier
     progress = progress or NoProgress()
     findings: list[Finding] = []
     steps: list[Step] = []
@@ -561,6 +675,10 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
             else None
         )
         exp_fs = [pool.submit(probe_exporter, t, budget) for t in (opts.config.exporters if opts.config else [])]
+        tier_fs = (
+            [pool.submit(_probe_tier, t, opts.chain, budget, tls) for t in opts.chain.tiers[1:]] if opts.chain else []
+        )
+        fleet_f = pool.submit(probe_fleet, opts.prometheus, opts.window) if opts.prometheus else None
     # Leaving the pool waited for every probe; each was bounded by the timeout.
     app_p = app_f.result()
     sib_p = sib_f.result() if sib_f else None
@@ -569,13 +687,23 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
     jaeger_p = jaeger_f.result()
     jhealth_p = jhealth_f.result() if jhealth_f else None
     exp_ps = [f.result() for f in exp_fs]
+    tier_steps: list[Step] = []
+    if opts.chain is not None:
+        head = opts.chain.tiers[0].name
+        exp_ps = [_in_tier(p, head, opts.chain) for p in exp_ps]
+        for tier_f in tier_fs:
+            tier_ps, tier_exp_ps = tier_f.result()
+            tier_steps.extend(p.step for p in tier_ps)
+            findings.extend(f for p in tier_ps for f in p.findings)
+            exp_ps.extend(tier_exp_ps)
     zpages_p = zpages_f.result() if zpages_f else None
+    fleet_p, fleet_view = fleet_f.result() if fleet_f else (None, None)
     if protocol is None and sib_p is not None and sib_p.ok and not app_p.ok and sibling is not None:
         # The endpoint speaks the other protocol: that is the working path (the failed one is a note).
         app_p, sib_p, settings, sibling = sib_p, app_p, sibling, settings
-    steps += [
-        p.step for p in (app_p, sib_p, health_p, metrics_p, zpages_p, jaeger_p, jhealth_p, *exp_ps) if p is not None
-    ]
+    steps += [p.step for p in (app_p, sib_p, health_p, metrics_p, zpages_p, jaeger_p, jhealth_p) if p is not None]
+    steps += tier_steps
+    steps += [p.step for p in exp_ps]
     if zpages_p is not None:
         findings.extend(zpages_p.findings)
 
@@ -625,19 +753,30 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> Report:
             p.findings = [replace(f, severity=Severity.WARNING) for f in p.findings]
     if jhealth_p is not None:
         findings.extend(jhealth_p.findings)
+    if fleet_p is not None:
+        steps.append(fleet_p.step)
+        findings.extend(fleet_p.findings)
+        extra.fleet_p, extra.fleet_view = fleet_p, fleet_view
 
     # 4. End to end, through whichever ingest path works.
     trace_id, visible_ms = None, None
     via = settings if app_p.ok else sib_p and sib_p.ok and sibling
+    observer = None
+    if opts.chain is not None:
+        from otdiag.chain import Observer
+
+        observer = extra.observer = Observer(opts.chain, budget, tls)
     if opts.e2e and via and jaeger_p.ok:
         # The probes' empty exports moved no span counter, so their metrics snapshot serves as "before".
         e2e = end_to_end(
             via,
-            replace(opts, metrics_url=metrics_url if snapshot is not None else None),
+            replace(opts, metrics_url=metrics_url if snapshot is not None and observer is None else None),
             tls,
             progress,
             exp_ps,
-            before=snapshot,
+            before=snapshot if observer is None else None,
+            fleet_view=fleet_view,
+            observer=observer,
         )
         steps.append(e2e.step)
         findings.extend(e2e.findings)

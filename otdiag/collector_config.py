@@ -47,6 +47,12 @@ class CollectorTargets:
     """OTLP exporters of traces pipelines: the collector's way to Jaeger."""
     trace_processors: list[str] = field(default_factory=list)
     """Processor IDs in traces pipelines, in order."""
+    processor_waits: dict[str, float] = field(default_factory=dict)
+    """Processor ID -> how long it holds spans (batch timeout, tail_sampling decision_wait, ...), seconds."""
+    exporter_types: dict[str, str] = field(default_factory=dict)
+    """Exporter ID -> type, for every exporter of a traces pipeline (debug and file included)."""
+    listens: list[str] = field(default_factory=list)
+    """host:port of every OTLP receiver endpoint of a traces pipeline, as written (before dialling)."""
 
 
 MAX_NODES = 200_000
@@ -203,6 +209,20 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
                     headers=headers,
                 )
             )
+    waits: dict[str, float] = {}
+    for pid in processors:
+        holding = _HOLDING.get(str(pid).split("/")[0])
+        value = _get(_get(doc, "processors") or {}, str(pid), holding[0]) if holding else None
+        if holding:
+            seconds = _seconds(value) if value is not None else None
+            waits[str(pid)] = seconds if seconds is not None else holding[1]
+    listens = []
+    for rid, cfg in _component(receivers, {"otlp"}):
+        if rid in used_receivers:
+            protocols = _get(cfg, "protocols") or {}
+            for proto, default in (("grpc", "localhost:4317"), ("http", "localhost:4318")):
+                if isinstance(protocols, Mapping) and proto in protocols:
+                    listens.append(str(_get(protocols, proto, "endpoint") or default))
     return CollectorTargets(
         path=path,
         otlp_grpc=grpc,
@@ -214,4 +234,26 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
         metrics_url=metrics,
         exporters=found,
         trace_processors=[str(p) for p in processors],
+        processor_waits=waits,
+        exporter_types={str(e): str(e).split("/")[0] for e in used_exporters},
+        listens=listens,
     )
+
+
+_HOLDING: dict[str, tuple[str, float]] = {
+    "batch": ("timeout", 0.2),
+    "tail_sampling": ("decision_wait", 30.0),
+    "groupbytrace": ("wait_duration", 1.0),
+}
+"""Processors that hold spans on purpose: the setting that says how long, and its default in seconds."""
+
+
+def _seconds(value: Any) -> float | None:
+    """A Go duration from a config (`200ms`, `30s`, `1m30s`); None when it is not one."""
+    from otdiag import durations
+    from otdiag.errors import UsageError
+
+    try:
+        return durations.parse(str(value), "config")
+    except UsageError:
+        return None

@@ -174,6 +174,29 @@ def install_rotel(pin: Pin, *, build: bool) -> Path | None:
     return binary
 
 
+def install_apt(name: str, pin: Pin, *, build: bool) -> Path | None:
+    """A Debian package's binary: `apt-get download` the pinned version, unpack it, keep the binary."""
+    dest = pin_dir(name, pin)
+    binary = dest / "bin" / name
+    if binary.exists() or not build:
+        return binary if binary.exists() else None
+    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
+        raise SystemExit(f"install-peers: {name} comes from Debian's archive; apt-get and dpkg-deb are needed")
+    tmp = staging(dest)
+    say(f"downloading Debian's {pin['apt']}={pin['version']} with apt-get")
+    run(["apt-get", "download", f"{pin['apt']}={pin['version']}"], cwd=tmp)
+    debs = sorted(tmp.glob("*.deb"))
+    if len(debs) != 1:
+        raise SystemExit(f"install-peers: apt-get download left {len(debs)} .deb files, expected one")
+    run(["dpkg-deb", "-x", str(debs[0]), str(tmp / "root")])
+    (tmp / "bin").mkdir()
+    shutil.copy2(tmp / "root" / pin["binary"], tmp / "bin" / name)
+    shutil.rmtree(tmp / "root")
+    debs[0].unlink()
+    finish(dest, tmp)
+    return binary
+
+
 def load_pins() -> dict[str, Pin]:
     return tomllib.loads(PINS.read_text())
 
@@ -184,6 +207,8 @@ def install(name: str, pin: Pin, *, build: bool = True) -> Path | None:
         return build_otelcol(pin, build=build)
     if name == "rotel":
         return install_rotel(pin, build=build)
+    if "apt" in pin:
+        return install_apt(name, pin, build=build)
     if "package" in pin:
         return go_build_module(name, pin, build=build)
     return go_install(name, pin, build=build)
@@ -204,7 +229,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"install-peers: unknown peer(s) {', '.join(unknown)} (known: {', '.join(pins)})", file=sys.stderr)
         return 2
-    if not where and any(n != "rotel" for n in names) and not shutil.which("go"):
+    if not where and any(n != "rotel" and "apt" not in pins[n] for n in names) and not shutil.which("go"):
         print("install-peers: Go is needed to build the peers and is not on PATH", file=sys.stderr)
         return 1
     missing = 0

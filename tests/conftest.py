@@ -100,3 +100,16 @@ def collector_to_jaeger(
 
 # gRPC's C core would log handshake failures to stderr during in-process CLI runs.
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
+
+@pytest.fixture
+def start_prometheus(tmp_path: Path, started_peers: list[peers.PeerProcess]) -> Callable[..., peers.Prometheus]:
+    """Start a real Prometheus scraping the given collectors: {tier (job): [metrics URL, ...]}."""
+    binary = require_peer("prometheus")
+
+    def start(jobs: dict[str, list[str]], interval: str = "1s") -> peers.Prometheus:
+        return peers.start_prometheus(
+            binary, tmp_path, peers.prometheus_config(jobs, interval), on_start=started_peers.append
+        )
+
+    return start

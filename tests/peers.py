@@ -483,3 +483,55 @@ def _launch_rotel(
 
     rotel.process.wait_ready(ready, timeout=30)
     return rotel
+
+
+# --- Prometheus ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prometheus:
+    process: PeerProcess
+    url: str
+    config_path: Path
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def wait_for(self, promql: str, want: Callable[[list[Any]], bool], timeout: float = 30.0) -> list[Any]:
+        """Poll an instant query until `want(result)` holds (Prometheus scrapes on its own clock)."""
+        deadline = time.monotonic() + timeout
+        result: list[Any] = []
+        while time.monotonic() < deadline:
+            resp = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5)
+            result = resp.json()["data"]["result"]
+            if want(result):
+                return result
+            time.sleep(0.2)
+        raise PeerError(f"Prometheus: {promql} never gave what was wanted; last: {result}")
+
+
+def prometheus_config(jobs: Mapping[str, list[str]], interval: str = "1s") -> Config:
+    """One scrape job per tier (the job label names the tier): job -> collectors' metrics URLs."""
+    scrape = []
+    for job, urls in jobs.items():
+        targets = [u.removeprefix("http://").split("/", 1)[0] for u in urls]
+        scrape.append({"job_name": job, "scrape_interval": interval, "static_configs": [{"targets": targets}]})
+    return {"global": {"scrape_interval": interval, "evaluation_interval": interval}, "scrape_configs": scrape}
+
+
+def start_prometheus(binary: Path, workdir: Path, cfg: Config, on_start: OnStart = None) -> Prometheus:
+    """A real Prometheus on a free loopback port with its own TSDB directory under `workdir`."""
+    port = free_port()
+    path = workdir / f"prometheus-{port}.yml"
+    path.write_text(yaml.safe_dump(cfg))
+    argv = [
+        str(binary),
+        f"--config.file={path}",
+        f"--storage.tsdb.path={workdir / f'prometheus-{port}-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--log.level=warn",
+    ]
+    prom = Prometheus(PeerProcess("prometheus", argv, path.with_suffix(".log")), f"http://127.0.0.1:{port}", path)
+    prom.process.start(on_start)
+    prom.process.wait_ready(lambda: _http_ok(prom.url + "/-/ready"), timeout=60)
+    return prom

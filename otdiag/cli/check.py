@@ -30,6 +30,9 @@ def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Find
         raise UsageError(f"{option}: {path} does not exist or is not a file")
     result = validate_source(p.read_bytes(), path, Distribution.JAEGER if jaeger else None)
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    from otdiag.cli.check_tiers import never_reaches_backend
+
+    errors += never_reaches_backend(result.findings)
     if jaeger:
         errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
     return errors
@@ -60,9 +63,13 @@ def check(
     jaeger_health_url: Annotated[
         str | None, typer.Option(help="Jaeger's health endpoint to probe too (v2: http://jaeger:13133, v1: :14269).")
     ] = None,
-    config: Annotated[
-        str | None,
-        typer.Option(help="The collector's config: probe exactly its receivers, health, metrics, exporters."),
+    configs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--config",
+            help="The collector's config: probe exactly its receivers, health, metrics, exporters. Repeat it"
+            " once per tier (agent, gateway; [NAME=]PATH) to follow the test span through every collector.",
+        ),
     ] = None,
     jaeger_config: Annotated[
         str | None, typer.Option(help="Jaeger v2's config file: its errors are reported first (heading 2).")
@@ -82,6 +89,21 @@ def check(
     ] = 5.0,
     wait: Annotated[str, typer.Option(help="How long the test span may take to show up in Jaeger.")] = "15s",
     e2e: Annotated[bool, typer.Option("--e2e/--no-e2e", help="Send a test span end to end (default on).")] = True,
+    tier_metrics_url: Annotated[
+        list[str] | None,
+        typer.Option(help="TIER=URL: a tier's metrics where its config's reader address is not reachable from here."),
+    ] = None,
+    prometheus_url: Annotated[
+        str | None,
+        typer.Option(help="Prometheus that scrapes the collectors: read every instance's otelcol_* series there."),
+    ] = None,
+    prometheus_selector: Annotated[
+        str | None, typer.Option(help="Label matchers for the collectors' series, e.g. 'job=~\"otel-.*\"'.")
+    ] = None,
+    tier_label: Annotated[
+        str, typer.Option(help="The Prometheus label that names a collector's tier (agent, gateway).")
+    ] = "job",
+    window: Annotated[str, typer.Option(help="How far back --prometheus-url reads the fleet's losses.")] = "5m",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Probe every hop (App -> SDK -> Collector -> Jaeger), send a test span end to end, and say where it breaks.
@@ -108,6 +130,9 @@ def check(
         )  # fmt: skip
         if otlp_endpoint is not None:
             otel_env.resolve(flags, {})  # a bad --otlp-endpoint is a usage error, not a finding
+        from otdiag.cli import check_tiers
+
+        config, chain = check_tiers.tiers(configs, tier_metrics_url)
         opts = core.CheckOptions(
             env=env,
             flags=flags,
@@ -119,10 +144,14 @@ def check(
             if collector_metrics_url
             else None,
             jaeger_health_url=http_url(jaeger_health_url, option="--jaeger-health-url") if jaeger_health_url else None,
+            chain=chain,
+            prometheus=check_tiers.prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
+            window=check_tiers.window(window),
             config=collector_config.targets(config) if config else None,
             config_findings=[
                 *(_config_errors(config, "--config") if config else []),
                 *(_config_errors(jaeger_config, "--jaeger-config", jaeger=True) if jaeger_config else []),
+                *check_tiers.tier_config_errors(chain),
             ],
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),

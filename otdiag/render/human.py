@@ -170,13 +170,24 @@ def print_check(console: Console, report: Report) -> None:
     for hop in _HOPS:
         mark, style = _STEP_MARK[marks[hop]]
         cells.append(f"{hop} [{style}]{mark}[/]")
-    console.print("  " + " ──▶ ".join(cells))
+    if report.fields.get("chain"):
+        from otdiag.render.fleet import chain_lines
+
+        # Several collectors: one line per path through the tiers, a mark per tier and per hop.
+        for line in chain_lines(report.fields["chain"], marks["SDK"].value, marks["Jaeger"].value):
+            console.print(line)
+    else:
+        console.print("  " + " ──▶ ".join(cells))
     console.print()
     for step in report.fields.get("steps", []):
         mark, style = _STEP_MARK[StepStatus(step["status"])]
         took = f"[dim]{step['duration_ms']:.0f} ms[/]"
         hang(console, f"  [{style}]{mark}[/] {escape(step['name']):<22} ", f"{escape(step['detail'])} {took}")
     console.print()
+    if report.fields.get("fleet"):
+        from otdiag.render.fleet import print_fleet
+
+        print_fleet(console, report.fields["fleet"])
     print_findings(console, report.findings)
     console.print(verdict(report, marks))
 

@@ -57,6 +57,7 @@ def check(ck: Checker) -> None:
     _env(ck)
     _secrets(ck)
     _misc(ck)
+    traces_without_backend(ck)
 
 
 def _pipelines(ck: Checker) -> None:
@@ -413,3 +414,25 @@ def _misc(ck: Checker) -> None:
                     node or comp.key,
                     target=comp.id,
                 )
+
+
+def traces_without_backend(ck: Checker) -> None:
+    """A traces pipeline whose exporters all store nothing (debug, file, nop): check's no-trace-backend, statically.
+
+    A debug-only pipeline is already config.debug-exporter; this covers file, nop and their mixes.
+    """
+    from otdiag.loss import CONFIG_NO_BACKEND, SINK_EXPORTERS
+
+    for pid, pipe in ck.cfg.pipelines.items():
+        if pipe.signal != "traces" or any(ck.cfg.comp("connector", r.id) for r in pipe.exporters):
+            continue
+        exps = _exporters(ck, pipe)
+        types = {e.canonical for e in exps}
+        if exps and types <= set(SINK_EXPORTERS) and types != {"debug"}:
+            names = ", ".join(e.id for e in exps)
+            ck.emit(
+                CONFIG_NO_BACKEND.code,
+                f"service::pipelines::{pid}: exports only to {names}: no trace reaches Jaeger",
+                pipe.key,
+                target=exps[0].id,
+            )

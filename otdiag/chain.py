@@ -1,0 +1,361 @@
+"""Pipelines of several collectors: `check --config agent.yaml --config gateway.yaml`.
+
+The chain is worked out from the configs alone: a tier's OTLP exporter whose endpoint is another
+tier's OTLP receiver is a hop between them; an exporter that matches no tier leads out of the
+chain (to Jaeger). The test span is then followed tier by tier through each tier's own metrics
+(otdiag.loss reads each one), and the report names the tier and the hop that lost it.
+
+`analyse` is pure (tests/test_chain.py builds chains and deltas by hand); `Observer` scrapes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from otdiag import catalogue as c
+from otdiag import collector_metrics, loss
+from otdiag.collector_config import CollectorTargets
+from otdiag.collector_metrics import Snapshot
+from otdiag.errors import UsageError
+from otdiag.http import TlsOptions
+from otdiag.model import Finding
+from otdiag.transport import TransportError
+
+BACKEND = "Jaeger"
+_WILDCARD = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - addresses read from configs
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    config: CollectorTargets
+
+
+@dataclass(frozen=True)
+class Hop:
+    src: str
+    """Tier name."""
+    exporter: str
+    dst: str
+    """Tier name, or BACKEND."""
+    endpoint: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.src} → {self.dst} ({self.exporter})"
+
+
+@dataclass(frozen=True)
+class Chain:
+    tiers: list[Tier]
+    """In order: the tier the app sends to first."""
+    hops: list[Hop]
+
+    def tier(self, name: str) -> Tier:
+        return next(t for t in self.tiers if t.name == name)
+
+    def out_of(self, name: str) -> list[Hop]:
+        return [h for h in self.hops if h.src == name]
+
+    def into(self, name: str) -> list[Hop]:
+        return [h for h in self.hops if h.dst == name]
+
+
+def _host_port(endpoint: str) -> tuple[str, str]:
+    rest = re.sub(r"^[a-z]+://", "", endpoint.strip()).split("/", 1)[0]
+    host, _, port = rest.rpartition(":")
+    return host.strip("[]").lower(), port
+
+
+def _same_place(exporter_endpoint: str, listen: str) -> int:
+    """2: the exporter dials exactly that listen address; 1: same port on a wildcard listener; 0: no."""
+    eh, ep = _host_port(exporter_endpoint)
+    lh, lp = _host_port(listen)
+    if not ep or ep != lp:
+        return 0
+    if eh == lh or (eh in _LOOPBACK and lh in _LOOPBACK):
+        return 2
+    return 1 if lh in _WILDCARD or lh == "" else 0
+
+
+def _names(tier: str, host: str) -> bool:
+    t = tier.lower()
+    return bool(t) and bool(host) and (t in host or host.split(".", maxsplit=1)[0] in t)
+
+
+def tier_name(spec: str, taken: set[str]) -> tuple[str, str]:
+    """`NAME=PATH` or `PATH` (the file's stem names the tier) -> (name, path)."""
+    name, sep, path = spec.partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name) or Path(spec).is_file():
+        name, path = Path(spec).stem[:40] or "collector", spec
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    return name, path
+
+
+def build(tiers: list[Tier]) -> Chain:
+    """Hops between the tiers by their exporters' endpoints; the head first. UsageError for a cycle."""
+    hops: list[Hop] = []
+    for t in tiers:
+        for e in t.config.exporters:
+            scores = [
+                (max((_same_place(e.endpoint, listen) for listen in o.config.listens), default=0), o.name)
+                for o in tiers
+                if o.name != t.name
+            ]
+            # A wildcard listener (0.0.0.0:4317) matches by port only, which every tier may share: it
+            # counts when the exporter's host names the tier (gateway.otel.svc -> tier "gateway").
+            host = _host_port(e.endpoint)[0]
+            scores = [(sc, n) for sc, n in scores if sc == 2 or (sc == 1 and _names(n, host))]
+            best = max((sc for sc, _ in scores), default=0)
+            dsts = [n for sc, n in scores if sc == best and best > 0]
+            hops.append(Hop(t.name, e.id, dsts[0] if dsts else BACKEND, e.endpoint))
+    targeted = {h.dst for h in hops}
+    heads = [t for t in tiers if t.name not in targeted]
+    if not heads:
+        raise UsageError("--config: the collectors' exporters form a cycle; no tier is the first one")
+    order: list[Tier] = []
+    frontier = heads
+    while frontier:
+        order.extend(t for t in frontier if t not in order)
+        names = {t.name for t in frontier}
+        nxt = {h.dst for h in hops if h.src in names}
+        frontier = [t for t in tiers if t.name in nxt and t not in order]
+    order.extend(t for t in tiers if t not in order)
+    return Chain(order, hops)
+
+
+def from_specs(specs: list[str], read: Any, metrics: Mapping[str, str] | None = None) -> Chain:
+    """The chain of `--config` files (`read(path) -> CollectorTargets`); `metrics`: tier -> metrics URL."""
+    tiers: list[Tier] = []
+    taken: set[str] = set()
+    for spec in specs:
+        name, path = tier_name(spec, taken)
+        taken.add(name)
+        cfg = read(path)
+        if metrics and name in metrics:
+            cfg = replace(cfg, metrics_url=metrics[name])
+        tiers.append(Tier(name, cfg))
+    unknown = sorted(set(metrics or {}) - taken)
+    if unknown:
+        raise UsageError(f"--tier-metrics-url: no --config tier is named {unknown[0]!r} (tiers: {', '.join(taken)})")
+    return build(tiers)
+
+
+# --- following the test span ------------------------------------------------------------------------
+
+
+@dataclass
+class Trail:
+    """What the chain's metrics say about the test span so far."""
+
+    findings: list[Finding] = field(default_factory=list)
+    tiers: dict[str, str] = field(default_factory=dict)
+    """tier -> pass | fail | skip (unknown or not reached)."""
+    hops: dict[str, str] = field(default_factory=dict)
+    """hop label -> pass | fail | skip."""
+    pending: bool = False
+    """Some branch is still on its way."""
+    delivered: list[Hop] = field(default_factory=list)
+    """Hops out of the chain (to Jaeger) that sent the span."""
+    lost_at: dict[str, str | None] | None = None
+
+    @property
+    def definite(self) -> bool:
+        """Every branch ended in a loss: no need to wait for Jaeger any longer."""
+        return bool(self.findings) and not self.pending and not self.delivered
+
+
+_EXPORT_CODES = ("export.failed", "export.not-delivering", "export.queue-full")
+
+
+def analyse(
+    chain: Chain,
+    before: Mapping[str, Snapshot | None],
+    after: Mapping[str, Snapshot | None],
+    waited: float,
+    *,
+    final: bool,
+) -> Trail:
+    """Follow the span from the head tier along every hop that sent it; name where each branch lost it."""
+    trail = Trail()
+    for t in chain.tiers:
+        trail.tiers[t.name] = "skip"
+    for h in chain.hops:
+        trail.hops[h.label] = "skip"
+    verdicts: dict[str, loss.Verdict | None] = {}
+
+    def verdict_of(name: str) -> loss.Verdict | None:
+        if name not in verdicts:
+            b, a = before.get(name), after.get(name)
+            cfg = chain.tier(name).config
+            comps = loss.Components(cfg.processor_waits, cfg.exporter_types, name)
+            verdicts[name] = None if b is None or a is None else loss.verdict(b, a, waited, final=final, comps=comps)
+        return verdicts[name]
+
+    def lost(f: Finding, tier: str, hop: Hop | None) -> None:
+        if hop is not None and hop.label not in f.message:
+            f = replace(f, message=f"{f.message.rstrip('.')} (hop {hop.label}).")
+        trail.findings.append(f)
+        if trail.lost_at is None:
+            trail.lost_at = {"tier": tier, "hop": hop.label if hop else None, "code": f.code}
+
+    def visit(name: str, via: Hop | None, seen: frozenset[str]) -> None:
+        v = verdict_of(name)
+        if v is None:
+            trail.pending = trail.pending or not final
+            return
+        if v.accepted <= 0 and v.finding is None:
+            if via is None:
+                trail.pending = trail.pending or not final
+                return
+            if waited >= 2.0 or final:
+                trail.hops[via.label] = "fail"
+                lost(
+                    loss.HOP_LOST(
+                        f"{via.src}'s exporter {via.exporter} sent the test span to {via.endpoint}, but {name}"
+                        f" accepted nothing there.",
+                        target=via.exporter,
+                        evidence=[
+                            f"{via.src}: otelcol_exporter_sent_spans{{exporter={via.exporter}}} rose",
+                            f"{name}: otelcol_receiver_accepted_spans +0",
+                        ],
+                    ),
+                    name,
+                    via,
+                )
+            else:
+                trail.pending = True
+            return
+        if via is not None:
+            trail.hops[via.label] = "pass"
+        if v.finding is not None:
+            f = v.finding
+            out = next((h for h in chain.out_of(name) if h.exporter == f.target), None)
+            if f.code in _EXPORT_CODES and out is not None and out.dst != BACKEND and out.dst not in seen:
+                # The exporter could not deliver to the next tier: did that tier refuse it?
+                nv = verdict_of(out.dst)
+                if nv is not None and nv.finding is not None and nv.finding.code == "collector.refusing":
+                    trail.tiers[name] = "pass"
+                    trail.tiers[out.dst] = "fail"
+                    trail.hops[out.label] = "fail"
+                    lost(nv.finding, out.dst, out)
+                    return
+            # An exporter that cannot deliver is the hop's failure; the tier did its part up to there.
+            trail.tiers[name] = "pass" if f.code in _EXPORT_CODES and out is not None else "fail"
+            if out is not None:
+                trail.hops[out.label] = "fail"
+            lost(f, name, out)
+            return
+        if not v.sent and not v.pending:
+            # Nothing left this tier: a next tier refusing it is why (the exporter retries meanwhile).
+            for hop in chain.out_of(name):
+                nv = verdict_of(hop.dst) if hop.dst != BACKEND and hop.dst not in seen else None
+                if nv is not None and nv.finding is not None and nv.finding.code == "collector.refusing":
+                    trail.tiers[name] = "pass"
+                    trail.tiers[hop.dst] = "fail"
+                    trail.hops[hop.label] = "fail"
+                    lost(nv.finding, hop.dst, hop)
+                    return
+            if final and not v.sunk:
+                trail.tiers[name] = "fail"
+                outs = chain.out_of(name)
+                exporters = ", ".join(h.exporter for h in outs) or "its exporters"
+                lost(
+                    c.EXPORT_STUCK(
+                        f"{name}: the collector accepted the test span and sent nothing on through {exporters}"
+                        f" in {waited:.1f}s.",
+                        target=outs[0].exporter if outs else None,
+                    ),
+                    name,
+                    outs[0] if len(outs) == 1 else None,
+                )
+                return
+        trail.tiers[name] = "pass"
+        if v.pending:
+            trail.pending = True
+        for hop in chain.out_of(name):
+            if v.sent.get(hop.exporter, 0) <= 0:
+                continue
+            if hop.dst == BACKEND:
+                trail.hops[hop.label] = "pass"
+                trail.delivered.append(hop)
+            elif hop.dst not in seen:
+                visit(hop.dst, hop, seen | {name})
+        if not v.sent and not v.pending and v.finding is None and not final:
+            trail.pending = True
+
+    visit(chain.tiers[0].name, None, frozenset())
+    if final and not trail.findings and trail.delivered:
+        hop = trail.delivered[0]
+        lost(
+            c.JAEGER_NOT_STORED(
+                f"{hop.src}: the test span went through every tier and {hop.exporter} exported it to {hop.endpoint},"
+                " but Jaeger does not show it.",
+                target=hop.exporter,
+            ),
+            BACKEND,
+            hop,
+        )
+    return trail
+
+
+class Observer:
+    """Scrapes every tier's metrics (all at once, each bounded) and follows the test span."""
+
+    def __init__(self, chain: Chain, timeout: float, tls: TlsOptions | None) -> None:
+        self.chain = chain
+        self.timeout = timeout
+        self.tls = tls
+        self.before: dict[str, Snapshot | None] = {}
+        self.trail = Trail()
+
+    def scrape(self) -> dict[str, Snapshot | None]:
+        def one(t: Tier) -> Snapshot | None:
+            url = t.config.metrics_url
+            if not url:
+                return None
+            try:
+                return collector_metrics.scrape(url, timeout=self.timeout, tls=self.tls)
+            except TransportError:
+                return None
+
+        with ThreadPoolExecutor(max_workers=min(8, len(self.chain.tiers)), thread_name_prefix="otdiag-tier") as pool:
+            snaps = list(pool.map(one, self.chain.tiers))
+        return {t.name: s for t, s in zip(self.chain.tiers, snaps, strict=True)}
+
+    def start(self, before: Mapping[str, Snapshot | None] | None = None) -> None:
+        self.before = dict(before) if before is not None else self.scrape()
+
+    def look(self, waited: float, *, final: bool) -> Trail:
+        self.trail = analyse(self.chain, self.before, self.scrape(), waited, final=final)
+        return self.trail
+
+    def to_json(self) -> dict[str, Any]:
+        tiers = [
+            {
+                "name": t.name,
+                "config": t.config.path,
+                "metrics_url": t.config.metrics_url,
+                "status": self.trail.tiers.get(t.name, "skip"),
+            }
+            for t in self.chain.tiers
+        ]
+        hops = [
+            {
+                "from": h.src,
+                "exporter": h.exporter,
+                "to": h.dst,
+                "endpoint": h.endpoint,
+                "status": self.trail.hops.get(h.label, "skip"),
+            }
+            for h in self.chain.hops
+        ]
+        return {"tiers": tiers, "hops": hops, "lost_at": self.trail.lost_at}
