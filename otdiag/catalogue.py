@@ -715,7 +715,12 @@ COLLECTOR_NO_ZPAGES = kind(
 )
 
 # Modules that declare finding kinds of their own, in the same table.
-_DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run", "otdiag.validate.kinds")
+_DECLARING_MODULES: tuple[str, ...] = (
+    "otdiag.listen.summary",
+    "otdiag.run",
+    "otdiag.validate.kinds",
+    "otdiag.validate.versions",
+)
 
 
 def load_all() -> dict[str, Kind]:
