@@ -130,6 +130,12 @@ def probe_health(url: str, timeout: float, tls: TlsOptions) -> _Probe:
             )
             _set(p, StepStatus.SKIP, "not a health endpoint")
             return
+        if health.flavour == "jaeger-v1-admin":
+            msg = f"{url} is Jaeger v1's admin port, not the collector's health."
+            hint = "Pass the collector's health_check endpoint (13133 by default); 14269 is Jaeger v1's own."
+            p.findings.append(c.COLLECTOR_NO_HEALTH(msg, target=url, hint=hint))
+            _set(p, StepStatus.SKIP, "Jaeger v1's admin port, not the collector's")
+            return
         if health.healthy:
             _set(p, StepStatus.PASS, f"{health.flavour}: {health.status}")
             return
@@ -402,10 +408,18 @@ def end_to_end(
     waited = time.monotonic() - sent_at
     findings: list[Finding] = []
     if finding is None:
+        missing = after.missing_for_diagnosis() if after is not None else []
         finding = c.E2E_NOT_VISIBLE(
             f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s"
-            + ("." if before is not None else "; without the collector's metrics otdiag cannot tell where it went."),
+            + (
+                "; without the collector's metrics otdiag cannot tell where it went."
+                if before is None
+                else f"; this collector's metrics lack {'; '.join(missing)}, so otdiag cannot tell which hop lost it."
+                if missing
+                else "."
+            ),
             target=opts.jaeger_url,
+            evidence=[f"not in the collector's metrics: {m}" for m in missing],
         )
     if finding.stage is Stage.COLLECTOR_EXPORT:
         # The exporter probes (with --config) name why the collector cannot reach Jaeger.

@@ -65,7 +65,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if mark is None:
         return
     for fixture, names in mark.kwargs.items():
-        metafunc.parametrize(fixture, list(names), indirect=True, ids=[peers.label(n) for n in names])
+        if fixture in metafunc.fixturenames:
+            metafunc.parametrize(fixture, list(names), indirect=True, ids=[peers.label(n) for n in names])
 
 
 @pytest.fixture
