@@ -375,7 +375,7 @@ def end_to_end(
     client = JaegerClient(opts.jaeger_url, timeout=min(opts.timeout, 5.0), tls=tls)
     sent_at = time.monotonic()
     deadline = sent_at + opts.wait
-    delay, last_scrape, finding = 0.02, 0.0, None
+    delay, last_scrape, finding, scrape_error = 0.02, 0.0, None, ""
     after = before
     while True:
         progress.update(f"waiting for trace {out.trace_id} in Jaeger ({time.monotonic() - sent_at:.1f}s)")
@@ -395,8 +395,8 @@ def end_to_end(
             last_scrape = now
             try:
                 after = collector_metrics.scrape(metrics_url, timeout=opts.timeout, tls=tls)
-            except TransportError:
-                after = None
+            except TransportError as err:
+                after, scrape_error = None, err.detail
             if after is not None:
                 finding = _loss(Delta(before, after), after, now - sent_at, final=final)
                 if finding is not None and (final or finding.severity is Severity.ERROR):
@@ -409,17 +409,21 @@ def end_to_end(
     findings: list[Finding] = []
     if finding is None:
         missing = after.missing_for_diagnosis() if after is not None else []
+        why = (
+            "; without the collector's metrics otdiag cannot tell where it went."
+            if before is None
+            else f"; the collector's metrics page failed after the span was sent ({scrape_error}), "
+            "so otdiag cannot tell which hop lost it."
+            if after is None and scrape_error
+            else f"; this collector's metrics lack {'; '.join(missing)}, so otdiag cannot tell which hop lost it."
+            if missing
+            else "."
+        )
         finding = c.E2E_NOT_VISIBLE(
-            f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s"
-            + (
-                "; without the collector's metrics otdiag cannot tell where it went."
-                if before is None
-                else f"; this collector's metrics lack {'; '.join(missing)}, so otdiag cannot tell which hop lost it."
-                if missing
-                else "."
-            ),
+            f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s" + why,
             target=opts.jaeger_url,
-            evidence=[f"not in the collector's metrics: {m}" for m in missing],
+            evidence=[f"not in the collector's metrics: {m}" for m in missing]
+            + ([f"metrics: {scrape_error}"] if after is None and scrape_error else []),
         )
     if finding.stage is Stage.COLLECTOR_EXPORT:
         # The exporter probes (with --config) name why the collector cannot reach Jaeger.

@@ -217,11 +217,24 @@ def scrape(url: str, *, timeout: float, tls: http.TlsOptions | None = None) -> S
     """GET the metrics page; TransportError when it does not answer or is not Prometheus text."""
     resp = http.request("GET", url, timeout=timeout, tls=tls, max_bytes=32 * 1024 * 1024)
     if resp.status != 200:
-        raise TransportError(Cause.PROTOCOL, f"HTTP {resp.status} from the metrics endpoint")
+        raise TransportError(Cause.PROTOCOL, f"HTTP {resp.status} from the metrics endpoint{_why(resp.body)}")
     try:
         return parse(resp.body.decode("utf-8", errors="replace"))
     except ValueError as exc:
         raise TransportError(Cause.PROTOCOL, f"not Prometheus metrics ({exc})") from None
+
+
+def _why(body: bytes) -> str:
+    """The reason a failing metrics page gives, in one printable line.
+
+    The collector's Prometheus handler answers 500 with its collection errors, e.g. with the
+    pipeline telemetry gate on v0.155.0: 'collected metric "otelcol.processor.consumed.items" ...
+    was collected before with the same name and label values'."""
+    lines = [ln.strip(" *") for ln in body.decode("utf-8", "replace").splitlines() if ln.strip()]
+    detail = next((ln for ln in lines if ln.startswith("collected metric")), lines[0] if lines else "")
+    detail = re.sub(r"\{.*\}", "{...}", detail)
+    detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:200]
+    return f": {detail}" if detail else ""
 
 
 @dataclass(frozen=True)

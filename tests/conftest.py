@@ -105,8 +105,8 @@ def start_collector(
     """Start the real collector with a config mapping (broken ones too: wait=False)."""
     binary = require_peer(collector_peer)
 
-    def start(cfg: peers.Config, *, wait: bool = True) -> peers.Collector:
-        return peers.start_collector(binary, tmp_path, cfg, wait=wait, on_start=started_peers.append)
+    def start(cfg: peers.Config, *, wait: bool = True, args: tuple[str, ...] = ()) -> peers.Collector:
+        return peers.start_collector(binary, tmp_path, cfg, wait=wait, on_start=started_peers.append, args=args)
 
     return start
 

@@ -453,15 +453,26 @@ def _get(cfg: Config, *path: str) -> Any:
 
 
 def start_collector(
-    binary: Path, workdir: Path, cfg: Config, *, wait: bool = True, on_start: OnStart = None
+    binary: Path,
+    workdir: Path,
+    cfg: Config,
+    *,
+    wait: bool = True,
+    on_start: OnStart = None,
+    args: tuple[str, ...] = (),
 ) -> Collector:
-    """Run the collector with `cfg`; with wait=False a test can watch a broken config fail."""
+    """Run the collector with `cfg` (and extra command-line `args`, e.g. --feature-gates=...);
+    with wait=False a test can watch a broken config fail."""
     if not wait:
-        return _launch_collector(binary, workdir, cfg, wait=False, on_start=on_start)
-    return with_port_retry(lambda c: _launch_collector(binary, workdir, c, wait=True, on_start=on_start), cfg)
+        return _launch_collector(binary, workdir, cfg, wait=False, on_start=on_start, args=args)
+    return with_port_retry(
+        lambda c: _launch_collector(binary, workdir, c, wait=True, on_start=on_start, args=args), cfg
+    )
 
 
-def _launch_collector(binary: Path, workdir: Path, cfg: Config, *, wait: bool, on_start: OnStart) -> Collector:
+def _launch_collector(
+    binary: Path, workdir: Path, cfg: Config, *, wait: bool, on_start: OnStart, args: tuple[str, ...] = ()
+) -> Collector:
     path = workdir / f"otelcol-{free_port()}.yaml"
     path.write_text(yaml.safe_dump(cfg))
     health = _get(cfg, "extensions", "health_check", "endpoint")
@@ -472,7 +483,7 @@ def _launch_collector(binary: Path, workdir: Path, cfg: Config, *, wait: bool, o
         if p:
             metrics_url = f"http://{p['host']}:{p['port']}/metrics"
     col = Collector(
-        process=PeerProcess("otelcol", [str(binary), "--config", str(path)], path.with_suffix(".log")),
+        process=PeerProcess("otelcol", [str(binary), "--config", str(path), *args], path.with_suffix(".log")),
         config=cfg,
         config_path=path,
         otlp_grpc=_get(cfg, "receivers", "otlp", "protocols", "grpc", "endpoint"),
