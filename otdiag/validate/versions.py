@@ -159,10 +159,11 @@ def apply(findings: list[Finding], comps: Sequence[tuple[str, str, str, Location
                 continue  # before the rename this is the component's own name
         if f.code in ("config.unknown-type", "config.removed-type") and f.target:
             typ = f.target.split("/", 1)[0]
-            kinds_of = [k for k, t in by_type if t == typ]
+            # The component the finding is about: same ID, same place (a nop processor is not a nop exporter).
+            kinds_of = [k for k, t, cid, loc in comps if cid == f.target and t == typ and loc == f.location]
             if any(problem(k, typ, v) is not None for k in kinds_of):
                 continue  # said below, with the release that removed it
-            if any(t == typ for _, t in exists):
+            if any((k, typ) in exists for k in kinds_of):
                 # This release has it: otdiag's key-level knowledge is of another release.
                 out.append(
                     NOT_IN_KNOWLEDGE(
