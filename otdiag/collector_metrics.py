@@ -68,6 +68,7 @@ class Snapshot:
             f"{SIGNALS[f]} ({f})"
             for f in ("otelcol_receiver_accepted_spans", "otelcol_exporter_sent_spans")
             if f not in self.seen
+            and not (f.startswith("otelcol_receiver") and "otelcol_receiver_produced_items" in self.seen)
         ]
         if not any(f in self.seen for f in PROCESSOR_FLOW):
             out.append(f"{SIGNALS['otelcol_processor_incoming_items']} ({' or '.join(PROCESSOR_FLOW)})")
@@ -98,9 +99,11 @@ _PROCESSOR_SPANS = {
     "otelcol_processor_dropped_spans": "dropped",
 }
 # Pipeline telemetry (otelcol.component.outcome): items each component consumed and produced.
+# With it on (v0.155-v0.161) the classic counters disappear and the component ID label is missing.
 _PIPELINE_ITEMS = {
     "otelcol_processor_consumed_items": "incoming",
     "otelcol_processor_produced_items": "outgoing",
+    "otelcol_receiver_produced_items": "receiver",
 }
 
 SIGNALS = {
@@ -122,7 +125,9 @@ PROCESSOR_FLOW = (
 )
 """Any of these tells how many items went into and out of each processor."""
 
-_SCOPE_OR_RESOURCE = re.compile(r"^(otel_scope_.*|service_.*|job|instance|host_.*|os_.*)$")
+UNNAMED = "(processors: the pipeline telemetry names none)"
+"""The processor key for pipeline-telemetry items that carry no component ID."""
+
 _COMPONENT_LABELS = ("otelcol_component_id", "otelcol.component.id")
 _SIGNAL_LABELS = ("otel_signal", "otelcol_signal", "otelcol.signal", "data_type")
 _OUTCOME_LABELS = ("otelcol_component_outcome", "otelcol.component.outcome", "outcome")
@@ -182,11 +187,15 @@ def parse(text: str) -> Snapshot:
             elif name in _PIPELINE_ITEMS:
                 if not _traces(labels):
                     continue
-                proc = _label(labels, "otelcol_component_id", ("processor",)) or ""
-                pipeline[_PIPELINE_ITEMS[name]][proc] += sample.value
+                comp = _label(labels, "otelcol_component_id", ("processor", "receiver")) or ""
                 outcome = _label(labels, "otelcol_component_outcome", _OUTCOME_LABELS)
                 if outcome is not None:
                     seen.add(f"{name}{{outcome}}")
+                if _PIPELINE_ITEMS[name] == "receiver":
+                    # Items a receiver handed on: accepted when the pipeline took them, else refused.
+                    pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += sample.value
+                else:
+                    pipeline[_PIPELINE_ITEMS[name]][comp] += sample.value
             elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
                 sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += sample.value
             elif name in ("otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"):
@@ -201,11 +210,17 @@ def parse(text: str) -> Snapshot:
 def _fill_processor_flow(
     sums: dict[str, dict[str, float]], legacy: dict[str, dict[str, float]], pipeline: dict[str, dict[str, float]]
 ) -> None:
-    """Items into and out of each processor, from whichever family this release reports."""
-    for proc in set(pipeline["incoming"]) | set(pipeline["outgoing"]):
-        if proc not in sums["incoming"]:
-            sums["incoming"][proc] = pipeline["incoming"].get(proc, 0.0)
-            sums["outgoing"][proc] = pipeline["outgoing"].get(proc, 0.0)
+    """Items into and out of each processor (and a receiver's accepted and refused spans, when the
+    classic counters are gone), from whichever family this release reports."""
+    for attr in ("accepted", "refused"):
+        if not sums[attr] and pipeline[attr]:
+            sums[attr].update(pipeline[attr])
+    if not sums["incoming"]:
+        # Only where no per-processor family exists: these carry no component ID (v0.155-v0.161).
+        for proc in set(pipeline["incoming"]) | set(pipeline["outgoing"]):
+            key = proc or UNNAMED
+            sums["incoming"][key] = pipeline["incoming"].get(proc, 0.0)
+            sums["outgoing"][key] = pipeline["outgoing"].get(proc, 0.0)
     for proc in set(legacy["accepted"]) | set(legacy["refused"]) | set(legacy["dropped"]):
         if proc not in sums["incoming"]:
             accepted = legacy["accepted"].get(proc, 0.0)
