@@ -203,6 +203,14 @@ INGEST_NOT_OTLP = kind(
     "The port answered, but not as an OTLP receiver.",
     "Point the exporter at the collector's OTLP receiver (4317 gRPC, 4318 HTTP).",
 )
+INGEST_JAEGER_V1 = kind(
+    "ingest.jaeger-v1-port",
+    E,
+    Stage.COLLECTOR_INGEST,
+    COLLECTED,
+    "The endpoint is one of Jaeger v1's own ports (Thrift HTTP 14268, gRPC 14250, admin 14269): no OTLP there.",
+    "Send OTLP to Jaeger v1.35+'s OTLP ports (4317 gRPC, 4318 HTTP) or to a collector.",
+)
 INGEST_PATH_DOUBLED = kind(
     "ingest.path-doubled",
     E,
@@ -794,6 +802,7 @@ _EXPORT_HINTS = {
     "auth": "Give the exporter the credentials Jaeger's receiver expects (headers or auth).",
     "too-large": "Lower batch send_batch_max_size, or raise Jaeger's max_recv_msg_size_mib.",
     "http-error": "Read Jaeger's log for the export request.",
+    "jaeger-v1-port": "The exporter points at Jaeger v1's own port (14250/14268): use its OTLP port 4317 or 4318.",
 }
 EXPORT_KINDS: dict[str, Kind] = {}
 for _suffix, _hint in _EXPORT_HINTS.items():
@@ -814,7 +823,12 @@ COLLECTOR_NO_ZPAGES = kind(
 )
 
 # Modules that declare finding kinds of their own, in the same table.
-_DECLARING_MODULES: tuple[str, ...] = ("otdiag.listen.summary", "otdiag.run", "otdiag.validate.kinds")
+_DECLARING_MODULES: tuple[str, ...] = (
+    "otdiag.listen.summary",
+    "otdiag.run",
+    "otdiag.validate.kinds",
+    "otdiag.validate.versions",
+)
 
 
 def load_all() -> dict[str, Kind]:

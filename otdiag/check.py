@@ -138,6 +138,12 @@ def probe_health(url: str, timeout: float, tls: TlsOptions) -> _Probe:
             )
             _set(p, StepStatus.SKIP, "not a health endpoint")
             return
+        if health.flavour == "jaeger-v1-admin":
+            msg = f"{url} is Jaeger v1's admin port, not the collector's health."
+            hint = "Pass the collector's health_check endpoint (13133 by default); 14269 is Jaeger v1's own."
+            p.findings.append(c.COLLECTOR_NO_HEALTH(msg, target=url, hint=hint))
+            _set(p, StepStatus.SKIP, "Jaeger v1's admin port, not the collector's")
+            return
         if health.healthy:
             _set(p, StepStatus.PASS, f"{health.flavour}: {health.status}")
             return
@@ -327,7 +333,7 @@ def end_to_end(
     client = JaegerClient(opts.jaeger_url, timeout=min(opts.timeout, 5.0), tls=tls)
     sent_at = time.monotonic()
     deadline = sent_at + opts.wait
-    delay, last_scrape, finding = 0.02, 0.0, None
+    delay, last_scrape, finding, scrape_error = 0.02, 0.0, None, ""
     after = before
     while True:
         progress.update(f"waiting for trace {out.trace_id} in Jaeger ({time.monotonic() - sent_at:.1f}s)")
@@ -359,8 +365,8 @@ def end_to_end(
             last_scrape = now
             try:
                 after = collector_metrics.scrape(metrics_url, timeout=opts.timeout, tls=tls)
-            except TransportError:
-                after = None
+            except TransportError as err:
+                after, scrape_error = None, err.detail
             if after is not None:
                 finding = _loss(Delta(before, after), after, now - sent_at, final=final, config=opts.config)
                 if finding is not None and (final or finding.severity is Severity.ERROR):
@@ -388,10 +394,22 @@ def end_to_end(
             target=opts.jaeger_url,
         )
     if finding is None:
+        missing = after.missing_for_diagnosis() if after is not None else []
+        why = (
+            "; without the collector's metrics otdiag cannot tell where it went."
+            if before is None
+            else f"; the collector's metrics page failed after the span was sent ({scrape_error}), "
+            "so otdiag cannot tell which hop lost it."
+            if after is None and scrape_error
+            else f"; this collector's metrics lack {'; '.join(missing)}, so otdiag cannot tell which hop lost it."
+            if missing
+            else "."
+        )
         finding = c.E2E_NOT_VISIBLE(
-            f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s"
-            + ("." if before is not None else "; without the collector's metrics otdiag cannot tell where it went."),
+            f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s" + why,
             target=opts.jaeger_url,
+            evidence=[f"not in the collector's metrics: {m}" for m in missing]
+            + ([f"metrics: {scrape_error}"] if after is None and scrape_error else []),
         )
     if finding.stage is Stage.COLLECTOR_EXPORT:
         # The exporter probes (with --config) name why the collector cannot reach Jaeger.

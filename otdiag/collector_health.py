@@ -29,7 +29,7 @@ class ComponentStatus:
 class Health:
     url: str
     flavour: str
-    """`health_check` (v1) or `healthcheckv2`."""
+    """`health_check` (v1), `healthcheckv2`, or `jaeger-v1-admin` (Jaeger v1's admin port, 14269)."""
     healthy: bool
     status: str
     problems: list[ComponentStatus] = field(default_factory=list)
@@ -55,8 +55,20 @@ def probe(base_url: str, *, timeout: float, tls: http.TlsOptions | None = None) 
         healthy = bool(doc.get("healthy", status in _V2_OK)) and resp.status < 500 and status not in _V2_BAD
         return Health(resp_url(base, "/status"), "healthcheckv2", healthy and not problems, str(status), problems)
     if isinstance(status, str) and "available" in status.lower():
-        return Health(base + "/", "health_check", resp.status == 200 and status == "Server available", status)
+        # Jaeger v1's admin port (14269) answers the same JSON, and serves Jaeger's metrics beside it.
+        flavour = "jaeger-v1-admin" if _jaeger_metrics(base, timeout, tls) else "health_check"
+        return Health(base + "/", flavour, resp.status == 200 and status == "Server available", status)
     return None
+
+
+def _jaeger_metrics(base: str, timeout: float, tls: http.TlsOptions | None) -> bool:
+    from otdiag.transport import TransportError
+
+    try:
+        resp = http.request("GET", base + "/metrics", timeout=timeout, tls=tls, max_bytes=1 << 20, truncate=True)
+    except TransportError:
+        return False
+    return resp.status == 200 and b"\njaeger_" in resp.body
 
 
 def resp_url(base: str, path: str) -> str:

@@ -1,13 +1,28 @@
 """The collector's internal metrics (/metrics, Prometheus text format), read for where spans went.
 
-Names changed across collector versions (a `_total` suffix on counters when
-readers are customised, and not otherwise), so both forms are accepted. A
-counter that never moved is often absent: absent reads as zero.
-See shared/docs/protocols.md D.
+The names moved under otdiag across collector releases, so every sample is first normalised to
+one canonical form (see `canonical`), and the rest of otdiag only sees that:
+
+- counters end in `_total` or not, depending on the release and the reader configuration;
+- names may be UTF-8 with dots (`otelcol.receiver.accepted.spans`) where a reader escapes nothing;
+- scope labels (`otel_scope_name`, `otel_scope_version`, `otel_scope_schema_url`) and resource
+  labels (`service_name`, `service_instance_id`, `job`, `instance`) come and go; they split one
+  counter into several series, which are summed;
+- the component is named by `receiver`/`processor`/`exporter`, or by `otelcol_component_id` where
+  the pipeline telemetry (`otelcol.component.*` attributes) is on;
+- the signal is `otel_signal`, `data_type` or `otelcol_signal`;
+- processors report `otelcol_processor_incoming_items`/`outgoing_items`, and older releases (or
+  memory_limiter) `otelcol_processor_accepted|refused|dropped_spans`; the pipeline telemetry adds
+  `otelcol_processor_consumed_items`/`produced_items` with an `otelcol.component.outcome`.
+
+A counter that never moved is often absent: absent reads as zero. Which families a scrape held is
+kept (`Snapshot.seen`), so a diagnosis can say which signal this collector does not report instead
+of blaming a hop it cannot see. See shared/docs/protocols.md D.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -34,12 +49,39 @@ class Snapshot:
     outgoing: dict[str, float] = field(default_factory=dict)
     tail_sampling_traces: dict[str, float] = field(default_factory=dict)
     """"" -> traces tail_sampling has taken in (it does not report incoming/outgoing items)."""
+    seen: frozenset[str] = frozenset()
+    """The canonical metric families this scrape held (`SIGNALS` names what each one tells)."""
+    build: dict[str, str] = field(default_factory=dict)
+    """What the collector says about itself (`service_name`, `service_version`), when it says it."""
 
     @property
     def exporters(self) -> list[str]:
         return sorted(set(self.sent) | set(self.send_failed) | set(self.queue_size) | set(self.enqueue_failed))
 
+    def lacks(self, *families: str) -> list[str]:
+        """Those of `families` (canonical names) this collector did not report at all."""
+        return [f for f in families if f not in self.seen]
 
+    def missing_for_diagnosis(self) -> list[str]:
+        """The span-flow signals this collector does not report, that telling where a span went needs."""
+        out = [
+            f"{SIGNALS[f]} ({f})"
+            for f in ("otelcol_receiver_accepted_spans", "otelcol_exporter_sent_spans")
+            if f not in self.seen
+            and not (f.startswith("otelcol_receiver") and "otelcol_receiver_produced_items" in self.seen)
+        ]
+        if not any(f in self.seen for f in PROCESSOR_FLOW):
+            out.append(f"{SIGNALS['otelcol_processor_incoming_items']} ({' or '.join(PROCESSOR_FLOW)})")
+        return out
+
+    @property
+    def version(self) -> str | None:
+        """The collector's release (e.g. "0.124.0") from its build info, when the metrics carry it."""
+        v = self.build.get("service_version", "").strip().removeprefix("v")
+        return v if re.fullmatch(r"\d+\.\d+\.\d+", v) else None
+
+
+# Canonical family -> (Snapshot field, the label naming the component).
 _SPAN_METRICS = {
     "otelcol_receiver_accepted_spans": ("accepted", "receiver"),
     "otelcol_receiver_refused_spans": ("refused", "receiver"),
@@ -50,6 +92,65 @@ _SPAN_METRICS = {
     "otelcol_processor_incoming_items": ("incoming", "processor"),
     "otelcol_processor_outgoing_items": ("outgoing", "processor"),
 }
+# Older processor counters (and memory_limiter's): spans passed on, refused back, or dropped.
+_PROCESSOR_SPANS = {
+    "otelcol_processor_accepted_spans": "accepted",
+    "otelcol_processor_refused_spans": "refused",
+    "otelcol_processor_dropped_spans": "dropped",
+}
+# Pipeline telemetry (otelcol.component.outcome): items each component consumed and produced.
+# With it on (v0.155-v0.161) the classic counters disappear and the component ID label is missing.
+_PIPELINE_ITEMS = {
+    "otelcol_processor_consumed_items": "incoming",
+    "otelcol_processor_produced_items": "outgoing",
+    "otelcol_receiver_produced_items": "receiver",
+}
+
+SIGNALS = {
+    "otelcol_receiver_accepted_spans": "spans each receiver accepted",
+    "otelcol_receiver_refused_spans": "spans each receiver refused",
+    "otelcol_exporter_sent_spans": "spans each exporter sent",
+    "otelcol_exporter_send_failed_spans": "spans each exporter failed to send",
+    "otelcol_exporter_enqueue_failed_spans": "spans dropped on a full sending queue",
+    "otelcol_exporter_queue_size": "each exporter's queue length",
+    "otelcol_processor_incoming_items": "items into and out of each processor",
+    "otelcol_processor_tail_sampling_new_trace_id_received": "traces tail_sampling took in",
+}
+"""What each canonical family tells, for a finding that has to say which one is missing."""
+
+PROCESSOR_FLOW = (
+    "otelcol_processor_incoming_items",
+    "otelcol_processor_consumed_items",
+    "otelcol_processor_accepted_spans",
+)
+"""Any of these tells how many items went into and out of each processor."""
+
+UNNAMED = "(processors: the pipeline telemetry names none)"
+"""The processor key for pipeline-telemetry items that carry no component ID."""
+
+_COMPONENT_LABELS = ("otelcol_component_id", "otelcol.component.id")
+_SIGNAL_LABELS = ("otel_signal", "otelcol_signal", "otelcol.signal", "data_type")
+_OUTCOME_LABELS = ("otelcol_component_outcome", "otelcol.component.outcome", "outcome")
+
+
+def canonical(name: str) -> str:
+    """One name for a family whatever the release: dots to underscores, no `_total`."""
+    name = name.replace(".", "_")
+    return name.removesuffix("_total")
+
+
+def _label(labels: dict[str, str], own: str, fallbacks: tuple[str, ...]) -> str | None:
+    if own in labels:
+        return labels[own]
+    for key in fallbacks:
+        if key in labels:
+            return labels[key]
+    return None
+
+
+def _traces(labels: dict[str, str]) -> bool:
+    signal = _label(labels, "otel_signal", _SIGNAL_LABELS)
+    return signal is None or signal in ("traces", "trace", "spans")
 
 
 def parse(text: str) -> Snapshot:
@@ -57,34 +158,98 @@ def parse(text: str) -> Snapshot:
     from prometheus_client.parser import text_string_to_metric_families
 
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    legacy: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    pipeline: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    seen: set[str] = set()
+    build: dict[str, str] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            name = sample.name.removesuffix("_total")
-            labels = sample.labels
+            name = canonical(sample.name)
+            labels = dict(sample.labels)
+            if name.startswith("otelcol_"):
+                seen.add(name)
+                for key in ("service_name", "service_version"):
+                    if key in labels:
+                        build.setdefault(key, labels[key])
+            elif name == "target_info":
+                for key in ("service_name", "service_version"):
+                    if key in labels:
+                        build[key] = labels[key]
+                continue
             if name in _SPAN_METRICS:
                 attr, label = _SPAN_METRICS[name]
-                if label == "processor" and labels.get("otel_signal", "traces") not in ("traces", "trace"):
+                if not _traces(labels):
                     continue
-                sums[attr][labels.get(label, "")] += sample.value
+                sums[attr][_label(labels, label, _COMPONENT_LABELS) or ""] += sample.value
+            elif name in _PROCESSOR_SPANS:
+                proc = _label(labels, "processor", _COMPONENT_LABELS) or ""
+                legacy[_PROCESSOR_SPANS[name]][proc] += sample.value
+            elif name in _PIPELINE_ITEMS:
+                if not _traces(labels):
+                    continue
+                comp = _label(labels, "otelcol_component_id", ("processor", "receiver")) or ""
+                outcome = _label(labels, "otelcol_component_outcome", _OUTCOME_LABELS)
+                if outcome is not None:
+                    seen.add(f"{name}{{outcome}}")
+                if _PIPELINE_ITEMS[name] == "receiver":
+                    # Items a receiver handed on: accepted when the pipeline took them, else refused.
+                    pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += sample.value
+                else:
+                    pipeline[_PIPELINE_ITEMS[name]][comp] += sample.value
             elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
                 sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += sample.value
             elif name in ("otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"):
                 if labels.get("data_type", "traces") != "traces":
                     continue
                 attr = "queue_size" if name.endswith("size") else "queue_capacity"
-                sums[attr][labels.get("exporter", "")] = sample.value
-    return Snapshot(**{k: dict(v) for k, v in sums.items()})
+                sums[attr][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += sample.value
+    _fill_processor_flow(sums, legacy, pipeline)
+    return Snapshot(**{k: dict(v) for k, v in sums.items()}, seen=frozenset(seen), build=build)
+
+
+def _fill_processor_flow(
+    sums: dict[str, dict[str, float]], legacy: dict[str, dict[str, float]], pipeline: dict[str, dict[str, float]]
+) -> None:
+    """Items into and out of each processor (and a receiver's accepted and refused spans, when the
+    classic counters are gone), from whichever family this release reports."""
+    for attr in ("accepted", "refused"):
+        if not sums[attr] and pipeline[attr]:
+            sums[attr].update(pipeline[attr])
+    if not sums["incoming"]:
+        # Only where no per-processor family exists: these carry no component ID (v0.155-v0.161).
+        for proc in set(pipeline["incoming"]) | set(pipeline["outgoing"]):
+            key = proc or UNNAMED
+            sums["incoming"][key] = pipeline["incoming"].get(proc, 0.0)
+            sums["outgoing"][key] = pipeline["outgoing"].get(proc, 0.0)
+    for proc in set(legacy["accepted"]) | set(legacy["refused"]) | set(legacy["dropped"]):
+        if proc not in sums["incoming"]:
+            accepted = legacy["accepted"].get(proc, 0.0)
+            sums["incoming"][proc] = accepted + legacy["refused"].get(proc, 0.0) + legacy["dropped"].get(proc, 0.0)
+            sums["outgoing"][proc] = accepted
 
 
 def scrape(url: str, *, timeout: float, tls: http.TlsOptions | None = None) -> Snapshot:
     """GET the metrics page; TransportError when it does not answer or is not Prometheus text."""
     resp = http.request("GET", url, timeout=timeout, tls=tls, max_bytes=32 * 1024 * 1024)
     if resp.status != 200:
-        raise TransportError(Cause.PROTOCOL, f"HTTP {resp.status} from the metrics endpoint")
+        raise TransportError(Cause.PROTOCOL, f"HTTP {resp.status} from the metrics endpoint{_why(resp.body)}")
     try:
         return parse(resp.body.decode("utf-8", errors="replace"))
     except ValueError as exc:
         raise TransportError(Cause.PROTOCOL, f"not Prometheus metrics ({exc})") from None
+
+
+def _why(body: bytes) -> str:
+    """The reason a failing metrics page gives, in one printable line.
+
+    The collector's Prometheus handler answers 500 with its collection errors, e.g. with the
+    pipeline telemetry gate on v0.155.0: 'collected metric "otelcol.processor.consumed.items" ...
+    was collected before with the same name and label values'."""
+    lines = [ln.strip(" *") for ln in body.decode("utf-8", "replace").splitlines() if ln.strip()]
+    detail = next((ln for ln in lines if ln.startswith("collected metric")), lines[0] if lines else "")
+    detail = re.sub(r"\{.*\}", "{...}", detail)
+    detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:200]
+    return f": {detail}" if detail else ""
 
 
 @dataclass(frozen=True)

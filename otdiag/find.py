@@ -58,9 +58,25 @@ def find(
 def jaeger_failure(url: str, exc: TransportError | JaegerError) -> Finding:
     """One finding for a query API that did not answer usefully, worded the same by every command."""
     if isinstance(exc, TransportError) and exc.cause in (Cause.TOO_LARGE, Cause.PROTOCOL):
-        return c.JAEGER_NOT_QUERY(f"{url} answered, but not as Jaeger's query API ({exc.detail}).", target=url)
+        return _jaeger_v1_port(url) or c.JAEGER_NOT_QUERY(
+            f"{url} answered, but not as Jaeger's query API ({exc.detail}).", target=url
+        )
     if isinstance(exc, TransportError):
         return c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({exc.detail}).", target=url)
     if exc.not_jaeger:
-        return c.JAEGER_NOT_QUERY(f"{url} is not Jaeger's query API: {exc}.", target=url)
+        return _jaeger_v1_port(url) or c.JAEGER_NOT_QUERY(f"{url} is not Jaeger's query API: {exc}.", target=url)
     return c.JAEGER_ERROR(f"Jaeger's query API at {url} failed: {exc}.", target=url)
+
+
+def _jaeger_v1_port(url: str) -> Finding | None:
+    """A query URL aimed at one of Jaeger v1's other ports (collector 14268, admin 14269), said so."""
+    from otdiag import jaeger_v1
+
+    port = jaeger_v1.identify_http(url, timeout=1.5)
+    if port is None:
+        return None
+    return c.JAEGER_NOT_QUERY(
+        f"{url} is {jaeger_v1.DESCRIBE[port]}, not its query API.",
+        target=url,
+        hint="Point --jaeger-url at Jaeger's query port (16686 by default), e.g. http://jaeger:16686.",
+    )

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from otdiag import catalogue as c
@@ -195,7 +195,14 @@ def to_snapshots(rows: list[dict[str, Any]], tier_label: str) -> dict[Instance, 
                 continue
             attr, label = _GAUGES[name]
             sums[inst][attr][_printable(metric.get(label, ""))] = v
-    return {i: Snapshot(**{k: dict(v) for k, v in attrs.items()}) for i, attrs in sums.items()}
+    families = {attr: name for name, (attr, _) in {**_COUNTERS, **_GAUGES}.items()}
+    return {
+        i: Snapshot(
+            **cast("dict[str, Any]", {k: dict(v) for k, v in attrs.items()}),
+            seen=frozenset(families[k] for k in attrs if k in families),
+        )
+        for i, attrs in sums.items()
+    }
 
 
 # --- the window: who loses spans ------------------------------------------------------------------------

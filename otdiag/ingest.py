@@ -66,6 +66,10 @@ def from_transport(err: TransportError, at: Attempt, *, probe_port: bool = True,
         return c.INGEST_PLAINTEXT_TO_TLS(
             f"{t} expects TLS, but the export was sent in plaintext.", target=t, evidence=ev
         )
+    if kind in (PortKind.HTTP1, PortKind.H2C):
+        v1 = jaeger_v1_finding(at, ev, timeout)
+        if v1 is not None:
+            return v1
     if at.protocol is Protocol.GRPC and kind is PortKind.HTTP1:
         return c.INGEST_GRPC_TO_HTTP(
             f"{t} speaks HTTP/1.1, not gRPC: it looks like an OTLP/HTTP port.", target=t, evidence=ev
@@ -77,6 +81,35 @@ def from_transport(err: TransportError, at: Attempt, *, probe_port: bool = True,
     if err.cause is Cause.CLOSED:
         return c.INGEST_CLOSED(f"{t} closed the connection without answering.", target=t, evidence=ev)
     return c.INGEST_NOT_OTLP(f"{t} did not answer as an OTLP receiver ({err.detail}).", target=t, evidence=ev)
+
+
+def jaeger_v1_finding(at: Attempt, ev: list[str], timeout: float = 1.5) -> Finding | None:
+    """The finding when the export's port is one of Jaeger v1's own (asked, not guessed from the number)."""
+    from otdiag import jaeger_v1
+
+    scheme = "https" if at.secure else "http"
+    host = f"[{at.host}]" if ":" in at.host else at.host
+    port: jaeger_v1.Port | None = None
+    if at.protocol is Protocol.GRPC and jaeger_v1.is_grpc_collector(
+        f"{host}:{at.port}", secure=at.secure, timeout=timeout
+    ):
+        port = jaeger_v1.Port.GRPC_COLLECTOR
+    if port is None:
+        port = jaeger_v1.identify_http(f"{scheme}://{host}:{at.port}", timeout=timeout)
+    if (
+        port is None
+        and at.protocol.is_http
+        and jaeger_v1.is_grpc_collector(f"{host}:{at.port}", secure=at.secure, timeout=timeout)
+    ):
+        port = jaeger_v1.Port.GRPC_COLLECTOR
+    if port is None:
+        return None
+    return c.INGEST_JAEGER_V1(
+        f"{at.target} is {jaeger_v1.DESCRIBE[port]}, not an OTLP receiver.",
+        target=at.target,
+        evidence=[*ev, f"{at.host}:{at.port} answers as {jaeger_v1.DESCRIBE[port].split(' (')[0]}"],
+        hint=jaeger_v1.fix(port),
+    )
 
 
 def _tls_finding(cause: Cause, at: Attempt, ev: list[str]) -> Finding:
@@ -118,6 +151,15 @@ def from_result(res: ExportResult, at: Attempt, *, sent_spans: int) -> Finding |
                 target=t,
                 evidence=ev,
             )
+        if (
+            res.http_status is not None
+            and at.protocol is Protocol.HTTP_PROTOBUF
+            and res.content_type == "application/json"
+        ):
+            # A protobuf export answered in JSON: Jaeger v1's admin port answers every path with its health.
+            v1 = jaeger_v1_finding(at, ev)
+            if v1 is not None:
+                return v1
         if res.rejected_spans > 0:
             return c.INGEST_PARTIAL(
                 f"The receiver rejected {res.rejected_spans} of {sent_spans} span(s).{said}",
@@ -125,9 +167,15 @@ def from_result(res: ExportResult, at: Attempt, *, sent_spans: int) -> Finding |
                 evidence=ev,
             )
         return None
-    if res.http_status is not None:
-        return _http_error(res, at, said, ev)
-    return _grpc_error(res, at, said, ev)
+    finding = _http_error(res, at, said, ev) if res.http_status is not None else _grpc_error(res, at, said, ev)
+    if finding.code in _MAYBE_JAEGER_V1:
+        return jaeger_v1_finding(at, ev) or finding
+    return finding
+
+
+# What an OTLP export to one of Jaeger v1's own ports gets back (seen on the v1.76 all-in-one).
+_MAYBE_JAEGER_V1 = {"ingest.http-400", "ingest.http-404", "ingest.http-405", "ingest.http-415", "ingest.path-missing",
+                    "ingest.no-traces-pipeline", "ingest.not-otlp"}  # fmt: skip
 
 
 def _http_error(res: ExportResult, at: Attempt, said: str, ev: list[str]) -> Finding:

@@ -88,7 +88,7 @@ class JaegerClient:
         if resp.content_type == "text/html" or head == b"<":
             raise _RouteMissing("an HTML page")
         try:
-            return json.loads(resp.body)
+            doc = json.loads(resp.body)
         except ValueError:
             if resp.status == 404:
                 raise _RouteMissing(resp.text(80)) from None
@@ -97,6 +97,10 @@ class JaegerClient:
                 status=resp.status,
                 not_jaeger=resp.status < 500,
             ) from None
+        if isinstance(doc, dict) and "upSince" in doc and "status" in doc:
+            # A health endpoint (Jaeger v1's admin port, the collector's health_check) answers every path.
+            raise JaegerError(f"a health endpoint answered: {doc.get('status')!r}", not_jaeger=True)
+        return doc
 
     def _fail(self, resp: http.Response, doc: Any) -> JaegerError:
         return JaegerError(_error_text(resp.status, doc, resp), status=resp.status, not_jaeger=False)

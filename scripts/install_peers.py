@@ -6,9 +6,10 @@ Reads peers/pins.toml. Each peer lands in $OTDIAG_PEERS_DIR (default
 (or, for the collector, to the builder manifest) names a new folder, so the
 next run rebuilds. An existing, complete install is reused.
 
-Usage: scripts/install_peers.py [--where] [jaeger|otelcol|telemetrygen|rotel ...]
+Usage: scripts/install_peers.py [--where] [jaeger|otelcol|telemetrygen|rotel|otelcol-newest|... ...]
 
-Prints one line per peer: its name and the path of its executable.
+Prints one line per peer: its name and the path of its executable; on stderr, what it
+does for each peer (reuse the cache or build) and how long that took.
 --where only looks (exit 1 if a peer is missing); tests call `locate()`.
 Only the standard library is used: this runs before otdiag is installed.
 """
@@ -203,7 +204,7 @@ def load_pins() -> dict[str, Pin]:
 
 def install(name: str, pin: Pin, *, build: bool = True) -> Path | None:
     """Install one peer (with build=False, only find it); return its executable or None."""
-    if name == "otelcol":
+    if name == "otelcol" or "manifest" in pin:
         return build_otelcol(pin, build=build)
     if name == "rotel":
         return install_rotel(pin, build=build)
@@ -234,7 +235,12 @@ def main(argv: list[str]) -> int:
         return 1
     missing = 0
     for name in names:
-        path = install(name, pins[name], build=not where)
+        started = time.monotonic()
+        cached = install(name, pins[name], build=False)
+        path = cached if cached is not None or where else install(name, pins[name], build=True)
+        if not where:
+            how = "cached" if cached is not None else "built"
+            say(f"{name} {pins[name].get('version', '')}: {how} in {time.monotonic() - started:.1f}s")
         if path is None:
             print(f"{name}\t(not installed)")
             missing += 1

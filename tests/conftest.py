@@ -52,24 +52,61 @@ def started_peers(request: pytest.FixtureRequest) -> Iterator[list[peers.PeerPro
         proc.stop()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "matrix(collector_peer=..., jaeger_peer=...): run once per listed peer of the version matrix"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`@pytest.mark.matrix(collector_peer=peers.COLLECTORS, jaeger_peer=peers.JAEGERS)`: run the test
+    once per listed entry of the version matrix (peers/pins.toml), IDs like otelcol-0.165.0."""
+    mark = metafunc.definition.get_closest_marker("matrix")
+    if mark is None:
+        return
+    for fixture, names in mark.kwargs.items():
+        if fixture in metafunc.fixturenames:
+            metafunc.parametrize(fixture, list(names), indirect=True, ids=[peers.label(n) for n in names])
+
+
 @pytest.fixture
-def start_jaeger(tmp_path: Path, started_peers: list[peers.PeerProcess]) -> Callable[..., peers.Jaeger]:
-    """Start a real Jaeger v2 (in-memory storage); `overrides` deep-merge into its config."""
-    binary = require_peer("jaeger")
+def collector_peer(request: pytest.FixtureRequest) -> str:
+    """Which collector of the matrix start_collector runs: "otelcol" (v0.155.0) unless parametrized."""
+    return str(getattr(request, "param", "otelcol"))
+
+
+@pytest.fixture
+def jaeger_peer(request: pytest.FixtureRequest) -> str:
+    """Which Jaeger start_jaeger runs: "jaeger" (v2) unless parametrized ("jaeger-v1")."""
+    return str(getattr(request, "param", "jaeger"))
+
+
+@pytest.fixture
+def start_jaeger(
+    tmp_path: Path, started_peers: list[peers.PeerProcess], jaeger_peer: str
+) -> Callable[..., peers.Jaeger]:
+    """Start a real Jaeger (in-memory storage); for v2, `overrides` deep-merge into its config."""
+    binary = require_peer(jaeger_peer)
 
     def start(overrides: dict[str, Any] | None = None) -> peers.Jaeger:
+        if jaeger_peer == "jaeger-v1":
+            if overrides:
+                pytest.fail("Jaeger v1 takes flags, not a config: this test cannot run on it")
+            return peers.start_jaeger_v1(binary, tmp_path, on_start=started_peers.append)
         return peers.start_jaeger(binary, tmp_path, overrides, on_start=started_peers.append)
 
     return start
 
 
 @pytest.fixture
-def start_collector(tmp_path: Path, started_peers: list[peers.PeerProcess]) -> Callable[..., peers.Collector]:
+def start_collector(
+    tmp_path: Path, started_peers: list[peers.PeerProcess], collector_peer: str
+) -> Callable[..., peers.Collector]:
     """Start the real collector with a config mapping (broken ones too: wait=False)."""
-    binary = require_peer("otelcol")
+    binary = require_peer(collector_peer)
 
-    def start(cfg: peers.Config, *, wait: bool = True) -> peers.Collector:
-        return peers.start_collector(binary, tmp_path, cfg, wait=wait, on_start=started_peers.append)
+    def start(cfg: peers.Config, *, wait: bool = True, args: tuple[str, ...] = ()) -> peers.Collector:
+        return peers.start_collector(binary, tmp_path, cfg, wait=wait, on_start=started_peers.append, args=args)
 
     return start
 

@@ -42,6 +42,27 @@ def locate(name: str) -> Path | None:
     return path
 
 
+# --- the version matrix (peers/pins.toml) ------------------------------------------------------------
+
+COLLECTORS = ("otelcol-newest", "otelcol", "otelcol-old")
+"""The collectors of the matrix, newest first; "otelcol" (v0.155.0) is every other test's default."""
+JAEGERS = ("jaeger", "jaeger-v1")
+"""Jaeger v2 (the default) and Jaeger v1's all-in-one."""
+
+
+def version(name: str) -> str:
+    """The release a matrix entry runs, as its pin names it (Jaeger v2: the stamped v2 version)."""
+    pin = install_peers.load_pins()[name]
+    stamped = re.search(r"latestVersion=(v[\d.]+)", pin.get("ldflags", ""))
+    return stamped.group(1) if stamped else str(pin["version"])
+
+
+def label(name: str) -> str:
+    """A short test ID for a matrix entry: otelcol-0.165.0, jaeger-2.13.0, jaeger-1.76.0."""
+    kind = "jaeger" if name.startswith("jaeger") else "otelcol"
+    return f"{kind}-{version(name).removeprefix('v')}"
+
+
 _HANDED_OUT: set[int] = set()
 
 
@@ -202,6 +223,14 @@ class Jaeger:
     query_grpc: str
     health_url: str
     metrics_url: str
+    release: str = "v2"
+    """"v2", or "v1" for Jaeger v1's all-in-one (no config file; flags and env)."""
+    thrift_http: str | None = None
+    """Jaeger v1: host:port of the collector's Thrift-over-HTTP port (14268)."""
+    grpc_collector: str | None = None
+    """Jaeger v1: host:port of the collector's gRPC port for Jaeger's own model.proto (14250)."""
+    admin_url: str | None = None
+    """Jaeger v1: the admin port (14269): health at /, metrics at /metrics."""
 
     def stop(self) -> None:
         self.process.stop()
@@ -301,6 +330,57 @@ def _launch_jaeger(binary: Path, workdir: Path, cfg: Config, on_start: OnStart) 
     return jaeger
 
 
+# --- Jaeger v1 all-in-one ------------------------------------------------------------------------------
+
+# Flag -> the port Jaeger v1 uses by default; each gets a free loopback port instead.
+JAEGER_V1_PORTS = {
+    "--query.http-server.host-port": 16686,
+    "--query.grpc-server.host-port": 16685,
+    "--collector.otlp.grpc.host-port": 4317,
+    "--collector.otlp.http.host-port": 4318,
+    "--collector.http-server.host-port": 14268,
+    "--collector.grpc-server.host-port": 14250,
+    "--collector.zipkin.host-port": 9411,
+    "--admin.http.host-port": 14269,
+}
+
+
+def start_jaeger_v1(binary: Path, workdir: Path, on_start: OnStart = None) -> Jaeger:
+    """Jaeger v1's all-in-one with in-memory storage, every TCP port a free one on 127.0.0.1."""
+    for attempt in range(3):
+        try:
+            return _launch_jaeger_v1(binary, workdir, on_start)
+        except PeerError as exc:
+            if _busy_port(str(exc)) is None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _launch_jaeger_v1(binary: Path, workdir: Path, on_start: OnStart) -> Jaeger:
+    ports = {flag: addr(free_port()) for flag in JAEGER_V1_PORTS}
+    argv = [str(binary), *(f"{flag}={a}" for flag, a in ports.items())]
+    log = workdir / f"jaeger-v1-{ports['--admin.http.host-port'].rpartition(':')[2]}.log"
+    admin = f"http://{ports['--admin.http.host-port']}"
+    jaeger = Jaeger(
+        process=PeerProcess("jaeger-v1", argv, log, env={"SPAN_STORAGE_TYPE": "memory"}),
+        config={"flags": ports},
+        otlp_grpc=ports["--collector.otlp.grpc.host-port"],
+        otlp_http=ports["--collector.otlp.http.host-port"],
+        query_url=f"http://{ports['--query.http-server.host-port']}",
+        query_grpc=ports["--query.grpc-server.host-port"],
+        health_url=admin,
+        metrics_url=f"{admin}/metrics",
+        release="v1",
+        thrift_http=ports["--collector.http-server.host-port"],
+        grpc_collector=ports["--collector.grpc-server.host-port"],
+        admin_url=admin,
+    )
+    jaeger.process.start(on_start)
+    # The admin port's / answers 200 once every server started (503 before).
+    jaeger.process.wait_ready(lambda: _http_ok(admin + "/") and _http_ok(jaeger.query_url + "/api/services"), 60)
+    return jaeger
+
+
 # --- OpenTelemetry Collector ---------------------------------------------------------------------------
 
 
@@ -373,15 +453,26 @@ def _get(cfg: Config, *path: str) -> Any:
 
 
 def start_collector(
-    binary: Path, workdir: Path, cfg: Config, *, wait: bool = True, on_start: OnStart = None
+    binary: Path,
+    workdir: Path,
+    cfg: Config,
+    *,
+    wait: bool = True,
+    on_start: OnStart = None,
+    args: tuple[str, ...] = (),
 ) -> Collector:
-    """Run the collector with `cfg`; with wait=False a test can watch a broken config fail."""
+    """Run the collector with `cfg` (and extra command-line `args`, e.g. --feature-gates=...);
+    with wait=False a test can watch a broken config fail."""
     if not wait:
-        return _launch_collector(binary, workdir, cfg, wait=False, on_start=on_start)
-    return with_port_retry(lambda c: _launch_collector(binary, workdir, c, wait=True, on_start=on_start), cfg)
+        return _launch_collector(binary, workdir, cfg, wait=False, on_start=on_start, args=args)
+    return with_port_retry(
+        lambda c: _launch_collector(binary, workdir, c, wait=True, on_start=on_start, args=args), cfg
+    )
 
 
-def _launch_collector(binary: Path, workdir: Path, cfg: Config, *, wait: bool, on_start: OnStart) -> Collector:
+def _launch_collector(
+    binary: Path, workdir: Path, cfg: Config, *, wait: bool, on_start: OnStart, args: tuple[str, ...] = ()
+) -> Collector:
     path = workdir / f"otelcol-{free_port()}.yaml"
     path.write_text(yaml.safe_dump(cfg))
     health = _get(cfg, "extensions", "health_check", "endpoint")
@@ -392,7 +483,7 @@ def _launch_collector(binary: Path, workdir: Path, cfg: Config, *, wait: bool, o
         if p:
             metrics_url = f"http://{p['host']}:{p['port']}/metrics"
     col = Collector(
-        process=PeerProcess("otelcol", [str(binary), "--config", str(path)], path.with_suffix(".log")),
+        process=PeerProcess("otelcol", [str(binary), "--config", str(path), *args], path.with_suffix(".log")),
         config=cfg,
         config_path=path,
         otlp_grpc=_get(cfg, "receivers", "otlp", "protocols", "grpc", "endpoint"),

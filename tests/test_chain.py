@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -67,7 +68,7 @@ def test_tier_names_come_from_name_equals_path_or_the_file(tmp_path: Path) -> No
 
 
 def s(accepted: float = 0, **kw: dict[str, float]) -> Snapshot:
-    return Snapshot(accepted={"otlp": 10 + accepted}, **kw)
+    return Snapshot(accepted={"otlp": 10 + accepted}, **cast("dict[str, Any]", kw))
 
 
 ZERO = {"agent": s(), "gateway": s(), "gw1": s(), "gw2": s()}

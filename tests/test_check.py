@@ -339,6 +339,7 @@ def _placeholder_jaeger() -> peers.Jaeger:
 
 
 @pytest.mark.peers
+@pytest.mark.matrix(collector_peer=peers.COLLECTORS, jaeger_peer=peers.JAEGERS)
 def test_healthy_real_pipeline_has_no_error_and_no_warning(
     tmp_path: Path, start_jaeger: Callable[..., peers.Jaeger], start_collector: Callable[..., peers.Collector]
 ) -> None:
@@ -368,14 +369,47 @@ def test_healthy_pipeline_through_rotel(
     assert {s["name"]: s["status"] for s in doc["steps"]}["end-to-end"] == "pass"
 
 
+# The version matrix: the whole table runs on the newest collector (and Jaeger v2). The rows whose
+# diagnosis reads what changed between releases (the collector's metrics, its health, its receiver
+# and exporter settings) run on every collector; the rows that need no Jaeger config also run on
+# Jaeger v1's all-in-one.
+ACROSS_COLLECTORS = {
+    "memory_limiter refusing", "probabilistic sampler at 0%", "tail_sampling still deciding",
+    "exporter aimed at a dead port", "exporter queue full", "collector requires a bearer token",
+    "app plaintext, collector tls", "grpc sent to the http port",
+}  # fmt: skip
+ON_JAEGER_V1 = {
+    "exporter aimed at a dead port", "exporter speaks grpc to jaeger's http", "exporter aimed at jaeger's ui 16686",
+    "exporter tls on, jaeger plaintext", "jaeger down, collector up", "jaeger url aimed at the collector",
+    "probabilistic sampler at 0%",
+}  # fmt: skip
+
+
+def _fault_matrix() -> list[Any]:
+    rows = []
+    for row in FAULTS:
+        for collector in peers.COLLECTORS:
+            if collector == peers.COLLECTORS[0] or row[0] in ACROSS_COLLECTORS:
+                rows.append(pytest.param(*row, collector, "jaeger", id=f"{row[0]}@{peers.label(collector)}"))
+        if row[0] in ON_JAEGER_V1:
+            rows.append(pytest.param(*row, peers.COLLECTORS[0], "jaeger-v1", id=f"{row[0]}@jaeger-v1"))
+    return rows
+
+
 @pytest.mark.peers
-@pytest.mark.parametrize(("fault", "setup", "code", "stage", "guide"), FAULTS, ids=[f[0] for f in FAULTS])
+@pytest.mark.parametrize(
+    ("fault", "setup", "code", "stage", "guide", "collector_peer", "jaeger_peer"),
+    _fault_matrix(),
+    indirect=["collector_peer", "jaeger_peer"],
+)
 def test_fault_is_located(
     fault: str,
     setup: Setup,
     code: str,
     stage: str,
     guide: str,
+    collector_peer: str,
+    jaeger_peer: str,
     tmp_path: Path,
     start_jaeger: Callable[..., peers.Jaeger],
     start_collector: Callable[..., peers.Collector],
@@ -390,6 +424,8 @@ def test_fault_is_located(
 
 def test_matrix_has_at_least_twenty_distinct_faults() -> None:
     assert len({f[0] for f in FAULTS}) >= 20
+    names = {f[0] for f in FAULTS}
+    assert names >= ACROSS_COLLECTORS and names >= ON_JAEGER_V1
 
 
 @pytest.mark.peers

@@ -2,7 +2,8 @@
 
 App (the real Python SDK) -> Collector (real) -> Jaeger v2 (real), and the
 span is found again through both of Jaeger's HTTP query APIs. This proves the
-harness before any otdiag command is tested against it.
+harness before any otdiag command is tested against it. The tests marked
+`matrix` run once per collector and Jaeger release of the version matrix.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def v3_service(doc: dict[str, Any]) -> str:
     return str(next(a["value"]["stringValue"] for a in attrs if a["key"] == "service.name"))
 
 
+@pytest.mark.matrix(collector_peer=peers.COLLECTORS, jaeger_peer=peers.JAEGERS)
 @pytest.mark.parametrize("protocol", ["grpc", "http/protobuf"])
 def test_sdk_span_through_real_collector_is_found_in_real_jaeger(
     collector_to_jaeger: tuple[peers.Collector, peers.Jaeger], protocol: str
@@ -74,6 +76,7 @@ def test_sdk_span_through_real_collector_is_found_in_real_jaeger(
     assert v3_service(v3) == f"e2e-{protocol.replace('/', '-')}"
 
 
+@pytest.mark.matrix(jaeger_peer=peers.JAEGERS)
 def test_unknown_trace_is_not_found_on_either_api(jaeger: peers.Jaeger) -> None:
     missing = "0123456789abcdef0123456789abcdef"
     legacy = httpx.get(f"{jaeger.query_url}/api/traces/{missing}", timeout=5)
@@ -84,6 +87,7 @@ def test_unknown_trace_is_not_found_on_either_api(jaeger: peers.Jaeger) -> None:
     assert "No traces found" in v3.text
 
 
+@pytest.mark.matrix(jaeger_peer=peers.JAEGERS)
 def test_sdk_span_sent_straight_to_jaegers_own_otlp_receiver(jaeger: peers.Jaeger) -> None:
     trace_id = send_span(jaeger.otlp_grpc, service="e2e-direct")
     legacy, v3 = wait_for_trace(jaeger.query_url, trace_id)
@@ -101,6 +105,7 @@ def test_sdk_span_through_rotel_is_found_in_real_jaeger(
     assert v3_service(v3) == "e2e-rotel"
 
 
+@pytest.mark.matrix(collector_peer=peers.COLLECTORS)
 def test_a_broken_collector_config_is_reported_by_the_real_collector(
     start_collector: Callable[..., peers.Collector],
 ) -> None:

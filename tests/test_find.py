@@ -25,6 +25,9 @@ from tests.otlp_craft import send as send_otlp
 from tests.sdk_app import send_span
 from tests.test_e2e_pipeline import wait_for_trace
 
+# Every test here that starts Jaeger runs against Jaeger v2 and Jaeger v1's all-in-one.
+pytestmark = pytest.mark.matrix(jaeger_peer=peers.JAEGERS)
+
 
 def find(*args: str, env: dict[str, str] | None = None) -> Result:
     return run("find-trace", *args, "--json", "--timeout", "5", env=env)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -27,7 +27,7 @@ def snap(**moved: dict[str, float]) -> Snapshot:
         cur = fields.setdefault(attr, {})
         for comp, v in changes.items():
             cur[comp] = v if attr in ("queue_size", "queue_capacity") else cur.get(comp, 0.0) + v
-    return Snapshot(**fields)
+    return Snapshot(**cast("dict[str, Any]", fields))
 
 
 BEFORE = snap()

@@ -507,11 +507,15 @@ def test_200000_components_are_validated_quickly() -> None:
 
 def test_cli_exit_codes_and_json(tmp_path: Any) -> None:
     good = tmp_path / "good.yaml"
+    jaeger = "  otlp_grpc/jaeger:\n    endpoint: jaeger:4317\n    tls:\n      insecure: true\n"
     good.write_text(
         RECV
         + "processors:\n  memory_limiter:\n    check_interval: 1s\n    limit_mib: 100\n"
         + EXP
-        + OK_TAIL.replace("      exporters", "      processors: [memory_limiter]\n      exporters")
+        + jaeger
+        + OK_TAIL.replace("      exporters", "      processors: [memory_limiter]\n      exporters").replace(
+            "[debug]", "[debug, otlp_grpc/jaeger]"
+        )
     )
     bad = tmp_path / "bad.yaml"
     bad.write_text(RECV + "  foo:\n" + EXP + OK_TAIL)
@@ -519,7 +523,7 @@ def test_cli_exit_codes_and_json(tmp_path: Any) -> None:
     assert res.exit_code == 0, res.stdout
     doc = res.json()
     assert doc["command"] == "validate-config" and doc["files"][0]["ok"] is True
-    # Only notes (best-practice advice: debug exporter) remain: --strict does not fail on them.
+    # Only notes (best-practice advice: a receiver open to anyone) remain: --strict does not fail on them.
     assert {f["severity"] for f in doc["findings"]} == {"info"}
     assert run("validate-config", str(good), "--strict").exit_code == 0
     warned = tmp_path / "warned.yaml"

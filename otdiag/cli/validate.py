@@ -83,6 +83,13 @@ def validate_config(
             help="Component set: contrib, core or jaeger (default: jaeger for Jaeger v2 configs, else contrib)."
         ),
     ] = None,
+    collector_version: Annotated[
+        str | None,
+        typer.Option(
+            help="The collector release to check against: 0.124.0, a running collector's metrics URL "
+            "(http://host:8888/metrics) or a collector binary (default: the newest release otdiag knows)."
+        ),
+    ] = None,
 ) -> None:
     """Check collector (or Jaeger v2) configs as `otelcol validate` would, all errors at once, located.
 
@@ -120,6 +127,7 @@ def validate_config(
             results.append(_merged(datas, distribution))
         else:
             results = [api.validate_source(data, _label(name), distribution) for name, data in datas]
+        _for_release(results, collector_version)
         if binary:
             _with_binary(binary, results, datas, merge)
         if graph_only:
@@ -143,6 +151,22 @@ def _emit_graph_only(results: list[Any], strict: bool, graph: GraphFormat) -> Ex
     sys.stdout.write(pipeline_graph.render(build_graph(results[0].config), graph).rstrip("\n") + "\n")
     sys.stdout.flush()
     return code
+
+
+def _for_release(results: list[Any], collector_version: str | None) -> None:
+    """--collector-version: what that release has and lacks (collector configs, not Jaeger's)."""
+    from otdiag.model import Location
+    from otdiag.validate import versions
+
+    release = versions.from_user(collector_version) if collector_version else versions.resolve(None)
+    for result in results:
+        if result.distribution is Distribution.JAEGER or result.config is None:
+            continue
+        comps = [
+            (c.kind, c.type, c.id, Location(c.key.file or result.path, c.key.line, c.key.column))
+            for c in result.config.all()
+        ]
+        result.findings = versions.apply(result.findings, comps, release)
 
 
 def _label(name: str) -> str:

@@ -117,6 +117,8 @@ def _pipelines(ck: Checker) -> None:
                 f"{label}: debug is the only exporter: the data goes nowhere",
                 pipe.key,
                 target=exps[0].id,
+                # Data that reaches no backend is lost: a warning, unlike debug's verbosity advice.
+                severity=Severity.WARNING,
             )
         if any(t in types for t in ("tail_sampling", "probabilistic_sampler")):
             for ref in pipe.exporters:
