@@ -1,82 +1,38 @@
-"""The `otdiag` command: a Typer app with one module per command."""
+"""The `otdiag` entry point: answers `--version` at once, then hands over to the Typer app.
+
+Nothing heavy is imported here: `otdiag --version` costs the interpreter's start-up and little more,
+and the Typer app (otdiag.cli.root) loads a command's module only when that command runs.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-from typer.core import TyperGroup
+if TYPE_CHECKING:
+    from otdiag.cli.root import app
 
-from otdiag import __version__
-from otdiag.cli import check, find, listen, run, send, validate
-from otdiag.model import ExitCode
-from otdiag.render.human import escape, make_console
+__all__ = ["app", "main"]
 
 
-class _OneLineErrors(TyperGroup):
-    """Parse errors (unknown option, bad choice): one line on stderr and exit 2, like other usage errors."""
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from otdiag.cli.root import app
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["standalone_mode"] = False
-        try:
-            rv = super().main(*args, **kwargs)
-        except typer.Abort:
-            sys.exit(int(ExitCode.INTERRUPTED))
-        except Exception as exc:
-            # Typer vendors Click: its UsageError is recognised by shape, not imported.
-            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
-                raise
-            ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                print(ctx.get_help())
-                sys.exit(int(ExitCode.USAGE))
-            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            err = make_console(stderr=True)
-            err.print(f"[bold red]otdiag:[/] {escape(exc.format_message())}{where}")
-            sys.exit(int(exc.exit_code))
-        sys.exit(rv if isinstance(rv, int) else 0)
-
-
-app = typer.Typer(
-    cls=_OneLineErrors,
-    name="otdiag",
-    help="A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"otdiag {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger."""
-
-
-app.command(name="check")(check.check)
-app.command(name="send-test-span")(send.send_test_span)
-app.command(name="find-trace")(find.find_trace)
-app.command(name="listen")(listen.listen)
-app.command(name="run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(
-    run.run_command
-)
-app.command(name="validate-config")(validate.validate_config)
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        from otdiag import __version__
+
+        sys.stdout.write(f"otdiag {__version__}\n")
+        sys.stdout.flush()
+        sys.exit(0)
     # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    from otdiag.cli.root import app
+
     app()
