@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from contextlib import ExitStack, suppress
 
+import pytest
+
 from otdiag.listen.httpserver import Limits
-from tests.listen_helpers import listening, post, raw_exchange
+from tests.listen_helpers import Running, listening, post, raw_exchange
 
 
 def _connect(address: str) -> socket.socket:
@@ -61,3 +64,49 @@ def test_idle_connections_time_out_sooner_when_crowded() -> None:
                 closed += s.recv(1) == b""
         # Crowded (over half of the limit): idle ones were closed after 0.5 s, down to half; the rest may idle.
         assert closed == 4
+
+
+def _fill(running: Running, traces: int, spans_per_trace: int) -> None:
+    from tests.otlp_craft import S, new_id, send
+
+    now = time.time_ns()
+    batch: list[S] = []
+    for i in range(traces):
+        tid = new_id(16)
+        batch += [S(tid, new_id(8), f"op-{j}", "load", now + i, now + i + 10) for j in range(spans_per_trace)]
+        if len(batch) >= 2000:
+            send(running.http, batch)
+            batch = []
+    if batch:
+        send(running.http, batch)
+
+
+def test_a_large_search_answer_is_streamed_and_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from otdiag.listen import query_api
+
+    with listening(max_spans=50_000) as running:
+        _fill(running, 3000, 5)
+        url = f"{running.query_url}/api/traces?service=load&limit=100000"
+        with httpx.stream("GET", url, timeout=60) as resp:
+            assert resp.status_code == 200
+            assert resp.headers.get("transfer-encoding") == "chunked"
+            assert "content-length" not in resp.headers
+            doc = json.loads(resp.read())
+        assert len(doc["data"]) == 3000 and doc["errors"] is None
+        v3 = httpx.get(
+            f"{running.query_url}/api/v3/traces",
+            params={"query.service_name": "load", "query.start_time_min": "2000-01-01T00:00:00Z",
+                    "query.start_time_max": "2100-01-01T00:00:00Z", "query.num_traces": "100000"},
+            timeout=60,
+        )  # fmt: skip
+        assert v3.status_code == 200
+        assert sum(len(ss["spans"]) for rs in v3.json()["result"]["resourceSpans"] for ss in rs["scopeSpans"]) == 15000
+        # The answer stops adding traces at the cap (on spans), so its size is bounded.
+        monkeypatch.setattr(query_api, "MAX_ANSWER_SPANS", 1000)
+        capped = httpx.get(url, timeout=60).json()
+        assert len(capped["data"]) == 200
+        # A small answer still comes whole, with a Content-Length, as Jaeger's Go server sends it.
+        small = httpx.get(f"{running.query_url}/api/traces?service=load&limit=2", timeout=60)
+        assert small.headers.get("content-length") == str(len(small.content))

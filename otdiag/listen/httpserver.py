@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import email.utils
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Protocol
@@ -28,6 +28,8 @@ from urllib.parse import unquote
 MAX_HEADER_BYTES = 1 << 20
 # Go discards up to this much of a body the handler did not read, to keep the connection alive.
 DISCARD_LIMIT = 256 * 1024
+# A streamed answer up to this size is sent whole, with a Content-Length; a larger one is sent chunked.
+STREAM_BUFFER = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class Response:
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
     close: bool = False
+    stream: Iterator[bytes] | None = None
+    """A body made while it is written (read on a worker thread); sent chunked when it is large."""
 
     @staticmethod
     def text(status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
@@ -282,9 +286,59 @@ class HttpServer:
             writer.write(_go_error(400, "Bad Request"))
             await writer.drain()
             return False
-        resp = self.app.handle(req, body)
+        if getattr(self.app, "blocking", False):
+            resp = await asyncio.get_running_loop().run_in_executor(None, self.app.handle, req, body)
+        else:
+            resp = self.app.handle(req, body)
+        if resp.stream is not None:
+            return await self._write_stream(writer, req, resp, keep and not resp.close)
         await self._write(writer, req, resp, keep and not resp.close)
         return keep and not resp.close
+
+    async def _write_stream(self, writer: asyncio.StreamWriter, req: Request, resp: Response, keep: bool) -> bool:
+        """Write a streamed body: whole with a Content-Length when small (as Go's server does), else chunked."""
+        assert resp.stream is not None
+        loop = asyncio.get_running_loop()
+        it = resp.stream
+        buffered: list[bytes] = []
+        size = 0
+        while size < STREAM_BUFFER:
+            chunk = await loop.run_in_executor(None, next, it, None)
+            if chunk is None:
+                resp.body, resp.stream = b"".join(buffered), None
+                await self._write(writer, req, resp, keep)
+                return keep
+            buffered.append(chunk)
+            size += len(chunk)
+        if req.version == "HTTP/1.0":
+            keep = False  # no chunked encoding: the end of the body is the end of the connection
+        head = [f"{req.version} {resp.status} {_reason(resp.status)}", *(f"{k}: {v}" for k, v in resp.headers)]
+        head.append(f"Date: {email.utils.formatdate(usegmt=True)}")
+        if req.version == "HTTP/1.1":
+            head.append("Transfer-Encoding: chunked")
+        if not keep and req.version == "HTTP/1.1":
+            head.append("Connection: close")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1", errors="replace"))
+        if req.method == "HEAD":
+            await writer.drain()
+            return keep
+        chunked = req.version == "HTTP/1.1"
+        pending: list[bytes] | None = buffered
+        while True:
+            if pending is None:
+                chunk = await loop.run_in_executor(None, next, it, None)
+                if chunk is None:
+                    break
+                pending = [chunk]
+            data = b"".join(pending)
+            pending = None
+            if data:
+                writer.write(b"%x\r\n%b\r\n" % (len(data), data) if chunked else data)
+                await writer.drain()
+        if chunked:
+            writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return keep
 
     @staticmethod
     async def _read_body(reader: asyncio.StreamReader, length: int, chunked: bool, limit: int) -> bytes:
