@@ -433,7 +433,11 @@ class SpanStore:
                 else:
                     trace.chunks[0] = (batch, where[cut:])
                 drop -= cut
+        done: set[int] = set()
         for batch in released:
+            if id(batch) in done:
+                continue
+            done.add(id(batch))
             if 0 < batch.live * 4 <= batch.total and batch.total >= _COMPACT_MIN_SPANS:
                 self._compact(batch)
 
@@ -487,6 +491,7 @@ class SpanStore:
         for held, i in users:
             _, where = held.chunks[i]
             held.chunks[i] = (fresh, [renumber[p] for p in where])
+        batch.live = 0  # whatever still points at it is a snapshot being read; nothing to compact again
 
     # --- reading -------------------------------------------------------------------------------
 
