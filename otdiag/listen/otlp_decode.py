@@ -293,12 +293,20 @@ def _list(value: Any) -> list[Any]:
 def _attributes(items: Any) -> list[KeyValue]:
     out = []
     for kv in _list(items):
-        if type(kv) is not dict:
+        if type(kv) is not dict or len(kv) != 2:
+            if type(kv) is dict and len(kv) == 1 and type(kv.get("key")) is str:
+                out.append(KeyValue(key=kv["key"]))
+                continue
             raise _Slow
-        key = kv.get("key", "")
-        if type(key) is not str or not set(kv) <= {"key", "value"}:
+        key = kv.get("key")
+        value = kv.get("value")
+        if type(key) is not str or type(value) is not dict:
             raise _Slow
-        out.append(KeyValue(key=key, value=_any_value(kv["value"])) if "value" in kv else KeyValue(key=key))
+        text = value.get("stringValue")
+        if type(text) is str and len(value) == 1:
+            out.append(KeyValue(key=key, value=AnyValue(string_value=text)))
+        else:
+            out.append(KeyValue(key=key, value=_any_value(value)))
     return out
 
 
@@ -310,10 +318,37 @@ def _plain(doc: Any, names: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+_HEX_ID = {"traceId": 32, "trace_id": 32, "spanId": 16, "span_id": 16, "parentSpanId": 16, "parent_span_id": 16}
+_TIMES = {"startTimeUnixNano", "start_time_unix_nano", "endTimeUnixNano", "end_time_unix_nano"}
+
+
 def _span(doc: Any) -> Span:
+    if type(doc) is not dict:
+        raise _Slow
     args: dict[str, Any] = {}
-    for name, value in _fields(doc, _SPAN).items():
-        if name == "attributes":
+    for key, value in doc.items():
+        name = _SPAN.get(key)
+        if name is None or name in args or value is None:
+            raise _Slow
+        # The common fields inline (this runs once per span); the rest through _scalar.
+        size = _HEX_ID.get(key)
+        if size is not None:
+            if type(value) is not str or (value and len(value) != size):
+                raise _Slow
+            try:
+                args[name] = bytes.fromhex(value)
+            except ValueError:
+                raise _Slow from None
+        elif key in _TIMES:
+            number = int(value) if type(value) is str and _U64.fullmatch(value) else value
+            if type(number) is not int or not 0 <= number < 1 << 64:
+                raise _Slow
+            args[name] = number
+        elif name == "name":
+            if type(value) is not str:
+                raise _Slow
+            args[name] = value
+        elif name == "attributes":
             args[name] = _attributes(value)
         elif name == "kind":
             kind = _KINDS.get(value) if type(value) is str else value
