@@ -532,8 +532,8 @@ class SpanStore:
             return len(self._traces)
 
 
-INVALID_TRACE_ID = "invalid length for TraceID"
-INVALID_SPAN_ID = "invalid length for SpanID"
+INVALID_TRACE_ID = "unmarshal: invalid TraceID length"  # the collector v0.155, verified
+INVALID_SPAN_ID = "unmarshal: invalid SpanID length"
 
 
 def _check_links(links: Any) -> None:
