@@ -419,17 +419,10 @@ def send_rows(o: Otdiag, cb: Path, tg: Path, work: Path, n: int) -> list[Row]:
     return rows
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repo", type=Path, default=HERE.parent, help="the otdiag checkout to benchmark")
-    ap.add_argument("--quick", action="store_true", help="fewer runs and spans (a rough table)")
-    ap.add_argument("--only", default="", help="comma-separated: startup,validate,check,listen,send")
-    a = ap.parse_args()
-    o = Otdiag(a.repo.resolve())
+def measure(o: Otdiag, a: argparse.Namespace, work: Path) -> list[Row]:
     only = set(filter(None, a.only.split(",")))
     runs = 5 if a.quick else 11
     jb, cb, tg = peers.locate("jaeger"), peers.locate("otelcol"), peers.locate("telemetrygen")
-    work = Path(tempfile.mkdtemp(prefix="otdiag-bench-"))
     small = work / "small.yaml"
     small.write_text(generate(1))
     rows: list[Row] = []
@@ -456,14 +449,46 @@ def main() -> int:
             rows += send_rows(o, cb, tg, work, 200_000 if a.quick else 1_000_000)
         else:
             rows.append(Row("`send-test-span --count`", "-", "peers not installed", "", None))
+    return rows
 
-    print(f"otdiag at {o.repo} ({'quick' if a.quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M')})\n")
-    print("| what | measured | anchor (same run) | goal | met |")
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repo", type=Path, default=HERE.parent, help="the otdiag checkout to benchmark")
+    ap.add_argument(
+        "--before", type=Path, default=None, help="another checkout, measured group by group alternately with --repo"
+    )
+    ap.add_argument("--quick", action="store_true", help="fewer runs and spans (a rough table)")
+    ap.add_argument("--only", default="", help="comma-separated: startup,validate,check,listen,send")
+    a = ap.parse_args()
+    o = Otdiag(a.repo.resolve())
+    work = Path(tempfile.mkdtemp(prefix="otdiag-bench-"))
+    stamp = f"{'quick' if a.quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M')}"
+    if a.before is None:
+        rows = measure(o, a, work)
+        print(f"otdiag at {o.repo} ({stamp})\n")
+        print("| what | measured | anchor (same run) | goal | met |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r.what} | {r.figure} | {r.anchor} | {r.goal} | {_met(r)} |")
+        return 0
+    b = Otdiag(a.before.resolve())
+    groups = [g for g in ("startup", "check", "validate", "listen", "send") if not a.only or g in a.only.split(",")]
+    pairs: list[tuple[Row, Row]] = []
+    for group in groups:
+        # Group by group, before then after, so both see the same load on the machine.
+        a.only = group
+        pairs += zip(measure(b, a, work), measure(o, a, work), strict=True)
+    print(f"before: {b.repo}; after: {o.repo} ({stamp}; each figure beside its own anchor)\n")
+    print("| what | before | after | goal | met after |")
     print("|---|---|---|---|---|")
-    for r in rows:
-        met = "-" if r.met is None else ("yes" if r.met else "**no**")
-        print(f"| {r.what} | {r.figure} | {r.anchor} | {r.goal} | {met} |")
+    for old, new in pairs:
+        print(f"| {new.what} | {old.figure} ({old.anchor}) | {new.figure} ({new.anchor}) | {new.goal} | {_met(new)} |")
     return 0
+
+
+def _met(r: Row) -> str:
+    return "-" if r.met is None else ("yes" if r.met else "**no**")
 
 
 if __name__ == "__main__":
