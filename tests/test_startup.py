@@ -84,6 +84,38 @@ service:
         (["validate-config", "--json", "-"], [GRPC, SDK, PROTOBUF, PYDANTIC, HTTPX, "otdiag.listen.server"]),
         (["find-trace", "--help"], [GRPC, SDK, PROTOBUF, PYDANTIC, YAML, VALIDATE]),
         (["listen", "--max-spans", "0"], [SDK, PYDANTIC, YAML, VALIDATE, HTTPX]),
+        (
+            [
+                "send-test-span",
+                "--protocol",
+                "http/protobuf",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--count",
+                "2",
+                "--timeout",
+                "0.5",
+                "--json",
+            ],
+            [GRPC, SDK, PYDANTIC, YAML, VALIDATE],
+        ),
+        (
+            [
+                "check",
+                "--json",
+                "--timeout",
+                "0.5",
+                "--jaeger-url",
+                "http://127.0.0.1:9",
+                "--otlp-endpoint",
+                "http://127.0.0.1:9",
+                "--collector-health-url",
+                "http://127.0.0.1:9",
+                "--collector-metrics-url",
+                "http://127.0.0.1:9/metrics",
+            ],
+            [SDK, RICH, PYDANTIC, YAML, VALIDATE],
+        ),
     ],
 )
 def test_a_light_path_does_not_import_heavy_modules(args: list[str], must_not: list[str]) -> None:
