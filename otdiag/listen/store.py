@@ -49,21 +49,38 @@ class Transport(StrEnum):
     HTTP_JSON = "http/json"
 
 
-@dataclass(slots=True)
 class SpanRecord:
-    trace_id: bytes
-    span_id: bytes
-    parent_span_id: bytes
-    name: str
-    kind: int
-    start_ns: int
-    end_ns: int
-    """After Jaeger's sanitizer: at least start + 1 ns."""
-    status_code: int
-    raw: bytes
-    """The serialized Span, as Jaeger would store it (sanitized)."""
-    received: float
-    """Wall-clock seconds when it arrived."""
+    """One held span as a query reads it; `raw` (the serialized span) is made only when asked for."""
+
+    __slots__ = (
+        "_raw", "_span", "end_ns", "kind", "name", "parent_span_id", "received", "span_id", "start_ns", "status_code",
+        "trace_id",
+    )  # fmt: skip
+
+    def __init__(self, span: Span, start_ns: int, end_ns: int, received: float) -> None:
+        self._span = span
+        self._raw: bytes | None = None
+        self.trace_id: bytes = span.trace_id
+        self.span_id: bytes = span.span_id
+        self.parent_span_id: bytes = span.parent_span_id
+        self.name: str = span.name
+        self.kind: int = span.kind
+        self.start_ns = start_ns
+        self.end_ns = end_ns
+        """After Jaeger's sanitizer: at least start + 1 ns."""
+        self.status_code: int = span.status.code
+        self.received = received
+        """Wall-clock seconds when it arrived."""
+
+    @property
+    def raw(self) -> bytes:
+        """The serialized Span, as Jaeger would store it (sanitized)."""
+        if self._raw is None:
+            self._raw = self._span.SerializeToString()
+        return self._raw
+
+    def __repr__(self) -> str:
+        return f"SpanRecord({self.trace_id.hex()}/{self.span_id.hex()} {self.name!r})"
 
 
 @dataclass(slots=True)
@@ -625,11 +642,7 @@ def _record(span: Span, received: float) -> SpanRecord:
         new_end = start + 1
         span = _sanitized_duration(span, start, end, new_end)
         end = new_end
-    return SpanRecord(
-        trace_id=span.trace_id, span_id=span.span_id, parent_span_id=span.parent_span_id, name=span.name,
-        kind=span.kind, start_ns=start, end_ns=end, status_code=span.status.code, raw=span.SerializeToString(),
-        received=received,
-    )  # fmt: skip
+    return SpanRecord(span, start, end, received)
 
 
 def _arrivals(
