@@ -321,6 +321,7 @@ class SpanStore:
         positions: dict[bytes, list[int]] = {}
         ops_of: dict[bytes, list[tuple[str, str, int]]] = {}
         op_counts: dict[tuple[str, str, int], int] = {}
+        canon: dict[Any, Any] = {}
         raw_counts: dict[str, int] = {}
         n = zero_trace = zero_span = negative = 0
         for rs_i, rs in enumerate(req.resource_spans):
@@ -350,7 +351,13 @@ class SpanStore:
                     if span.start_time_unix_nano >= span.end_time_unix_nano:
                         negative += 1
                     op = (service, span.name, span.kind)
-                    op_counts[op] = op_counts.get(op, 0) + 1
+                    count = op_counts.get(op)
+                    if count is None:
+                        canon[op] = op
+                        op_counts[op] = 1
+                    else:
+                        op = canon[op]  # one tuple per operation and write, shared by its spans
+                        op_counts[op] = count + 1
                     where = positions.get(tid)
                     if where is None:
                         positions[tid] = [n]
