@@ -14,14 +14,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from otdiag import ingest
 from otdiag.ingest import Attempt
 from otdiag.model import Finding, Protocol
 from otdiag.otel_env import Settings
-from otdiag.otlp import grpc_export, otlp_json
+from otdiag.otlp import otlp_json
 from otdiag.otlp.load import BatchEncoder
 from otdiag.otlp.result import ExportResult
 from otdiag.progress import NoProgress, Progress
@@ -29,6 +28,8 @@ from otdiag.redact import Scrubber
 from otdiag.transport import TransportError
 
 if TYPE_CHECKING:
+    import grpc
+
     from otdiag.otlp import encode
 
 
@@ -50,6 +51,8 @@ class Exporter:
     def __post_init__(self) -> None:
         s = self.settings
         if s.protocol is Protocol.GRPC:
+            from otdiag.otlp import grpc_export  # gRPC only: HTTP runs do not load grpcio
+
             self._channel = grpc_export.channel(
                 s.target,
                 secure=s.secure,
@@ -78,6 +81,8 @@ class Exporter:
         s = self.settings
         timeout = timeout or s.timeout
         if self._channel is not None:
+            from otdiag.otlp import grpc_export
+
             return grpc_export.export(
                 self._channel,
                 body,

@@ -50,16 +50,17 @@ def _param_row(param: Any) -> str:
 def cli_md() -> str:
     import typer.main
 
-    group = typer.main.get_command(app)
+    group: Any = typer.main.get_command(app)
     lines = [
         "# Command-line reference",
         "",
         "Generated from the Typer app by `scripts/gen_docs.py`; do not edit by hand.",
         "",
     ]
-    commands: dict[str, Any] = getattr(group, "commands", {})
-    for name in sorted(commands):
-        cmd = commands[name]
+    # Commands are loaded lazily: ask the group for each one (that builds it from its module).
+    ctx = group.make_context("otdiag", [], resilient_parsing=True)
+    for name in sorted(group.list_commands(ctx)):
+        cmd = group.get_command(ctx, name)
         lines += [f"## `otdiag {name}`", "", (cmd.help or "").strip(), ""]
         lines += ["| option | kind | default | meaning |", "|---|---|---|---|"]
         lines += [_param_row(p) for p in cmd.params if p.name != "help"]

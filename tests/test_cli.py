@@ -9,6 +9,7 @@ import pytest
 
 from otdiag import __version__
 from otdiag.cli.app import app
+from otdiag.cli.root import COMMANDS, load_command
 from otdiag.model import ExitCode
 from tests.cli_runner import run
 
@@ -22,12 +23,15 @@ def test_version() -> None:
 def test_help_lists_every_registered_command_with_a_description() -> None:
     res = run("--help")
     assert res.exit_code == 0
-    commands = [c.name for c in app.registered_commands]
-    assert commands, "no commands registered"
-    for name in commands:
-        assert name and name in res.stdout
-    for cmd in app.registered_commands:
-        assert cmd.callback is not None and cmd.callback.__doc__, f"{cmd.name} has no help text"
+    assert COMMANDS, "no commands registered"
+    for name, spec in COMMANDS.items():
+        assert name in res.stdout
+        cmd = load_command(name)
+        assert cmd.name == name
+        assert cmd.callback is not None and cmd.callback.__doc__, f"{name} has no help text"
+        # The listing shows the summary kept beside the lazy registration: it must be the docstring's.
+        assert spec.summary == cmd.callback.__doc__.strip().splitlines()[0], name
+    assert not app.registered_commands, "commands are registered lazily, in otdiag.cli.root.COMMANDS"
 
 
 def test_python_dash_m_runs_the_same_cli() -> None:

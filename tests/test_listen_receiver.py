@@ -136,6 +136,26 @@ CASES: dict[str, tuple[bytes, bool]] = {
 }
 
 
+def _with_ids(trace_id: bytes, span_id: bytes = b"\x01" * 8, parent: bytes = b"") -> bytes:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    req = ExportTraceServiceRequest()
+    span = req.resource_spans.add().scope_spans.add().spans.add()
+    span.trace_id, span.span_id, span.parent_span_id, span.name = trace_id, span_id, parent, "x"
+    return req.SerializeToString()
+
+
+# Trace and span IDs of a wrong length: the collector refuses the whole request.
+BAD_IDS = {
+    "15-byte trace ID": _with_ids(b"\x01" * 15),
+    "17-byte trace ID": _with_ids(b"\x01" * 17),
+    "32-byte trace ID": _with_ids(b"\x01" * 32),
+    "9-byte span ID": _with_ids(b"\x01" * 16, b"\x01" * 9),
+    "4-byte parent span ID": _with_ids(b"\x01" * 16, parent=b"\x01" * 4),
+}
+CASES.update({name: (post("/v1/traces", body, "application/x-protobuf"), True) for name, body in BAD_IDS.items()})
+
+
 @pytest.fixture(scope="module")
 def real_collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[peers.Collector]:
     binary = peers.locate("otelcol")
@@ -212,6 +232,7 @@ GRPC_CASES = {
     "over 4 MiB": (EXPORT, bytes(5 << 20), False),
     "unknown method": ("/opentelemetry.proto.collector.trace.v1.TraceService/Nope", b"", False),
     "unknown service": ("/foo.Bar/Baz", b"", False),
+    **{name: (EXPORT, body, True) for name, body in BAD_IDS.items()},
 }
 
 

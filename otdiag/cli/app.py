@@ -1,122 +1,38 @@
-"""The `otdiag` command: a Typer app with one module per command."""
+"""The `otdiag` entry point: answers `--version` at once, then hands over to the Typer app.
+
+Nothing heavy is imported here: `otdiag --version` costs the interpreter's start-up and little more,
+and the Typer app (otdiag.cli.root) loads a command's module only when that command runs.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-from typer.core import TyperGroup
+if TYPE_CHECKING:
+    from otdiag.cli.root import app
 
-from otdiag import __version__
-from otdiag.cli import check, find, listen, run, send, validate
-from otdiag.model import ExitCode
-from otdiag.render.human import escape, make_console
-
-_METAVARS = (
-    ("url", "URL"),
-    ("endpoint", "HOST:PORT"),
-    ("file", "FILE"),
-    ("config", "FILE"),
-    ("otelcol", "FILE"),
-    ("header", "NAME=VALUE"),
-    ("attribute", "KEY=VALUE"),
-    ("tag", "KEY=VALUE"),
-    ("wait", "DURATION"),
-    ("lookback", "DURATION"),
-    ("duration", "DURATION"),
-    ("start", "TIME"),
-    ("end", "TIME"),
-)
+__all__ = ["app", "main"]
 
 
-def _metavars(ctx: Any, cmd: Any) -> Any:
-    """Name what each option takes (URL, FILE, NAME=VALUE, N) instead of Typer's `<str>` and `<list[str]>`."""
-    for param in getattr(cmd, "params", []):
-        kind = getattr(param, "param_type_name", "")
-        if kind == "argument" and param.metavar is None and param.name:
-            param.metavar = param.name.upper()
-        if getattr(param, "is_flag", False) or param.metavar or kind != "option":
-            continue
-        name = param.opts[0].lstrip("-")
-        display = getattr(param, "display_type", None)
-        shown = display(ctx) if callable(display) else ""
-        if shown in ("<int>", "<float>"):
-            param.metavar = "N"
-        elif shown in ("<str>", "<list[str]>"):
-            param.metavar = next((mv for key, mv in _METAVARS if name.endswith(key)), "TEXT")
-    return cmd
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from otdiag.cli.root import app
 
-
-class _OneLineErrors(TyperGroup):
-    """Parse errors (unknown option, bad choice): one line on stderr and exit 2, like other usage errors."""
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        return _metavars(ctx, super().get_command(ctx, cmd_name))
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["standalone_mode"] = False
-        try:
-            rv = super().main(*args, **kwargs)
-        except typer.Abort:
-            sys.exit(int(ExitCode.INTERRUPTED))
-        except Exception as exc:
-            # Typer vendors Click: its UsageError is recognised by shape, not imported.
-            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
-                raise
-            ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                print(ctx.get_help())
-                sys.exit(int(ExitCode.USAGE))
-            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            err = make_console(stderr=True)
-            err.print(f"[bold red]otdiag:[/] {escape(exc.format_message())}{where}")
-            sys.exit(int(exc.exit_code))
-        sys.exit(rv if isinstance(rv, int) else 0)
-
-
-app = typer.Typer(
-    cls=_OneLineErrors,
-    name="otdiag",
-    help="A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger.",
-    no_args_is_help=True,
-    add_completion=True,
-    # Click's plain help reads at 80 columns (options on their own line when long, no box cutting
-    # names to "--collector-heal…"), and --help need not import rich.
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"otdiag {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger."""
-
-
-app.command(name="check")(check.check)
-app.command(name="send-test-span")(send.send_test_span)
-app.command(name="find-trace")(find.find_trace)
-app.command(name="listen")(listen.listen)
-app.command(name="run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(
-    run.run_command
-)
-app.command(name="validate-config")(validate.validate_config)
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
+    if sys.argv[1:] in (["--version"], ["-V"]):
+        from otdiag import __version__
+
+        sys.stdout.write(f"otdiag {__version__}\n")
+        sys.stdout.flush()
+        sys.exit(0)
     # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    from otdiag.cli.root import app
+
     app()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
 
 from otdiag.cli import common
 from otdiag.model import ExitCode, Finding, Protocol
-from otdiag.render import human
 
 
 def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Finding]:
@@ -157,9 +157,27 @@ def check(
             wait=durations.parse(wait, "--wait"),
             e2e=e2e,
         )
+        if as_json and not _maybe_terminal():
+            # Nothing to draw: no spinner, and rich (most of a JSON run's start-up) is never imported.
+            from otdiag.progress import NoProgress
+
+            report = core.run(opts, NoProgress())
+            return common.emit(report, as_json=True, render=_unused)
+        from otdiag.render import human
+
         spinner = human.Spinner(human.make_console(stderr=True))
         with spinner.running("probing the pipeline"):
             report = core.run(opts, spinner)
         return common.emit(report, as_json=as_json, render=human.print_check)
 
     common.run(body)
+
+
+def _maybe_terminal() -> bool:
+    """Whether rich could take stderr for a terminal (and draw the spinner there)."""
+    forced = ("FORCE_COLOR", "FORCE_TERMINAL", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
+    return sys.stderr.isatty() or any(os.environ.get(name) for name in forced)
+
+
+def _unused(console: Any, report: Any) -> None:  # pragma: no cover - --json never renders for humans
+    raise AssertionError("--json renders no human view")

@@ -8,14 +8,17 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from types import ModuleType
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Report
-from otdiag.render import human
 from otdiag.render import json as json_view
+
+if TYPE_CHECKING:
+    from otdiag.render import human
 
 TIMEOUT_HELP = "How long each network call may take: 5s, 500ms, 1m (every call is bounded by it)."
 
@@ -39,20 +42,29 @@ def seconds(value: str | float) -> float:
 DURATION = "DURATION"
 
 
+def _stderr() -> tuple[ModuleType, human.Console]:
+    """The human view and a console on stderr, imported (rich) only when there is something to say."""
+    from otdiag.render import human
+
+    return human, human.make_console(stderr=True)
+
+
 def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
     """The one error boundary: usage errors exit 2, Ctrl-C 130, bugs 3; never a traceback unless --debug."""
-    err = human.make_console(stderr=True)
     try:
         code = body()
     except UsageError as exc:
+        human, err = _stderr()
         err.print(f"[bold red]otdiag:[/] {human.escape(str(exc))}")
         code = ExitCode.USAGE
     except KeyboardInterrupt:
+        human, err = _stderr()
         err.print("[yellow]otdiag: interrupted[/]")
         code = ExitCode.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the boundary: one line, not a traceback
         if debug or os.environ.get("OTDIAG_DEBUG"):
             traceback.print_exc()
+        human, err = _stderr()
         err.print(
             f"[bold red]otdiag: internal error:[/] {human.escape(type(exc).__name__)}: "
             f"{human.escape(str(exc)[:300])}"
@@ -97,5 +109,7 @@ def emit(report: Report, *, as_json: bool, render: Callable[[human.Console, Repo
         sys.stdout.write(json_view.dumps(report) + "\n")
         sys.stdout.flush()
     else:
+        from otdiag.render import human
+
         render(human.make_console(), report)
     return ExitCode.OK if report.ok else ExitCode.PROBLEM

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,7 +16,9 @@ from otdiag.cli import common
 from otdiag.endpoints import http_url
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Report
-from otdiag.render import human
+
+if TYPE_CHECKING:
+    from otdiag.render import human  # rich: imported by the functions that print (check imports this module)
 
 DEFAULT_JAEGER = "http://localhost:16686"
 
@@ -136,6 +138,7 @@ def _by_id(
 ) -> ExitCode:
     from otdiag.find import find, jaeger_failure
     from otdiag.jaeger_api import JaegerError
+    from otdiag.render import human
     from otdiag.trace_analysis import analyse
     from otdiag.transport import TransportError
 
@@ -191,6 +194,7 @@ def _api(client: Any) -> str | None:
 def _search(client: Any, url: str, q: Any, *, raw: bool, as_json: bool) -> ExitCode:
     from otdiag.find import jaeger_failure
     from otdiag.jaeger_api import JaegerError
+    from otdiag.render import human
     from otdiag.transport import TransportError
 
     try:

@@ -137,7 +137,6 @@ def send_test_span(
 
     def body() -> ExitCode:
         from otdiag import otel_env, send
-        from otdiag.otlp.encode import SpanSpec
 
         if timeout is not None:
             common.check_timeout(timeout)
@@ -221,6 +220,8 @@ def send_test_span(
             }
             report = Report("send-test-span", [*notes, *load.findings], fields)
             return common.emit(report, as_json=as_json, render=_render_load)
+
+        from otdiag.otlp.encode import SpanSpec  # the SDK: a single test span needs it, a load run does not
 
         spec = SpanSpec(service_name, span_name, attrs, resources, child)
         with spinner.running(f"exporting a test span to {settings.target}"):

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import email.utils
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Protocol
@@ -28,6 +28,8 @@ from urllib.parse import unquote
 MAX_HEADER_BYTES = 1 << 20
 # Go discards up to this much of a body the handler did not read, to keep the connection alive.
 DISCARD_LIMIT = 256 * 1024
+# A streamed answer up to this size is sent whole, with a Content-Length; a larger one is sent chunked.
+STREAM_BUFFER = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Limits:
     body_timeout: float = 60.0
     idle_timeout: float = 60.0
     max_connections: int = 512
+    crowded_idle_timeout: float = 5.0
+    """The idle timeout once more than half of `max_connections` are open."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Response:
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
     close: bool = False
+    stream: Iterator[bytes] | None = None
+    """A body made while it is written (read on a worker thread); sent chunked when it is large."""
 
     @staticmethod
     def text(status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
@@ -115,6 +121,8 @@ class HttpServer:
         self._server: asyncio.Server | None = None
         self._open = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._idle: dict[asyncio.Task[None], None] = {}
+        """Connections waiting for a request (oldest first): the ones to close when a new client needs room."""
         self._on_error = on_error
 
     async def start(self, sock: socket.socket) -> None:
@@ -138,7 +146,8 @@ class HttpServer:
             self._tasks.add(task)
         self._open += 1
         try:
-            if self._open > self.limits.max_connections:
+            if self._open > self.limits.max_connections and not self._close_oldest_idle():
+                await _too_many(reader, writer, self.limits.header_timeout)
                 return
             await self.serve_connection(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, TimeoutError, asyncio.CancelledError):
@@ -154,18 +163,34 @@ class HttpServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1)
 
+    def _close_oldest_idle(self) -> bool:
+        """Make room for a new client by closing the connection that has waited longest for a request."""
+        me = asyncio.current_task()
+        for task in self._idle:
+            if task is not me:
+                del self._idle[task]
+                task.cancel()
+                return True
+        return False
+
     async def serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer requests on one connection until it closes."""
         peer = writer.get_extra_info("peername")
         peer_s = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else ""
         idle = self.limits.idle_timeout
+        task = asyncio.current_task()
         while True:
+            if task is not None:
+                self._idle[task] = None
             try:
-                head = await asyncio.wait_for(self._read_head(reader), idle)
+                head = await self._wait_head(reader, idle)
             except _BadRequest as bad:
                 writer.write(_go_error(bad.status, bad.text))
                 await writer.drain()
                 return
+            finally:
+                if task is not None:
+                    self._idle.pop(task, None)
             if head is None:
                 return
             idle = self.limits.header_timeout
@@ -179,6 +204,23 @@ class HttpServer:
             if not keep:
                 return
             idle = self.limits.idle_timeout
+
+    async def _wait_head(self, reader: asyncio.StreamReader, idle: float) -> bytes | None:
+        """The next request's head within `idle` seconds, or within the short timeout while crowded."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        step = self.limits.crowded_idle_timeout
+        while True:
+            crowded = self._open * 2 > self.limits.max_connections
+            limit = started + (min(idle, step) if crowded else idle)
+            left = limit - loop.time()
+            if left <= 0:
+                raise TimeoutError
+            try:
+                # Cut into steps so a crowd arriving later shortens the wait; a cancelled read keeps its bytes.
+                return await asyncio.wait_for(self._read_head(reader), min(left, step))
+            except TimeoutError:
+                continue
 
     async def _read_head(self, reader: asyncio.StreamReader) -> bytes | None:
         while True:
@@ -244,9 +286,59 @@ class HttpServer:
             writer.write(_go_error(400, "Bad Request"))
             await writer.drain()
             return False
-        resp = self.app.handle(req, body)
+        if getattr(self.app, "blocking", False):
+            resp = await asyncio.get_running_loop().run_in_executor(None, self.app.handle, req, body)
+        else:
+            resp = self.app.handle(req, body)
+        if resp.stream is not None:
+            return await self._write_stream(writer, req, resp, keep and not resp.close)
         await self._write(writer, req, resp, keep and not resp.close)
         return keep and not resp.close
+
+    async def _write_stream(self, writer: asyncio.StreamWriter, req: Request, resp: Response, keep: bool) -> bool:
+        """Write a streamed body: whole with a Content-Length when small (as Go's server does), else chunked."""
+        assert resp.stream is not None
+        loop = asyncio.get_running_loop()
+        it = resp.stream
+        buffered: list[bytes] = []
+        size = 0
+        while size < STREAM_BUFFER:
+            chunk = await loop.run_in_executor(None, next, it, None)
+            if chunk is None:
+                resp.body, resp.stream = b"".join(buffered), None
+                await self._write(writer, req, resp, keep)
+                return keep
+            buffered.append(chunk)
+            size += len(chunk)
+        if req.version == "HTTP/1.0":
+            keep = False  # no chunked encoding: the end of the body is the end of the connection
+        head = [f"{req.version} {resp.status} {_reason(resp.status)}", *(f"{k}: {v}" for k, v in resp.headers)]
+        head.append(f"Date: {email.utils.formatdate(usegmt=True)}")
+        if req.version == "HTTP/1.1":
+            head.append("Transfer-Encoding: chunked")
+        if not keep and req.version == "HTTP/1.1":
+            head.append("Connection: close")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1", errors="replace"))
+        if req.method == "HEAD":
+            await writer.drain()
+            return keep
+        chunked = req.version == "HTTP/1.1"
+        pending: list[bytes] | None = buffered
+        while True:
+            if pending is None:
+                chunk = await loop.run_in_executor(None, next, it, None)
+                if chunk is None:
+                    break
+                pending = [chunk]
+            data = b"".join(pending)
+            pending = None
+            if data:
+                writer.write(b"%x\r\n%b\r\n" % (len(data), data) if chunked else data)
+                await writer.drain()
+        if chunked:
+            writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return keep
 
     @staticmethod
     async def _read_body(reader: asyncio.StreamReader, length: int, chunked: bool, limit: int) -> bytes:
@@ -292,6 +384,21 @@ class HttpServer:
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
         writer.write(head if req.method == "HEAD" else head + resp.body)
         await writer.drain()
+
+
+_TOO_MANY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+    b"Content-Length: 21\r\n\r\ntoo many connections\n"
+)
+
+
+async def _too_many(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wait: float) -> None:
+    """Every connection is busy with a request: say so (after the request came in), rather than reset."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), min(wait, 2.0))
+    writer.write(_TOO_MANY)
+    await writer.drain()
+    await _linger(reader, writer)
 
 
 async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -11,9 +11,10 @@ for any path it does not route.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -28,6 +29,8 @@ from otdiag.listen.store import SpanStore, StoredTrace
 
 LEGACY_LOOKBACK_NS = 2 * 24 * 3600 * 10**9
 MAX_SEARCH_DEPTH = 100_000
+MAX_ANSWER_SPANS = 100_000
+"""A search answer stops adding traces once it holds this many spans."""
 DEFAULT_SEARCH_DEPTH = 100
 
 _UI_PAGE = b"""<!DOCTYPE html>
@@ -66,6 +69,22 @@ def _json(status: int, doc: Any, content_type: str) -> Response:
     return Response(status, body, headers)
 
 
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def _streamed(status: int, content_type: str, head: str, pieces: Iterator[str], tail: str) -> Response:
+    """A JSON answer written piece by piece (the same bytes as `_json` would give for the whole document)."""
+
+    def chunks() -> Iterator[bytes]:
+        yield head.encode()
+        for piece in pieces:
+            yield piece.encode()
+        yield tail.encode()
+
+    return Response(status, b"", [("Content-Type", content_type)], stream=chunks())
+
+
 def _v3_error(status: int, message: str) -> Response:
     return _json(status, {"error": {"httpCode": status, "message": message}}, "text/plain; charset=utf-8")
 
@@ -86,7 +105,9 @@ def _v3_ok(doc: Any) -> Response:
 
 
 class QueryApp:
-    """The query API as an `httpserver.App`."""
+    """The query API as an `httpserver.App`; answered on a worker thread (a search may take a while)."""
+
+    blocking = True
 
     def __init__(self, store: SpanStore, *, clock: Callable[[], float] = time.time) -> None:
         self.store = store
@@ -182,11 +203,19 @@ class QueryApp:
                 else:
                     query.duration_max = d
         raw = _bool(_one(q, "query.raw_traces"), "query.raw_traces", v3=True)
-        traces = self.search(query)
-        if not traces:
+        found = self.search(query)
+        first = next(found, None)
+        if first is None:
             raise _Http(404, "No traces found")
-        resource_spans = [rs for t in traces for rs in views.v3_resource_spans(t, raw=raw)]
-        return _v3_ok({"result": {"resourceSpans": resource_spans}})
+
+        def pieces() -> Iterator[str]:
+            n = 0
+            for trace in itertools.chain([first], found):
+                for rs in views.v3_resource_spans(trace, raw=raw):
+                    yield ("," if n else "") + _dumps(rs)
+                    n += 1
+
+        return _streamed(200, "text/plain; charset=utf-8", '{"result":{"resourceSpans":[', pieces(), "]}}")
 
     # --- legacy ------------------------------------------------------------------------------------
 
@@ -268,21 +297,36 @@ class QueryApp:
                 else:
                     found.append(views.legacy_trace(trace, raw=raw))
             return _legacy_ok(found, 0, errors)
-        traces = self.search(query)
-        return _legacy_ok([views.legacy_trace(t, raw=raw) for t in traces])
+        matches = self.search(query)
+
+        def pieces() -> Iterator[str]:
+            for i, trace in enumerate(matches):
+                yield ("," if i else "") + _dumps(views.legacy_trace(trace, raw=raw))
+
+        tail = '],"total":0,"limit":0,"offset":0,"errors":null}'
+        return _streamed(200, "application/json", '{"data":[', pieces(), tail)
 
     # --- search (Jaeger's memory storage) ------------------------------------------------------------
 
-    def search(self, query: Query) -> list[StoredTrace]:
+    def search(self, query: Query) -> Iterator[StoredTrace]:
+        """Matching traces, newest first, up to the query's depth and MAX_ANSWER_SPANS spans in all.
+
+        A generator: traces are decoded and matched while the answer is written, so a large answer
+        never sits in memory whole.
+        """
         if query.depth <= 0 or query.depth > MAX_SEARCH_DEPTH:
             raise _Http(500, "search depth must be greater than 0 and less than max traces")
-        out: list[StoredTrace] = []
+        return self._search(query)
+
+    def _search(self, query: Query) -> Iterator[StoredTrace]:
+        found = spans = 0
         for trace in self.store.newest_first():
-            if len(out) == query.depth:
-                break
+            if found == query.depth or spans >= MAX_ANSWER_SPANS:
+                return
             if _matches(trace, query):
-                out.append(trace)
-        return out
+                found += 1
+                spans += trace.span_count
+                yield trace
 
 
 def _matches(trace: StoredTrace, q: Query) -> bool:

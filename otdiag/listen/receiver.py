@@ -26,7 +26,7 @@ from google.rpc import status_pb2
 
 from otdiag.listen import otlp_decode
 from otdiag.listen.httpserver import Request, Response
-from otdiag.listen.store import SpanStore, Transport
+from otdiag.listen.store import InvalidIds, SpanStore, Transport
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -102,7 +102,12 @@ class OtlpHttpApp:
         except otlp_decode.PayloadError as exc:
             self.store.count_request(transport, "400", str(exc))
             return _status_body(mtype, str(exc))
-        self.store.write(export, transport)
+        try:
+            self.store.write(export, transport, raw=None if mtype == JSON else body)
+        except InvalidIds as exc:
+            message = str(exc)  # the collector's words: it refuses the whole request
+            self.store.count_request(transport, "400", message)
+            return _status_body(mtype, message)
         self.store.count_request(transport, "200")
         if mtype == JSON:
             return Response(200, _OK_JSON, [("Content-Type", JSON)])
@@ -157,6 +162,11 @@ class GrpcReceiver:
         except otlp_decode.PayloadError as exc:
             self.store.count_request(Transport.GRPC, "INTERNAL", str(exc))
             context.abort(grpc.StatusCode.INTERNAL, f"grpc: error unmarshalling request: {exc}")
-        self.store.write(export, Transport.GRPC)
+        try:
+            self.store.write(export, Transport.GRPC, raw=request)
+        except InvalidIds as exc:
+            message = str(exc)  # the collector's words: it refuses the whole request
+            self.store.count_request(Transport.GRPC, "INTERNAL", message)
+            context.abort(grpc.StatusCode.INTERNAL, f"grpc: error unmarshalling request: {message}")
         self.store.count_request(Transport.GRPC, "OK")
         return _OK_PROTOBUF

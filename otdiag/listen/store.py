@@ -3,14 +3,15 @@
 Jaeger v2's memory store splits every write by trace: each trace gets, per
 write, one resource block holding one scope block per instrumentation scope
 that had spans of that trace. Keeping the same grouping lets the query API
-answer with the same shapes. Each span is kept as its serialized protobuf
-(compact, decoded again only to answer a query) plus the few fields that
-searches and the summary need.
+answer with the same shapes. A request is kept as the bytes that came in
+(compact; a trace is decoded into records only when a query or the summary
+reads it), and each trace keeps where its spans are in those requests.
 
 The bound is on spans: when a write takes the total over `max_spans`, whole
 traces are evicted, oldest first (by when their first span arrived), and the
-evictions are counted. Services and operations, once seen, stay listed, as
-in Jaeger.
+evictions are counted. Services and operations are those of the spans held,
+so they leave with evicted traces (memory stays bounded by `max_spans`); a
+request whose spans were mostly evicted is re-encoded with the rest.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from opentelemetry.proto.resource.v1.resource_pb2 import Resource
-from opentelemetry.proto.trace.v1.trace_pb2 import Span
+if TYPE_CHECKING:
+    # Imported where used: the summary's finding kinds are loaded by commands that never decode spans.
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+    from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 ZERO_TRACE_ID = bytes(16)
 ZERO_SPAN_ID = bytes(8)
@@ -45,21 +49,38 @@ class Transport(StrEnum):
     HTTP_JSON = "http/json"
 
 
-@dataclass(slots=True)
 class SpanRecord:
-    trace_id: bytes
-    span_id: bytes
-    parent_span_id: bytes
-    name: str
-    kind: int
-    start_ns: int
-    end_ns: int
-    """After Jaeger's sanitizer: at least start + 1 ns."""
-    status_code: int
-    raw: bytes
-    """The serialized Span, as Jaeger would store it (sanitized)."""
-    received: float
-    """Wall-clock seconds when it arrived."""
+    """One held span as a query reads it; `raw` (the serialized span) is made only when asked for."""
+
+    __slots__ = (
+        "_raw", "_span", "end_ns", "kind", "name", "parent_span_id", "received", "span_id", "start_ns", "status_code",
+        "trace_id",
+    )  # fmt: skip
+
+    def __init__(self, span: Span, start_ns: int, end_ns: int, received: float) -> None:
+        self._span = span
+        self._raw: bytes | None = None
+        self.trace_id: bytes = span.trace_id
+        self.span_id: bytes = span.span_id
+        self.parent_span_id: bytes = span.parent_span_id
+        self.name: str = span.name
+        self.kind: int = span.kind
+        self.start_ns = start_ns
+        self.end_ns = end_ns
+        """After Jaeger's sanitizer: at least start + 1 ns."""
+        self.status_code: int = span.status.code
+        self.received = received
+        """Wall-clock seconds when it arrived."""
+
+    @property
+    def raw(self) -> bytes:
+        """The serialized Span, as Jaeger would store it (sanitized)."""
+        if self._raw is None:
+            self._raw = self._span.SerializeToString()
+        return self._raw
+
+    def __repr__(self) -> str:
+        return f"SpanRecord({self.trace_id.hex()}/{self.span_id.hex()} {self.name!r})"
 
 
 @dataclass(slots=True)
@@ -152,6 +173,8 @@ def service_of(resource: Resource) -> tuple[str, str | None, bool]:
 
 
 def _set_service(resource: Resource, name: str) -> None:
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
     for kv in resource.attributes:
         if kv.key == "service.name":
             kv.value.CopyFrom(AnyValue(string_value=name))
@@ -169,6 +192,8 @@ def _go_time(ns: int) -> str:
 
 
 def _add_warning(span: Span, warning: str) -> None:
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
     for kv in span.attributes:
         if kv.key == WARNINGS_ATTRIBUTE:
             kv.value.array_value.values.append(AnyValue(string_value=warning))
@@ -198,9 +223,66 @@ def _display_value(v: AnyValue) -> str:
 
 Observer = Callable[[list[Arrival]], None]
 
+MAX_ID_KEYS = 10_000
+"""Distinct services and operations counted by name in the running totals; more are folded into OTHER."""
+OTHER = "(other)"
+_COMPACT_MIN_SPANS = 16
+
+
+class InvalidIds(ValueError):
+    """A trace or span ID of the wrong length: the collector refuses the whole request."""
+
+
+class _Batch:
+    """One export request as received, shared by the traces it holds, decoded again only when read.
+
+    `layout` has one (resource index, scope index, first span number, span count) per scope block;
+    spans are numbered across the whole request. `live` counts spans still held by some trace.
+    """
+
+    __slots__ = ("layout", "live", "raw", "received", "services", "tids", "total", "transport")
+
+    def __init__(
+        self,
+        raw: bytes,
+        layout: list[tuple[int, int, int, int]],
+        services: list[tuple[str, str | None, bool]],
+        tids: list[bytes],
+        total: int,
+        received: float,
+        transport: Transport,
+    ) -> None:
+        self.raw = raw
+        self.layout = layout
+        self.services = services
+        self.tids = tids
+        self.total = total
+        self.live = total
+        self.received = received
+        self.transport = transport
+
+
+class _Held:
+    """A held trace: where its spans are (batch, span numbers), and each span's (service, name, kind)."""
+
+    __slots__ = ("chunks", "ops", "span_count", "tid")
+
+    def __init__(
+        self, tid: bytes, chunks: list[tuple[_Batch, list[int]]], ops: list[tuple[str, str, int]], count: int
+    ) -> None:
+        self.tid = tid
+        self.chunks = chunks
+        self.ops = ops
+        self.span_count = count
+
 
 class SpanStore:
-    """Thread-safe: receivers write from their threads, the query API and the CLI read."""
+    """Thread-safe: receivers write from their threads, the query API and the CLI read.
+
+    Writing costs a decode (in C) and a read of a few fields per span: the request's bytes are kept
+    as they came, and a span is only decoded into records when a query or the summary reads it.
+    Services and operations are indexed by the spans held, so they leave with evicted traces.
+    """
 
     def __init__(self, max_spans: int = 100_000, *, clock: Callable[[], float] = time.time) -> None:
         if max_spans < 1:
@@ -208,11 +290,10 @@ class SpanStore:
         self.max_spans = max_spans
         self._clock = clock
         self._lock = threading.RLock()
-        self._traces: OrderedDict[bytes, StoredTrace] = OrderedDict()
+        self._traces: OrderedDict[bytes, _Held] = OrderedDict()
         self._span_total = 0
-        self._writes = 0
-        self._services: dict[str, None] = {}
-        self._operations: dict[str, dict[tuple[str, str], None]] = {}
+        self._ops: dict[str, dict[tuple[str, int], int]] = {}
+        """Per service, (operation, kind) -> spans held."""
         self.stats = Stats()
         self._observers: list[Observer] = []
 
@@ -229,155 +310,240 @@ class SpanStore:
             if message:
                 self.stats.rejected_messages[f"{transport.value} {outcome}: {message[:200]}"] += 1
 
-    def write(self, req: ExportTraceServiceRequest, transport: Transport) -> int:
-        """Store every span of one export request; returns how many spans it held."""
+    def write(self, req: ExportTraceServiceRequest, transport: Transport, raw: bytes | None = None) -> int:
+        """Store every span of one export request (`raw`: its bytes, when at hand); returns the span count.
+
+        Raises InvalidIds, storing nothing, when an ID has a length the collector refuses.
+        """
         now = self._clock()
-        observers = self._observers
-        arrivals: list[Arrival] = []
-        by_trace: dict[bytes, list[ResourceGroup]] = {}
-        count = 0
-        with self._lock:
-            self._writes += 1
-            write = self._writes
-        stats_ops: Counter[tuple[str, str]] = Counter()
-        stats_raw: Counter[str] = Counter()
-        zero_trace = zero_span = negative = 0
-        for rs in req.resource_spans:
-            resource = rs.resource
-            service, service_raw, fix = service_of(resource)
-            if fix:
-                resource = Resource()
-                resource.CopyFrom(rs.resource)
-                _set_service(resource, service)
-            resource_bytes = resource.SerializeToString()
-            groups_here: dict[bytes, ResourceGroup] = {}
-            for ss in rs.scope_spans:
-                scope_bytes = ss.scope.SerializeToString()
-                scopes_here: dict[bytes, ScopeGroup] = {}
-                for sent in ss.spans:
-                    span = sent
-                    count += 1
+        layout: list[tuple[int, int, int, int]] = []
+        services: list[tuple[str, str | None, bool]] = []
+        positions: dict[bytes, list[int]] = {}
+        ops_of: dict[bytes, list[tuple[str, str, int]]] = {}
+        op_counts: dict[tuple[str, str, int], int] = {}
+        canon: dict[Any, Any] = {}
+        raw_counts: dict[str, int] = {}
+        n = zero_trace = zero_span = negative = 0
+        for rs_i, rs in enumerate(req.resource_spans):
+            service, service_raw, fix = service_of(rs.resource)
+            services.append((service, service_raw, fix))
+            first = n
+            for ss_i, ss in enumerate(rs.scope_spans):
+                spans = ss.spans
+                layout.append((rs_i, ss_i, n, len(spans)))
+                for span in spans:
                     tid = span.trace_id
                     sid = span.span_id
-                    if tid in (b"", ZERO_TRACE_ID):
+                    if len(tid) != 16 or tid == ZERO_TRACE_ID:
+                        if tid and tid != ZERO_TRACE_ID:
+                            raise InvalidIds(INVALID_TRACE_ID)
                         zero_trace += 1
-                    if sid in (b"", ZERO_SPAN_ID):
+                    if len(sid) != 8 or sid == ZERO_SPAN_ID:
+                        if sid and sid != ZERO_SPAN_ID:
+                            raise InvalidIds(INVALID_SPAN_ID)
                         zero_span += 1
-                    start, end = span.start_time_unix_nano, span.end_time_unix_nano
-                    if start >= end:
+                    parent = span.parent_span_id
+                    if parent and len(parent) != 8:
+                        raise InvalidIds(INVALID_SPAN_ID)
+                    links = span.links
+                    if links:
+                        _check_links(links)
+                    if span.start_time_unix_nano >= span.end_time_unix_nano:
                         negative += 1
-                        new_end = start + 1
-                        span = _sanitized_duration(span, start, end, new_end)
-                        end = new_end
-                    rec = SpanRecord(
-                        trace_id=tid, span_id=sid, parent_span_id=span.parent_span_id, name=span.name,
-                        kind=span.kind, start_ns=start, end_ns=end, status_code=span.status.code,
-                        raw=span.SerializeToString(), received=now,
-                    )  # fmt: skip
-                    stats_ops[(service, span.name)] += 1
-                    stats_raw[service_raw or ""] += 1
-                    group = groups_here.get(tid)
-                    if group is None:
-                        group = ResourceGroup(write, resource_bytes, service, service_raw, [])
-                        groups_here[tid] = group
-                        by_trace.setdefault(tid, []).append(group)
-                    scope = scopes_here.get(tid)
-                    if scope is None:
-                        scope = ScopeGroup(scope_bytes, [])
-                        scopes_here[tid] = scope
-                        group.scopes.append(scope)
-                    scope.spans.append(rec)
-                    if observers:
-                        arrivals.append(_arrival(span, rec, service, service_raw, transport, now))
+                    op = (service, span.name, span.kind)
+                    count = op_counts.get(op)
+                    if count is None:
+                        canon[op] = op
+                        op_counts[op] = 1
+                    else:
+                        op = canon[op]  # one tuple per operation and write, shared by its spans
+                        op_counts[op] = count + 1
+                    where = positions.get(tid)
+                    if where is None:
+                        positions[tid] = [n]
+                        ops_of[tid] = [op]
+                    else:
+                        where.append(n)
+                        ops_of[tid].append(op)
+                    n += 1
+            if n > first:
+                raw_key = service_raw or ""
+                raw_counts[raw_key] = raw_counts.get(raw_key, 0) + n - first
+        batch = _Batch(
+            raw if raw is not None else req.SerializeToString(), layout, services, list(positions), n, now, transport
+        )
         with self._lock:
             st = self.stats
-            st.spans += count
-            st.by_transport[transport.value] += count
+            st.spans += n
+            st.by_transport[transport.value] += n
             st.zero_trace_id += zero_trace
             st.zero_span_id += zero_span
             st.negative_duration += negative
-            st.by_operation.update(stats_ops)
-            st.service_raw.update(stats_raw)
-            for (service, _), n in stats_ops.items():
-                st.by_service[service] += n
-            if count:
+            for (service, name, _), count in op_counts.items():
+                _bounded_add(st.by_operation, (service, name), count, (OTHER, OTHER))
+                _bounded_add(st.by_service, service, count, OTHER)
+            for key, count in raw_counts.items():
+                _bounded_add(st.service_raw, key, count, OTHER)
+            if n:
                 st.first_received = st.first_received or now
                 st.last_received = now
-            for tid, groups in by_trace.items():
-                self._add(tid, groups)
-            self._index_operations(by_trace)
-            self._evict()
-        for observer in observers:
-            if arrivals:
+            traces = self._traces
+            seen = 0
+            for tid, where in positions.items():
+                held = traces.get(tid)
+                if held is None:
+                    traces[tid] = _Held(tid, [(batch, where)], ops_of[tid], len(where))
+                    seen += 1
+                else:
+                    held.chunks.append((batch, where))
+                    held.ops += ops_of[tid]
+                    held.span_count += len(where)
+            st.traces_seen += seen
+            self._span_total += n
+            index = self._ops
+            for (service, name, kind), count in op_counts.items():
+                per = index.get(service)
+                if per is None:
+                    per = index[service] = {}
+                per[(name, kind)] = per.get((name, kind), 0) + count
+            if self._span_total > self.max_spans:
+                self._evict()
+            observers = list(self._observers)
+        if observers and n:
+            arrivals = _arrivals(req, services, transport, now)
+            for observer in observers:
                 observer(arrivals)
-        return count
+        return n
 
-    def _add(self, tid: bytes, groups: list[ResourceGroup]) -> None:
-        trace = self._traces.get(tid)
-        if trace is None:
-            trace = StoredTrace(tid)
-            self._traces[tid] = trace
-            self.stats.traces_seen += 1
-        for group in groups:
-            trace.groups.append(group)
-            for scope in group.scopes:
-                for rec in scope.spans:
-                    trace.span_count += 1
-                    self._span_total += 1
-                    if trace.start_ns == 0 or rec.start_ns < trace.start_ns:
-                        trace.start_ns = rec.start_ns
-                    trace.end_ns = max(trace.end_ns, rec.end_ns)
-
-    def _index_operations(self, by_trace: dict[bytes, list[ResourceGroup]]) -> None:
-        for groups in by_trace.values():
-            for group in groups:
-                ops = self._operations.setdefault(group.service, {})
-                self._services.setdefault(group.service, None)
-                for scope in group.scopes:
-                    for rec in scope.spans:
-                        ops.setdefault((rec.name, SPAN_KINDS.get(rec.kind, "")), None)
+    def _drop_ops(self, ops: list[tuple[str, str, int]]) -> None:
+        index = self._ops
+        for service, name, kind in ops:
+            per = index[service]
+            left = per[(name, kind)] - 1
+            if left:
+                per[(name, kind)] = left
+            else:
+                del per[(name, kind)]
+                if not per:
+                    del index[service]
 
     def _evict(self) -> None:
+        released: list[_Batch] = []
         while self._span_total > self.max_spans and len(self._traces) > 1:
             _, old = self._traces.popitem(last=False)
             self._span_total -= old.span_count
             self.stats.evicted_traces += 1
             self.stats.evicted_spans += old.span_count
+            self._drop_ops(old.ops)
+            for batch, where in old.chunks:
+                batch.live -= len(where)
+                released.append(batch)
         if self._span_total > self.max_spans and self._traces:
             # One trace alone is over the bound: drop its oldest spans.
             trace = next(iter(self._traces.values()))
-            while trace.span_count > self.max_spans and trace.groups:
-                group = trace.groups[0]
-                scope = group.scopes[0]
-                scope.spans.pop(0)
-                trace.span_count -= 1
-                self._span_total -= 1
-                self.stats.evicted_spans += 1
-                if not scope.spans:
-                    group.scopes.pop(0)
-                if not group.scopes:
-                    trace.groups.pop(0)
+            drop = trace.span_count - self.max_spans
+            self._drop_ops(trace.ops[:drop])
+            del trace.ops[:drop]
+            trace.span_count -= drop
+            self._span_total -= drop
+            self.stats.evicted_spans += drop
+            while drop:
+                batch, where = trace.chunks[0]
+                cut = min(drop, len(where))
+                batch.live -= cut
+                released.append(batch)
+                if cut == len(where):
+                    trace.chunks.pop(0)
+                else:
+                    trace.chunks[0] = (batch, where[cut:])
+                drop -= cut
+        done: set[int] = set()
+        for batch in released:
+            if id(batch) in done:
+                continue
+            done.add(id(batch))
+            if 0 < batch.live * 4 <= batch.total and batch.total >= _COMPACT_MIN_SPANS:
+                self._compact(batch)
+
+    def _compact(self, batch: _Batch) -> None:
+        """Re-encode a batch that holds mostly evicted spans with only its live ones (memory stays bounded)."""
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        users = []
+        keep: set[int] = set()
+        for tid in batch.tids:
+            held = self._traces.get(tid)
+            if held is None:
+                continue
+            for i, (b, where) in enumerate(held.chunks):
+                if b is batch:
+                    users.append((held, i))
+                    keep.update(where)
+        old = ExportTraceServiceRequest()
+        old.ParseFromString(batch.raw)
+        new = ExportTraceServiceRequest()
+        renumber: dict[int, int] = {}
+        layout: list[tuple[int, int, int, int]] = []
+        services: list[tuple[str, str | None, bool]] = []
+        count = 0
+        last_rs = -1
+        for rs_i, ss_i, first, length in batch.layout:
+            picked = [p for p in range(first, first + length) if p in keep]
+            if not picked:
+                continue
+            rs = old.resource_spans[rs_i]
+            if rs_i != last_rs:
+                last_rs = rs_i
+                out_rs = new.resource_spans.add()
+                out_rs.resource.CopyFrom(rs.resource)
+                out_rs.schema_url = rs.schema_url
+                services.append(batch.services[rs_i])
+            out_rs = new.resource_spans[-1]
+            ss = rs.scope_spans[ss_i]
+            out_ss = out_rs.scope_spans.add()
+            out_ss.scope.CopyFrom(ss.scope)
+            out_ss.schema_url = ss.schema_url
+            layout.append((len(new.resource_spans) - 1, len(out_rs.scope_spans) - 1, count, len(picked)))
+            for p in picked:
+                out_ss.spans.append(ss.spans[p - first])
+                renumber[p] = count
+                count += 1
+        fresh = _Batch(
+            new.SerializeToString(), layout, services, [h.tid for h, _ in users], count, batch.received,
+            batch.transport,
+        )  # fmt: skip
+        for held, i in users:
+            _, where = held.chunks[i]
+            held.chunks[i] = (fresh, [renumber[p] for p in where])
+        batch.live = 0  # whatever still points at it is a snapshot being read; nothing to compact again
 
     # --- reading -------------------------------------------------------------------------------
 
     def get(self, trace_id: bytes) -> StoredTrace | None:
         with self._lock:
-            trace = self._traces.get(trace_id)
-            return _snapshot(trace) if trace is not None else None
+            held = self._traces.get(trace_id)
+            chunks = list(held.chunks) if held is not None else None
+        return _materialize(trace_id, chunks, _Parsed()) if chunks is not None else None
 
-    def newest_first(self) -> list[StoredTrace]:
-        """Every trace, most recently started (first span arrived) first, as Jaeger's search walks them."""
+    def newest_first(self) -> Iterator[StoredTrace]:
+        """Every trace, most recently started (first span arrived) first, as Jaeger's search walks them.
+
+        Traces are decoded one by one as the caller walks them (each request decoded once per walk).
+        """
         with self._lock:
-            return [_snapshot(t) for t in reversed(self._traces.values())]
+            held = [(h.tid, list(h.chunks)) for h in reversed(self._traces.values())]
+        parsed = _Parsed()
+        for tid, chunks in held:
+            yield _materialize(tid, chunks, parsed)
 
     def services(self) -> list[str]:
         with self._lock:
-            return list(self._services)
+            return list(self._ops)
 
     def operations(self, service: str, kind: str = "") -> list[tuple[str, str]]:
         with self._lock:
-            ops = self._operations.get(service, {})
-            return [op for op in ops if kind == "" or op[1] == kind]
+            ops = [(name, SPAN_KINDS.get(k, "")) for name, k in self._ops.get(service, {})]
+        return list(dict.fromkeys(op for op in ops if kind == "" or op[1] == kind))
 
     @property
     def span_count(self) -> int:
@@ -390,22 +556,119 @@ class SpanStore:
             return len(self._traces)
 
 
-def _snapshot(trace: StoredTrace) -> StoredTrace:
-    """A copy whose lists later writes will not change (records themselves are never mutated)."""
-    groups = [
-        ResourceGroup(
-            g.write,
-            g.resource,
-            g.service,
-            g.service_raw,
-            [ScopeGroup(s.scope, list(s.spans)) for s in g.scopes],
-        )
-        for g in trace.groups
-    ]
-    return StoredTrace(trace.trace_id, groups, trace.span_count, trace.start_ns, trace.end_ns)
+INVALID_TRACE_ID = "unmarshal: invalid TraceID length"  # the collector v0.155, verified
+INVALID_SPAN_ID = "unmarshal: invalid SpanID length"
+
+
+def _check_links(links: Any) -> None:
+    for link in links:
+        if link.trace_id and len(link.trace_id) != 16:
+            raise InvalidIds(INVALID_TRACE_ID)
+        if link.span_id and len(link.span_id) != 8:
+            raise InvalidIds(INVALID_SPAN_ID)
+
+
+def _bounded_add(counter: Counter[Any], key: Any, count: int, other: Any) -> None:
+    if key not in counter and len(counter) >= MAX_ID_KEYS:
+        key = other
+    counter[key] += count
+
+
+class _Parsed:
+    """Decoded requests, reused while one read walks many traces; bounded by the bytes it holds."""
+
+    LIMIT = 64 << 20
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[int, tuple[_Batch, Any]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, batch: _Batch) -> Any:
+        hit = self._cache.get(id(batch))
+        if hit is not None and hit[0] is batch:
+            self._cache.move_to_end(id(batch))
+            return hit[1]
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        req = ExportTraceServiceRequest()
+        req.ParseFromString(batch.raw)
+        self._cache[id(batch)] = (batch, req)
+        self._bytes += len(batch.raw)
+        while self._bytes > self.LIMIT and len(self._cache) > 1:
+            _, (old, _) = self._cache.popitem(last=False)
+            self._bytes -= len(old.raw)
+        return req
+
+
+def _materialize(tid: bytes, chunks: list[tuple[_Batch, list[int]]], parsed: _Parsed) -> StoredTrace:
+    """The trace as records, grouped per write, resource and scope as Jaeger's memory store groups it."""
+    from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+
+    trace = StoredTrace(tid)
+    for write, (batch, where) in enumerate(chunks, 1):
+        req = parsed.get(batch)
+        wanted = where  # in request order: written so, and kept so by compaction
+        k = 0
+        group: ResourceGroup | None = None
+        group_rs = -1
+        for rs_i, ss_i, first, length in batch.layout:
+            end = first + length
+            if k >= len(wanted):
+                break
+            if wanted[k] >= end:
+                continue
+            rs = req.resource_spans[rs_i]
+            if group is None or group_rs != rs_i:
+                service, service_raw, fix = batch.services[rs_i]
+                resource = rs.resource
+                if fix:
+                    resource = Resource()
+                    resource.CopyFrom(rs.resource)
+                    _set_service(resource, service)
+                group = ResourceGroup(write, resource.SerializeToString(), service, service_raw, [])
+                group_rs = rs_i
+                trace.groups.append(group)
+            ss = rs.scope_spans[ss_i]
+            scope = ScopeGroup(ss.scope.SerializeToString(), [])
+            group.scopes.append(scope)
+            spans = ss.spans
+            while k < len(wanted) and wanted[k] < end:
+                rec = _record(spans[wanted[k] - first], batch.received)
+                scope.spans.append(rec)
+                trace.span_count += 1
+                if trace.start_ns == 0 or rec.start_ns < trace.start_ns:
+                    trace.start_ns = rec.start_ns
+                trace.end_ns = max(trace.end_ns, rec.end_ns)
+                k += 1
+    return trace
+
+
+def _record(span: Span, received: float) -> SpanRecord:
+    start, end = span.start_time_unix_nano, span.end_time_unix_nano
+    if start >= end:
+        new_end = start + 1
+        span = _sanitized_duration(span, start, end, new_end)
+        end = new_end
+    return SpanRecord(span, start, end, received)
+
+
+def _arrivals(
+    req: ExportTraceServiceRequest, services: list[tuple[str, str | None, bool]], transport: Transport, now: float
+) -> list[Arrival]:
+    out = []
+    for rs, (service, service_raw, _) in zip(req.resource_spans, services, strict=True):
+        for ss in rs.scope_spans:
+            for sent in ss.spans:
+                span, start, end = sent, sent.start_time_unix_nano, sent.end_time_unix_nano
+                if start >= end:
+                    span = _sanitized_duration(sent, start, end, start + 1)
+                out.append(_arrival(span, _record(span, now), service, service_raw, transport, now))
+    return out
 
 
 def _sanitized_duration(span: Span, start: int, end: int, new_end: int) -> Span:
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
     fixed = Span()
     fixed.CopyFrom(span)
     fixed.end_time_unix_nano = new_end

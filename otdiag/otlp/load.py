@@ -66,16 +66,28 @@ class BatchEncoder:
         return self.encode(1, duration_ns, ids), ids[:16].hex(), ids[16:].hex()
 
     def encode(self, n: int, duration_ns: int = 1_000_000, ids: bytes | None = None) -> bytes:
-        ids = ids if ids is not None else os.urandom(24 * n)
+        """n spans; `ids` (24 bytes a span: trace ID then span ID) when given, else fresh random IDs."""
         end = time.time_ns()
         times = b"\x39" + struct.pack("<Q", end - duration_ns) + b"\x41" + struct.pack("<Q", end)
-        tail = times + self._tail
-        spans = []
-        for i in range(n):
-            base = 24 * i
-            # field 1 trace_id (16 bytes), field 2 span_id (8 bytes), then times and the constant tail.
-            body = b"\x0a\x10" + ids[base : base + 16] + b"\x12\x08" + ids[base + 16 : base + 24] + tail
-            spans.append(b"\x12" + _varint(len(body)) + body)  # ScopeSpans field 2: spans
-        scope_spans = self._scope + b"".join(spans)
+        # Every span has the same size: field 1 trace_id (16 bytes), field 2 span_id (8 bytes), then the
+        # times and the constant tail. One template repeated n times; only the IDs differ.
+        body = b"\x0a\x10" + bytes(16) + b"\x12\x08" + bytes(8) + times + self._tail
+        head = b"\x12" + _varint(len(body))  # ScopeSpans field 2: spans
+        unit = len(head) + len(body)
+        id_at = (len(head) + 2, len(head) + 20)
+        spans = bytearray((head + body) * n)
+        if ids is not None:
+            for i in range(n):
+                at, base = i * unit, 24 * i
+                spans[at + id_at[0] : at + id_at[0] + 16] = ids[base : base + 16]
+                spans[at + id_at[1] : at + id_at[1] + 8] = ids[base + 16 : base + 24]
+        else:
+            # Random IDs written one byte column at a time: byte k of every span's ID in one strided copy.
+            view = memoryview(spans)
+            noise = os.urandom(24 * n)
+            for k in range(24):
+                at = id_at[0] + k if k < 16 else id_at[1] + k - 16
+                view[at::unit] = noise[k * n : (k + 1) * n]
+        scope_spans = self._scope + spans
         resource_spans = self._resource + _field(2, scope_spans)
         return _field(1, resource_spans)
