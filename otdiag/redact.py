@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 REDACTED = "<redacted>"
 
@@ -30,7 +33,7 @@ def url(text: str) -> str:
     try:
         parts = urlsplit(text)
     except ValueError:
-        return text
+        return scrub(text)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
@@ -41,7 +44,7 @@ def url(text: str) -> str:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(_SECRET_QUERY.search(k) for k, _ in pairs):
             query = urlencode([(k, REDACTED if _SECRET_QUERY.search(k) else v) for k, v in pairs], safe="<>")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return scrub(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
 
 class Scrubber:
@@ -54,7 +57,7 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return scrub(text)
 
     def with_headers(self, items: Mapping[str, str]) -> Scrubber:
         extra: list[str] = []
@@ -64,3 +67,154 @@ class Scrubber:
                 # "Bearer abc" leaks "abc" when a server echoes only the token.
                 extra.extend(part for part in value.split() if len(part) >= 6)
         return Scrubber([*self._secrets, *extra])
+
+
+# --- the one scrubber for everything that leaves otdiag ----------------------------------------------
+
+_KNOWN: set[str] = set()
+"""Secret values met in this run (passwords in URLs, header values): removed from every output."""
+
+_SCHEME_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s\"'`@]*)@")
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
+    r"[^=&#\s\"'`]*)=([^&#\s\"'`]*)"
+)
+_ASSIGNED_SECRET = re.compile(
+    r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
+    r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"
+    r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest)\s+)?([^\s,;\"'&]+)"
+)
+_PLACEHOLDER = re.compile(r"^(<[^>]*>|\$\{?[A-Za-z_][\w:.\-]*\}?|[A-Z][A-Z_]*|\.\.\.|…|\*+|\$|\{)$")
+_MAYBE_SECRET = re.compile(
+    r"(?i)@|[?&;][^=\s]*(?:token|key|secret|pass|pwd|auth|sig|credential)|authoriz|api[-_]?key|apikey|token|"
+    r"passw|secret|cookie"
+)
+
+
+def remember(*values: str | None) -> None:
+    """Treat these values as secrets for the rest of the run: no output will show them."""
+    for v in values:
+        if v is None:
+            continue
+        text = str(v)
+        for form in {text, text.strip(), unquote(text)}:
+            if len(form) >= 4:
+                _KNOWN.add(form)
+        # "Bearer abc…" leaks "abc…" when a server echoes only the token.
+        _KNOWN.update(part for part in text.split() if len(part) >= 6)
+
+
+def remember_url(text: str | None) -> None:
+    """The password (or token-as-user) of a URL, and the Basic credentials built from it, are secrets."""
+    if not text or "@" not in text:
+        return
+    try:
+        parts = urlsplit(text.strip())
+        user, password = parts.username, parts.password
+    except ValueError:
+        user = password = None
+    m = _SCHEME_USERINFO.search(text)
+    raw = m.group(2) if m else ""
+    raw_user, sep, raw_pw = raw.partition(":")
+    if sep:
+        remember(raw_pw, password)
+        cred = f"{unquote(raw_user)}:{unquote(raw_pw)}"
+        remember(base64.b64encode(cred.encode()).decode(), cred)
+    elif raw:
+        remember(raw_user, user)
+
+
+def remember_headers(items: Mapping[str, str]) -> None:
+    for name, value in items.items():
+        if header_value(name, value) == REDACTED:
+            remember(value)
+
+
+def forget_all() -> None:
+    """For tests: start again with no known secrets."""
+    _KNOWN.clear()
+
+
+def _userinfo(m: re.Match[str]) -> str:
+    info = m.group(2)
+    if not info or info in (REDACTED,) or info.endswith(":" + REDACTED):
+        return m.group(0)
+    user, sep, _ = info.partition(":")
+    return f"{m.group(1)}{user}:{REDACTED}@" if sep else f"{m.group(1)}{REDACTED}@"
+
+
+def _query(m: re.Match[str]) -> str:
+    return f"{m.group(1)}{m.group(2)}={REDACTED}" if m.group(3) else m.group(0)
+
+
+def _assigned(m: re.Match[str]) -> str:
+    value = m.group(4)
+    if _PLACEHOLDER.match(value) or value == REDACTED or value.startswith(REDACTED):
+        return m.group(0)
+    return f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}"
+
+
+def scrub(text: str) -> str:
+    """`text` without any secret: known values, URL passwords, secret query values, credentials."""
+    if not text:
+        return text
+    for secret in sorted(_KNOWN, key=len, reverse=True) if _KNOWN else ():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    if not _MAYBE_SECRET.search(text):
+        return text
+    text = _SCHEME_USERINFO.sub(_userinfo, text)
+    text = _QUERY_SECRET.sub(_query, text)
+    return _ASSIGNED_SECRET.sub(_assigned, text)
+
+
+# Control characters (C0 but tab/newline, DEL, C1), lone surrogates, and the invisible format
+# characters that reorder or hide text (bidi overrides, zero-width): none reaches a console raw.
+_NEWLINES = re.compile(r"\r\n|[\n\r\u2028\u2029\x85]")
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def _escaped(m: re.Match[str]) -> str:
+    n = ord(m.group(0))
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` safe for a terminal: newlines shown as ⏎ (unless kept), tabs as spaces, other controls escaped."""
+    if text.isprintable():
+        return text
+    if not keep_newlines:
+        text = _NEWLINES.sub("⏎", text)
+    text = text.replace("\t", " ")
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def clean(text: str) -> str:
+    """Scrubbed and printable: what any string from the network or a file becomes before it is shown."""
+    return printable(scrub(text))
+
+
+def scrub_doc(doc: Any, _depth: int = 0) -> Any:
+    """A JSON-able value with every string (keys too) scrubbed."""
+    if isinstance(doc, str):
+        return scrub(doc)
+    if _depth > 200:
+        return "…"
+    if isinstance(doc, dict):
+        return {scrub(str(k)): scrub_doc(v, _depth + 1) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [scrub_doc(v, _depth + 1) for v in doc]
+    return doc
+
+
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def json_dumps(doc: Any, *, indent: int | None = 2) -> str:
+    """One JSON document, scrubbed, with no raw control or invisible character (they are \\u-escaped)."""
+    text = json.dumps(scrub_doc(doc), indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

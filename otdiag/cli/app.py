@@ -79,4 +79,7 @@ app.command(name="validate-config")(validate.validate_config)
 def main() -> None:
     # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    from otdiag.cli import common
+
+    common.HARD_EXIT = True
     app()

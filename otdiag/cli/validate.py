@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import sys
 import tempfile
 from enum import StrEnum
@@ -30,25 +29,10 @@ class OutputFormat(StrEnum):
 
 
 def read_input(name: str, max_bytes: int) -> bytes:
-    """The bytes of FILE (or stdin for -); exit 2 for what is not a readable file."""
-    if name == "-":
-        return sys.stdin.buffer.read(max_bytes + 1)
-    p = Path(name)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise UsageError(f"{name}: is a directory, not a config file")
-    if not os.access(p, os.R_OK):
-        raise UsageError(f"{name}: is not readable (permission denied)")
-    try:
-        with p.open("rb") as fh:
-            return fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
+    """The bytes of FILE (or stdin for -), bounded in size and time; exit 2 for what is not a readable file."""
+    from otdiag import bounded
+
+    return bounded.read(name, what="validate-config", max_bytes=max_bytes)
 
 
 def validate_config(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -22,7 +21,9 @@ _TRANSPORT_CODES = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEED
 
 
 def _read(path: str | None) -> bytes | None:
-    return Path(path).read_bytes() if path else None
+    from otdiag import bounded
+
+    return bounded.read(path, what="certificate", max_bytes=16 * 1024 * 1024) if path else None
 
 
 def channel(

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
+from rich.console import Console as _RichConsole
+from rich.markup import escape as _markup_escape
 from rich.status import Status
+from rich.text import Text
 
+from otdiag import redact
 from otdiag.model import GUIDE_TITLES, Finding, Guide, Report, Severity, Stage, StepStatus, order_findings
 
 __all__ = [
@@ -37,9 +39,27 @@ _STEP_MARK = {
 }
 
 
+def escape(text: str) -> str:
+    """Any text from the network, a file or the user, ready for markup: scrubbed of secrets,
+    printable (controls escaped, newlines shown as ⏎) and with Rich markup escaped."""
+    return _markup_escape(redact.clean(str(text)))
+
+
+class Console(_RichConsole):
+    """Rich's console, with one last guard: every string it renders is scrubbed and made printable.
+
+    Strings reach it as markup (escaped by `escape`), so newlines of otdiag's own are kept here;
+    a stray escape sequence, secret or control character from elsewhere still never gets out.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(redact.printable(redact.scrub(text), keep_newlines=True), **kwargs)
+
+
 def make_console(*, stderr: bool = False, width: int | None = None, no_color: bool = False) -> Console:
     """A console for stdout or stderr; into a pipe or file, lines are never broken mid-sentence."""
-    console = Console(stderr=stderr, width=width, no_color=no_color, highlight=False)
+    # No emoji codes: a fix text holding ${env:X:-value} must not become ${env❌-value}.
+    console = Console(stderr=stderr, width=width, no_color=no_color, highlight=False, emoji=False)
     if not console.is_terminal:
         # Into a pipe or file: no mid-sentence breaks, and tables as wide as they need.
         console.soft_wrap = True

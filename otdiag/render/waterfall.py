@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from otdiag.durations import human
+from otdiag.render.human import Console, escape
 from otdiag.trace import Span, Trace
 
 BAR = 32
@@ -87,14 +86,24 @@ def _bar(span: Span, t0: int, total: int) -> str:
     return " " * start + "█" * width + " " * (BAR - start - width)
 
 
+def utc(unix_nano: int, fmt: str = "%Y-%m-%d %H:%M:%S.%f") -> str:
+    """A Unix time in nanoseconds as UTC text; '?' for what no calendar holds."""
+    try:
+        text = datetime.fromtimestamp(unix_nano / 1e9, UTC).strftime(fmt)
+    except (OverflowError, ValueError, OSError):
+        return "?"
+    return text[:-3] if fmt.endswith("%f") else text
+
+
 def summary_line(trace: Trace) -> str:
-    started = datetime.fromtimestamp(trace.start_unix_nano / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    started = utc(trace.start_unix_nano)
     errors = trace.error_count
     err = f"[bold red]{errors} error(s)[/]" if errors else "0 errors"
     root = trace.root
     root_txt = f" · root {escape(root.service)}/{escape(root.name)}" if root else ""
     return (
-        f"[bold]trace {trace.trace_id}[/]{root_txt} · {len(trace.spans)} spans · {len(trace.services)} service(s) · "
+        f"[bold]trace {escape(trace.trace_id)}[/]{root_txt} · {len(trace.spans)} spans · "
+        f"{len(trace.services)} service(s) · "
         f"{human(trace.duration_ns)} · {err} · started {started} UTC"
     )
 
@@ -120,7 +129,7 @@ def print_trace(console: Console, trace: Trace, *, max_spans: int = 200, verbose
         table.add_row(
             f"{indent}{name}",
             escape(s.service),
-            s.kind,
+            escape(s.kind),
             f"[cyan]{_bar(s, t0, total)}[/]",
             f"+{human(s.start_unix_nano - t0)}",
             human(s.duration_ns),
@@ -129,7 +138,7 @@ def print_trace(console: Console, trace: Trace, *, max_spans: int = 200, verbose
         shown += 1
         if verbose:
             for key, value in list(s.attributes.items())[:12]:
-                table.add_row(f"{indent}  [dim]{escape(str(key))}={escape(str(value))[:80]}[/]", "", "", "", "", "", "")
+                table.add_row(f"{indent}  [dim]{escape(str(key))}={escape(str(value)[:80])}[/]", "", "", "", "", "", "")
             if s.status_message:
                 table.add_row(f"{indent}  [red]{escape(s.status_message)}[/]", "", "", "", "", "", "")
     console.print(table)
@@ -143,9 +152,9 @@ def print_trace_list(console: Console, traces: list[Trace]) -> None:
         table.add_column(col, no_wrap=True, overflow="ellipsis")
     for t in sorted(traces, key=lambda t: t.start_unix_nano, reverse=True):
         root = t.root
-        started = datetime.fromtimestamp(t.start_unix_nano / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        started = utc(t.start_unix_nano, "%Y-%m-%d %H:%M:%S")
         table.add_row(
-            t.trace_id,
+            escape(t.trace_id),
             escape(f"{root.service}/{root.name}" if root else "?"),
             escape(", ".join(t.services)),
             str(len(t.spans)),
