@@ -158,14 +158,14 @@ def scrub(text: str) -> str:
     """`text` without any secret: known values, URL passwords, secret query values, credentials."""
     if not text:
         return text
+    if _MAYBE_SECRET.search(text):
+        text = _SCHEME_USERINFO.sub(_userinfo, text)
+        text = _QUERY_SECRET.sub(_query, text)
+        text = _ASSIGNED_SECRET.sub(_assigned, text)
     for secret in sorted(_KNOWN, key=len, reverse=True) if _KNOWN else ():
         if secret in text:
             text = text.replace(secret, REDACTED)
-    if not _MAYBE_SECRET.search(text):
-        return text
-    text = _SCHEME_USERINFO.sub(_userinfo, text)
-    text = _QUERY_SECRET.sub(_query, text)
-    return _ASSIGNED_SECRET.sub(_assigned, text)
+    return text
 
 
 # Control characters (C0 but tab/newline, DEL, C1), lone surrogates, and the invisible format
@@ -218,3 +218,62 @@ def json_dumps(doc: Any, *, indent: int | None = 2) -> str:
     """One JSON document, scrubbed, with no raw control or invisible character (they are \\u-escaped)."""
     text = json.dumps(scrub_doc(doc), indent=indent, ensure_ascii=False)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+# --- config source shown in code frames ---------------------------------------------------------------
+
+_SECRET_KEY = re.compile(
+    r"(?i)(password|passwd|pwd|secret|token|api[_-]?key|apikey|authorization|credential|private[_-]?key|"
+    r"bearer|cookie|access[_-]?key|session[_-]?id|signature)"
+)
+_KEY_LINE = re.compile(r"^(\s*(?:-\s+)?)([\"']?)([^\"':#{}\[\],]+?)\2(\s*:)(\s+|$)(.*)$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def config_lines(lines: list[str]) -> list[str]:
+    """YAML source lines as a code frame may show them: the values of secret-looking keys, of headers
+    and of everything nested under them (lists, block scalars, multi-line quotes) are <redacted>, and
+    every line is scrubbed. Whatever the YAML spelling (int, list, escapes), the value never shows."""
+    out: list[str] = []
+    hide: int | None = None
+    headers: int | None = None
+    for line in lines:
+        indent = _indent(line)
+        blank = not line.strip() or line.lstrip().startswith("#")
+        if hide is not None:
+            if blank or indent > hide:
+                out.append(line if blank and not line.strip() else " " * indent + REDACTED)
+                continue
+            hide = None
+        if headers is not None and not blank and indent <= headers:
+            headers = None
+        m = _KEY_LINE.match(line)
+        if m is None or blank:
+            out.append(scrub(line))
+            continue
+        prefix, quote, key, colon, space, value = m.groups()
+        v = value.strip()
+        if key.strip().lower() == "headers" and not v:
+            headers = indent
+            out.append(scrub(line))
+            continue
+        in_headers = headers is not None and key.strip().lower() not in _SAFE_HEADERS
+        if not (_SECRET_KEY.search(key) or in_headers or key.strip().lower() == "headers"):
+            out.append(scrub(line))
+            continue
+        if not v or v.startswith("#"):
+            hide = indent
+            out.append(scrub(line))
+        elif v[0] in "|>":
+            hide = indent
+            out.append(f"{prefix}{quote}{key}{quote}{colon}{space}{v.split()[0]} {REDACTED}")
+        elif re.fullmatch(r"\$\{[^}:]*(:[^}-]*)?\}", v):
+            out.append(scrub(line))  # an ${env:NAME} reference, not the secret itself
+        else:
+            if v[0] in "\"'" and (len(v) == 1 or not v.rstrip().endswith(v[0])):
+                hide = indent  # a quoted value that goes on over the next lines
+            out.append(f"{prefix}{quote}{key}{quote}{colon}{space}{REDACTED}")
+    return out

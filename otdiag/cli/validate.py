@@ -199,6 +199,7 @@ def _fails(findings: list[Finding], strict: bool) -> bool:
 
 
 def _emit(results: list[Any], fmt: OutputFormat, strict: bool, graph: GraphFormat | None) -> ExitCode:
+    from otdiag import redact
     from otdiag.redact import Scrubber
     from otdiag.render import annotations, pipeline_graph
     from otdiag.validate.graph import pipeline_graph as build_graph
@@ -240,12 +241,12 @@ def _emit(results: list[Any], fmt: OutputFormat, strict: bool, graph: GraphForma
             if sources:
                 for path, src in sources.items():
                     mine = [f for f in fs if f.location and f.location.file == path]
-                    views.append((path, mine, [scrub(ln) for ln in src.splitlines()]))
+                    views.append((path, mine, [scrub(ln) for ln in redact.config_lines(src.splitlines())]))
                 rest = [f for f in fs if not (f.location and f.location.file in sources)]
                 if rest:
                     views.append((r.path, rest, []))
             else:
-                views.append((r.path, fs, [scrub(ln) for ln in r.source.splitlines()]))
+                views.append((r.path, fs, [scrub(ln) for ln in redact.config_lines(r.source.splitlines())]))
         human.print_config_files(console, views, strict=strict)
         for path, g in graphs.items():
             console.print()
