@@ -236,6 +236,27 @@ def _grpc_target(endpoint: str, origin: str) -> tuple[str, int, str | None]:
     return hostname, port or (443 if scheme == "https" else 4317 if scheme is None else 80), scheme
 
 
+MAX_PEM_BYTES = 16 * 1024 * 1024
+
+
+def _check_pem_file(path: str | None, origin: str) -> None:
+    """A certificate or key path that exists must be a regular file of a sane size: TLS libraries read
+    it whole, and a device or FIFO there would hang or flood them. (A missing one is reported later.)"""
+    import stat
+    from pathlib import Path
+
+    if not path:
+        return
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{origin}: {redact.printable(path)} is not a regular file")
+    if st.st_size > MAX_PEM_BYTES:
+        raise UsageError(f"{origin}: {redact.printable(path)} is larger than 16 MiB; that is not a PEM file")
+
+
 def _insecure(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> bool | None:
     if flags.insecure:
         sources["insecure"] = "--insecure"
@@ -304,6 +325,8 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
     ca = file_opt(flags.ca_file, "CERTIFICATE", "ca_file")
     cert = file_opt(flags.cert_file, "CLIENT_CERTIFICATE", "cert_file")
     key = file_opt(flags.key_file, "CLIENT_KEY", "key_file")
+    for path, origin in ((ca, "ca_file"), (cert, "cert_file"), (key, "key_file")):
+        _check_pem_file(path, sources.get(origin, origin))
 
     if flags.timeout is not None:
         timeout = flags.timeout

@@ -75,6 +75,10 @@ _KNOWN: set[str] = set()
 """Secret values met in this run (passwords in URLs, header values): removed from every output."""
 
 _SCHEME_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s\"'`@]*)@")
+_BARE_USERINFO = re.compile(
+    r"(?<![\w/@.:%+-])([\w.%+-]{1,64}):([^\s@/\"'`:]{1,256})@(?=[A-Za-z0-9\[][\w.\-:\[\]]*(?:[:/\s\"'`]|$))"
+)
+"""`user:password@host` without a scheme (a gRPC endpoint written host:port)."""
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
     r"[^=&#\s\"'`]*)=([^&#\s\"'`]*)"
@@ -108,13 +112,15 @@ def remember_url(text: str | None) -> None:
     """The password (or token-as-user) of a URL, and the Basic credentials built from it, are secrets."""
     if not text or "@" not in text:
         return
+    if "://" not in text:
+        text = "//" + text.strip()
     try:
         parts = urlsplit(text.strip())
         user, password = parts.username, parts.password
     except ValueError:
         user = password = None
-    m = _SCHEME_USERINFO.search(text)
-    raw = m.group(2) if m else ""
+    m = _SCHEME_USERINFO.search(text) or re.search(r"//([^\s@]*)@", text)
+    raw = (m.group(2) if m.re is _SCHEME_USERINFO else m.group(1)) if m else ""
     raw_user, sep, raw_pw = raw.partition(":")
     if sep:
         remember(raw_pw, password)
@@ -160,6 +166,7 @@ def scrub(text: str) -> str:
         return text
     if _MAYBE_SECRET.search(text):
         text = _SCHEME_USERINFO.sub(_userinfo, text)
+        text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
         text = _QUERY_SECRET.sub(_query, text)
         text = _ASSIGNED_SECRET.sub(_assigned, text)
     for secret in sorted(_KNOWN, key=len, reverse=True) if _KNOWN else ():

@@ -317,7 +317,8 @@ def _tags(items: Any) -> dict[str, Any]:
 def _legacy_trace(tr: Any) -> Trace:
     if not isinstance(tr, dict) or not isinstance(tr.get("spans"), list):
         raise TraceFormatError("a legacy trace has no 'spans' list", tr)
-    processes = tr.get("processes") or {}
+    processes = tr.get("processes")
+    processes = {} if processes is None else processes
     if not isinstance(processes, dict):
         raise TraceFormatError("a legacy trace's 'processes' is not an object", processes)
     spans: list[Span] = []

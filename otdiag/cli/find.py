@@ -175,7 +175,7 @@ def _by_id(
 
         print_trace(console, trace, max_spans=max_spans, verbose=verbose)
         console.print(
-            f"[dim]{link}  (via API {fetched.api.value}"
+            f"[dim]{human.escape(link)}  (via API {fetched.api.value}"
             f"{f', visible after {found.waited_ms / 1000:.1f}s' if wait_s else ''})[/]"
         )
         if rep.findings:

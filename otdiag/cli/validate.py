@@ -251,7 +251,8 @@ def _emit(results: list[Any], fmt: OutputFormat, strict: bool, graph: GraphForma
         for path, g in graphs.items():
             console.print()
             console.print(f"[bold]pipelines of {human.escape(path)}[/]")
-            console.print(human.escape(pipeline_graph.render(g, graph)) if graph else "")
+            for line in (pipeline_graph.render(g, graph) if graph else "").splitlines():
+                console.print(human.escape(line))
     else:
         assert_never(fmt)
     sys.stdout.flush()
