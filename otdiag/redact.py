@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -207,6 +208,8 @@ def scrub_doc(doc: Any, _depth: int = 0) -> Any:
     """A JSON-able value with every string (keys too) scrubbed."""
     if isinstance(doc, str):
         return scrub(doc)
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return str(doc)  # NaN and Infinity are no JSON: a server's value is kept as text
     if _depth > 200:
         return "…"
     if isinstance(doc, dict):

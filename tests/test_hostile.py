@@ -846,3 +846,46 @@ def test_graphs_keep_their_lines(tmp_path: Path) -> None:
     res = run("validate-config", str(cfg), "--graph", "mermaid")
     assert "⏎" not in res.stdout
     assert res.stdout.count("\n") > 8
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"[" * 20_000 + b"]" * 20_000, "application/json"),
+        (b'{"components":' * 900 + b"{}" + b"}" * 900, "application/json"),
+        (json.dumps({"status": EVIL, "healthy": True, "components": {EVIL: {"status": EVIL}}}).encode(), "application/json"),
+        (("# HELP x " + EVIL + '\notelcol_receiver_refused_spans{receiver="' + EVIL.replace("\n", " ") + '"} 1e999\n').encode(),
+         "text/plain"),
+    ],
+)  # fmt: skip
+def test_check_with_hostile_health_and_metrics_endpoints(body: bytes, content_type: str) -> None:
+    with hostile.http_server(hostile.reply(200, body, content_type)) as port:
+        url = f"http://127.0.0.1:{port}"
+        for extra in ([], ["--json"]):
+            res = run("check", "--collector-health-url", url, "--collector-metrics-url", url, "--jaeger-health-url", url,
+                      "--jaeger-url", url, "--otlp-endpoint", f"http://127.0.0.1:{free_port()}",
+                      "--env-file", "/dev/null", "--timeout", "1", *extra)  # fmt: skip
+            no_traceback(res)
+            assert res.exit_code == ExitCode.PROBLEM
+            clean_bytes(res.stdout + res.stderr)
+            if extra:
+                json.loads(res.stdout)
+
+
+def test_non_finite_numbers_from_jaeger_stay_valid_json() -> None:
+    span = _span_v3(attributes=[{"key": "x", "value": {"doubleValue": 1e400}}])
+    with lying_jaeger(_v3([span])) as url:
+        res = run("find-trace", "1", "--jaeger-url", url, "--json", "--timeout", "5")
+    assert '"x": "inf"' in res.stdout
+    json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+
+
+def test_arguments_that_are_not_utf8_are_exit_2() -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "otdiag", "find-trace", "--service", os.fsdecode(b"\xff\xfe"), "--timeout", "1"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert p.returncode == ExitCode.USAGE, p.stderr
+    assert b"not valid UTF-8" in p.stderr

@@ -37,6 +37,11 @@ def remember_env_secrets(env: Mapping[str, str]) -> None:
         if not value:
             continue
         upper = name.upper()
+        if upper.startswith(("OTEL_", "OTDIAG_")):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(f"{redact.printable(name)} is not valid UTF-8 text") from None
         if upper.endswith("HEADERS") and upper.startswith("OTEL_"):
             from otdiag.otel_env import parse_headers as parse_otlp_headers
 
@@ -106,12 +111,16 @@ def readable_file(path: str | None, option: str) -> str | None:
     if path is None:
         return None
     p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{option}: {path} does not exist or is not a regular file")
-    if not os.access(p, os.R_OK):
-        raise UsageError(f"{option}: {path} is not readable")
-    if p.stat().st_size > MAX_PEM_BYTES:
-        raise UsageError(f"{option}: {path} is larger than {MAX_PEM_BYTES // 1048576} MiB")
+    shown = redact.printable(path[:200])
+    try:
+        if not p.is_file():
+            raise UsageError(f"{option}: {shown} does not exist or is not a regular file")
+        if not os.access(p, os.R_OK):
+            raise UsageError(f"{option}: {shown} is not readable")
+        if p.stat().st_size > MAX_PEM_BYTES:
+            raise UsageError(f"{option}: {shown} is larger than {MAX_PEM_BYTES // 1048576} MiB")
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{option}: {shown} cannot be used ({getattr(exc, 'strerror', None) or exc})") from None
     return str(p)
 
 

@@ -109,7 +109,11 @@ def _label(name: str) -> str:
 def _find_binary(otelcol: str | None, with_binary: bool) -> str | None:
     if otelcol:
         p = Path(otelcol)
-        if not p.is_file() or not os.access(p, os.X_OK):
+        try:
+            runnable = p.is_file() and os.access(p, os.X_OK)
+        except (OSError, ValueError):
+            raise UsageError(f"--otelcol: {otelcol[:200]} is not an executable file") from None
+        if not runnable:
             found = shutil.which(otelcol)
             if not found:
                 raise UsageError(f"--otelcol: {otelcol} is not an executable file")

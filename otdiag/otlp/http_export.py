@@ -142,13 +142,13 @@ def _error_message(resp: http.Response) -> str:
             status.ParseFromString(resp.body)
             if status.message:
                 return str(status.message)
-        except DecodeError:
+        except (DecodeError, RuntimeError, ValueError):
             pass
     if resp.content_type == JSON and resp.body:
         try:
             doc = json.loads(resp.body)
             if isinstance(doc, dict) and isinstance(doc.get("message"), str):
                 return str(doc["message"])
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return " ".join(resp.text(300).split())
