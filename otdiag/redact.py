@@ -102,6 +102,7 @@ def remember(*values: str | None) -> None:
         if v is None:
             continue
         text = str(v)
+        _CACHE.clear()
         for form in {text, text.strip(), unquote(text)}:
             if len(form) >= 4:
                 _KNOWN.add(form)
@@ -140,6 +141,7 @@ def remember_headers(items: Mapping[str, str]) -> None:
 def forget_all() -> None:
     """For tests: start again with no known secrets."""
     _KNOWN.clear()
+    _CACHE.clear()
 
 
 def _userinfo(m: re.Match[str]) -> str:
@@ -161,10 +163,26 @@ def _assigned(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}"
 
 
+_CACHE: dict[str, str] = {}
+"""Short strings already scrubbed (span names and attribute keys repeat); emptied when a secret is learnt."""
+
+
 def scrub(text: str) -> str:
     """`text` without any secret: known values, URL passwords, secret query values, credentials."""
     if not text:
         return text
+    short = len(text) <= 256
+    if short:
+        hit = _CACHE.get(text)
+        if hit is not None:
+            return hit
+    out = _scrub(text)
+    if short and len(_CACHE) < 100_000:
+        _CACHE[text] = out
+    return out
+
+
+def _scrub(text: str) -> str:
     if _MAYBE_SECRET.search(text):
         text = _SCHEME_USERINFO.sub(_userinfo, text)
         text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)

@@ -181,11 +181,20 @@ def _type(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+MAX_TEXT = 4096
+"""A name, status message or attribute text longer than this is cut (with …): no view needs more,
+and a hostile answer of megabyte names must not cost minutes to show."""
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
 def _text(value: Any, what: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return _cap(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise TraceFormatError(f"{what} is a {_type(value)}, not a string", value)
@@ -245,13 +254,13 @@ def _any_value(v: Any, depth: int = 0) -> Any:
         return {str(kv.get("key")): _any_value(kv.get("value"), depth + 1) for kv in values if isinstance(kv, dict)}
     if isinstance(val, dict | list):
         return _excerpt(val)
-    return val
+    return _cap(val) if isinstance(val, str) else val
 
 
 def _attrs(items: Any) -> dict[str, Any]:
     if not isinstance(items, list):
         return {}
-    return {str(kv.get("key")): _any_value(kv.get("value")) for kv in items if isinstance(kv, dict)}
+    return {_cap(str(kv.get("key"))): _any_value(kv.get("value")) for kv in items if isinstance(kv, dict)}
 
 
 def _hex(value: Any, width: int) -> str:
@@ -310,7 +319,8 @@ def _tags(items: Any) -> dict[str, Any]:
     for t in items:
         if isinstance(t, dict):
             value = t.get("value")
-            out[str(t.get("key"))] = _excerpt(value) if isinstance(value, dict | list) else value
+            value = _excerpt(value) if isinstance(value, dict | list) else value
+            out[_cap(str(t.get("key")))] = _cap(value) if isinstance(value, str) else value
     return out
 
 
@@ -350,7 +360,7 @@ def _legacy_trace(tr: Any) -> Trace:
                 start_unix_nano=_uint(sp.get("startTime", 0), "startTime", scale=1000),
                 duration_ns=_uint(sp.get("duration", 0), "duration", scale=1000),
                 status=status,
-                status_message=str(tags.pop("otel.status_description", "")),
+                status_message=_cap(str(tags.pop("otel.status_description", ""))),
                 attributes=tags,
                 resource=_tags(proc.get("tags")) | {"service.name": service},
                 events=len(_list(sp.get("logs"), "logs")),
