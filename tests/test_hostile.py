@@ -776,14 +776,16 @@ def test_a_load_run_against_a_dripping_server_is_bounded() -> None:
     assert res.exit_code == ExitCode.PROBLEM
 
 
-def test_ctrl_c_abandons_network_calls_in_flight() -> None:
+@pytest.mark.parametrize("after", [0.4, 1.0, 2.5])
+def test_ctrl_c_abandons_network_calls_in_flight(after: float) -> None:
+    """Whenever it comes (while modules load, while options parse, while probes wait), Ctrl-C is 130 at once."""
     with hostile.silent_server() as port:
         url = f"http://127.0.0.1:{port}"
         p = otdiag("check", "--otlp-endpoint", url, "--jaeger-url", url, "--collector-health-url", url,
-                   "--env-file", "/dev/null", "--timeout", "20", signals=[(2.0, signal.SIGINT)], limit=30)  # fmt: skip
+                   "--env-file", "/dev/null", "--timeout", "20", signals=[(after, signal.SIGINT)], limit=30)  # fmt: skip
     assert p.rc == ExitCode.INTERRUPTED, (p.rc, p.stderr)
-    assert p.seconds < 2.0 + 3.0, f"{p.seconds:.1f}s after Ctrl-C"
-    assert "interrupted" in p.stderr and "Traceback" not in p.stderr
+    assert p.seconds < after + 3.0, f"{p.seconds:.1f}s for a Ctrl-C after {after}s"
+    assert "Traceback" not in p.stderr
 
 
 def _listen_args() -> list[str]:

@@ -93,7 +93,19 @@ app.command(name="validate-config")(validate.validate_config)
 def main() -> None:
     # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    import signal
+
     from otdiag.cli import common
 
     common.HARD_EXIT = True
-    app()
+    import otdiag
+
+    if signal.getsignal(signal.SIGINT) is otdiag._exit_interrupted:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # imported: Ctrl-C is KeyboardInterrupt again
+    try:
+        app()
+    except KeyboardInterrupt:
+        # Before (or after) a command's own boundary: still one line and 130, never a traceback.
+        print("otdiag: interrupted", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(int(ExitCode.INTERRUPTED))
