@@ -108,6 +108,9 @@ def load(path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
         expanded: dict[str, Any] = _expand(doc, os.environ if env is None else env, [MAX_NODES])
     except RecursionError:
         raise UsageError(f"--config: {path} is nested too deeply to be a collector config") from None
+    from otdiag import redact
+
+    redact.remember_config(expanded)
     return expanded
 
 

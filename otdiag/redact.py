@@ -305,3 +305,26 @@ def config_lines(lines: list[str]) -> list[str]:
                 hide = indent  # a quoted value that goes on over the next lines
             out.append(f"{prefix}{quote}{key}{quote}{colon}{space}{REDACTED}")
     return out
+
+
+def remember_config(doc: Any) -> None:
+    """Secrets a parsed config holds (header values, secret-looking keys, URL passwords), for the run."""
+    stack: list[tuple[Any, str, bool]] = [(doc, "", False)]
+    seen = 0
+    while stack and seen < 100_000:
+        node, key, secret = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            headers = key.lower() == "headers"
+            for k, v in node.items():
+                name = str(k)
+                hidden = secret or bool(_SECRET_KEY.search(name)) or (headers and name.lower() not in _SAFE_HEADERS)
+                stack.append((v, name, hidden))
+        elif isinstance(node, list):
+            stack.extend((v, key, secret) for v in node)
+        elif node is not None and not isinstance(node, bool):
+            text = str(node)
+            if secret and not text.startswith("${"):
+                remember(text)
+            elif "@" in text and "://" in text:
+                remember_url(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -180,6 +181,7 @@ def _with_binary(binary: str, results: list[Any], datas: list[tuple[str, bytes]]
             except real.BinaryError as exc:
                 result.findings.append(catalogue.KINDS["config.collector-not-run"](str(exc)))
                 continue
+            _remember_secrets(result)
             scrub = Scrubber(_secrets(result))
             result.findings += real.findings(verdict, result.config, result.path, binary, scrub)
 
@@ -198,6 +200,16 @@ def _secrets(result: Any) -> list[str]:
     return values + [part for v in values for part in v.split() if len(part) >= 6]
 
 
+def _remember_secrets(result: Any) -> None:
+    """Every secret-looking value of the config, whatever its YAML type, is kept out of every output."""
+    from otdiag import redact
+
+    if result.config is None:
+        return
+    with contextlib.suppress(RecursionError, ValueError, TypeError):
+        redact.remember_config(result.config.root.to_python())
+
+
 def _fails(findings: list[Finding], strict: bool) -> bool:
     return any(f.severity is Severity.ERROR or (strict and f.severity is Severity.WARNING) for f in findings)
 
@@ -211,6 +223,7 @@ def _emit(results: list[Any], fmt: OutputFormat, strict: bool, graph: GraphForma
     all_findings: list[Finding] = []
     scrubbed: list[tuple[Any, list[Finding], Scrubber]] = []
     for r in results:
+        _remember_secrets(r)
         scrub = Scrubber(_secrets(r))
         fs = [_scrub_finding(f, scrub) for f in r.findings]
         scrubbed.append((r, fs, scrub))
