@@ -81,7 +81,7 @@ _BARE_USERINFO = re.compile(
 )
 """`user:password@host` without a scheme (a gRPC endpoint written host:port)."""
 _QUERY_SECRET = re.compile(
-    r"(?i)([?&;])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
+    r"(?i)([?&;#])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
     r"[^=&#\s\"'`]*)=([^&#\s\"'`]*)"
 )
 _ASSIGNED_SECRET = re.compile(
@@ -231,7 +231,16 @@ def scrub_doc(doc: Any, _depth: int = 0) -> Any:
     if _depth > 200:
         return "…"
     if isinstance(doc, dict):
-        return {scrub(str(k)): scrub_doc(v, _depth + 1) for k, v in doc.items()}
+        return {
+            scrub(str(k)): REDACTED
+            if isinstance(v, str)
+            and v
+            and _SECRET_KEY.search(str(k))
+            and not _PLACEHOLDER.match(v)
+            and REDACTED not in v
+            else scrub_doc(v, _depth + 1)
+            for k, v in doc.items()
+        }
     if isinstance(doc, list | tuple):
         return [scrub_doc(v, _depth + 1) for v in doc]
     return doc
