@@ -174,7 +174,10 @@ def _endpoints(env: Mapping[str, str], protocol: Protocol | None) -> list[Findin
     if endpoint is None:
         return out
     has_scheme = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", endpoint) is not None
-    parts = urlsplit(endpoint if has_scheme else "//" + endpoint)
+    try:
+        parts = urlsplit(endpoint if has_scheme else "//" + endpoint)
+    except ValueError:
+        parts = urlsplit("")  # not a URL at all: resolving the settings says so (exit 2)
     try:
         port = parts.port
     except ValueError:

@@ -71,6 +71,8 @@ def read_bytes(path: str, *, max_bytes: int, timeout: float = DEFAULT_TIMEOUT_S)
         raise ReadError("is a directory, not a file") from None
     except OSError as exc:
         raise ReadError(f"cannot be read ({exc.strerror})") from None
+    except ValueError:
+        raise ReadError("is not a file name (it holds a NUL byte)") from None
     try:
         st = os.fstat(fd)
         mode = st.st_mode

@@ -251,6 +251,8 @@ def _check_pem_file(path: str | None, origin: str) -> None:
         st = Path(path).stat()
     except OSError:
         return
+    except ValueError:
+        raise UsageError(f"{origin}: the path holds a NUL byte") from None
     if not stat.S_ISREG(st.st_mode):
         raise UsageError(f"{origin}: {redact.printable(path)} is not a regular file")
     if st.st_size > MAX_PEM_BYTES:

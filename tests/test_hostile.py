@@ -891,3 +891,53 @@ def test_arguments_that_are_not_utf8_are_exit_2() -> None:
     )
     assert p.returncode == ExitCode.USAGE, p.stderr
     assert b"not valid UTF-8" in p.stderr
+
+
+HOSTILE_VALUES = [EVIL, "http://u:PWsecret9@[::1", "\udcff", "x" * 5000, "1e309", "/dev/zero", "[bold]:x:[/bold]"]
+OPTIONS = {
+    "check": ["--otlp-endpoint", "--jaeger-url", "--collector-health-url", "--collector-metrics-url", "--config",
+              "--env-file", "--header", "--ca-file", "--timeout", "--wait"],
+    "send-test-span": ["--endpoint", "--header", "--ca-file", "--service-name", "--span-name", "--attribute",
+                       "--count", "--rate", "--jaeger-url", "--verify-wait", "--timeout"],
+    "find-trace": ["--jaeger-url", "--service", "--tag", "--lookback", "--start", "--min-duration", "--wait", "--limit"],
+    "validate-config": ["--otelcol", "--format"],
+}  # fmt: skip
+BASE = {
+    "check": ["--timeout", "0.5", "--no-e2e", "--env-file", "/dev/null"],
+    "send-test-span": ["--timeout", "0.5", "--endpoint", "http://127.0.0.1:1"],
+    "find-trace": ["--timeout", "0.5", "--jaeger-url", "http://127.0.0.1:1"],
+    "validate-config": ["/dev/null"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(OPTIONS))
+def test_hostile_option_values_are_never_a_crash_a_secret_or_an_escape(command: str) -> None:
+    """Every option of the command, given each hostile value: exit 0-2, one clean output."""
+    for option in OPTIONS[command]:
+        for value in HOSTILE_VALUES:
+            extra = ["1"] if command == "find-trace" and option != "--service" else []
+            res = run(command, *BASE[command], option, value, *extra)
+            where = f"{command} {option} {value[:30]!r}"
+            assert res.exit_code in (ExitCode.OK, ExitCode.PROBLEM, ExitCode.USAGE), (where, res.stderr)
+            no_traceback(res)
+            clean_bytes(res.stdout + res.stderr)
+
+
+ENV_VARS = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER",
+            "OTEL_TRACES_SAMPLER_ARG", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_INSECURE"]  # fmt: skip
+
+
+@pytest.mark.parametrize("variable", ENV_VARS)
+def test_hostile_values_in_an_env_file(variable: str, tmp_path: Path) -> None:
+    """The app's environment is a file an attacker may write: escapes, NULs, secrets in every variable."""
+    evil = EVIL.replace("\n", "").replace("\r", "") + " http://u:PWsecret9@h?token=TOKsecret7"
+    env_file = tmp_path / "app.env"
+    env_file.write_text(f"{variable}={evil}\nOTEL_EXPORTER_OTLP_ENDPOINT_X={evil}\n")
+    for extra in ([], ["--json"]):
+        res = run("check", "--env-file", str(env_file), "--timeout", "0.5", "--no-e2e",
+                  "--jaeger-url", "http://127.0.0.1:1", *extra)  # fmt: skip
+        assert res.exit_code in (ExitCode.PROBLEM, ExitCode.USAGE), res.stderr
+        no_traceback(res)
+        clean_bytes(res.stdout + res.stderr)
