@@ -98,7 +98,7 @@ def listen(
     Point an app (or otdiag send-test-span) at it, then query it like Jaeger
     (otdiag find-trace, curl .../api/v3/traces/ID). It answers exactly as the
     collector's OTLP receiver does, so exporters behave as they would in production.
-    Ctrl-C (or SIGTERM) stops it: the summary is printed, then it exits 130;
+    Ctrl-C (or SIGTERM, SIGHUP) stops it: the summary is printed, then it exits 130;
     with --stop-after it exits 0. Loopback only unless you give another address.
 
     Examples:
