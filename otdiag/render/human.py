@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -220,17 +221,22 @@ def print_arrival(console: Console, a: Any) -> None:
     import time as _time
 
     stamp = _time.strftime("%H:%M:%S", _time.localtime(a.received)) + f".{int(a.received * 1000) % 1000:03d}"
-    service = escape(a.service if a.service_raw is not None else f"{a.service} (no service.name)")
+    service = escape(_short(a.service) if a.service_raw is not None else f"{_short(a.service)} (no service.name)")
     parent = "" if not a.parent_span_id.strip("0") else f" [dim]← {a.parent_span_id[:8]}[/]"
     status = _STATUS_MARK.get(a.status_code, "")
     if a.status_code == 2 and a.status_message:
         status += f" [red]{escape(a.status_message[:80])}[/]"
-    attrs = " ".join(f"[dim]{escape(k)}=[/]{escape(v[:60])}" for k, v in a.attributes)
+    attrs = " ".join(f"[dim]{escape(_short(k, 60))}=[/]{escape(v[:60])}" for k, v in itertools.islice(a.attributes, 20))
     console.print(
-        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(a.name)}[/] [dim]{a.kind}[/] "
+        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(_short(a.name))}[/] [dim]{escape(str(a.kind))}[/] "
         f"trace {a.trace_id[:16]}…{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
         f"{status} {attrs}".rstrip()
     )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """A name as a one-line view shows it: at most `limit` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def print_listen_banner(console: Console, lines: list[str]) -> None:
@@ -247,9 +253,9 @@ def print_summary(console: Console, summary: dict[str, Any], findings: list[Find
         + (f"; held now: {summary['held']['traces']} traces" if summary["evicted"]["traces"] else "")
     )
     for service, ops in summary["operations"].items():
-        console.print(f"  [cyan]{escape(service)}[/]: {summary['services'].get(service, 0)} span(s)")
+        console.print(f"  [cyan]{escape(_short(service))}[/]: {summary['services'].get(service, 0)} span(s)")
         for name, n in list(ops.items())[:15]:
-            console.print(f"    {n:>6}  {escape(name)}")
+            console.print(f"    {n:>6}  {escape(_short(name))}")
         if len(ops) > 15:
             console.print(f"    [dim]… {len(ops) - 15} more operation(s)[/]")
     if summary["transports"]:
