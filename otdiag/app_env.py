@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
@@ -42,17 +41,15 @@ _KNOWN_EXPORTERS = {
 }
 
 
-def read_env_file(path: str) -> dict[str, str]:
+def read_env_file(path: str, *, timeout: float = 10.0) -> dict[str, str]:
     """KEY=VALUE lines (optional `export`, quotes, comments), as docker --env-file and shells write them."""
-    p = Path(path)
-    if not p.exists() or p.is_dir():
-        raise UsageError(f"--env-file: {path} does not exist or is not a file")
-    if p.is_file() and p.stat().st_size > 1024 * 1024:
-        raise UsageError(f"--env-file: {path} is larger than 1 MiB; that is not an environment file")
+    from otdiag import bounded
+
+    data = bounded.read(path, what="--env-file", max_bytes=1024 * 1024, timeout=timeout)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--env-file: {path} cannot be read ({exc})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--env-file: {path} is not UTF-8 text (invalid byte at offset {exc.start})") from None
     env: dict[str, str] = {}
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -182,7 +179,10 @@ def _endpoints(env: Mapping[str, str], protocol: Protocol | None) -> list[Findin
     if endpoint is None:
         return out
     has_scheme = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", endpoint) is not None
-    parts = urlsplit(endpoint if has_scheme else "//" + endpoint)
+    try:
+        parts = urlsplit(endpoint if has_scheme else "//" + endpoint)
+    except ValueError:
+        parts = urlsplit("")  # not a URL at all: resolving the settings says so (exit 2)
     try:
         port = parts.port
     except ValueError:
@@ -235,7 +235,11 @@ def analyse(env: Mapping[str, str]) -> AppView:
     findings += _exporters(env)
     findings += _sampler(env)
 
-    proto_raw = _get(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or _get(env, "OTEL_EXPORTER_OTLP_PROTOCOL")
+    proto_name = next(
+        (n for n in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") if _get(env, n) is not None),
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    )
+    proto_raw = _get(env, proto_name)
     protocol: Protocol | None = None
     if proto_raw is not None:
         try:
@@ -243,9 +247,9 @@ def analyse(env: Mapping[str, str]) -> AppView:
         except ValueError:
             findings.append(
                 c.APP_EXPORTER_UNKNOWN(
-                    f"OTEL_EXPORTER_OTLP_PROTOCOL={proto_raw!r} is not grpc, http/protobuf or http/json "
+                    f"{proto_name}={proto_raw[:40]!r} is not grpc, http/protobuf or http/json "
                     "(the Python SDK's auto-configuration raises and starts no SDK).",
-                    target="OTEL_EXPORTER_OTLP_PROTOCOL",
+                    target=proto_name,
                     hint="Use exactly grpc or http/protobuf (lower case).",
                 )
             )
@@ -253,9 +257,9 @@ def analyse(env: Mapping[str, str]) -> AppView:
             if protocol is Protocol.HTTP_JSON:
                 findings.append(
                     c.APP_PYTHON_DEVIATION(
-                        "OTEL_EXPORTER_OTLP_PROTOCOL=http/json: Python's auto-configuration rejects it "
+                        f"{proto_name}=http/json: Python's auto-configuration rejects it "
                         "('Unsupported OTLP protocol') and starts no SDK.",
-                        target="OTEL_EXPORTER_OTLP_PROTOCOL",
+                        target=proto_name,
                         hint="Use http/protobuf for Python apps.",
                     )
                 )

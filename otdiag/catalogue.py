@@ -345,6 +345,16 @@ JAEGER_ERROR = kind(
     "Jaeger's query API answered with a server error (storage problem?).",
     "Read Jaeger's log; check its storage backend is reachable and configured.",
 )
+JAEGER_BAD_ANSWER = kind(
+    "jaeger.bad-answer",
+    E,
+    Stage.JAEGER,
+    IN_JAEGER,
+    "Jaeger's query API answered with something that is not a well-formed answer (wrong types, "
+    "impossible timestamps, nesting too deep): a broken proxy, a foreign server or a Jaeger bug.",
+    "Check that --jaeger-url reaches Jaeger's query service directly (no proxy rewriting its answers); "
+    "the finding quotes what it sent.",
+)
 
 INGEST_NO_TRACES = kind(
     "ingest.no-traces-pipeline",

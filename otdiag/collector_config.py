@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from otdiag.errors import UsageError
@@ -90,17 +89,15 @@ def _get(node: Any, *keys: str) -> Any:
 
 
 def load(path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"--config: {path} does not exist or is not a file")
-    if p.stat().st_size > MAX_CONFIG_BYTES:
-        raise UsageError(f"--config: {path} is larger than {MAX_CONFIG_BYTES // 1048576} MiB")
+    from otdiag import bounded
+
+    data = bounded.read(path, what="--config", max_bytes=MAX_CONFIG_BYTES)
     # validate-config's loader: YAML 1.2 as the collector reads it, bounded against alias bombs and nesting.
     from otdiag.validate.yamlsrc import LoadError
     from otdiag.validate.yamlsrc import load as load_yaml
 
     try:
-        root, _duplicates = load_yaml(p.read_bytes())
+        root, _duplicates = load_yaml(data)
         doc = root.to_python()
     except OSError as exc:
         raise UsageError(f"--config: {path} cannot be read ({exc})") from None
@@ -117,6 +114,9 @@ def load(path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
         expanded: dict[str, Any] = _expand(doc, os.environ if env is None else env, [MAX_NODES])
     except RecursionError:
         raise UsageError(f"--config: {path} is nested too deeply to be a collector config") from None
+    from otdiag import redact
+
+    redact.remember_config(expanded)
     return expanded
 
 

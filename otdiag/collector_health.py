@@ -76,10 +76,13 @@ def resp_url(base: str, path: str) -> str:
 
 
 def _json(resp: http.Response) -> Any:
+    from otdiag.jaeger_api import _depth_ok
+
     try:
-        return json.loads(resp.body)
-    except ValueError:
+        doc = json.loads(resp.body)
+    except (ValueError, RecursionError):
         return None
+    return doc if _depth_ok(doc) else None
 
 
 def _walk(components: Any, prefix: str) -> list[ComponentStatus]:

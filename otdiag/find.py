@@ -63,6 +63,8 @@ def jaeger_failure(url: str, exc: TransportError | JaegerError) -> Finding:
         )
     if isinstance(exc, TransportError):
         return c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({exc.detail}).", target=url)
+    if exc.bad_answer:
+        return c.JAEGER_BAD_ANSWER(f"Jaeger's query API at {url} sent a malformed answer: {exc}.", target=url)
     if exc.not_jaeger:
         return _jaeger_v1_port(url) or c.JAEGER_NOT_QUERY(f"{url} is not Jaeger's query API: {exc}.", target=url)
     return c.JAEGER_ERROR(f"Jaeger's query API at {url} failed: {exc}.", target=url)

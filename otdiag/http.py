@@ -156,6 +156,7 @@ class Session:
     """
 
     def __init__(self, *, timeout: float, tls: TlsOptions | None = None) -> None:
+        self._limit = timeout
         self._timeout = httpx.Timeout(timeout, connect=timeout * 0.9)
         self._tls = tls
         self._local = threading.local()
@@ -183,6 +184,9 @@ class Session:
                     if size > max_bytes:
                         break
                     chunks.append(chunk)
+                    if time.monotonic() - started > self._limit:
+                        # A server dripping its answer stays under every per-read timeout; not under this.
+                        raise TransportError(Cause.READ_TIMEOUT, "the answer did not finish in time")
                 return Response(
                     status=resp.status_code,
                     headers={k.lower(): v for k, v in resp.headers.items()},

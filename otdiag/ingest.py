@@ -47,6 +47,13 @@ def from_transport(err: TransportError, at: Attempt, *, probe_port: bool = True,
     match err.cause:
         case Cause.REFUSED:
             return c.INGEST_REFUSED(f"Nothing listens at {t} (connection refused).", target=t, evidence=ev)
+        case Cause.CONNECT_TIMEOUT if at.protocol is Protocol.GRPC and probe_port and _accepts(at, timeout):
+            # gRPC says only "deadline exceeded": a port that takes a TCP connection at once is a server
+            # that took the call and never answered, not a connection attempt that timed out.
+            ev.append(f"{at.host}:{at.port} accepts TCP connections")
+            return c.INGEST_SLOW(
+                f"{t} accepted the connection but sent no answer to the gRPC call in time.", target=t, evidence=ev
+            )
         case Cause.CONNECT_TIMEOUT:
             return c.INGEST_TIMEOUT(f"No answer from {t}: the connection attempt timed out.", target=t, evidence=ev)
         case Cause.READ_TIMEOUT:
@@ -112,6 +119,17 @@ def jaeger_v1_finding(at: Attempt, ev: list[str], timeout: float = 1.5) -> Findi
     )
 
 
+def _accepts(at: Attempt, timeout: float) -> bool:
+    """Whether host:port completes a TCP handshake within min(1 s, timeout)."""
+    import socket
+
+    try:
+        with socket.create_connection((at.host, at.port), timeout=min(1.0, timeout)):
+            return True
+    except OSError:
+        return False
+
+
 def _tls_finding(cause: Cause, at: Attempt, ev: list[str]) -> Finding:
     t = at.target
     messages = {
@@ -141,6 +159,12 @@ def from_result(res: ExportResult, at: Attempt, *, sent_spans: int) -> Finding |
     # Go's servers start their bodies with the status ("404 page not found"): say it once.
     told = res.message if res.message.startswith(str(res.status)) else f"{res.status} {res.message}".strip()
     ev = [f"{at.protocol.value} export to {t}: {told}"]
+    if res.malformed is not None:
+        return c.INGEST_NOT_OTLP(
+            f"{t} answered {res.status}, but not with an OTLP export response: {res.malformed}.",
+            target=t,
+            evidence=[*ev, res.malformed],
+        )
     if res.ok:
         if res.http_status is not None and res.content_type not in (
             "application/x-protobuf",

@@ -27,12 +27,41 @@ class Api(StrEnum):
 
 
 class JaegerError(Exception):
-    """Jaeger answered, but not usefully: a server error, or not Jaeger at all."""
+    """Jaeger answered, but not usefully: a server error, not Jaeger at all, or a malformed answer."""
 
-    def __init__(self, message: str, *, status: int | None = None, not_jaeger: bool = False) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, not_jaeger: bool = False, bad_answer: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.not_jaeger = not_jaeger
+        self.bad_answer = bad_answer
+
+
+MAX_DEPTH = 64
+"""JSON nesting deeper than this is no Jaeger answer (a trace needs about 12 levels)."""
+
+
+def _depth_ok(doc: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `doc` nests at most `limit` levels (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return True
+
+
+def bad_answer(what: str, excerpt: str, status: int | None = None) -> JaegerError:
+    """A `jaeger.bad-answer`: what is wrong, and a short, printable, scrubbed excerpt of what came."""
+    from otdiag import redact
+
+    shown = redact.clean(excerpt[:120])
+    return JaegerError(f"{what}: {shown!r}" if shown else what, status=status, bad_answer=True)
 
 
 class _RouteMissing(Exception):
@@ -71,7 +100,7 @@ class JaegerClient:
     base_url: str
     timeout: float = 5.0
     tls: http.TlsOptions | None = None
-    max_bytes: int = 256 * 1024 * 1024
+    max_bytes: int = 64 * 1024 * 1024
     api: Api | None = None
     """The API the server was found to speak (set by the first call that got an answer)."""
 
@@ -89,14 +118,23 @@ class JaegerClient:
             raise _RouteMissing("an HTML page")
         try:
             doc = json.loads(resp.body)
-        except ValueError:
+        except RecursionError:
+            raise bad_answer("the answer's JSON nests too deeply", resp.text(60), resp.status) from None
+        except ValueError as exc:
             if resp.status == 404:
                 raise _RouteMissing(resp.text(80)) from None
+            if "digits" in str(exc) or "integer string" in str(exc):
+                raise bad_answer("the answer holds a number too long to be one", resp.text(60), resp.status) from None
+            from otdiag import redact
+
             raise JaegerError(
-                f"the answer is not JSON (HTTP {resp.status}: {resp.text(120)!r})",
+                f"the answer is not JSON (HTTP {resp.status}: {redact.clean(resp.text(120))!r})",
                 status=resp.status,
                 not_jaeger=resp.status < 500,
             ) from None
+        if not _depth_ok(doc):
+            raise bad_answer(f"the answer's JSON nests deeper than {MAX_DEPTH} levels", resp.text(60), resp.status)
+
         if isinstance(doc, dict) and "upSince" in doc and "status" in doc:
             # A health endpoint (Jaeger v1's admin port, the collector's health_check) answers every path.
             raise JaegerError(f"a health endpoint answered: {doc.get('status')!r}", not_jaeger=True)
@@ -133,7 +171,7 @@ class JaegerClient:
                 raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
             if not isinstance(doc, dict) or not (doc == {} or "services" in doc):
                 raise _RouteMissing("not a v3 services answer")
-            return [str(s) for s in doc.get("services") or []]
+            return _strings(doc.get("services"), "services")
 
         def legacy() -> list[str]:
             resp = self._get("/api/services")
@@ -142,7 +180,7 @@ class JaegerClient:
                 raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
             if not isinstance(doc, dict) or "data" not in doc:
                 raise _RouteMissing("not a legacy services answer")
-            return [str(s) for s in doc.get("data") or []]
+            return _strings(doc.get("data"), "data")
 
         result: list[str] = self._both(v3, legacy)
         return result
@@ -153,14 +191,18 @@ class JaegerClient:
             doc = self._doc(resp)
             if resp.status != 200:
                 raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
-            return sorted({str(o.get("name")) for o in (doc or {}).get("operations") or []})
+            ops = doc.get("operations") if isinstance(doc, dict) else doc
+            named = isinstance(ops, list) and all(isinstance(o, dict) and isinstance(o.get("name"), str) for o in ops)
+            if ops is not None and not named:
+                raise bad_answer("the operations answer is not a list of {name}", _excerpt(ops))
+            return sorted({o["name"] for o in ops or []})
 
         def legacy() -> list[str]:
             resp = self._get(f"/api/services/{quote(service, safe='')}/operations")
             doc = self._doc(resp)
             if resp.status != 200:
                 raise self._fail(resp, doc) if resp.status != 404 else _RouteMissing(f"HTTP {resp.status}")
-            return sorted(str(o) for o in (doc or {}).get("data") or [])
+            return sorted(set(_strings(doc.get("data") if isinstance(doc, dict) else doc, "data")))
 
         result: list[str] = self._both(v3, legacy)
         return result
@@ -264,11 +306,30 @@ def _has_tags(trace: Trace, tags: dict[str, str]) -> bool:
     return False
 
 
+def _strings(items: Any, what: str) -> list[str]:
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
+        raise bad_answer(f"the answer's '{what}' is not a list of names", _excerpt(items))
+    return list(items)
+
+
+def _excerpt(value: Any) -> str:
+    from otdiag.trace import _excerpt as excerpt
+
+    return excerpt(value)
+
+
 def _parse(parser: Any, doc: Any) -> list[Trace]:
     try:
         traces: list[Trace] = parser(doc)
     except TraceFormatError as exc:
-        raise JaegerError(f"the answer does not look like Jaeger traces ({exc})", not_jaeger=True) from None
+        if exc.envelope:
+            raise JaegerError(f"the answer does not look like Jaeger traces ({exc})", not_jaeger=True) from None
+        raise bad_answer(f"the answer does not have the shape of Jaeger traces ({exc})", exc.excerpt) from None
+    except (TypeError, AttributeError, ValueError, KeyError, OverflowError, RecursionError) as exc:
+        # Whatever the checks above missed is still a malformed answer, never a crash.
+        raise bad_answer(f"the answer does not have the shape of Jaeger traces ({type(exc).__name__})", "") from None
     return traces
 
 
@@ -277,11 +338,14 @@ def _is_v3_error(doc: Any) -> bool:
 
 
 def _error_text(status: int, doc: Any, resp: http.Response) -> str:
+    from otdiag import redact
+
+    said = resp.text(200)
     if isinstance(doc, dict):
         err = doc.get("error")
         if isinstance(err, dict) and err.get("message"):
-            return f"HTTP {status}: {err['message']}"
+            said = str(err["message"])
         errs = doc.get("errors")
         if isinstance(errs, list) and errs and isinstance(errs[0], dict):
-            return f"HTTP {status}: {errs[0].get('msg', '')}"
-    return f"HTTP {status}: {resp.text(200)}"
+            said = str(errs[0].get("msg", ""))
+    return f"HTTP {status}: {redact.clean(said[:300])}"

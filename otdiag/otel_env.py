@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from otdiag import redact
 from otdiag.errors import UsageError
 from otdiag.model import Protocol
 
@@ -94,27 +95,51 @@ def _pick(env: Mapping[str, str], suffix: str) -> tuple[str | None, str | None]:
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
-def parse_headers(text: str) -> tuple[dict[str, str], list[str]]:
+def check_header(name: str, value: str, origin: str) -> None:
+    """A header that cannot be sent is a usage error, named without its value (it may be a secret)."""
+    if not _TOKEN.match(name):
+        raise UsageError(f"{origin}: header name {redact.printable(name[:40])!r} is not a valid HTTP header name")
+    for i, ch in enumerate(value):
+        if ch in "\r\n\x00" or (ord(ch) < 0x20 and ch != "\t") or ord(ch) == 0x7F:
+            named = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)"}
+            what = named.get(ch, f"control character {ord(ch):#04x}")
+            raise UsageError(
+                f"{origin}: the value of header {name!r} holds {what} at position {i + 1}; "
+                "a header value is one line (header injection?)"
+            )
+        if ord(ch) > 0x7E:
+            raise UsageError(
+                f"{origin}: the value of header {name!r} holds a non-ASCII character at position {i + 1}; "
+                "percent-encode it or remove it"
+            )
+
+
+def parse_headers(text: str, *, check: bool = True) -> tuple[dict[str, str], list[str]]:
     """W3C-baggage-style `k=v,k2=v2`, percent-decoded; returns (headers, problems).
 
-    Items without '=' or with an invalid name are dropped and reported (never
-    with their value: it may be a secret).
+    Items without '=' or with an invalid name are dropped and reported, by position and never
+    with their text: a value holding a comma splits into an item that is part of a secret.
+    With `check`, a value that cannot be sent (CR, LF, controls) is a UsageError.
     """
     headers: dict[str, str] = {}
     problems: list[str] = []
-    for raw in text.split(","):
+    for n, raw in enumerate(text.split(","), 1):
         item = raw.strip()
         if not item:
             continue
         name, sep, value = item.partition("=")
         name = unquote(name.strip())
         if not sep:
-            problems.append(f"header item {name[:20]!r}… has no '=' and was dropped")
+            problems.append(f"header item #{n} has no '=' and was dropped (a comma inside a value must be written %2C)")
             continue
         if not _TOKEN.match(name):
-            problems.append(f"header name {name[:40]!r} is not a valid HTTP header name and was dropped")
+            problems.append(f"header item #{n}: its name is not a valid HTTP header name; it was dropped")
             continue
         headers[name.lower()] = unquote(value.strip())
+    redact.remember_headers(headers)
+    if check:
+        for name, value in headers.items():
+            check_header(name, value, "OTEL_EXPORTER_OTLP_HEADERS")
     return headers, problems
 
 
@@ -127,7 +152,8 @@ def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
         try:
             proto = Protocol(value)
         except ValueError:
-            raise UsageError(f"{name}={value!r} is not one of grpc, http/protobuf, http/json") from None
+            shown = redact.printable(value[:40])
+            raise UsageError(f"{name}={shown!r} is not one of grpc, http/protobuf, http/json") from None
         sources["protocol"] = name
         return proto
     sources["protocol"] = "default (the specification's http/protobuf)"
@@ -135,15 +161,20 @@ def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
 
 
 def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
-    if any(ch.isspace() for ch in value):
-        raise UsageError(f"{origin}: {value!r} contains spaces")
-    parts = urlsplit(value)
-    if require_scheme and parts.scheme not in ("http", "https"):
-        raise UsageError(f"{origin}: {value!r} must start with http:// or https://")
+    redact.remember_url(value)
+    shown = redact.printable(redact.url(value))
+    if any(ch.isspace() for ch in value) or not value.isprintable():
+        raise UsageError(f"{origin}: {shown!r} contains spaces or control characters")
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise UsageError(f"{origin}: {shown!r} is not a valid URL ({exc})") from None
     try:
         _ = parts.port
     except ValueError as exc:
-        raise UsageError(f"{origin}: {value!r} has an invalid port ({exc})") from None
+        raise UsageError(f"{origin}: {shown!r} has an invalid port ({exc})") from None
+    if require_scheme and parts.scheme not in ("http", "https"):
+        raise UsageError(f"{origin}: {shown!r} must start with http:// or https://")
 
 
 def _http_url(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> str:
@@ -193,14 +224,39 @@ def _grpc_target(endpoint: str, origin: str) -> tuple[str, int, str | None]:
     if scheme not in (None, "http", "https"):
         raise UsageError(f"{origin}: {endpoint!r}: a gRPC endpoint is host:port, http://host:port or https://host:port")
     hostport = rest.split("/", 1)[0]
-    parts = urlsplit("//" + hostport)
-    if not parts.hostname:
-        raise UsageError(f"{origin}: {endpoint!r} has no host")
     try:
+        parts = urlsplit("//" + hostport)
+        redact.remember(parts.password)
+        hostname = parts.hostname
         port = parts.port
     except ValueError as exc:
-        raise UsageError(f"{origin}: {endpoint!r} has an invalid port ({exc})") from None
-    return parts.hostname, port or (443 if scheme == "https" else 4317 if scheme is None else 80), scheme
+        raise UsageError(f"{origin}: {endpoint!r} is not a valid endpoint ({exc})") from None
+    if not hostname:
+        raise UsageError(f"{origin}: {endpoint!r} has no host")
+    return hostname, port or (443 if scheme == "https" else 4317 if scheme is None else 80), scheme
+
+
+MAX_PEM_BYTES = 16 * 1024 * 1024
+
+
+def _check_pem_file(path: str | None, origin: str) -> None:
+    """A certificate or key path that exists must be a regular file of a sane size: TLS libraries read
+    it whole, and a device or FIFO there would hang or flood them. (A missing one is reported later.)"""
+    import stat
+    from pathlib import Path
+
+    if not path:
+        return
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return
+    except ValueError:
+        raise UsageError(f"{origin}: the path holds a NUL byte") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{origin}: {redact.printable(path)} is not a regular file")
+    if st.st_size > MAX_PEM_BYTES:
+        raise UsageError(f"{origin}: {redact.printable(path)} is larger than 16 MiB; that is not a PEM file")
 
 
 def _insecure(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> bool | None:
@@ -223,12 +279,15 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
 
     if protocol.is_http:
         url = _http_url(flags, env, sources)
-        parts = urlsplit(url)
-        if not parts.hostname:
-            raise UsageError(f"{sources['endpoint']}: {url!r} has no host")
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise UsageError(f"{sources['endpoint']}: {redact.url(url)!r} is not a valid URL ({exc})") from None
+        if not host:
+            raise UsageError(f"{sources['endpoint']}: {redact.url(url)!r} has no host")
         secure = parts.scheme == "https"
-        host = parts.hostname
-        port = parts.port or (443 if secure else 80)
         sources["tls"] = "https:// scheme" if secure else "http:// scheme"
     else:
         url = _grpc_endpoint(flags, env, sources)
@@ -268,6 +327,8 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
     ca = file_opt(flags.ca_file, "CERTIFICATE", "ca_file")
     cert = file_opt(flags.cert_file, "CLIENT_CERTIFICATE", "cert_file")
     key = file_opt(flags.key_file, "CLIENT_KEY", "key_file")
+    for path, origin in ((ca, "ca_file"), (cert, "cert_file"), (key, "key_file")):
+        _check_pem_file(path, sources.get(origin, origin))
 
     if flags.timeout is not None:
         timeout = flags.timeout

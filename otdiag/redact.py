@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import math
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 REDACTED = "<redacted>"
 
@@ -30,7 +34,7 @@ def url(text: str) -> str:
     try:
         parts = urlsplit(text)
     except ValueError:
-        return text
+        return scrub(text)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
@@ -41,7 +45,7 @@ def url(text: str) -> str:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(_SECRET_QUERY.search(k) for k, _ in pairs):
             query = urlencode([(k, REDACTED if _SECRET_QUERY.search(k) else v) for k, v in pairs], safe="<>")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return scrub(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
 
 class Scrubber:
@@ -54,7 +58,7 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return scrub(text)
 
     def with_headers(self, items: Mapping[str, str]) -> Scrubber:
         extra: list[str] = []
@@ -64,3 +68,272 @@ class Scrubber:
                 # "Bearer abc" leaks "abc" when a server echoes only the token.
                 extra.extend(part for part in value.split() if len(part) >= 6)
         return Scrubber([*self._secrets, *extra])
+
+
+# --- the one scrubber for everything that leaves otdiag ----------------------------------------------
+
+_KNOWN: set[str] = set()
+"""Secret values met in this run (passwords in URLs, header values): removed from every output."""
+
+_SCHEME_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s\"'`@]*)@")
+_BARE_USERINFO = re.compile(
+    r"(?<![\w/@.:%+-])([\w.%+-]{1,64}):([^\s@/\"'`:]{1,256})@(?=[A-Za-z0-9\[][\w.\-:\[\]]*(?:[:/\s\"'`]|$))"
+)
+"""`user:password@host` without a scheme (a gRPC endpoint written host:port)."""
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;#])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
+    r"[^=&#\s\"'`]*)=([^&#\s\"'`]*)"
+)
+_ASSIGNED_SECRET = re.compile(
+    r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
+    r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"
+    r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest)\s+)?([^\s,;\"'&]+)"
+)
+_PLACEHOLDER = re.compile(r"^(<[^>]*>|\$\{?[A-Za-z_][\w:.\-]*\}?|[A-Z][A-Z_]*|\.\.\.|…|\*+|\$|\{)$")
+_MAYBE_SECRET = re.compile(
+    r"(?i)@|[?&;][^=\s]*(?:token|key|secret|pass|pwd|auth|sig|credential)|authoriz|api[-_]?key|apikey|token|"
+    r"passw|secret|cookie"
+)
+
+
+def remember(*values: str | None) -> None:
+    """Treat these values as secrets for the rest of the run: no output will show them."""
+    for v in values:
+        if v is None:
+            continue
+        text = str(v)
+        _CACHE.clear()
+        for form in {text, text.strip(), unquote(text)}:
+            if len(form) >= 4:
+                _KNOWN.add(form)
+        # "Bearer abc…" leaks "abc…" when a server echoes only the token.
+        _KNOWN.update(part for part in text.split() if len(part) >= 6)
+
+
+def remember_url(text: str | None) -> None:
+    """The password (or token-as-user) of a URL, and the Basic credentials built from it, are secrets."""
+    if not text or "@" not in text:
+        return
+    if "://" not in text:
+        text = "//" + text.strip()
+    try:
+        parts = urlsplit(text.strip())
+        user, password = parts.username, parts.password
+    except ValueError:
+        user = password = None
+    m = _SCHEME_USERINFO.search(text) or re.search(r"//([^\s@]*)@", text)
+    raw = (m.group(2) if m.re is _SCHEME_USERINFO else m.group(1)) if m else ""
+    raw_user, sep, raw_pw = raw.partition(":")
+    if sep:
+        remember(raw_pw, password)
+        cred = f"{unquote(raw_user)}:{unquote(raw_pw)}"
+        remember(base64.b64encode(cred.encode()).decode(), cred)
+    elif raw:
+        remember(raw_user, user)
+
+
+def remember_headers(items: Mapping[str, str]) -> None:
+    for name, value in items.items():
+        if header_value(name, value) == REDACTED:
+            remember(value)
+
+
+def forget_all() -> None:
+    """For tests: start again with no known secrets."""
+    _KNOWN.clear()
+    _CACHE.clear()
+
+
+def _userinfo(m: re.Match[str]) -> str:
+    info = m.group(2)
+    if not info or info in (REDACTED,) or info.endswith(":" + REDACTED):
+        return m.group(0)
+    user, sep, _ = info.partition(":")
+    return f"{m.group(1)}{user}:{REDACTED}@" if sep else f"{m.group(1)}{REDACTED}@"
+
+
+def _query(m: re.Match[str]) -> str:
+    return f"{m.group(1)}{m.group(2)}={REDACTED}" if m.group(3) else m.group(0)
+
+
+def _assigned(m: re.Match[str]) -> str:
+    value = m.group(4)
+    if _PLACEHOLDER.match(value) or value == REDACTED or value.startswith(REDACTED):
+        return m.group(0)
+    return f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}"
+
+
+_CACHE: dict[str, str] = {}
+"""Short strings already scrubbed (span names and attribute keys repeat); emptied when a secret is learnt."""
+
+
+def scrub(text: str) -> str:
+    """`text` without any secret: known values, URL passwords, secret query values, credentials."""
+    if not text:
+        return text
+    short = len(text) <= 256
+    if short:
+        hit = _CACHE.get(text)
+        if hit is not None:
+            return hit
+    out = _scrub(text)
+    if short and len(_CACHE) < 100_000:
+        _CACHE[text] = out
+    return out
+
+
+def _scrub(text: str) -> str:
+    if _MAYBE_SECRET.search(text):
+        text = _SCHEME_USERINFO.sub(_userinfo, text)
+        text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
+        text = _QUERY_SECRET.sub(_query, text)
+        text = _ASSIGNED_SECRET.sub(_assigned, text)
+    for secret in sorted(_KNOWN, key=len, reverse=True) if _KNOWN else ():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+# Control characters (C0 but tab/newline, DEL, C1), lone surrogates, and the invisible format
+# characters that reorder or hide text (bidi overrides, zero-width): none reaches a console raw.
+_NEWLINES = re.compile(r"\r\n|[\n\r\u2028\u2029\x85]")
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def _escaped(m: re.Match[str]) -> str:
+    n = ord(m.group(0))
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` safe for a terminal: newlines shown as ⏎ (unless kept), tabs as spaces, other controls escaped."""
+    if text.isprintable():
+        return text
+    if not keep_newlines:
+        text = _NEWLINES.sub("⏎", text)
+    text = text.replace("\t", " ")
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def clean(text: str) -> str:
+    """Scrubbed and printable: what any string from the network or a file becomes before it is shown."""
+    return printable(scrub(text))
+
+
+def scrub_doc(doc: Any, _depth: int = 0) -> Any:
+    """A JSON-able value with every string (keys too) scrubbed."""
+    if isinstance(doc, str):
+        return scrub(doc)
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return str(doc)  # NaN and Infinity are no JSON: a server's value is kept as text
+    if _depth > 200:
+        return "…"
+    if isinstance(doc, dict):
+        return {
+            scrub(str(k)): REDACTED
+            if isinstance(v, str)
+            and v
+            and _SECRET_KEY.search(str(k))
+            and not _PLACEHOLDER.match(v)
+            and REDACTED not in v
+            else scrub_doc(v, _depth + 1)
+            for k, v in doc.items()
+        }
+    if isinstance(doc, list | tuple):
+        return [scrub_doc(v, _depth + 1) for v in doc]
+    return doc
+
+
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def json_dumps(doc: Any, *, indent: int | None = 2) -> str:
+    """One JSON document, scrubbed, with no raw control or invisible character (they are \\u-escaped)."""
+    text = json.dumps(scrub_doc(doc), indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+# --- config source shown in code frames ---------------------------------------------------------------
+
+_SECRET_KEY = re.compile(
+    r"(?i)(password|passwd|pwd|secret|token|api[_-]?key|apikey|authorization|credential|private[_-]?key|"
+    r"bearer|cookie|access[_-]?key|session[_-]?id|signature)"
+)
+_KEY_LINE = re.compile(r"^(\s*(?:-\s+)?)([\"']?)([^\"':#{}\[\],]+?)\2(\s*:)(\s+|$)(.*)$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def config_lines(lines: list[str]) -> list[str]:
+    """YAML source lines as a code frame may show them: the values of secret-looking keys, of headers
+    and of everything nested under them (lists, block scalars, multi-line quotes) are <redacted>, and
+    every line is scrubbed. Whatever the YAML spelling (int, list, escapes), the value never shows."""
+    out: list[str] = []
+    hide: int | None = None
+    headers: int | None = None
+    for line in lines:
+        indent = _indent(line)
+        blank = not line.strip() or line.lstrip().startswith("#")
+        if hide is not None:
+            if blank or indent > hide:
+                out.append(line if blank and not line.strip() else " " * indent + REDACTED)
+                continue
+            hide = None
+        if headers is not None and not blank and indent <= headers:
+            headers = None
+        m = _KEY_LINE.match(line)
+        if m is None or blank:
+            out.append(scrub(line))
+            continue
+        prefix, quote, key, colon, space, value = m.groups()
+        v = value.strip()
+        if key.strip().lower() == "headers" and not v:
+            headers = indent
+            out.append(scrub(line))
+            continue
+        in_headers = headers is not None and key.strip().lower() not in _SAFE_HEADERS
+        if not (_SECRET_KEY.search(key) or in_headers or key.strip().lower() == "headers"):
+            out.append(scrub(line))
+            continue
+        if not v or v.startswith("#"):
+            hide = indent
+            out.append(scrub(line))
+        elif v[0] in "|>":
+            hide = indent
+            out.append(f"{prefix}{quote}{key}{quote}{colon}{space}{v.split()[0]} {REDACTED}")
+        elif re.fullmatch(r"\$\{[^}:]*(:[^}-]*)?\}", v):
+            out.append(scrub(line))  # an ${env:NAME} reference, not the secret itself
+        else:
+            if v[0] in "\"'" and (len(v) == 1 or not v.rstrip().endswith(v[0])):
+                hide = indent  # a quoted value that goes on over the next lines
+            out.append(f"{prefix}{quote}{key}{quote}{colon}{space}{REDACTED}")
+    return out
+
+
+def remember_config(doc: Any) -> None:
+    """Secrets a parsed config holds (header values, secret-looking keys, URL passwords), for the run."""
+    stack: list[tuple[Any, str, bool]] = [(doc, "", False)]
+    seen = 0
+    while stack and seen < 100_000:
+        node, key, secret = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            headers = key.lower() == "headers"
+            for k, v in node.items():
+                name = str(k)
+                hidden = secret or bool(_SECRET_KEY.search(name)) or (headers and name.lower() not in _SAFE_HEADERS)
+                stack.append((v, name, hidden))
+        elif isinstance(node, list):
+            stack.extend((v, key, secret) for v in node)
+        elif node is not None and not isinstance(node, bool):
+            text = str(node)
+            if secret and not text.startswith("${"):
+                remember(text)
+            elif "@" in text and "://" in text:
+                remember_url(text)

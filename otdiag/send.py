@@ -272,6 +272,8 @@ def send_load(
                 while len(pending) >= concurrency:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     settle(done)
+                if first_problem is not None and accepted == 0 and failed > 0:
+                    break  # checked again: a request sent now would only wait out the same timeout
                 pending.add(pool.submit(one, n))
                 sent += n
                 progress.update(f"sent {sent}/{count} spans, {accepted} accepted")

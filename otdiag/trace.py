@@ -127,132 +127,253 @@ class Trace:
 
 
 class TraceFormatError(ValueError):
-    """The server's JSON does not have the shape of a trace."""
+    """The server's JSON does not have the shape of a trace; `excerpt` is the offending part, as text."""
+
+    def __init__(self, message: str, excerpt: Any = None, *, envelope: bool = False) -> None:
+        super().__init__(message)
+        self.excerpt = _excerpt(excerpt) if excerpt is not None else ""
+        self.envelope = envelope
+        """The answer's outer shape is wrong: likely not Jaeger at all (else: a malformed Jaeger answer)."""
 
 
-def _any_value(v: Any) -> Any:
+MAX_UNIX_NANO = 2**64 - 1
+"""Jaeger and OTLP keep times as unsigned 64-bit nanoseconds (the year 2554); beyond is not a time."""
+MAX_ANY_DEPTH = 32
+"""Nested array/kvlist attribute values deeper than this are shown as '…'."""
+_HEX_ID = re.compile(r"^[0-9a-fA-F]{1,32}$")
+
+
+def _excerpt(value: Any, limit: int = 120) -> str:
+    import json
+
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, TypeError, RecursionError):
+        text = type(value).__name__
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _obj(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TraceFormatError(f"{what} is a {_type(value)}, not an object", value)
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TraceFormatError(f"{what} is a {_type(value)}, not a list", value)
+    return value
+
+
+def _type(value: Any) -> str:
+    return {
+        str: "string",
+        int: "number",
+        float: "number",
+        bool: "boolean",
+        list: "list",
+        dict: "object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+MAX_TEXT = 4096
+"""A name, status message or attribute text longer than this is cut (with …): no view needs more,
+and a hostile answer of megabyte names must not cost minutes to show."""
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
+def _text(value: Any, what: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _cap(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise TraceFormatError(f"{what} is a {_type(value)}, not a string", value)
+
+
+def _uint(value: Any, what: str, *, scale: int = 1) -> int:
+    """A JSON number or decimal string as a non-negative integer that fits in 64 bits once scaled."""
+    if value is None:
+        return 0
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, str):
+            if not value.strip().isdigit() or len(value.strip()) > 20:
+                raise ValueError
+            n = int(value)
+        elif isinstance(value, int):
+            n = value
+        elif isinstance(value, float) and value.is_integer():
+            n = int(value)
+        else:
+            raise TypeError
+    except (TypeError, ValueError, OverflowError):
+        raise TraceFormatError(f"{what} is not a time or duration", value) from None
+    if n < 0 or n * scale > MAX_UNIX_NANO:
+        raise TraceFormatError(f"{what} = {n} is out of range", value)
+    return n * scale
+
+
+def _id(value: Any, width: int, what: str) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not _HEX_ID.match(value) or len(value) > width:
+        raise TraceFormatError(f"{what} is not {width} hex digits", value)
+    return value.lower().rjust(width, "0")
+
+
+def _any_value(v: Any, depth: int = 0) -> Any:
     """An OTLP/JSON AnyValue as a plain value."""
     if not isinstance(v, dict) or not v:
         return None
+    if depth > MAX_ANY_DEPTH:
+        return "…"
     key, val = next(iter(v.items()))
     if key == "intValue":
         try:
-            return int(val)
-        except (TypeError, ValueError):
+            return int(val) if isinstance(val, int | str) and len(str(val)) <= 20 else val
+        except ValueError:
             return val
     if key == "arrayValue":
-        return [_any_value(x) for x in (val or {}).get("values", [])]
+        values = val.get("values") if isinstance(val, dict) else None
+        return [_any_value(x, depth + 1) for x in values] if isinstance(values, list) else []
     if key == "kvlistValue":
-        return {kv.get("key"): _any_value(kv.get("value")) for kv in (val or {}).get("values", [])}
-    return val
+        values = val.get("values") if isinstance(val, dict) else None
+        if not isinstance(values, list):
+            return {}
+        return {str(kv.get("key")): _any_value(kv.get("value"), depth + 1) for kv in values if isinstance(kv, dict)}
+    if isinstance(val, dict | list):
+        return _excerpt(val)
+    return _cap(val) if isinstance(val, str) else val
 
 
 def _attrs(items: Any) -> dict[str, Any]:
     if not isinstance(items, list):
         return {}
-    return {str(kv.get("key")): _any_value(kv.get("value")) for kv in items if isinstance(kv, dict)}
+    return {_cap(str(kv.get("key"))): _any_value(kv.get("value")) for kv in items if isinstance(kv, dict)}
 
 
 def _hex(value: Any, width: int) -> str:
-    s = str(value or "").lower()
-    return s.rjust(width, "0") if s else ""
+    return _id(value, width, "an ID")
 
 
 def from_v3(doc: Any) -> list[Trace]:
-    """Traces from an API v3 answer: {"result": {"resourceSpans": [...]}}."""
+    """Traces from an API v3 answer: {"result": {"resourceSpans": [...]}}; TraceFormatError for anything else."""
     if not isinstance(doc, dict):
-        raise TraceFormatError("the v3 answer is not a JSON object")
+        raise TraceFormatError("the v3 answer is not a JSON object", doc, envelope=True)
     result = doc.get("result", doc)
     if not isinstance(result, dict):
-        raise TraceFormatError("the v3 answer has no 'result' object")
+        raise TraceFormatError("the v3 answer has no 'result' object", result, envelope=True)
     by_trace: dict[str, list[Span]] = {}
-    for rs in result.get("resourceSpans") or []:
-        resource = _attrs((rs.get("resource") or {}).get("attributes"))
-        service = str(resource.get("service.name") or "")
-        for ss in rs.get("scopeSpans") or []:
-            for sp in ss.get("spans") or []:
-                try:
-                    start = int(sp.get("startTimeUnixNano") or 0)
-                    end = int(sp.get("endTimeUnixNano") or 0)
-                except (TypeError, ValueError) as exc:
-                    raise TraceFormatError(f"bad span time: {exc}") from None
-                status = sp.get("status") or {}
+    for rs_item in _list(result.get("resourceSpans"), "resourceSpans"):
+        rs = _obj(rs_item, "a resourceSpans item")
+        resource = _attrs(_obj(rs.get("resource"), "resource").get("attributes"))
+        raw_service = resource.get("service.name")
+        service = _excerpt(raw_service) if isinstance(raw_service, dict | list) else _text(raw_service, "service.name")
+        for ss in _list(rs.get("scopeSpans"), "scopeSpans"):
+            for sp_item in _list(_obj(ss, "a scopeSpans item").get("spans"), "spans"):
+                sp = _obj(sp_item, "a span")
+                start = _uint(sp.get("startTimeUnixNano"), "startTimeUnixNano")
+                end = _uint(sp.get("endTimeUnixNano"), "endTimeUnixNano")
+                status = _obj(sp.get("status"), "a span's status")
                 code = status.get("code", 0)
-                code = {"STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, code)
+                code = {"STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, code) if isinstance(code, str) else code
                 kind = sp.get("kind", 0)
-                kind_name = KINDS.get(kind, str(kind).removeprefix("SPAN_KIND_").lower()) if kind else "unspecified"
+                if isinstance(kind, bool) or not isinstance(kind, int | str):
+                    raise TraceFormatError("a span's kind is not a number or a name", kind)
+                fallback = str(kind).removeprefix("SPAN_KIND_").lower()[:40]
+                kind_name = KINDS.get(kind, fallback) if isinstance(kind, int) else fallback
+                kind_name = kind_name if kind else "unspecified"
                 span = Span(
-                    span_id=_hex(sp.get("spanId"), 16),
-                    parent_span_id=_hex(sp.get("parentSpanId"), 16) or None,
+                    span_id=_id(sp.get("spanId"), 16, "spanId"),
+                    parent_span_id=_id(sp.get("parentSpanId"), 16, "parentSpanId") or None,
                     service=service,
-                    name=str(sp.get("name", "")),
+                    name=_text(sp.get("name", ""), "a span's name"),
                     kind=kind_name,
                     start_unix_nano=start,
                     duration_ns=max(0, end - start),
-                    status={1: "ok", 2: "error"}.get(code, "unset"),
-                    status_message=str(status.get("message", "")),
+                    status={1: "ok", 2: "error"}.get(code, "unset") if isinstance(code, int) else "unset",
+                    status_message=_text(status.get("message", ""), "a status message"),
                     attributes=_attrs(sp.get("attributes")),
                     resource=resource,
-                    events=len(sp.get("events") or []),
+                    events=len(_list(sp.get("events"), "events")),
                 )
-                by_trace.setdefault(_hex(sp.get("traceId"), 32), []).append(span)
+                by_trace.setdefault(_id(sp.get("traceId"), 32, "traceId"), []).append(span)
     return [Trace(tid, spans) for tid, spans in by_trace.items()]
 
 
 def _tags(items: Any) -> dict[str, Any]:
     if not isinstance(items, list):
         return {}
-    return {str(t.get("key")): t.get("value") for t in items if isinstance(t, dict)}
+    out: dict[str, Any] = {}
+    for t in items:
+        if isinstance(t, dict):
+            value = t.get("value")
+            value = _excerpt(value) if isinstance(value, dict | list) else value
+            out[_cap(str(t.get("key")))] = _cap(value) if isinstance(value, str) else value
+    return out
 
 
 def _legacy_trace(tr: Any) -> Trace:
     if not isinstance(tr, dict) or not isinstance(tr.get("spans"), list):
-        raise TraceFormatError("a legacy trace has no 'spans' list")
-    processes = tr.get("processes") or {}
+        raise TraceFormatError("a legacy trace has no 'spans' list", tr)
+    processes = tr.get("processes")
+    processes = {} if processes is None else processes
+    if not isinstance(processes, dict):
+        raise TraceFormatError("a legacy trace's 'processes' is not an object", processes)
     spans: list[Span] = []
-    for sp in tr["spans"]:
-        proc = processes.get(sp.get("processID"), {}) if isinstance(processes, dict) else {}
+    for sp_item in tr["spans"]:
+        sp = _obj(sp_item, "a span")
+        pid = sp.get("processID")
+        proc = _obj(processes.get(pid) if isinstance(pid, str) else None, "a span's process")
         tags = _tags(sp.get("tags"))
+        refs = [_obj(r, "a span reference") for r in _list(sp.get("references"), "references")]
         parent = None
-        for ref in sp.get("references") or []:
+        for ref in refs:
             if ref.get("refType") == "CHILD_OF":
-                parent = _hex(ref.get("spanID"), 16)
+                parent = _id(ref.get("spanID"), 16, "a reference's spanID")
                 break
         else:
-            refs = sp.get("references") or []
-            parent = _hex(refs[0].get("spanID"), 16) if refs else None
+            parent = _id(refs[0].get("spanID"), 16, "a reference's spanID") if refs else None
         status_code = str(tags.pop("otel.status_code", "")).lower()
         is_error = tags.get("error") in (True, "true") or status_code == "error"
         status = "error" if is_error else "ok" if status_code == "ok" else "unset"
         kind = str(tags.pop("span.kind", "")) or "unspecified"
-        try:
-            start_us, dur_us = int(sp.get("startTime", 0)), int(sp.get("duration", 0))
-        except (TypeError, ValueError) as exc:
-            raise TraceFormatError(f"bad span time: {exc}") from None
+        service = _text(proc.get("serviceName", ""), "a process's serviceName")
         spans.append(
             Span(
-                span_id=_hex(sp.get("spanID"), 16),
+                span_id=_id(sp.get("spanID"), 16, "spanID"),
                 parent_span_id=parent or None,
-                service=str(proc.get("serviceName", "")),
-                name=str(sp.get("operationName", "")),
+                service=service,
+                name=_text(sp.get("operationName", ""), "an operationName"),
                 kind=_KIND_NAMES.get(kind, kind),
-                start_unix_nano=start_us * 1000,
-                duration_ns=dur_us * 1000,
+                start_unix_nano=_uint(sp.get("startTime", 0), "startTime", scale=1000),
+                duration_ns=_uint(sp.get("duration", 0), "duration", scale=1000),
                 status=status,
-                status_message=str(tags.pop("otel.status_description", "")),
+                status_message=_cap(str(tags.pop("otel.status_description", ""))),
                 attributes=tags,
-                resource=_tags(proc.get("tags")) | {"service.name": proc.get("serviceName", "")},
-                events=len(sp.get("logs") or []),
+                resource=_tags(proc.get("tags")) | {"service.name": service},
+                events=len(_list(sp.get("logs"), "logs")),
             )
         )
-    return Trace(_hex(tr.get("traceID"), 32), spans)
+    return Trace(_id(tr.get("traceID"), 32, "traceID"), spans)
 
 
 def from_legacy(doc: Any) -> list[Trace]:
-    """Traces from a legacy answer: {"data": [Trace, ...]}."""
+    """Traces from a legacy answer: {"data": [Trace, ...]}; TraceFormatError for anything else."""
     if not isinstance(doc, dict) or "data" not in doc:
-        raise TraceFormatError("the legacy answer has no 'data'")
+        raise TraceFormatError("the legacy answer has no 'data'", doc, envelope=True)
     data = doc["data"] or []
     if not isinstance(data, list):
-        raise TraceFormatError("the legacy answer's 'data' is not a list")
+        raise TraceFormatError("the legacy answer's 'data' is not a list", data, envelope=True)
     return [_legacy_trace(tr) for tr in data]

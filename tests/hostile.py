@@ -142,3 +142,98 @@ def drip(interval: float = 0.5) -> Responder:
             return
 
     return respond
+
+
+def chunked_forever(content_type: str = "application/x-protobuf") -> Responder:
+    """Answers 200 with a chunked body that never ends (a chunk of junk every few milliseconds)."""
+
+    def respond(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        chunk = b"\xff" * 4096
+        try:
+            for _ in range(1_000_000):
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                h.wfile.flush()
+        except OSError:
+            return
+
+    return respond
+
+
+def short_body(content_type: str = "application/x-protobuf") -> Responder:
+    """Answers 200 claiming 1000 bytes, sends 2, and holds the connection open."""
+
+    def respond(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        try:
+            h.wfile.write(b"\x0a\x00")
+            h.wfile.flush()
+            threading.Event().wait(30)
+        except OSError:
+            return
+
+    return respond
+
+
+def echo_auth(status: int = 401) -> Responder:
+    """Answers `status` with a text body that repeats the request's Authorization header and path."""
+
+    def respond(h: BaseHTTPRequestHandler) -> None:
+        body = f"denied {h.path} for {h.headers.get('Authorization', '-')} ({h.headers.get('X-Api-Key', '-')})"
+        data = body.encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "text/plain")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    return respond
+
+
+def routes(table: dict[str, Responder], default: Responder | None = None) -> Responder:
+    """Dispatch on the request path's prefix (longest first); 404 otherwise."""
+
+    def respond(h: BaseHTTPRequestHandler) -> None:
+        for prefix in sorted(table, key=len, reverse=True):
+            if h.path.startswith(prefix):
+                table[prefix](h)
+                return
+        (default or reply(404, b"404 page not found", "text/plain"))(h)
+
+    return respond
+
+
+@contextmanager
+def grpc_server(answer: Callable[[bytes], bytes] | None) -> Iterator[int]:
+    """A gRPC server whose TraceService/Export answers with `answer(request)` as raw bytes;
+    with None it takes the call and never answers (until the server stops)."""
+    from concurrent import futures
+
+    import grpc
+
+    stop = threading.Event()
+
+    def export(request: bytes, context: object) -> bytes:
+        if answer is None:
+            stop.wait(60)
+            return b""
+        return answer(request)
+
+    handler = grpc.method_handlers_generic_handler(
+        "opentelemetry.proto.collector.trace.v1.TraceService",
+        {"Export": grpc.unary_unary_rpc_method_handler(export)},
+    )
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), handlers=[handler])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield port
+    finally:
+        stop.set()
+        server.stop(0)

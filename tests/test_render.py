@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from rich.console import Console
 
 from otdiag import app_env
 from otdiag import catalogue as c
@@ -32,10 +31,12 @@ SERVICES = [
 ]  # fmt: skip
 
 
-def terminal(width: int) -> tuple[Console, io.StringIO]:
+def terminal(width: int) -> tuple[human.Console, io.StringIO]:
     """A terminal of `width` columns without colour (what NO_COLOR shows)."""
     buf = io.StringIO()
-    return Console(file=buf, width=width, force_terminal=True, color_system=None, highlight=False, emoji=False), buf
+    return human.Console(
+        file=buf, width=width, force_terminal=True, color_system=None, highlight=False, emoji=False
+    ), buf
 
 
 def demo_trace(spans: int = 29) -> Trace:

@@ -33,6 +33,20 @@ def main() -> None:
         sys.exit(0)
     # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    from otdiag.cli.root import app
+    import signal
 
-    app()
+    import otdiag
+    from otdiag.cli import common
+    from otdiag.cli.root import app
+    from otdiag.model import ExitCode
+
+    common.HARD_EXIT = True
+    if signal.getsignal(signal.SIGINT) is otdiag._exit_interrupted:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # imported: Ctrl-C is KeyboardInterrupt again
+    try:
+        app()
+    except KeyboardInterrupt:
+        # Before (or after) a command's own boundary: still one line and 130, never a traceback.
+        print("otdiag: interrupted", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(int(ExitCode.INTERRUPTED))

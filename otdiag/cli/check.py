@@ -18,17 +18,15 @@ def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Find
     A Jaeger v2 config's errors belong to heading 2 (traces not displayed in Jaeger).
     """
     from dataclasses import replace
-    from pathlib import Path
 
-    from otdiag.errors import UsageError
+    from otdiag import bounded
+    from otdiag.collector_config import MAX_CONFIG_BYTES
     from otdiag.model import Guide, Severity, Stage
     from otdiag.validate.api import validate_source
     from otdiag.validate.knowledge import Distribution
 
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{option}: {path} does not exist or is not a file")
-    result = validate_source(p.read_bytes(), path, Distribution.JAEGER if jaeger else None)
+    data = bounded.read(path, what=option, max_bytes=MAX_CONFIG_BYTES)
+    result = validate_source(data, path, Distribution.JAEGER if jaeger else None)
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     from otdiag.cli.check_tiers import never_reaches_backend
 
@@ -123,7 +121,8 @@ def check(
         from otdiag.cli.find import jaeger_url_option
         from otdiag.endpoints import http_url
 
-        env = app_env.read_env_file(env_file) if env_file else dict(os.environ)
+        env = app_env.read_env_file(env_file, timeout=common.check_timeout(timeout)) if env_file else dict(os.environ)
+        common.remember_env_secrets(env)
         flags = otel_env.Flags(
             endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
             insecure=insecure or None, ca_file=common.readable_file(ca_file, "--ca-file"),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
+from otdiag import redact
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Report
 from otdiag.render import json as json_view
@@ -49,9 +51,37 @@ def _stderr() -> tuple[ModuleType, human.Console]:
     return human, human.make_console(stderr=True)
 
 
+HARD_EXIT = False
+"""Set by the program's entry point: Ctrl-C ends the process at once, abandoning network calls in flight
+(their worker threads would otherwise be joined at exit, each up to its timeout)."""
+
+
+def remember_env_secrets(env: Mapping[str, str]) -> None:
+    """Secrets an environment holds (OTLP headers, passwords in URLs): never shown, whatever the path."""
+    for name, value in env.items():
+        if not value:
+            continue
+        upper = name.upper()
+        if upper.startswith(("OTEL_", "OTDIAG_")):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(f"{redact.printable(name)} is not valid UTF-8 text") from None
+        if upper.endswith("HEADERS") and upper.startswith("OTEL_"):
+            from otdiag.otel_env import parse_headers as parse_otlp_headers
+
+            headers, _ = parse_otlp_headers(value, check=False)
+            redact.remember_headers(headers)
+        elif "@" in value and "://" in value:
+            redact.remember_url(value)
+        elif any(s in upper for s in ("PASSWORD", "SECRET", "TOKEN", "API_KEY", "APIKEY")):
+            redact.remember(value)
+
+
 def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
     """The one error boundary: usage errors exit 2, Ctrl-C 130, bugs 3; never a traceback unless --debug."""
     try:
+        remember_env_secrets(os.environ)
         code = body()
     except UsageError as exc:
         human, err = _stderr()
@@ -61,6 +91,10 @@ def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
         human, err = _stderr()
         err.print("[yellow]otdiag: interrupted[/]")
         code = ExitCode.INTERRUPTED
+        if HARD_EXIT:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(code))
     except Exception as exc:  # noqa: BLE001 - the boundary: one line, not a traceback
         if debug or os.environ.get("OTDIAG_DEBUG"):
             traceback.print_exc()
@@ -75,14 +109,18 @@ def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
 
 
 def parse_headers(values: list[str] | None, option: str = "--header") -> dict[str, str]:
+    from otdiag.otel_env import check_header
+
     out: dict[str, str] = {}
-    for item in values or []:
+    for n, item in enumerate(values or [], 1):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"{option}: {name.strip() or item!r} must be written NAME=VALUE")
-        if any(ch.isspace() for ch in name.strip()):
-            raise UsageError(f"{option}: header name {name.strip()!r} contains spaces")
+            # Echo the item only when it looks like a header name: anything else may be a secret value.
+            shown = repr(item) if re.fullmatch(r"[A-Za-z0-9-]{1,40}", item) else f"#{n}"
+            raise UsageError(f"{option}: {shown} must be written NAME=VALUE")
         out[name.strip()] = value.strip()
+        redact.remember_headers({name.strip(): value.strip()})
+        check_header(name.strip(), value.strip(), f"{option} #{n}")
     return out
 
 
@@ -92,14 +130,24 @@ def check_timeout(timeout: float, option: str = "--timeout") -> float:
     return timeout
 
 
+MAX_PEM_BYTES = 16 * 1024 * 1024
+
+
 def readable_file(path: str | None, option: str) -> str | None:
+    """A regular, readable file of a sane size (certificates, keys): devices and FIFOs are refused."""
     if path is None:
         return None
     p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{option}: {path} does not exist or is not a file")
-    if not os.access(p, os.R_OK):
-        raise UsageError(f"{option}: {path} is not readable")
+    shown = redact.printable(path[:200])
+    try:
+        if not p.is_file():
+            raise UsageError(f"{option}: {shown} does not exist or is not a regular file")
+        if not os.access(p, os.R_OK):
+            raise UsageError(f"{option}: {shown} is not readable")
+        if p.stat().st_size > MAX_PEM_BYTES:
+            raise UsageError(f"{option}: {shown} is larger than {MAX_PEM_BYTES // 1048576} MiB")
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{option}: {shown} cannot be used ({getattr(exc, 'strerror', None) or exc})") from None
     return str(p)
 
 

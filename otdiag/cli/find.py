@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import sys
 import time
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from otdiag import catalogue as c
+from otdiag import redact
 from otdiag.cli import common
 from otdiag.endpoints import http_url
 from otdiag.errors import UsageError
@@ -35,19 +36,22 @@ def jaeger_url_option(value: str | None) -> str:
 def _time(text: str, option: str) -> int:
     """RFC 3339 / ISO 8601 (naive means UTC) or Unix seconds -> Unix nanoseconds."""
     raw = text.strip()
-    try:
-        return int(float(raw) * 1e9)
-    except ValueError:
-        pass
-    try:
-        dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"{option}: {text!r} is not a time (RFC 3339 like 2026-01-02T15:04:05Z, or Unix seconds)"
-        ) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1e9)
+    ns: int | None = None
+    with contextlib.suppress(ValueError, OverflowError):
+        ns = int(float(raw) * 1e9)
+    if ns is None:
+        try:
+            dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"{option}: {text!r} is not a time (RFC 3339 like 2026-01-02T15:04:05Z, or Unix seconds)"
+            ) from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        ns = int(dt.timestamp() * 1e9)
+    if not 0 <= ns <= 253402300799 * 10**9:
+        raise UsageError(f"{option}: {text!r} is outside the years 1970-9999")
+    return ns
 
 
 def find_trace(
@@ -157,7 +161,7 @@ def _by_id(
         return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
     fetched = found.fetched
     if raw:
-        sys.stdout.write(json.dumps(fetched.raw, indent=2) + "\n")
+        sys.stdout.write(redact.json_dumps(fetched.raw) + "\n")
         return ExitCode.OK
     trace = fetched.traces[0]
     report = Report(
@@ -177,7 +181,7 @@ def _by_id(
 
         print_trace(console, trace, max_spans=max_spans, verbose=verbose)
         console.print(
-            f"[dim]{link}  (via API {fetched.api.value}"
+            f"[dim]{human.escape(link)}  (via API {fetched.api.value}"
             f"{f', visible after {found.waited_ms / 1000:.1f}s' if wait_s else ''})[/]"
         )
         if rep.findings:
@@ -203,7 +207,7 @@ def _search(client: Any, url: str, q: Any, *, raw: bool, as_json: bool) -> ExitC
         report = Report("find-trace", [jaeger_failure(url, exc)], {"traces": []})
         return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
     if raw:
-        sys.stdout.write(json.dumps(fetched.raw, indent=2) + "\n")
+        sys.stdout.write(redact.json_dumps(fetched.raw) + "\n")
         return ExitCode.OK if fetched.traces else ExitCode.PROBLEM
     traces = sorted(fetched.traces, key=lambda t: t.start_unix_nano, reverse=True)
     findings = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 import queue
 import signal
 import sys
@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from otdiag import redact
 from otdiag.cli import common
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode, order_findings
@@ -57,6 +58,19 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""Besides Ctrl-C, what ends listen with its summary: SIGTERM, and SIGHUP (the terminal went away)."""
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    """A second Ctrl-C (or SIGTERM/SIGHUP) while the summary is on its way: stop at once, exit 130."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(int(ExitCode.INTERRUPTED))
+
+
 def listen(
     grpc_endpoint: Annotated[
         str, typer.Option(help="OTLP/gRPC receiver address, HOST:PORT, or 'off'.")
@@ -89,7 +103,7 @@ def listen(
     Point an app (or otdiag send-test-span) at it, then query it like Jaeger
     (otdiag find-trace, curl .../api/v3/traces/ID). It answers exactly as the
     collector's OTLP receiver does, so exporters behave as they would in production.
-    Ctrl-C (or SIGTERM) stops it: the summary is printed, then it exits 130;
+    Ctrl-C (or SIGTERM, SIGHUP) stops it: the summary is printed, then it exits 130;
     with --stop-after it exits 0. Loopback only unless you give another address.
 
     Examples:
@@ -150,9 +164,10 @@ def listen(
 
         if show:
             store.subscribe(observe)
-        previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
-        if previous is not None:
-            signal.signal(signal.SIGTERM, _on_sigterm)
+        main = threading.current_thread() is threading.main_thread()
+        previous = {s: signal.getsignal(s) for s in _STOP_SIGNALS} if main else {}
+        for s in previous:
+            signal.signal(s, _on_sigterm)
         deadline = time.monotonic() + stop_after if stop_after is not None else None
         code = ExitCode.OK
         try:
@@ -172,9 +187,13 @@ def listen(
         except KeyboardInterrupt:
             code = ExitCode.INTERRUPTED
         finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            if main and common.HARD_EXIT:
+                # From here on the summary is written: a second signal means "now", and exits 130.
+                for s in (signal.SIGINT, *_STOP_SIGNALS):
+                    signal.signal(s, _exit_now)
             listener.stop()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
         while not arrivals.empty():
             _emit(arrivals.get_nowait(), out, json_lines)
         summary = summarize(store)
@@ -183,10 +202,13 @@ def listen(
             err.print(f"[dim]({dropped[0]} spans were not shown: they arrived faster than the display)[/]")
         if json_lines:
             findings = [f.to_json() for f in order_findings(summary.findings)]
-            sys.stdout.write(json.dumps({"type": "summary", **doc, "findings": findings}) + "\n")
+            sys.stdout.write(redact.json_dumps({"type": "summary", **doc, "findings": findings}, indent=None) + "\n")
             sys.stdout.flush()
-        err.print()
-        human.print_summary(err, doc, summary.findings, "Summary")
+        try:
+            err.print()
+            human.print_summary(err, doc, summary.findings, "Summary")
+        except OSError:
+            pass  # the terminal is gone (SIGHUP): the JSON summary, if asked for, is already out
         return code
 
     common.run(body)
@@ -194,6 +216,6 @@ def listen(
 
 def _emit(a: Any, out: human.Console, json_lines: bool) -> None:
     if json_lines:
-        sys.stdout.write(json.dumps(arrival_json(a)) + "\n")
+        sys.stdout.write(redact.json_dumps(arrival_json(a), indent=None) + "\n")
     else:
         human.print_arrival(out, a)

@@ -192,6 +192,14 @@ def _fast_coercion(param: Any) -> None:
     param._runtime_param = _FastRuntimeParam(descriptor.parameter_info, descriptor.annotation)
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _LazyGroup(TyperGroup):
     """Parse errors (unknown option, bad choice): one line on stderr and exit 2, like other usage errors.
 
@@ -220,6 +228,14 @@ class _LazyGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        argv = kwargs.get("args") if kwargs.get("args") is not None else (args[0] if args else sys.argv[1:])
+        for n, arg in enumerate(argv or [], 1):
+            if isinstance(arg, str) and not _utf8(arg):
+                # Bytes that are not UTF-8 reach Python as lone surrogates; nothing could send or show them.
+                from otdiag.render.human import make_console
+
+                make_console(stderr=True).print(f"[bold red]otdiag:[/] argument #{n} is not valid UTF-8 text")
+                sys.exit(int(ExitCode.USAGE))
         try:
             rv = super().main(*args, **kwargs)
         except typer.Abort:

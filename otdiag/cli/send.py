@@ -30,12 +30,26 @@ def jaeger_link(jaeger_url: str | None, trace_id: str) -> str | None:
     return f"{jaeger_url.rstrip('/')}/trace/{trace_id}" if jaeger_url else None
 
 
+BASIC_FROM_URL = f"Basic {redact.REDACTED} (built from the URL's user info)"
+
+
+def shown_headers(s: Any) -> dict[str, str]:
+    """The headers as they may be shown: values redacted; for an HTTP URL with user info, the
+    Authorization: Basic header the client builds from it, named but never with its value."""
+    from urllib.parse import urlsplit
+
+    shown = redact.headers(s.headers)
+    if s.protocol.is_http and "authorization" not in shown and "@" in urlsplit(s.url).netloc:
+        shown["authorization"] = BASIC_FROM_URL
+    return shown
+
+
 def settings_json(s: Any) -> dict[str, Any]:
     return {
         "endpoint": redact.url(s.url) if s.protocol.is_http else s.target,
         "protocol": s.protocol.value,
         "tls": "on" if s.secure else "off",
-        "headers": redact.headers(s.headers),
+        "headers": shown_headers(s),
         "ca_file": s.ca_file,
         "cert_file": s.cert_file,
         "timeout_s": s.timeout,
@@ -50,8 +64,8 @@ def print_settings(console: human.Console, s: Any) -> None:
         ("protocol", s.protocol.value, s.sources.get("protocol", "")),
         ("tls", "on" if s.secure else "off (plaintext)", s.sources.get("tls", "")),
     ]
-    if s.headers:
-        shown = ", ".join(f"{k}={v}" for k, v in redact.headers(s.headers).items())
+    if shown_headers(s):
+        shown = ", ".join(f"{k}={v}" for k, v in shown_headers(s).items())
         rows.append(("headers", shown, s.sources.get("headers", "")))
     if s.ca_file or s.cert_file:
         rows.append(("certs", f"ca={s.ca_file or '-'} cert={s.cert_file or '-'} key={s.key_file or '-'}", ""))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import stat
 import sys
 import tempfile
 from enum import StrEnum
@@ -30,25 +30,10 @@ class OutputFormat(StrEnum):
 
 
 def read_input(name: str, max_bytes: int) -> bytes:
-    """The bytes of FILE (or stdin for -); exit 2 for what is not a readable file."""
-    if name == "-":
-        return sys.stdin.buffer.read(max_bytes + 1)
-    p = Path(name)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise UsageError(f"{name}: is a directory, not a config file")
-    if not os.access(p, os.R_OK):
-        raise UsageError(f"{name}: is not readable (permission denied)")
-    try:
-        with p.open("rb") as fh:
-            return fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
+    """The bytes of FILE (or stdin for -), bounded in size and time; exit 2 for what is not a readable file."""
+    from otdiag import bounded
+
+    return bounded.read(name, what="validate-config", max_bytes=max_bytes)
 
 
 def validate_config(
@@ -176,7 +161,11 @@ def _label(name: str) -> str:
 def _find_binary(otelcol: str | None, with_binary: bool) -> str | None:
     if otelcol:
         p = Path(otelcol)
-        if not p.is_file() or not os.access(p, os.X_OK):
+        try:
+            runnable = p.is_file() and os.access(p, os.X_OK)
+        except (OSError, ValueError):
+            raise UsageError(f"--otelcol: {otelcol[:200]} is not an executable file") from None
+        if not runnable:
             found = shutil.which(otelcol)
             if not found:
                 raise UsageError(f"--otelcol: {otelcol} is not an executable file")
@@ -243,6 +232,7 @@ def _with_binary(binary: str, results: list[Any], datas: list[tuple[str, bytes]]
             except real.BinaryError as exc:
                 result.findings.append(catalogue.KINDS["config.collector-not-run"](str(exc)))
                 continue
+            _remember_secrets(result)
             scrub = Scrubber(_secrets(result))
             result.findings += real.findings(verdict, result.config, result.path, binary, scrub)
 
@@ -261,11 +251,22 @@ def _secrets(result: Any) -> list[str]:
     return values + [part for v in values for part in v.split() if len(part) >= 6]
 
 
+def _remember_secrets(result: Any) -> None:
+    """Every secret-looking value of the config, whatever its YAML type, is kept out of every output."""
+    from otdiag import redact
+
+    if result.config is None:
+        return
+    with contextlib.suppress(RecursionError, ValueError, TypeError):
+        redact.remember_config(result.config.root.to_python())
+
+
 def _fails(findings: list[Finding], strict: bool) -> bool:
     return any(f.severity is Severity.ERROR or (strict and f.severity is Severity.WARNING) for f in findings)
 
 
 def _emit(results: list[Any], fmt: OutputFormat, strict: bool, graph: GraphFormat | None) -> ExitCode:
+    from otdiag import redact
     from otdiag.redact import Scrubber
     from otdiag.render import annotations, pipeline_graph
     from otdiag.validate.graph import pipeline_graph as build_graph
@@ -273,6 +274,7 @@ def _emit(results: list[Any], fmt: OutputFormat, strict: bool, graph: GraphForma
     all_findings: list[Finding] = []
     scrubbed: list[tuple[Any, list[Finding], Scrubber]] = []
     for r in results:
+        _remember_secrets(r)
         scrub = Scrubber(_secrets(r))
         fs = [_scrub_finding(f, scrub) for f in r.findings]
         scrubbed.append((r, fs, scrub))
@@ -307,17 +309,18 @@ def _emit(results: list[Any], fmt: OutputFormat, strict: bool, graph: GraphForma
             if sources:
                 for path, src in sources.items():
                     mine = [f for f in fs if f.location and f.location.file == path]
-                    views.append((path, mine, [scrub(ln) for ln in src.splitlines()]))
+                    views.append((path, mine, [scrub(ln) for ln in redact.config_lines(src.splitlines())]))
                 rest = [f for f in fs if not (f.location and f.location.file in sources)]
                 if rest:
                     views.append((r.path, rest, []))
             else:
-                views.append((r.path, fs, [scrub(ln) for ln in r.source.splitlines()]))
+                views.append((r.path, fs, [scrub(ln) for ln in redact.config_lines(r.source.splitlines())]))
         human.print_config_files(console, views, strict=strict)
         for path, g in graphs.items():
             console.print()
             console.print(f"[bold]pipelines of {human.escape(path)}[/]")
-            console.print(human.escape(pipeline_graph.render(g, graph)) if graph else "")
+            for line in (pipeline_graph.render(g, graph) if graph else "").splitlines():
+                console.print(human.escape(line))
     else:
         assert_never(fmt)
     sys.stdout.flush()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
 import grpc
-from google.protobuf.message import DecodeError
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from otdiag.otlp.result import ExportResult
 from otdiag.redact import Scrubber
@@ -22,7 +18,9 @@ _TRANSPORT_CODES = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEED
 
 
 def _read(path: str | None) -> bytes | None:
-    return Path(path).read_bytes() if path else None
+    from otdiag import bounded
+
+    return bounded.read(path, what="certificate", max_bytes=16 * 1024 * 1024) if path else None
 
 
 def channel(
@@ -80,14 +78,17 @@ def export(
                 raise failure from None
         return ExportResult(ok=False, status=code.name, message=details, elapsed_ms=elapsed, grpc_code=code.name)
     elapsed = (time.monotonic() - started) * 1000
-    msg = trace_service_pb2.ExportTraceServiceResponse()
-    with contextlib.suppress(DecodeError):
-        msg.ParseFromString(raw if isinstance(raw, bytes) else b"")
+    from otdiag.otlp.http_export import _Malformed, parse_response
+
+    try:
+        rejected, message = parse_response(raw if isinstance(raw, bytes) else b"")
+    except _Malformed as exc:
+        return ExportResult(ok=False, status="OK", elapsed_ms=elapsed, grpc_code="OK", malformed=scrub(str(exc)))
     return ExportResult(
         ok=True,
         status="OK",
-        message=scrub(msg.partial_success.error_message),
-        rejected_spans=int(msg.partial_success.rejected_spans),
+        message=scrub(message),
+        rejected_spans=rejected,
         elapsed_ms=elapsed,
         grpc_code="OK",
     )

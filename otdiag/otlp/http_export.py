@@ -42,7 +42,18 @@ def export(
             truncate=True,
         )  # fmt: skip
     if resp.status == 200:
-        rejected, message = _partial_success(resp)
+        try:
+            rejected, message = _partial_success(resp)
+        except _Malformed as exc:
+            return ExportResult(
+                ok=False,
+                status="200",
+                message="",
+                elapsed_ms=resp.elapsed_ms,
+                http_status=200,
+                content_type=resp.content_type,
+                malformed=scrub(str(exc)),
+            )
         return ExportResult(
             ok=True,
             status="200",
@@ -63,28 +74,63 @@ def export(
     )
 
 
+class _Malformed(Exception):
+    """A 200 whose body is not an ExportTraceServiceResponse."""
+
+
+def _excerpt(body: bytes) -> str:
+    from otdiag import redact
+
+    return repr(redact.clean(body[:60].decode("utf-8", "replace")))
+
+
 def _partial_success(resp: http.Response) -> tuple[int, str]:
+    """(rejected spans, message) of a well-formed ExportTraceServiceResponse; an empty body is one too.
+
+    Anything else (garbage, an endless or cut-off body) raises `_Malformed`: it is not acceptance.
+    """
+    if resp.truncated:
+        raise _Malformed("the body is larger than 1 MiB (an ExportTraceServiceResponse is a few bytes)")
     if not resp.body:
         return 0, ""
     if resp.content_type == JSON:
         try:
             doc = json.loads(resp.body)
-        except ValueError:
-            return 0, ""
-        ps = doc.get("partialSuccess") or doc.get("partial_success") or {} if isinstance(doc, dict) else {}
+        except (ValueError, RecursionError):
+            raise _Malformed(f"the body is not JSON: {_excerpt(resp.body)}") from None
+        if not isinstance(doc, dict):
+            raise _Malformed(f"the body is not a JSON object: {_excerpt(resp.body)}")
+        ps = doc.get("partialSuccess", doc.get("partial_success")) or {}
         if not isinstance(ps, dict):
-            return 0, ""
+            raise _Malformed(f"partialSuccess is not an object: {_excerpt(resp.body)}")
         raw = ps.get("rejectedSpans", ps.get("rejected_spans", 0))
         try:
-            rejected = int(str(raw))
-        except (TypeError, ValueError):
-            rejected = 0
-        return rejected, str(ps.get("errorMessage", ps.get("error_message", "")))
+            rejected = int(str(raw)) if isinstance(raw, int | str) and len(str(raw)) <= 20 else -1
+        except ValueError:
+            rejected = -1
+        if rejected < 0 or rejected >= 2**63:
+            raise _Malformed(f"rejectedSpans is not a count: {_excerpt(resp.body)}")
+        message = ps.get("errorMessage", ps.get("error_message", ""))
+        if not isinstance(message, str):
+            raise _Malformed(f"errorMessage is not a string: {_excerpt(resp.body)}")
+        return rejected, message
+    return parse_response(resp.body)
+
+
+def parse_response(body: bytes) -> tuple[int, str]:
+    """(rejected spans, message) of a protobuf ExportTraceServiceResponse; `_Malformed` for anything else.
+
+    Unknown fields are refused too: random bytes that happen to decode are still not an answer.
+    """
+    from google.protobuf.unknown_fields import UnknownFieldSet
+
     msg = trace_service_pb2.ExportTraceServiceResponse()
     try:
-        msg.ParseFromString(resp.body)
-    except DecodeError:
-        return 0, ""
+        msg.ParseFromString(body)
+    except (DecodeError, RuntimeError, ValueError):
+        raise _Malformed(f"the body is not an ExportTraceServiceResponse: {_excerpt(body)}") from None
+    if len(UnknownFieldSet(msg)) or len(UnknownFieldSet(msg.partial_success)):
+        raise _Malformed(f"the body is not an ExportTraceServiceResponse (unknown fields): {_excerpt(body)}")
     return int(msg.partial_success.rejected_spans), msg.partial_success.error_message
 
 
@@ -96,13 +142,13 @@ def _error_message(resp: http.Response) -> str:
             status.ParseFromString(resp.body)
             if status.message:
                 return str(status.message)
-        except DecodeError:
+        except (DecodeError, RuntimeError, ValueError):
             pass
     if resp.content_type == JSON and resp.body:
         try:
             doc = json.loads(resp.body)
             if isinstance(doc, dict) and isinstance(doc.get("message"), str):
                 return str(doc["message"])
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return " ".join(resp.text(300).split())

@@ -21,3 +21,6 @@ class ExportResult:
     grpc_code: str | None = None
     retry_after: str | None = None
     content_type: str | None = None
+    malformed: str | None = None
+    """Set when the receiver said OK but its body is no ExportTraceServiceResponse: what is wrong with it.
+    Such an answer is not acceptance (`ok` is False)."""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from otdiag import __version__, catalogue
+from otdiag import __version__, catalogue, redact
 from otdiag.model import Finding, Severity
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -60,10 +59,11 @@ def sarif(findings: list[Finding]) -> str:
             }
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return redact.json_dumps(doc)
 
 
 def _escape_data(s: str) -> str:
+    s = redact.clean(s)
     return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

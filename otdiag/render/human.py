@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
+from rich.console import Console as _RichConsole
+from rich.markup import escape as _markup_escape
 from rich.status import Status
 from rich.text import Text
 
+from otdiag import redact
 from otdiag.model import GUIDE_TITLES, Finding, Guide, Report, Severity, Stage, StepStatus, order_findings
 
 __all__ = [
@@ -38,9 +40,27 @@ _STEP_MARK = {
 }
 
 
+def escape(text: str) -> str:
+    """Any text from the network, a file or the user, ready for markup: scrubbed of secrets,
+    printable (controls escaped, newlines shown as ⏎) and with Rich markup escaped."""
+    return _markup_escape(redact.clean(str(text)))
+
+
+class Console(_RichConsole):
+    """Rich's console, with one last guard: every string it renders is scrubbed and made printable.
+
+    Strings reach it as markup (escaped by `escape`), so newlines of otdiag's own are kept here;
+    a stray escape sequence, secret or control character from elsewhere still never gets out.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(redact.printable(redact.scrub(text), keep_newlines=True), **kwargs)
+
+
 def make_console(*, stderr: bool = False, width: int | None = None, no_color: bool = False) -> Console:
     """A console for stdout or stderr; into a pipe or file, lines are never broken mid-sentence."""
-    console = Console(stderr=stderr, width=width, no_color=no_color, highlight=False)
+    # No emoji codes: a fix text holding ${env:X:-value} must not become ${env❌-value}.
+    console = Console(stderr=stderr, width=width, no_color=no_color, highlight=False, emoji=False)
     if not console.is_terminal:
         # Into a pipe or file: no mid-sentence breaks, and tables as wide as they need.
         console.soft_wrap = True
@@ -84,7 +104,10 @@ def hang(console: Console, lead: str, body: str) -> None:
     A hanging indent keeps the ✓/✗ column readable at 80 columns. Into a pipe (soft wrap) nothing is
     wrapped, so a line stays whole for grep.
     """
-    lead_t, body_t = Text.from_markup(lead), Text.from_markup(body)
+    # Text objects bypass Console.render_str's guard: scrub and make printable here too.
+    lead_t, body_t = (
+        Text.from_markup(redact.printable(redact.scrub(m), keep_newlines=True), emoji=False) for m in (lead, body)
+    )
     if console.soft_wrap:
         console.print(Text.assemble(lead_t, body_t))
         return
@@ -235,17 +258,22 @@ def print_arrival(console: Console, a: Any) -> None:
     import time as _time
 
     stamp = _time.strftime("%H:%M:%S", _time.localtime(a.received)) + f".{int(a.received * 1000) % 1000:03d}"
-    service = escape(a.service if a.service_raw is not None else f"{a.service} (no service.name)")
+    service = escape(_short(a.service) if a.service_raw is not None else f"{_short(a.service)} (no service.name)")
     parent = "" if not a.parent_span_id.strip("0") else f" [dim]← {a.parent_span_id[:8]}[/]"
     status = _STATUS_MARK.get(a.status_code, "")
     if a.status_code == 2 and a.status_message:
         status += f" [red]{escape(a.status_message[:80])}[/]"
-    attrs = " ".join(f"[dim]{escape(k)}=[/]{escape(v[:60])}" for k, v in a.attributes)
+    attrs = " ".join(f"[dim]{escape(_short(k, 60))}=[/]{escape(v[:60])}" for k, v in itertools.islice(a.attributes, 20))
     console.print(
-        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(a.name)}[/] [dim]{a.kind}[/] "
-        f"trace {a.trace_id}{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
+        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(_short(a.name))}[/] [dim]{escape(str(a.kind))}[/] "
+        f"trace {escape(a.trace_id)}{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
         f"{status} {attrs}".rstrip()
     )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """A name as a one-line view shows it: at most `limit` characters."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def print_listen_banner(console: Console, lines: list[str]) -> None:
@@ -262,9 +290,9 @@ def print_summary(console: Console, summary: dict[str, Any], findings: list[Find
         + (f"; held now: {plural(summary['held']['traces'], 'trace')}" if summary["evicted"]["traces"] else "")
     )
     for service, ops in summary["operations"].items():
-        console.print(f"  [cyan]{escape(service)}[/]: {plural(summary['services'].get(service, 0), 'span')}")
+        console.print(f"  [cyan]{escape(_short(service))}[/]: {plural(summary['services'].get(service, 0), 'span')}")
         for name, n in list(ops.items())[:15]:
-            console.print(f"    {n:>6}  {escape(name)}")
+            console.print(f"    {n:>6}  {escape(_short(name))}")
         if len(ops) > 15:
             console.print(f"    [dim]… {plural(len(ops) - 15, 'more operation')}[/]")
     if summary["transports"]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
+from otdiag import redact
 from otdiag.model import Report
 
 
 def dumps(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+    """The report as JSON: every string scrubbed of secrets, no raw control character."""
+    return redact.json_dumps(report.to_json())

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.cells import cell_len
-from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
+from otdiag import redact
 from otdiag.durations import human
-from otdiag.render.human import plural
+from otdiag.render.human import Console, escape, plural
 from otdiag.trace import Span, Trace
 
 BAR = 32
@@ -96,9 +95,13 @@ def _bar(span: Span, t0: int, total: int, width: int = BAR) -> str:
 
 
 def fit(text: str, width: int) -> str:
-    """`text` cut to `width` terminal cells, ending in … when cut; padded to exactly `width`."""
+    """`text` cut to `width` terminal cells, ending in … when cut; padded to exactly `width`.
+
+    The text is scrubbed and made printable first: rows are Text objects, which no markup guard sees.
+    """
     if width <= 0:
         return ""
+    text = redact.clean(text)
     if cell_len(text) <= width:
         return text + " " * (width - cell_len(text))
     out = ""
@@ -109,14 +112,23 @@ def fit(text: str, width: int) -> str:
     return out + "…" + " " * (width - 1 - cell_len(out))
 
 
+def utc(unix_nano: int, fmt: str = "%Y-%m-%d %H:%M:%S.%f") -> str:
+    """A Unix time in nanoseconds as UTC text; '?' for what no calendar holds."""
+    try:
+        text = datetime.fromtimestamp(unix_nano / 1e9, UTC).strftime(fmt)
+    except (OverflowError, ValueError, OSError):
+        return "?"
+    return text[:-3] if fmt.endswith("%f") else text
+
+
 def summary_line(trace: Trace) -> str:
-    started = datetime.fromtimestamp(trace.start_unix_nano / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    started = utc(trace.start_unix_nano)
     errors = trace.error_count
     err = f"[bold red]✗ {plural(errors, 'error')}[/]" if errors else "0 errors"
     root = trace.root
     root_txt = f" · root {escape(root.service)}/{escape(root.name)}" if root else ""
     return (
-        f"[bold]trace {trace.trace_id}[/]{root_txt} · {plural(len(trace.spans), 'span')} · "
+        f"[bold]trace {escape(trace.trace_id)}[/]{root_txt} · {plural(len(trace.spans), 'span')} · "
         f"{plural(len(trace.services), 'service')} · {human(trace.duration_ns)} · {err} · started {started} UTC"
     )
 
@@ -246,7 +258,7 @@ def print_trace(console: Console, trace: Trace, *, max_spans: int = 200, verbose
 def print_trace_list(console: Console, traces: list[Trace]) -> None:
     """Search results as Jaeger's search page lists them; the full trace ID is never cut."""
     ordered = sorted(traces, key=lambda t: t.start_unix_nano, reverse=True)
-    days = {datetime.fromtimestamp(t.start_unix_nano / 1e9, UTC).date() for t in ordered}
+    days = {utc(t.start_unix_nano, "%Y-%m-%d") for t in ordered}
     time_fmt = "%H:%M:%S" if len(days) == 1 else "%m-%d %H:%M:%S"
     time_w = 8 if len(days) == 1 else 14
     fixed = 32 + 1 + time_w + 1 + 6 + 1 + 6 + 1 + 9 + 1
@@ -267,7 +279,7 @@ def print_trace_list(console: Console, traces: list[Trace]) -> None:
         line.rstrip()
         return line
 
-    day = f" (UTC, {next(iter(days)).isoformat()})" if len(days) == 1 else " (UTC)"
+    day = f" (UTC, {next(iter(days))})" if len(days) == 1 else " (UTC)"
     console.print(
         row(
             [
@@ -282,7 +294,7 @@ def print_trace_list(console: Console, traces: list[Trace]) -> None:
         )
     )
     for t in ordered:
-        started = datetime.fromtimestamp(t.start_unix_nano / 1e9, UTC).strftime(time_fmt)
+        started = utc(t.start_unix_nano, time_fmt)
         errors = t.error_count
         console.print(
             row(

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from otdiag import catalogue
+from otdiag import bounded, catalogue
 from otdiag.model import Finding, Location
 from otdiag.redact import Scrubber
 from otdiag.validate.model import Config
 
 TIMEOUT_S = 120.0
+MAX_OUTPUT = 1024 * 1024
+"""What is kept of the binary's stdout and of its stderr; the rest is drained and dropped."""
 
 
 @dataclass(frozen=True)
@@ -26,26 +27,29 @@ class BinaryError(Exception):
     """The binary could not be run (missing, not executable, timed out)."""
 
 
-def run_validate(binary: str | Path, config: str | Path | list[str], *, timeout: float = TIMEOUT_S) -> Verdict:
-    """The binary's own `validate`; several configs are passed as repeated --config, merged as it merges them."""
+def run_validate(binary: str | Path, config: str | Path | list[str], *, timeout: float | None = None) -> Verdict:
+    """The binary's own `validate`; several configs are passed as repeated --config, merged as it merges them.
+
+    The binary runs in its own process group, killed whole at the timeout; its output is capped.
+    """
     configs = config if isinstance(config, list) else [str(config)]
+    limit = TIMEOUT_S if timeout is None else timeout
     try:
-        proc = subprocess.run(
+        done = bounded.run(
             [str(binary), "validate", *(f"--config={Path(c).resolve()}" for c in configs)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
+            timeout=limit,
+            max_output=MAX_OUTPUT,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BinaryError(f"cannot run {binary}: {exc}") from None
-    out = proc.stderr + proc.stdout
+    except OSError as exc:
+        raise BinaryError(f"cannot run {binary}: {exc.strerror or exc}") from None
+    if done.timed_out:
+        raise BinaryError(f"{binary} validate did not finish within {limit:g}s; it was stopped")
+    out = done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")
     lines = [ln for ln in out.splitlines() if ln.strip() and not _is_log(ln)]
     msgs: list[str] = []
-    for ln in lines:
-        msgs.append(ln.removeprefix("Error: "))
-    return Verdict(proc.returncode == 0, msgs if proc.returncode else [])
+    for ln in lines[:200]:
+        msgs.append(ln.removeprefix("Error: ")[:2000])
+    return Verdict(done.returncode == 0, msgs if done.returncode else [])
 
 
 def _is_log(line: str) -> bool:

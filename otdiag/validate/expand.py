@@ -120,10 +120,12 @@ class Expander:
             path = Path(opaque)
             if self.base_dir is not None and not path.is_absolute():
                 path = Path.cwd() / path
+            from otdiag import bounded
+
             try:
-                text = path.read_text(errors="replace")[:1_000_000]
-            except OSError as exc:
-                raise _Error("config.env-unknown-scheme", f"unable to read the file {opaque}: {exc.strerror}") from None
+                text = bounded.read_bytes(str(path), max_bytes=1_000_000, timeout=5.0).decode("utf-8", "replace")
+            except bounded.ReadError as exc:
+                raise _Error("config.env-unknown-scheme", f"unable to read the file {opaque}: it {exc}") from None
             return text, _yaml_value(text)
         if scheme == "yaml":
             return opaque, _yaml_value(opaque)
