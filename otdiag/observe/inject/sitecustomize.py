@@ -19,6 +19,7 @@ wrapped call returns or raises, and every failure of its own is caught and
 recorded in the report (`errors`), never raised into the app.
 """
 
+# ruff: noqa: PTH100, PTH105, PTH118, PTH120, SIM105 - os.path, not pathlib: start-up cost matters here
 from __future__ import annotations
 
 import os
@@ -268,7 +269,7 @@ def _report() -> dict[str, Any]:
             "noop_before_provider": s.noop_before_provider,
             "ended": s.ended,
             "ended_after_shutdown": s.ended_after_shutdown,
-            "open": [v for v in list(s.open.values())[:_MAX_LIST]],
+            "open": list(s.open.values())[:_MAX_LIST],
             "open_count": len(s.open),
             "tracked": s.tracked,
             "first_span_site": s.first_span_site,
@@ -393,6 +394,7 @@ def _hook_sdk_trace(mod: Any) -> None:
                         "type": _qualname(self),
                         "site": _site(2),
                         "shutdown_on_exit": bool(shutdown_on_exit),
+                        "sampler_in_code": kwargs.get("sampler") is not None or bool(args and args[0] is not None),
                         "processors": [],
                         "shutdown": [],
                         "force_flush": [],
@@ -761,7 +763,7 @@ def _install() -> None:
 
     _exit.__name__ = "_exit"
     _exit.__doc__ = real_exit.__doc__
-    os._exit = _exit
+    os._exit = _exit  # type: ignore[assignment]
 
     if hasattr(os, "register_at_fork"):
 
