@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -195,8 +195,6 @@ def env_findings(env: Mapping[str, str], spans: int) -> list[Finding]:
     Only the mistakes that stop spans from being created or exported are kept; when spans did
     arrive anyway, they are warnings (the code may configure the SDK itself).
     """
-    from dataclasses import replace
-
     from otdiag import app_env
     from otdiag import catalogue as cat
 
@@ -400,6 +398,8 @@ def run_app(
     return result
 
 
+CRASHED_CODE = "app.crashed"
+
 # The observer reads these causes from inside the app, with file:line; stderr only guesses them.
 _OBSERVED = {PROVIDER_OVERRIDDEN.code, QUEUE_FULL.code, EXPORT_FAILED.code}
 
@@ -422,7 +422,14 @@ def analyse(result: RunResult, env: Mapping[str, str], *, observe: bool = True) 
         if not (seen.loaded and code in _OBSERVED)
     ]
     env_found = env_findings(env, s.spans)
-    ordered = [*seen.findings[: seen.root_causes], *env_found, *seen.findings[seen.root_causes :], *stderr_findings]
+    root, rest = seen.findings[: seen.root_causes], seen.findings[seen.root_causes :]
+    env_errors = [f for f in env_found if f.severity is Severity.ERROR]
+    if seen.summary.get("crash_in_opentelemetry") and env_errors and [f.code for f in root] == [CRASHED_CODE]:
+        # The SDK's own set-up raised on the app's OTEL_* settings: the setting is the cause, the crash its evidence.
+        first = env_found.index(env_errors[0])
+        env_found[first] = replace(env_errors[0], evidence=(*env_errors[0].evidence, root[0].message))
+        root = []
+    ordered = [*root, *env_found, *rest, *stderr_findings]
     findings = _dedupe(ordered)
     if result.stopped is not None:
         how = "otdiag was stopped" if result.stopped != "timeout" else "--timeout ran out"

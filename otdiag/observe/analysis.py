@@ -382,6 +382,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
             first = _site(accepted.get("site")) if accepted else None
             ignored = providers.get(_int(call, "id"), {})
             lost_processors = bool(_list(ignored, "processors")) and not _list(active or {}, "processors")
+            where = first if lost_processors and first else site
             found.append(
                 c.KINDS["app.provider-set-twice"](
                     f"{site.shown(cwd) if site else 'The app'} sets a second TracerProvider; the first one"
@@ -393,9 +394,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
                     "or add your processors to the provider that is set."
                     if lost_processors and first
                     else None,
-                    location=(first if lost_processors and first else site).location(cwd)
-                    if (first if lost_processors and first else site)
-                    else None,
+                    location=where.location(cwd) if where else None,
                 )
             )
             break
@@ -599,9 +598,16 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
         ],
         "exported": handed,
         "crash": crash_text or None,
+        "crash_in_opentelemetry": bool(crash) and _crash_in_otel(crash),
         "distributions": {n: d.version for n, d in sorted(dists.items())},
     }
     return Result(found, summary, loaded=True, root_causes=root_causes)
+
+
+def _crash_in_otel(crash: Mapping[str, Any]) -> bool:
+    """The innermost frame of the crash is OpenTelemetry's own code (e.g. its auto-configuration)."""
+    frames = [f for f in _list(crash, "frames") if isinstance(f, list) and f and isinstance(f[0], str)]
+    return bool(frames) and f"{os.sep}opentelemetry{os.sep}" in frames[-1][0]
 
 
 def providers_disabled(provider: Mapping[str, Any]) -> bool:
