@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from otdiag.model import Finding, Location
+
 JAEGER_LAST_RELEASE = "1.21.0"
 JAEGER_PACKAGES = frozenset(
     {
@@ -264,3 +266,55 @@ def _declare(out: dict[str, Dist], line: str, where: str) -> None:
         return
     m = re.match(r"^===?\s*([0-9][^,\s]*)$", spec)
     out[name] = Dist(name, m.group(1) if m and "*" not in m.group(1) else "", (), where)
+
+
+# --- check --app-dir ---------------------------------------------------------------------------
+
+
+def app_site_packages(app_dir: Path) -> list[str] | None:
+    """The site-packages of a virtual environment inside the app's directory (.venv, venv, env), if any."""
+    for name in (".venv", "venv", "env", ".env"):
+        root = app_dir / name
+        if not (root / "pyvenv.cfg").is_file():
+            continue
+        found = sorted(str(p) for p in root.glob("lib/python3*/site-packages") if p.is_dir())
+        found += [str(p) for p in [root / "Lib" / "site-packages"] if p.is_dir()]
+        if found:
+            return found
+    return None
+
+
+def app_dir_findings(app_dir: Path) -> list[Finding]:
+    """Removed packages and version skew in the app's declared and installed dependencies (heading 3)."""
+    import sys
+
+    from otdiag import catalogue as c
+
+    out: list[Finding] = []
+    wanted = declared(app_dir)
+    venv = app_site_packages(app_dir)
+    have = installed(venv if venv is not None else sys.path)
+    where = f"the app's virtual environment ({Path(venv[0]).parent.parent.parent})" if venv else "otdiag's environment"
+    for name, dist in sorted(wanted.items()):
+        if name in JAEGER_PACKAGES:
+            file, _, line = dist.where.rpartition(":")
+            out.append(
+                c.APP_JAEGER_REMOVED(
+                    f"{dist.where} requires {name}"
+                    + (f"=={dist.version}" if dist.version else "")
+                    + f": the Jaeger exporter was removed after {JAEGER_LAST_RELEASE}; Jaeger v2 reads OTLP only.",
+                    location=Location(file, int(line), 1) if line.isdigit() else None,
+                )
+            )
+    for name, dist in sorted(have.items()):
+        if name in JAEGER_PACKAGES and name not in wanted:
+            out.append(
+                c.APP_JAEGER_REMOVED(
+                    f"{name} {dist.version} is installed in {where}: the Jaeger exporter was removed after "
+                    f"{JAEGER_LAST_RELEASE}."
+                )
+            )
+    skew = analyse(wanted).skew + [f"{s} (installed in {where})" for s in analyse(have).skew]
+    if skew:
+        out.append(c.APP_VERSION_SKEW(skew[0], evidence=skew[1:5]))
+    return out
