@@ -237,10 +237,29 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
     sys_path = [p for p in _list(main, "sys_path") if isinstance(p, str)]
     dists = deps.installed(sys_path) if sys_path else {}
     dep_report = deps.analyse(dists)
-    if jaeger_fail is not None or jaeger_exp is not None:
+    jaeger_crash = bool(crash) and (
+        "jaeger" in _str(crash, "message", 500).lower()
+        or any(f"exporter{os.sep}jaeger" in str(f[0]) for f in _list(crash, "frames") if isinstance(f, list) and f)
+    )
+    if jaeger_fail is not None or jaeger_exp is not None or jaeger_crash:
         evidence: list[str] = []
         site = _site(jaeger_fail.get("site")) if jaeger_fail else None
-        if jaeger_fail is not None:
+        if jaeger_fail is None and jaeger_exp is None:
+            site = crash_site
+            version = next((f"{n} {d.version}" for n, d in dists.items() if n in deps.JAEGER_PACKAGES), "")
+            message = (
+                f"{site.shown(cwd) if site else 'The app'} builds the Jaeger exporter"
+                + (f" ({version})" if version else "")
+                + f", removed from OpenTelemetry Python after {deps.JAEGER_LAST_RELEASE}, and the app crashed there."
+            )
+            evidence.append(crash_text)
+            if "service_name" in _str(crash, "message", 500):
+                evidence.append(
+                    "JaegerExporter takes no service_name in its last releases: the service name comes from the "
+                    "TracerProvider's Resource (service.name)."
+                )
+            explained_crash = True
+        elif jaeger_fail is not None:
             what = f"import of {_str(jaeger_fail, 'name')} failed"
             message = (
                 f"{site.shown(cwd) if site else 'The app'} imports the Jaeger exporter "
@@ -264,6 +283,9 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
                 + f" to {endpoint}; it was removed after {deps.JAEGER_LAST_RELEASE}, and no OTLP receiver reads it."
             )
             evidence.append(_export_line(jaeger_exp))
+            if crash:
+                evidence.append(crash_text)
+                explained_crash = True
         port_file = site.file if site else None
         port_line = _jaeger_port_line(port_file) if port_file else None
         if port_line is not None and site is not None:
