@@ -841,6 +841,14 @@ APP_SPANS_AFTER_SHUTDOWN = kind(
     "Spans ended after provider.shutdown(): a shut-down span processor drops them.",
     "Call provider.shutdown() once, after the last span has ended.",
 )
+APP_EXPORTER_NO_ENDPOINT = kind(
+    "app.exporter-no-endpoint",
+    E,
+    Stage.APP,
+    CREATED,
+    "The only exporters send nowhere (InMemorySpanExporter, or a custom exporter without an endpoint).",
+    "Add BatchSpanProcessor(OTLPSpanExporter()) to the TracerProvider.",
+)
 APP_EXPORTED_ELSEWHERE = kind(
     "app.exported-elsewhere",
     W,

@@ -141,6 +141,8 @@ class RunResult:
     escalated: bool = False
     """The app outlived the grace period after the stop signal and was killed (SIGKILL)."""
     cwd: str = field(default_factory=os.getcwd)
+    also_receiving: list[str] = field(default_factory=list)
+    """Other addresses otdiag's receiver listened on (the default OTLP ports, when they were free)."""
 
     def to_json(self) -> dict[str, Any]:
         s = self.summary
@@ -151,6 +153,7 @@ class RunResult:
             "escalated": self.escalated,
             "duration_ms": round(self.duration_s * 1000, 1),
             "endpoint": self.endpoint,
+            "also_receiving": self.also_receiving,
             "environment": {"set": self.env_set, "removed": self.env_removed},
             "spans": s.spans,
             "traces": s.traces,
@@ -346,6 +349,7 @@ def run_app(
     timeout: float | None = None,
     kill_after: float = 5.0,
     observe: bool = True,
+    also_receiving: Sequence[str] = (),
     stdout: IO[bytes] | int | None = None,
     stderr_sink: Callable[[bytes], None] = lambda b: None,
     clock: Callable[[], float] = time.time,
@@ -393,6 +397,7 @@ def run_app(
         argv=scrub_argv(argv), returncode=returncode, duration_s=duration, exited_at=exited_at, endpoint=endpoint,
         env_set=changes, env_removed=removed, injected_service=injected, summary=summary,
         stderr_hits=tap.hits, observer=reports, stopped=stopper.reason, escalated=stopper.escalated,
+        also_receiving=list(also_receiving),
     )  # fmt: skip
     result.findings = analyse(result, full_env, observe=observe)
     return result
@@ -413,7 +418,7 @@ def analyse(result: RunResult, env: Mapping[str, str], *, observe: bool = True) 
     seen = analysis.analyse(
         result.observer,
         analysis.Context(endpoint=result.endpoint, receiver_spans=s.spans, returncode=result.returncode,
-                         cwd=result.cwd),
+                         cwd=result.cwd, also=result.also_receiving),
     )  # fmt: skip
     result.observer_summary = seen.summary
     stderr_findings = [
@@ -491,7 +496,7 @@ def _delivered(summary: Mapping[str, Any]) -> bool:
     exporters = summary.get("exporters") or []
     return any(
         isinstance(e, dict) and isinstance(e.get("results"), dict) and e["results"].get("SUCCESS", 0) > 0
-        and not str(e.get("type", "")).endswith("ConsoleSpanExporter")
+        and bool(e.get("endpoint")) and not str(e.get("type", "")).endswith("ConsoleSpanExporter")
         for e in exporters
     )  # fmt: skip
 

@@ -63,6 +63,8 @@ FAULTS = [
     ("missing_exporter_package.py", "app.otel-import-failed", "missing_exporter_package.py:4", "zipkin"),
     ("no_span_started.py", "app.no-span-started", "no_span_started.py:10", "no span was started"),
     ("set_twice.py", "app.provider-set-twice", "set_twice.py:8", "second TracerProvider"),
+    ("in_memory_only.py", "app.exporter-no-endpoint", "in_memory_only.py:10", "InMemorySpanExporter"),
+    ("sdk_disabled_in_code.py", "app.sdk-disabled", "sdk_disabled_in_code.py:12", "disabled"),
 ]
 
 
@@ -102,7 +104,9 @@ def test_the_seed_example_is_verbatim_and_its_fix_is_otlp() -> None:
     assert first["guide"] == "spans-not-created"
 
 
-@pytest.mark.parametrize(("app", "spans"), [("healthy_grpc.py", 3), ("healthy_http_simple.py", 1)])
+@pytest.mark.parametrize(
+    ("app", "spans"), [("healthy_grpc.py", 3), ("healthy_http_simple.py", 1), ("healthy_hardcoded_localhost.py", 2)]
+)
 def test_healthy_apps_get_exit_0_and_no_error(app: str, spans: int) -> None:
     rc, doc, err = run(app)
     assert rc == ExitCode.OK, (doc, err)
@@ -110,7 +114,7 @@ def test_healthy_apps_get_exit_0_and_no_error(app: str, spans: int) -> None:
     assert [f for f in doc["findings"] if f["severity"] != "info"] == []
     observed = doc["observer"]
     assert observed["spans"]["started"] == spans and observed["spans"]["ended"] == spans
-    assert observed["provider"]["service_name"] in ("checkout", "inventory")
+    assert observed["provider"]["service_name"] in ("checkout", "inventory", "payments")
 
 
 def test_a_full_queue_is_reported_with_the_count() -> None:

@@ -62,6 +62,12 @@ def run_command(
         bool,
         typer.Option(help="Load otdiag's in-process observer into Python apps (--no-observe: receiver only)."),
     ] = True,
+    default_ports: Annotated[
+        bool,
+        typer.Option(
+            help="Also receive on 127.0.0.1:4317 (gRPC) and :4318 (HTTP) when free, for hard-coded endpoints."
+        ),
+    ] = True,
     max_spans: Annotated[int, typer.Option(help="Spans kept in memory while the app runs.")] = 100_000,
     as_json: Annotated[
         bool,
@@ -104,21 +110,38 @@ def run_command(
         if not 0 <= kill_after <= 600:
             raise UsageError(f"--kill-after: {kill_after:g} must be between 0 and 600 seconds")
         store = SpanStore(max_spans)
-        listener = Listener(store, mux=Address("127.0.0.1", 0))
-        try:
-            bound = listener.start()
-        except BindError as exc:
-            raise UsageError(str(exc)) from None
-        assert bound.mux is not None
+        listener = None
+        defaults: list[str] = []
+        if default_ports:
+            # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.
+            try:
+                listener = Listener(
+                    store, mux=Address("127.0.0.1", 0), grpc=Address("127.0.0.1", 4317),
+                    http=Address("127.0.0.1", 4318),
+                )  # fmt: skip
+                listener.start()
+                defaults = ["127.0.0.1:4317", "127.0.0.1:4318"]
+            except BindError:
+                listener = None
+        if listener is None:
+            listener = Listener(store, mux=Address("127.0.0.1", 0))
+            try:
+                listener.start()
+            except BindError as exc:
+                raise UsageError(str(exc)) from None
+        bound = listener.bound
+        assert bound is not None and bound.mux is not None
         endpoint = f"http://{bound.mux}"
         err = human.make_console(stderr=True)
         shown = human.escape(" ".join(core.scrub_argv(command)))
-        err.print(f"[dim]otdiag run: OTLP receiver at {endpoint} (gRPC and HTTP); running {shown}[/]")
+        also = f", also the default ports {' and '.join(defaults)}" if defaults else ""
+        err.print(f"[dim]otdiag run: OTLP receiver at {endpoint} (gRPC and HTTP{also}); running {shown}[/]")
         try:
             result = core.run_app(
                 command, store, endpoint, env=os.environ, protocol=protocol,
                 default_service=service_name if default_service_name else None, grace=grace, timeout=timeout,
                 kill_after=kill_after, observe=observe, stdout=_app_stdout(as_json), stderr_sink=_stderr_sink(),
+                also_receiving=defaults,
             )  # fmt: skip
         finally:
             listener.stop()

@@ -139,6 +139,8 @@ class Context:
     receiver_spans: int
     returncode: int
     cwd: str = field(default_factory=os.getcwd)
+    also: list[str] = field(default_factory=list)
+    """Other host:port otdiag received on (the default OTLP ports)."""
 
 
 @dataclass
@@ -151,12 +153,17 @@ class Result:
 
 
 def _hostport(url: str) -> str:
+    """host:port of an endpoint, with every loopback name as one ('localhost:4317' is '127.0.0.1:4317')."""
     text = url if "://" in url else "//" + url
     try:
         parts = urlsplit(text)
-        return f"{parts.hostname}:{parts.port}"
+        host = parts.hostname or ""
+        port = parts.port
     except ValueError:
         return url
+    if host in ("localhost", "127.0.0.1", "::1", "ip6-localhost"):
+        host = "loopback"
+    return f"{host}:{port}"
 
 
 def _is_app_frame(path: str) -> bool:
@@ -211,7 +218,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
         for k, v in _dict(e, "results").items():
             if isinstance(v, int):
                 results[str(k)] = results.get(str(k), 0) + v
-    ours = _hostport(ctx.endpoint)
+    ours = {_hostport(ctx.endpoint), *(_hostport(a) for a in ctx.also)}
     delivered_ours = sum(_dict(e, "results").get("SUCCESS", 0) for e in exporters if _is_ours(e, ours))
     delivered_elsewhere = sum(
         _int(_dict(e, "results"), "SUCCESS") for e in exporters if not _is_ours(e, ours) and not _is_console(e)
@@ -238,7 +245,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
     dists = deps.installed(sys_path) if sys_path else {}
     dep_report = deps.analyse(dists)
     jaeger_crash = bool(crash) and (
-        "jaeger" in _str(crash, "message", 500).lower()
+        "jaegerexporter" in _str(crash, "message", 500).lower()
         or any(f"exporter{os.sep}jaeger" in str(f[0]) for f in _list(crash, "frames") if isinstance(f, list) and f)
     )
     if jaeger_fail is not None or jaeger_exp is not None or jaeger_crash:
@@ -423,6 +430,16 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
 
     started = total("started")
     sampled = total("sampled")
+    if active is not None and providers_disabled(active) and (noop or not ctx.receiver_spans):
+        psite = _site(active.get("site"))
+        found.append(
+            c.APP_SDK_DISABLED(
+                f"The TracerProvider{' built at ' + psite.shown(cwd) if psite else ''} is disabled "
+                f"(OTEL_SDK_DISABLED=true in its environment): {noop} span(s) were no-ops.",
+                hint="Unset OTEL_SDK_DISABLED (also where the code sets os.environ) before the provider is built.",
+                location=psite.location(cwd) if psite else None,
+            )
+        )
     if active is not None and not providers_disabled(active):
         psite = _site(active.get("site"))
         sampler = _dict(active, "sampler")
@@ -464,7 +481,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
             )
         elif procs:
             exps = [_exporter(reports, _int(p, "exporter")) for p in procs]
-            if exps and all(e is not None and _is_console(e) for e in exps):
+            if exps and all(e is not None and _str(e, "type").endswith("ConsoleSpanExporter") for e in exps):
                 site = _site(procs[0].get("site"))
                 found.append(
                     c.APP_EXPORTER_CONSOLE(
@@ -473,6 +490,18 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
                         hint="Replace ConsoleSpanExporter() with OTLPSpanExporter() "
                         "(from opentelemetry.exporter.otlp.proto.grpc.trace_exporter)"
                         + (f" at {site.shown(cwd)}." if site else "."),
+                        location=site.location(cwd) if site else None,
+                    )
+                )
+            elif exps and all(e is not None and not _str(e, "endpoint") for e in exps) and not ctx.receiver_spans:
+                site = _site(procs[0].get("site"))
+                kinds = ", ".join(sorted({_str(e, "type", 120).rsplit(".", 1)[-1] for e in exps if e}))
+                found.append(
+                    c.APP_EXPORTER_NO_ENDPOINT(
+                        f"{site.shown(cwd) if site else 'The app'} exports only with {kinds}, which sends "
+                        "nowhere: no span leaves the process.",
+                        hint="Add BatchSpanProcessor(OTLPSpanExporter())"
+                        + (f" next to {site.shown(cwd)}." if site else "."),
                         location=site.location(cwd) if site else None,
                     )
                 )
@@ -557,7 +586,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
             found.append(
                 c.KINDS["app.export-failed"](
                     f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
-                    + ("" if mine else f", an endpoint set in the code (otdiag's receiver is {ctx.endpoint})")
+                    + ("" if mine else f", not otdiag's receiver ({ctx.endpoint}): the endpoint is set in the code")
                     + (f": {why}" if why else "."),
                     hint=None
                     if not mine
@@ -662,12 +691,13 @@ def _processor_of(reports: Sequence[Mapping[str, Any]], exporter: Mapping[str, A
 
 
 def _is_console(e: Mapping[str, Any]) -> bool:
-    return _str(e, "type").endswith("ConsoleSpanExporter")
+    """Console, in-memory and other exporters without an endpoint: they deliver nowhere."""
+    return _str(e, "type").endswith("ConsoleSpanExporter") or not _str(e, "endpoint")
 
 
-def _is_ours(e: Mapping[str, Any], ours: str) -> bool:
+def _is_ours(e: Mapping[str, Any], ours: set[str]) -> bool:
     endpoint = _str(e, "endpoint")
-    return bool(endpoint) and _hostport(endpoint) == ours
+    return bool(endpoint) and _hostport(endpoint) in ours
 
 
 def _export_line(e: Mapping[str, Any]) -> str:

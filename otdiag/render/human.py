@@ -274,9 +274,10 @@ def _print_observer(console: Console, seen: dict[str, Any]) -> None:
     spans = seen.get("spans") or {}
     provider = seen.get("provider")
     if provider:
-        where = f" set at {provider['site']}" if provider.get("site") else ""
+        where = f" built at {provider['site']}" if provider.get("site") else ""
         kind = str(provider.get("type", "")).rsplit(".", 1)[-1]
         sampler = str(provider.get("sampler") or "?")
+        sampler = sampler if len(sampler) <= 60 else sampler[:59] + "…"
         console.print(f"  [dim]inside the app: {escape(kind + where)}, sampler {escape(sampler)}[/]")
     else:
         console.print("  [dim]inside the app: no SDK TracerProvider was set[/]")
