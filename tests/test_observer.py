@@ -437,3 +437,22 @@ def test_check_app_dir_reads_the_apps_own_virtual_environment(old_sdk_python: st
     found = {f["code"]: f for f in res.json()["findings"]}
     assert "opentelemetry-exporter-jaeger-thrift 1.21.0 is installed" in found["app.jaeger-exporter-removed"]["message"]
     assert "app.otel-version-skew" not in found  # 1.21.0 throughout
+
+
+def test_secrets_inside_the_app_are_not_printed(tmp_path: Path) -> None:
+    app = tmp_path / "leaky.py"
+    app.write_text(
+        (APPS / "hardcoded_endpoint.py")
+        .read_text()
+        .replace('endpoint="http://127.0.0.1:1"', 'endpoint="http://svc:Pa55word@127.0.0.1:1/?token=t0ken-abc"')
+        .replace("insecure=True,", 'insecure=True, headers={"authorization": "Bearer hdr-s3cret"},')
+    )
+    for mode in (["--json"], []):
+        env = clean_env(PYTHONPATH=str(REPO))
+        cmd = [sys.executable, "-m", "otdiag", "run", *mode, "--grace", "0.2", "--", sys.executable, str(app)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False)
+        report = proc.stdout  # the app's own stderr passes through untouched, as without otdiag
+        assert "app.export-failed" in report, proc.stderr
+        for secret in ("Pa55word", "hdr-s3cret", "t0ken-abc"):
+            assert secret not in report, (mode, secret)
+        assert "svc:<redacted>@" in report

@@ -97,8 +97,13 @@ def _printable(text: str, limit: int = 300) -> str:
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
 
 
+_USERINFO = re.compile(r"(?<![\w/])([\w.~%+-]+):([^@\s/'\"]+)@(?=[\w.\[])")
+
+
 def _scrub(text: str) -> str:
-    return _URL.sub(lambda m: redact.url(m.group(0)), text)
+    """URL passwords and secret-looking query values, with or without a scheme (gRPC endpoints have none)."""
+    text = _URL.sub(lambda m: redact.url(m.group(0)), text)
+    return _USERINFO.sub(lambda m: f"{m.group(1)}:{redact.REDACTED}@", text)
 
 
 @dataclass(frozen=True)
@@ -579,7 +584,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
             continue
         bad = _int(_dict(e, "results"), "FAILURE") + _int(_dict(e, "results"), "EXCEPTION")
         good = _int(_dict(e, "results"), "SUCCESS")
-        endpoint = redact.url(_str(e, "endpoint"))
+        endpoint = _str(e, "endpoint")
         if bad:
             mine = _is_ours(e, ours)
             why = _export_reason(reports, e)
@@ -640,7 +645,7 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
         "exporters": [
             {
                 "type": _str(e, "type", 120),
-                "endpoint": redact.url(_str(e, "endpoint")) or None,
+                "endpoint": _str(e, "endpoint") or None,
                 "protocol": _str(e, "protocol", 40) or None,
                 "handed": _int(e, "handed"),
                 "results": {k: v for k, v in _dict(e, "results").items() if isinstance(v, int)},
