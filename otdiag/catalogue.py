@@ -841,6 +841,15 @@ APP_SPANS_AFTER_SHUTDOWN = kind(
     "Spans ended after provider.shutdown(): a shut-down span processor drops them.",
     "Call provider.shutdown() once, after the last span has ended.",
 )
+APP_NO_OPENTELEMETRY = kind(
+    "app.not-instrumented",
+    E,
+    Stage.APP,
+    CREATED,
+    "The Python app never imported OpenTelemetry: nothing in it creates spans.",
+    "Set up the SDK in the code (TracerProvider, BatchSpanProcessor(OTLPSpanExporter()), spans), or run it "
+    "under opentelemetry-instrument with the instrumentations of its libraries installed.",
+)
 APP_EXPORTER_NO_ENDPOINT = kind(
     "app.exporter-no-endpoint",
     E,

@@ -65,6 +65,7 @@ FAULTS = [
     ("set_twice.py", "app.provider-set-twice", "set_twice.py:8", "second TracerProvider"),
     ("in_memory_only.py", "app.exporter-no-endpoint", "in_memory_only.py:10", "InMemorySpanExporter"),
     ("sdk_disabled_in_code.py", "app.sdk-disabled", "sdk_disabled_in_code.py:12", "disabled"),
+    ("not_instrumented.py", "app.not-instrumented", None, "never imported OpenTelemetry"),
 ]
 
 

@@ -103,6 +103,15 @@ def test_a_crash_in_the_sdks_own_set_up_is_evidence_for_the_setting_that_caused_
     assert "app.crashed" not in codes(doc)
 
 
+def test_auto_configuration_without_an_exporter_names_the_variable() -> None:
+    _, doc, _ = otdiag_run(app=[sys.executable, APP, "auto"])
+    first = doc["findings"][0]
+    assert first["code"] == "app.no-span-processor"
+    assert "OTEL_TRACES_EXPORTER=otlp" in first["hint"]
+    code, doc, _ = otdiag_run(env={"OTEL_TRACES_EXPORTER": "otlp"}, app=[sys.executable, APP, "auto"])
+    assert code == ExitCode.OK and doc["spans"] == 3
+
+
 def test_without_the_observer_the_receiver_analysis_stays() -> None:
     code, doc, _ = otdiag_run("--no-observe", app=[sys.executable, APP, "no-provider"])
     assert code == ExitCode.PROBLEM

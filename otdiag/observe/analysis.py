@@ -368,6 +368,15 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
 
     root_causes = len(found)
 
+    hooked = any(_list(r, "hooked") for r in reports) or any(_str(f, "name") for f in failures)
+    if not hooked and not crash and not ctx.receiver_spans:
+        found.append(
+            c.APP_NO_OPENTELEMETRY(
+                f"The app ({_str(main, 'argv0', 120) or 'python'}) never imported OpenTelemetry: it is not "
+                "instrumented, so it creates no spans."
+            )
+        )
+
     # 5. The provider.
     set_calls = [s for r in reports for s in _list(r, "set_provider_calls") if isinstance(s, dict)]
     accepted = next((s for s in set_calls if s.get("accepted") is True), None)
@@ -477,7 +486,10 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
                 c.APP_NO_PROCESSOR(
                     f"The TracerProvider{' built at ' + psite.shown(cwd) if psite else ''} has no span processor: "
                     f"{total('recording')} span(s) were recorded and thrown away.",
-                    hint=f"Add provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter())) after "
+                    hint="Set OTEL_TRACES_EXPORTER=otlp: the SDK's auto-configuration adds no exporter without it "
+                    "(opentelemetry-distro sets it)."
+                    if active.get("auto_configured") is True
+                    else f"Add provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter())) after "
                     f"{psite.shown(cwd)}."
                     if psite
                     else None,

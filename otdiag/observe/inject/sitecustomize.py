@@ -137,6 +137,16 @@ def _called_from_atexit(depth: int = 2) -> bool:
     return True
 
 
+def _in_auto_configuration() -> bool:
+    """Whether the SDK's own configurator (opentelemetry-instrument, _OTelSDKConfigurator) is on the stack."""
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        if "_configuration" in frame.f_code.co_filename and _OTEL_PART in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _qualname(obj: Any) -> str:
     cls = type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
@@ -409,6 +419,7 @@ def _hook_sdk_trace(mod: Any) -> None:
                         "site": _site(2),
                         "shutdown_on_exit": bool(shutdown_on_exit),
                         "sampler_in_code": kwargs.get("sampler") is not None or bool(args and args[0] is not None),
+                        "auto_configured": _in_auto_configuration(),
                         "processors": [],
                         "shutdown": [],
                         "force_flush": [],
