@@ -641,6 +641,14 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
             "sampler": _str(_dict(active, "sampler"), "description", 200) or None,
             "service_name": _str(active, "service_name", 200) or None,
         },
+        "set_tracer_provider": [
+            {
+                "type": _str(x, "type", 120),
+                "site": _shown(_site(x.get("site")), cwd),
+                "accepted": x.get("accepted") is True,
+            }
+            for x in set_calls[:10]
+        ],
         "spans": {
             k: total(k)
             for k in (
