@@ -107,7 +107,7 @@ DEFAULT_SERVICE = kind(
 
 _SIGNATURES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"Overriding of current TracerProvider is not allowed"), PROVIDER_OVERRIDDEN),
-    (re.compile(r"Queue is full, likely spans will be dropped"), QUEUE_FULL),
+    (re.compile(r"Queue is full, likely spans will be dropped|Queue full, dropping"), QUEUE_FULL),
     (re.compile(r"not found in entry point|Requested component '.*' not found"), EXPORTER_MISSING),
     (re.compile(r"DependencyConflict"), INSTRUMENTATION_CONFLICT),
     (
