@@ -848,3 +848,162 @@ def load_all() -> dict[str, Kind]:
     for name in _DECLARING_MODULES:
         importlib.import_module(name)
     return KINDS
+
+
+# --- inside a Python app: what otdiag run's in-process observer saw (heading 3) -------------------
+
+APP_CRASHED = kind(
+    "app.crashed",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app crashed with an uncaught exception: spans it had not exported yet were lost with it.",
+    "Fix the exception at the file:line shown (the traceback is on the app's stderr).",
+)
+APP_JAEGER_REMOVED = kind(
+    "app.jaeger-exporter-removed",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app uses opentelemetry-exporter-jaeger, removed from OpenTelemetry Python after its last release, "
+    "1.21.0; it spoke Thrift to Jaeger v1's ports (14268 HTTP, 6831 UDP), which Jaeger v2 does not open.",
+    'Export OTLP instead: BatchSpanProcessor(OTLPSpanExporter(endpoint="http://localhost:4317", insecure=True)) '
+    "from opentelemetry.exporter.otlp.proto.grpc.trace_exporter, to the collector's or Jaeger's OTLP port "
+    "(4317 gRPC, 4318 HTTP).",
+)
+APP_OTEL_IMPORT = kind(
+    "app.otel-import-failed",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app imports an OpenTelemetry module that is not installed in its environment.",
+    "Install the distribution that provides it in the app's environment (pip install …), or fix the import.",
+)
+APP_VERSION_SKEW = kind(
+    "app.otel-version-skew",
+    E,
+    Stage.APP,
+    CREATED,
+    "The OpenTelemetry API, SDK and exporter distributions are at versions that do not go together.",
+    "Install one release of them all: pip install -U opentelemetry-api opentelemetry-sdk opentelemetry-exporter-otlp.",
+)
+APP_NO_PROVIDER = kind(
+    "app.no-provider",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app started spans, but no SDK TracerProvider was ever set: the API's no-op tracer made them.",
+    "Before taking tracers: provider = TracerProvider(); provider.add_span_processor(BatchSpanProcessor("
+    "OTLPSpanExporter())); trace.set_tracer_provider(provider).",
+)
+APP_PROVIDER_NOT_SET = kind(
+    "app.provider-not-set",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app built an SDK TracerProvider but never passed it to trace.set_tracer_provider(); "
+    "trace.get_tracer() hands out no-op tracers.",
+    "Call trace.set_tracer_provider(provider) right after building the provider.",
+)
+APP_SPANS_BEFORE_PROVIDER = kind(
+    "app.spans-before-provider",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans were started before the TracerProvider was set: those are no-ops and never exported.",
+    "Set the TracerProvider at start-up, before the first span.",
+)
+APP_PARENT_NOT_SAMPLED = kind(
+    "app.parent-not-sampled",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans were dropped because their parent is not sampled (a traceparent ending in -00): the ParentBased "
+    "sampler follows the parent's decision.",
+    "Fix the sampler upstream, or use ParentBased(root=..., remote_parent_not_sampled=ALWAYS_ON) while debugging.",
+)
+APP_NO_PROCESSOR = kind(
+    "app.no-span-processor",
+    E,
+    Stage.APP,
+    CREATED,
+    "The TracerProvider records spans, but no span processor was added to it: nothing is exported.",
+    "provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter())) before the first span.",
+)
+APP_NO_SPAN_STARTED = kind(
+    "app.no-span-started",
+    E,
+    Stage.APP,
+    CREATED,
+    "The SDK was set up, but the app never started a span.",
+    "Start spans (with tracer.start_as_current_span(...)), or check that the instrumentation is applied "
+    "before the instrumented library is used.",
+)
+APP_SPAN_NOT_ENDED = kind(
+    "app.span-not-ended",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans were started but never ended: a span is exported only when it ends.",
+    "Use `with tracer.start_as_current_span(...)`, or call span.end() in a finally block.",
+)
+APP_EXIT_BEFORE_FLUSH = kind(
+    "app.exit-before-flush",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app exited before the SDK flushed its queue (os._exit, or shutdown_on_exit=False without "
+    "shutdown()): the queued spans were lost.",
+    "Call provider.shutdown() (or provider.force_flush()) before the process exits.",
+)
+APP_SPANS_AFTER_SHUTDOWN = kind(
+    "app.spans-after-shutdown",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans ended after provider.shutdown(): a shut-down span processor drops them.",
+    "Call provider.shutdown() once, after the last span has ended.",
+)
+APP_NO_OPENTELEMETRY = kind(
+    "app.not-instrumented",
+    E,
+    Stage.APP,
+    CREATED,
+    "The Python app never imported OpenTelemetry: nothing in it creates spans.",
+    "Set up the SDK in the code (TracerProvider, BatchSpanProcessor(OTLPSpanExporter()), spans), or run it "
+    "under opentelemetry-instrument with the instrumentations of its libraries installed.",
+)
+APP_EXPORTER_NO_ENDPOINT = kind(
+    "app.exporter-no-endpoint",
+    E,
+    Stage.APP,
+    CREATED,
+    "The only exporters send nowhere (InMemorySpanExporter, or a custom exporter without an endpoint).",
+    "Add BatchSpanProcessor(OTLPSpanExporter()) to the TracerProvider.",
+)
+APP_EXPORTED_ELSEWHERE = kind(
+    "app.exported-elsewhere",
+    W,
+    Stage.APP,
+    COLLECTED,
+    "The exporter delivered spans to an endpoint set in the code, bypassing OTEL_EXPORTER_OTLP_ENDPOINT.",
+    "Nothing to fix if that endpoint is right; drop endpoint= from the exporter to let the environment decide.",
+)
+APP_OBSERVER_ERROR = kind(
+    "app.observer-error",
+    INFO,
+    Stage.APP,
+    None,
+    "otdiag's in-process observer hit an error of its own; the app was not affected, the report may be partial.",
+    "Please report it with the evidence shown.",
+)
+APP_OBSERVER_ABSENT = kind(
+    "app.observer-not-loaded",
+    INFO,
+    Stage.APP,
+    None,
+    "The app looks like a Python program, but otdiag's in-process observer did not load, so only what reached "
+    "the receiver and the environment were analysed.",
+    "Run the app as `python app.py` (not python -I, -S or -E), and without opentelemetry-instrument's "
+    "sitecustomize in front.",
+)

@@ -10,19 +10,27 @@ findings.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import shutil
+import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO, Any
 
-from otdiag.catalogue import CREATED, INFO, E, W, kind
+from otdiag import redact
+from otdiag.catalogue import APP_OBSERVER_ABSENT, COLLECTED, CREATED, INFO, E, W, kind
 from otdiag.errors import UsageError
 from otdiag.listen.store import SpanStore
 from otdiag.listen.summary import Summary, summarize
-from otdiag.model import Finding, Protocol, Stage
+from otdiag.model import Finding, Protocol, Severity, Stage
+from otdiag.observe import analysis
 
 NO_SPANS = kind(
     "app.no-spans",
@@ -68,7 +76,7 @@ EXPORT_FAILED = kind(
     "app.export-failed",
     E,
     Stage.APP,
-    CREATED,
+    COLLECTED,
     "The app's exporter failed to export: it sends somewhere other than the endpoint otdiag gave it.",
     "Do not hard-code endpoint= in the exporter; let OTEL_EXPORTER_OTLP_ENDPOINT decide.",
 )
@@ -99,7 +107,7 @@ DEFAULT_SERVICE = kind(
 
 _SIGNATURES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"Overriding of current TracerProvider is not allowed"), PROVIDER_OVERRIDDEN),
-    (re.compile(r"Queue is full, likely spans will be dropped"), QUEUE_FULL),
+    (re.compile(r"Queue is full, likely spans will be dropped|Queue full, dropping"), QUEUE_FULL),
     (re.compile(r"not found in entry point|Requested component '.*' not found"), EXPORTER_MISSING),
     (re.compile(r"DependencyConflict"), INSTRUMENTATION_CONFLICT),
     (
@@ -125,14 +133,27 @@ class RunResult:
     summary: Summary
     stderr_hits: dict[str, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    observer: list[dict[str, Any]] = field(default_factory=list)
+    """The in-process observer's reports (Python apps), one per process."""
+    observer_summary: dict[str, Any] = field(default_factory=dict)
+    stopped: str | None = None
+    """Why otdiag stopped the app, if it did: 'SIGINT', 'SIGTERM' (sent to otdiag) or 'timeout'."""
+    escalated: bool = False
+    """The app outlived the grace period after the stop signal and was killed (SIGKILL)."""
+    cwd: str = field(default_factory=os.getcwd)
+    also_receiving: list[str] = field(default_factory=list)
+    """Other addresses otdiag's receiver listened on (the default OTLP ports, when they were free)."""
 
     def to_json(self) -> dict[str, Any]:
         s = self.summary
         return {
             "argv": self.argv,
             "exit_status": self.returncode,
+            "stopped": self.stopped,
+            "escalated": self.escalated,
             "duration_ms": round(self.duration_s * 1000, 1),
             "endpoint": self.endpoint,
+            "also_receiving": self.also_receiving,
             "environment": {"set": self.env_set, "removed": self.env_removed},
             "spans": s.spans,
             "traces": s.traces,
@@ -141,6 +162,7 @@ class RunResult:
             "transports": s.transports,
             "first_span_after_ms": _rel(s.first_received, self.exited_at - self.duration_s),
             "last_span_before_exit_ms": _rel(s.last_received, self.exited_at, sign=-1),
+            "observer": self.observer_summary or {"loaded": False},
         }
 
 
@@ -176,8 +198,6 @@ def env_findings(env: Mapping[str, str], spans: int) -> list[Finding]:
     Only the mistakes that stop spans from being created or exported are kept; when spans did
     arrive anyway, they are warnings (the code may configure the SDK itself).
     """
-    from dataclasses import replace
-
     from otdiag import app_env
     from otdiag import catalogue as cat
 
@@ -219,6 +239,104 @@ class _StderrTap:
         self._thread.join(timeout)
 
 
+_SECRET_OPTION = re.compile(
+    r"(pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|auth\w*|"
+    r"credential\w*|signature|sig|bearer|cookie|session|dsn|license[-_]?key|client[-_]?secret|key)$",
+    re.IGNORECASE,
+)
+_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+
+
+def scrub_argv(argv: Sequence[str]) -> list[str]:
+    """The command as it may be shown: secret option values, URL passwords and tokens redacted.
+
+    `--api-key=V`, `--password V`, `-p V` forms, `NAME=V` (env-style) whose name looks secret,
+    `Authorization: Bearer V`, and every URL's userinfo and secret-looking query values.
+    """
+    out: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            out.append(redact.REDACTED)
+            hide_next = False
+            continue
+        text = _URL_IN_TEXT.sub(lambda m: redact.url(m.group(0)), arg)
+        if arg.startswith("-") and not arg.startswith("---"):
+            name, sep, _ = arg.lstrip("-").partition("=")
+            if _SECRET_OPTION.search(name.replace("_", "-").split("-")[-1]) or _SECRET_OPTION.search(name):
+                if sep:
+                    text = f"{arg.split('=', 1)[0]}={redact.REDACTED}"
+                else:
+                    hide_next = True
+        elif "=" in arg and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", arg.split("=", 1)[0]):
+            key = arg.split("=", 1)[0]
+            if _SECRET_OPTION.search(key.replace("_", "-").split("-")[-1]) or _SECRET_OPTION.search(key):
+                text = f"{key}={redact.REDACTED}"
+        m = re.match(r"^\s*(authorization|proxy-authorization|x-api-key|api-key|cookie)\s*:\s*(.+)$", arg, re.I)
+        if m:
+            text = f"{m.group(1)}: {redact.REDACTED}"
+        out.append(text)
+    return out
+
+
+class _Stopper:
+    """Forward SIGINT/SIGTERM sent to otdiag to the app's process group; escalate to SIGKILL after a grace period.
+
+    The app runs in its own process group, so the group (the app and the processes it started) is
+    what receives the signal, and what is killed when it does not stop in time. A second signal
+    to otdiag escalates at once.
+    """
+
+    def __init__(self, proc: subprocess.Popen[bytes], kill_after: float) -> None:
+        self.proc = proc
+        self.kill_after = kill_after
+        self.reason: str | None = None
+        self.escalated = False
+        self._deadline: float | None = None
+        self._old: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(ValueError, OSError):
+                    self._old[sig] = signal.signal(sig, self._on_signal)
+
+    def _send(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            with contextlib.suppress(ProcessLookupError, OSError):
+                self.proc.send_signal(sig)
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        if self.reason is not None and self._deadline is not None:
+            self._deadline = 0.0  # a second signal: do not wait any longer
+            return
+        self.stop(signal.Signals(signum).name, signum)
+
+    def stop(self, reason: str, sig: int = signal.SIGTERM) -> None:
+        self.reason = reason
+        self._send(sig)
+        self._deadline = time.monotonic() + self.kill_after
+
+    def wait(self, timeout: float | None) -> int:
+        started = time.monotonic()
+        while True:
+            try:
+                return self.proc.wait(0.05)
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if self.reason is None and timeout is not None and now - started >= timeout:
+                self.stop("timeout")
+            if self._deadline is not None and now >= self._deadline and not self.escalated:
+                self.escalated = True
+                self._send(signal.SIGKILL)
+
+    def restore(self) -> None:
+        for sig, old in self._old.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(sig, old)
+
+
 def run_app(
     argv: Sequence[str],
     store: SpanStore,
@@ -229,100 +347,152 @@ def run_app(
     default_service: str | None = "otdiag-run",
     grace: float = 1.0,
     timeout: float | None = None,
+    kill_after: float = 5.0,
+    observe: bool = True,
+    also_receiving: Sequence[str] = (),
     stdout: IO[bytes] | int | None = None,
     stderr_sink: Callable[[bytes], None] = lambda b: None,
     clock: Callable[[], float] = time.time,
 ) -> RunResult:
     """Run the command to completion against `endpoint` (served by a listener writing to `store`)."""
+    from otdiag import observe as obs
+
     full_env, changes, removed, injected = prepare_env(env, endpoint, protocol, default_service)
+    report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if observe else None
+    if report_dir is not None:
+        full_env.update(obs.environment(full_env, report_dir))
     started = clock()
     mono = time.monotonic()
     try:
-        proc = subprocess.Popen(list(argv), env=full_env, stdout=stdout, stderr=subprocess.PIPE, stdin=None)
-    except FileNotFoundError:
-        raise UsageError(f"command not found: {argv[0]}") from None
-    except PermissionError:
-        raise UsageError(f"cannot run {argv[0]}: permission denied") from None
-    except OSError as exc:
-        raise UsageError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
-    assert proc.stderr is not None
-    tap = _StderrTap(proc.stderr, stderr_sink)
-    try:
-        returncode = proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.terminate()
         try:
-            returncode = proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            returncode = proc.wait(5)
-    except KeyboardInterrupt:
-        # The terminal sent SIGINT to the app too; give it a moment to flush, then report.
+            proc = subprocess.Popen(
+                list(argv), env=full_env, stdout=stdout, stderr=subprocess.PIPE, stdin=None, process_group=0
+            )
+        except FileNotFoundError:
+            raise UsageError(f"command not found: {scrub_argv(argv[:1])[0]}") from None
+        except PermissionError:
+            raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: permission denied") from None
+        except OSError as exc:
+            raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: {exc.strerror or exc}") from None
+        assert proc.stderr is not None
+        tap = _StderrTap(proc.stderr, stderr_sink)
+        stopper = _Stopper(proc, kill_after)
         try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        raise
-    duration = time.monotonic() - mono
-    exited_at = started + duration
-    tap.join(2)
-    time.sleep(grace)
-    summary = summarize(store)
+            returncode = stopper.wait(timeout)
+            duration = time.monotonic() - mono
+            exited_at = started + duration
+            tap.join(2)
+            if stopper.reason in (None, "timeout"):
+                time.sleep(grace)
+            else:
+                time.sleep(min(grace, 0.2))
+        finally:
+            stopper.restore()
+        summary = summarize(store)
+        reports = analysis.read_reports(report_dir) if report_dir is not None else []
+    finally:
+        if report_dir is not None:
+            shutil.rmtree(report_dir, ignore_errors=True)
     result = RunResult(
-        argv=list(argv), returncode=returncode, duration_s=duration, exited_at=exited_at, endpoint=endpoint,
+        argv=scrub_argv(argv), returncode=returncode, duration_s=duration, exited_at=exited_at, endpoint=endpoint,
         env_set=changes, env_removed=removed, injected_service=injected, summary=summary,
-        stderr_hits=tap.hits,
+        stderr_hits=tap.hits, observer=reports, stopped=stopper.reason, escalated=stopper.escalated,
+        also_receiving=list(also_receiving),
     )  # fmt: skip
-    result.findings = analyse(result, full_env)
+    result.findings = analyse(result, full_env, observe=observe)
     return result
 
 
-def analyse(result: RunResult, env: Mapping[str, str]) -> list[Finding]:
+CRASHED_CODE = "app.crashed"
+
+# The observer reads these causes from inside the app, with file:line; stderr only guesses them.
+_OBSERVED = {PROVIDER_OVERRIDDEN.code, QUEUE_FULL.code, EXPORT_FAILED.code}
+
+
+def analyse(result: RunResult, env: Mapping[str, str], *, observe: bool = True) -> list[Finding]:
+    """Root cause first: what the observer saw inside the app, the environment, then what reached the receiver."""
+    from otdiag import observe as obs
+
     s = result.summary
-    findings: list[Finding] = []
     by_code = {k.code: k for _, k in _SIGNATURES}
+    seen = analysis.analyse(
+        result.observer,
+        analysis.Context(endpoint=result.endpoint, receiver_spans=s.spans, returncode=result.returncode,
+                         cwd=result.cwd, also=result.also_receiving),
+    )  # fmt: skip
+    result.observer_summary = seen.summary
     stderr_findings = [
-        by_code[code](f"The app's stderr says: {lines[0]}", evidence=lines)
+        by_code[code](f"The app's stderr says: {redact_text(lines[0])}", evidence=[redact_text(x) for x in lines])
         for code, lines in result.stderr_hits.items()
+        if not (seen.loaded and code in _OBSERVED)
     ]
-    if s.spans == 0:
-        causes = env_findings(env, 0) + stderr_findings
-        status = _status_text(result.returncode)
-        hint = None
-        if result.returncode < 0:
-            hint = "The app was killed before the SDK flushed: shut the provider down on exit."
+    env_found = env_findings(env, s.spans)
+    root, rest = seen.findings[: seen.root_causes], seen.findings[seen.root_causes :]
+    env_errors = [f for f in env_found if f.severity is Severity.ERROR]
+    if seen.summary.get("crash_in_opentelemetry") and env_errors and [f.code for f in root] == [CRASHED_CODE]:
+        # The SDK's own set-up raised on the app's OTEL_* settings: the setting is the cause, the crash its evidence.
+        first = env_found.index(env_errors[0])
+        env_found[first] = replace(env_errors[0], evidence=(*env_errors[0].evidence, root[0].message))
+        root = []
+    ordered = [*root, *env_found, *rest, *stderr_findings]
+    findings = _dedupe(ordered)
+    if result.stopped is not None:
+        how = "otdiag was stopped" if result.stopped != "timeout" else "--timeout ran out"
+        esc = "; it ignored the signal and was killed (SIGKILL to its process group)" if result.escalated else ""
         findings.append(
+            KILLED(
+                f"{how} ({result.stopped}): the app was sent {'SIGTERM' if result.stopped != 'SIGINT' else 'SIGINT'}"
+                f"{esc}, and exited with {_status_text(result.returncode).split(' ', 1)[-1]}.",
+                severity=Severity.INFO if not result.escalated else W,
+            )
+        )
+    elif result.returncode < 0 and not seen.loaded:
+        findings.append(
+            KILLED(
+                f"The app was killed by signal {-result.returncode} after exporting {s.spans} span(s).",
+                severity=E if s.spans == 0 else None,
+            )
+        )
+    elif result.returncode < 0:
+        tail = " before the SDK flushed: its queued spans were lost." if s.spans == 0 else f" after {s.spans} span(s)."
+        killed = KILLED(
+            f"The app was killed by signal {-result.returncode}{tail}",
+            severity=E if s.spans == 0 else None,
+        )
+        findings.insert(0 if s.spans == 0 else len(findings), killed)
+    if not seen.loaded and observe and obs.looks_like_python(list(result.argv)):
+        findings.append(APP_OBSERVER_ABSENT("No report came from otdiag's observer inside the app."))
+    if s.spans == 0 and not any(f.severity is Severity.ERROR for f in findings) and not _delivered(seen.summary):
+        status = _status_text(result.returncode)
+        findings.insert(
+            0,
             NO_SPANS(
                 f"The app ({' '.join(result.argv)[:120]}) {status} without exporting any span.",
-                hint=hint,
-                evidence=[f.message for f in causes][:4]
-                or [
+                evidence=[
                     "No export request reached otdiag's receiver at all: no SDK provider was set (spans are "
                     "NonRecordingSpan), no span was started, or the process exited before the SDK flushed "
                     "(os._exit, SIGKILL, no provider.shutdown())."
-                ],
+                ]
+                if not seen.loaded
+                else ["otdiag's observer saw nothing more specific inside the app."],
+            ),
+        )
+    if s.spans > 0:
+        if result.injected_service and set(s.services) <= {result.injected_service}:
+            findings.append(
+                DEFAULT_SERVICE(
+                    f"Every span carries service.name={result.injected_service!r}, the default otdiag run set."
+                )
             )
-        )
-        findings += causes
-        return findings
-    findings += env_findings(env, s.spans)
-    findings += stderr_findings
-    if result.returncode < 0:
-        findings.append(KILLED(f"The app was killed by signal {-result.returncode} after exporting {s.spans} span(s)."))
-    if result.injected_service and set(s.services) <= {result.injected_service}:
-        findings.append(
-            DEFAULT_SERVICE(f"Every span carries service.name={result.injected_service!r}, the default otdiag run set.")
-        )
-    if (
-        s.first_received is not None
-        and s.first_received >= result.exited_at - 0.5
-        and result.duration_s > _batch_delay_s(env) + 1.0
-    ):
-        findings.append(
-            AT_EXIT(f"All {s.spans} span(s) arrived in the last half second of a {result.duration_s:.1f}s run.")
-        )
-    findings += s.findings
+        if (
+            s.first_received is not None
+            and s.first_received >= result.exited_at - 0.5
+            and result.duration_s > _batch_delay_s(env) + 1.0
+        ):
+            findings.append(
+                AT_EXIT(f"All {s.spans} span(s) arrived in the last half second of a {result.duration_s:.1f}s run.")
+            )
+        findings += s.findings
     return findings
 
 
@@ -336,6 +506,32 @@ def _batch_delay_s(env: Mapping[str, str]) -> float:
         return max(0.0, float(env.get("OTEL_BSP_SCHEDULE_DELAY") or 5000) / 1000)
     except ValueError:
         return 5.0
+
+
+def _delivered(summary: Mapping[str, Any]) -> bool:
+    exporters = summary.get("exporters") or []
+    return any(
+        isinstance(e, dict) and isinstance(e.get("results"), dict) and e["results"].get("SUCCESS", 0) > 0
+        and bool(e.get("endpoint")) and not str(e.get("type", "")).endswith("ConsoleSpanExporter")
+        for e in exporters
+    )  # fmt: skip
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per code: the one that knows the file:line wins, at the earliest position."""
+    out: list[Finding] = []
+    index: dict[str, int] = {}
+    for f in findings:
+        if f.code not in index:
+            index[f.code] = len(out)
+            out.append(f)
+        elif f.location is not None and out[index[f.code]].location is None:
+            out[index[f.code]] = f
+    return out
+
+
+def redact_text(text: str) -> str:
+    return _URL_IN_TEXT.sub(lambda m: redact.url(m.group(0)), text)
 
 
 def _status_text(code: int) -> str:

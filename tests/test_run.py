@@ -63,37 +63,60 @@ def test_a_bare_resource_has_no_service_name() -> None:
 
 
 @pytest.mark.parametrize(
-    ("app_mode", "env", "expected"),
+    ("app_mode", "env", "first", "also"),
     [
-        ("no-provider", {}, []),
-        ("os-exit", {}, []),
-        ("good", {"OTEL_TRACES_SAMPLER": "always_off"}, ["app.sampler-drops-all"]),
-        (
-            "good",
-            {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"},
-            ["app.sampler-drops-all"],
-        ),
-        ("auto", {"OTEL_TRACES_EXPORTER": "none"}, ["app.exporter-none"]),
-        ("auto", {"OTEL_TRACES_EXPORTER": "console"}, ["app.exporter-console"]),
+        ("no-provider", {}, "app.no-provider", []),
+        ("os-exit", {}, "app.exit-before-flush", []),
+        ("good", {"OTEL_TRACES_SAMPLER": "always_off"}, "app.sampler-drops-all", []),
+        ("good", {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"}, "app.sampler-drops-all", []),
+        ("auto", {"OTEL_TRACES_EXPORTER": "none"}, "app.exporter-none", []),
+        ("auto", {"OTEL_TRACES_EXPORTER": "console"}, "app.exporter-console", []),
         (
             "auto",
             {
                 "OTEL_TRACES_EXPORTER": "jaeger",
                 "OTEL_EXPORTER_JAEGER_ENDPOINT": "http://localhost:14268/api/traces",
             },
-            ["app.exporter-jaeger", "app.jaeger-variables", "app.exporter-not-installed"],
+            "app.exporter-jaeger",
+            ["app.jaeger-variables", "app.exporter-not-installed"],
         ),
-        ("good", {"OTEL_SDK_DISABLED": "true"}, ["app.sdk-disabled"]),
+        ("good", {"OTEL_SDK_DISABLED": "true"}, "app.sdk-disabled", []),
     ],
 )
-def test_broken_apps_emit_nothing_and_say_why(app_mode: str, env: dict[str, str], expected: list[str]) -> None:
+def test_broken_apps_emit_nothing_and_say_why(app_mode: str, env: dict[str, str], first: str, also: list[str]) -> None:
     code, doc, err = otdiag_run(env=env, app=[sys.executable, APP, app_mode])
     assert code == ExitCode.PROBLEM, (doc, err)
     assert doc["spans"] == 0
     found = codes(doc)
-    assert found[0] == "app.no-spans"
-    for c in expected:
+    assert found[0] == first, (found, err)
+    assert "app.no-spans" not in found  # something more specific is known
+    for c in also:
         assert c in found, (found, err)
+
+
+def test_a_crash_in_the_sdks_own_set_up_is_evidence_for_the_setting_that_caused_it() -> None:
+    env = {"OTEL_TRACES_EXPORTER": "jaeger"}
+    _, doc, _ = otdiag_run(env=env, app=[sys.executable, APP, "auto"])
+    first = doc["findings"][0]
+    assert first["code"] == "app.exporter-jaeger"
+    assert any("crashed" in e for e in first["evidence"]), first
+    assert "app.crashed" not in codes(doc)
+
+
+def test_auto_configuration_without_an_exporter_names_the_variable() -> None:
+    _, doc, _ = otdiag_run(app=[sys.executable, APP, "auto"])
+    first = doc["findings"][0]
+    assert first["code"] == "app.no-span-processor"
+    assert "OTEL_TRACES_EXPORTER=otlp" in first["hint"]
+    code, doc, _ = otdiag_run(env={"OTEL_TRACES_EXPORTER": "otlp"}, app=[sys.executable, APP, "auto"])
+    assert code == ExitCode.OK and doc["spans"] == 3
+
+
+def test_without_the_observer_the_receiver_analysis_stays() -> None:
+    code, doc, _ = otdiag_run("--no-observe", app=[sys.executable, APP, "no-provider"])
+    assert code == ExitCode.PROBLEM
+    assert codes(doc)[0] == "app.no-spans"
+    assert doc["observer"] == {"loaded": False}
 
 
 def test_only_jaeger_variables_with_a_working_otlp_exporter_is_a_warning() -> None:

@@ -36,6 +36,19 @@ def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Find
     return errors
 
 
+def _app_dir_findings(path: str) -> list[Finding]:
+    """The app's OpenTelemetry dependencies, read without running it (shared with otdiag run)."""
+    from pathlib import Path
+
+    from otdiag.errors import UsageError
+    from otdiag.observe import deps
+
+    p = Path(path)
+    if not p.is_dir():
+        raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
+    return deps.app_dir_findings(p)
+
+
 def check(
     otlp_endpoint: Annotated[
         str | None,
@@ -71,6 +84,13 @@ def check(
     ] = None,
     jaeger_config: Annotated[
         str | None, typer.Option(help="Jaeger v2's config file: its errors are reported first (heading 2).")
+    ] = None,
+    app_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="The app's source directory: check requirements*.txt, pyproject.toml and the installed "
+            "OpenTelemetry packages (removed Jaeger exporter, API/SDK/exporter version skew)."
+        ),
     ] = None,
     env_file: Annotated[
         str | None, typer.Option(help="The app's environment (KEY=VALUE lines) instead of this shell's.")
@@ -113,6 +133,8 @@ def check(
       otdiag check --env-file app.env --config otel-collector.yaml \\
           --jaeger-url http://jaeger:16686
       otdiag check --json | jq '.findings[0]'
+
+      otdiag check --app-dir ./my-service --no-e2e
     """
 
     def body() -> ExitCode:
@@ -148,6 +170,7 @@ def check(
             window=check_tiers.window(window),
             config=collector_config.targets(config) if config else None,
             config_findings=[
+                *(_app_dir_findings(app_dir) if app_dir else []),
                 *(_config_errors(config, "--config") if config else []),
                 *(_config_errors(jaeger_config, "--jaeger-config", jaeger=True) if jaeger_config else []),
                 *check_tiers.tier_config_errors(chain),

@@ -69,6 +69,20 @@ def run_command(
             metavar=common.DURATION,
         ),
     ] = None,
+    kill_after: Annotated[
+        float,
+        typer.Option(help="Seconds the app gets to exit after SIGTERM/SIGINT before SIGKILL to its process group."),
+    ] = 5.0,
+    observe: Annotated[
+        bool,
+        typer.Option(help="Load otdiag's in-process observer into Python apps (--no-observe: receiver only)."),
+    ] = True,
+    default_ports: Annotated[
+        bool,
+        typer.Option(
+            help="Also receive on 127.0.0.1:4317 (gRPC) and :4318 (HTTP) when free, for hard-coded endpoints."
+        ),
+    ] = True,
     max_spans: Annotated[int, typer.Option(help="Spans kept in memory while the app runs.")] = 100_000,
     as_json: Annotated[
         bool,
@@ -79,10 +93,14 @@ def run_command(
 
     The receiver listens on a free loopback port that speaks OTLP/gRPC and OTLP/HTTP;
     OTEL_EXPORTER_OTLP_ENDPOINT points there (and OTEL_SERVICE_NAME gets a default
-    only if the app has none). After the app exits (plus --grace seconds) the report
-    lists spans per service and name, and what stopped spans: no provider, sampler
-    off, exporter none or Jaeger, spans lost at exit, unknown_service, zero IDs,
-    orphans. Exit 0 when spans arrived without errors, 1 when none did.
+    only if the app has none). A Python app also gets otdiag's in-process observer
+    (a sitecustomize, chained to the app's own), which sees the provider, sampler,
+    processors, exporters and what happened to each span, with file:line. After the
+    app exits (plus --grace seconds) the report lists spans per service and name,
+    and the root cause first: a crash, the removed Jaeger exporter, version skew,
+    no provider, sampler off, spans never ended, exit before the flush, export
+    failures. Exit 0 when spans arrived without errors, 1 otherwise; SIGINT or
+    SIGTERM to otdiag stops the app (SIGKILL after --kill-after), reports, exits 130.
 
     Examples:
 
@@ -104,29 +122,48 @@ def run_command(
             raise UsageError(f"--grace: {grace:g} must be between 0 and 60 seconds")
         if timeout is not None:
             common.check_timeout(timeout)
+        if not 0 <= kill_after <= 600:
+            raise UsageError(f"--kill-after: {kill_after:g} must be between 0 and 600 seconds")
         store = SpanStore(max_spans)
-        listener = Listener(store, mux=Address("127.0.0.1", 0))
-        try:
-            bound = listener.start()
-        except BindError as exc:
-            raise UsageError(str(exc)) from None
-        assert bound.mux is not None
+        listener = None
+        defaults: list[str] = []
+        if default_ports:
+            # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.
+            try:
+                listener = Listener(
+                    store, mux=Address("127.0.0.1", 0), grpc=Address("127.0.0.1", 4317),
+                    http=Address("127.0.0.1", 4318),
+                )  # fmt: skip
+                listener.start()
+                defaults = ["127.0.0.1:4317", "127.0.0.1:4318"]
+            except BindError:
+                listener = None
+        if listener is None:
+            listener = Listener(store, mux=Address("127.0.0.1", 0))
+            try:
+                listener.start()
+            except BindError as exc:
+                raise UsageError(str(exc)) from None
+        bound = listener.bound
+        assert bound is not None and bound.mux is not None
         endpoint = f"http://{bound.mux}"
         err = human.make_console(stderr=True)
-        shown = human.escape(" ".join(command))
-        err.print(f"[dim]otdiag run: OTLP receiver at {endpoint} (gRPC and HTTP); running {shown}[/]")
+        shown = human.escape(" ".join(core.scrub_argv(command)))
+        also = f", also the default ports {' and '.join(defaults)}" if defaults else ""
+        err.print(f"[dim]otdiag run: OTLP receiver at {endpoint} (gRPC and HTTP{also}); running {shown}[/]")
         try:
             result = core.run_app(
                 command, store, endpoint, env=os.environ, protocol=protocol,
                 default_service=service_name if default_service_name else None, grace=grace, timeout=timeout,
-                stdout=_app_stdout(as_json), stderr_sink=_stderr_sink(),
+                kill_after=kill_after, observe=observe, stdout=_app_stdout(as_json), stderr_sink=_stderr_sink(),
+                also_receiving=defaults,
             )  # fmt: skip
         finally:
             listener.stop()
         report = Report("run", result.findings, result.to_json())
         code = common.emit(report, as_json=as_json, render=human.print_run)
-        if result.summary.spans == 0:
-            return ExitCode.PROBLEM
+        if result.stopped in ("SIGINT", "SIGTERM"):
+            return ExitCode.INTERRUPTED
         return code
 
     common.run(body)
