@@ -166,11 +166,13 @@ class Trail:
     delivered: list[Hop] = field(default_factory=list)
     """Hops out of the chain (to Jaeger) that sent the span."""
     lost_at: dict[str, str | None] | None = None
+    unknown: list[str] = field(default_factory=list)
+    """Tiers the span reached whose metrics could not be read."""
 
     @property
     def definite(self) -> bool:
         """Every branch ended in a loss: no need to wait for Jaeger any longer."""
-        return bool(self.findings) and not self.pending and not self.delivered
+        return bool(self.findings) and not self.pending and not self.delivered and not self.unknown
 
 
 _EXPORT_CODES = ("export.failed", "export.not-delivering", "export.queue-full")
@@ -210,7 +212,7 @@ def analyse(
     def visit(name: str, via: Hop | None, seen: frozenset[str]) -> None:
         v = verdict_of(name)
         if v is None:
-            trail.pending = trail.pending or not final
+            trail.unknown.append(name)
             return
         if v.accepted <= 0 and v.finding is None:
             if via is None:

@@ -346,7 +346,12 @@ def end_to_end(
         if fetched is not None:
             if observer is not None:
                 # Every tier's part, for the chain's marks; a fan-out branch that lost its copy is a warning.
+                # A branch still on its way is given a moment (bounded) to arrive or to be lost.
                 trail = observer.look(now - sent_at, final=False)
+                settle = min(deadline, now + 1.5)
+                while trail.pending and time.monotonic() < settle:
+                    time.sleep(0.1)
+                    trail = observer.look(time.monotonic() - sent_at, final=False)
                 lost = [replace(f, severity=Severity.WARNING) for f in trail.findings]
             else:
                 lost = []

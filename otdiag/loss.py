@@ -170,6 +170,16 @@ def verdict(
             )
         return done(None, pending=True)
 
+    # probabilistic_sampler's own sampled=false counter (the versions work adds `sampled_out` to Snapshot):
+    # it names the sampler on releases that count no per-processor items.
+    sampled_out = diff(getattr(before, "sampled_out", {}), getattr(after, "sampled_out", {}))
+    for proc, n in sorted(sampled_out.items()):
+        if n > 0 and not sent and not sunk and (waited >= 1.0 or final):
+            ev = [f"otelcol_processor_probabilistic_sampler_count_traces_sampled{{sampled=false}} +{n:.0f}"]
+            return done(
+                c.COLLECTOR_DROPPED(f"{pre}Processor {proc} sampled the test trace out.", target=proc, evidence=ev)
+            )
+
     ts = sum(diff(before.tail_sampling_traces, after.tail_sampling_traces).values())
     if ts > 0 and not sent and not sunk:
         # Releases that report no incoming/outgoing items for tail_sampling: only its own counter moved.

@@ -136,7 +136,8 @@ def test_unreadable_metrics_leave_the_tier_unknown() -> None:
     c = chain.build([AGENT, GATEWAY])
     after = {"agent": s(1, sent={"otlp/gw": 1}), "gateway": None}
     trail = chain.analyse(c, ZERO, after, 4.0, final=False)
-    assert trail.findings == [] and trail.pending and trail.tiers["gateway"] == "skip"
+    assert trail.findings == [] and trail.unknown == ["gateway"] and trail.tiers["gateway"] == "skip"
+    assert not trail.definite
 
 
 def test_the_chain_is_drawn_one_line_per_path_with_a_mark_per_hop() -> None:

@@ -206,3 +206,18 @@ def test_check_with_config_reports_a_pipeline_that_never_reaches_a_backend(
               "--jaeger-url", "http://127.0.0.1:9")  # fmt: skip
     found = [f for f in res.json()["findings"] if f["code"] == code]
     assert len(found) == 1 and found[0]["severity"] == "warning" and found[0]["location"]["file"] == str(cfg)
+
+
+def test_a_sampler_seen_only_through_its_sampled_false_counter_is_named() -> None:
+    """Releases without per-processor items: probabilistic_sampler's own counter (read when Snapshot has it)."""
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True)
+    class WithSampled(Snapshot):
+        sampled_out: dict[str, float] = field(default_factory=dict)
+
+    before = WithSampled(accepted={"otlp": 0.0}, sampled_out={"probabilistic_sampler": 0.0})
+    after = WithSampled(accepted={"otlp": 1.0}, sampled_out={"probabilistic_sampler": 1.0})
+    assert lone_collector(before, after, 0.5, final=False) is None
+    f = lone_collector(before, after, 1.5, final=False)
+    assert f is not None and f.code == "collector.processor-dropped" and f.target == "probabilistic_sampler"

@@ -61,6 +61,8 @@ class Fault:
     gateway_exporters: dict[str, Any] | None = None
     """The gateway's exporters (default: otlp/jaeger, plaintext gRPC to Jaeger); JAEGER is filled in."""
     stop_gateway: bool = False
+    second_gateway: dict[str, Any] | None = None
+    """Overrides for the second gateway only (default: as `gateway`)."""
     wait: str = "6s"
 
 
@@ -80,7 +82,8 @@ def build(
 ) -> Pipeline:
     jaeger = start_jaeger()
     gw_exporters = _fill(fault.gateway_exporters or {"otlp/jaeger": plain("JAEGER")}, jaeger)
-    gws = [start_collector(tier_config(gw_exporters, fault.gateway)) for _ in range(gateways)]
+    overrides = [fault.gateway, fault.second_gateway if fault.second_gateway is not None else fault.gateway]
+    gws = [start_collector(tier_config(gw_exporters, overrides[i])) for i in range(gateways)]
     exporters = {}
     for i, gw in enumerate(gws):
         name = "otlp/gateway" if gateways == 1 else f"otlp/gateway-{i + 1}"
@@ -220,6 +223,15 @@ def test_two_gateways_behind_a_fan_out(
     assert [t["name"] for t in doc["chain"]["tiers"]] == ["agent", "gateway-1", "gateway-2"]
     assert {(h["from"], h["to"]) for h in doc["chain"]["hops"]} == {
         ("agent", "gateway-1"), ("agent", "gateway-2"), ("gateway-1", "Jaeger"), ("gateway-2", "Jaeger")}  # fmt: skip
+
+    one = build(Fault(second_gateway=_sampler(0)), start_jaeger, start_collector, gateways=2)
+    res = check(tmp_path, one, "--wait", "6s")
+    doc = res.json()
+    assert res.exit_code == ExitCode.OK, doc["findings"]  # gateway-1 delivered the span
+    warned = [f for f in doc["findings"] if f["severity"] == "warning"]
+    assert [(f["code"], f["message"].split(":")[0]) for f in warned] == [("collector.processor-dropped", "gateway-2")]
+    assert {t["name"]: t["status"] for t in doc["chain"]["tiers"]} == {
+        "agent": "pass", "gateway-1": "pass", "gateway-2": "fail"}  # fmt: skip
 
     both = build(Fault(gateway=_sampler(0)), start_jaeger, start_collector, gateways=2)
     res = check(tmp_path, both, "--wait", "6s")
