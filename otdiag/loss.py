@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from otdiag import catalogue as c
-from otdiag.collector_metrics import Snapshot
+
+if TYPE_CHECKING:  # only annotations here: validate-config imports this module's kinds, not the HTTP stack
+    from otdiag.collector_metrics import Snapshot
 from otdiag.model import Finding, Severity
 
 SINK_EXPORTERS: dict[str, str] = {

@@ -171,7 +171,7 @@ def test_a_healthy_two_tier_pipeline_gives_no_error_and_draws_the_chain(
     human = run("check", *p.args(), "--otlp-endpoint", f"http://{p.agent.otlp_grpc}", "--protocol", "grpc",
                 env={"COLUMNS": "80"})  # fmt: skip
     assert human.exit_code == ExitCode.OK, human.stdout
-    assert "App ✓ ──▶ agent ✓ ─✓─▶ gateway ✓ ─✓─▶ Jaeger ✓" in human.stdout
+    assert "App ? ──▶ agent ✓ ─✓─▶ gateway ✓ ─✓─▶ Jaeger ✓" in human.stdout
 
 
 @pytest.mark.peers

@@ -159,8 +159,10 @@ def _fast(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:
         (item,) = get_args(annotation)
         values = value if isinstance(value, list | tuple) else [value]
         return [_fast(item, info, v, ctx) for v in values]
-    if getattr(info, "parser", None) is not None:
-        raise _NotFast
+    parser = getattr(info, "parser", None)
+    if parser is not None:
+        # otdiag's own parsers (durations) take the text and raise BadParameter themselves.
+        return None if value is None else parser(value)
     if annotation is str and isinstance(value, str):
         return value
     if isinstance(annotation, type) and issubclass(annotation, Enum):
