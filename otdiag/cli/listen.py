@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -209,6 +210,13 @@ def listen(
             human.print_summary(err, doc, summary.findings, "Summary")
         except OSError:
             pass  # the terminal is gone (SIGHUP): the JSON summary, if asked for, is already out
+        if main and common.HARD_EXIT:
+            # Summed up: end here. Returning would leave a window (interpreter shutdown, where signal
+            # handlers are reset) in which another Ctrl-C kills the process with SIGINT instead of 130.
+            with contextlib.suppress(OSError):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(int(code))
         return code
 
     common.run(body)
