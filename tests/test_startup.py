@@ -78,7 +78,10 @@ service:
     ("args", "must_not"),
     [
         (["--version"], [TYPER, RICH, GRPC, SDK, PROTOBUF, YAML, PYDANTIC, HTTPX, VALIDATE, "otdiag.cli.root"]),
-        (["--help"], [GRPC, SDK, PROTOBUF, YAML, PYDANTIC, HTTPX, VALIDATE, "otdiag.cli.check", "otdiag.cli.send"]),
+        (
+            ["--help"],
+            [GRPC, SDK, PROTOBUF, YAML, PYDANTIC, HTTPX, VALIDATE, "otdiag.cli.check", "markdown_it", "pygments"],
+        ),
         (["validate-config", "--help"], [GRPC, SDK, PROTOBUF, PYDANTIC, HTTPX, "otdiag.cli.check"]),
         (["validate-config", "-"], [GRPC, SDK, PROTOBUF, PYDANTIC, HTTPX, "otdiag.cli.send", "otdiag.listen.receiver"]),
         (["validate-config", "--json", "-"], [GRPC, SDK, PROTOBUF, PYDANTIC, HTTPX, "otdiag.listen.server"]),
@@ -130,6 +133,20 @@ def test_a_command_module_is_imported_only_when_it_runs() -> None:
     assert "otdiag.cli.validate" in modules
     others = {spec.module for name, spec in COMMANDS.items() if name != "validate-config"}
     assert not others & modules
+
+
+def test_after_the_help_rich_markdown_is_the_real_module() -> None:
+    code = (
+        "from otdiag.cli.root import _light_rich_utils; _light_rich_utils()\n"
+        "import rich.markdown, rich.traceback, typer.rich_utils\n"
+        "assert rich.markdown.Markdown.__module__ == 'rich.markdown', rich.markdown.Markdown\n"
+        "assert rich.traceback.Traceback.__module__ == 'rich.traceback'\n"
+        "assert typer.rich_utils.Markdown.__name__ == '_NotUsed'\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO, check=False
+    )
+    assert out.returncode == 0, out.stderr
 
 
 def test_version_answers_without_typer() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+import types
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any, get_args, get_origin
@@ -117,6 +118,10 @@ def _metavars(ctx: Any, cmd: Any) -> Any:
 
 
 class _Command(TyperCommand):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _light_rich_utils()
+        super().format_help(ctx, formatter)
+
     def get_params(self, ctx: Any) -> Any:
         params = super().get_params(ctx)
         for param in params:
@@ -260,11 +265,43 @@ class _LazyGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         # While the group's own help is written, a command's summary is all it needs.
+        _light_rich_utils()
         ctx._otdiag_listing = True
         try:
             super().format_help(ctx, formatter)
         finally:
             ctx._otdiag_listing = False
+
+
+class _NotUsed:
+    """Stands in for rich's Markdown and Traceback while typer's help module loads: otdiag uses neither."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("otdiag's help is rich markup, never Markdown; its errors are never rich tracebacks")
+
+
+def _light_rich_utils() -> None:
+    """Import typer's help renderer without rich.markdown (markdown-it) and rich.traceback (pygments).
+
+    typer.rich_utils imports both at the top but uses Markdown only in markdown markup mode and
+    Traceback only for pretty exceptions; otdiag uses rich markup and no pretty exceptions. The
+    stand-ins are removed again at once, so a later `import rich.markdown` gets the real module.
+    """
+    if "typer.rich_utils" in sys.modules:
+        return
+    stand_ins = {}
+    for name, attr in (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback")):
+        if name not in sys.modules:
+            module = types.ModuleType(name)
+            setattr(module, attr, _NotUsed)
+            stand_ins[name] = module
+    sys.modules.update(stand_ins)
+    try:
+        importlib.import_module("typer.rich_utils")
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
 
 
 app = typer.Typer(
