@@ -411,6 +411,12 @@ JAEGER_CASES = [
     ("jaeger storage undeclared", JAEGER_BASE, "config.jaeger-storage-undeclared", (7, 15)),
     ("jaeger storage not enabled", JAEGER_BASE, "config.jaeger-storage-not-enabled", (12, 3)),
     (
+        "memory max_traces zero",
+        JAEGER_BASE.replace("max_traces: 10", "max_traces: 0").replace("[jaeger_query]", "[jaeger_storage]"),
+        "config.jaeger-storage-init",
+        (4, 34),
+    ),
+    (
         "adaptive without remote",
         JAEGER_BASE + "processors:\n  adaptive_sampling:\n",
         "config.adaptive-without-remote-sampling",

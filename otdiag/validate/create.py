@@ -2,7 +2,8 @@
 
 `otelcol validate` builds the pipeline graph, so these are ordinary validate errors,
 even though no Validate() method holds them: the span matchers of the filter and
-attributes processors (include/exclude), and the attributes processor's regexes.
+attributes processors (include/exclude), their match_type (values generated from the
+filterset package), and the attributes processor's regexes.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def check(ck: Checker) -> None:
             if comp is None or comp.node.kind != "map":
                 continue
             where = f'failed to create "{comp.id}" processor, in pipeline "{pid}": '
+            for refused in ck.at_create.pop(comp.id, []):
+                ck.emit(CODE, where + refused.message, refused.node, hint=refused.hint, target=comp.id)
             if pipeline.signal == "traces" and comp.canonical in ("filter", "attributes"):
                 for props in _matchers(comp):
                     problem = span_matcher_problem(props)

@@ -280,6 +280,14 @@ JAEGER_STORAGE_NOT_ENABLED = _k(
     J,
     IN_JAEGER,
 )
+JAEGER_STORAGE_INIT = _k(
+    "config.jaeger-storage-init",
+    E,
+    "A jaeger_storage backend's settings are refused when Jaeger initializes the storage (fails at start-up).",
+    "Fix the backend setting the message names (memory: max_traces must be greater than zero).",
+    J,
+    IN_JAEGER,
+)
 PORT_CONFLICT = _k(
     "config.port-conflict",
     E,
@@ -294,6 +302,7 @@ START_TIME: frozenset[str] = frozenset(
         TAIL_SAMPLING_POLICY,
         JAEGER_STORAGE_UNDECLARED,
         JAEGER_STORAGE_NOT_ENABLED,
+        JAEGER_STORAGE_INIT,
         PORT_CONFLICT,
     )
 )

@@ -7,6 +7,7 @@ out is judged by its default value exactly as the collector judges it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -190,9 +191,70 @@ def memory_limiter(comp: Comp) -> Iterator[Problem]:
 
 
 def otlp_grpc(comp: Comp) -> Iterator[Problem]:
-    # exporter/otlpexporter/config.go
-    if not comp.value("endpoint", default=""):
+    # exporter/otlpexporter/config.go, then config/configgrpc ClientConfig.Validate
+    endpoint = comp.value("endpoint", default="")
+    if not endpoint:
         yield INVALID, 'requires a non-empty "endpoint"', comp.get("endpoint")
+        return
+    node = comp.get("endpoint")
+    if isinstance(endpoint, str) and not (node is not None and node.expanded) and "${" not in endpoint:
+        err = grpc_endpoint_error(endpoint)
+        if err:
+            yield INVALID, err, node
+
+
+def grpc_endpoint_error(endpoint: str) -> str | None:
+    """configgrpc.ClientConfig.Validate: the host:port left after the scheme must have a numeric port."""
+    from urllib.parse import urlsplit
+
+    if endpoint.startswith("unix://"):
+        return "unix socket path cannot be empty" if endpoint == "unix://" else None
+    if endpoint.startswith("http://"):
+        hostport = endpoint.removeprefix("http://")
+    elif endpoint.startswith("https://"):
+        hostport = endpoint.removeprefix("https://")
+    elif "://" in endpoint:
+        try:
+            hostport = urlsplit(endpoint).path.removeprefix("/")
+        except ValueError:
+            hostport = endpoint
+    else:
+        hostport = endpoint
+    if not hostport:
+        return None
+    # net.SplitHostPort
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end < 0:
+            return f"address {hostport}: missing ']' in address"
+        rest = hostport[end + 1 :]
+        if not rest.startswith(":"):
+            return f"address {hostport}: missing port in address"
+        port = rest[1:]
+    else:
+        host, sep, port = hostport.rpartition(":")
+        if not sep:
+            return f"address {hostport}: missing port in address"
+        if ":" in host:
+            return f"address {hostport}: too many colons in address"
+    if not re.fullmatch(r"[+-]?[0-9]+", port):
+        return f'invalid port "{port}"'
+    return None
+
+
+_ZLIB_LEVELS = {-2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+
+
+def compression_params(comp: Comp) -> Iterator[Problem]:
+    """config/confighttp ClientConfig.Validate -> configcompression Type.ValidateParams."""
+    kind = str(comp.value("compression", default="") or "")
+    level_node = comp.get("compression_params", "level")
+    level = comp.value("compression_params", "level", default=0)
+    if kind in ("", "none") or not isinstance(level, int) or isinstance(level, bool):
+        return
+    if (kind in ("gzip", "zlib", "deflate") and level in _ZLIB_LEVELS) or kind == "zstd" or level == 0:
+        return
+    yield INVALID, f'unsupported parameters {{Level:{level}}} for compression type "{kind}"', level_node
 
 
 def otlp_http(comp: Comp) -> Iterator[Problem]:
@@ -200,6 +262,8 @@ def otlp_http(comp: Comp) -> Iterator[Problem]:
     keys = ("endpoint", "traces_endpoint", "metrics_endpoint", "logs_endpoint", "profiles_endpoint")
     if not any(comp.value(k, default="") for k in keys):
         yield INVALID, "at least one endpoint must be specified", None
+        return
+    yield from compression_params(comp)
 
 
 def debug(comp: Comp) -> Iterator[Problem]:
