@@ -302,6 +302,12 @@ CASES = [
         (10, 22),
     ),
     (
+        "telemetry logs encoding",
+        RECV + EXP + OK_TAIL + "  telemetry:\n    logs:\n      encoding: text\n",
+        "config.telemetry-start",
+        (15, 17),
+    ),
+    (
         "unitless duration",
         RECV
         + "processors:\n  batch:\n    timeout: 10\n"

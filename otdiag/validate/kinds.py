@@ -288,6 +288,12 @@ JAEGER_STORAGE_INIT = _k(
     J,
     IN_JAEGER,
 )
+TELEMETRY_START = _k(
+    "config.telemetry-start",
+    E,
+    "service.telemetry holds a value the collector refuses when it sets up its own telemetry (fails at start-up).",
+    "Use a value the message lists (logs encoding: json or console).",
+)
 PORT_CONFLICT = _k(
     "config.port-conflict",
     E,
@@ -303,6 +309,7 @@ START_TIME: frozenset[str] = frozenset(
         JAEGER_STORAGE_UNDECLARED,
         JAEGER_STORAGE_NOT_ENABLED,
         JAEGER_STORAGE_INIT,
+        TELEMETRY_START,
         PORT_CONFLICT,
     )
 )

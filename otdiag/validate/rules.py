@@ -353,6 +353,11 @@ def span_metrics(comp: Comp) -> Iterator[Problem]:
         if n is not None and (seconds(n.value) or 0) < 0:
             yield INVALID, f"invalid {key}: {n.value}, the duration should be positive", n
             return
+    for key in ("dimensions", "calls_dimensions", "histogram.dimensions"):
+        problem = _dimensions_problem(comp.get(*key.split(".")))
+        if problem:
+            yield INVALID, problem[0], problem[1]
+            return
     n = comp.get("aggregation_temporality")
     cache = comp.get("delta_timestamp_cache_size") or comp.get("metric_timestamp_cache_size")
     if cache is not None and isinstance(cache.value, int) and cache.value <= 0 and n is not None:
@@ -363,6 +368,36 @@ def span_metrics(comp: Comp) -> Iterator[Problem]:
             "should be positive",
             cache,
         )
+
+
+_RESERVED_DIMENSIONS = ("service.name", "span.kind", "status.code", "span.name")
+
+
+def _dimensions_problem(dims: Node | None) -> tuple[str, Node] | None:
+    """connector/spanmetricsconnector/config.go validateDimensions (exact names; globs not matched)."""
+    if dims is None or dims.kind != "seq":
+        return None
+    names = set(_RESERVED_DIMENSIONS)
+    for d in dims.children:
+        if d.kind != "map":
+            continue
+        name = d.get("name")
+        glob = d.get("glob")
+        has_name = name is not None and name.value not in (None, "")
+        has_glob = glob is not None and glob.value not in (None, "")
+        if has_name and has_glob:
+            return (
+                "failed validating dimensions: dimension entry must set only one of `name` or `glob`, got both: "
+                f'name="{name.value if name else ""}" glob="{glob.value if glob else ""}"',
+                d,
+            )
+        if not has_name and not has_glob:
+            return "failed validating dimensions: dimension entry must set one of `name` or `glob`", d
+        if has_name and name is not None:
+            if str(name.value) in names:
+                return f'failed validating dimensions: duplicate dimension name "{name.value}"', name
+            names.add(str(name.value))
+    return None
 
 
 def ottl_processor(comp: Comp) -> Iterator[Problem]:
@@ -549,5 +584,8 @@ def validate_telemetry(node: Node | None) -> Iterator[Problem]:
     if logs is not None and logs.kind == "map":
         enc = logs.get("encoding")
         if enc is not None and enc.kind == "scalar" and enc.value not in (None, "json", "console"):
-            msg = enum_message(f'logs::encoding: unsupported encoding "{enc.value}"', enc.value, ("json", "console"))
-            yield "config.telemetry-invalid", msg, enc
+            # Accepted by validate; zap refuses it when the collector creates its logger.
+            msg = enum_message(
+                f'failed to create logger: no encoder registered for name "{enc.value}"', enc.value, ("json", "console")
+            )
+            yield "config.telemetry-start", msg, enc

@@ -156,6 +156,21 @@ def _holds(when: dict[str, bool] | None, struct: Node) -> bool:
     return True
 
 
+def _unvalidated(schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """`schema` with the rules of Validate() methods removed, all the way down."""
+    if depth > 30:
+        return schema
+    out = {k: v for k, v in schema.items() if k != "reject"}
+    enum = out.get("enum")
+    if enum and enum.get("stage") == "validate":
+        out.pop("enum")
+    if "keys" in out:
+        out["keys"] = {k: _unvalidated(v, depth + 1) for k, v in out["keys"].items()}
+    if isinstance(out.get("v"), dict):
+        out["v"] = _unvalidated(out["v"], depth + 1)
+    return out
+
+
 def _conditioned(schema: dict[str, Any], struct: Node) -> dict[str, Any]:
     """`schema` without the generated rules whose condition the sibling settings do not meet."""
     enum, reject = schema.get("enum"), schema.get("reject")
@@ -209,6 +224,9 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                 continue
             keys: dict[str, Any] = s.get("keys") or {}
             lowered = {k.lower(): k for k in keys}
+            # An optional section written with `enabled: false` is decoded but never validated.
+            en = n.get("enabled") if s.get("optional") else None
+            off = en is not None and en.value is False
             extra = {k.lower() for k in s.get("extra") or ()}
             unknown: list[Node] = []
             for k, v in n.items:
@@ -220,7 +238,10 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                     if name.lower() not in extra:
                         unknown.append(k)
                     continue
-                todo.append((v, _conditioned(keys[real], n), f"{p}.{real}" if p else real, in_custom or custom))
+                child = _conditioned(keys[real], n)
+                if off:
+                    child = _unvalidated(child)
+                todo.append((v, child, f"{p}.{real}" if p else real, in_custom or custom))
             if unknown and judged and not s.get("remain"):
                 names = ", ".join(str(k.value) for k in unknown)
                 valid = [k for k in keys if k not in {str(u.value) for u in unknown}]

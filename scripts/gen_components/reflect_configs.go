@@ -661,35 +661,60 @@ func probeValidate(n *node, t reflect.Type, def reflect.Value) {
 	if !base.IsValid() {
 		return
 	}
-	with := func(i int, set func(f reflect.Value), flip int) (error, bool) {
+	// Fields probed: the struct's own and those of structs it squashes (embedded), by index path.
+	type field struct {
+		index []int
+		f     reflect.StructField
+		key   string
+	}
+	var fields []field
+	var collect func(t reflect.Type, prefix []int, depth int)
+	collect = func(t reflect.Type, prefix []int, depth int) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			parts := strings.Split(f.Tag.Get("mapstructure"), ",")
+			squash := f.Anonymous && parts[0] == ""
+			for _, o := range parts[1:] {
+				squash = squash || o == "squash"
+			}
+			idx := append(append([]int{}, prefix...), i)
+			if squash && f.Type.Kind() == reflect.Struct && depth < 4 {
+				collect(f.Type, idx, depth+1)
+				continue
+			}
+			if !f.IsExported() || f.Anonymous || parts[0] == "" || parts[0] == "-" {
+				continue
+			}
+			fields = append(fields, field{idx, f, parts[0]})
+		}
+	}
+	collect(t, nil, 0)
+	with := func(at []int, set func(f reflect.Value), flip []int) (error, bool) {
 		p := reflect.New(t)
 		p.Elem().Set(base)
-		set(p.Elem().Field(i))
-		if flip >= 0 {
-			b := p.Elem().Field(flip)
+		set(p.Elem().FieldByIndex(at))
+		if flip != nil {
+			b := p.Elem().FieldByIndex(flip)
 			b.SetBool(!b.Bool())
 		}
 		return validate(p)
 	}
 	// The bool fields a rule may hang on (`if cfg.Enabled && cfg.Size <= 0`): a rule that no
 	// longer fires when one is flipped holds only while that bool keeps its baseline value.
-	var bools []int
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		key := strings.Split(f.Tag.Get("mapstructure"), ",")[0]
-		if f.IsExported() && !f.Anonymous && f.Type.Kind() == reflect.Bool && key != "" && key != "-" {
-			bools = append(bools, i)
+	var bools []field
+	for _, fl := range fields {
+		if fl.f.Type.Kind() == reflect.Bool {
+			bools = append(bools, fl)
 		}
 	}
-	when := func(i int, set func(f reflect.Value)) map[string]bool {
+	when := func(at []int, set func(f reflect.Value)) map[string]bool {
 		out := map[string]bool{}
 		for _, b := range bools {
-			if b == i {
+			if fmt.Sprint(b.index) == fmt.Sprint(at) {
 				continue
 			}
-			if err, panicked := with(i, set, b); err == nil && !panicked {
-				key := strings.Split(t.Field(b).Tag.Get("mapstructure"), ",")[0]
-				out[key] = base.Field(b).Bool()
+			if err, panicked := with(at, set, b.index); err == nil && !panicked {
+				out[b.key] = base.FieldByIndex(b.index).Bool()
 			}
 		}
 		if len(out) == 0 {
@@ -697,15 +722,8 @@ func probeValidate(n *node, t reflect.Type, def reflect.Value) {
 		}
 		return out
 	}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() || f.Anonymous {
-			continue
-		}
-		key := strings.Split(f.Tag.Get("mapstructure"), ",")[0]
-		if key == "" || key == "-" {
-			continue
-		}
+	for _, fl := range fields {
+		f, key, i := fl.f, fl.key, fl.index
 		child := n.Keys[key]
 		if child == nil || child.Custom {
 			continue
@@ -714,19 +732,20 @@ func probeValidate(n *node, t reflect.Type, def reflect.Value) {
 		switch {
 		case ft.Kind() == reflect.String && child.Enum == nil:
 			setProbe := func(v reflect.Value) { v.SetString(probeWord) }
-			bad, panicked := with(i, setProbe, -1)
+			bad, panicked := with(i, setProbe, nil)
 			if bad == nil || panicked || !mentions(bad, key, f, probeWord) {
 				continue
 			}
 			accepted := []string{}
 			for _, c := range append(literals(t.PkgPath()), literals(ft.PkgPath())...) {
-				if err, p := with(i, func(v reflect.Value) { v.SetString(c) }, -1); err == nil && !p && !contains(accepted, c) {
+				if err, p := with(i, func(v reflect.Value) { v.SetString(c) }, nil); err == nil && !p && !contains(accepted, c) {
 					accepted = append(accepted, c)
 				}
 			}
 			// Candidates are this package's literals; a Validate() that checks against a registry
-			// filled elsewhere (gRPC balancers) accepts more. Trusted only when its error lists the
-			// values it takes (a closed set it documents).
+			// filled elsewhere (gRPC balancers: only round_robin is a literal here) accepts more.
+			// Trusted when its error lists the values it takes, or when several literals pass
+			// (a table of its own, such as TLS versions).
 			if len(accepted) > 0 && len(accepted) <= 64 && listsValues(bad, accepted) {
 				sort.Strings(accepted)
 				child.Enum = &enumInfo{
@@ -755,7 +774,7 @@ func probeValidate(n *node, t reflect.Type, def reflect.Value) {
 				if child.T == "uint" && pv < 0 {
 					continue
 				}
-				err, panicked := with(i, set(pv), -1)
+				err, panicked := with(i, set(pv), nil)
 				if panicked {
 					broken = true
 					break
@@ -790,6 +809,9 @@ func listsValues(err error, values []string) bool {
 		if strings.Contains(err.Error(), v) {
 			named++
 		}
+	}
+	if want >= 2 && named == 0 {
+		return true // several values of its own, none named in the error (TLS versions)
 	}
 	if want > 2 {
 		want = 2
