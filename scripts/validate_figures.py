@@ -27,7 +27,7 @@ from otdiag.validate.binary import run_validate
 from otdiag.validate.knowledge import Distribution
 from tests import peers
 from tests.test_validate_agreement import ENV, _components, _missing
-from tests.test_validate_agreement_issues import CASES, _dist, run_start
+from tests.test_validate_agreement_issues import CASES, START_GAPS, _dist, run_start
 from tests.validate_corpus import corpus
 from tests.validate_corpus.typos import TYPOS
 
@@ -79,11 +79,14 @@ def main() -> int:
     new = verdicts(CASES, start=True)
     ran = [r for r in new if not r.get("skip")]
     agree = sum(r["ok"] == r["ours_ok"] for r in ran)
-    started = [r for r in ran if r["ok"]]
+    started = [r for r in ran if r["ok"] and r["name"] not in START_GAPS]
     agree_start = sum(r["started"] == r["ours_start"] for r in started)
-    print(f"issues corpus: validate agreement {agree}/{len(ran)}; start agreement {agree_start}/{len(started)}")
+    print(
+        f"issues corpus: validate agreement {agree}/{len(ran)}; start agreement {agree_start}/{len(started)} "
+        f"({len(START_GAPS)} left out: they need a file or a server this machine lacks)"
+    )
     for r in ran:
-        if r["ok"] != r["ours_ok"] or (r["ok"] and r["started"] != r["ours_start"]):
+        if r["ok"] != r["ours_ok"] or (r["ok"] and r["name"] not in START_GAPS and r["started"] != r["ours_start"]):
             print(f"  disagrees: {r['name']}")
     hits = 0
     for _, text, code, want in TYPOS:
