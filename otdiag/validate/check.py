@@ -576,7 +576,8 @@ def _go_scalar(value: object) -> str:
 
 
 def _type_hint(kind: str, typ: str, know: Knowledge) -> str:
-    near = suggest.nearest(typ, know.types(kind))
+    # Canonical types first: on a tie the current name wins over a deprecated alias.
+    near = suggest.nearest(typ, [*sorted(know.components.get(kind, {})), *sorted(know.alias_of.get(kind, {}))])
     if near:
         return f'Did you mean "{near}"? ({kind} types of the {know.distribution.value} distribution)'
     other = [d for d in Distribution if d is not know.distribution and load(d).lookup(kind, typ) is not None]
