@@ -164,6 +164,14 @@ def load(data: bytes | str) -> tuple[Node, list[LoadError]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
+        if "maximum nesting depth" in problem:
+            # libyaml (0.2.5+) stops at its own limit of 1000 levels, before ours is reached.
+            raise LoadError(
+                "config.too-deep",
+                f"the YAML nests more than {MAX_DEPTH} levels deep",
+                (mark.line + 1) if mark else 0,
+                (mark.column + 1) if mark else 0,
+            ) from None
         raise LoadError(
             "config.yaml-syntax",
             f"yaml: {problem}" + (f" ({exc.context})" if exc.context else ""),
