@@ -186,11 +186,50 @@ def changelog_aliases(contrib_root: Path) -> dict[tuple[str, str], str]:
     return out
 
 
-def component_entry(c: dict[str, Any], source: str) -> dict[str, Any]:
+_MATCH_TYPE_GO = "/internal/filter/filterset.MatchType"
+
+
+def match_type_enum(version: str) -> dict[str, Any] | None:
+    """filterset.MatchType's valid values and error, from internal/filter/filterset/config.go.
+
+    A plain string to the decoder and to Validate(): only creating the component (which
+    `otelcol validate` does while building pipelines) refuses another value, through
+    CreateFilterSet and NewUnrecognizedMatchTypeError.
+    """
+    src_path = module_dir(f"{CONTRIB_MODULE}/internal/filter", version) / "filterset" / "config.go"
+    if not src_path.exists():
+        return None
+    src = src_path.read_text()
+    consts = dict(re.findall(r'^\s*(\w+)\s+MatchType\s*=\s*"([^"]*)"', src, re.M))
+    valid = re.search(r"validMatchTypes\s*=\s*\[\]MatchType\{([^}]*)\}", src)
+    field = re.search(r'MatchTypeFieldName\s*=\s*"(\w+)"', src)
+    fmt = re.search(r'NewUnrecognizedMatchTypeError\(.*?\{\s*return fmt\.Errorf\("([^"]+)"', src, re.S)
+    if not (valid and field and fmt):
+        return None
+    values = [consts[name.strip()] for name in valid.group(1).split(",") if name.strip() in consts]
+    # fmt.Errorf("unrecognized %v: '%v', valid types are: %v", field, value, validMatchTypes)
+    parts = iter([field.group(1), "{value}", "[" + " ".join(values) + "]"])
+    error = re.sub(r"%v", lambda _m: next(parts), fmt.group(1))
+    return {"values": values, "error": error, "stage": "create"}
+
+
+def annotate(node: Any, match_type: dict[str, Any] | None) -> Any:
+    """Mark values only component creation checks (filterset match types) in a reflected key tree."""
+    if isinstance(node, dict):
+        if match_type and node.get("t") == "str" and str(node.get("go", "")).endswith(_MATCH_TYPE_GO):
+            node["enum"] = match_type
+        for child in (node.get("keys") or {}).values():
+            annotate(child, match_type)
+        if "v" in node:
+            annotate(node["v"], match_type)
+    return node
+
+
+def component_entry(c: dict[str, Any], source: str, match_type: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "aliases": [c["deprecated_alias"]] if c.get("deprecated_alias") else [],
         "signals": c["stability"],
-        "config": compact(c["config"]),
+        "config": compact(annotate(c["config"], match_type)),
         "defaults": c.get("defaults"),
         "source": source,
     }
@@ -204,6 +243,7 @@ def build(otelcol: dict[str, Any], jaeger: dict[str, Any]) -> dict[str, dict[str
     }
     metas = local_metadata()
     aliases = changelog_aliases(contrib_root)
+    match_type = match_type_enum("v0.155.0")
     ver = otelcol["version"]
     sources = {
         "otelcol": f"otelcol-otdiag {ver} built from peers/otelcol-builder.yaml: Go config structs by reflection",
@@ -220,7 +260,7 @@ def build(otelcol: dict[str, Any], jaeger: dict[str, Any]) -> dict[str, dict[str
             # contrib is read as "every component of the contrib repositories": the test collector's
             # development-stage extras (healthcheckv2) are accepted there too.
             if in_dist or dist == "contrib":
-                comps[c["kind"]][c["type"]] = component_entry(c, sources["otelcol"])
+                comps[c["kind"]][c["type"]] = component_entry(c, sources["otelcol"], match_type)
         listed = reports[dist]["components"]
         for kind in KINDS:
             for typ in listed.get(kind) or []:
@@ -245,8 +285,9 @@ def build(otelcol: dict[str, Any], jaeger: dict[str, Any]) -> dict[str, dict[str
             "telemetry": compact(otelcol.get("telemetry")),
         }
     jcomps: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+    jaeger_match_type = match_type_enum("v0.140.1")
     for c in jaeger["components"]:
-        jcomps[c["kind"]][c["type"]] = component_entry(c, sources["jaeger"])
+        jcomps[c["kind"]][c["type"]] = component_entry(c, sources["jaeger"], jaeger_match_type)
     dists["jaeger"] = {
         "distribution": "jaeger",
         "generated_by": "scripts/gen_components.py",

@@ -302,6 +302,12 @@ CASES = [
         (10, 22),
     ),
     (
+        "telemetry logs encoding",
+        RECV + EXP + OK_TAIL + "  telemetry:\n    logs:\n      encoding: text\n",
+        "config.telemetry-start",
+        (15, 17),
+    ),
+    (
         "unitless duration",
         RECV
         + "processors:\n  batch:\n    timeout: 10\n"
@@ -411,6 +417,12 @@ JAEGER_BASE = (
 JAEGER_CASES = [
     ("jaeger storage undeclared", JAEGER_BASE, "config.jaeger-storage-undeclared", (7, 15)),
     ("jaeger storage not enabled", JAEGER_BASE, "config.jaeger-storage-not-enabled", (12, 3)),
+    (
+        "memory max_traces zero",
+        JAEGER_BASE.replace("max_traces: 10", "max_traces: 0").replace("[jaeger_query]", "[jaeger_storage]"),
+        "config.jaeger-storage-init",
+        (4, 34),
+    ),
     (
         "adaptive without remote",
         JAEGER_BASE + "processors:\n  adaptive_sampling:\n",

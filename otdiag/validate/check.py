@@ -92,8 +92,10 @@ class Checker:
     edge_conn: dict[tuple[str, str], str] = field(default_factory=dict)
     emitted: dict[str, int] = field(default_factory=dict)
     """Findings emitted per code; past MAX_PER_CODE they are only counted (see api.fold)."""
+    at_create: dict[str, list[schema.Problem]] = field(default_factory=dict)
+    """Per component ID: values only creating the component refuses (see create.py)."""
     _advised: set[tuple[object, ...]] = field(default_factory=set)
-    """(code, file, line, column, …) of the warnings and notes already emitted."""
+    """Where findings were emitted (code, file, line, …): one per cause per place."""
 
     def __post_init__(self) -> None:
         self.cfg = Config(self.root)
@@ -116,9 +118,17 @@ class Checker:
     ) -> None:
         kind = catalogue.KINDS[code]
         loc = self.loc(node)
-        if (severity or kind.severity) is not Severity.ERROR and loc is not None:
-            # One warning or note per cause per place: the same advice twice on a line is noise.
-            place = (code, loc.file, loc.line, loc.column, target if code == "config.unused-component" else None)
+        if loc is not None:
+            # One finding per cause per place: a warning or note once per line; an error once per
+            # spot (a value the generated rules and a component's own rule both refuse).
+            advice = (severity or kind.severity) is not Severity.ERROR
+            place = (
+                code,
+                loc.file,
+                loc.line,
+                None if advice else loc.column,
+                target if code == "config.unused-component" else None,
+            )
             if place in self._advised:
                 return
             self._advised.add(place)
@@ -227,6 +237,9 @@ class Checker:
             self.cfg.comps[kind][cid] = comp
             if info is not None and info.config is not None:
                 for p in schema.check(value, info.config, ""):
+                    if p.stage == "create":
+                        self.at_create.setdefault(cid, []).append(p)
+                        continue
                     if p.stage == "decode":
                         message = f"'{section}' error reading configuration for \"{cid}\": {p.message}"
                     else:
@@ -563,7 +576,8 @@ def _go_scalar(value: object) -> str:
 
 
 def _type_hint(kind: str, typ: str, know: Knowledge) -> str:
-    near = suggest.nearest(typ, know.types(kind))
+    # Canonical types first: on a tie the current name wins over a deprecated alias.
+    near = suggest.nearest(typ, [*sorted(know.components.get(kind, {})), *sorted(know.alias_of.get(kind, {}))])
     if near:
         return f'Did you mean "{near}"? ({kind} types of the {know.distribution.value} distribution)'
     other = [d for d in Distribution if d is not know.distribution and load(d).lookup(kind, typ) is not None]

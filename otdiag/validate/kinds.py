@@ -280,6 +280,20 @@ JAEGER_STORAGE_NOT_ENABLED = _k(
     J,
     IN_JAEGER,
 )
+JAEGER_STORAGE_INIT = _k(
+    "config.jaeger-storage-init",
+    E,
+    "A jaeger_storage backend's settings are refused when Jaeger initializes the storage (fails at start-up).",
+    "Fix the backend setting the message names (memory: max_traces must be greater than zero).",
+    J,
+    IN_JAEGER,
+)
+TELEMETRY_START = _k(
+    "config.telemetry-start",
+    E,
+    "service.telemetry holds a value the collector refuses when it sets up its own telemetry (fails at start-up).",
+    "Use a value the message lists (logs encoding: json or console).",
+)
 PORT_CONFLICT = _k(
     "config.port-conflict",
     E,
@@ -294,6 +308,8 @@ START_TIME: frozenset[str] = frozenset(
         TAIL_SAMPLING_POLICY,
         JAEGER_STORAGE_UNDECLARED,
         JAEGER_STORAGE_NOT_ENABLED,
+        JAEGER_STORAGE_INIT,
+        TELEMETRY_START,
         PORT_CONFLICT,
     )
 )

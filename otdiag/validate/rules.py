@@ -7,6 +7,7 @@ out is judged by its default value exactly as the collector judges it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -190,9 +191,70 @@ def memory_limiter(comp: Comp) -> Iterator[Problem]:
 
 
 def otlp_grpc(comp: Comp) -> Iterator[Problem]:
-    # exporter/otlpexporter/config.go
-    if not comp.value("endpoint", default=""):
+    # exporter/otlpexporter/config.go, then config/configgrpc ClientConfig.Validate
+    endpoint = comp.value("endpoint", default="")
+    if not endpoint:
         yield INVALID, 'requires a non-empty "endpoint"', comp.get("endpoint")
+        return
+    node = comp.get("endpoint")
+    if isinstance(endpoint, str) and not (node is not None and node.expanded) and "${" not in endpoint:
+        err = grpc_endpoint_error(endpoint)
+        if err:
+            yield INVALID, err, node
+
+
+def grpc_endpoint_error(endpoint: str) -> str | None:
+    """configgrpc.ClientConfig.Validate: the host:port left after the scheme must have a numeric port."""
+    from urllib.parse import urlsplit
+
+    if endpoint.startswith("unix://"):
+        return "unix socket path cannot be empty" if endpoint == "unix://" else None
+    if endpoint.startswith("http://"):
+        hostport = endpoint.removeprefix("http://")
+    elif endpoint.startswith("https://"):
+        hostport = endpoint.removeprefix("https://")
+    elif "://" in endpoint:
+        try:
+            hostport = urlsplit(endpoint).path.removeprefix("/")
+        except ValueError:
+            hostport = endpoint
+    else:
+        hostport = endpoint
+    if not hostport:
+        return None
+    # net.SplitHostPort
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end < 0:
+            return f"address {hostport}: missing ']' in address"
+        rest = hostport[end + 1 :]
+        if not rest.startswith(":"):
+            return f"address {hostport}: missing port in address"
+        port = rest[1:]
+    else:
+        host, sep, port = hostport.rpartition(":")
+        if not sep:
+            return f"address {hostport}: missing port in address"
+        if ":" in host:
+            return f"address {hostport}: too many colons in address"
+    if not re.fullmatch(r"[+-]?[0-9]+", port):
+        return f'invalid port "{port}"'
+    return None
+
+
+_ZLIB_LEVELS = {-2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+
+
+def compression_params(comp: Comp) -> Iterator[Problem]:
+    """config/confighttp ClientConfig.Validate -> configcompression Type.ValidateParams."""
+    kind = str(comp.value("compression", default="") or "")
+    level_node = comp.get("compression_params", "level")
+    level = comp.value("compression_params", "level", default=0)
+    if kind in ("", "none") or not isinstance(level, int) or isinstance(level, bool):
+        return
+    if (kind in ("gzip", "zlib", "deflate") and level in _ZLIB_LEVELS) or kind == "zstd" or level == 0:
+        return
+    yield INVALID, f'unsupported parameters {{Level:{level}}} for compression type "{kind}"', level_node
 
 
 def otlp_http(comp: Comp) -> Iterator[Problem]:
@@ -200,6 +262,8 @@ def otlp_http(comp: Comp) -> Iterator[Problem]:
     keys = ("endpoint", "traces_endpoint", "metrics_endpoint", "logs_endpoint", "profiles_endpoint")
     if not any(comp.value(k, default="") for k in keys):
         yield INVALID, "at least one endpoint must be specified", None
+        return
+    yield from compression_params(comp)
 
 
 def debug(comp: Comp) -> Iterator[Problem]:
@@ -289,6 +353,11 @@ def span_metrics(comp: Comp) -> Iterator[Problem]:
         if n is not None and (seconds(n.value) or 0) < 0:
             yield INVALID, f"invalid {key}: {n.value}, the duration should be positive", n
             return
+    for key in ("dimensions", "calls_dimensions", "histogram.dimensions"):
+        problem = _dimensions_problem(comp.get(*key.split(".")))
+        if problem:
+            yield INVALID, problem[0], problem[1]
+            return
     n = comp.get("aggregation_temporality")
     cache = comp.get("delta_timestamp_cache_size") or comp.get("metric_timestamp_cache_size")
     if cache is not None and isinstance(cache.value, int) and cache.value <= 0 and n is not None:
@@ -299,6 +368,36 @@ def span_metrics(comp: Comp) -> Iterator[Problem]:
             "should be positive",
             cache,
         )
+
+
+_RESERVED_DIMENSIONS = ("service.name", "span.kind", "status.code", "span.name")
+
+
+def _dimensions_problem(dims: Node | None) -> tuple[str, Node] | None:
+    """connector/spanmetricsconnector/config.go validateDimensions (exact names; globs not matched)."""
+    if dims is None or dims.kind != "seq":
+        return None
+    names = set(_RESERVED_DIMENSIONS)
+    for d in dims.children:
+        if d.kind != "map":
+            continue
+        name = d.get("name")
+        glob = d.get("glob")
+        has_name = name is not None and name.value not in (None, "")
+        has_glob = glob is not None and glob.value not in (None, "")
+        if has_name and has_glob:
+            return (
+                "failed validating dimensions: dimension entry must set only one of `name` or `glob`, got both: "
+                f'name="{name.value if name else ""}" glob="{glob.value if glob else ""}"',
+                d,
+            )
+        if not has_name and not has_glob:
+            return "failed validating dimensions: dimension entry must set one of `name` or `glob`", d
+        if has_name and name is not None:
+            if str(name.value) in names:
+                return f'failed validating dimensions: duplicate dimension name "{name.value}"', name
+            names.add(str(name.value))
+    return None
 
 
 def ottl_processor(comp: Comp) -> Iterator[Problem]:
@@ -485,5 +584,8 @@ def validate_telemetry(node: Node | None) -> Iterator[Problem]:
     if logs is not None and logs.kind == "map":
         enc = logs.get("encoding")
         if enc is not None and enc.kind == "scalar" and enc.value not in (None, "json", "console"):
-            msg = enum_message(f'logs::encoding: unsupported encoding "{enc.value}"', enc.value, ("json", "console"))
-            yield "config.telemetry-invalid", msg, enc
+            # Accepted by validate; zap refuses it when the collector creates its logger.
+            msg = enum_message(
+                f'failed to create logger: no encoder registered for name "{enc.value}"', enc.value, ("json", "console")
+            )
+            yield "config.telemetry-start", msg, enc

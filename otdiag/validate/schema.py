@@ -25,7 +25,8 @@ class Problem:
     node: Node
     hint: str | None = None
     stage: str = "decode"
-    """"decode": the collector's unmarshal refuses it; "validate": a Validate() method does."""
+    """Who refuses it: "decode" (the collector's unmarshal), "validate" (a Validate() method),
+    "create" (creating the component for a pipeline); "warning": nobody, but it is likely a mistake."""
 
 
 _GO_KIND = {str: "string", int: "int", float: "float64", bool: "bool"}
@@ -114,11 +115,13 @@ def enum_problem(s: dict[str, Any], n: Node, where: str) -> Problem | None:
     if ok:
         return None
     shown = [v for v in values if v] or values
+    if enum.get("fold"):
+        shown = list(dict.fromkeys(v.lower() for v in shown))
     near = suggest.nearest(text, shown)
     hint = (f'Did you mean "{near}"? ' if near else "") + "Valid values: " + ", ".join(f'"{v}"' for v in shown) + "."
     message = str(enum["error"]).replace("{value}", text)
     stage = enum.get("stage", "decode")
-    code = "config.wrong-type" if stage == "decode" else "config.invalid-value"
+    code = {"decode": "config.wrong-type", "create": "config.component-create"}.get(stage, "config.invalid-value")
     return Problem(code, f"{where}{message}" if stage == "decode" else message, n, hint, stage)
 
 
@@ -142,6 +145,43 @@ def range_problem(s: dict[str, Any], n: Node) -> Problem | None:
         if (lo is None or value >= lo) and (hi is None or value <= hi):
             return Problem("config.invalid-value", str(rule["error"]), n, None, "validate")
     return None
+
+
+def _holds(when: dict[str, bool] | None, struct: Node) -> bool:
+    """A generated rule's condition on sibling bools (`enabled`): absent ones keep the value seen."""
+    for key, value in (when or {}).items():
+        sib = struct.get(key)
+        if sib is not None and sib.kind == "scalar" and isinstance(sib.value, bool) and sib.value is not value:
+            return False
+    return True
+
+
+def _unvalidated(schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """`schema` with the rules of Validate() methods removed, all the way down."""
+    if depth > 30:
+        return schema
+    out = {k: v for k, v in schema.items() if k != "reject"}
+    enum = out.get("enum")
+    if enum and enum.get("stage") == "validate":
+        out.pop("enum")
+    if "keys" in out:
+        out["keys"] = {k: _unvalidated(v, depth + 1) for k, v in out["keys"].items()}
+    if isinstance(out.get("v"), dict):
+        out["v"] = _unvalidated(out["v"], depth + 1)
+    return out
+
+
+def _conditioned(schema: dict[str, Any], struct: Node) -> dict[str, Any]:
+    """`schema` without the generated rules whose condition the sibling settings do not meet."""
+    enum, reject = schema.get("enum"), schema.get("reject")
+    if not (enum and enum.get("when")) and not any(r.get("when") for r in reject or ()):
+        return schema
+    out = dict(schema)
+    if enum and not _holds(enum.get("when"), struct):
+        out.pop("enum")
+    if reject:
+        out["reject"] = [r for r in reject if _holds(r.get("when"), struct)]
+    return out
 
 
 def _as_map_hint(path: str, seq: Node) -> str:
@@ -184,6 +224,9 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                 continue
             keys: dict[str, Any] = s.get("keys") or {}
             lowered = {k.lower(): k for k in keys}
+            # An optional section written with `enabled: false` is decoded but never validated.
+            en = n.get("enabled") if s.get("optional") else None
+            off = en is not None and en.value is False
             extra = {k.lower() for k in s.get("extra") or ()}
             unknown: list[Node] = []
             for k, v in n.items:
@@ -195,7 +238,10 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                     if name.lower() not in extra:
                         unknown.append(k)
                     continue
-                todo.append((v, keys[real], f"{p}.{real}" if p else real, in_custom or custom))
+                child = _conditioned(keys[real], n)
+                if off:
+                    child = _unvalidated(child)
+                todo.append((v, child, f"{p}.{real}" if p else real, in_custom or custom))
             if unknown and judged and not s.get("remain"):
                 names = ", ".join(str(k.value) for k in unknown)
                 valid = [k for k in keys if k not in {str(u.value) for u in unknown}]
@@ -235,6 +281,26 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                     todo.append((c, item or None, f"{p}[{i}]", in_custom))
             elif n.kind == "scalar" and n.value is not None:
                 todo.append((n, s.get("v"), f"{p}[0]", in_custom))
+            elif n.kind == "map":
+                item = s.get("v") or {}
+                pair = item.get("keys") or {}
+                if custom and set(pair) == {"name", "value"}:
+                    # configopaque.MapList (headers) decodes a map into name/value pairs: each
+                    # value must convert to the pair's value type.
+                    for k, v in n.items:
+                        err = scalar_error(pair["value"], v) if v.kind == "scalar" else None
+                        if v.kind != "scalar":
+                            err = f"expected type 'configopaque.String', got unconvertible type '{_got(v)}'"
+                        if err:
+                            err = err.replace("expected type 'string'", "expected type 'configopaque.String'")
+                            yield Problem(
+                                "config.wrong-type",
+                                f"{where}decoding failed due to the following error(s): '[{k.value}]' {err}",
+                                v,
+                                f'Quote the value: {k.value}: "{v.text if v.kind == "scalar" else "…"}".',
+                            )
+                elif not custom and not in_custom:
+                    yield Problem("config.wrong-type", f"{where}source data must be an array or slice, got map", n)
         else:
             if custom:
                 continue

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+from otdiag.validate import suggest
 from otdiag.validate.check import Checker
 from otdiag.validate.knowledge import DATA
 from otdiag.validate.model import Comp
@@ -165,13 +166,44 @@ def _jaeger(ck: Checker, comps: list[Comp], enabled: set[str]) -> None:
                     continue
                 name = str(node.value)
                 if storage is not None and name not in declared:
+                    near = suggest.nearest(name, sorted(declared))
                     ck.emit(
                         "config.jaeger-storage-undeclared",
                         f"{comp.label}: storage '{name}' is not declared in jaeger_storage.{where}"
                         + (f" (declared: {', '.join(sorted(declared))})" if declared else ""),
                         node,
                         target=name,
+                        hint=f'Did you mean "{near}"?' if near else None,
                     )
+    if storage is not None and storage.id in enabled:
+        _storage_init(ck, storage)
+
+
+def _storage_init(ck: Checker, storage: Comp) -> None:
+    """What jaeger_storage's Start refuses while creating each backend's factory.
+
+    cmd/jaeger/internal/extension/jaegerstorage/extension.go (Start) creates the first backend
+    set of each entry; internal/storage/v2/memory NewStore refuses max_traces <= 0, and the
+    extension's Unmarshal sets 1,000,000 only when the key is absent.
+    """
+    backends = storage.get("backends")
+    if backends is None or backends.kind != "map":
+        return
+    for key, backend in backends.items:
+        memory = backend.get("memory") if backend.kind == "map" else None
+        if memory is None or memory.kind != "map":
+            continue
+        limit = memory.get("max_traces")
+        if limit is None or limit.kind != "scalar" or isinstance(limit.value, bool):
+            continue
+        if isinstance(limit.value, int | float) and limit.value <= 0:
+            ck.emit(
+                "config.jaeger-storage-init",
+                f"{storage.label}: failed to initialize storage '{key.value}': max traces must be greater than zero",
+                limit,
+                hint="Set max_traces to a positive number (the default, when it is left out, is 1000000).",
+                target=str(key.value),
+            )
 
 
 def _names(comp: Comp | None, key: str) -> set[str]:

@@ -19,27 +19,36 @@ def _fold(name: str) -> str:
 
 
 def distance(a: str, b: str, limit: int = 1 << 30) -> int:
-    """Optimal string alignment distance between `a` and `b` (stops early past `limit`)."""
+    """Optimal string alignment distance between `a` and `b`; any value past `limit` is limit + 1.
+
+    Only the band of cells within `limit` of the diagonal is computed (Ukkonen's cut-off)."""
     if a == b:
         return 0
-    if abs(len(a) - len(b)) > limit:
+    la, lb = len(a), len(b)
+    if abs(la - lb) > limit:
         return limit + 1
+    big = limit + 1
     prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
+    prev = [j if j <= limit else big for j in range(lb + 1)]
+    for i in range(1, la + 1):
+        cur = [big] * (lb + 1)
+        cur[0] = i if i <= limit else big
+        lo, hi = max(1, i - limit), min(lb, i + limit)
         best = cur[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
+        ca = a[i - 1]
+        for j in range(lo, hi + 1):
+            cb = b[j - 1]
+            v = prev[j - 1] + (ca != cb)
+            v = min(v, prev[j] + 1)
+            v = min(v, cur[j - 1] + 1)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < v:
+                v = prev2[j - 2] + 1
+            cur[j] = v if v <= limit else big
             best = min(best, v)
         if best > limit:
-            return limit + 1
+            return big
         prev2, prev = prev, cur
-    return prev[len(b)]
+    return prev[lb]
 
 
 def nearest(word: str, candidates: Iterable[str]) -> str | None:

@@ -263,12 +263,12 @@ def _receivers(ck: Checker) -> None:
     for comp in started(ck):
         if comp.kind != "receiver":
             continue
-        local: dict[tuple[int, int], list[tuple[str, str, Node | None, Node]]] = {}
+        local: dict[tuple[str, int], list[tuple[str, str, Node | None, Node]]] = {}
         for path, endpoint, node in listeners(comp):
             host = endpoint.rpartition(":")[0].strip("[]")
             where = node or _section_key(comp, path) or comp.key
             if host in ("localhost", "127.0.0.1", "::1"):
-                local.setdefault((where.line, where.column), []).append((path, endpoint, node, where))
+                local.setdefault((where.file or "", where.line), []).append((path, endpoint, node, where))
             elif host in ("0.0.0.0", "", "::"):  # noqa: S104 - compared, not bound
                 section = comp.get(*path.split(".")[:-1]) if "." in path else comp.node
                 has_tls = section is not None and section.kind == "map" and section.get("tls") is not None

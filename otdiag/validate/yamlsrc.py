@@ -204,7 +204,6 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
     stack: list[tuple[Node, str | None, list[Node]]] = []
     # Each open collection: (node, its anchor, pending key for mappings as a 0/1-length list).
     root: Node | None = None
-    documents = 0
     expanded = 0
     merged: dict[int, _Merged] = {}
     """Per mapping (by id): its merge keys (<<) and the keys they filled in."""
@@ -276,24 +275,19 @@ def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
                     _col(ev),
                 )
             attach(target)
-        elif isinstance(ev, yaml.DocumentStartEvent):
-            if ev.version is not None and tuple(ev.version) != (1, 1):
-                # yaml.v3 (the collector's parser) knows only YAML 1.1 and refuses any other %YAML.
-                raise LoadError(
-                    "config.yaml-syntax",
-                    f"yaml: line {_line(ev)}: found incompatible YAML document "
-                    f"(%YAML {'.'.join(map(str, ev.version))}; the collector reads only %YAML 1.1 or none)",
-                    _line(ev),
-                    _col(ev),
-                )
-            documents += 1
-            if documents > 1:
-                raise LoadError(
-                    "config.yaml-syntax",
-                    "yaml: the file holds several YAML documents; the collector reads one",
-                    _line(ev),
-                    _col(ev),
-                )
+        elif isinstance(ev, yaml.DocumentEndEvent):
+            # yaml.v3's Unmarshal (the collector's file provider) decodes the first document and
+            # never reads the rest: later documents, even broken ones, change nothing.
+            break
+        elif isinstance(ev, yaml.DocumentStartEvent) and ev.version is not None and tuple(ev.version) != (1, 1):
+            # yaml.v3 (the collector's parser) knows only YAML 1.1 and refuses any other %YAML.
+            raise LoadError(
+                "config.yaml-syntax",
+                f"yaml: line {_line(ev)}: found incompatible YAML document "
+                f"(%YAML {'.'.join(map(str, ev.version))}; the collector reads only %YAML 1.1 or none)",
+                _line(ev),
+                _col(ev),
+            )
     if root is None:
         return Node("scalar", 1, 1, value=None)
     return root

@@ -15,10 +15,18 @@ package main
 import (
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -34,6 +42,13 @@ type node struct {
 	Optional bool             `json:"optional,omitempty"`
 	Remain   bool             `json:"remain,omitempty"`
 	GoType   string           `json:"go,omitempty"`
+	// Seen by calling the component's own code (see probe.go): the values a text type or a
+	// Validate() method accepts, number ranges a Validate() refuses, and whether a custom
+	// decoder still refuses unknown keys (and which extra keys it takes).
+	Enum   *enumInfo   `json:"enum,omitempty"`
+	Reject []rangeRule `json:"reject,omitempty"`
+	Strict bool        `json:"strict,omitempty"`
+	Extra  []string    `json:"extra,omitempty"`
 }
 
 var (
@@ -54,15 +69,26 @@ func goName(t reflect.Type) string {
 }
 
 func walk(t reflect.Type, seen map[reflect.Type]bool, depth int) *node {
+	return walkValue(t, reflect.Value{}, seen, depth)
+}
+
+// walkValue is walk with the default value at that place (invalid when there is none), used as
+// the starting point when probing what a Validate() method accepts.
+func walkValue(t reflect.Type, def reflect.Value, seen map[reflect.Type]bool, depth int) *node {
 	if depth > 24 {
 		return &node{T: "any"}
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+		def = derefValue(def)
 	}
 	if strings.HasSuffix(t.PkgPath(), "config/configoptional") && strings.HasPrefix(t.Name(), "Optional[") {
 		if f, ok := t.FieldByName("value"); ok {
-			n := walk(f.Type, seen, depth+1)
+			var inner reflect.Value
+			if def.IsValid() && def.Type() == t {
+				inner = unexportedField(def, f.Index)
+			}
+			n := walkValue(f.Type, inner, seen, depth+1)
 			n.Optional = true
 			return n
 		}
@@ -78,7 +104,7 @@ func walk(t reflect.Type, seen map[reflect.Type]bool, depth int) *node {
 	}
 	// Types decoded from a string (component.ID, log levels, enums) are scalars to the config.
 	if t.Kind() != reflect.String && (t.Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType)) {
-		return &node{T: "text", GoType: name}
+		return &node{T: "text", GoType: name, Enum: textEnum(t)}
 	}
 	custom := hasCustomUnmarshal(t)
 	switch t.Kind() {
@@ -91,7 +117,14 @@ func walk(t reflect.Type, seen map[reflect.Type]bool, depth int) *node {
 	case reflect.Float32, reflect.Float64:
 		return &node{T: "float", Custom: custom}
 	case reflect.String:
-		return &node{T: "str", Custom: custom}
+		n := &node{T: "str", Custom: custom}
+		if t.PkgPath() != "" {
+			n.GoType = name // named string types: kept for the generator, dropped from the data
+		}
+		if t.Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+			n.Enum = textEnum(t)
+		}
+		return n
 	case reflect.Slice, reflect.Array:
 		return &node{T: "list", V: walk(t.Elem(), seen, depth+1), Custom: custom}
 	case reflect.Map:
@@ -105,14 +138,46 @@ func walk(t reflect.Type, seen map[reflect.Type]bool, depth int) *node {
 		seen[t] = true
 		defer delete(seen, t)
 		n := &node{T: "struct", Keys: map[string]*node{}, Custom: custom, GoType: name}
-		addFields(n, t, seen, depth)
+		addFieldsValue(n, t, def, seen, depth)
+		if custom {
+			n.Strict, n.Extra = strictCustom(t, def, n)
+		}
+		probeValidate(n, t, def)
 		return n
 	default:
 		return &node{T: "any", GoType: name}
 	}
 }
 
+func derefValue(v reflect.Value) reflect.Value {
+	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
+		if v.IsNil() {
+			return reflect.Value{}
+		}
+		v = v.Elem()
+	}
+	return v
+}
+
+// unexportedField reads a (possibly unexported) field of a struct value.
+func unexportedField(v reflect.Value, index []int) reflect.Value {
+	if !v.CanAddr() {
+		c := reflect.New(v.Type()).Elem()
+		c.Set(v)
+		v = c
+	}
+	f := v.FieldByIndex(index)
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+}
+
 func addFields(n *node, t reflect.Type, seen map[reflect.Type]bool, depth int) {
+	addFieldsValue(n, t, reflect.Value{}, seen, depth)
+}
+
+func addFieldsValue(n *node, t reflect.Type, def reflect.Value, seen map[reflect.Type]bool, depth int) {
+	if def.IsValid() && def.Type() != t {
+		def = reflect.Value{}
+	}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("mapstructure")
@@ -150,7 +215,11 @@ func addFields(n *node, t reflect.Type, seen map[reflect.Type]bool, depth int) {
 					continue
 				}
 				seen[ft] = true
-				addFields(n, ft, seen, depth+1)
+				var fdef reflect.Value
+				if def.IsValid() {
+					fdef = derefValue(unexportedField(def, f.Index))
+				}
+				addFieldsValue(n, ft, fdef, seen, depth+1)
 				delete(seen, ft)
 			}
 			continue
@@ -161,7 +230,11 @@ func addFields(n *node, t reflect.Type, seen map[reflect.Type]bool, depth int) {
 		if key == "" {
 			key = strings.ToLower(f.Name)
 		}
-		n.Keys[key] = walk(f.Type, seen, depth+1)
+		var fdef reflect.Value
+		if def.IsValid() {
+			fdef = unexportedField(def, f.Index)
+		}
+		n.Keys[key] = walkValue(f.Type, fdef, seen, depth+1)
 	}
 }
 
@@ -342,7 +415,7 @@ func describe(kind string, key string, f any) componentInfo {
 	v := reflect.ValueOf(f)
 	typ := fmt.Sprint(v.MethodByName("Type").Call(nil)[0].Interface())
 	cfg := v.MethodByName("CreateDefaultConfig").Call(nil)[0].Interface()
-	c := componentInfo{Kind: kind, Type: typ, Stability: stability(kind, f), Config: walk(reflect.TypeOf(cfg), map[reflect.Type]bool{}, 0)}
+	c := componentInfo{Kind: kind, Type: typ, Stability: stability(kind, f), Config: walkValue(reflect.TypeOf(cfg), reflect.ValueOf(cfg), map[reflect.Type]bool{}, 0)}
 	if key != typ {
 		c.Alias = key
 	}
@@ -396,7 +469,7 @@ func main() {
 	out := map[string]any{"components": comps}
 	if factories.Telemetry != nil {
 		cfg := factories.Telemetry.CreateDefaultConfig()
-		out["telemetry"] = walk(reflect.TypeOf(cfg), map[reflect.Type]bool{}, 0)
+		out["telemetry"] = walkValue(reflect.TypeOf(cfg), reflect.ValueOf(cfg), map[reflect.Type]bool{}, 0)
 		out["telemetry_defaults"] = dump(reflect.ValueOf(cfg), 0)
 	}
 	enc := json.NewEncoder(os.Stdout)
@@ -405,4 +478,385 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// --- probing: what the component's own code accepts ---------------------------------------------------
+//
+// Nothing below is typed by hand: candidate values are the string literals of the package that
+// declares a type, and each is handed to the type's own UnmarshalText, Validate() or Unmarshal.
+
+type enumInfo struct {
+	Values []string        `json:"values"`
+	Fold   bool            `json:"fold,omitempty"`
+	Error  string          `json:"error"`
+	Stage  string          `json:"stage,omitempty"`
+	When   map[string]bool `json:"when,omitempty"`
+}
+
+type rangeRule struct {
+	Range [2]*float64     `json:"range"`
+	Error string          `json:"error"`
+	When  map[string]bool `json:"when,omitempty"`
+}
+
+const probeWord = "otdiagprobe"
+
+var (
+	literalCache = map[string][]string{}
+	textCache    = map[reflect.Type]*enumInfo{}
+	validatorT   = reflect.TypeOf((*interface{ Validate() error })(nil)).Elem()
+	keyLike      = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+)
+
+// literals: the string literals of a package's non-test Go files (found with `go list`).
+func literals(pkg string) []string {
+	if pkg == "" {
+		return nil
+	}
+	if out, ok := literalCache[pkg]; ok {
+		return out
+	}
+	literalCache[pkg] = nil
+	dir, err := exec.Command("go", "list", "-f", "{{.Dir}}", pkg).Output()
+	if err != nil {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(dir)), "*.go"))
+	seen := map[string]bool{}
+	var out []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			continue
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err == nil && len(s) <= 64 && !strings.ContainsAny(s, "\n%") && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+			return true
+		})
+	}
+	sort.Strings(out)
+	literalCache[pkg] = out
+	return out
+}
+
+// try calls f, turning a panic into an error (probing must never stop the generator).
+func try(f func() error) (err error, panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			err, panicked = fmt.Errorf("panic: %v", r), true
+		}
+	}()
+	return f(), false
+}
+
+func unmarshalText(t reflect.Type, s string) (error, bool) {
+	p := reflect.New(t)
+	u, ok := p.Interface().(encoding.TextUnmarshaler)
+	if !ok {
+		return errors.New("not a text unmarshaler"), true
+	}
+	return try(func() error { return u.UnmarshalText([]byte(s)) })
+}
+
+// textEnum: the values a text type accepts, when it accepts only a few known words.
+func textEnum(t reflect.Type) *enumInfo {
+	if e, ok := textCache[t]; ok {
+		return e
+	}
+	textCache[t] = nil
+	bad, panicked := unmarshalText(t, probeWord)
+	if bad == nil || panicked {
+		return nil
+	}
+	cands := literals(t.PkgPath())
+	accepted := []string{}
+	in := map[string]bool{}
+	for _, c := range cands {
+		if err, p := unmarshalText(t, c); err == nil && !p {
+			accepted = append(accepted, c)
+			in[c] = true
+		}
+	}
+	// Shapes no literal has: when one of them passes, the type takes more than a list of words.
+	for _, c := range []string{"12345", "1.5", "1s", "a/b", "x-y", "Otdiag", "0"} {
+		if err, _ := unmarshalText(t, c); err == nil && !in[c] {
+			return nil
+		}
+	}
+	if len(accepted) == 0 || len(accepted) > 64 {
+		return nil
+	}
+	// An open family built on the words (pipeline IDs: traces, traces/name) is no enum either.
+	for _, a := range accepted {
+		for _, c := range []string{a + "/" + probeWord, a + probeWord, a + "." + probeWord} {
+			if err, _ := unmarshalText(t, c); err == nil {
+				return nil
+			}
+		}
+	}
+	fold := true
+	for _, a := range accepted {
+		if err, _ := unmarshalText(t, strings.ToUpper(a)); err != nil && strings.ToUpper(a) != a {
+			fold = false
+		}
+	}
+	e := &enumInfo{Values: accepted, Fold: fold, Error: strings.ReplaceAll(bad.Error(), probeWord, "{value}")}
+	textCache[t] = e
+	return e
+}
+
+func validate(p reflect.Value) (error, bool) {
+	v, ok := p.Interface().(interface{ Validate() error })
+	if !ok {
+		return nil, true
+	}
+	return try(v.Validate)
+}
+
+// baseline: a value of struct type t whose Validate() passes: its default there, else its zero value.
+func baseline(t reflect.Type, def reflect.Value) reflect.Value {
+	for _, cand := range []reflect.Value{def, reflect.Zero(t)} {
+		if !cand.IsValid() || cand.Type() != t {
+			continue
+		}
+		p := reflect.New(t)
+		p.Elem().Set(cand)
+		if err, panicked := validate(p); err == nil && !panicked {
+			return cand
+		}
+	}
+	return reflect.Value{}
+}
+
+// mentions: the error is about this field (names it, or the probed value), not another rule.
+func mentions(err error, key string, field reflect.StructField, probe string) bool {
+	msg := strings.ToLower(err.Error())
+	for _, w := range []string{key, strings.ReplaceAll(key, "_", " "), strings.ToLower(field.Name), probe} {
+		if w != "" && strings.Contains(msg, strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// probeValidate: for each scalar field of a struct with a Validate() method, set it alone to probe
+// values on a valid baseline and record which values Validate() refuses.
+func probeValidate(n *node, t reflect.Type, def reflect.Value) {
+	if !reflect.PointerTo(t).Implements(validatorT) {
+		return
+	}
+	base := baseline(t, def)
+	if !base.IsValid() {
+		return
+	}
+	// Fields probed: the struct's own and those of structs it squashes (embedded), by index path.
+	type field struct {
+		index []int
+		f     reflect.StructField
+		key   string
+	}
+	var fields []field
+	var collect func(t reflect.Type, prefix []int, depth int)
+	collect = func(t reflect.Type, prefix []int, depth int) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			parts := strings.Split(f.Tag.Get("mapstructure"), ",")
+			squash := f.Anonymous && parts[0] == ""
+			for _, o := range parts[1:] {
+				squash = squash || o == "squash"
+			}
+			idx := append(append([]int{}, prefix...), i)
+			if squash && f.Type.Kind() == reflect.Struct && depth < 4 {
+				collect(f.Type, idx, depth+1)
+				continue
+			}
+			if !f.IsExported() || f.Anonymous || parts[0] == "" || parts[0] == "-" {
+				continue
+			}
+			fields = append(fields, field{idx, f, parts[0]})
+		}
+	}
+	collect(t, nil, 0)
+	with := func(at []int, set func(f reflect.Value), flip []int) (error, bool) {
+		p := reflect.New(t)
+		p.Elem().Set(base)
+		set(p.Elem().FieldByIndex(at))
+		if flip != nil {
+			b := p.Elem().FieldByIndex(flip)
+			b.SetBool(!b.Bool())
+		}
+		return validate(p)
+	}
+	// The bool fields a rule may hang on (`if cfg.Enabled && cfg.Size <= 0`): a rule that no
+	// longer fires when one is flipped holds only while that bool keeps its baseline value.
+	var bools []field
+	for _, fl := range fields {
+		if fl.f.Type.Kind() == reflect.Bool {
+			bools = append(bools, fl)
+		}
+	}
+	when := func(at []int, set func(f reflect.Value)) map[string]bool {
+		out := map[string]bool{}
+		for _, b := range bools {
+			if fmt.Sprint(b.index) == fmt.Sprint(at) {
+				continue
+			}
+			if err, panicked := with(at, set, b.index); err == nil && !panicked {
+				out[b.key] = base.FieldByIndex(b.index).Bool()
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	for _, fl := range fields {
+		f, key, i := fl.f, fl.key, fl.index
+		child := n.Keys[key]
+		if child == nil || child.Custom {
+			continue
+		}
+		ft := f.Type
+		switch {
+		case ft.Kind() == reflect.String && child.Enum == nil:
+			setProbe := func(v reflect.Value) { v.SetString(probeWord) }
+			bad, panicked := with(i, setProbe, nil)
+			if bad == nil || panicked || !mentions(bad, key, f, probeWord) {
+				continue
+			}
+			accepted := []string{}
+			for _, c := range append(literals(t.PkgPath()), literals(ft.PkgPath())...) {
+				if err, p := with(i, func(v reflect.Value) { v.SetString(c) }, nil); err == nil && !p && !contains(accepted, c) {
+					accepted = append(accepted, c)
+				}
+			}
+			// Candidates are this package's literals; a Validate() that checks against a registry
+			// filled elsewhere (gRPC balancers: only round_robin is a literal here) accepts more.
+			// Trusted when its error lists the values it takes, or when several literals pass
+			// (a table of its own, such as TLS versions).
+			if len(accepted) > 0 && len(accepted) <= 64 && listsValues(bad, accepted) {
+				sort.Strings(accepted)
+				child.Enum = &enumInfo{
+					Values: accepted, Error: strings.ReplaceAll(bad.Error(), probeWord, "{value}"),
+					Stage: "validate", When: when(i, setProbe),
+				}
+			}
+		case child.T == "int" || child.T == "uint" || child.T == "float" || child.T == "duration":
+			// Only the sign is probed: an upper bound seen on one baseline often depends on
+			// another field's value (compression levels depend on the compression), a sign rarely.
+			set := func(pv float64) func(v reflect.Value) {
+				return func(v reflect.Value) {
+					switch v.Kind() {
+					case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+						v.SetInt(int64(pv))
+					case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+						v.SetUint(uint64(pv))
+					case reflect.Float32, reflect.Float64:
+						v.SetFloat(pv)
+					}
+				}
+			}
+			fails := map[float64]error{}
+			broken := false
+			for _, pv := range []float64{-1, 0, 1} {
+				if child.T == "uint" && pv < 0 {
+					continue
+				}
+				err, panicked := with(i, set(pv), nil)
+				if panicked {
+					broken = true
+					break
+				}
+				if err != nil && mentions(err, key, f, "") {
+					fails[pv] = err
+				}
+			}
+			if broken || fails[1] != nil {
+				continue // refuses the plainest value: a rule tied to other fields, not to this one
+			}
+			lo, zero := -1.0, 0.0
+			switch {
+			case fails[-1] != nil && fails[0] != nil:
+				child.Reject = append(child.Reject, rangeRule{Range: [2]*float64{nil, &zero}, Error: fails[0].Error(), When: when(i, set(0))})
+			case fails[-1] != nil:
+				child.Reject = append(child.Reject, rangeRule{Range: [2]*float64{nil, &lo}, Error: fails[-1].Error(), When: when(i, set(-1))})
+			case fails[0] != nil:
+				child.Reject = append(child.Reject, rangeRule{Range: [2]*float64{&zero, &zero}, Error: fails[0].Error(), When: when(i, set(0))})
+			}
+		}
+	}
+}
+
+func listsValues(err error, values []string) bool {
+	named, want := 0, 0
+	for _, v := range values {
+		if v == "" {
+			continue
+		}
+		want++
+		if strings.Contains(err.Error(), v) {
+			named++
+		}
+	}
+	if want >= 2 && named == 0 {
+		return true // several values of its own, none named in the error (TLS versions)
+	}
+	if want > 2 {
+		want = 2
+	}
+	return want > 0 && named >= want
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// strictCustom: whether a custom decoder still refuses unknown keys (it ends in conf.Unmarshal,
+// as most do), and which keys beyond the struct's own it takes.
+func strictCustom(t reflect.Type, def reflect.Value, n *node) (bool, []string) {
+	call := func(m map[string]any) (error, bool) {
+		p := reflect.New(t)
+		if def.IsValid() && def.Type() == t {
+			p.Elem().Set(def)
+		}
+		u, ok := p.Interface().(confmap.Unmarshaler)
+		if !ok {
+			return errors.New("no Unmarshal"), true
+		}
+		return try(func() error { return u.Unmarshal(confmap.NewFromStringMap(m)) })
+	}
+	refused := func(err error, key string) bool {
+		return err != nil && strings.Contains(err.Error(), "invalid keys") && strings.Contains(err.Error(), key)
+	}
+	probe := "otdiag_probe_key"
+	if err, panicked := call(map[string]any{probe: 1}); panicked || !refused(err, probe) {
+		return false, nil
+	}
+	var extra []string
+	for _, lit := range literals(t.PkgPath()) {
+		if !keyLike.MatchString(lit) || n.Keys[lit] != nil {
+			continue
+		}
+		if err, _ := call(map[string]any{lit: nil}); !refused(err, lit) {
+			extra = append(extra, lit)
+		}
+	}
+	return true, extra
 }
