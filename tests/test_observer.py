@@ -106,16 +106,45 @@ def test_the_seed_example_is_verbatim_and_its_fix_is_otlp() -> None:
 
 
 @pytest.mark.parametrize(
-    ("app", "spans"), [("healthy_grpc.py", 3), ("healthy_http_simple.py", 1), ("healthy_hardcoded_localhost.py", 2)]
+    ("app", "spans", "args"),
+    [
+        ("healthy_grpc.py", 3, []),
+        ("healthy_http_simple.py", 1, []),
+        ("healthy_hardcoded_localhost.py", 2, ["--default-ports"]),
+    ],
 )
-def test_healthy_apps_get_exit_0_and_no_error(app: str, spans: int) -> None:
-    rc, doc, err = run(app)
+def test_healthy_apps_get_exit_0_and_no_error(app: str, spans: int, args: list[str]) -> None:
+    if args and not _default_ports_free():
+        pytest.skip("127.0.0.1:4317/4318 are taken by another process on this machine")
+    rc, doc, err = run(app, *args)
     assert rc == ExitCode.OK, (doc, err)
     assert doc["spans"] == spans
     assert [f for f in doc["findings"] if f["severity"] != "info"] == []
     observed = doc["observer"]
     assert observed["spans"]["started"] == spans and observed["spans"]["ended"] == spans
     assert observed["provider"]["service_name"] in ("checkout", "inventory", "payments")
+
+
+def _default_ports_free() -> bool:
+    import socket
+
+    for port in (4317, 4318):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def test_a_hard_coded_default_endpoint_with_nothing_there_says_so() -> None:
+    if not _default_ports_free():
+        pytest.skip("127.0.0.1:4317 is taken by another process on this machine")
+    rc, doc, _ = run("healthy_hardcoded_localhost.py")
+    assert rc == ExitCode.PROBLEM
+    first = first_error(doc)
+    assert first["code"] == "app.export-failed" and first["guide"] == "traces-not-collected"
+    assert "localhost:4317" in first["message"] and "--default-ports" in first["hint"]
 
 
 def test_a_full_queue_is_reported_with_the_count() -> None:

@@ -82,7 +82,7 @@ def run_command(
         typer.Option(
             help="Also receive on 127.0.0.1:4317 (gRPC) and :4318 (HTTP) when free, for hard-coded endpoints."
         ),
-    ] = True,
+    ] = False,
     max_spans: Annotated[int, typer.Option(help="Spans kept in memory while the app runs.")] = 100_000,
     as_json: Annotated[
         bool,

@@ -600,12 +600,19 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
         if bad:
             mine = _is_ours(e, ours)
             why = _export_reason(reports, e)
+            refused = "refused" in why.lower() or "unavailable" in why.lower()
             found.append(
                 c.KINDS["app.export-failed"](
                     f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
                     + ("" if mine else f", not otdiag's receiver ({ctx.endpoint}): the endpoint is set in the code")
                     + (f": {why}" if why else "."),
-                    hint=None
+                    hint=(
+                        f"Nothing answers at {endpoint}: start the collector there, or drop endpoint= from the "
+                        "exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides (otdiag run --default-ports also receives "
+                        "on localhost:4317/4318)."
+                        if refused
+                        else None
+                    )
                     if not mine
                     else "Read the exporter's error above; check its timeout, headers, compression and TLS settings.",
                     severity=None if not (good or delivered) else Severity.WARNING,
@@ -673,6 +680,12 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
             for e in exporters[:10]
         ],
         "exported": handed,
+        "flushed_by_app": any(
+            isinstance(x, dict) and x.get("site") not in (None, "atexit")
+            for p in providers.values()
+            for key in ("shutdown", "force_flush")
+            for x in _list(p, key)
+        ),
         "crash": crash_text or None,
         "crash_in_opentelemetry": bool(crash) and _crash_in_otel(crash),
         "distributions": {n: d.version for n, d in sorted(dists.items())},
