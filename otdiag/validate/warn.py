@@ -112,13 +112,16 @@ def _pipelines(ck: Checker) -> None:
             and all(e.canonical == "debug" for e in exps)
             and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
         ):
+            # Data that reaches no backend at all is lost: a warning. A debug-only pipeline beside
+            # another that takes the same receivers to a real exporter is a side view: advice.
+            lost = not _also_exported(ck, pid, pipe)
             ck.emit(
                 "config.debug-exporter",
-                f"{label}: debug is the only exporter: the data goes nowhere",
+                f"{label}: debug is the only exporter: "
+                + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
                 pipe.key,
                 target=exps[0].id,
-                # Data that reaches no backend is lost: a warning, unlike debug's verbosity advice.
-                severity=Severity.WARNING,
+                severity=Severity.WARNING if lost else Severity.INFO,
             )
         if any(t in types for t in ("tail_sampling", "probabilistic_sampler")):
             for ref in pipe.exporters:
@@ -418,6 +421,22 @@ def _misc(ck: Checker) -> None:
                 )
 
 
+_SINKS = frozenset({"debug", "logging", "file", "nop"})
+
+
+def _also_exported(ck: Checker, pid: str, pipe: Pipeline) -> bool:
+    """Another pipeline of the same signal takes one of this pipeline's receivers to a real exporter."""
+    mine = {r.id for r in pipe.receivers}
+    for other_id, other in ck.cfg.pipelines.items():
+        if other_id == pid or other.signal != pipe.signal or not mine & {r.id for r in other.receivers}:
+            continue
+        if any(ck.cfg.comp("connector", r.id) for r in other.exporters):
+            return True
+        if any(e.canonical not in _SINKS for e in _exporters(ck, other)):
+            return True
+    return False
+
+
 def traces_without_backend(ck: Checker) -> None:
     """A traces pipeline whose exporters all store nothing (debug, file, nop): check's no-trace-backend, statically.
 
@@ -430,7 +449,7 @@ def traces_without_backend(ck: Checker) -> None:
             continue
         exps = _exporters(ck, pipe)
         types = {e.canonical for e in exps}
-        if exps and types <= set(SINK_EXPORTERS) and types != {"debug"}:
+        if exps and types <= set(SINK_EXPORTERS) and types != {"debug"} and not _also_exported(ck, pid, pipe):
             names = ", ".join(e.id for e in exps)
             ck.emit(
                 CONFIG_NO_BACKEND.code,
