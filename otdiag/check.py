@@ -308,6 +308,10 @@ def _loss(delta: Delta, after: Snapshot, waited: float, *, final: bool) -> Findi
                 return c.COLLECTOR_DROPPED(
                     f"Processor {proc} dropped the test span ({inc:.0f} in, {out:.0f} out).", target=proc, evidence=ev
                 )
+    for proc, n in sorted(delta.sampled_out.items()):
+        if n > 0 and sum(delta.sent.values()) <= 0 and (waited >= 1.0 or final):
+            ev = [f"otelcol_processor_probabilistic_sampler_count_traces_sampled{{sampled=false}} +{n:.0f}"]
+            return c.COLLECTOR_DROPPED(f"Processor {proc} sampled the test trace out.", target=proc, evidence=ev)
     if delta.tail_sampling_traces > 0 and sum(delta.sent.values()) <= 0:
         if not final:
             return None
@@ -415,13 +419,17 @@ def end_to_end(
             else f"; the collector's metrics page failed after the span was sent ({scrape_error}), "
             "so otdiag cannot tell which hop lost it."
             if after is None and scrape_error
-            else f"; this collector's metrics lack {'; '.join(missing)}, so otdiag cannot tell which hop lost it."
+            else f"; this collector's metrics show no {'; no '.join(missing)}, so otdiag cannot tell which hop lost it."
             if missing
             else "."
         )
         finding = c.E2E_NOT_VISIBLE(
             f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s" + why,
             target=opts.jaeger_url,
+            hint="This collector release does not report where spans go: read its debug exporter or zpages "
+            "(/debug/tracez), or upgrade the collector."
+            if missing
+            else None,
             evidence=[f"not in the collector's metrics: {m}" for m in missing]
             + ([f"metrics: {scrape_error}"] if after is None and scrape_error else []),
         )

@@ -49,6 +49,8 @@ class Snapshot:
     outgoing: dict[str, float] = field(default_factory=dict)
     tail_sampling_traces: dict[str, float] = field(default_factory=dict)
     """"" -> traces tail_sampling has taken in (it does not report incoming/outgoing items)."""
+    sampled_out: dict[str, float] = field(default_factory=dict)
+    """sampler -> traces it decided not to keep (probabilistic_sampler's own counter, in every release)."""
     seen: frozenset[str] = frozenset()
     """The canonical metric families this scrape held (`SIGNALS` names what each one tells)."""
     build: dict[str, str] = field(default_factory=dict)
@@ -196,6 +198,9 @@ def parse(text: str) -> Snapshot:
                     pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += sample.value
                 else:
                     pipeline[_PIPELINE_ITEMS[name]][comp] += sample.value
+            elif name == "otelcol_processor_probabilistic_sampler_count_traces_sampled":
+                if labels.get("sampled") == "false":
+                    sums["sampled_out"][labels.get("processor", "probabilistic_sampler")] += sample.value
             elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
                 sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += sample.value
             elif name in ("otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"):
@@ -291,6 +296,10 @@ class Delta:
     @property
     def outgoing(self) -> dict[str, float]:
         return self._d("outgoing")
+
+    @property
+    def sampled_out(self) -> dict[str, float]:
+        return self._d("sampled_out")
 
     @property
     def tail_sampling_traces(self) -> float:
