@@ -163,6 +163,11 @@ def probe_metrics(url: str, timeout: float, tls: TlsOptions) -> tuple[_Probe, Sn
             )
             _set(p, StepStatus.SKIP, f"not readable ({err.detail})")
             return
+        if snap.jaeger:
+            msg = f"{url} serves Jaeger's own metrics (Jaeger v1's admin port, 14269), not the collector's."
+            p.findings.append(c.COLLECTOR_NO_METRICS(msg, target=url))
+            _set(p, StepStatus.SKIP, "Jaeger v1's metrics, not the collector's")
+            return
         box.append(snap)
         exporters = ", ".join(snap.exporters) or "none seen yet"
         _set(p, StepStatus.PASS, f"{sum(snap.accepted.values()):.0f} spans accepted so far; exporters: {exporters}")

@@ -55,6 +55,8 @@ class Snapshot:
     """The canonical metric families this scrape held (`SIGNALS` names what each one tells)."""
     build: dict[str, str] = field(default_factory=dict)
     """What the collector says about itself (`service_name`, `service_version`), when it says it."""
+    jaeger: bool = False
+    """The page holds Jaeger's own jaeger_* metrics (Jaeger v1's admin port, 14269) and no otelcol_* ones."""
 
     @property
     def exporters(self) -> list[str]:
@@ -164,10 +166,12 @@ def parse(text: str) -> Snapshot:
     pipeline: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     seen: set[str] = set()
     build: dict[str, str] = {}
+    jaeger = False
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             name = canonical(sample.name)
             labels = dict(sample.labels)
+            jaeger = jaeger or name.startswith("jaeger_")
             if name.startswith("otelcol_"):
                 seen.add(name)
                 for key in ("service_name", "service_version"):
@@ -209,7 +213,9 @@ def parse(text: str) -> Snapshot:
                 attr = "queue_size" if name.endswith("size") else "queue_capacity"
                 sums[attr][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += sample.value
     _fill_processor_flow(sums, legacy, pipeline)
-    return Snapshot(**{k: dict(v) for k, v in sums.items()}, seen=frozenset(seen), build=build)
+    return Snapshot(
+        **{k: dict(v) for k, v in sums.items()}, seen=frozenset(seen), build=build, jaeger=jaeger and not seen
+    )
 
 
 def _fill_processor_flow(
