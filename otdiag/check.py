@@ -171,6 +171,11 @@ def probe_metrics(url: str, timeout: float, tls: TlsOptions) -> tuple[_Probe, Sn
             )
             _set(p, StepStatus.SKIP, f"not readable ({err.detail})")
             return
+        if snap.jaeger:
+            msg = f"{url} serves Jaeger's own metrics (Jaeger v1's admin port, 14269), not the collector's."
+            p.findings.append(c.COLLECTOR_NO_METRICS(msg, target=url))
+            _set(p, StepStatus.SKIP, "Jaeger v1's metrics, not the collector's")
+            return
         box.append(snap)
         exporters = ", ".join(snap.exporters) or "none seen yet"
         _set(p, StepStatus.PASS, f"{sum(snap.accepted.values()):.0f} spans accepted so far; exporters: {exporters}")
@@ -408,13 +413,17 @@ def end_to_end(
             else f"; the collector's metrics page failed after the span was sent ({scrape_error}), "
             "so otdiag cannot tell which hop lost it."
             if after is None and scrape_error
-            else f"; this collector's metrics lack {'; '.join(missing)}, so otdiag cannot tell which hop lost it."
+            else f"; this collector's metrics show no {'; no '.join(missing)}, so otdiag cannot tell which hop lost it."
             if missing
             else "."
         )
         finding = c.E2E_NOT_VISIBLE(
             f"The collector accepted test trace {out.trace_id}, but Jaeger did not show it within {opts.wait:g}s" + why,
             target=opts.jaeger_url,
+            hint="This collector release does not report where spans go: read its debug exporter or zpages "
+            "(/debug/tracez), or upgrade the collector."
+            if missing
+            else None,
             evidence=[f"not in the collector's metrics: {m}" for m in missing]
             + ([f"metrics: {scrape_error}"] if after is None and scrape_error else []),
         )

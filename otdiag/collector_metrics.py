@@ -49,10 +49,14 @@ class Snapshot:
     outgoing: dict[str, float] = field(default_factory=dict)
     tail_sampling_traces: dict[str, float] = field(default_factory=dict)
     """"" -> traces tail_sampling has taken in (it does not report incoming/outgoing items)."""
+    sampled_out: dict[str, float] = field(default_factory=dict)
+    """sampler -> traces it decided not to keep (probabilistic_sampler's own counter, in every release)."""
     seen: frozenset[str] = frozenset()
     """The canonical metric families this scrape held (`SIGNALS` names what each one tells)."""
     build: dict[str, str] = field(default_factory=dict)
     """What the collector says about itself (`service_name`, `service_version`), when it says it."""
+    jaeger: bool = False
+    """The page holds Jaeger's own jaeger_* metrics (Jaeger v1's admin port, 14269) and no otelcol_* ones."""
 
     @property
     def exporters(self) -> list[str]:
@@ -162,10 +166,12 @@ def parse(text: str) -> Snapshot:
     pipeline: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     seen: set[str] = set()
     build: dict[str, str] = {}
+    jaeger = False
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             name = canonical(sample.name)
             labels = dict(sample.labels)
+            jaeger = jaeger or name.startswith("jaeger_")
             if name.startswith("otelcol_"):
                 seen.add(name)
                 for key in ("service_name", "service_version"):
@@ -196,6 +202,9 @@ def parse(text: str) -> Snapshot:
                     pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += sample.value
                 else:
                     pipeline[_PIPELINE_ITEMS[name]][comp] += sample.value
+            elif name == "otelcol_processor_probabilistic_sampler_count_traces_sampled":
+                if labels.get("sampled") == "false":
+                    sums["sampled_out"][labels.get("processor", "probabilistic_sampler")] += sample.value
             elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
                 sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += sample.value
             elif name in ("otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"):
@@ -204,7 +213,9 @@ def parse(text: str) -> Snapshot:
                 attr = "queue_size" if name.endswith("size") else "queue_capacity"
                 sums[attr][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += sample.value
     _fill_processor_flow(sums, legacy, pipeline)
-    return Snapshot(**{k: dict(v) for k, v in sums.items()}, seen=frozenset(seen), build=build)
+    return Snapshot(
+        **{k: dict(v) for k, v in sums.items()}, seen=frozenset(seen), build=build, jaeger=jaeger and not seen
+    )
 
 
 def _fill_processor_flow(
@@ -291,6 +302,10 @@ class Delta:
     @property
     def outgoing(self) -> dict[str, float]:
         return self._d("outgoing")
+
+    @property
+    def sampled_out(self) -> dict[str, float]:
+        return self._d("sampled_out")
 
     @property
     def tail_sampling_traces(self) -> float:

@@ -1,9 +1,10 @@
 """Jaeger v1's own ports, recognised by what they answer (not by their numbers alone).
 
-Jaeger v1 (the all-in-one, or jaeger-collector + jaeger-agent + jaeger-query) listens on:
-14268 Thrift over HTTP (POST /api/traces), 14250 gRPC for Jaeger's own model (jaeger.api_v2),
-14269 admin (health at /, metrics at /metrics), 6831/6832 the agent's UDP Thrift, 16686 the query
-UI and API, and - from v1.35 on - OTLP on 4317 (gRPC) and 4318 (HTTP). An OTLP export sent to
+Jaeger v1 (the all-in-one, or jaeger-collector + jaeger-query) listens on: 14268 Thrift over HTTP
+(POST /api/traces), 14250 gRPC for Jaeger's own model (jaeger.api_v2), 14269 admin (health at /,
+metrics at /metrics), 16686 the query UI and API, and - from v1.35 on - OTLP on 4317 (gRPC) and
+4318 (HTTP). The agent's UDP ports (6831/6832) are gone from the v1.76 all-in-one; over UDP nothing
+answers, so they cannot be recognised by what they answer. An OTLP export sent to
 one of its own ports fails in a way that says little (a 400 or 404, gRPC UNIMPLEMENTED); one
 small request more tells whether the port is Jaeger v1's, and then the finding says so.
 """
@@ -24,18 +25,6 @@ class Port(StrEnum):
     GRPC_COLLECTOR = "grpc-collector"
     ADMIN = "admin"
 
-
-DEFAULT_PORTS = {
-    14268: "Jaeger v1's collector port for Thrift over HTTP (POST /api/traces)",
-    14250: "Jaeger v1's collector port for gRPC in Jaeger's own format (jaeger.api_v2)",
-    14269: "Jaeger v1's admin port (health at /, metrics at /metrics)",
-    6831: "Jaeger v1's agent port for Thrift compact over UDP",
-    6832: "Jaeger v1's agent port for Thrift binary over UDP",
-    5778: "Jaeger v1's agent port for sampling strategies",
-    16686: "Jaeger's query port (UI and HTTP API)",
-    16685: "Jaeger's query port for gRPC",
-}
-"""What each of Jaeger's default ports is, for a message (detection never relies on these numbers)."""
 
 DESCRIBE = {
     Port.THRIFT_HTTP: "Jaeger v1's collector port for Thrift over HTTP (14268 by default)",

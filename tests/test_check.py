@@ -522,3 +522,23 @@ def test_jaeger_config_errors_are_reported_under_heading_2(tmp_path: Path) -> No
     assert first["code"].startswith("config."), first
     assert (first["stage"], first["guide"]) == ("jaeger", "traces-not-in-jaeger")
     assert "nope" in first["message"]
+
+
+@pytest.mark.peers
+@pytest.mark.parametrize("collector_peer", ["otelcol-old", "otelcol-newest"], indirect=True)
+def test_a_drop_the_release_cannot_attribute_names_the_missing_signal(
+    tmp_path: Path, jaeger: peers.Jaeger, start_collector: Callable[..., peers.Collector], collector_peer: str
+) -> None:
+    """v0.111.0 reports no items per processor: a filter dropping the span is not blamed on a hop;
+    the finding names the signal this release lacks. The newest release names the processor."""
+    drop = {"filter/all": {"error_mode": "ignore", "traces": {"span": ['attributes["otdiag.check"] == "e2e"']}}}
+    collector = start_collector(peers.collector_config(jaeger.otlp_grpc, overrides={
+        "processors": drop, "service": {"pipelines": {"traces": {"processors": ["filter/all", "batch"]}}}}))  # fmt: skip
+    res = check(tmp_path, _grpc_env(collector, jaeger), "--jaeger-url", jaeger.query_url, "--collector-metrics-url",
+                str(collector.metrics_url), "--collector-health-url", str(collector.health_url), "--wait", "4s")  # fmt: skip
+    first = errors(res)[0]
+    if collector_peer == "otelcol-old":
+        assert first["code"] == "e2e.not-visible", first
+        assert "otelcol_processor_incoming_items" in first["message"] and "cannot tell which hop" in first["message"]
+    else:
+        assert (first["code"], first["target"]) == ("collector.processor-dropped", "filter/all"), first

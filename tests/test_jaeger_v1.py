@@ -100,11 +100,15 @@ def test_check_reads_jaeger_v1s_admin_port_as_jaegers_health_not_the_collectors(
     steps = {s["name"]: s for s in good.json()["steps"]}
     assert good.exit_code == ExitCode.OK, good.stdout
     assert steps["jaeger-health"]["status"] == "pass" and "jaeger-v1-admin" in steps["jaeger-health"]["detail"]
-    swapped = run(*common, "--collector-health-url", str(jaeger_v1.admin_url), env=env)
+    swapped = run(*common[:-4], "--timeout", "3", "--collector-health-url", str(jaeger_v1.admin_url),
+                  "--collector-metrics-url", str(jaeger_v1.metrics_url), env=env)  # fmt: skip
     steps = {s["name"]: s for s in swapped.json()["steps"]}
     assert steps["collector-health"]["status"] == "skip"
     [f] = [f for f in swapped.json()["findings"] if f["code"] == "collector.health-unreachable"]
     assert "Jaeger v1's admin port" in f["message"] and "13133" in f["hint"]
+    assert steps["collector-metrics"]["status"] == "skip"
+    [m] = [f for f in swapped.json()["findings"] if f["code"] == "collector.metrics-unreachable"]
+    assert "Jaeger's own metrics" in m["message"]
 
 
 def test_a_collector_exporting_to_jaeger_v1s_grpc_collector_port_is_named(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from otdiag.validate import versions
+from otdiag.validate.binary import run_validate
+from tests import peers
 from tests.cli_runner import run
+from tests.conftest import require_peer
 
 CONFIG = """
 receivers:
@@ -94,3 +98,20 @@ def test_bad_versions_are_exit_2(tmp_path: Path, value: str, message: str) -> No
     res = run("validate-config", str(path), "--collector-version", value)
     assert res.exit_code == 2
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.peers
+@pytest.mark.matrix(collector_peer=["otelcol-old", "otelcol-newest"])
+def test_the_release_is_read_from_a_binary_or_a_running_collectors_metrics(
+    tmp_path: Path, start_collector: Callable[..., peers.Collector], collector_peer: str
+) -> None:
+    release = peers.version(collector_peer)
+    binary = str(require_peer(collector_peer))
+    assert versions.from_user(binary) == versions.parse(release)
+    collector = start_collector(peers.collector_config(None))
+    assert versions.from_user(str(collector.metrics_url)) == versions.parse(release)
+    # otlp_grpc is newer than v0.111.0: otdiag says so exactly where the release's own validate fails.
+    doc = validate(tmp_path, "otlp_grpc", "--collector-version", str(collector.metrics_url))
+    real = run_validate(binary, tmp_path / "c.yaml")
+    assert ("version.not-in-release" in codes(doc)) == (not real.ok), real.messages
+    assert real.ok == (versions.parse(release) >= versions.parse("v0.145.0"))
