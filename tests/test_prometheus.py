@@ -83,6 +83,7 @@ def test_a_collector_off_the_probes_path_failing_its_exports_is_named_worst_firs
     healthy = start_collector(tier_config({"otlp/jaeger": plain(jaeger.otlp_grpc)}))
     broken = start_collector(tier_config({"otlp/jaeger": plain("127.0.0.1:1", retry_on_failure={"enabled": False})}))
     prom = start_prometheus({"gateway": [str(healthy.metrics_url), str(broken.metrics_url)]})
+    scraped(prom, 2)  # both instances known to Prometheus before any assertion counts them
     for _ in range(3):
         send_span(str(broken.otlp_grpc), service="elsewhere")
     broken_instance = str(broken.metrics_url).removeprefix("http://").removesuffix("/metrics")
