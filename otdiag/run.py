@@ -157,6 +157,7 @@ class RunResult:
             "environment": {"set": self.env_set, "removed": self.env_removed},
             "spans": s.spans,
             "traces": s.traces,
+            "trace_ids": s.trace_ids,
             "services": s.services,
             "operations": s.operations,
             "transports": s.transports,

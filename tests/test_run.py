@@ -44,6 +44,8 @@ def test_a_healthy_app_over_grpc_or_http(exporter: str) -> None:
     assert doc["environment"]["set"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == doc["endpoint"]
     assert "OTEL_SERVICE_NAME" not in doc["environment"]["set"]
     assert doc["findings"] == []
+    assert len(doc["trace_ids"]) == 1 and len(doc["trace_ids"][0]) == 32  # reusable: the full ID
+    int(doc["trace_ids"][0], 16)
 
 
 def test_the_default_service_name_is_reported_and_unknown_service_without_it() -> None:

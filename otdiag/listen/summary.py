@@ -84,6 +84,8 @@ class Summary:
     first_received: float | None
     last_received: float | None
     findings: list[Finding] = field(default_factory=list)
+    trace_ids: list[str] = field(default_factory=list)
+    """The newest held traces' IDs (at most TRACE_IDS_SHOWN), full 32 hex digits, newest first."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +101,7 @@ class Summary:
         }
 
 
+TRACE_IDS_SHOWN = 20
 ANALYSED_TRACES = 500
 """The newest traces held are read by find-trace's analysis; older ones only count."""
 
@@ -133,7 +136,10 @@ def summarize(store: SpanStore) -> Summary:
     st = store.stats
     orphans = 0
     orphan_examples: list[str] = []
+    trace_ids: list[str] = []
     for trace in store.newest_first():
+        if len(trace_ids) < TRACE_IDS_SHOWN:
+            trace_ids.append(trace.trace_id.hex())
         ids = {rec.span_id for _, _, rec in trace.records()}
         for group, _, rec in trace.records():
             if rec.parent_span_id not in (b"", store_mod.ZERO_SPAN_ID) and rec.parent_span_id not in ids:
@@ -201,4 +207,5 @@ def summarize(store: SpanStore) -> Summary:
         first_received=st.first_received,
         last_received=st.last_received,
         findings=findings,
+        trace_ids=trace_ids,
     )

@@ -319,6 +319,12 @@ def print_run(console: Console, report: Report) -> None:
         console.print(f"  [cyan]{escape(service)}[/]: {plural(f['services'].get(service, 0), 'span')}")
         for name, n in list(ops.items())[:15]:
             console.print(f"    {n:>6}  {escape(name)}")
+    ids = f.get("trace_ids") or []
+    if ids:
+        more = f" [dim](newest {len(ids)} of {f['traces']})[/]" if f["traces"] > len(ids[:5]) else ""
+        console.print(f"  trace IDs{more}:")
+        for tid in ids[:5]:
+            console.print(f"    {escape(tid)}")
     env = f["environment"]
     shown = ", ".join(f"{k}={v}" for k, v in env["set"].items())
     console.print(f"  [dim]set for the app: {escape(shown)}[/]")
