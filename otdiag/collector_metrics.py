@@ -86,7 +86,7 @@ class Snapshot:
 
 
 # Canonical family -> (Snapshot field, the label naming the component).
-_SPAN_METRICS = {
+SPAN_METRICS: dict[str, tuple[str, str]] = {
     "otelcol_receiver_accepted_spans": ("accepted", "receiver"),
     "otelcol_receiver_refused_spans": ("refused", "receiver"),
     "otelcol_receiver_failed_spans": ("failed_receive", "receiver"),
@@ -182,8 +182,8 @@ def parse(text: str) -> Snapshot:
                     if key in labels:
                         build[key] = labels[key]
                 continue
-            if name in _SPAN_METRICS:
-                attr, label = _SPAN_METRICS[name]
+            if name in SPAN_METRICS:
+                attr, label = SPAN_METRICS[name]
                 if not _traces(labels):
                     continue
                 sums[attr][_label(labels, label, _COMPONENT_LABELS) or ""] += sample.value

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 from otdiag import catalogue as c
 from otdiag import http, loss, redact
-from otdiag.collector_metrics import Snapshot
+from otdiag.collector_metrics import SPAN_METRICS, Snapshot
 from otdiag.errors import UsageError
 from otdiag.model import Finding
 from otdiag.transport import Cause, TransportError
@@ -36,15 +36,9 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_INSTANCES_NAMED = 5
 """A finding names this many worst offenders; the table shows the rest."""
 
+# The span-flow families a scrape reads (one table with collector_metrics), plus tail_sampling's intake.
 _COUNTERS: dict[str, tuple[str, str]] = {
-    "otelcol_receiver_accepted_spans": ("accepted", "receiver"),
-    "otelcol_receiver_refused_spans": ("refused", "receiver"),
-    "otelcol_receiver_failed_spans": ("failed_receive", "receiver"),
-    "otelcol_exporter_sent_spans": ("sent", "exporter"),
-    "otelcol_exporter_send_failed_spans": ("send_failed", "exporter"),
-    "otelcol_exporter_enqueue_failed_spans": ("enqueue_failed", "exporter"),
-    "otelcol_processor_incoming_items": ("incoming", "processor"),
-    "otelcol_processor_outgoing_items": ("outgoing", "processor"),
+    **SPAN_METRICS,
     "otelcol_processor_tail_sampling_new_trace_id_received": ("tail_sampling_traces", "processor"),
 }
 _GAUGES: dict[str, tuple[str, str]] = {
