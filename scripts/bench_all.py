@@ -38,11 +38,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import httpx  # noqa: E402
+from bench_check import oracle  # noqa: E402
 from bench_validate import generate  # noqa: E402
 
 from tests import peers  # noqa: E402
-from tests.sdk_app import send_span  # noqa: E402
 
 
 @dataclass
@@ -164,13 +163,7 @@ def check_row(o: Otdiag, jb: Path, cb: Path, work: Path, n: int) -> Row:
                 str(collector.health_url), "--collector-metrics-url", str(collector.metrics_url)]  # fmt: skip
 
         def floor() -> float:
-            assert collector.otlp_grpc
-            started = time.perf_counter()
-            tid = send_span(collector.otlp_grpc, service="oracle")
-            with httpx.Client(timeout=2) as client:
-                while client.get(f"{jaeger.query_url}/api/v3/traces/{tid}").status_code != 200:
-                    time.sleep(0.01)
-            return time.perf_counter() - started
+            return oracle(collector, jaeger)  # the floor bench_check.py measures, from the same code
 
         def check() -> float:
             started = time.perf_counter()
