@@ -21,8 +21,14 @@ from tests.sdk_app import send_span
 pytestmark = [pytest.mark.peers]
 
 
-def wait_for_trace(query_url: str, trace_id: str, deadline_s: float = 30.0) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Poll both query APIs until each returns the trace; return (legacy, v3) documents."""
+def wait_for_trace(
+    query_url: str, trace_id: str, deadline_s: float = 30.0, spans: int = 1
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Poll both query APIs until each returns the trace with `spans` spans; return (legacy, v3).
+
+    A collector may export one trace's spans in separate batches (the child ends, and is
+    batched, before its parent), so the first answer can hold only part of the trace.
+    """
     legacy: dict[str, Any] | None = None
     v3: dict[str, Any] | None = None
     deadline = time.monotonic() + deadline_s
@@ -30,15 +36,15 @@ def wait_for_trace(query_url: str, trace_id: str, deadline_s: float = 30.0) -> t
         while time.monotonic() < deadline and (legacy is None or v3 is None):
             if legacy is None:
                 r = client.get(f"{query_url}/api/traces/{trace_id}")
-                if r.status_code == 200:
+                if r.status_code == 200 and sum(len(t["spans"]) for t in r.json()["data"]) >= spans:
                     legacy = r.json()
             if v3 is None:
                 r = client.get(f"{query_url}/api/v3/traces/{trace_id}")
-                if r.status_code == 200:
+                if r.status_code == 200 and len(v3_spans(r.json())) >= spans:
                     v3 = r.json()
             time.sleep(0.1)
-    assert legacy is not None, f"trace {trace_id} never appeared on /api/traces within {deadline_s}s"
-    assert v3 is not None, f"trace {trace_id} never appeared on /api/v3/traces within {deadline_s}s"
+    assert legacy is not None, f"trace {trace_id} never showed {spans} span(s) on /api/traces within {deadline_s}s"
+    assert v3 is not None, f"trace {trace_id} never showed {spans} span(s) on /api/v3/traces within {deadline_s}s"
     return legacy, v3
 
 
@@ -63,7 +69,7 @@ def test_sdk_span_through_real_collector_is_found_in_real_jaeger(
     assert endpoint
     trace_id = send_span(endpoint, protocol=protocol, service=f"e2e-{protocol.replace('/', '-')}", children=1)
 
-    legacy, v3 = wait_for_trace(jaeger.query_url, trace_id)
+    legacy, v3 = wait_for_trace(jaeger.query_url, trace_id, spans=2)
 
     [trace] = legacy["data"]
     assert trace["traceID"] == trace_id

@@ -99,7 +99,7 @@ def test_found_by_id_through_v3_and_the_legacy_route(
     collector, jaeger = collector_to_jaeger
     assert collector.otlp_grpc
     tid = send_span(collector.otlp_grpc, service="shop", name="checkout", children=2)
-    wait_for_trace(jaeger.query_url, tid)
+    wait_for_trace(jaeger.query_url, tid, spans=3)
 
     res = find(tid, "--jaeger-url", jaeger.query_url)
     doc = res.json()
@@ -131,7 +131,7 @@ def test_human_output_is_a_waterfall_with_a_link(collector_to_jaeger: tuple[peer
     collector, jaeger = collector_to_jaeger
     assert collector.otlp_http
     tid = send_span(collector.otlp_http, protocol="http/protobuf", service="shop", name="checkout", children=1)
-    wait_for_trace(jaeger.query_url, tid)
+    wait_for_trace(jaeger.query_url, tid, spans=2)
     res = run("find-trace", tid, "--jaeger-url", jaeger.query_url)
     assert res.exit_code == ExitCode.OK
     lines = res.stdout.splitlines()
@@ -238,7 +238,7 @@ def test_multi_service_trace_with_error(collector_to_jaeger: tuple[peers.Collect
         S(tid, front, "GET /cart", "frontend", now - 50_000_000, now),
         S(tid, back, "SELECT cart", "cart-db", now - 40_000_000, now - 10_000_000, parent=front, error="timeout"),
     ])  # fmt: skip
-    wait_for_trace(jaeger.query_url, tid)
+    wait_for_trace(jaeger.query_url, tid, spans=2)
     res = find(tid, "--jaeger-url", jaeger.query_url)
     doc = res.json()
     assert res.exit_code == ExitCode.OK
@@ -262,7 +262,7 @@ def test_missing_parent_skew_and_unknown_service_are_reported(
         # its parent was never sent: propagation broke, or that service does not export
         S(tid, new_id(8), "consume", "unknown_service:python", now - 20_000_000, now - 10_000_000, parent=lost),
     ])  # fmt: skip
-    wait_for_trace(jaeger.query_url, tid)
+    wait_for_trace(jaeger.query_url, tid, spans=3)
     res = find(tid, "--jaeger-url", jaeger.query_url)
     assert res.exit_code == ExitCode.OK  # the trace is there; what is wrong with it are warnings
     assert codes(res) == ["trace.orphan-spans", "trace.clock-skew", "trace.unknown-service"]

@@ -68,7 +68,7 @@ def test_accepted_by_the_real_collector(
     # The span really went through: Jaeger has it, with our service name and both spans.
     from tests.test_e2e_pipeline import wait_for_trace
 
-    legacy, _ = wait_for_trace(jaeger.query_url, doc["trace_id"])
+    legacy, _ = wait_for_trace(jaeger.query_url, doc["trace_id"], spans=2)
     spans = legacy["data"][0]["spans"]
     assert sorted(s["operationName"] for s in spans) == ["otdiag-test-span", "otdiag-test-span-child"]
     assert {p["serviceName"] for p in legacy["data"][0]["processes"].values()} == {"otdiag"}
