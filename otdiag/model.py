@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class ExitCode(IntEnum):
@@ -176,4 +176,34 @@ class Report:
             "findings": [f.to_json() for f in order_findings(self.findings)],
         }
         doc.update(self.fields)
+        return doc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    """What a command's core returns: its findings, and (in a subclass per command) typed fields.
+
+    A subclass names its command in COMMAND and lists its JSON fields, in the contract's order, in
+    `fields_json`; `to_json` wraps them in the envelope every report shares (cli-contract.md).
+    """
+
+    COMMAND: ClassVar[str] = ""
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(list(self.findings))
+
+    def fields_json(self) -> dict[str, Any]:
+        """The command's own JSON fields, beside `findings`."""
+        return {}
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "schema_version": "1",
+            "command": self.COMMAND,
+            "ok": self.ok,
+            "findings": [f.to_json() for f in order_findings(list(self.findings))],
+        }
+        doc.update(self.fields_json())
         return doc

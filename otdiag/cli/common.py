@@ -10,13 +10,13 @@ import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
 from otdiag import redact
 from otdiag.errors import UsageError
-from otdiag.model import ExitCode, Report
+from otdiag.model import ExitCode, Report, Result
 from otdiag.render import json as json_view
 
 if TYPE_CHECKING:
@@ -151,7 +151,10 @@ def readable_file(path: str | None, option: str) -> str | None:
     return str(p)
 
 
-def emit(report: Report, *, as_json: bool, render: Callable[[human.Console, Report], None]) -> ExitCode:
+R = TypeVar("R", bound=Report | Result)
+
+
+def emit(report: R, *, as_json: bool, render: Callable[[human.Console, R], None]) -> ExitCode:
     """Report to stdout (JSON or human) and return the exit code it implies."""
     if as_json:
         sys.stdout.write(json_view.dumps(report) + "\n")
