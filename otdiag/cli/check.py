@@ -140,7 +140,6 @@ def check(
     def body() -> ExitCode:
         from otdiag import app_env, collector_config, durations, otel_env
         from otdiag import check as core
-        from otdiag.cli.find import jaeger_url_option
         from otdiag.endpoints import http_url
 
         env = app_env.read_env_file(env_file, timeout=common.check_timeout(timeout)) if env_file else dict(os.environ)
@@ -157,7 +156,7 @@ def check(
         opts = core.CheckOptions(
             env=env,
             flags=flags,
-            jaeger_url=jaeger_url_option(jaeger_url),
+            jaeger_url=common.jaeger_url_option(jaeger_url),
             health_url=http_url(collector_health_url, option="--collector-health-url")
             if collector_health_url
             else None,

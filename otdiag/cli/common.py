@@ -108,20 +108,45 @@ def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
     raise typer.Exit(int(code))
 
 
-def parse_headers(values: list[str] | None, option: str = "--header") -> dict[str, str]:
-    from otdiag.otel_env import check_header
+def pairs(values: list[str] | None, option: str, *, form: str = "KEY=VALUE", secret: bool = False) -> dict[str, str]:
+    """Repeated `KEY=VALUE` options as a dict (names stripped, values as given).
 
+    With `secret`, a malformed item is echoed only when it looks like a name: anything else may be a
+    secret value (a header given without its name), so it is shown by its position instead.
+    """
     out: dict[str, str] = {}
     for n, item in enumerate(values or [], 1):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            # Echo the item only when it looks like a header name: anything else may be a secret value.
-            shown = repr(item) if re.fullmatch(r"[A-Za-z0-9-]{1,40}", item) else f"#{n}"
-            raise UsageError(f"{option}: {shown} must be written NAME=VALUE")
-        out[name.strip()] = value.strip()
-        redact.remember_headers({name.strip(): value.strip()})
-        check_header(name.strip(), value.strip(), f"{option} #{n}")
+            shown = f"#{n}" if secret and not re.fullmatch(r"[A-Za-z0-9-]{1,40}", item) else repr(item)
+            raise UsageError(f"{option}: {shown} must be written {form}")
+        out[name.strip()] = value
     return out
+
+
+def parse_headers(values: list[str] | None, option: str = "--header") -> dict[str, str]:
+    from otdiag.otel_env import check_header
+
+    out = {name: value.strip() for name, value in pairs(values, option, form="NAME=VALUE", secret=True).items()}
+    for n, (name, value) in enumerate(out.items(), 1):
+        redact.remember_headers({name: value})
+        check_header(name, value, f"{option} #{n}")
+    return out
+
+
+DEFAULT_JAEGER = "http://localhost:16686"
+
+
+def jaeger_url_option(value: str | None) -> str:
+    """--jaeger-url, else OTDIAG_JAEGER_URL, else Jaeger's default query address on this host."""
+    from otdiag.endpoints import http_url
+
+    if value:
+        return http_url(value, option="--jaeger-url")
+    env = os.environ.get("OTDIAG_JAEGER_URL")
+    if env:
+        return http_url(env, option="OTDIAG_JAEGER_URL")
+    return DEFAULT_JAEGER
 
 
 def check_timeout(timeout: float, option: str = "--timeout") -> float:

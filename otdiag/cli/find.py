@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -14,23 +13,11 @@ import typer
 from otdiag import catalogue as c
 from otdiag import redact
 from otdiag.cli import common
-from otdiag.endpoints import http_url
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Report
 
 if TYPE_CHECKING:
     from otdiag.render import human  # rich: imported by the functions that print (check imports this module)
-
-DEFAULT_JAEGER = "http://localhost:16686"
-
-
-def jaeger_url_option(value: str | None) -> str:
-    if value:
-        return http_url(value, option="--jaeger-url")
-    env = os.environ.get("OTDIAG_JAEGER_URL")
-    if env:
-        return http_url(env, option="OTDIAG_JAEGER_URL")
-    return DEFAULT_JAEGER
 
 
 def _time(text: str, option: str) -> int:
@@ -100,7 +87,7 @@ def find_trace(
         from otdiag.trace import parse_trace_id
 
         common.check_timeout(timeout)
-        url = jaeger_url_option(jaeger_url)
+        url = common.jaeger_url_option(jaeger_url)
         if max_spans < 1 or limit < 1:
             raise UsageError("--max-spans and --limit must be at least 1")
         wait_s = durations.parse(wait, "--wait") if wait else 0.0

@@ -184,11 +184,10 @@ def send_test_span(
             if path and not Path(path).is_file():
                 raise UsageError(f"{settings.sources.get(origin, origin)}: {path} does not exist")
         from otdiag import durations
-        from otdiag.cli.find import jaeger_url_option
 
         jaeger = None
         if jaeger_url or os.environ.get("OTDIAG_JAEGER_URL") or verify:
-            jaeger = jaeger_url_option(jaeger_url)
+            jaeger = common.jaeger_url_option(jaeger_url)
         verify_s = durations.parse(verify_wait, "--verify-wait")
         if verify and count > 1:
             raise UsageError("--verify checks one test span; it does not go with --count")
