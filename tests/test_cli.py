@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +85,55 @@ def test_secret_in_a_bad_url_is_not_echoed() -> None:
     res = run("check", "--jaeger-url", "ftp://user:hunter22@jaeger:16686")
     assert res.exit_code == ExitCode.USAGE
     assert "hunter22" not in res.stderr
+
+
+VALID_CONFIG = """\
+receivers:
+  otlp:
+    protocols:
+      grpc:
+exporters:
+  debug:
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [debug]
+"""
+
+
+def _with_stdout(args: list[str], stdout: int, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(VALID_CONFIG)
+    argv = [sys.executable, "-m", "otdiag", *[str(cfg) if a == "CFG" else a for a in args]]
+    return subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["validate-config", "--json", "CFG"], ExitCode.OK),  # the report's own code
+        (["validate-config", "CFG"], ExitCode.OK),
+        (["send-test-span", "--endpoint", "http://127.0.0.1:9", "--timeout", "1"], ExitCode.PROBLEM),
+    ],
+)
+def test_a_reader_that_goes_away_ends_the_output_quietly(args: list[str], code: int, tmp_path: Path) -> None:
+    # `otdiag ... | head`: the reader closed the pipe before otdiag wrote. Like any filter: no traceback,
+    # no "internal error", and the exit code of what was found.
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        res = _with_stdout(args, w, tmp_path)
+    finally:
+        os.close(w)
+    assert res.returncode == code, res.stderr
+    assert res.stderr == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["validate-config", "--json", "CFG"], ["validate-config", "CFG"], ["--help"]])
+def test_output_that_cannot_be_written_is_exit_2_with_one_line(args: list[str], tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        res = _with_stdout(args, full.fileno(), tmp_path)
+    assert res.returncode == ExitCode.USAGE
+    assert res.stderr == "otdiag: cannot write the output: No space left on device\n"

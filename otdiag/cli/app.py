@@ -45,6 +45,11 @@ def main() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # imported: Ctrl-C is KeyboardInterrupt again
     try:
         app()
+    except OSError as exc:  # help or a usage message that could not be written (`--help | head`)
+        failed = common.output_failure(exc)
+        if failed is None:
+            raise
+        sys.exit(int(failed))
     except KeyboardInterrupt:
         # Before (or after) a command's own boundary: still one line and 130, never a traceback.
         print("otdiag: interrupted", file=sys.stderr, flush=True)

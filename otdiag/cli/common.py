@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import math
 import os
 import re
@@ -83,6 +85,10 @@ def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
     try:
         remember_env_secrets(os.environ)
         code = body()
+        try:
+            sys.stdout.flush()  # what is still buffered goes out inside the boundary, its failure too
+        except OSError as exc:
+            code = output_failure(exc, reader_gone=code) or ExitCode.INTERNAL
     except UsageError as exc:
         human, err = _stderr()
         err.print(f"[bold red]otdiag:[/] {human.escape(str(exc))}")
@@ -96,6 +102,9 @@ def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
             sys.stderr.flush()
             os._exit(int(code))
     except Exception as exc:  # noqa: BLE001 - the boundary: one line, not a traceback
+        failed = output_failure(exc)
+        if failed is not None:
+            raise typer.Exit(int(failed)) from None
         if debug or os.environ.get("OTDIAG_DEBUG"):
             traceback.print_exc()
         human, err = _stderr()
@@ -122,6 +131,30 @@ def pairs(values: list[str] | None, option: str, *, form: str = "KEY=VALUE", sec
             raise UsageError(f"{option}: {shown} must be written {form}")
         out[name.strip()] = value
     return out
+
+
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG})
+
+
+def output_failure(exc: BaseException, *, reader_gone: ExitCode = ExitCode.OK) -> ExitCode | None:
+    """When `exc` is output that cannot go out, say so in one line and give the exit code; else None.
+
+    A reader that goes away (`otdiag ... | head`) ends the output quietly, as it ends any filter's,
+    with `reader_gone` (the report's own code once there is a report). Output that cannot be written
+    (a full disk, an I/O error) is the invocation's problem, not otdiag's: exit 2 with one line. Network
+    failures never arrive here as bare OSErrors: the transports turn them into findings first.
+    """
+    if not isinstance(exc, OSError) or not (isinstance(exc, BrokenPipeError) or exc.errno in _WRITE_FAILURES):
+        return None
+    # Whatever is still buffered for stdout would fail again at exit: send it nowhere.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if isinstance(exc, BrokenPipeError):
+        return reader_gone
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"otdiag: cannot write the output: {exc.strerror or exc}\n")
+        sys.stderr.flush()
+    return ExitCode.USAGE
 
 
 def parse_headers(values: list[str] | None, option: str = "--header") -> dict[str, str]:
@@ -181,11 +214,19 @@ R = TypeVar("R", bound=Report | Result)
 
 def emit(report: R, *, as_json: bool, render: Callable[[human.Console, R], None]) -> ExitCode:
     """Report to stdout (JSON or human) and return the exit code it implies."""
-    if as_json:
-        sys.stdout.write(json_view.dumps(report) + "\n")
-        sys.stdout.flush()
-    else:
-        from otdiag.render import human
+    code = ExitCode.OK if report.ok else ExitCode.PROBLEM
+    try:
+        if as_json:
+            sys.stdout.write(json_view.dumps(report) + "\n")
+            sys.stdout.flush()
+        else:
+            from otdiag.render import human
 
-        render(human.make_console(), report)
-    return ExitCode.OK if report.ok else ExitCode.PROBLEM
+            render(human.make_console(), report)
+            sys.stdout.flush()
+    except OSError as exc:
+        failed = output_failure(exc, reader_gone=code)
+        if failed is None:
+            raise
+        return failed
+    return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,12 @@ class Console(_RichConsole):
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(redact.printable(redact.scrub(text), keep_newlines=True), **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        """The reader went away (`| head`): stop writing, and let the command's boundary choose the
+        exit code (rich's own choice is SystemExit(1), which says "a problem was found")."""
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
 
 
 def make_console(*, stderr: bool = False, width: int | None = None, no_color: bool = False) -> Console:
