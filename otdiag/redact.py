@@ -82,8 +82,10 @@ _BARE_USERINFO = re.compile(
 """`user:password@host` without a scheme (a gRPC endpoint written host:port)."""
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;#])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
-    r"[^=&#\s\"'`]*)=([^&#\s\"'`]*)"
+    r"[^=&#\s\"'`]*)=([^&#\s\"'`]*?)(?=[:.,;)\]]*(?:[&#\s\"'`]|$))"
 )
+"""A secret-looking query value, up to the next parameter or the end of the URL: punctuation that ends
+the URL in a sentence (`...?token=abc: connection refused`) is the sentence's, not the secret's."""
 _ASSIGNED_SECRET = re.compile(
     r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
     r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"

@@ -403,6 +403,22 @@ def test_the_scrubber_is_idempotent_and_keeps_plain_text() -> None:
     assert redact.scrub(plain) == plain
 
 
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        # the sentence's punctuation after a URL stays the sentence's
+        ("POST http://h:4318/v1/traces?token=abc: refused", "POST http://h:4318/v1/traces?token=<redacted>: refused"),
+        ("(see http://h/?api_key=abc).", "(see http://h/?api_key=<redacted>)."),
+        ("http://h/?sig=abc&b=1: ok", "http://h/?sig=<redacted>&b=1: ok"),
+        # punctuation inside the value is the value's: all of it goes
+        ("http://h/?token=a:b:c now", "http://h/?token=<redacted> now"),
+        ("http://h/?token=a.b.c", "http://h/?token=<redacted>"),
+    ],
+)
+def test_a_secret_query_value_ends_where_the_url_does(text: str, scrubbed: str) -> None:
+    assert redact.scrub(text) == scrubbed
+
+
 # === 3. a hostile or lying Jaeger =======================================================================
 
 
