@@ -841,6 +841,7 @@ def _install() -> None:
     _exit.__doc__ = real_exit.__doc__
     os._exit = _exit  # type: ignore[assignment]
 
+    _first_after_exec()
     if hasattr(os, "register_at_fork"):
 
         def _child() -> None:
@@ -864,6 +865,46 @@ def _install() -> None:
 
         os.register_at_fork(after_in_child=_child)
     _mark_start()
+
+
+def _front(env: Any) -> None:
+    """Put this directory first on `env`'s PYTHONPATH again, if a launcher pushed another in front."""
+    parts = env.get("PYTHONPATH", "").split(os.pathsep)
+    kept = [p for p in parts if os.path.abspath(p or ".") != _HERE]
+    if len(kept) != len(parts) and parts[0] and os.path.abspath(parts[0]) != _HERE:
+        env["PYTHONPATH"] = os.pathsep.join([_HERE, *kept])
+
+
+def _first_after_exec() -> None:
+    """Keep loading first when a launcher execs the app with its own `sitecustomize` in front.
+
+    `opentelemetry-instrument`, `ddtrace-run` and `newrelic-admin run-program` are Python scripts:
+    this module loads in them too. Each puts its own sitecustomize directory first on PYTHONPATH
+    and execs the app, where theirs would hide this one. Just before the exec, this directory goes
+    back in front; in the app this module loads first and chains theirs (`_chain`), so the launcher
+    still does all it did, under observation.
+    """
+    real_execv, real_execve = os.execv, os.execve
+
+    def execv(path: Any, argv: Any) -> Any:
+        try:
+            _front(os.environ)
+        except Exception as exc:  # noqa: BLE001
+            _fail("exec", exc)
+        _dump("exec")
+        return real_execv(path, argv)
+
+    def execve(path: Any, argv: Any, env: Any) -> Any:
+        try:
+            env = dict(env)
+            _front(env)
+        except Exception as exc:  # noqa: BLE001
+            _fail("exec", exc)
+        _dump("exec")
+        return real_execve(path, argv, env)
+
+    execv.__doc__, execve.__doc__ = real_execv.__doc__, real_execve.__doc__
+    os.execv, os.execve = execv, execve
 
 
 def _mark_start() -> None:
