@@ -939,6 +939,16 @@ APP_NO_SPAN_STARTED = kind(
     "Start spans (with tracer.start_as_current_span(...)), or check that the instrumentation is applied "
     "before the instrumented library is used.",
 )
+APP_INSTRUMENTATION_MISSING = kind(
+    "app.instrumentation-missing",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app runs under opentelemetry-instrument, but the instrumentation of a library it uses is not "
+    "installed: auto-instrumentation instruments only libraries whose instrumentation package is there.",
+    "Install the instrumentation packages it names (or run `opentelemetry-bootstrap -a install` in the "
+    "app's environment).",
+)
 APP_SPAN_NOT_ENDED = kind(
     "app.span-not-ended",
     E,

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from otdiag.model import ExitCode
+from otdiag.model import ExitCode, Severity
+from otdiag.observe import instrumentation
 from tests.app_venvs import cached_venv
 from tests.peers import REPO
 
@@ -66,3 +67,44 @@ def test_a_launcher_whose_exporter_is_not_installed_is_named(auto_bin: Path) -> 
     codes = [f["code"] for f in doc["findings"] if f["severity"] == "error"]
     assert codes[0] == "app.exporter-not-installed", (doc["findings"], err)
     assert "app.not-instrumented" not in codes
+
+
+def _report(*missing: dict[str, Any]) -> dict[str, Any]:
+    return {"v": 1, "auto_instrumentation": {"missing": list(missing), "installed": []}}
+
+
+REQUESTS = {
+    "library": "requests",
+    "version": "2.32.3",
+    "instrumentation": "opentelemetry-instrumentation-requests==0.66b1",
+}
+FLASK = {"library": "flask", "version": "3.1.0", "instrumentation": "opentelemetry-instrumentation-flask==0.66b1"}
+
+
+def test_a_missing_instrumentation_is_the_cause_when_no_span_started() -> None:
+    gaps = instrumentation.missing([_report(REQUESTS), _report(REQUESTS, FLASK)])
+    assert [g.library for g in gaps] == ["requests", "flask"]  # one entry per library, across processes
+    f = instrumentation.finding(gaps, spans_started=0)
+    assert f is not None and (f.code, f.severity) == ("app.instrumentation-missing", Severity.ERROR)
+    assert "uses requests 2.32.3, flask 3.1.0" in f.message and "no span was started" in f.message
+    assert "pip install 'opentelemetry-instrumentation-requests==0.66b1' 'opentelemetry-instrumentation-flask" in f.hint
+
+
+def test_with_other_spans_a_missing_instrumentation_is_a_warning() -> None:
+    f = instrumentation.finding(instrumentation.missing([_report(FLASK)]), spans_started=3)
+    assert f is not None and f.severity is Severity.WARNING
+    assert instrumentation.finding([], spans_started=0) is None
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"library": "requests\x1b[2J", "version": "1", "instrumentation": "x==1"},
+        {"library": "requests", "version": "1", "instrumentation": "x==1; rm -rf /"},
+        {"library": ["requests"], "version": "1", "instrumentation": "x==1"},
+        "requests",
+    ],
+)
+def test_what_the_app_reports_is_shape_checked(entry: Any) -> None:
+    # The report comes from the app's process: nothing that is not a package name reaches a finding.
+    assert instrumentation.missing([{"v": 1, "auto_instrumentation": {"missing": [entry]}}]) == []

@@ -318,6 +318,8 @@ def _dump(reason: str, *, throttle: float = 0.0) -> None:
 
         doc = _report()
         doc["reason"] = reason
+        if reason in ("exit", "os._exit"):
+            doc["auto_instrumentation"] = _auto_instrumentation()
         path = os.path.join(_DIR, f"obs-{_S.pid}.json")
         tmp = f"{path}.{reason}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -328,6 +330,53 @@ def _dump(reason: str, *, throttle: float = 0.0) -> None:
         os.replace(tmp, path)
     except Exception:  # noqa: BLE001, S110 - nowhere to report a failure to write the report
         pass
+
+
+_NOT_TRACING = frozenset({"click", "asyncclick", "psutil", "pydantic", "structlog", "asgiref", "jinja2"})
+"""Libraries with an instrumentation that adds no spans of the app's own requests: never 'missing'."""
+
+
+def _auto_instrumentation() -> dict[str, Any] | None:
+    """Under `opentelemetry-instrument`: the libraries the app imported whose instrumentation is not
+    installed (auto-instrumentation instruments only those that are). None without auto-instrumentation.
+
+    The pairs come from the app's own opentelemetry-instrumentation (`bootstrap_gen`, the list
+    `opentelemetry-bootstrap` installs from), so they match the release the app runs.
+    """
+    if "opentelemetry.instrumentation.auto_instrumentation" not in sys.modules:
+        return None
+    out: dict[str, Any] = {"missing": [], "installed": []}
+    try:
+        import importlib.metadata as md
+        import re
+
+        from opentelemetry.instrumentation.bootstrap_gen import libraries  # type: ignore[import-not-found]
+
+        modules_of: dict[str, list[str]] = {}
+        for module, dists in md.packages_distributions().items():
+            for dist in dists:
+                modules_of.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), []).append(module)
+        for entry in libraries[:200]:
+            library = re.split(r"[\s<>=~!;\[,(]", str(entry.get("library", "")), maxsplit=1)[0]
+            instrumentation = str(entry.get("instrumentation", ""))
+            key = re.sub(r"[-_.]+", "-", library).lower()
+            if key in _NOT_TRACING or not any(m in sys.modules for m in modules_of.get(key, ())):
+                continue
+            name = re.split(r"[\s<>=~!;\[,(]", instrumentation, maxsplit=1)[0]
+            try:
+                md.distribution(name)
+            except md.PackageNotFoundError:
+                version = ""
+                try:
+                    version = md.version(library)
+                except Exception:  # noqa: BLE001, S110 - the version is a detail
+                    pass
+                out["missing"].append({"library": library, "version": version, "instrumentation": instrumentation})
+            else:
+                out["installed"].append(name)
+    except Exception as exc:  # noqa: BLE001
+        _fail("auto-instrumentation", exc)
+    return out
 
 
 # --- wrappers ----------------------------------------------------------------------------------
