@@ -32,7 +32,7 @@ from otdiag.listen.store import SpanStore
 from otdiag.listen.summary import Summary, summarize
 from otdiag.model import Finding, Protocol, Result, Severity, Stage
 from otdiag.observe import analysis
-from otdiag.observe.analysis import NOT_LOADED, Observed
+from otdiag.observe.observed import NOT_LOADED, Observed
 
 if TYPE_CHECKING:
     from otdiag.listen.server import Listener

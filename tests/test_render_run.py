@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from otdiag import catalogue as c
 from otdiag import run as core
 from otdiag.model import Finding, Location
-from otdiag.observe.analysis import NOT_LOADED, ExporterSeen, Observed, ProviderSeen, SpanCounts
+from otdiag.observe.observed import NOT_LOADED, ExporterSeen, Observed, ProviderSeen, SpanCounts
 from otdiag.render import human
 from otdiag.render import run as view
 

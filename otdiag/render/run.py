@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from otdiag.observe.analysis import Observed
+from otdiag.observe.observed import Observed
 from otdiag.render.human import Console, escape, plural, print_findings
 from otdiag.run import RunResult, Started
 
