@@ -463,12 +463,7 @@ def run(
         assert bound is not None and bound.mux is not None
         endpoint = f"http://{bound.mux}"
         on_start(Started(endpoint, tuple(defaults), tuple(scrub_argv(request.command))))
-        return run_app(
-            request.command, store, endpoint, env=env, protocol=request.protocol,
-            default_service=request.default_service, grace=request.grace, timeout=request.timeout,
-            kill_after=request.kill_after, observe=request.observe, stdout=_app_stdout(request.stdout_to_stderr),
-            stderr_sink=_stderr_passthrough(), also_receiving=defaults,
-        )  # fmt: skip
+        return run_app(request, store, endpoint, env=env, also_receiving=defaults, stderr_sink=_stderr_passthrough())
     finally:
         listener.stop()
 
@@ -520,47 +515,32 @@ def _app_stdout(to_stderr: bool) -> IO[bytes] | int | None:
 
 
 def run_app(
-    argv: Sequence[str],
+    request: RunRequest,
     store: SpanStore,
     endpoint: str,
     *,
     env: Mapping[str, str],
-    protocol: Protocol | None = None,
-    default_service: str | None = "otdiag-run",
-    grace: float = 1.0,
-    timeout: float | None = None,
-    kill_after: float = 5.0,
-    observe: bool = True,
     also_receiving: Sequence[str] = (),
-    stdout: IO[bytes] | int | None = None,
     stderr_sink: Callable[[bytes], None] = lambda b: None,
     clock: Callable[[], float] = time.time,
 ) -> RunResult:
     """Run the command to completion against `endpoint` (served by a listener writing to `store`)."""
     from otdiag import observe as obs
 
-    full_env, changes, removed, injected = prepare_env(env, endpoint, protocol, default_service)
-    report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if observe else None
+    argv, grace = request.command, request.grace
+    full_env, changes, removed, injected = prepare_env(env, endpoint, request.protocol, request.default_service)
+    report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if request.observe else None
     if report_dir is not None:
         full_env.update(obs.environment(full_env, report_dir))
     started = clock()
     mono = time.monotonic()
     try:
-        try:
-            proc = subprocess.Popen(
-                list(argv), env=full_env, stdout=stdout, stderr=subprocess.PIPE, stdin=None, process_group=0
-            )
-        except FileNotFoundError:
-            raise UsageError(f"command not found: {scrub_argv(argv[:1])[0]}") from None
-        except PermissionError:
-            raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: permission denied") from None
-        except OSError as exc:
-            raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: {exc.strerror or exc}") from None
+        proc = _spawn(argv, full_env, _app_stdout(request.stdout_to_stderr))
         assert proc.stderr is not None
         tap = _StderrTap(proc.stderr, stderr_sink)
-        stopper = _Stopper(proc, kill_after)
+        stopper = _Stopper(proc, request.kill_after)
         try:
-            returncode = stopper.wait(timeout)
+            returncode = stopper.wait(request.timeout)
             duration = time.monotonic() - mono
             exited_at = started + duration
             tap.join(2)
@@ -581,8 +561,20 @@ def run_app(
         stderr_hits=tap.hits, observer=reports, stopped=stopper.reason, escalated=stopper.escalated,
         also_receiving=list(also_receiving),
     )  # fmt: skip
-    findings, observed = analyse(ran, full_env, observe=observe)
+    findings, observed = analyse(ran, full_env, observe=request.observe)
     return ran.result(findings, observed)
+
+
+def _spawn(argv: Sequence[str], env: Mapping[str, str], stdout: IO[bytes] | int | None) -> subprocess.Popen[bytes]:
+    """The app, in its own process group, its stderr piped to otdiag; a command that cannot start is exit 2."""
+    try:
+        return subprocess.Popen(list(argv), env=env, stdout=stdout, stderr=subprocess.PIPE, stdin=None, process_group=0)
+    except FileNotFoundError:
+        raise UsageError(f"command not found: {scrub_argv(argv[:1])[0]}") from None
+    except PermissionError:
+        raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: {exc.strerror or exc}") from None
 
 
 CRASHED_CODE = "app.crashed"
