@@ -234,70 +234,11 @@ def analyse(env: Mapping[str, str]) -> AppView:
         findings.append(c.APP_SDK_DISABLED("OTEL_SDK_DISABLED=true: tracers are no-ops.", target="OTEL_SDK_DISABLED"))
     findings += _exporters(env)
     findings += _sampler(env)
-
-    proto_name = next(
-        (n for n in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") if _get(env, n) is not None),
-        "OTEL_EXPORTER_OTLP_PROTOCOL",
-    )
-    proto_raw = _get(env, proto_name)
-    protocol: Protocol | None = None
-    if proto_raw is not None:
-        try:
-            protocol = Protocol(proto_raw)
-        except ValueError:
-            findings.append(
-                c.APP_EXPORTER_UNKNOWN(
-                    f"{proto_name}={proto_raw[:40]!r} is not grpc, http/protobuf or http/json "
-                    "(the Python SDK's auto-configuration raises and starts no SDK).",
-                    target=proto_name,
-                    hint="Use exactly grpc or http/protobuf (lower case).",
-                )
-            )
-        else:
-            if protocol is Protocol.HTTP_JSON:
-                findings.append(
-                    c.APP_PYTHON_DEVIATION(
-                        f"{proto_name}=http/json: Python's auto-configuration rejects it "
-                        "('Unsupported OTLP protocol') and starts no SDK.",
-                        target=proto_name,
-                        hint="Use http/protobuf for Python apps.",
-                    )
-                )
+    protocol, found = _protocol(env)
+    findings += found
     findings += _endpoints(env, protocol)
-
-    timeout = _get(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") or _get(env, "OTEL_EXPORTER_OTLP_TIMEOUT")
-    if timeout is not None:
-        try:
-            value = float(timeout)
-        except ValueError:
-            value = -1.0
-        if value >= 1000 or value <= 0:
-            findings.append(
-                c.APP_PYTHON_DEVIATION(
-                    f"OTEL_EXPORTER_OTLP_TIMEOUT={timeout}: the spec means milliseconds; the Python SDK reads seconds"
-                    + (
-                        " (and 0 makes every export fail)."
-                        if value == 0
-                        else "."
-                        if value > 0
-                        else ", and fails on it."
-                    ),
-                    target="OTEL_EXPORTER_OTLP_TIMEOUT",
-                    hint="Unset it (10 s default) or use a value that reads well both ways.",
-                )
-            )
-
-    service = _get(env, "OTEL_SERVICE_NAME")
-    resource = env.get("OTEL_RESOURCE_ATTRIBUTES", "")
-    in_resource = any(item.split("=", 1)[0].strip() == "service.name" and "=" in item for item in resource.split(","))
-    if service is None and not in_resource:
-        findings.append(
-            c.APP_NO_SERVICE_NAME(
-                "Neither OTEL_SERVICE_NAME nor service.name in OTEL_RESOURCE_ATTRIBUTES is set "
-                "(fine if the code sets Resource(service.name)).",
-                target="OTEL_SERVICE_NAME",
-            )
-        )
+    findings += _timeout(env)
+    findings += _service_name(env)
 
     propagators = _get(env, "OTEL_PROPAGATORS")
     if propagators and "none" in [p.strip() for p in propagators.split(",")]:
@@ -313,3 +254,70 @@ def analyse(env: Mapping[str, str]) -> AppView:
         _get(env, f"OTEL_EXPORTER_OTLP_{s}") for s in ("ENDPOINT", "TRACES_ENDPOINT", "PROTOCOL", "TRACES_PROTOCOL")
     )
     return AppView(findings, protocol, configured)
+
+
+def _protocol(env: Mapping[str, str]) -> tuple[Protocol | None, list[Finding]]:
+    """The OTLP protocol the environment names (traces' own first), and what is wrong with it."""
+    proto_name = next(
+        (n for n in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") if _get(env, n) is not None),
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    )
+    proto_raw = _get(env, proto_name)
+    if proto_raw is None:
+        return None, []
+    try:
+        protocol = Protocol(proto_raw)
+    except ValueError:
+        return None, [
+            c.APP_EXPORTER_UNKNOWN(
+                f"{proto_name}={proto_raw[:40]!r} is not grpc, http/protobuf or http/json "
+                "(the Python SDK's auto-configuration raises and starts no SDK).",
+                target=proto_name,
+                hint="Use exactly grpc or http/protobuf (lower case).",
+            )
+        ]
+    if protocol is Protocol.HTTP_JSON:
+        return protocol, [
+            c.APP_PYTHON_DEVIATION(
+                f"{proto_name}=http/json: Python's auto-configuration rejects it "
+                "('Unsupported OTLP protocol') and starts no SDK.",
+                target=proto_name,
+                hint="Use http/protobuf for Python apps.",
+            )
+        ]
+    return protocol, []
+
+
+def _timeout(env: Mapping[str, str]) -> list[Finding]:
+    timeout = _get(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") or _get(env, "OTEL_EXPORTER_OTLP_TIMEOUT")
+    if timeout is None:
+        return []
+    try:
+        value = float(timeout)
+    except ValueError:
+        value = -1.0
+    if not (value >= 1000 or value <= 0):  # NaN too: no finding
+        return []
+    return [
+        c.APP_PYTHON_DEVIATION(
+            f"OTEL_EXPORTER_OTLP_TIMEOUT={timeout}: the spec means milliseconds; the Python SDK reads seconds"
+            + (" (and 0 makes every export fail)." if value == 0 else "." if value > 0 else ", and fails on it."),
+            target="OTEL_EXPORTER_OTLP_TIMEOUT",
+            hint="Unset it (10 s default) or use a value that reads well both ways.",
+        )
+    ]
+
+
+def _service_name(env: Mapping[str, str]) -> list[Finding]:
+    service = _get(env, "OTEL_SERVICE_NAME")
+    resource = env.get("OTEL_RESOURCE_ATTRIBUTES", "")
+    in_resource = any(item.split("=", 1)[0].strip() == "service.name" and "=" in item for item in resource.split(","))
+    if service is not None or in_resource:
+        return []
+    return [
+        c.APP_NO_SERVICE_NAME(
+            "Neither OTEL_SERVICE_NAME nor service.name in OTEL_RESOURCE_ATTRIBUTES is set "
+            "(fine if the code sets Resource(service.name)).",
+            target="OTEL_SERVICE_NAME",
+        )
+    ]

@@ -16,21 +16,26 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from otdiag import redact
-from otdiag.catalogue import APP_OBSERVER_ABSENT, COLLECTED, CREATED, INFO, E, W, kind
+from otdiag.catalogue import APP_OBSERVER_ABSENT, COLLECTED, CREATED, INFO, E, Kind, W, kind
 from otdiag.errors import UsageError
 from otdiag.listen.store import SpanStore
 from otdiag.listen.summary import Summary, summarize
-from otdiag.model import Finding, Protocol, Severity, Stage
+from otdiag.model import Finding, Protocol, Result, Severity, Stage
 from otdiag.observe import analysis
+from otdiag.observe.observed import NOT_LOADED, Observed
+
+if TYPE_CHECKING:
+    from otdiag.listen.server import Listener
 
 NO_SPANS = kind(
     "app.no-spans",
@@ -105,7 +110,7 @@ DEFAULT_SERVICE = kind(
     "Set OTEL_SERVICE_NAME (or service.name in the Resource) in the app's environment.",
 )
 
-_SIGNATURES: tuple[tuple[re.Pattern[str], Any], ...] = (
+_SIGNATURES: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (re.compile(r"Overriding of current TracerProvider is not allowed"), PROVIDER_OVERRIDDEN),
     (re.compile(r"Queue is full, likely spans will be dropped|Queue full, dropping"), QUEUE_FULL),
     (re.compile(r"not found in entry point|Requested component '.*' not found"), EXPORTER_MISSING),
@@ -120,8 +125,93 @@ _SIGNATURES: tuple[tuple[re.Pattern[str], Any], ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class AppExit:
+    """How the app's run ended."""
+
+    argv: tuple[str, ...]
+    """The command, as it may be shown (secrets redacted)."""
+    status: int
+    """Its exit status; negative: the signal that killed it."""
+    duration_s: float
+    stopped: str | None = None
+    """Why otdiag stopped the app, if it did: 'SIGINT', 'SIGTERM' (sent to otdiag) or 'timeout'."""
+    escalated: bool = False
+    """The app outlived the grace period after the stop signal and was killed (SIGKILL)."""
+
+    @property
+    def interrupted(self) -> bool:
+        """otdiag itself was interrupted (SIGINT or SIGTERM), so the command exits 130."""
+        return self.stopped in ("SIGINT", "SIGTERM")
+
+
+@dataclass(frozen=True, slots=True)
+class AppEnvironment:
+    """What otdiag changed in the app's environment."""
+
+    assigned: Mapping[str, str]
+    removed: tuple[str, ...]
+    """Variables taken out because they would bypass the receiver."""
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What otdiag's receiver saw arrive from the app."""
+
+    endpoint: str
+    also_receiving: tuple[str, ...]
+    """Other addresses the receiver listened on (the default OTLP ports, when they were free)."""
+    spans: int
+    traces: int
+    trace_ids: tuple[str, ...]
+    """The newest traces' full IDs, newest first."""
+    services: Mapping[str, int]
+    operations: Mapping[str, Mapping[str, int]]
+    transports: Mapping[str, int]
+    first_span_after_ms: float | None
+    """When the first span arrived, after the app started."""
+    last_span_before_exit_ms: float | None
+    """When the last span arrived, before the app exited (negative: after)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult(Result):
+    """What `otdiag run` found: how the app ended, what reached the receiver, what the observer saw."""
+
+    COMMAND: ClassVar[str] = "run"
+    app: AppExit
+    environment: AppEnvironment
+    received: Received
+    observer: Observed = NOT_LOADED
+    """The in-process observer's view (Python apps); not loaded otherwise."""
+
+    def fields_json(self) -> dict[str, Any]:
+        app, got = self.app, self.received
+        return {
+            "argv": list(app.argv),
+            "exit_status": app.status,
+            "stopped": app.stopped,
+            "escalated": app.escalated,
+            "duration_ms": round(app.duration_s * 1000, 1),
+            "endpoint": got.endpoint,
+            "also_receiving": list(got.also_receiving),
+            "environment": {"set": dict(self.environment.assigned), "removed": list(self.environment.removed)},
+            "spans": got.spans,
+            "traces": got.traces,
+            "trace_ids": list(got.trace_ids),
+            "services": dict(got.services),
+            "operations": {service: dict(ops) for service, ops in got.operations.items()},
+            "transports": dict(got.transports),
+            "first_span_after_ms": got.first_span_after_ms,
+            "last_span_before_exit_ms": got.last_span_before_exit_ms,
+            "observer": self.observer.to_json(),
+        }
+
+
 @dataclass
-class RunResult:
+class _Ran:
+    """What the analysis reads once the app has exited: its end, the receiver's summary, the raw reports."""
+
     argv: list[str]
     returncode: int
     duration_s: float
@@ -132,39 +222,33 @@ class RunResult:
     injected_service: str | None
     summary: Summary
     stderr_hits: dict[str, list[str]] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
     observer: list[dict[str, Any]] = field(default_factory=list)
     """The in-process observer's reports (Python apps), one per process."""
-    observer_summary: dict[str, Any] = field(default_factory=dict)
     stopped: str | None = None
-    """Why otdiag stopped the app, if it did: 'SIGINT', 'SIGTERM' (sent to otdiag) or 'timeout'."""
     escalated: bool = False
-    """The app outlived the grace period after the stop signal and was killed (SIGKILL)."""
     cwd: str = field(default_factory=os.getcwd)
     also_receiving: list[str] = field(default_factory=list)
-    """Other addresses otdiag's receiver listened on (the default OTLP ports, when they were free)."""
 
-    def to_json(self) -> dict[str, Any]:
+    def result(self, findings: list[Finding], observed: Observed) -> RunResult:
         s = self.summary
-        return {
-            "argv": self.argv,
-            "exit_status": self.returncode,
-            "stopped": self.stopped,
-            "escalated": self.escalated,
-            "duration_ms": round(self.duration_s * 1000, 1),
-            "endpoint": self.endpoint,
-            "also_receiving": self.also_receiving,
-            "environment": {"set": self.env_set, "removed": self.env_removed},
-            "spans": s.spans,
-            "traces": s.traces,
-            "trace_ids": s.trace_ids,
-            "services": s.services,
-            "operations": s.operations,
-            "transports": s.transports,
-            "first_span_after_ms": _rel(s.first_received, self.exited_at - self.duration_s),
-            "last_span_before_exit_ms": _rel(s.last_received, self.exited_at, sign=-1),
-            "observer": self.observer_summary or {"loaded": False},
-        }
+        return RunResult(
+            findings=tuple(findings),
+            app=AppExit(tuple(self.argv), self.returncode, self.duration_s, self.stopped, self.escalated),
+            environment=AppEnvironment(self.env_set, tuple(self.env_removed)),
+            received=Received(
+                endpoint=self.endpoint,
+                also_receiving=tuple(self.also_receiving),
+                spans=s.spans,
+                traces=s.traces,
+                trace_ids=tuple(s.trace_ids),
+                services=s.services,
+                operations=s.operations,
+                transports=s.transports,
+                first_span_after_ms=_rel(s.first_received, self.exited_at - self.duration_s),
+                last_span_before_exit_ms=_rel(s.last_received, self.exited_at, sign=-1),
+            ),
+            observer=observed,
+        )
 
 
 def _rel(t: float | None, base: float, sign: int = 1) -> float | None:
@@ -338,48 +422,125 @@ class _Stopper:
                 signal.signal(sig, old)
 
 
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What `otdiag run` was asked to do (options already checked)."""
+
+    command: tuple[str, ...]
+    protocol: Protocol | None = None
+    """OTEL_EXPORTER_OTLP_PROTOCOL to set for the app (None: keep the app's own)."""
+    default_service: str | None = "otdiag-run"
+    """OTEL_SERVICE_NAME to set when the app's environment has none (None: never)."""
+    grace: float = 1.0
+    timeout: float | None = None
+    kill_after: float = 5.0
+    observe: bool = True
+    default_ports: bool = False
+    """Also receive on 127.0.0.1:4317 and :4318, when free."""
+    max_spans: int = 100_000
+    stdout_to_stderr: bool = False
+    """Send the app's stdout to otdiag's stderr (stdout carries the one JSON document)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The receiver is up and the app is about to start."""
+
+    endpoint: str
+    also_receiving: tuple[str, ...]
+    argv: tuple[str, ...]
+    """The command, as it may be shown (secrets redacted)."""
+
+
+def run(
+    request: RunRequest, *, env: Mapping[str, str], on_start: Callable[[Started], None] = lambda started: None
+) -> RunResult:
+    """Start the private receiver, run the app against it, stop the receiver, and say what happened."""
+    store = SpanStore(request.max_spans)
+    listener, defaults = _start_receiver(store, default_ports=request.default_ports)
+    try:
+        bound = listener.bound
+        assert bound is not None and bound.mux is not None
+        endpoint = f"http://{bound.mux}"
+        on_start(Started(endpoint, tuple(defaults), tuple(scrub_argv(request.command))))
+        return run_app(request, store, endpoint, env=env, also_receiving=defaults, stderr_sink=_stderr_passthrough())
+    finally:
+        listener.stop()
+
+
+def _start_receiver(store: SpanStore, *, default_ports: bool) -> tuple[Listener, list[str]]:
+    """A receiver on a free loopback port; with `default_ports`, also on 4317 and 4318 when they are free."""
+    from otdiag.listen.server import Address, BindError, Listener
+
+    if default_ports:
+        # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.
+        try:
+            listener = Listener(
+                store, mux=Address("127.0.0.1", 0), grpc=Address("127.0.0.1", 4317), http=Address("127.0.0.1", 4318)
+            )
+            listener.start()
+        except BindError:
+            pass
+        else:
+            return listener, ["127.0.0.1:4317", "127.0.0.1:4318"]
+    listener = Listener(store, mux=Address("127.0.0.1", 0))
+    try:
+        listener.start()
+    except BindError as exc:
+        raise UsageError(str(exc)) from None
+    return listener, []
+
+
+def _stderr_passthrough() -> Callable[[bytes], None]:
+    """Where the app's stderr goes: otdiag's own stderr, byte for byte."""
+    buffer = getattr(sys.stderr, "buffer", None)
+
+    def sink(raw: bytes) -> None:
+        if buffer is not None:
+            buffer.write(raw)
+            buffer.flush()
+        else:
+            sys.stderr.write(raw.decode("utf-8", errors="replace"))
+
+    return sink
+
+
+def _app_stdout(to_stderr: bool) -> IO[bytes] | int | None:
+    if not to_stderr:
+        return None
+    try:
+        return sys.stderr.fileno()  # keep stdout for the one JSON document
+    except (AttributeError, OSError, ValueError):
+        return subprocess.DEVNULL
+
+
 def run_app(
-    argv: Sequence[str],
+    request: RunRequest,
     store: SpanStore,
     endpoint: str,
     *,
     env: Mapping[str, str],
-    protocol: Protocol | None = None,
-    default_service: str | None = "otdiag-run",
-    grace: float = 1.0,
-    timeout: float | None = None,
-    kill_after: float = 5.0,
-    observe: bool = True,
     also_receiving: Sequence[str] = (),
-    stdout: IO[bytes] | int | None = None,
     stderr_sink: Callable[[bytes], None] = lambda b: None,
     clock: Callable[[], float] = time.time,
 ) -> RunResult:
     """Run the command to completion against `endpoint` (served by a listener writing to `store`)."""
     from otdiag import observe as obs
 
-    full_env, changes, removed, injected = prepare_env(env, endpoint, protocol, default_service)
-    report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if observe else None
+    argv, grace = request.command, request.grace
+    full_env, changes, removed, injected = prepare_env(env, endpoint, request.protocol, request.default_service)
+    report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if request.observe else None
     if report_dir is not None:
         full_env.update(obs.environment(full_env, report_dir))
     started = clock()
     mono = time.monotonic()
     try:
-        try:
-            proc = subprocess.Popen(
-                list(argv), env=full_env, stdout=stdout, stderr=subprocess.PIPE, stdin=None, process_group=0
-            )
-        except FileNotFoundError:
-            raise UsageError(f"command not found: {scrub_argv(argv[:1])[0]}") from None
-        except PermissionError:
-            raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: permission denied") from None
-        except OSError as exc:
-            raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: {exc.strerror or exc}") from None
+        proc = _spawn(argv, full_env, _app_stdout(request.stdout_to_stderr))
         assert proc.stderr is not None
         tap = _StderrTap(proc.stderr, stderr_sink)
-        stopper = _Stopper(proc, kill_after)
+        stopper = _Stopper(proc, request.kill_after)
         try:
-            returncode = stopper.wait(timeout)
+            returncode = stopper.wait(request.timeout)
             duration = time.monotonic() - mono
             exited_at = started + duration
             tap.join(2)
@@ -394,14 +555,26 @@ def run_app(
     finally:
         if report_dir is not None:
             shutil.rmtree(report_dir, ignore_errors=True)
-    result = RunResult(
+    ran = _Ran(
         argv=scrub_argv(argv), returncode=returncode, duration_s=duration, exited_at=exited_at, endpoint=endpoint,
         env_set=changes, env_removed=removed, injected_service=injected, summary=summary,
         stderr_hits=tap.hits, observer=reports, stopped=stopper.reason, escalated=stopper.escalated,
         also_receiving=list(also_receiving),
     )  # fmt: skip
-    result.findings = analyse(result, full_env, observe=observe)
-    return result
+    findings, observed = analyse(ran, full_env, observe=request.observe)
+    return ran.result(findings, observed)
+
+
+def _spawn(argv: Sequence[str], env: Mapping[str, str], stdout: IO[bytes] | int | None) -> subprocess.Popen[bytes]:
+    """The app, in its own process group, its stderr piped to otdiag; a command that cannot start is exit 2."""
+    try:
+        return subprocess.Popen(list(argv), env=env, stdout=stdout, stderr=subprocess.PIPE, stdin=None, process_group=0)
+    except FileNotFoundError:
+        raise UsageError(f"command not found: {scrub_argv(argv[:1])[0]}") from None
+    except PermissionError:
+        raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"cannot run {scrub_argv(argv[:1])[0]}: {exc.strerror or exc}") from None
 
 
 CRASHED_CODE = "app.crashed"
@@ -410,93 +583,101 @@ CRASHED_CODE = "app.crashed"
 _OBSERVED = {PROVIDER_OVERRIDDEN.code, QUEUE_FULL.code, EXPORT_FAILED.code}
 
 
-def analyse(result: RunResult, env: Mapping[str, str], *, observe: bool = True) -> list[Finding]:
+def analyse(ran: _Ran, env: Mapping[str, str], *, observe: bool = True) -> tuple[list[Finding], Observed]:
     """Root cause first: what the observer saw inside the app, the environment, then what reached the receiver."""
     from otdiag import observe as obs
 
-    s = result.summary
-    by_code = {k.code: k for _, k in _SIGNATURES}
+    s = ran.summary
     seen = analysis.analyse(
-        result.observer,
-        analysis.Context(endpoint=result.endpoint, receiver_spans=s.spans, returncode=result.returncode,
-                         cwd=result.cwd, also=result.also_receiving),
+        ran.observer,
+        analysis.Context(endpoint=ran.endpoint, receiver_spans=s.spans, returncode=ran.returncode,
+                         cwd=ran.cwd, also=ran.also_receiving),
     )  # fmt: skip
-    result.observer_summary = seen.summary
+    findings = _dedupe(_ordered(ran, env, seen))
+    _add_killed(findings, ran, loaded=seen.loaded)
+    if not seen.loaded and observe and obs.looks_like_python(list(ran.argv)):
+        findings.append(APP_OBSERVER_ABSENT("No report came from otdiag's observer inside the app."))
+    if s.spans == 0 and not any(f.severity is Severity.ERROR for f in findings) and not seen.observed.delivered():
+        findings.insert(0, _no_spans(ran, loaded=seen.loaded))
+    if s.spans > 0:
+        findings += _span_findings(ran, env, seen.observed)
+    return findings, seen.observed
+
+
+def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis) -> list[Finding]:
+    """The observer's root causes, the app's environment, the observer's other findings, then its stderr."""
+    by_code = {k.code: k for _, k in _SIGNATURES}
     stderr_findings = [
         by_code[code](f"The app's stderr says: {redact_text(lines[0])}", evidence=[redact_text(x) for x in lines])
-        for code, lines in result.stderr_hits.items()
+        for code, lines in ran.stderr_hits.items()
         if not (seen.loaded and code in _OBSERVED)
     ]
-    env_found = env_findings(env, s.spans)
+    env_found = env_findings(env, ran.summary.spans)
     root, rest = seen.findings[: seen.root_causes], seen.findings[seen.root_causes :]
     env_errors = [f for f in env_found if f.severity is Severity.ERROR]
-    if seen.summary.get("crash_in_opentelemetry") and env_errors and [f.code for f in root] == [CRASHED_CODE]:
+    if seen.observed.crash_in_opentelemetry and env_errors and [f.code for f in root] == [CRASHED_CODE]:
         # The SDK's own set-up raised on the app's OTEL_* settings: the setting is the cause, the crash its evidence.
         first = env_found.index(env_errors[0])
         env_found[first] = replace(env_errors[0], evidence=(*env_errors[0].evidence, root[0].message))
         root = []
-    ordered = [*root, *env_found, *rest, *stderr_findings]
-    findings = _dedupe(ordered)
-    if result.stopped is not None:
-        how = "otdiag was stopped" if result.stopped != "timeout" else "--timeout ran out"
-        esc = "; it ignored the signal and was killed (SIGKILL to its process group)" if result.escalated else ""
+    return [*root, *env_found, *rest, *stderr_findings]
+
+
+def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
+    """The app was stopped by otdiag, or killed by a signal: where that finding goes depends on what arrived."""
+    spans = ran.summary.spans
+    if ran.stopped is not None:
+        how = "otdiag was stopped" if ran.stopped != "timeout" else "--timeout ran out"
+        esc = "; it ignored the signal and was killed (SIGKILL to its process group)" if ran.escalated else ""
         findings.append(
             KILLED(
-                f"{how} ({result.stopped}): the app was sent {'SIGTERM' if result.stopped != 'SIGINT' else 'SIGINT'}"
-                f"{esc}, and exited with {_status_text(result.returncode).split(' ', 1)[-1]}.",
-                severity=Severity.INFO if not result.escalated else W,
+                f"{how} ({ran.stopped}): the app was sent {'SIGTERM' if ran.stopped != 'SIGINT' else 'SIGINT'}"
+                f"{esc}, and exited with {_status_text(ran.returncode).split(' ', 1)[-1]}.",
+                severity=Severity.INFO if not ran.escalated else W,
             )
         )
-    elif result.returncode < 0 and not seen.loaded:
+    elif ran.returncode < 0 and not loaded:
         findings.append(
             KILLED(
-                f"The app was killed by signal {-result.returncode} after exporting {s.spans} span(s).",
-                severity=E if s.spans == 0 else None,
+                f"The app was killed by signal {-ran.returncode} after exporting {spans} span(s).",
+                severity=E if spans == 0 else None,
             )
         )
-    elif result.returncode < 0:
-        tail = " before the SDK flushed: its queued spans were lost." if s.spans == 0 else f" after {s.spans} span(s)."
-        killed = KILLED(
-            f"The app was killed by signal {-result.returncode}{tail}",
-            severity=E if s.spans == 0 else None,
+    elif ran.returncode < 0:
+        tail = " before the SDK flushed: its queued spans were lost." if spans == 0 else f" after {spans} span(s)."
+        killed = KILLED(f"The app was killed by signal {-ran.returncode}{tail}", severity=E if spans == 0 else None)
+        findings.insert(0 if spans == 0 else len(findings), killed)
+
+
+def _no_spans(ran: _Ran, *, loaded: bool) -> Finding:
+    return NO_SPANS(
+        f"The app ({' '.join(ran.argv)[:120]}) {_status_text(ran.returncode)} without exporting any span.",
+        evidence=[
+            "No export request reached otdiag's receiver at all: no SDK provider was set (spans are "
+            "NonRecordingSpan), no span was started, or the process exited before the SDK flushed "
+            "(os._exit, SIGKILL, no provider.shutdown())."
+        ]
+        if not loaded
+        else ["otdiag's observer saw nothing more specific inside the app."],
+    )
+
+
+def _span_findings(ran: _Ran, env: Mapping[str, str], observed: Observed) -> list[Finding]:
+    """When spans arrived: the injected service name, spans sent only at exit, and what the spans show."""
+    s = ran.summary
+    found: list[Finding] = []
+    if ran.injected_service and set(s.services) <= {ran.injected_service}:
+        found.append(
+            DEFAULT_SERVICE(f"Every span carries service.name={ran.injected_service!r}, the default otdiag run set.")
         )
-        findings.insert(0 if s.spans == 0 else len(findings), killed)
-    if not seen.loaded and observe and obs.looks_like_python(list(result.argv)):
-        findings.append(APP_OBSERVER_ABSENT("No report came from otdiag's observer inside the app."))
-    if s.spans == 0 and not any(f.severity is Severity.ERROR for f in findings) and not _delivered(seen.summary):
-        status = _status_text(result.returncode)
-        findings.insert(
-            0,
-            NO_SPANS(
-                f"The app ({' '.join(result.argv)[:120]}) {status} without exporting any span.",
-                evidence=[
-                    "No export request reached otdiag's receiver at all: no SDK provider was set (spans are "
-                    "NonRecordingSpan), no span was started, or the process exited before the SDK flushed "
-                    "(os._exit, SIGKILL, no provider.shutdown())."
-                ]
-                if not seen.loaded
-                else ["otdiag's observer saw nothing more specific inside the app."],
-            ),
-        )
-    if s.spans > 0:
-        if result.injected_service and set(s.services) <= {result.injected_service}:
-            findings.append(
-                DEFAULT_SERVICE(
-                    f"Every span carries service.name={result.injected_service!r}, the default otdiag run set."
-                )
-            )
-        flushed = bool(seen.summary.get("flushed_by_app"))  # the app shuts the provider down itself: fine
-        if (
-            not flushed
-            and s.first_received is not None
-            and s.first_received >= result.exited_at - 0.5
-            and result.duration_s > _batch_delay_s(env) + 1.0
-        ):
-            findings.append(
-                AT_EXIT(f"All {s.spans} span(s) arrived in the last half second of a {result.duration_s:.1f}s run.")
-            )
-        findings += s.findings
-    return findings
+    if (
+        not observed.flushed_by_app  # the app shuts the provider down itself: fine
+        and s.first_received is not None
+        and s.first_received >= ran.exited_at - 0.5
+        and ran.duration_s > _batch_delay_s(env) + 1.0
+    ):
+        found.append(AT_EXIT(f"All {s.spans} span(s) arrived in the last half second of a {ran.duration_s:.1f}s run."))
+    return found + s.findings
 
 
 def _batch_delay_s(env: Mapping[str, str]) -> float:
@@ -509,15 +690,6 @@ def _batch_delay_s(env: Mapping[str, str]) -> float:
         return max(0.0, float(env.get("OTEL_BSP_SCHEDULE_DELAY") or 5000) / 1000)
     except ValueError:
         return 5.0
-
-
-def _delivered(summary: Mapping[str, Any]) -> bool:
-    exporters = summary.get("exporters") or []
-    return any(
-        isinstance(e, dict) and isinstance(e.get("results"), dict) and e["results"].get("SUCCESS", 0) > 0
-        and bool(e.get("endpoint")) and not str(e.get("type", "")).endswith("ConsoleSpanExporter")
-        for e in exporters
-    )  # fmt: skip
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

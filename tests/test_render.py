@@ -289,17 +289,3 @@ def test_graph_only_puts_the_diagram_alone_on_stdout(tmp_path: Path) -> None:
     assert res.exit_code == ExitCode.OK
     assert res.stdout.startswith("graph LR\n")
     assert "valid:" in res.stderr and "valid:" not in res.stdout
-
-
-def test_run_prints_the_full_trace_ids_it_received() -> None:
-    ids = [f"{i:032x}" for i in range(1, 8)]
-    fields = {
-        "spans": 9, "traces": 7, "trace_ids": ids, "exit_status": 0, "duration_ms": 1200.0,
-        "operations": {"orders": {"GET /orders": 9}}, "services": {"orders": 9},
-        "environment": {"set": {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}, "removed": []},
-    }  # fmt: skip
-    console, buf = terminal(80)
-    human.print_run(console, Report("run", [], fields))
-    out = buf.getvalue()
-    assert "trace IDs (newest 7 of 7):" in out
-    assert all(f"    {tid}" in out for tid in ids[:5]) and ids[5] not in out

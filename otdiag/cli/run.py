@@ -3,38 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from typing import IO, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from otdiag.cli import common
 from otdiag.errors import UsageError
-from otdiag.model import ExitCode, Protocol, Report
-from otdiag.render import human
+from otdiag.model import ExitCode, Protocol
 
-
-def _stderr_sink() -> Any:
-    buffer = getattr(sys.stderr, "buffer", None)
-
-    def sink(raw: bytes) -> None:
-        if buffer is not None:
-            buffer.write(raw)
-            buffer.flush()
-        else:
-            sys.stderr.write(raw.decode("utf-8", errors="replace"))
-
-    return sink
-
-
-def _app_stdout(as_json: bool) -> IO[bytes] | int | None:
-    if not as_json:
-        return None
-    try:
-        return sys.stderr.fileno()  # keep stdout for the one JSON document
-    except (AttributeError, OSError, ValueError):
-        return subprocess.DEVNULL
+if TYPE_CHECKING:
+    from otdiag.run import RunRequest
 
 
 def run_command(
@@ -111,59 +89,33 @@ def run_command(
 
     def body() -> ExitCode:
         from otdiag import run as core
-        from otdiag.listen.server import Address, BindError, Listener
-        from otdiag.listen.store import SpanStore
+        from otdiag.render import human
+        from otdiag.render import run as view
 
-        if not command:
-            raise UsageError("give the command to run after --, e.g. otdiag run -- python app.py")
-        if max_spans < 1:
-            raise UsageError(f"--max-spans: {max_spans} must be at least 1")
-        if not 0 <= grace <= 60:
-            raise UsageError(f"--grace: {grace:g} must be between 0 and 60 seconds")
-        if timeout is not None:
-            common.check_timeout(timeout)
-        if not 0 <= kill_after <= 600:
-            raise UsageError(f"--kill-after: {kill_after:g} must be between 0 and 600 seconds")
-        store = SpanStore(max_spans)
-        listener = None
-        defaults: list[str] = []
-        if default_ports:
-            # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.
-            try:
-                listener = Listener(
-                    store, mux=Address("127.0.0.1", 0), grpc=Address("127.0.0.1", 4317),
-                    http=Address("127.0.0.1", 4318),
-                )  # fmt: skip
-                listener.start()
-                defaults = ["127.0.0.1:4317", "127.0.0.1:4318"]
-            except BindError:
-                listener = None
-        if listener is None:
-            listener = Listener(store, mux=Address("127.0.0.1", 0))
-            try:
-                listener.start()
-            except BindError as exc:
-                raise UsageError(str(exc)) from None
-        bound = listener.bound
-        assert bound is not None and bound.mux is not None
-        endpoint = f"http://{bound.mux}"
+        request = core.RunRequest(
+            command=tuple(command or ()), protocol=protocol,
+            default_service=service_name if default_service_name else None, grace=grace, timeout=timeout,
+            kill_after=kill_after, observe=observe, default_ports=default_ports, max_spans=max_spans,
+            stdout_to_stderr=as_json,
+        )  # fmt: skip
+        _check(request)
         err = human.make_console(stderr=True)
-        shown = human.escape(" ".join(core.scrub_argv(command)))
-        also = f", also the default ports {' and '.join(defaults)}" if defaults else ""
-        err.print(f"[dim]otdiag run: OTLP receiver at {endpoint} (gRPC and HTTP{also}); running {shown}[/]")
-        try:
-            result = core.run_app(
-                command, store, endpoint, env=os.environ, protocol=protocol,
-                default_service=service_name if default_service_name else None, grace=grace, timeout=timeout,
-                kill_after=kill_after, observe=observe, stdout=_app_stdout(as_json), stderr_sink=_stderr_sink(),
-                also_receiving=defaults,
-            )  # fmt: skip
-        finally:
-            listener.stop()
-        report = Report("run", result.findings, result.to_json())
-        code = common.emit(report, as_json=as_json, render=human.print_run)
-        if result.stopped in ("SIGINT", "SIGTERM"):
-            return ExitCode.INTERRUPTED
-        return code
+        result = core.run(request, env=os.environ, on_start=lambda started: view.print_start(err, started))
+        code = common.emit(result, as_json=as_json, render=view.print_run)
+        return ExitCode.INTERRUPTED if result.app.interrupted else code
 
     common.run(body)
+
+
+def _check(request: RunRequest) -> None:
+    """Usage errors (exit 2) in the request, before anything starts."""
+    if not request.command:
+        raise UsageError("give the command to run after --, e.g. otdiag run -- python app.py")
+    if request.max_spans < 1:
+        raise UsageError(f"--max-spans: {request.max_spans} must be at least 1")
+    if not 0 <= request.grace <= 60:
+        raise UsageError(f"--grace: {request.grace:g} must be between 0 and 60 seconds")
+    if request.timeout is not None:
+        common.check_timeout(request.timeout)
+    if not 0 <= request.kill_after <= 600:
+        raise UsageError(f"--kill-after: {request.kill_after:g} must be between 0 and 600 seconds")

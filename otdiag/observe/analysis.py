@@ -12,7 +12,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,15 @@ from otdiag import catalogue as c
 from otdiag import redact
 from otdiag.model import Finding, Location, Severity
 from otdiag.observe import deps
+from otdiag.observe.observed import (
+    NOT_LOADED,
+    SPAN_COUNTS,
+    ExporterSeen,
+    Observed,
+    ProviderSeen,
+    ProviderSetCall,
+    SpanCounts,
+)
 
 _MAX_REPORT = 4 * 1024 * 1024
 _MAX_REPORTS = 64
@@ -148,13 +157,16 @@ class Context:
     """Other host:port otdiag received on (the default OTLP ports)."""
 
 
-@dataclass
-class Result:
+@dataclass(frozen=True, slots=True)
+class Analysis:
     findings: list[Finding]
-    summary: dict[str, Any]
-    loaded: bool
+    observed: Observed
     root_causes: int = 0
     """How many of the first findings are root causes that outrank the app's environment."""
+
+    @property
+    def loaded(self) -> bool:
+        return self.observed.loaded
 
 
 def _hostport(url: str) -> str:
@@ -205,492 +217,708 @@ def _jaeger_port_line(path: str) -> tuple[int, str] | None:
     return None
 
 
-def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Result:
-    """Findings from every process's report; the first error is the root cause."""
-    if not reports:
-        return Result([], {"loaded": False}, loaded=False)
-    main = reports[0]
-    cwd = ctx.cwd
-    spans = [_dict(r, "spans") for r in reports]
+# --- the facts every rule reads ----------------------------------------------------------------
 
-    def total(key: str) -> int:
-        return sum(_int(s, key) for s in spans)
 
+@dataclass(frozen=True)
+class Facts:
+    """The reports, shape-checked once, beside what otdiag knows from outside the app."""
+
+    reports: Sequence[Mapping[str, Any]]
+    ctx: Context
+    spans: list[dict[str, Any]]
+    exporters: list[dict[str, Any]]
+    failures: list[dict[str, Any]]
+    """Imports of opentelemetry* modules that failed, with the importing file:line."""
+    crash: dict[str, Any]
+    """The first process's uncaught exception ({} when none crashed)."""
+    crash_site: Site | None
+    crash_text: str
+    dists: dict[str, deps.Dist]
+    dep_report: deps.DepReport
+    set_calls: list[dict[str, Any]]
+    accepted: dict[str, Any] | None
+    """The trace.set_tracer_provider() call that took effect."""
+    providers: dict[int, dict[str, Any]]
+    active: dict[str, Any] | None
+    """The provider that was set (None: none, or not an SDK provider otdiag saw built)."""
+    jaeger_fail: dict[str, Any] | None
+    jaeger_exp: dict[str, Any] | None
+    ours: set[str]
+    """otdiag's receiver addresses, as _hostport gives them."""
+    delivered: bool
+    """Spans reached otdiag's receiver, or an exporter reported a success anywhere."""
+
+    @property
+    def cwd(self) -> str:
+        return self.ctx.cwd
+
+    @property
+    def main(self) -> Mapping[str, Any]:
+        return self.reports[0]
+
+    def total(self, key: str) -> int:
+        return sum(_int(s, key) for s in self.spans)
+
+    @property
+    def first_noop(self) -> Site | None:
+        return next((_site(s.get("first_noop_site")) for s in self.spans if s.get("first_noop_site")), None)
+
+    @property
+    def jaeger_crash(self) -> bool:
+        crash = self.crash
+        return bool(crash) and (
+            "jaegerexporter" in _str(crash, "message", 500).lower()
+            or any(f"exporter{os.sep}jaeger" in str(f[0]) for f in _list(crash, "frames") if isinstance(f, list) and f)
+        )
+
+    @property
+    def jaeger_used(self) -> bool:
+        return self.jaeger_fail is not None or self.jaeger_exp is not None or self.jaeger_crash
+
+    @property
+    def otel_crash(self) -> bool:
+        """The crash is an import or attribute error raised inside OpenTelemetry (a sign of version skew)."""
+        crash = self.crash
+        return (
+            bool(crash)
+            and _str(crash, "type") in ("ImportError", "ModuleNotFoundError", "AttributeError")
+            and any("opentelemetry" in str(f) for f in _list(crash, "frames"))
+        )
+
+    @property
+    def missing_otel_module(self) -> str:
+        """The OpenTelemetry module whose failed import crashed the app, when nothing before explained it."""
+        crash = self.crash
+        explained = (self.jaeger_used and bool(crash)) or (bool(self.dep_report.skew) and self.otel_crash)
+        if not crash or explained or _str(crash, "type") not in ("ModuleNotFoundError", "ImportError"):
+            return ""
+        missing = _str(crash, "name") or _module_in(_str(crash, "message"))
+        return missing if missing.startswith("opentelemetry") else ""
+
+    @property
+    def crash_explained(self) -> bool:
+        return (
+            (self.jaeger_used and bool(self.crash))
+            or (bool(self.dep_report.skew) and self.otel_crash)
+            or bool(self.missing_otel_module)
+        )
+
+    @property
+    def sdk_active(self) -> dict[str, Any] | None:
+        """The provider that was set, when it is an SDK provider and not disabled."""
+        return self.active if self.active is not None and not providers_disabled(self.active) else None
+
+    @property
+    def rejected_call(self) -> dict[str, Any] | None:
+        return next((call for call in self.set_calls if call.get("accepted") is False), None)
+
+    @property
+    def lost_processors(self) -> bool:
+        """The provider set second had the processors, and the one that stayed has none."""
+        call = self.rejected_call
+        if call is None:
+            return False
+        ignored = self.providers.get(_int(call, "id"), {})
+        return bool(_list(ignored, "processors")) and not _list(self.active or {}, "processors")
+
+
+def _facts(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Facts:
     exporters = [e for r in reports for e in _list(r, "exporters") if isinstance(e, dict)]
-    handed = sum(_int(e, "handed") for e in exporters)
-    results: dict[str, int] = {}
-    for e in exporters:
-        for k, v in _dict(e, "results").items():
-            if isinstance(v, int):
-                results[str(k)] = results.get(str(k), 0) + v
     ours = {_hostport(ctx.endpoint), *(_hostport(a) for a in ctx.also)}
     delivered_ours = sum(_dict(e, "results").get("SUCCESS", 0) for e in exporters if _is_ours(e, ours))
     delivered_elsewhere = sum(
         _int(_dict(e, "results"), "SUCCESS") for e in exporters if not _is_ours(e, ours) and not _is_console(e)
     )
-    delivered = ctx.receiver_spans > 0 or delivered_ours > 0 or delivered_elsewhere > 0
-
-    found: list[Finding] = []
     crash = next((_dict(r, "crash") for r in reports if _dict(r, "crash")), {})
     crash_site = _crash_site(crash) if crash else None
     crash_text = (
         f"{_str(crash, 'type', 80)}: {_str(crash, 'message', 300)}"
-        + (f" at {crash_site.shown(cwd)}" if crash_site else "")
+        + (f" at {crash_site.shown(ctx.cwd)}" if crash_site else "")
         if crash
         else ""
     )
-    crash_is_interrupt = crash and _str(crash, "type") in ("KeyboardInterrupt", "SystemExit")
-    explained_crash = False
-
-    # 1. The removed Jaeger exporter: imported (and failed), or running from an old SDK.
     failures = [f for r in reports for f in _list(r, "import_failures") if isinstance(f, dict)]
-    jaeger_fail = next((f for f in failures if _str(f, "name").startswith(_JAEGER_MODULE)), None)
-    jaeger_exp = next((e for e in exporters if "jaeger" in _str(e, "type").lower()), None)
-    sys_path = [p for p in _list(main, "sys_path") if isinstance(p, str)]
+    sys_path = [p for p in _list(reports[0], "sys_path") if isinstance(p, str)]
     dists = deps.installed(sys_path) if sys_path else {}
-    dep_report = deps.analyse(dists)
-    jaeger_crash = bool(crash) and (
-        "jaegerexporter" in _str(crash, "message", 500).lower()
-        or any(f"exporter{os.sep}jaeger" in str(f[0]) for f in _list(crash, "frames") if isinstance(f, list) and f)
-    )
-    if jaeger_fail is not None or jaeger_exp is not None or jaeger_crash:
-        evidence: list[str] = []
-        site = _site(jaeger_fail.get("site")) if jaeger_fail else None
-        if jaeger_fail is None and jaeger_exp is None:
-            site = crash_site
-            version = next((f"{n} {d.version}" for n, d in dists.items() if n in deps.JAEGER_PACKAGES), "")
-            message = (
-                f"{site.shown(cwd) if site else 'The app'} builds the Jaeger exporter"
-                + (f" ({version})" if version else "")
-                + f", removed from OpenTelemetry Python after {deps.JAEGER_LAST_RELEASE}, and the app crashed there."
-            )
-            evidence.append(crash_text)
-            if "service_name" in _str(crash, "message", 500):
-                evidence.append(
-                    "JaegerExporter takes no service_name in its last releases: the service name comes from the "
-                    "TracerProvider's Resource (service.name)."
-                )
-            explained_crash = True
-        elif jaeger_fail is not None:
-            what = f"import of {_str(jaeger_fail, 'name')} failed"
-            message = (
-                f"{site.shown(cwd) if site else 'The app'} imports the Jaeger exporter "
-                f"({_str(jaeger_fail, 'name')}), removed from OpenTelemetry Python after "
-                f"{deps.JAEGER_LAST_RELEASE}; the import fails" + (" and the app crashed." if crash else ".")
-            )
-            evidence.append(what + (f" ({crash_text})" if crash else ""))
-            explained_crash = bool(crash)
-        else:
-            assert jaeger_exp is not None
-            version = next((d.version for n, d in dists.items() if n in deps.JAEGER_PACKAGES), "")
-            endpoint = _str(jaeger_exp, "endpoint") or (
-                f"{_str(jaeger_exp, 'agent_host_name') or 'localhost'}:{_int(jaeger_exp, 'agent_port') or 6831}"
-            )
-            proc = _processor_of(reports, jaeger_exp)
-            site = _site(proc.get("site")) if proc else None
-            message = (
-                f"{site.shown(cwd) if site else 'The app'} exports with the Jaeger exporter "
-                f"{_str(jaeger_exp, 'type', 120)}"
-                + (f" {version}" if version else "")
-                + f" to {endpoint}; it was removed after {deps.JAEGER_LAST_RELEASE}, and no OTLP receiver reads it."
-            )
-            evidence.append(_export_line(jaeger_exp))
-            if crash:
-                evidence.append(crash_text)
-                explained_crash = True
-        port_file = site.file if site else None
-        port_line = _jaeger_port_line(port_file) if port_file else None
-        if port_line is not None and site is not None:
-            evidence.append(
-                f"{_rel(site.file, cwd)}:{port_line[0]}: {port_line[1]} (14268 is Jaeger v1's Thrift HTTP port; "
-                "6831 its agent's UDP port)"
-            )
-        else:
-            evidence.append(
-                "14268 is Jaeger v1's Thrift HTTP port and 6831 its agent's UDP port; Jaeger v2 has neither."
-            )
-        found.append(c.APP_JAEGER_REMOVED(message, location=site.location(cwd) if site else None, evidence=evidence))
-    for dist in dep_report.removed:
-        if not found or found[-1].code != c.APP_JAEGER_REMOVED.code:
-            found.append(
-                c.APP_JAEGER_REMOVED(
-                    f"{dist.name} {dist.version} is installed in the app's environment; it was removed after "
-                    f"{deps.JAEGER_LAST_RELEASE}.",
-                    severity=Severity.WARNING,
-                )
-            )
-
-    # 2. Version skew among the installed distributions.
-    if dep_report.skew:
-        otel_crash = (
-            crash
-            and _str(crash, "type") in ("ImportError", "ModuleNotFoundError", "AttributeError")
-            and any("opentelemetry" in str(f) for f in _list(crash, "frames"))
-        )
-        severe = otel_crash or not delivered
-        found.append(
-            c.APP_VERSION_SKEW(
-                dep_report.skew[0],
-                severity=None if severe else Severity.WARNING,
-                evidence=[*dep_report.skew[1:4], *([crash_text] if otel_crash else [])],
-            )
-        )
-        explained_crash = explained_crash or bool(otel_crash)
-
-    # 3. An OpenTelemetry module that is not installed, and the crash it caused.
-    if crash and not explained_crash and _str(crash, "type") in ("ModuleNotFoundError", "ImportError"):
-        missing = _str(crash, "name") or _module_in(_str(crash, "message"))
-        if missing.startswith("opentelemetry"):
-            fail = next((f for f in failures if _str(f, "name") == missing), None)
-            site = (_site(fail.get("site")) if fail else None) or crash_site
-            found.append(
-                c.APP_OTEL_IMPORT(
-                    f"{site.shown(cwd) if site else 'The app'} imports {missing}, which is not installed; "
-                    "the app crashed.",
-                    hint=f"pip install {_distribution_for(missing)} in the app's environment (or fix the import).",
-                    location=site.location(cwd) if site else None,
-                    evidence=[crash_text],
-                )
-            )
-            explained_crash = True
-
-    # 4. Any other crash.
-    if crash and not explained_crash and not crash_is_interrupt:
-        found.append(
-            c.APP_CRASHED(
-                f"The app crashed with {crash_text} (exit status {ctx.returncode}).",
-                location=crash_site.location(cwd) if crash_site else None,
-                hint=f"Fix the {_str(crash, 'type', 80)} at {crash_site.shown(cwd)}; spans not yet exported were lost."
-                if crash_site
-                else None,
-            )
-        )
-
-    root_causes = len(found)
-
-    hooked = any(_list(r, "hooked") for r in reports) or any(_str(f, "name") for f in failures)
-    if not hooked and not crash and not ctx.receiver_spans:
-        found.append(
-            c.APP_NO_OPENTELEMETRY(
-                f"The app ({_str(main, 'argv0', 120) or 'python'}) never imported OpenTelemetry: it is not "
-                "instrumented, so it creates no spans."
-            )
-        )
-
-    # 5. The provider.
     set_calls = [s for r in reports for s in _list(r, "set_provider_calls") if isinstance(s, dict)]
     accepted = next((s for s in set_calls if s.get("accepted") is True), None)
     providers = {_int(p, "id"): p for r in reports for p in _list(r, "providers") if isinstance(p, dict)}
-    active = providers.get(_int(accepted, "id")) if accepted else None
-    noop = total("noop")
-    first_noop = next((_site(s.get("first_noop_site")) for s in spans if s.get("first_noop_site")), None)
+    return Facts(
+        reports=reports,
+        ctx=ctx,
+        spans=[_dict(r, "spans") for r in reports],
+        exporters=exporters,
+        failures=failures,
+        crash=crash,
+        crash_site=crash_site,
+        crash_text=crash_text,
+        dists=dists,
+        dep_report=deps.analyse(dists),
+        set_calls=set_calls,
+        accepted=accepted,
+        providers=providers,
+        active=providers.get(_int(accepted, "id")) if accepted else None,
+        jaeger_fail=next((f for f in failures if _str(f, "name").startswith(_JAEGER_MODULE)), None),
+        jaeger_exp=next((e for e in exporters if "jaeger" in _str(e, "type").lower()), None),
+        ours=ours,
+        delivered=ctx.receiver_spans > 0 or delivered_ours > 0 or delivered_elsewhere > 0,
+    )
+
+
+Rule = Callable[[Facts], list[Finding]]
+"""One cause: the facts in, its findings (usually none or one) out."""
+
+
+def _where(site: Site | None, cwd: str, default: str = "The app") -> str:
+    return site.shown(cwd) if site else default
+
+
+def _loc(site: Site | None, cwd: str) -> Location | None:
+    return site.location(cwd) if site else None
+
+
+# --- 1. the removed Jaeger exporter: imported (and failed), or running from an old SDK ---------
+
+
+def _jaeger_crash_only(f: Facts) -> tuple[Site | None, str, list[str]]:
+    """No import failed and no Jaeger exporter ran, but the crash is inside the Jaeger exporter."""
+    site = f.crash_site
+    version = next((f"{n} {d.version}" for n, d in f.dists.items() if n in deps.JAEGER_PACKAGES), "")
+    message = (
+        f"{_where(site, f.cwd)} builds the Jaeger exporter"
+        + (f" ({version})" if version else "")
+        + f", removed from OpenTelemetry Python after {deps.JAEGER_LAST_RELEASE}, and the app crashed there."
+    )
+    evidence = [f.crash_text]
+    if "service_name" in _str(f.crash, "message", 500):
+        evidence.append(
+            "JaegerExporter takes no service_name in its last releases: the service name comes from the "
+            "TracerProvider's Resource (service.name)."
+        )
+    return site, message, evidence
+
+
+def _jaeger_import(f: Facts, fail: Mapping[str, Any]) -> tuple[Site | None, str, list[str]]:
+    site = _site(fail.get("site"))
+    what = f"import of {_str(fail, 'name')} failed"
+    message = (
+        f"{_where(site, f.cwd)} imports the Jaeger exporter "
+        f"({_str(fail, 'name')}), removed from OpenTelemetry Python after "
+        f"{deps.JAEGER_LAST_RELEASE}; the import fails" + (" and the app crashed." if f.crash else ".")
+    )
+    return site, message, [what + (f" ({f.crash_text})" if f.crash else "")]
+
+
+def _jaeger_running(f: Facts, exp: Mapping[str, Any]) -> tuple[Site | None, str, list[str]]:
+    version = next((d.version for n, d in f.dists.items() if n in deps.JAEGER_PACKAGES), "")
+    endpoint = _str(exp, "endpoint") or (
+        f"{_str(exp, 'agent_host_name') or 'localhost'}:{_int(exp, 'agent_port') or 6831}"
+    )
+    proc = _processor_of(f.reports, exp)
+    site = _site(proc.get("site")) if proc else None
+    message = (
+        f"{_where(site, f.cwd)} exports with the Jaeger exporter "
+        f"{_str(exp, 'type', 120)}"
+        + (f" {version}" if version else "")
+        + f" to {endpoint}; it was removed after {deps.JAEGER_LAST_RELEASE}, and no OTLP receiver reads it."
+    )
+    evidence = [_export_line(exp)]
+    if f.crash:
+        evidence.append(f.crash_text)
+    return site, message, evidence
+
+
+def _jaeger_port_evidence(site: Site | None, cwd: str) -> str:
+    port_line = _jaeger_port_line(site.file) if site and site.file else None
+    if port_line is not None and site is not None:
+        return (
+            f"{_rel(site.file, cwd)}:{port_line[0]}: {port_line[1]} (14268 is Jaeger v1's Thrift HTTP port; "
+            "6831 its agent's UDP port)"
+        )
+    return "14268 is Jaeger v1's Thrift HTTP port and 6831 its agent's UDP port; Jaeger v2 has neither."
+
+
+def _jaeger_in_use(f: Facts) -> list[Finding]:
+    if not f.jaeger_used:
+        return []
+    if f.jaeger_fail is None and f.jaeger_exp is None:
+        site, message, evidence = _jaeger_crash_only(f)
+    elif f.jaeger_fail is not None:
+        site, message, evidence = _jaeger_import(f, f.jaeger_fail)
+    else:
+        assert f.jaeger_exp is not None
+        site, message, evidence = _jaeger_running(f, f.jaeger_exp)
+    evidence.append(_jaeger_port_evidence(site, f.cwd))
+    return [c.APP_JAEGER_REMOVED(message, location=_loc(site, f.cwd), evidence=evidence)]
+
+
+def _jaeger_installed(f: Facts) -> list[Finding]:
+    """A removed Jaeger package is installed, though the app did not use it (one finding, for the first)."""
+    if f.jaeger_used or not f.dep_report.removed:
+        return []
+    dist = f.dep_report.removed[0]
+    return [
+        c.APP_JAEGER_REMOVED(
+            f"{dist.name} {dist.version} is installed in the app's environment; it was removed after "
+            f"{deps.JAEGER_LAST_RELEASE}.",
+            severity=Severity.WARNING,
+        )
+    ]
+
+
+# --- 2-4. version skew, a missing OpenTelemetry module, any other crash ------------------------
+
+
+def _version_skew(f: Facts) -> list[Finding]:
+    skew = f.dep_report.skew
+    if not skew:
+        return []
+    otel_crash = f.otel_crash
+    severe = otel_crash or not f.delivered
+    return [
+        c.APP_VERSION_SKEW(
+            skew[0],
+            severity=None if severe else Severity.WARNING,
+            evidence=[*skew[1:4], *([f.crash_text] if otel_crash else [])],
+        )
+    ]
+
+
+def _otel_import_failed(f: Facts) -> list[Finding]:
+    missing = f.missing_otel_module
+    if not missing:
+        return []
+    fail = next((x for x in f.failures if _str(x, "name") == missing), None)
+    site = (_site(fail.get("site")) if fail else None) or f.crash_site
+    return [
+        c.APP_OTEL_IMPORT(
+            f"{_where(site, f.cwd)} imports {missing}, which is not installed; the app crashed.",
+            hint=f"pip install {_distribution_for(missing)} in the app's environment (or fix the import).",
+            location=_loc(site, f.cwd),
+            evidence=[f.crash_text],
+        )
+    ]
+
+
+def _crashed(f: Facts) -> list[Finding]:
+    crash, site = f.crash, f.crash_site
+    if not crash or f.crash_explained or _str(crash, "type") in ("KeyboardInterrupt", "SystemExit"):
+        return []
+    return [
+        c.APP_CRASHED(
+            f"The app crashed with {f.crash_text} (exit status {f.ctx.returncode}).",
+            location=_loc(site, f.cwd),
+            hint=f"Fix the {_str(crash, 'type', 80)} at {site.shown(f.cwd)}; spans not yet exported were lost."
+            if site
+            else None,
+        )
+    ]
+
+
+ROOT_CAUSES: tuple[Rule, ...] = (_jaeger_in_use, _jaeger_installed, _version_skew, _otel_import_failed, _crashed)
+"""The rules whose findings outrank what the app's environment says."""
+
+
+# --- the provider ------------------------------------------------------------------------------
+
+
+def _not_instrumented(f: Facts) -> list[Finding]:
+    hooked = any(_list(r, "hooked") for r in f.reports) or any(_str(x, "name") for x in f.failures)
+    if hooked or f.crash or f.ctx.receiver_spans:
+        return []
+    return [
+        c.APP_NO_OPENTELEMETRY(
+            f"The app ({_str(f.main, 'argv0', 120) or 'python'}) never imported OpenTelemetry: it is not "
+            "instrumented, so it creates no spans."
+        )
+    ]
+
+
+def _noop_spans(f: Facts) -> list[Finding]:
+    """Spans from the no-op tracer: no provider set, a provider built but not set, or set too late."""
+    noop, first_noop, accepted = f.total("noop"), f.first_noop, f.accepted
     sdk_accepted = accepted is not None and ".sdk." in _str(accepted, "type")
     if noop and not sdk_accepted:
-        if providers:
-            built = next(iter(providers.values()))
-            site = _site(built.get("site"))
-            found.append(
-                c.APP_PROVIDER_NOT_SET(
-                    f"{site.shown(cwd) if site else 'The app'} builds a TracerProvider that is never set: "
-                    f"{noop} span(s) came from the no-op tracer"
-                    + (f" (first at {first_noop.shown(cwd)})." if first_noop else "."),
-                    hint=f"Add trace.set_tracer_provider(provider) after {site.shown(cwd)}." if site else None,
-                    location=site.location(cwd) if site else None,
-                )
-            )
-        else:
-            other = f" (trace.set_tracer_provider got a {_str(accepted, 'type', 120)})" if accepted else ""
-            found.append(
-                c.APP_NO_PROVIDER(
-                    f"{noop} span(s) were started on the no-op tracer: no SDK TracerProvider was ever set{other}"
-                    + (f"; the first at {first_noop.shown(cwd)}." if first_noop else "."),
-                    location=first_noop.location(cwd) if first_noop else None,
-                )
-            )
-    elif total("noop_before_provider") and accepted is not None:
-        site = _site(accepted.get("site"))
-        found.append(
-            c.APP_SPANS_BEFORE_PROVIDER(
-                f"{total('noop_before_provider')} span(s) started before the provider was set"
-                + (f" at {site.shown(cwd)}" if site else "")
-                + (f"; the first at {first_noop.shown(cwd)}." if first_noop else "."),
-                severity=None if delivered else Severity.ERROR,
-                location=first_noop.location(cwd) if first_noop else None,
-            )
+        return [_provider_not_set(f, noop, first_noop) if f.providers else _no_provider(f, noop, first_noop)]
+    if not f.total("noop_before_provider") or accepted is None:
+        return []
+    site = _site(accepted.get("site"))
+    return [
+        c.APP_SPANS_BEFORE_PROVIDER(
+            f"{f.total('noop_before_provider')} span(s) started before the provider was set"
+            + (f" at {site.shown(f.cwd)}" if site else "")
+            + (f"; the first at {first_noop.shown(f.cwd)}." if first_noop else "."),
+            severity=None if f.delivered else Severity.ERROR,
+            location=_loc(first_noop, f.cwd),
         )
-    lost_processors = False
-    for call in set_calls:
-        if call.get("accepted") is False:
-            site = _site(call.get("site"))
-            first = _site(accepted.get("site")) if accepted else None
-            ignored = providers.get(_int(call, "id"), {})
-            lost_processors = bool(_list(ignored, "processors")) and not _list(active or {}, "processors")
-            where = first if lost_processors and first else site
-            found.append(
-                c.KINDS["app.provider-set-twice"](
-                    f"{site.shown(cwd) if site else 'The app'} sets a second TracerProvider; the first one"
-                    + (f" (set at {first.shown(cwd)})" if first else "")
-                    + " stays, and the second's processors and exporters are never used"
-                    + (": the spans go to a provider without an exporter." if lost_processors else "."),
-                    severity=Severity.ERROR if lost_processors else None,
-                    hint=f"Set the provider once: remove trace.set_tracer_provider() at {first.shown(cwd)}, "
-                    "or add your processors to the provider that is set."
-                    if lost_processors and first
-                    else None,
-                    location=where.location(cwd) if where else None,
-                )
-            )
-            break
+    ]
 
-    started = total("started")
-    sampled = total("sampled")
-    if active is not None and providers_disabled(active) and (noop or not ctx.receiver_spans):
-        psite = _site(active.get("site"))
-        found.append(
-            c.APP_SDK_DISABLED(
-                f"The TracerProvider{' built at ' + psite.shown(cwd) if psite else ''} is disabled "
-                f"(OTEL_SDK_DISABLED=true in its environment): {noop} span(s) were no-ops.",
-                hint="Unset OTEL_SDK_DISABLED (also where the code sets os.environ) before the provider is built.",
-                location=psite.location(cwd) if psite else None,
-            )
-        )
-    if active is not None and not providers_disabled(active):
-        psite = _site(active.get("site"))
-        sampler = _dict(active, "sampler")
-        ssite = psite if active.get("sampler_in_code") is True else None
-        if started and not sampled and total("dropped_root"):
-            desc = _str(sampler, "description", 160) or _str(sampler, "type", 120)
-            found.append(
-                c.APP_SAMPLER_OFF(
-                    f"The sampler {desc} dropped all {total('dropped_root')} root span(s)"
-                    + (f"; it is passed to TracerProvider at {ssite.shown(cwd)}." if ssite else "."),
-                    hint=(f"Remove sampler= at {ssite.shown(cwd)} (the default is ParentBased(ALWAYS_ON)), "
-                          "or use a ratio above 0.") if ssite else None,
-                    location=ssite.location(cwd) if ssite else None,
-                )
-            )  # fmt: skip
-        elif started and not sampled and total("dropped_parent"):
-            first_drop = next((_site(s.get("first_drop_site")) for s in spans if s.get("first_drop_site")), None)
-            found.append(
-                c.APP_PARENT_NOT_SAMPLED(
-                    f"{total('dropped_parent')} span(s) had a parent whose sampled flag is 0, so the sampler "
-                    f"({_str(sampler, 'type', 80).rsplit('.', 1)[-1] or 'ParentBased'}) dropped them"
-                    + (f"; the first at {first_drop.shown(cwd)}." if first_drop else "."),
-                    location=first_drop.location(cwd) if first_drop else None,
-                )
-            )
-        procs = [_processor(reports, _int_or(p)) for p in _list(active, "processors")]
-        procs = [p for p in procs if p]
-        if total("recording") and not procs and not lost_processors:
-            found.append(
-                c.APP_NO_PROCESSOR(
-                    f"The TracerProvider{' built at ' + psite.shown(cwd) if psite else ''} has no span processor: "
-                    f"{total('recording')} span(s) were recorded and thrown away.",
-                    hint="Set OTEL_TRACES_EXPORTER=otlp: the SDK's auto-configuration adds no exporter without it "
-                    "(opentelemetry-distro sets it)."
-                    if active.get("auto_configured") is True
-                    else f"Add provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter())) after "
-                    f"{psite.shown(cwd)}."
-                    if psite
-                    else None,
-                    location=psite.location(cwd) if psite else None,
-                )
-            )
-        elif procs:
-            exps = [_exporter(reports, _int(p, "exporter")) for p in procs]
-            if exps and all(e is not None and _str(e, "type").endswith("ConsoleSpanExporter") for e in exps):
-                site = _site(procs[0].get("site"))
-                found.append(
-                    c.APP_EXPORTER_CONSOLE(
-                        f"{site.shown(cwd) if site else 'The app'} exports only with ConsoleSpanExporter: spans "
-                        "are printed to stdout and never sent to a collector.",
-                        hint="Replace ConsoleSpanExporter() with OTLPSpanExporter() "
-                        "(from opentelemetry.exporter.otlp.proto.grpc.trace_exporter)"
-                        + (f" at {site.shown(cwd)}." if site else "."),
-                        location=site.location(cwd) if site else None,
-                    )
-                )
-            elif exps and all(e is not None and not _str(e, "endpoint") for e in exps) and not ctx.receiver_spans:
-                site = _site(procs[0].get("site"))
-                kinds = ", ".join(sorted({_str(e, "type", 120).rsplit(".", 1)[-1] for e in exps if e}))
-                found.append(
-                    c.APP_EXPORTER_NO_ENDPOINT(
-                        f"{site.shown(cwd) if site else 'The app'} exports only with {kinds}, which sends "
-                        "nowhere: no span leaves the process.",
-                        hint="Add BatchSpanProcessor(OTLPSpanExporter())"
-                        + (f" next to {site.shown(cwd)}." if site else "."),
-                        location=site.location(cwd) if site else None,
-                    )
-                )
-        if not started and not crash and not noop:
-            found.append(
-                c.APP_NO_SPAN_STARTED(
-                    f"The SDK was set up{' at ' + psite.shown(cwd) if psite else ''}, but no span was started.",
-                    location=psite.location(cwd) if psite else None,
-                )
-            )
 
-    # 6. The lifecycle: spans never ended, exit before the flush, spans after shutdown.
-    open_count = total("open_count")
-    if open_count and not crash:
-        first_open = next((o for s in spans for o in _list(s, "open") if isinstance(o, list) and len(o) >= 2), None)
-        site = _site(first_open[1]) if first_open else None
-        name = _printable(first_open[0], 80) if first_open and isinstance(first_open[0], str) else "?"
-        found.append(
-            c.APP_SPAN_NOT_ENDED(
-                f"{open_count} span(s) never ended, e.g. {name!r}"
-                + (f" started at {site.shown(cwd)}" if site else "")
-                + "; they are never exported.",
-                severity=None if not delivered else Severity.WARNING,
-                location=site.location(cwd) if site else None,
-            )
+def _provider_not_set(f: Facts, noop: int, first_noop: Site | None) -> Finding:
+    built = next(iter(f.providers.values()))
+    site = _site(built.get("site"))
+    return c.APP_PROVIDER_NOT_SET(
+        f"{_where(site, f.cwd)} builds a TracerProvider that is never set: "
+        f"{noop} span(s) came from the no-op tracer"
+        + (f" (first at {first_noop.shown(f.cwd)})." if first_noop else "."),
+        hint=f"Add trace.set_tracer_provider(provider) after {site.shown(f.cwd)}." if site else None,
+        location=_loc(site, f.cwd),
+    )
+
+
+def _no_provider(f: Facts, noop: int, first_noop: Site | None) -> Finding:
+    other = f" (trace.set_tracer_provider got a {_str(f.accepted, 'type', 120)})" if f.accepted else ""
+    return c.APP_NO_PROVIDER(
+        f"{noop} span(s) were started on the no-op tracer: no SDK TracerProvider was ever set{other}"
+        + (f"; the first at {first_noop.shown(f.cwd)}." if first_noop else "."),
+        location=_loc(first_noop, f.cwd),
+    )
+
+
+def _set_twice(f: Facts) -> list[Finding]:
+    call = f.rejected_call
+    if call is None:
+        return []
+    cwd, lost = f.cwd, f.lost_processors
+    site = _site(call.get("site"))
+    first = _site(f.accepted.get("site")) if f.accepted else None
+    where = first if lost and first else site
+    return [
+        c.KINDS["app.provider-set-twice"](
+            f"{_where(site, cwd)} sets a second TracerProvider; the first one"
+            + (f" (set at {first.shown(cwd)})" if first else "")
+            + " stays, and the second's processors and exporters are never used"
+            + (": the spans go to a provider without an exporter." if lost else "."),
+            severity=Severity.ERROR if lost else None,
+            hint=f"Set the provider once: remove trace.set_tracer_provider() at {first.shown(cwd)}, "
+            "or add your processors to the provider that is set."
+            if lost and first
+            else None,
+            location=_loc(where, cwd),
         )
-    for r in reports:
+    ]
+
+
+def _sdk_disabled(f: Facts) -> list[Finding]:
+    active, noop = f.active, f.total("noop")
+    if active is None or not providers_disabled(active) or not (noop or not f.ctx.receiver_spans):
+        return []
+    psite = _site(active.get("site"))
+    return [
+        c.APP_SDK_DISABLED(
+            f"The TracerProvider{' built at ' + psite.shown(f.cwd) if psite else ''} is disabled "
+            f"(OTEL_SDK_DISABLED=true in its environment): {noop} span(s) were no-ops.",
+            hint="Unset OTEL_SDK_DISABLED (also where the code sets os.environ) before the provider is built.",
+            location=_loc(psite, f.cwd),
+        )
+    ]
+
+
+def _sampler_drops(f: Facts) -> list[Finding]:
+    active = f.sdk_active
+    if active is None or not f.total("started") or f.total("sampled"):
+        return []
+    cwd, sampler = f.cwd, _dict(active, "sampler")
+    ssite = _site(active.get("site")) if active.get("sampler_in_code") is True else None
+    if f.total("dropped_root"):
+        desc = _str(sampler, "description", 160) or _str(sampler, "type", 120)
+        return [
+            c.APP_SAMPLER_OFF(
+                f"The sampler {desc} dropped all {f.total('dropped_root')} root span(s)"
+                + (f"; it is passed to TracerProvider at {ssite.shown(cwd)}." if ssite else "."),
+                hint=(f"Remove sampler= at {ssite.shown(cwd)} (the default is ParentBased(ALWAYS_ON)), "
+                      "or use a ratio above 0.") if ssite else None,
+                location=_loc(ssite, cwd),
+            )
+        ]  # fmt: skip
+    if not f.total("dropped_parent"):
+        return []
+    first_drop = next((_site(s.get("first_drop_site")) for s in f.spans if s.get("first_drop_site")), None)
+    return [
+        c.APP_PARENT_NOT_SAMPLED(
+            f"{f.total('dropped_parent')} span(s) had a parent whose sampled flag is 0, so the sampler "
+            f"({_str(sampler, 'type', 80).rsplit('.', 1)[-1] or 'ParentBased'}) dropped them"
+            + (f"; the first at {first_drop.shown(cwd)}." if first_drop else "."),
+            location=_loc(first_drop, cwd),
+        )
+    ]
+
+
+def _processors(f: Facts) -> list[Finding]:
+    """The set provider's span processors: none at all, or only exporters that send nowhere."""
+    active = f.sdk_active
+    if active is None:
+        return []
+    procs = [_processor(f.reports, _int_or(p)) for p in _list(active, "processors")]
+    procs = [p for p in procs if p]
+    if f.total("recording") and not procs and not f.lost_processors:
+        return [_no_processor(f, active)]
+    if not procs:
+        return []
+    exps = [_exporter(f.reports, _int(p, "exporter")) for p in procs]
+    site = _site(procs[0].get("site"))
+    if exps and all(e is not None and _str(e, "type").endswith("ConsoleSpanExporter") for e in exps):
+        return [
+            c.APP_EXPORTER_CONSOLE(
+                f"{_where(site, f.cwd)} exports only with ConsoleSpanExporter: spans "
+                "are printed to stdout and never sent to a collector.",
+                hint="Replace ConsoleSpanExporter() with OTLPSpanExporter() "
+                "(from opentelemetry.exporter.otlp.proto.grpc.trace_exporter)"
+                + (f" at {site.shown(f.cwd)}." if site else "."),
+                location=_loc(site, f.cwd),
+            )
+        ]
+    if exps and all(e is not None and not _str(e, "endpoint") for e in exps) and not f.ctx.receiver_spans:
+        kinds = ", ".join(sorted({_str(e, "type", 120).rsplit(".", 1)[-1] for e in exps if e}))
+        return [
+            c.APP_EXPORTER_NO_ENDPOINT(
+                f"{_where(site, f.cwd)} exports only with {kinds}, which sends nowhere: no span leaves the process.",
+                hint="Add BatchSpanProcessor(OTLPSpanExporter())" + (f" next to {site.shown(f.cwd)}." if site else "."),
+                location=_loc(site, f.cwd),
+            )
+        ]
+    return []
+
+
+def _no_processor(f: Facts, active: Mapping[str, Any]) -> Finding:
+    psite = _site(active.get("site"))
+    return c.APP_NO_PROCESSOR(
+        f"The TracerProvider{' built at ' + psite.shown(f.cwd) if psite else ''} has no span processor: "
+        f"{f.total('recording')} span(s) were recorded and thrown away.",
+        hint="Set OTEL_TRACES_EXPORTER=otlp: the SDK's auto-configuration adds no exporter without it "
+        "(opentelemetry-distro sets it)."
+        if active.get("auto_configured") is True
+        else f"Add provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter())) after {psite.shown(f.cwd)}."
+        if psite
+        else None,
+        location=_loc(psite, f.cwd),
+    )
+
+
+def _no_span_started(f: Facts) -> list[Finding]:
+    active = f.sdk_active
+    if active is None or f.total("started") or f.crash or f.total("noop"):
+        return []
+    psite = _site(active.get("site"))
+    return [
+        c.APP_NO_SPAN_STARTED(
+            f"The SDK was set up{' at ' + psite.shown(f.cwd) if psite else ''}, but no span was started.",
+            location=_loc(psite, f.cwd),
+        )
+    ]
+
+
+# --- the lifecycle: spans never ended, exit before the flush, spans after shutdown ----------------
+
+
+def _span_not_ended(f: Facts) -> list[Finding]:
+    open_count = f.total("open_count")
+    if not open_count or f.crash:
+        return []
+    first_open = next((o for s in f.spans for o in _list(s, "open") if isinstance(o, list) and len(o) >= 2), None)
+    site = _site(first_open[1]) if first_open else None
+    name = _printable(first_open[0], 80) if first_open and isinstance(first_open[0], str) else "?"
+    return [
+        c.APP_SPAN_NOT_ENDED(
+            f"{open_count} span(s) never ended, e.g. {name!r}"
+            + (f" started at {site.shown(f.cwd)}" if site else "")
+            + "; they are never exported.",
+            severity=None if not f.delivered else Severity.WARNING,
+            location=_loc(site, f.cwd),
+        )
+    ]
+
+
+def _exit_before_flush(f: Facts) -> list[Finding]:
+    """The first process that ended with spans still queued: os._exit, or shutdown_on_exit=False."""
+    for r in f.reports:
         exit_ = _dict(r, "exit")
         queued = sum(_int(p, "queued") for p in _list(r, "processors") if isinstance(p, dict))
         if _str(exit_, "via") == "os._exit" and queued:
-            site = _site(exit_.get("site"))
-            child = " (a forked child)" if r.get("forked") is True else ""
-            found.append(
-                c.APP_EXIT_BEFORE_FLUSH(
-                    f"{site.shown(cwd) if site else 'The app'} calls os._exit({_int(exit_, 'code')}){child}, which "
-                    f"skips the SDK's flush at exit: {queued} span(s) still queued were lost.",
-                    hint="Call provider.shutdown() (or force_flush()) before os._exit"
-                    + (f" at {site.shown(cwd)}." if site else "."),
-                    location=site.location(cwd) if site else None,
-                )
-            )
-            break
+            return [_os_exit(f, r, exit_, queued)]
         if r.get("final") is True and queued:
             lazy = next(
                 (p for p in _list(r, "providers") if isinstance(p, dict) and p.get("shutdown_on_exit") is False), None
             )
             if lazy is not None and not _list(lazy, "shutdown"):
-                site = _site(lazy.get("site"))
-                found.append(
-                    c.APP_EXIT_BEFORE_FLUSH(
-                        f"{site.shown(cwd) if site else 'The TracerProvider'} is built with shutdown_on_exit=False "
-                        f"and never shut down: {queued} span(s) were still queued at exit.",
-                        hint="Call provider.shutdown() before the app ends, or drop shutdown_on_exit=False"
-                        + (f" at {site.shown(cwd)}." if site else "."),
-                        location=site.location(cwd) if site else None,
-                    )
-                )
-                break
-    if total("ended_after_shutdown") and active is not None:
-        shut = next((s for s in _list(active, "shutdown") if isinstance(s, dict) and _site(s.get("site"))), None)
-        site = _site(shut.get("site")) if shut else None
-        found.append(
-            c.APP_SPANS_AFTER_SHUTDOWN(
-                f"{total('ended_after_shutdown')} span(s) ended after provider.shutdown()"
-                + (f" at {site.shown(cwd)}" if site else "")
-                + "; the shut-down processor dropped them.",
-                severity=None if not delivered else Severity.WARNING,
-                location=site.location(cwd) if site else None,
-            )
-        )
+                return [_never_shut_down(f, lazy, queued)]
+    return []
 
-    # 7. Export results.
-    for e in exporters:
-        if jaeger_exp is not None and e is jaeger_exp:
+
+def _os_exit(f: Facts, report: Mapping[str, Any], exit_: Mapping[str, Any], queued: int) -> Finding:
+    site = _site(exit_.get("site"))
+    child = " (a forked child)" if report.get("forked") is True else ""
+    return c.APP_EXIT_BEFORE_FLUSH(
+        f"{_where(site, f.cwd)} calls os._exit({_int(exit_, 'code')}){child}, which "
+        f"skips the SDK's flush at exit: {queued} span(s) still queued were lost.",
+        hint="Call provider.shutdown() (or force_flush()) before os._exit"
+        + (f" at {site.shown(f.cwd)}." if site else "."),
+        location=_loc(site, f.cwd),
+    )
+
+
+def _never_shut_down(f: Facts, provider: Mapping[str, Any], queued: int) -> Finding:
+    site = _site(provider.get("site"))
+    return c.APP_EXIT_BEFORE_FLUSH(
+        f"{_where(site, f.cwd, 'The TracerProvider')} is built with shutdown_on_exit=False "
+        f"and never shut down: {queued} span(s) were still queued at exit.",
+        hint="Call provider.shutdown() before the app ends, or drop shutdown_on_exit=False"
+        + (f" at {site.shown(f.cwd)}." if site else "."),
+        location=_loc(site, f.cwd),
+    )
+
+
+def _spans_after_shutdown(f: Facts) -> list[Finding]:
+    if not f.total("ended_after_shutdown") or f.active is None:
+        return []
+    shut = next((s for s in _list(f.active, "shutdown") if isinstance(s, dict) and _site(s.get("site"))), None)
+    site = _site(shut.get("site")) if shut else None
+    return [
+        c.APP_SPANS_AFTER_SHUTDOWN(
+            f"{f.total('ended_after_shutdown')} span(s) ended after provider.shutdown()"
+            + (f" at {site.shown(f.cwd)}" if site else "")
+            + "; the shut-down processor dropped them.",
+            severity=None if not f.delivered else Severity.WARNING,
+            location=_loc(site, f.cwd),
+        )
+    ]
+
+
+# --- export results ----------------------------------------------------------------------------
+
+
+def _exports(f: Facts) -> list[Finding]:
+    """Each exporter's failures, or its successes somewhere other than otdiag's receiver."""
+    found: list[Finding] = []
+    for e in f.exporters:
+        if f.jaeger_exp is not None and e is f.jaeger_exp:
             continue
         bad = _int(_dict(e, "results"), "FAILURE") + _int(_dict(e, "results"), "EXCEPTION")
         good = _int(_dict(e, "results"), "SUCCESS")
-        endpoint = _str(e, "endpoint")
         if bad:
-            mine = _is_ours(e, ours)
-            why = _export_reason(reports, e)
-            refused = "refused" in why.lower() or "unavailable" in why.lower()
-            found.append(
-                c.KINDS["app.export-failed"](
-                    f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
-                    + ("" if mine else f", not otdiag's receiver ({ctx.endpoint}): the endpoint is set in the code")
-                    + (f": {why}" if why else "."),
-                    hint=(
-                        f"Nothing answers at {endpoint}: start the collector there, or drop endpoint= from the "
-                        "exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides (otdiag run --default-ports also receives "
-                        "on localhost:4317/4318)."
-                        if refused
-                        else None
-                    )
-                    if not mine
-                    else "Read the exporter's error above; check its timeout, headers, compression and TLS settings.",
-                    severity=None if not (good or delivered) else Severity.WARNING,
-                    target=endpoint or None,
-                    evidence=[_export_line(e)],
-                )
-            )
-        elif good and not _is_ours(e, ours) and not _is_console(e):
+            found.append(_export_failed(f, e, bad, good))
+        elif good and not _is_ours(e, f.ours) and not _is_console(e):
+            endpoint = _str(e, "endpoint")
             found.append(
                 c.APP_EXPORTED_ELSEWHERE(
                     f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} delivered {good} span(s) to {endpoint}, set in the "
-                    f"code; otdiag's receiver ({ctx.endpoint}) saw only what reached it.",
+                    f"code; otdiag's receiver ({f.ctx.endpoint}) saw only what reached it.",
                     target=endpoint or None,
                 )
             )
-    drops = sum(_int(log, "count") for r in reports for log in _list(r, "logs") if "Queue full" in _str(log, "message"))
-    if drops:
-        found.append(c.KINDS["app.queue-full"](f"The BatchSpanProcessor's queue was full: {drops} span(s) dropped."))
+    return found
 
-    errors = [_printable(str(e), 300) for r in reports for e in _list(r, "errors")]
-    if errors:
-        found.append(c.APP_OBSERVER_ERROR(f"otdiag's observer: {errors[0]}", evidence=errors[1:4]))
 
-    summary = {
-        "loaded": True,
-        "processes": len(reports),
-        "python": _str(main, "python", 20),
-        "provider": None
+def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Finding:
+    endpoint = _str(e, "endpoint")
+    mine = _is_ours(e, f.ours)
+    why = _export_reason(f.reports, e)
+    refused = "refused" in why.lower() or "unavailable" in why.lower()
+    return c.KINDS["app.export-failed"](
+        f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
+        + ("" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code")
+        + (f": {why}" if why else "."),
+        hint=(
+            f"Nothing answers at {endpoint}: start the collector there, or drop endpoint= from the "
+            "exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides (otdiag run --default-ports also receives "
+            "on localhost:4317/4318)."
+            if refused
+            else None
+        )
+        if not mine
+        else "Read the exporter's error above; check its timeout, headers, compression and TLS settings.",
+        severity=None if not (good or f.delivered) else Severity.WARNING,
+        target=endpoint or None,
+        evidence=[_export_line(e)],
+    )
+
+
+def _queue_full(f: Facts) -> list[Finding]:
+    drops = sum(
+        _int(log, "count") for r in f.reports for log in _list(r, "logs") if "Queue full" in _str(log, "message")
+    )
+    if not drops:
+        return []
+    return [c.KINDS["app.queue-full"](f"The BatchSpanProcessor's queue was full: {drops} span(s) dropped.")]
+
+
+def _observer_errors(f: Facts) -> list[Finding]:
+    errors = [_printable(str(e), 300) for r in f.reports for e in _list(r, "errors")]
+    if not errors:
+        return []
+    return [c.APP_OBSERVER_ERROR(f"otdiag's observer: {errors[0]}", evidence=errors[1:4])]
+
+
+RULES: tuple[Rule, ...] = (
+    _not_instrumented,
+    _noop_spans,
+    _set_twice,
+    _sdk_disabled,
+    _sampler_drops,
+    _processors,
+    _no_span_started,
+    _span_not_ended,
+    _exit_before_flush,
+    _spans_after_shutdown,
+    _exports,
+    _queue_full,
+    _observer_errors,
+)
+"""The other rules, in the order their findings are listed (after the root causes)."""
+
+
+def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Analysis:
+    """Findings from every process's report; the first error is the root cause."""
+    if not reports:
+        return Analysis([], NOT_LOADED)
+    facts = _facts(reports, ctx)
+    root = [finding for rule in ROOT_CAUSES for finding in rule(facts)]
+    rest = [finding for rule in RULES for finding in rule(facts)]
+    return Analysis([*root, *rest], _observed(facts), root_causes=len(root))
+
+
+def _observed(f: Facts) -> Observed:
+    """The observer's view as the report shows it."""
+    active, cwd = f.active, f.cwd
+    return Observed(
+        loaded=True,
+        processes=len(f.reports),
+        python=_str(f.main, "python", 20),
+        provider=None
         if active is None
-        else {
-            "type": _str(active, "type", 120),
-            "site": _shown(_site(active.get("site")), cwd),
-            "sampler": _str(_dict(active, "sampler"), "description", 200) or None,
-            "service_name": _str(active, "service_name", 200) or None,
-        },
-        "set_tracer_provider": [
-            {
-                "type": _str(x, "type", 120),
-                "site": _shown(_site(x.get("site")), cwd),
-                "accepted": x.get("accepted") is True,
-            }
-            for x in set_calls[:10]
-        ],
-        "spans": {
-            k: total(k)
-            for k in (
-                "started",
-                "recording",
-                "sampled",
-                "dropped_root",
-                "dropped_parent",
-                "noop",
-                "ended",
-                "open_count",
+        else ProviderSeen(
+            type=_str(active, "type", 120),
+            site=_shown(_site(active.get("site")), cwd),
+            sampler=_str(_dict(active, "sampler"), "description", 200) or None,
+            service_name=_str(active, "service_name", 200) or None,
+        ),
+        set_tracer_provider=tuple(
+            ProviderSetCall(_str(x, "type", 120), _shown(_site(x.get("site")), cwd), x.get("accepted") is True)
+            for x in f.set_calls[:10]
+        ),
+        spans=SpanCounts(**{k: f.total(k) for k in SPAN_COUNTS}),
+        exporters=tuple(
+            ExporterSeen(
+                type=_str(e, "type", 120),
+                endpoint=_str(e, "endpoint") or None,
+                protocol=_str(e, "protocol", 40) or None,
+                handed=_int(e, "handed"),
+                results={k: v for k, v in _dict(e, "results").items() if isinstance(v, int)},
             )
-        },
-        "exporters": [
-            {
-                "type": _str(e, "type", 120),
-                "endpoint": _str(e, "endpoint") or None,
-                "protocol": _str(e, "protocol", 40) or None,
-                "handed": _int(e, "handed"),
-                "results": {k: v for k, v in _dict(e, "results").items() if isinstance(v, int)},
-            }
-            for e in exporters[:10]
-        ],
-        "exported": handed,
-        "flushed_by_app": any(
+            for e in f.exporters[:10]
+        ),
+        exported=sum(_int(e, "handed") for e in f.exporters),
+        flushed_by_app=any(
             isinstance(x, dict) and x.get("site") not in (None, "atexit")
-            for p in providers.values()
+            for p in f.providers.values()
             for key in ("shutdown", "force_flush")
             for x in _list(p, key)
         ),
-        "crash": crash_text or None,
-        "crash_in_opentelemetry": bool(crash) and _crash_in_otel(crash),
-        "distributions": {n: d.version for n, d in sorted(dists.items())},
-    }
-    return Result(found, summary, loaded=True, root_causes=root_causes)
+        crash=f.crash_text or None,
+        crash_in_opentelemetry=bool(f.crash) and _crash_in_otel(f.crash),
+        distributions={n: d.version for n, d in sorted(f.dists.items())},
+    )
 
 
 def _crash_in_otel(crash: Mapping[str, Any]) -> bool:

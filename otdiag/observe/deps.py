@@ -224,37 +224,47 @@ def declared(app_dir: Path) -> dict[str, Dist]:
             _declare(out, line, f"{path.name}:{n}")
     text = _read(app_dir / "pyproject.toml")
     if text is not None:
-        import tomllib
-
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            doc = {}
-        lines = text.splitlines()
-
-        def where(name: str) -> str:
-            for n, line in enumerate(lines, 1):
-                if name in line:
-                    return f"pyproject.toml:{n}"
-            return "pyproject.toml"
-
-        project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
-        deps = project.get("dependencies") if isinstance(project, dict) else None
-        for item in deps if isinstance(deps, list) else []:
-            if isinstance(item, str):
-                _declare(out, item, where(item.split(";")[0].strip()))
-        poetry = doc.get("tool", {}).get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}
-        pdeps = poetry.get("dependencies") if isinstance(poetry, dict) else None
-        for name, spec in (pdeps if isinstance(pdeps, dict) else {}).items():
-            value = spec.get("version") if isinstance(spec, dict) else spec
-            if isinstance(value, str) and isinstance(name, str):
-                value = value.strip()
-                if re.match(r"^\d", value):
-                    value = "==" + value
-                elif value.startswith("^"):
-                    value = f">={value[1:]}"
-                _declare(out, f"{name}{'' if value == '*' else value}", where(name))
+        _declare_pyproject(out, text)
     return out
+
+
+def _declare_pyproject(out: dict[str, Dist], text: str) -> None:
+    """[project] dependencies and [tool.poetry.dependencies], each at the first line that names it."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        doc = {}
+    lines = text.splitlines()
+    project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+    deps = project.get("dependencies") if isinstance(project, dict) else None
+    for item in deps if isinstance(deps, list) else []:
+        if isinstance(item, str):
+            _declare(out, item, _pyproject_line(lines, item.split(";")[0].strip()))
+    poetry = doc.get("tool", {}).get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}
+    pdeps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    for name, spec in (pdeps if isinstance(pdeps, dict) else {}).items():
+        value = spec.get("version") if isinstance(spec, dict) else spec
+        if isinstance(value, str) and isinstance(name, str):
+            _declare(out, f"{name}{_poetry_spec(value)}", _pyproject_line(lines, name))
+
+
+def _pyproject_line(lines: list[str], name: str) -> str:
+    for n, line in enumerate(lines, 1):
+        if name in line:
+            return f"pyproject.toml:{n}"
+    return "pyproject.toml"
+
+
+def _poetry_spec(value: str) -> str:
+    """Poetry's version constraint as a PEP 440 specifier: 1.27.0 is ==1.27.0, ^1.27 is >=1.27, * is none."""
+    value = value.strip()
+    if re.match(r"^\d", value):
+        value = "==" + value
+    elif value.startswith("^"):
+        value = f">={value[1:]}"
+    return "" if value == "*" else value
 
 
 def _declare(out: dict[str, Dist], line: str, where: str) -> None:

@@ -247,7 +247,7 @@ _WHERE = {
 }
 
 
-# --- otdiag listen / otdiag run ----------------------------------------------------------------------
+# --- otdiag listen --------------------------------------------------------------------------------
 
 _STATUS_MARK = {0: "", 1: "[green]ok[/]", 2: "[bold red]error[/]"}
 
@@ -310,62 +310,6 @@ def print_summary(console: Console, summary: dict[str, Any], findings: list[Find
         print_findings(console, findings)
     else:
         console.print("  [green]No problems seen in the received spans.[/]")
-
-
-def print_run(console: Console, report: Report) -> None:
-    f = report.fields
-    if f["spans"]:
-        mark = "[bold green]✓[/]" if report.ok else "[bold yellow]![/]"
-        console.print(
-            f"{mark} the app emitted {plural(f['spans'], 'span')} in {plural(f['traces'], 'trace')} "
-            f"(exit status {f['exit_status']}, ran {f['duration_ms'] / 1000:.1f}s)"
-        )
-    else:
-        console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {f['exit_status']})")
-    for service, ops in f["operations"].items():
-        console.print(f"  [cyan]{escape(service)}[/]: {plural(f['services'].get(service, 0), 'span')}")
-        for name, n in list(ops.items())[:15]:
-            console.print(f"    {n:>6}  {escape(name)}")
-    ids = f.get("trace_ids") or []
-    if ids:
-        more = f" [dim](newest {len(ids)} of {f['traces']})[/]" if f["traces"] > len(ids[:5]) else ""
-        console.print(f"  trace IDs{more}:")
-        for tid in ids[:5]:
-            console.print(f"    {escape(tid)}")
-    env = f["environment"]
-    shown = ", ".join(f"{k}={v}" for k, v in env["set"].items())
-    console.print(f"  [dim]set for the app: {escape(shown)}[/]")
-    if env["removed"]:
-        console.print(f"  [dim]removed (they would bypass the receiver): {escape(', '.join(env['removed']))}[/]")
-    _print_observer(console, f.get("observer") or {})
-    console.print()
-    if report.findings:
-        print_findings(console, report.findings)
-
-
-def _print_observer(console: Console, seen: dict[str, Any]) -> None:
-    """What otdiag's in-process observer saw inside a Python app, in a few dim lines."""
-    if not seen.get("loaded"):
-        return
-    spans = seen.get("spans") or {}
-    provider = seen.get("provider")
-    if provider:
-        where = f" built at {provider['site']}" if provider.get("site") else ""
-        kind = str(provider.get("type", "")).rsplit(".", 1)[-1]
-        sampler = str(provider.get("sampler") or "?")
-        sampler = sampler if len(sampler) <= 60 else sampler[:59] + "…"
-        console.print(f"  [dim]inside the app: {escape(kind + where)}, sampler {escape(sampler)}[/]")
-    else:
-        console.print("  [dim]inside the app: no SDK TracerProvider was set[/]")
-    console.print(
-        f"  [dim]spans: {spans.get('started', 0)} started, {spans.get('sampled', 0)} sampled, "
-        f"{spans.get('ended', 0)} ended, {spans.get('noop', 0)} no-op[/]"
-    )
-    for exp in (seen.get("exporters") or [])[:4]:
-        results = ", ".join(f"{k} {v}" for k, v in (exp.get("results") or {}).items()) or "never called"
-        name = str(exp.get("type", "")).rsplit(".", 1)[-1]
-        target = f" → {exp['endpoint']}" if exp.get("endpoint") else ""
-        console.print(f"  [dim]{escape(name)}{escape(target)}: {escape(results)}[/]")
 
 
 def code_frame(source_lines: list[str], line: int, column: int) -> list[str]:

@@ -210,43 +210,52 @@ def _processor_view(pid: int, rec: dict[str, Any]) -> dict[str, Any]:
 def _exporter_describe(exporter: Any) -> dict[str, Any]:
     rec: dict[str, Any] = {"type": _qualname(exporter), "handed": 0, "calls": 0, "results": {}, "exceptions": []}
     try:
-        for attr, key in (
-            ("_endpoint", "endpoint"),
-            ("collector_endpoint", "endpoint"),
-            ("_collector_endpoint", "endpoint"),
-            ("endpoint", "endpoint"),
-        ):
-            value = getattr(exporter, attr, None)
-            if isinstance(value, str) and value and key not in rec:
-                rec[key] = value[:300]
-        for attr in ("agent_host_name", "agent_port"):
-            value = getattr(exporter, attr, None)
-            if isinstance(value, (str, int)) and value:
-                rec[attr] = value
+        _exporter_target(exporter, rec)
         timeout = getattr(exporter, "_timeout", None)
         if isinstance(timeout, (int, float)):
             rec["timeout"] = float(timeout)
         insecure = getattr(exporter, "_insecure", None)
         if isinstance(insecure, bool):
             rec["insecure"] = insecure
-        headers = getattr(exporter, "_headers", None)
-        names: list[str] = []
-        if isinstance(headers, dict):
-            names = [str(k) for k in headers]
-        elif isinstance(headers, (tuple, list)):
-            names = [str(h[0]) for h in headers if isinstance(h, (tuple, list)) and h]
+        names = _header_names(getattr(exporter, "_headers", None))
         if names:
             rec["headers"] = names[:_MAX_LIST]  # names only: a value is never written
-        module = type(exporter).__module__
-        if ".grpc" in module:
-            rec["protocol"] = "grpc"
-        elif ".http" in module:
-            rec["protocol"] = "http/protobuf"
-        elif "jaeger" in module:
-            rec["protocol"] = "jaeger-thrift" if "thrift" in module else "jaeger"
+        protocol = _exporter_protocol(type(exporter).__module__)
+        if protocol:
+            rec["protocol"] = protocol
     except Exception as exc:  # noqa: BLE001
         _fail("exporter", exc)
     return rec
+
+
+def _exporter_target(exporter: Any, rec: dict[str, Any]) -> None:
+    """Where the exporter sends: its endpoint (OTLP, Zipkin, Jaeger's collector) or Jaeger's agent."""
+    for attr in ("_endpoint", "collector_endpoint", "_collector_endpoint", "endpoint"):
+        value = getattr(exporter, attr, None)
+        if isinstance(value, str) and value and "endpoint" not in rec:
+            rec["endpoint"] = value[:300]
+    for attr in ("agent_host_name", "agent_port"):
+        value = getattr(exporter, attr, None)
+        if isinstance(value, (str, int)) and value:
+            rec[attr] = value
+
+
+def _header_names(headers: Any) -> list[str]:
+    if isinstance(headers, dict):
+        return [str(k) for k in headers]
+    if isinstance(headers, (tuple, list)):
+        return [str(h[0]) for h in headers if isinstance(h, (tuple, list)) and h]
+    return []
+
+
+def _exporter_protocol(module: str) -> str:
+    if ".grpc" in module:
+        return "grpc"
+    if ".http" in module:
+        return "http/protobuf"
+    if "jaeger" in module:
+        return "jaeger-thrift" if "thrift" in module else "jaeger"
+    return ""
 
 
 def _report() -> dict[str, Any]:
@@ -455,108 +464,110 @@ def _hook_api_trace(mod: Any) -> None:
 def _hook_sdk_trace(mod: Any) -> None:
     provider_cls = getattr(mod, "TracerProvider", None)
     if provider_cls is not None:
-
-        def make_init(orig: Any) -> Any:
-            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-                orig(self, *args, **kwargs)
-                try:
-                    key = id(self)
-                    shutdown_on_exit = kwargs.get("shutdown_on_exit", args[2] if len(args) > 2 else True)
-                    _S.providers[key] = {
-                        "id": key,
-                        "type": _qualname(self),
-                        "site": _site(2),
-                        "shutdown_on_exit": bool(shutdown_on_exit),
-                        "sampler_in_code": kwargs.get("sampler") is not None or bool(args and args[0] is not None),
-                        "auto_configured": _in_auto_configuration(),
-                        "processors": [],
-                        "shutdown": [],
-                        "force_flush": [],
-                        "at": _now(),
-                    }
-                    _S.provider_refs[key] = _weak(self)
-                    multi = getattr(self, "_active_span_processor", None)
-                    if multi is not None:
-                        _S.multi_owner[id(multi)] = key
-                except Exception as exc:  # noqa: BLE001
-                    _fail("TracerProvider", exc)
-
-            return __init__
-
-        def make_add(orig: Any) -> Any:
-            def add_span_processor(self: Any, span_processor: Any) -> Any:
-                result = orig(self, span_processor)
-                try:
-                    rec = _S.providers.get(id(self))
-                    if rec is not None and len(rec["processors"]) < _MAX_LIST:
-                        rec["processors"].append(_processor_record(span_processor, _site(2))["id"])
-                    _dump("add-processor", throttle=0.05)
-                except Exception as exc:  # noqa: BLE001
-                    _fail("add_span_processor", exc)
-                return result
-
-            return add_span_processor
-
-        def make_lifecycle(orig: Any, what: str) -> Any:
-            def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-                site = None
-                try:
-                    site = "atexit" if _called_from_atexit(2) else _site(2)
-                    rec = _S.providers.get(id(self))
-                    if rec is not None and len(rec[what]) < _MAX_LIST:
-                        rec[what].append({"site": site, "at": _now()})
-                    if what == "shutdown":
-                        _S.shut.add(id(getattr(self, "_active_span_processor", None)))
-                except Exception as exc:  # noqa: BLE001
-                    _fail(what, exc)
-                result = orig(self, *args, **kwargs)
-                _dump(what)
-                return result
-
-            return call
-
-        _wrap_method(provider_cls, "__init__", make_init)
-        _wrap_method(provider_cls, "add_span_processor", make_add)
-        _wrap_method(provider_cls, "shutdown", lambda orig: make_lifecycle(orig, "shutdown"))
-        _wrap_method(provider_cls, "force_flush", lambda orig: make_lifecycle(orig, "force_flush"))
+        _wrap_method(provider_cls, "__init__", _make_provider_init)
+        _wrap_method(provider_cls, "add_span_processor", _make_add_processor)
+        _wrap_method(provider_cls, "shutdown", lambda orig: _make_lifecycle(orig, "shutdown"))
+        _wrap_method(provider_cls, "force_flush", lambda orig: _make_lifecycle(orig, "force_flush"))
 
     tracer_cls = getattr(mod, "Tracer", None)
     if tracer_cls is not None:
-
-        def make_start(orig: Any) -> Any:
-            fast = _same_signature_start(orig)
-            if fast is not None:
-                return fast
-
-            def start_span(self: Any, *args: Any, **kwargs: Any) -> Any:
-                span = orig(self, *args, **kwargs)
-                try:
-                    s = _S
-                    s.started += 1
-                    if s.tracked < _MAX_TRACKED or s.shut or not span.is_recording():
-                        name = kwargs.get("name", args[0] if args else "")
-                        _start_slow(self, span, name, kwargs.get("context", args[1] if len(args) > 1 else None))
-                except Exception as exc:  # noqa: BLE001
-                    _fail("start_span", exc)
-                return span
-
-            return start_span
-
-        _wrap_method(tracer_cls, "start_span", make_start)
+        _wrap_method(tracer_cls, "start_span", _make_start)
 
     for multi_name in ("SynchronousMultiSpanProcessor", "ConcurrentMultiSpanProcessor"):
         multi_cls = getattr(mod, multi_name, None)
         if multi_cls is None:
             continue
+        _wrap_method(multi_cls, "on_end", _make_end)
 
-        def make_end(orig: Any) -> Any:
-            def on_end(self: Any, span: Any) -> Any:
-                _S.ended += 1
-                return orig(self, span)
 
-            return on_end
+def _make_provider_init(orig: Any) -> Any:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        orig(self, *args, **kwargs)
+        try:
+            key = id(self)
+            shutdown_on_exit = kwargs.get("shutdown_on_exit", args[2] if len(args) > 2 else True)
+            _S.providers[key] = {
+                "id": key,
+                "type": _qualname(self),
+                "site": _site(2),
+                "shutdown_on_exit": bool(shutdown_on_exit),
+                "sampler_in_code": kwargs.get("sampler") is not None or bool(args and args[0] is not None),
+                "auto_configured": _in_auto_configuration(),
+                "processors": [],
+                "shutdown": [],
+                "force_flush": [],
+                "at": _now(),
+            }
+            _S.provider_refs[key] = _weak(self)
+            multi = getattr(self, "_active_span_processor", None)
+            if multi is not None:
+                _S.multi_owner[id(multi)] = key
+        except Exception as exc:  # noqa: BLE001
+            _fail("TracerProvider", exc)
 
-        _wrap_method(multi_cls, "on_end", make_end)
+    return __init__
+
+
+def _make_add_processor(orig: Any) -> Any:
+    def add_span_processor(self: Any, span_processor: Any) -> Any:
+        result = orig(self, span_processor)
+        try:
+            rec = _S.providers.get(id(self))
+            if rec is not None and len(rec["processors"]) < _MAX_LIST:
+                rec["processors"].append(_processor_record(span_processor, _site(2))["id"])
+            _dump("add-processor", throttle=0.05)
+        except Exception as exc:  # noqa: BLE001
+            _fail("add_span_processor", exc)
+        return result
+
+    return add_span_processor
+
+
+def _make_lifecycle(orig: Any, what: str) -> Any:
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        site = None
+        try:
+            site = "atexit" if _called_from_atexit(2) else _site(2)
+            rec = _S.providers.get(id(self))
+            if rec is not None and len(rec[what]) < _MAX_LIST:
+                rec[what].append({"site": site, "at": _now()})
+            if what == "shutdown":
+                _S.shut.add(id(getattr(self, "_active_span_processor", None)))
+        except Exception as exc:  # noqa: BLE001
+            _fail(what, exc)
+        result = orig(self, *args, **kwargs)
+        _dump(what)
+        return result
+
+    return call
+
+
+def _make_start(orig: Any) -> Any:
+    fast = _same_signature_start(orig)
+    if fast is not None:
+        return fast
+
+    def start_span(self: Any, *args: Any, **kwargs: Any) -> Any:
+        span = orig(self, *args, **kwargs)
+        try:
+            s = _S
+            s.started += 1
+            if s.tracked < _MAX_TRACKED or s.shut or not span.is_recording():
+                name = kwargs.get("name", args[0] if args else "")
+                _start_slow(self, span, name, kwargs.get("context", args[1] if len(args) > 1 else None))
+        except Exception as exc:  # noqa: BLE001
+            _fail("start_span", exc)
+        return span
+
+    return start_span
+
+
+def _make_end(orig: Any) -> Any:
+    def on_end(self: Any, span: Any) -> Any:
+        _S.ended += 1
+        return orig(self, span)
+
+    return on_end
 
 
 _START_TEMPLATE = """

@@ -1,0 +1,69 @@
+"""The human view of `otdiag run`: what the app emitted, what the observer saw inside it, and the findings."""
+
+from __future__ import annotations
+
+from otdiag.observe.observed import Observed
+from otdiag.render.human import Console, escape, plural, print_findings
+from otdiag.run import RunResult, Started
+
+
+def print_start(console: Console, started: Started) -> None:
+    """The one dim line on stderr before the app starts: where the receiver listens, and what runs."""
+    shown = escape(" ".join(started.argv))
+    also = f", also the default ports {' and '.join(started.also_receiving)}" if started.also_receiving else ""
+    console.print(f"[dim]otdiag run: OTLP receiver at {started.endpoint} (gRPC and HTTP{also}); running {shown}[/]")
+
+
+def print_run(console: Console, result: RunResult) -> None:
+    app, got = result.app, result.received
+    if got.spans:
+        mark = "[bold green]✓[/]" if result.ok else "[bold yellow]![/]"
+        ran_s = round(app.duration_s * 1000, 1) / 1000  # as the JSON report's duration_ms says
+        console.print(
+            f"{mark} the app emitted {plural(got.spans, 'span')} in {plural(got.traces, 'trace')} "
+            f"(exit status {app.status}, ran {ran_s:.1f}s)"
+        )
+    else:
+        console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {app.status})")
+    for service, ops in got.operations.items():
+        console.print(f"  [cyan]{escape(service)}[/]: {plural(got.services.get(service, 0), 'span')}")
+        for name, n in list(ops.items())[:15]:
+            console.print(f"    {n:>6}  {escape(name)}")
+    ids = got.trace_ids
+    if ids:
+        more = f" [dim](newest {len(ids)} of {got.traces})[/]" if got.traces > len(ids[:5]) else ""
+        console.print(f"  trace IDs{more}:")
+        for tid in ids[:5]:
+            console.print(f"    {escape(tid)}")
+    env = result.environment
+    shown = ", ".join(f"{k}={v}" for k, v in env.assigned.items())
+    console.print(f"  [dim]set for the app: {escape(shown)}[/]")
+    if env.removed:
+        console.print(f"  [dim]removed (they would bypass the receiver): {escape(', '.join(env.removed))}[/]")
+    print_observer(console, result.observer)
+    console.print()
+    if result.findings:
+        print_findings(console, list(result.findings))
+
+
+def print_observer(console: Console, seen: Observed) -> None:
+    """What otdiag's in-process observer saw inside a Python app, in a few dim lines."""
+    if not seen.loaded:
+        return
+    provider = seen.provider
+    if provider:
+        where = f" built at {provider.site}" if provider.site else ""
+        kind = provider.type.rsplit(".", 1)[-1]
+        sampler = provider.sampler or "?"
+        sampler = sampler if len(sampler) <= 60 else sampler[:59] + "…"
+        console.print(f"  [dim]inside the app: {escape(kind + where)}, sampler {escape(sampler)}[/]")
+    else:
+        console.print("  [dim]inside the app: no SDK TracerProvider was set[/]")
+    spans = seen.spans
+    console.print(
+        f"  [dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, {spans.noop} no-op[/]"
+    )
+    for exp in seen.exporters[:4]:
+        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or "never called"
+        target = f" → {exp.endpoint}" if exp.endpoint else ""
+        console.print(f"  [dim]{escape(exp.short_type)}{escape(target)}: {escape(results)}[/]")
