@@ -939,6 +939,16 @@ APP_NO_SPAN_STARTED = kind(
     "Start spans (with tracer.start_as_current_span(...)), or check that the instrumentation is applied "
     "before the instrumented library is used.",
 )
+APP_SDK_NOT_IN_INTERPRETER = kind(
+    "app.sdk-not-in-interpreter",
+    E,
+    Stage.APP,
+    CREATED,
+    "The Python that ran the app has no OpenTelemetry installed, though its launcher (opentelemetry-instrument) "
+    "expected it: the launcher picked another interpreter (`python` from PATH), so nothing is instrumented.",
+    "Give the launcher the interpreter of the environment OpenTelemetry is installed in "
+    "(opentelemetry-instrument .venv/bin/python app.py), or activate that environment first.",
+)
 APP_INSTRUMENTATION_MISSING = kind(
     "app.instrumentation-missing",
     E,

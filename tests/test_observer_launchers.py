@@ -108,3 +108,34 @@ def test_with_other_spans_a_missing_instrumentation_is_a_warning() -> None:
 def test_what_the_app_reports_is_shape_checked(entry: Any) -> None:
     # The report comes from the app's process: nothing that is not a package name reaches a finding.
     assert instrumentation.missing([{"v": 1, "auto_instrumentation": {"missing": [entry]}}]) == []
+
+
+@pytest.fixture(scope="session")
+def requests_bin() -> Path:
+    return cached_venv(*AUTO_PINS, "requests==2.32.3")
+
+
+@pytest.mark.slow
+def test_a_library_without_its_instrumentation_is_why_no_span_was_started(requests_bin: Path) -> None:
+    argv = [str(requests_bin / "opentelemetry-instrument"), str(requests_bin / "python"), "fetch_with_requests.py"]
+    rc, doc, err = run(argv, OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
+    assert rc == ExitCode.PROBLEM
+    first = next(f for f in doc["findings"] if f["severity"] == "error")
+    assert first["code"] == "app.instrumentation-missing", (doc["findings"], err)
+    assert "requests 2.32.3" in first["message"] and "no span was started" in first["message"]
+    assert "opentelemetry-instrumentation-requests==0.66b1" in first["hint"]
+    assert "app.no-span-started" not in [f["code"] for f in doc["findings"]]
+
+
+@pytest.mark.slow
+def test_a_launcher_that_picks_a_python_without_the_sdk_is_named(auto_bin: Path, tmp_path: Path) -> None:
+    # `opentelemetry-instrument python app.py` outside the activated environment: `python` is another
+    # interpreter, the launcher's sitecustomize fails to import opentelemetry, and `site` only prints it.
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    argv = [str(auto_bin / "opentelemetry-instrument"), str(bare / "bin" / "python"), "fetch_with_urllib.py"]
+    rc, doc, err = run(argv, OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
+    assert rc == ExitCode.PROBLEM
+    first = next(f for f in doc["findings"] if f["severity"] == "error")
+    assert first["code"] == "app.sdk-not-in-interpreter", (doc["findings"], err)
+    assert str(bare / "bin" / "python") in first["message"]

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from otdiag import catalogue as c
 from otdiag import redact
 from otdiag.model import Finding, Location, Severity
-from otdiag.observe import deps
+from otdiag.observe import deps, instrumentation
 from otdiag.observe.observed import (
     NOT_LOADED,
     SPAN_COUNTS,
@@ -501,6 +501,37 @@ def _otel_import_failed(f: Facts) -> list[Finding]:
     ]
 
 
+_AUTO_DIR = "/opentelemetry/instrumentation/auto_instrumentation"
+
+
+def _sdk_not_in_interpreter(f: Facts) -> list[Finding]:
+    """A launcher's sitecustomize (opentelemetry-instrument's) ran in a Python without OpenTelemetry.
+
+    The launcher runs the app's command with whatever `python` is first on PATH; outside the
+    environment it was installed in, its sitecustomize fails to import opentelemetry (which `site`
+    only prints) and the app runs uninstrumented.
+    """
+    if f.crash or any(_list(r, "hooked") for r in f.reports):
+        return []
+    if not any(_str(x, "name").partition(".")[0] == "opentelemetry" for x in f.failures):
+        return []
+    launched = [
+        r
+        for r in f.reports
+        if any(_AUTO_DIR in p.replace(os.sep, "/") for p in _list(r, "sys_path") if isinstance(p, str))
+    ]
+    if not launched:
+        return []
+    python = _str(launched[0], "executable", 200) or "python"
+    return [
+        c.APP_SDK_NOT_IN_INTERPRETER(
+            f"opentelemetry-instrument started the app with {python}, where OpenTelemetry is not installed: "
+            "its auto-instrumentation could not load, so no span is created.",
+            evidence=[f"{python}: import opentelemetry -> ModuleNotFoundError"],
+        )
+    ]
+
+
 def _crashed(f: Facts) -> list[Finding]:
     crash, site = f.crash, f.crash_site
     if not crash or f.crash_explained or _str(crash, "type") in ("KeyboardInterrupt", "SystemExit"):
@@ -516,7 +547,14 @@ def _crashed(f: Facts) -> list[Finding]:
     ]
 
 
-ROOT_CAUSES: tuple[Rule, ...] = (_jaeger_in_use, _jaeger_installed, _version_skew, _otel_import_failed, _crashed)
+ROOT_CAUSES: tuple[Rule, ...] = (
+    _jaeger_in_use,
+    _jaeger_installed,
+    _version_skew,
+    _otel_import_failed,
+    _sdk_not_in_interpreter,
+    _crashed,
+)
 """The rules whose findings outrank what the app's environment says."""
 
 
@@ -696,10 +734,17 @@ def _no_processor(f: Facts, active: Mapping[str, Any]) -> Finding:
     )
 
 
+def _instrumentation_missing(f: Facts) -> list[Finding]:
+    found = instrumentation.finding(instrumentation.missing(f.reports), spans_started=f.total("started"))
+    return [found] if found else []
+
+
 def _no_span_started(f: Facts) -> list[Finding]:
     active = f.sdk_active
     if active is None or f.total("started") or f.crash or f.total("noop"):
         return []
+    if instrumentation.missing(f.reports):
+        return []  # _instrumentation_missing says why
     psite = _site(active.get("site"))
     return [
         c.APP_NO_SPAN_STARTED(
@@ -857,6 +902,7 @@ RULES: tuple[Rule, ...] = (
     _sdk_disabled,
     _sampler_drops,
     _processors,
+    _instrumentation_missing,
     _no_span_started,
     _span_not_ended,
     _exit_before_flush,
