@@ -7,7 +7,7 @@ collector instance the selector matches, at two instants:
 - `now - window` and `now`: per instance and tier, how many spans were refused, dropped by a
   processor, failed by an exporter or lost on a full queue, and how full the queues are now;
 - before the test span is sent and after the wait: which instance took it in and where it was
-  lost (otdiag.loss reads each instance's deltas, as it reads one collector's in `check`).
+  lost (otdiag.check.loss reads each instance's deltas, as it reads one collector's in `check`).
 
 Fifty collectors give one answer: one finding per kind of loss naming the worst offenders, then
 a table (otdiag.render.fleet) that reads at 80 columns.
@@ -26,7 +26,8 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from otdiag import catalogue as c
-from otdiag import http, loss, redact
+from otdiag import http, redact
+from otdiag.check import loss
 from otdiag.collector_metrics import SPAN_METRICS, Snapshot
 from otdiag.errors import UsageError
 from otdiag.model import Finding

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from otdiag import chain
+from otdiag.check import tiers as chain
 from otdiag.collector_config import CollectorTargets, ExporterTarget
 from otdiag.collector_metrics import Snapshot
 from otdiag.errors import UsageError

@@ -16,7 +16,8 @@ from rich.cells import cell_len
 
 from otdiag import app_env
 from otdiag import catalogue as c
-from otdiag.check import _agree, _app_step
+from otdiag.check.app import app_step as _app_step
+from otdiag.check.walk import _agree
 from otdiag.model import ExitCode, Finding, Location, Report, Stage, Step, StepStatus
 from otdiag.otel_env import Flags, resolve
 from otdiag.render import human
@@ -195,7 +196,7 @@ def test_a_ratio_sampler_that_drops_most_test_requests_gets_a_warning(ratio: str
 
 
 def test_a_failed_step_is_backed_by_a_finding_or_is_not_a_failure() -> None:
-    from otdiag.check import _Probe
+    from otdiag.check.probes import Probe as _Probe
 
     failed = Step("exporter otlp/jaeger", Stage.COLLECTOR_EXPORT, StepStatus.FAIL, 5.0, "'jaeger' does not resolve")
     probe = _Probe(failed, [c.EXPORT_KINDS["dns"]("The collector's exporter otlp/jaeger: 'jaeger' does not resolve.")])

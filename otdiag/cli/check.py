@@ -139,7 +139,8 @@ def check(
 
     def body() -> ExitCode:
         from otdiag import app_env, collector_config, durations, otel_env
-        from otdiag import check as core
+        from otdiag.check import walk
+        from otdiag.check.request import CheckOptions
         from otdiag.endpoints import http_url
 
         env = app_env.read_env_file(env_file, timeout=common.check_timeout(timeout)) if env_file else dict(os.environ)
@@ -153,7 +154,7 @@ def check(
         from otdiag.cli import check_tiers
 
         config, chain = check_tiers.tiers(configs, tier_metrics_url)
-        opts = core.CheckOptions(
+        opts = CheckOptions(
             env=env,
             flags=flags,
             jaeger_url=common.jaeger_url_option(jaeger_url),
@@ -182,13 +183,13 @@ def check(
             # Nothing to draw: no spinner, and rich (most of a JSON run's start-up) is never imported.
             from otdiag.progress import NoProgress
 
-            report = core.run(opts, NoProgress())
+            report = walk.run(opts, NoProgress())
             return common.emit(report, as_json=True, render=_unused)
         from otdiag.render import human
 
         spinner = human.Spinner(human.make_console(stderr=True))
         with spinner.running("probing the pipeline"):
-            report = core.run(opts, spinner)
+            report = walk.run(opts, spinner)
         return common.emit(report, as_json=as_json, render=human.print_check)
 
     common.run(body)

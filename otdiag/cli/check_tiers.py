@@ -14,7 +14,7 @@ from otdiag.errors import UsageError
 from otdiag.model import Finding
 
 if TYPE_CHECKING:
-    from otdiag.chain import Chain
+    from otdiag.check.tiers import Chain
     from otdiag.fleet import Prometheus
 
 
@@ -30,7 +30,7 @@ def never_reaches_backend(findings: list[Finding]) -> list[Finding]:
 def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:
     """(the lone --config's path, None) or (None, the chain of tiers) when --config is given more than once."""
     from otdiag import collector_config
-    from otdiag.chain import from_specs, tier_name
+    from otdiag.check.tiers import from_specs, tier_name
 
     urls = _tier_metrics(tier_metrics)
     if not configs:

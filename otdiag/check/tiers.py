@@ -1,9 +1,9 @@
-"""Pipelines of several collectors: `check --config agent.yaml --config gateway.yaml`.
+"""check across several collectors: `check --config agent.yaml --config gateway.yaml`.
 
 The chain is worked out from the configs alone: a tier's OTLP exporter whose endpoint is another
 tier's OTLP receiver is a hop between them; an exporter that matches no tier leads out of the
 chain (to Jaeger). The test span is then followed tier by tier through each tier's own metrics
-(otdiag.loss reads each one), and the report names the tier and the hop that lost it.
+(otdiag.check.loss reads each one), and the report names the tier and the hop that lost it.
 
 `analyse` is pure (tests/test_chain.py builds chains and deltas by hand); `Observer` scrapes.
 """
@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from otdiag import catalogue as c
-from otdiag import collector_metrics, loss
+from otdiag import collector_metrics
+from otdiag.check import loss
+from otdiag.check.probes import Probe, probe_exporter, probe_health, probe_metrics
 from otdiag.collector_config import CollectorTargets
 from otdiag.collector_metrics import Snapshot
 from otdiag.errors import UsageError
@@ -361,3 +363,40 @@ class Observer:
             for h in self.chain.hops
         ]
         return {"tiers": tiers, "hops": hops, "lost_at": self.trail.lost_at}
+
+
+# --- probing the tiers past the first -----------------------------------------------------------------
+
+
+def in_tier(p: Probe, tier: str, chain: Chain) -> Probe:
+    """A probe of one tier's exporter: its step and findings name the tier and the hop."""
+    exporter = p.step.name.removeprefix("exporter ")
+    hop = next((h for h in chain.out_of(tier) if h.exporter == exporter), None)
+    where = f" (hop {hop.label})" if hop else ""
+    p.step = replace(p.step, name=f"{tier} {p.step.name}")
+    # Towards the next tier, the fix speaks of that tier, not of Jaeger.
+    dst = hop.dst if hop is not None and hop.dst != "Jaeger" else None
+    p.findings = [
+        replace(
+            f,
+            message=f"{tier}: {f.message.rstrip('.')}{where}.",
+            hint=f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst) if dst else f.hint,
+        )
+        for f in p.findings
+    ]
+    return p
+
+
+def probe_tier(tier: Tier, chain: Chain, timeout: float, tls: TlsOptions) -> tuple[list[Probe], list[Probe]]:
+    """A collector further down the chain: its health, metrics and exporters (its receivers are hop targets)."""
+    probes: list[Probe] = []
+    cfg = tier.config
+    if cfg.health_url:
+        probes.append(probe_health(cfg.health_url, timeout, tls))
+    if cfg.metrics_url:
+        probes.append(probe_metrics(cfg.metrics_url, timeout, tls)[0])
+    for p in probes:
+        p.step = replace(p.step, name=f"{tier.name} {p.step.name}")
+        p.findings = [replace(f, message=f"{tier.name}: {f.message}") for f in p.findings]
+    exps = [in_tier(probe_exporter(t, timeout), tier.name, chain) for t in cfg.exporters]
+    return probes, exps
