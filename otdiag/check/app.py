@@ -27,15 +27,16 @@ def app_settings(opts: CheckOptions, findings: list[Finding]) -> otel_env.Settin
             from_config = f"the OTLP receiver of {cfg.path}"
     try:
         resolved = otel_env.resolve(flags, opts.env)
-        if from_config:
-            # The endpoint came from the collector's config, not from a flag the user typed.
-            resolved = replace(resolved, sources={**resolved.sources, "endpoint": from_config})
-        return resolved
     except UsageError as exc:
-        if flags.endpoint is not None and str(exc).startswith("--"):
-            raise
+        # Which side cannot work: the flags resolved alone raise their own UsageError for a value the
+        # user typed (or --config gave), and that stops the command; the app's environment is a finding.
+        defaults = otel_env.resolve(flags, {})
         findings.append(c.SETTINGS_NOTE(f"{exc}; otdiag probes the defaults instead.", severity=Severity.ERROR))
-        return otel_env.resolve(flags, {})
+        return defaults
+    if from_config:
+        # The endpoint came from the collector's config, not from a flag the user typed.
+        resolved = replace(resolved, sources={**resolved.sources, "endpoint": from_config})
+    return resolved
 
 
 def app_step(otel_vars: list[str], app_findings: list[Finding], settings: otel_env.Settings) -> Step:
