@@ -11,7 +11,7 @@ chain (to Jaeger). The test span is then followed tier by tier through each tier
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +25,7 @@ from otdiag.collector_config import CollectorTargets
 from otdiag.collector_metrics import Snapshot
 from otdiag.errors import UsageError
 from otdiag.http import TlsOptions
-from otdiag.model import Finding
+from otdiag.model import Finding, StepStatus
 from otdiag.transport import TransportError
 
 BACKEND = "Jaeger"
@@ -134,7 +134,9 @@ def build(tiers: list[Tier]) -> Chain:
     return Chain(order, hops)
 
 
-def from_specs(specs: list[str], read: Any, metrics: Mapping[str, str] | None = None) -> Chain:
+def from_specs(
+    specs: list[str], read: Callable[[str], CollectorTargets], metrics: Mapping[str, str] | None = None
+) -> Chain:
     """The chain of `--config` files (`read(path) -> CollectorTargets`); `metrics`: tier -> metrics URL."""
     tiers: list[Tier] = []
     taken: set[str] = set()
@@ -342,27 +344,81 @@ class Observer:
         self.trail = analyse(self.chain, self.before, self.scrape(), waited, final=final)
         return self.trail
 
+    def report(self) -> ChainReport:
+        """Every tier's and hop's part as the trail left them: the report's `chain`."""
+        lost = self.trail.lost_at
+        return ChainReport(
+            tuple(
+                TierMark(t.name, t.config.path, t.config.metrics_url, StepStatus(self.trail.tiers.get(t.name, "skip")))
+                for t in self.chain.tiers
+            ),
+            tuple(
+                HopMark(h.src, h.exporter, h.dst, h.endpoint, StepStatus(self.trail.hops.get(h.label, "skip")))
+                for h in self.chain.hops
+            ),
+            LostAt(str(lost["tier"]), lost["hop"], str(lost["code"])) if lost is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TierMark:
+    """One tier in the report: its config, where its metrics were read, and its part in the test span."""
+
+    name: str
+    config: str
+    metrics_url: str | None
+    status: StepStatus
+
     def to_json(self) -> dict[str, Any]:
-        tiers = [
-            {
-                "name": t.name,
-                "config": t.config.path,
-                "metrics_url": t.config.metrics_url,
-                "status": self.trail.tiers.get(t.name, "skip"),
-            }
-            for t in self.chain.tiers
-        ]
-        hops = [
-            {
-                "from": h.src,
-                "exporter": h.exporter,
-                "to": h.dst,
-                "endpoint": h.endpoint,
-                "status": self.trail.hops.get(h.label, "skip"),
-            }
-            for h in self.chain.hops
-        ]
-        return {"tiers": tiers, "hops": hops, "lost_at": self.trail.lost_at}
+        return {"name": self.name, "config": self.config, "metrics_url": self.metrics_url, "status": self.status.value}
+
+
+@dataclass(frozen=True, slots=True)
+class HopMark:
+    """One hop in the report: from a tier, through its exporter, to the next tier or Jaeger."""
+
+    src: str
+    exporter: str
+    dst: str
+    endpoint: str
+    status: StepStatus
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.src,
+            "exporter": self.exporter,
+            "to": self.dst,
+            "endpoint": self.endpoint,
+            "status": self.status.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LostAt:
+    """Where the test span was lost first: the tier (or Jaeger), the hop, and the finding's code."""
+
+    tier: str
+    hop: str | None
+    code: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tier": self.tier, "hop": self.hop, "code": self.code}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """check's `chain` field: the tiers in order, the hops between them, where the span was lost."""
+
+    tiers: tuple[TierMark, ...]
+    hops: tuple[HopMark, ...]
+    lost_at: LostAt | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tiers": [t.to_json() for t in self.tiers],
+            "hops": [h.to_json() for h in self.hops],
+            "lost_at": self.lost_at.to_json() if self.lost_at is not None else None,
+        }
 
 
 # --- probing the tiers past the first -----------------------------------------------------------------
