@@ -11,7 +11,7 @@ exporters that sent it can reach a trace backend at all (`debug`, `file`, `nop` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -122,142 +122,216 @@ def verdict(
 ) -> Verdict:
     """Read one collector's deltas since the test span was sent; `waited` seconds have passed since."""
     comps = comps or Components()
-    pre = comps.prefix()
-    accepted = sum(diff(before.accepted, after.accepted).values())
-    refused = diff(before.refused, after.refused)
     sent_all = diff(before.sent, after.sent)
-    sent = {e: v for e, v in sent_all.items() if v > 0 and comps.type_of(e) not in SINK_EXPORTERS}
-    sunk = {e: v for e, v in sent_all.items() if v > 0 and comps.type_of(e) in SINK_EXPORTERS}
+    r = _Reading(
+        before,
+        after,
+        waited,
+        final,
+        comps,
+        accepted=sum(diff(before.accepted, after.accepted).values()),
+        sent={e: v for e, v in sent_all.items() if v > 0 and comps.type_of(e) not in SINK_EXPORTERS},
+        sunk={e: v for e, v in sent_all.items() if v > 0 and comps.type_of(e) in SINK_EXPORTERS},
+    )
+    # Along the collector's pipeline: receiver, processors, exporters; the first rule that knows wins.
+    for rule in _RULES:
+        v = rule(r)
+        if v is not None:
+            return v
+    return r.done(r.late)
 
-    def done(f: Finding | None, *, pending: bool = False) -> Verdict:
-        return Verdict(f, accepted, sent, sunk, pending)
 
-    total_refused = sum(v for v in refused.values() if v > 0)
-    if total_refused > 0:
-        by = ", ".join(f"{r} +{v:.0f}" for r, v in sorted(refused.items()) if v > 0)
-        return done(
-            c.COLLECTOR_REFUSING(
-                f"{pre}The collector refused the test span ({total_refused:.0f} span(s) refused while it was sent):"
-                " its memory_limiter is refusing data.",
-                target=next(iter(sorted(refused))) or None,
-                evidence=[f"otelcol_receiver_refused_spans {by}"],
-            )
-        )
+@dataclass
+class _Reading:
+    """One collector's counters before and after the test span, and what the rules read so far."""
 
-    incoming, outgoing = diff(before.incoming, after.incoming), diff(before.outgoing, after.outgoing)
+    before: Snapshot
+    after: Snapshot
+    waited: float
+    final: bool
+    comps: Components
+    accepted: float
+    sent: dict[str, float]
+    sunk: dict[str, float]
     late: Finding | None = None
     """A holding processor past its wait: reported unless an exporter explains the stall (it blocks batch)."""
+
+    @property
+    def pre(self) -> str:
+        return self.comps.prefix()
+
+    def moved(self, attr: str) -> dict[str, float]:
+        return diff(getattr(self.before, attr, {}), getattr(self.after, attr, {}))
+
+    def done(self, f: Finding | None, *, pending: bool = False) -> Verdict:
+        return Verdict(f, self.accepted, self.sent, self.sunk, pending)
+
+
+def _refused(r: _Reading) -> Verdict | None:
+    refused = r.moved("refused")
+    total = sum(v for v in refused.values() if v > 0)
+    if total <= 0:
+        return None
+    by = ", ".join(f"{rc} +{v:.0f}" for rc, v in sorted(refused.items()) if v > 0)
+    return r.done(
+        c.COLLECTOR_REFUSING(
+            f"{r.pre}The collector refused the test span ({total:.0f} span(s) refused while it was sent):"
+            " its memory_limiter is refusing data.",
+            target=next(iter(sorted(refused))) or None,
+            evidence=[f"otelcol_receiver_refused_spans {by}"],
+        )
+    )
+
+
+def _processors(r: _Reading) -> Verdict | None:
+    """A processor that took the span in and did not let it out: holding it (within its wait) or dropped it."""
+    incoming, outgoing = r.moved("incoming"), r.moved("outgoing")
     for proc, inc in sorted(incoming.items()):
         out = outgoing.get(proc, 0.0)
         if inc <= 0 or out >= inc:
             continue
         ev = [f"otelcol_processor_incoming_items{{processor={proc}}} +{inc:.0f}, outgoing +{out:.0f}"]
-        holds = comps.wait_of(proc)
+        holds = r.comps.wait_of(proc)
         if holds is not None:
             setting, wait = holds
-            if waited < wait + GRACE:
-                if not final:
-                    return done(None, pending=True)
-                return done(_held(pre, proc, setting, wait, waited, ev))
+            if r.waited < wait + GRACE:
+                if not r.final:
+                    return r.done(None, pending=True)
+                return r.done(_held(r.pre, proc, setting, wait, r.waited, ev))
             if comp_type(proc) != "tail_sampling":
-                late = late or _held(pre, proc, setting, wait, waited, ev)
+                r.late = r.late or _held(r.pre, proc, setting, wait, r.waited, ev)
                 continue
             # tail_sampling past decision_wait: its policies decided, and did not keep the trace.
-        if waited >= 1.0 or final or holds is not None:
-            return done(
-                c.COLLECTOR_DROPPED(
-                    f"{pre}Processor {proc} dropped the test span ({inc:.0f} in, {out:.0f} out).",
-                    target=proc,
-                    evidence=ev,
-                )
-            )
-        return done(None, pending=True)
+        if r.waited >= 1.0 or r.final or holds is not None:
+            msg = f"{r.pre}Processor {proc} dropped the test span ({inc:.0f} in, {out:.0f} out)."
+            return r.done(c.COLLECTOR_DROPPED(msg, target=proc, evidence=ev))
+        return r.done(None, pending=True)
+    return None
 
-    # probabilistic_sampler's own sampled=false counter (the versions work adds `sampled_out` to Snapshot):
-    # it names the sampler on releases that count no per-processor items.
-    sampled_out = diff(getattr(before, "sampled_out", {}), getattr(after, "sampled_out", {}))
-    for proc, n in sorted(sampled_out.items()):
-        if n > 0 and not sent and not sunk and (waited >= 1.0 or final):
+
+def _sampled_out(r: _Reading) -> Verdict | None:
+    """probabilistic_sampler's own sampled=false counter: it names the sampler on releases that count no
+    per-processor items (the versions work adds `sampled_out` to Snapshot)."""
+    for proc, n in sorted(r.moved("sampled_out").items()):
+        if n > 0 and not r.sent and not r.sunk and (r.waited >= 1.0 or r.final):
             ev = [f"otelcol_processor_probabilistic_sampler_count_traces_sampled{{sampled=false}} +{n:.0f}"]
-            return done(
-                c.COLLECTOR_DROPPED(f"{pre}Processor {proc} sampled the test trace out.", target=proc, evidence=ev)
-            )
+            msg = f"{r.pre}Processor {proc} sampled the test trace out."
+            return r.done(c.COLLECTOR_DROPPED(msg, target=proc, evidence=ev))
+    return None
 
-    ts = sum(diff(before.tail_sampling_traces, after.tail_sampling_traces).values())
-    if ts > 0 and not sent and not sunk:
-        # Releases that report no incoming/outgoing items for tail_sampling: only its own counter moved.
-        proc = next((p for p in comps.waits if comp_type(p) == "tail_sampling"), "tail_sampling")
-        setting, wait = comps.wait_of(proc) or ("decision_wait", 30.0)
-        if waited < wait + GRACE and not final:
-            return done(None, pending=True)
-        ev = [f"otelcol_processor_tail_sampling_new_trace_id_received +{ts:.0f}"]
-        return done(_held(pre, proc, setting, wait, waited, ev))
 
-    failed = {e: v for e, v in diff(before.send_failed, after.send_failed).items() if v > 0}
-    if failed:
-        e, v = sorted(failed.items())[0]
-        return done(
-            c.EXPORT_FAILED(
-                f"{pre}Exporter {e} failed to send {v:.0f} span(s) while the test span passed.",
-                target=e,
-                evidence=[f"otelcol_exporter_send_failed_spans{{exporter={e}}} +{v:.0f}"],
-            )
+def _tail_sampling_counter(r: _Reading) -> Verdict | None:
+    """Releases that report no incoming/outgoing items for tail_sampling: only its own counter moved."""
+    ts = sum(r.moved("tail_sampling_traces").values())
+    if ts <= 0 or r.sent or r.sunk:
+        return None
+    proc = next((p for p in r.comps.waits if comp_type(p) == "tail_sampling"), "tail_sampling")
+    setting, wait = r.comps.wait_of(proc) or ("decision_wait", 30.0)
+    if r.waited < wait + GRACE and not r.final:
+        return r.done(None, pending=True)
+    ev = [f"otelcol_processor_tail_sampling_new_trace_id_received +{ts:.0f}"]
+    return r.done(_held(r.pre, proc, setting, wait, r.waited, ev))
+
+
+def _send_failed(r: _Reading) -> Verdict | None:
+    failed = {e: v for e, v in r.moved("send_failed").items() if v > 0}
+    if not failed:
+        return None
+    e, v = sorted(failed.items())[0]
+    return r.done(
+        c.EXPORT_FAILED(
+            f"{r.pre}Exporter {e} failed to send {v:.0f} span(s) while the test span passed.",
+            target=e,
+            evidence=[f"otelcol_exporter_send_failed_spans{{exporter={e}}} +{v:.0f}"],
         )
-    full = {e: v for e, v in diff(before.enqueue_failed, after.enqueue_failed).items() if v > 0}
-    if full:
-        e, v = sorted(full.items())[0]
-        return done(
-            c.EXPORT_QUEUE_FULL(
-                f"{pre}Exporter {e}'s queue is full: {v:.0f} span(s) dropped while the test span passed.",
-                target=e,
-                evidence=[f"otelcol_exporter_enqueue_failed_spans{{exporter={e}}} +{v:.0f}"],
-            )
-        )
-    stuck = sorted(
-        e for e, q in after.queue_size.items() if q > 0 and e not in sent and comps.type_of(e) not in SINK_EXPORTERS
     )
-    if stuck and not sent:
-        e = stuck[0]
-        if waited >= 3.0 or final:
-            return done(
-                c.EXPORT_STUCK(
-                    f"{pre}Exporter {e} holds {after.queue_size[e]:.0f} request(s) queued and has sent nothing"
-                    f" in {waited:.1f}s.",
-                    target=e,
-                    evidence=[
-                        f"otelcol_exporter_queue_size{{exporter={e}}} = {after.queue_size[e]:.0f}",
-                        f"otelcol_exporter_sent_spans{{exporter={e}}} +0",
-                    ],
-                )
-            )
-        return done(None, pending=True)
-    if sunk and not sent:
-        known = set(after.exporters) | set(comps.exporter_types)
-        network = sorted(e for e in known if comps.type_of(e) not in SINK_EXPORTERS)
-        if not network or waited >= 3.0 or final:
-            what = "; ".join(f"{e} {SINK_EXPORTERS[comps.type_of(e)]} (+{v:.0f})" for e, v in sorted(sunk.items()))
-            extra = f" {', '.join(network)} sent nothing." if network else " The pipeline never exports to Jaeger."
-            return done(
-                NO_BACKEND(
-                    f"{pre}The collector took the test span, but it left only through {', '.join(sorted(sunk))}:"
-                    f" {what}.{extra}",
-                    target=sorted(sunk)[0],
-                    evidence=[f"otelcol_exporter_sent_spans{{exporter={e}}} +{v:.0f}" for e, v in sorted(sunk.items())],
-                )
-            )
-        return done(None, pending=True)
-    if late is None and accepted > 0 and not sent and not sunk and not stuck:
-        # Batch and tail_sampling report no incoming/outgoing items (v0.155): the span went in and
-        # nothing came out. A configured holding processor whose wait is not over explains it.
-        holding = [(w, p) for p, w in comps.waits.items() if comp_type(p) in HOLDING_DEFAULTS and waited < w + GRACE]
-        if holding:
-            wait, proc = max(holding)
-            if not final:
-                return done(None, pending=True)
-            setting = HOLDING_DEFAULTS[comp_type(proc)][0]
-            return done(_held(pre, proc, setting, wait, waited, [f"otelcol_receiver_accepted_spans +{accepted:.0f}",
-                                                                 "otelcol_exporter_sent_spans +0"]))  # fmt: skip
-    return done(late)
+
+
+def _queue_full(r: _Reading) -> Verdict | None:
+    full = {e: v for e, v in r.moved("enqueue_failed").items() if v > 0}
+    if not full:
+        return None
+    e, v = sorted(full.items())[0]
+    return r.done(
+        c.EXPORT_QUEUE_FULL(
+            f"{r.pre}Exporter {e}'s queue is full: {v:.0f} span(s) dropped while the test span passed.",
+            target=e,
+            evidence=[f"otelcol_exporter_enqueue_failed_spans{{exporter={e}}} +{v:.0f}"],
+        )
+    )
+
+
+def _stuck(r: _Reading) -> Verdict | None:
+    """A network exporter holding requests queued while nothing was sent."""
+    queue = r.after.queue_size
+    stuck = sorted(
+        e for e, q in queue.items() if q > 0 and e not in r.sent and r.comps.type_of(e) not in SINK_EXPORTERS
+    )
+    if not stuck or r.sent:
+        return None
+    e = stuck[0]
+    if r.waited < 3.0 and not r.final:
+        return r.done(None, pending=True)
+    return r.done(
+        c.EXPORT_STUCK(
+            f"{r.pre}Exporter {e} holds {queue[e]:.0f} request(s) queued and has sent nothing in {r.waited:.1f}s.",
+            target=e,
+            evidence=[
+                f"otelcol_exporter_queue_size{{exporter={e}}} = {queue[e]:.0f}",
+                f"otelcol_exporter_sent_spans{{exporter={e}}} +0",
+            ],
+        )
+    )
+
+
+def _sunk_only(r: _Reading) -> Verdict | None:
+    """The span left only through exporters that never reach a trace backend (debug, file, nop)."""
+    if not r.sunk or r.sent:
+        return None
+    comps, sunk = r.comps, r.sunk
+    known = set(r.after.exporters) | set(comps.exporter_types)
+    network = sorted(e for e in known if comps.type_of(e) not in SINK_EXPORTERS)
+    if network and r.waited < 3.0 and not r.final:
+        return r.done(None, pending=True)
+    what = "; ".join(f"{e} {SINK_EXPORTERS[comps.type_of(e)]} (+{v:.0f})" for e, v in sorted(sunk.items()))
+    extra = f" {', '.join(network)} sent nothing." if network else " The pipeline never exports to Jaeger."
+    return r.done(
+        NO_BACKEND(
+            f"{r.pre}The collector took the test span, but it left only through {', '.join(sorted(sunk))}:"
+            f" {what}.{extra}",
+            target=sorted(sunk)[0],
+            evidence=[f"otelcol_exporter_sent_spans{{exporter={e}}} +{v:.0f}" for e, v in sorted(sunk.items())],
+        )
+    )
+
+
+def _held_silently(r: _Reading) -> Verdict | None:
+    """Batch and tail_sampling report no incoming/outgoing items (v0.155): the span went in and nothing
+    came out. A configured holding processor whose wait is not over explains it."""
+    if r.late is not None or r.accepted <= 0 or r.sent or r.sunk:
+        return None
+    holding = [(w, p) for p, w in r.comps.waits.items() if comp_type(p) in HOLDING_DEFAULTS and r.waited < w + GRACE]
+    if not holding:
+        return None
+    wait, proc = max(holding)
+    if not r.final:
+        return r.done(None, pending=True)
+    setting = HOLDING_DEFAULTS[comp_type(proc)][0]
+    ev = [f"otelcol_receiver_accepted_spans +{r.accepted:.0f}", "otelcol_exporter_sent_spans +0"]
+    return r.done(_held(r.pre, proc, setting, wait, r.waited, ev))
+
+
+_RULES: tuple[Callable[[_Reading], Verdict | None], ...] = (
+    _refused,
+    _processors,
+    _sampled_out,
+    _tail_sampling_counter,
+    _send_failed,
+    _queue_full,
+    _stuck,
+    _sunk_only,
+    _held_silently,
+)
 
 
 def _held(pre: str, proc: str, setting: str, wait: float, waited: float, ev: list[str]) -> Finding:
