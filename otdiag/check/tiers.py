@@ -191,117 +191,12 @@ def analyse(
     final: bool,
 ) -> Trail:
     """Follow the span from the head tier along every hop that sent it; name where each branch lost it."""
-    trail = Trail()
-    for t in chain.tiers:
-        trail.tiers[t.name] = "skip"
-    for h in chain.hops:
-        trail.hops[h.label] = "skip"
-    verdicts: dict[str, loss.Verdict | None] = {}
-
-    def verdict_of(name: str) -> loss.Verdict | None:
-        if name not in verdicts:
-            b, a = before.get(name), after.get(name)
-            cfg = chain.tier(name).config
-            comps = loss.Components(cfg.processor_waits, cfg.exporter_types, name)
-            verdicts[name] = None if b is None or a is None else loss.verdict(b, a, waited, final=final, comps=comps)
-        return verdicts[name]
-
-    def lost(f: Finding, tier: str, hop: Hop | None) -> None:
-        if hop is not None and hop.label not in f.message:
-            f = replace(f, message=f"{f.message.rstrip('.')} (hop {hop.label}).")
-        trail.findings.append(f)
-        if trail.lost_at is None:
-            trail.lost_at = {"tier": tier, "hop": hop.label if hop else None, "code": f.code}
-
-    def visit(name: str, via: Hop | None, seen: frozenset[str]) -> None:
-        v = verdict_of(name)
-        if v is None:
-            trail.unknown.append(name)
-            return
-        if v.accepted <= 0 and v.finding is None:
-            if via is None:
-                trail.pending = trail.pending or not final
-                return
-            if waited >= 2.0 or final:
-                trail.hops[via.label] = "fail"
-                lost(
-                    loss.HOP_LOST(
-                        f"{via.src}'s exporter {via.exporter} sent the test span to {via.endpoint}, but {name}"
-                        f" accepted nothing there.",
-                        target=via.exporter,
-                        evidence=[
-                            f"{via.src}: otelcol_exporter_sent_spans{{exporter={via.exporter}}} rose",
-                            f"{name}: otelcol_receiver_accepted_spans +0",
-                        ],
-                    ),
-                    name,
-                    via,
-                )
-            else:
-                trail.pending = True
-            return
-        if via is not None:
-            trail.hops[via.label] = "pass"
-        if v.finding is not None:
-            f = v.finding
-            out = next((h for h in chain.out_of(name) if h.exporter == f.target), None)
-            if f.code in _EXPORT_CODES and out is not None and out.dst != BACKEND and out.dst not in seen:
-                # The exporter could not deliver to the next tier: did that tier refuse it?
-                nv = verdict_of(out.dst)
-                if nv is not None and nv.finding is not None and nv.finding.code == "collector.refusing":
-                    trail.tiers[name] = "pass"
-                    trail.tiers[out.dst] = "fail"
-                    trail.hops[out.label] = "fail"
-                    lost(nv.finding, out.dst, out)
-                    return
-            # An exporter that cannot deliver is the hop's failure; the tier did its part up to there.
-            trail.tiers[name] = "pass" if f.code in _EXPORT_CODES and out is not None else "fail"
-            if out is not None:
-                trail.hops[out.label] = "fail"
-            lost(f, name, out)
-            return
-        if not v.sent and not v.pending:
-            # Nothing left this tier: a next tier refusing it is why (the exporter retries meanwhile).
-            for hop in chain.out_of(name):
-                nv = verdict_of(hop.dst) if hop.dst != BACKEND and hop.dst not in seen else None
-                if nv is not None and nv.finding is not None and nv.finding.code == "collector.refusing":
-                    trail.tiers[name] = "pass"
-                    trail.tiers[hop.dst] = "fail"
-                    trail.hops[hop.label] = "fail"
-                    lost(nv.finding, hop.dst, hop)
-                    return
-            if final and not v.sunk:
-                trail.tiers[name] = "fail"
-                outs = chain.out_of(name)
-                exporters = ", ".join(h.exporter for h in outs) or "its exporters"
-                lost(
-                    c.EXPORT_STUCK(
-                        f"{name}: the collector accepted the test span and sent nothing on through {exporters}"
-                        f" in {waited:.1f}s.",
-                        target=outs[0].exporter if outs else None,
-                    ),
-                    name,
-                    outs[0] if len(outs) == 1 else None,
-                )
-                return
-        trail.tiers[name] = "pass"
-        if v.pending:
-            trail.pending = True
-        for hop in chain.out_of(name):
-            if v.sent.get(hop.exporter, 0) <= 0:
-                continue
-            if hop.dst == BACKEND:
-                trail.hops[hop.label] = "pass"
-                trail.delivered.append(hop)
-            elif hop.dst not in seen:
-                visit(hop.dst, hop, seen | {name})
-        if not v.sent and not v.pending and v.finding is None and not final:
-            trail.pending = True
-
-    visit(chain.tiers[0].name, None, frozenset())
+    follow = _Follow(chain, before, after, waited, final)
+    trail = follow.trail
+    follow.visit(chain.tiers[0].name, None, frozenset())
     if final and not trail.findings and trail.delivered:
         hop = trail.delivered[0]
-        lost(
+        follow.lost(
             c.JAEGER_NOT_STORED(
                 f"{hop.src}: the test span went through every tier and {hop.exporter} exported it to {hop.endpoint},"
                 " but Jaeger does not show it.",
@@ -311,6 +206,136 @@ def analyse(
             hop,
         )
     return trail
+
+
+@dataclass
+class _Follow:
+    """One reading of every tier's deltas, followed from the head tier along the hops that sent the span."""
+
+    chain: Chain
+    before: Mapping[str, Snapshot | None]
+    after: Mapping[str, Snapshot | None]
+    waited: float
+    final: bool
+    trail: Trail = field(default_factory=Trail)
+    verdicts: dict[str, loss.Verdict | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.trail.tiers.update((t.name, "skip") for t in self.chain.tiers)
+        self.trail.hops.update((h.label, "skip") for h in self.chain.hops)
+
+    def verdict_of(self, name: str) -> loss.Verdict | None:
+        if name not in self.verdicts:
+            b, a = self.before.get(name), self.after.get(name)
+            cfg = self.chain.tier(name).config
+            comps = loss.Components(cfg.processor_waits, cfg.exporter_types, name)
+            v = None if b is None or a is None else loss.verdict(b, a, self.waited, final=self.final, comps=comps)
+            self.verdicts[name] = v
+        return self.verdicts[name]
+
+    def lost(self, f: Finding, tier: str, hop: Hop | None) -> None:
+        if hop is not None and hop.label not in f.message:
+            f = replace(f, message=f"{f.message.rstrip('.')} (hop {hop.label}).")
+        self.trail.findings.append(f)
+        if self.trail.lost_at is None:
+            self.trail.lost_at = {"tier": tier, "hop": hop.label if hop else None, "code": f.code}
+
+    def visit(self, name: str, via: Hop | None, seen: frozenset[str]) -> None:
+        v = self.verdict_of(name)
+        if v is None:
+            self.trail.unknown.append(name)
+            return
+        if v.accepted <= 0 and v.finding is None:
+            self._nothing_arrived(name, via)
+            return
+        if via is not None:
+            self.trail.hops[via.label] = "pass"
+        if v.finding is not None:
+            self._lost_inside(name, v.finding, seen)
+            return
+        if not v.sent and not v.pending and self._nothing_left(name, v, seen):
+            return
+        self.trail.tiers[name] = "pass"
+        if v.pending:
+            self.trail.pending = True
+        for hop in self.chain.out_of(name):
+            if v.sent.get(hop.exporter, 0) <= 0:
+                continue
+            if hop.dst == BACKEND:
+                self.trail.hops[hop.label] = "pass"
+                self.trail.delivered.append(hop)
+            elif hop.dst not in seen:
+                self.visit(hop.dst, hop, seen | {name})
+        if not v.sent and not v.pending and not self.final:
+            self.trail.pending = True
+
+    def _nothing_arrived(self, name: str, via: Hop | None) -> None:
+        """This tier accepted nothing: still on its way, or lost on the hop into it."""
+        if via is None:
+            self.trail.pending = self.trail.pending or not self.final
+            return
+        if self.waited < 2.0 and not self.final:
+            self.trail.pending = True
+            return
+        self.trail.hops[via.label] = "fail"
+        self.lost(
+            loss.HOP_LOST(
+                f"{via.src}'s exporter {via.exporter} sent the test span to {via.endpoint}, but {name}"
+                f" accepted nothing there.",
+                target=via.exporter,
+                evidence=[
+                    f"{via.src}: otelcol_exporter_sent_spans{{exporter={via.exporter}}} rose",
+                    f"{name}: otelcol_receiver_accepted_spans +0",
+                ],
+            ),
+            name,
+            via,
+        )
+
+    def _lost_inside(self, name: str, f: Finding, seen: frozenset[str]) -> None:
+        """The tier's own metrics say where: inside it, or at its exporter (then: did the next tier refuse it?)."""
+        out = next((h for h in self.chain.out_of(name) if h.exporter == f.target), None)
+        if f.code in _EXPORT_CODES and out is not None and self._refused_by_next(name, out, seen):
+            return
+        # An exporter that cannot deliver is the hop's failure; the tier did its part up to there.
+        self.trail.tiers[name] = "pass" if f.code in _EXPORT_CODES and out is not None else "fail"
+        if out is not None:
+            self.trail.hops[out.label] = "fail"
+        self.lost(f, name, out)
+
+    def _refused_by_next(self, name: str, hop: Hop, seen: frozenset[str]) -> bool:
+        """Whether the next tier refused what this one tried to send it (then that tier is where it was lost)."""
+        if hop.dst == BACKEND or hop.dst in seen:
+            return False
+        nv = self.verdict_of(hop.dst)
+        if nv is None or nv.finding is None or nv.finding.code != "collector.refusing":
+            return False
+        self.trail.tiers[name] = "pass"
+        self.trail.tiers[hop.dst] = "fail"
+        self.trail.hops[hop.label] = "fail"
+        self.lost(nv.finding, hop.dst, hop)
+        return True
+
+    def _nothing_left(self, name: str, v: loss.Verdict, seen: frozenset[str]) -> bool:
+        """Nothing left this tier: a next tier refusing it is why (the exporter retries meanwhile); at the end,
+        an exporter that sent nothing on. True when that is where the span was lost."""
+        if any(self._refused_by_next(name, hop, seen) for hop in self.chain.out_of(name)):
+            return True
+        if not self.final or v.sunk:
+            return False
+        self.trail.tiers[name] = "fail"
+        outs = self.chain.out_of(name)
+        exporters = ", ".join(h.exporter for h in outs) or "its exporters"
+        self.lost(
+            c.EXPORT_STUCK(
+                f"{name}: the collector accepted the test span and sent nothing on through {exporters}"
+                f" in {self.waited:.1f}s.",
+                target=outs[0].exporter if outs else None,
+            ),
+            name,
+            outs[0] if len(outs) == 1 else None,
+        )
+        return True
 
 
 class Observer:
