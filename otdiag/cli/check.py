@@ -13,6 +13,7 @@ from otdiag.model import ExitCode, Protocol
 
 if TYPE_CHECKING:
     from otdiag.check.result import CheckResult
+    from otdiag.fleet import Prometheus
     from otdiag.render.human import Console
 
 
@@ -105,8 +106,6 @@ def check(
     """
 
     def body() -> ExitCode:
-        from dataclasses import replace
-
         from otdiag import app_env, collector_config, durations, otel_env
         from otdiag.check import request, walk
 
@@ -119,7 +118,6 @@ def check(
         if otlp_endpoint is not None:
             otel_env.resolve(flags, {})  # a bad --otlp-endpoint is a usage error, not a finding
         config, chain = request.tiers(configs, tier_metrics_url)
-        prom = request.prometheus(prometheus_url, prometheus_selector, tier_label)
         opts = request.CheckOptions(
             env=env,
             flags=flags,
@@ -128,7 +126,7 @@ def check(
             metrics_url=_url(collector_metrics_url, "--collector-metrics-url"),
             jaeger_health_url=_url(jaeger_health_url, "--jaeger-health-url"),
             chain=chain,
-            prometheus=replace(prom, timeout=common.check_timeout(timeout)) if prom else None,
+            prometheus=_prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
             window=request.window(window),
             config=collector_config.targets(config) if config else None,
             config_findings=request.config_findings(config, jaeger_config, app_dir, chain),
@@ -148,6 +146,15 @@ def check(
         return common.emit(result, as_json=as_json, render=print_check)
 
     common.run(body)
+
+
+def _prometheus(url: str | None, selector: str | None, tier_label: str, timeout: float) -> Prometheus | None:
+    from dataclasses import replace
+
+    from otdiag.check import request
+
+    prom = request.prometheus(url, selector, tier_label)
+    return replace(prom, timeout=common.check_timeout(timeout)) if prom else None
 
 
 def _url(value: str | None, option: str) -> str | None:
