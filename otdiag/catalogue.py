@@ -686,7 +686,7 @@ APP_ENV_EMPTY = kind(
     "Run otdiag check in the app's environment, or pass it with --env-file.",
 )
 
-# --- per component (otdiag.loss), across tiers (otdiag.chain) and fleets (otdiag.fleet): issue 17 ------
+# --- per component (otdiag.check.loss), across tiers (otdiag.check.tiers) and fleets (otdiag.fleet): issue 17 ------
 
 COLLECTOR_NO_BACKEND = kind(
     "collector.no-trace-backend",

@@ -127,18 +127,35 @@ def _component(section: Mapping[str, Any], wanted: set[str]) -> list[tuple[str, 
 def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets:
     doc = load(path, env)
     receivers = doc.get("receivers") or {}
-    exporters = doc.get("exporters") or {}
-    extensions = doc.get("extensions") or {}
     pipelines = _get(doc, "service", "pipelines") or {}
     trace_pipes = [p for pid, p in pipelines.items() if str(pid).split("/")[0] == "traces" and isinstance(p, dict)]
     used_receivers = {r for p in trace_pipes for r in p.get("receivers") or []}
     used_exporters = [e for p in trace_pipes for e in p.get("exporters") or []]
     processors = [pr for p in trace_pipes for pr in p.get("processors") or []]
+    grpc, grpc_tls, http, http_tls = _otlp_receiver(receivers, used_receivers)
+    return CollectorTargets(
+        path=path,
+        otlp_grpc=grpc,
+        otlp_grpc_tls=grpc_tls,
+        otlp_http=http,
+        otlp_http_tls=http_tls,
+        health_url=_health_url(doc),
+        zpages_url=_zpages_url(doc),
+        metrics_url=_metrics_url(doc),
+        exporters=[t for eid in used_exporters if (t := _exporter_target(eid, doc)) is not None],
+        trace_processors=[str(p) for p in processors],
+        processor_waits=_waits(doc, processors),
+        exporter_types={str(e): str(e).split("/")[0] for e in used_exporters},
+        listens=_listens(receivers, used_receivers),
+    )
 
+
+def _otlp_receiver(receivers: Mapping[str, Any], used: set[str]) -> tuple[str | None, bool, str | None, bool]:
+    """(gRPC host:port, its TLS, HTTP host:port, its TLS) of the traces pipelines' first OTLP receivers."""
     grpc = http = None
     grpc_tls = http_tls = False
     for rid, cfg in _component(receivers, {"otlp"}):
-        if used_receivers and rid not in used_receivers:
+        if used and rid not in used:
             continue
         protocols = _get(cfg, "protocols") or {}
         if "grpc" in protocols and grpc is None:
@@ -147,97 +164,80 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
         if "http" in protocols and http is None:
             http = _dial(_get(protocols, "http", "endpoint"), "localhost:4318")
             http_tls = bool(_get(protocols, "http", "tls"))
+    return grpc, grpc_tls, http, http_tls
 
-    health = None
+
+def _health_url(doc: Mapping[str, Any]) -> str | None:
     enabled = set(_get(doc, "service", "extensions") or [])
-    for eid, cfg in _component(extensions, {"health_check", "healthcheckv2"}):
-        if eid not in enabled:
-            continue
-        endpoint = _get(cfg, "http", "endpoint") if _get(cfg, "use_v2") else _get(cfg, "endpoint")
-        health = "http://" + _dial(endpoint, "localhost:13133")
-        break
-
-    zpages = None
-    for eid, cfg in _component(extensions, {"zpages"}):
+    for eid, cfg in _component(doc.get("extensions") or {}, {"health_check", "healthcheckv2"}):
         if eid in enabled:
-            zpages = "http://" + _dial(_get(cfg, "endpoint"), "localhost:55679")
-            break
+            endpoint = _get(cfg, "http", "endpoint") if _get(cfg, "use_v2") else _get(cfg, "endpoint")
+            return "http://" + _dial(endpoint, "localhost:13133")
+    return None
 
-    metrics = None
+
+def _zpages_url(doc: Mapping[str, Any]) -> str | None:
+    enabled = set(_get(doc, "service", "extensions") or [])
+    for eid, cfg in _component(doc.get("extensions") or {}, {"zpages"}):
+        if eid in enabled:
+            return "http://" + _dial(_get(cfg, "endpoint"), "localhost:55679")
+    return None
+
+
+def _metrics_url(doc: Mapping[str, Any]) -> str | None:
+    """The collector's own Prometheus metrics: its first pull reader, else the default 8888; None when off."""
     telemetry = _get(doc, "service", "telemetry", "metrics") or {}
-    if str(_get(telemetry, "level") or "normal").lower() != "none":
-        readers = _get(telemetry, "readers") or []
-        for reader in readers if isinstance(readers, list) else []:
-            prom = _get(reader, "pull", "exporter", "prometheus")
-            if isinstance(prom, dict):
-                hostport = f"{prom.get('host') or ''}:{prom.get('port') or 8888}"
-                metrics = f"http://{_dial(hostport, '')}/metrics"
-                break
-        else:
-            metrics = "http://127.0.0.1:8888/metrics"
+    if str(_get(telemetry, "level") or "normal").lower() == "none":
+        return None
+    readers = _get(telemetry, "readers") or []
+    for reader in readers if isinstance(readers, list) else []:
+        prom = _get(reader, "pull", "exporter", "prometheus")
+        if isinstance(prom, dict):
+            hostport = f"{prom.get('host') or ''}:{prom.get('port') or 8888}"
+            return f"http://{_dial(hostport, '')}/metrics"
+    return "http://127.0.0.1:8888/metrics"
 
-    found: list[ExporterTarget] = []
-    for eid in used_exporters:
-        cfg = exporters.get(eid) or {}
-        etype = str(eid).split("/")[0]
-        tls = _get(cfg, "tls") or {}
-        headers = {str(k): str(v) for k, v in (_get(cfg, "headers") or {}).items()}
-        if etype in ("otlp", "otlp_grpc"):
-            endpoint = str(_get(cfg, "endpoint") or "")
-            hostport = re.sub(r"^https?://", "", endpoint).split("/")[0]
-            found.append(
-                ExporterTarget(
-                    str(eid),
-                    "otlp_grpc",
-                    hostport,
-                    secure=not bool(_get(tls, "insecure")),
-                    insecure_skip_verify=bool(_get(tls, "insecure_skip_verify")),
-                    ca_file=_get(tls, "ca_file"),
-                    headers=headers,
-                )
-            )
-        elif etype in ("otlphttp", "otlp_http"):
-            url = str(_get(cfg, "traces_endpoint") or (str(_get(cfg, "endpoint") or "").rstrip("/") + "/v1/traces"))
-            found.append(
-                ExporterTarget(
-                    str(eid),
-                    "otlp_http",
-                    url,
-                    secure=url.startswith("https"),
-                    insecure_skip_verify=bool(_get(tls, "insecure_skip_verify")),
-                    ca_file=_get(tls, "ca_file"),
-                    headers=headers,
-                )
-            )
+
+def _exporter_target(key: Any, doc: Mapping[str, Any]) -> ExporterTarget | None:
+    """Where an OTLP exporter sends (None for other exporter types)."""
+    cfg = (doc.get("exporters") or {}).get(key) or {}
+    eid = str(key)
+    etype = eid.split("/", maxsplit=1)[0]
+    tls = _get(cfg, "tls") or {}
+    headers = {str(k): str(v) for k, v in (_get(cfg, "headers") or {}).items()}
+    skip_verify, ca_file = bool(_get(tls, "insecure_skip_verify")), _get(tls, "ca_file")
+    if etype in ("otlp", "otlp_grpc"):
+        endpoint = str(_get(cfg, "endpoint") or "")
+        hostport = re.sub(r"^https?://", "", endpoint).split("/")[0]
+        secure = not bool(_get(tls, "insecure"))
+        return ExporterTarget(eid, "otlp_grpc", hostport, secure, skip_verify, ca_file, headers)
+    if etype in ("otlphttp", "otlp_http"):
+        url = str(_get(cfg, "traces_endpoint") or (str(_get(cfg, "endpoint") or "").rstrip("/") + "/v1/traces"))
+        return ExporterTarget(eid, "otlp_http", url, url.startswith("https"), skip_verify, ca_file, headers)
+    return None
+
+
+def _waits(doc: Mapping[str, Any], processors: list[Any]) -> dict[str, float]:
+    """Holding processors of the traces pipelines -> how long they hold spans (seconds)."""
     waits: dict[str, float] = {}
     for pid in processors:
         holding = _HOLDING.get(str(pid).split("/")[0])
-        value = _get(_get(doc, "processors") or {}, str(pid), holding[0]) if holding else None
         if holding:
+            value = _get(_get(doc, "processors") or {}, str(pid), holding[0])
             seconds = _seconds(value) if value is not None else None
             waits[str(pid)] = seconds if seconds is not None else holding[1]
+    return waits
+
+
+def _listens(receivers: Mapping[str, Any], used: set[str]) -> list[str]:
     listens = []
     for rid, cfg in _component(receivers, {"otlp"}):
-        if rid in used_receivers:
+        if rid in used:
             protocols = _get(cfg, "protocols") or {}
             for proto, default in (("grpc", "localhost:4317"), ("http", "localhost:4318")):
                 if isinstance(protocols, Mapping) and proto in protocols:
                     listens.append(str(_get(protocols, proto, "endpoint") or default))
-    return CollectorTargets(
-        path=path,
-        otlp_grpc=grpc,
-        otlp_grpc_tls=grpc_tls,
-        otlp_http=http,
-        otlp_http_tls=http_tls,
-        health_url=health,
-        zpages_url=zpages,
-        metrics_url=metrics,
-        exporters=found,
-        trace_processors=[str(p) for p in processors],
-        processor_waits=waits,
-        exporter_types={str(e): str(e).split("/")[0] for e in used_exporters},
-        listens=listens,
-    )
+    return listens
 
 
 _HOLDING: dict[str, tuple[str, float]] = {

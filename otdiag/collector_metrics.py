@@ -161,61 +161,75 @@ def parse(text: str) -> Snapshot:
     """Read the span-flow metrics out of a Prometheus exposition; raises ValueError on junk."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    legacy: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    pipeline: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    seen: set[str] = set()
-    build: dict[str, str] = {}
-    jaeger = False
+    r = _Reading()
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            name = canonical(sample.name)
-            labels = dict(sample.labels)
-            jaeger = jaeger or name.startswith("jaeger_")
-            if name.startswith("otelcol_"):
-                seen.add(name)
-                for key in ("service_name", "service_version"):
-                    if key in labels:
-                        build.setdefault(key, labels[key])
-            elif name == "target_info":
-                for key in ("service_name", "service_version"):
-                    if key in labels:
-                        build[key] = labels[key]
-                continue
-            if name in SPAN_METRICS:
-                attr, label = SPAN_METRICS[name]
-                if not _traces(labels):
-                    continue
-                sums[attr][_label(labels, label, _COMPONENT_LABELS) or ""] += sample.value
-            elif name in _PROCESSOR_SPANS:
-                proc = _label(labels, "processor", _COMPONENT_LABELS) or ""
-                legacy[_PROCESSOR_SPANS[name]][proc] += sample.value
-            elif name in _PIPELINE_ITEMS:
-                if not _traces(labels):
-                    continue
-                comp = _label(labels, "otelcol_component_id", ("processor", "receiver")) or ""
-                outcome = _label(labels, "otelcol_component_outcome", _OUTCOME_LABELS)
-                if outcome is not None:
-                    seen.add(f"{name}{{outcome}}")
-                if _PIPELINE_ITEMS[name] == "receiver":
-                    # Items a receiver handed on: accepted when the pipeline took them, else refused.
-                    pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += sample.value
-                else:
-                    pipeline[_PIPELINE_ITEMS[name]][comp] += sample.value
-            elif name == "otelcol_processor_probabilistic_sampler_count_traces_sampled":
-                if labels.get("sampled") == "false":
-                    sums["sampled_out"][labels.get("processor", "probabilistic_sampler")] += sample.value
-            elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
-                sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += sample.value
-            elif name in ("otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity"):
-                if labels.get("data_type", "traces") != "traces":
-                    continue
-                attr = "queue_size" if name.endswith("size") else "queue_capacity"
-                sums[attr][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += sample.value
-    _fill_processor_flow(sums, legacy, pipeline)
+            r.add(canonical(sample.name), dict(sample.labels), sample.value)
+    _fill_processor_flow(r.sums, r.legacy, r.pipeline)
     return Snapshot(
-        **{k: dict(v) for k, v in sums.items()}, seen=frozenset(seen), build=build, jaeger=jaeger and not seen
+        **{k: dict(v) for k, v in r.sums.items()}, seen=frozenset(r.seen), build=r.build, jaeger=r.jaeger and not r.seen
     )
+
+
+_QUEUE_GAUGES = {"otelcol_exporter_queue_size": "queue_size", "otelcol_exporter_queue_capacity": "queue_capacity"}
+
+
+def _sums() -> dict[str, dict[str, float]]:
+    return defaultdict(lambda: defaultdict(float))
+
+
+@dataclass
+class _Reading:
+    """An exposition read sample by sample: per family and component, the sums so far."""
+
+    sums: dict[str, dict[str, float]] = field(default_factory=_sums)
+    legacy: dict[str, dict[str, float]] = field(default_factory=_sums)
+    """The classic per-processor span counters (accepted, refused, dropped)."""
+    pipeline: dict[str, dict[str, float]] = field(default_factory=_sums)
+    """Pipeline telemetry's items (otelcol.component.outcome)."""
+    seen: set[str] = field(default_factory=set)
+    build: dict[str, str] = field(default_factory=dict)
+    jaeger: bool = False
+
+    def add(self, name: str, labels: dict[str, str], value: float) -> None:
+        self.jaeger = self.jaeger or name.startswith("jaeger_")
+        if name.startswith("otelcol_"):
+            self.seen.add(name)
+            for key in ("service_name", "service_version"):
+                if key in labels:
+                    self.build.setdefault(key, labels[key])
+        elif name == "target_info":
+            self.build.update((key, labels[key]) for key in ("service_name", "service_version") if key in labels)
+            return
+        if name in SPAN_METRICS:
+            attr, label = SPAN_METRICS[name]
+            if _traces(labels):
+                self.sums[attr][_label(labels, label, _COMPONENT_LABELS) or ""] += value
+        elif name in _PROCESSOR_SPANS:
+            proc = _label(labels, "processor", _COMPONENT_LABELS) or ""
+            self.legacy[_PROCESSOR_SPANS[name]][proc] += value
+        elif name in _PIPELINE_ITEMS:
+            self._pipeline_items(name, labels, value)
+        elif name == "otelcol_processor_probabilistic_sampler_count_traces_sampled":
+            if labels.get("sampled") == "false":
+                self.sums["sampled_out"][labels.get("processor", "probabilistic_sampler")] += value
+        elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
+            self.sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += value
+        elif name in _QUEUE_GAUGES and labels.get("data_type", "traces") == "traces":
+            self.sums[_QUEUE_GAUGES[name]][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += value
+
+    def _pipeline_items(self, name: str, labels: dict[str, str], value: float) -> None:
+        if not _traces(labels):
+            return
+        comp = _label(labels, "otelcol_component_id", ("processor", "receiver")) or ""
+        outcome = _label(labels, "otelcol_component_outcome", _OUTCOME_LABELS)
+        if outcome is not None:
+            self.seen.add(f"{name}{{outcome}}")
+        if _PIPELINE_ITEMS[name] == "receiver":
+            # Items a receiver handed on: accepted when the pipeline took them, else refused.
+            self.pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += value
+        else:
+            self.pipeline[_PIPELINE_ITEMS[name]][comp] += value
 
 
 def _fill_processor_flow(

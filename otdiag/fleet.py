@@ -7,7 +7,7 @@ collector instance the selector matches, at two instants:
 - `now - window` and `now`: per instance and tier, how many spans were refused, dropped by a
   processor, failed by an exporter or lost on a full queue, and how full the queues are now;
 - before the test span is sent and after the wait: which instance took it in and where it was
-  lost (otdiag.loss reads each instance's deltas, as it reads one collector's in `check`).
+  lost (otdiag.check.loss reads each instance's deltas, as it reads one collector's in `check`).
 
 Fifty collectors give one answer: one finding per kind of loss naming the worst offenders, then
 a table (otdiag.render.fleet) that reads at 80 columns.
@@ -22,11 +22,12 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 from urllib.parse import urlencode
 
 from otdiag import catalogue as c
-from otdiag import http, loss, redact
+from otdiag import http, redact
+from otdiag.check import loss
 from otdiag.collector_metrics import SPAN_METRICS, Snapshot
 from otdiag.errors import UsageError
 from otdiag.model import Finding
@@ -319,11 +320,23 @@ def window_findings(rows: list[Row], window: float) -> list[Finding]:
 # --- the test span across instances ---------------------------------------------------------------------
 
 
+class PathStep(TypedDict):
+    """An instance the test span went through, as the report's `test_span_path` lists it."""
+
+    instance: str
+    tier: str
+    accepted: float
+    sent: dict[str, float]
+    lost: str | None
+    """The code of the finding where it was lost there; None when it went on."""
+
+
 def locate(
     before: Mapping[Instance, Snapshot], after: Mapping[Instance, Snapshot], waited: float
-) -> tuple[list[Finding], list[dict[str, Any]]]:
+) -> tuple[list[Finding], list[PathStep]]:
     """Which instances took the test span in, and where it was lost; with the path it took, as JSON."""
-    findings, path = [], []
+    findings: list[Finding] = []
+    path: list[PathStep] = []
     empty = Snapshot()
     for inst in sorted(after, key=lambda i: (i.tier, i.instance)):
         then = before.get(inst, empty)
@@ -332,13 +345,13 @@ def locate(
         if v.accepted <= 0 and v.finding is None:
             continue
         path.append(
-            {
-                "instance": inst.instance,
-                "tier": inst.tier,
-                "accepted": v.accepted,
-                "sent": v.sent,
-                "lost": v.finding.code if v.finding else None,
-            }
+            PathStep(
+                instance=inst.instance,
+                tier=inst.tier,
+                accepted=v.accepted,
+                sent=v.sent,
+                lost=v.finding.code if v.finding else None,
+            )
         )
         if v.finding is not None:
             findings.append(v.finding)
@@ -361,7 +374,7 @@ class FleetView:
     window: float = 300.0
     extra: list[Finding] = field(default_factory=list)
     """Findings about the fleet as a whole (no collectors, instances down)."""
-    path: list[dict[str, Any]] = field(default_factory=list)
+    path: list[PathStep] = field(default_factory=list)
     """The instances the test span went through (filled after the end-to-end probe)."""
 
     def refresh(self, after: dict[Instance, Snapshot]) -> None:
@@ -369,14 +382,40 @@ class FleetView:
         self.rows = window_rows(self.then, after)
         self.findings = [*window_findings(self.rows, self.window), *self.extra]
 
-    def to_json(self, prom: Prometheus, window: float) -> dict[str, Any]:
+    def report(self, prom: Prometheus, window: float) -> FleetReport:
+        """check's `fleet` field: the window's instances worst first, those down, the test span's path."""
+        return FleetReport(
+            redact.url(prom.url),
+            prom.selector or None,
+            prom.tier_label,
+            window,
+            tuple(self.rows),
+            tuple(self.down),
+            tuple(self.path),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FleetReport:
+    """What check says of a fleet: Prometheus's view of every instance over the window."""
+
+    prometheus_url: str
+    selector: str | None
+    tier_label: str
+    window_s: float
+    instances: tuple[Row, ...]
+    down: tuple[Instance, ...]
+    test_span_path: tuple[PathStep, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
         return {
-            "prometheus_url": redact.url(prom.url),
-            "selector": prom.selector or None,
-            "tier_label": prom.tier_label,
-            "window_s": window,
-            "instances": [r.to_json() for r in self.rows],
+            "prometheus_url": self.prometheus_url,
+            "selector": self.selector,
+            "tier_label": self.tier_label,
+            "window_s": self.window_s,
+            "instances": [r.to_json() for r in self.instances],
             "down": [{"instance": d.instance, "tier": d.tier} for d in self.down],
+            "test_span_path": [dict(p) for p in self.test_span_path],
         }
 
 

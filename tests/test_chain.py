@@ -7,11 +7,12 @@ from typing import Any, cast
 
 import pytest
 
-from otdiag import chain
+from otdiag.check import tiers as chain
 from otdiag.collector_config import CollectorTargets, ExporterTarget
 from otdiag.collector_metrics import Snapshot
 from otdiag.errors import UsageError
-from otdiag.render.fleet import chain_lines, chain_paths
+from otdiag.model import StepStatus
+from otdiag.render.check import chain_lines, chain_paths
 
 
 def tier(name: str, listen: str, *exports: tuple[str, str], waits: dict[str, float] | None = None) -> chain.Tier:
@@ -146,9 +147,9 @@ def test_the_chain_is_drawn_one_line_per_path_with_a_mark_per_hop() -> None:
     obs.trail = chain.analyse(c, ZERO, {"agent": s(2, sent={"otlp/gw1": 1, "otlp/gw2": 1}),
                                        "gw1": s(1, sent={"otlp/jaeger": 1}), "gw2": s(1, incoming={"filter": 1})},
                               2.0, final=False)  # fmt: skip
-    doc = obs.to_json()
+    doc = obs.report()
     assert len(chain_paths(doc)) == 2
-    lines = chain_lines(doc, "pass", "pass")
+    lines = chain_lines(doc, StepStatus.PASS, StepStatus.PASS)
     assert "agent [green]✓[/] ─[green]✓[/]─▶ gw1 [green]✓[/] ─[green]✓[/]─▶ Jaeger" in lines[0]
     assert "gw2 [bold red]✗[/] ─[dim]?[/]─▶ Jaeger" in lines[1]
     assert lines[2] == "  [bold]lost in gw2[/] [dim](collector.processor-dropped)[/]"

@@ -112,8 +112,7 @@ def test_a_healthy_fleet_gives_no_finding() -> None:
 
 def test_the_table_reads_at_80_columns_and_folds_past_twenty_rows() -> None:
     before, after = _fleet(120, {5: {"failed": 12_345_678}, 77: {"dropped": 3}})
-    view = {"instances": [r.to_json() for r in fleet.window_rows(before, after)], "window_s": 300}
-    lines = table_rows(view)
+    lines = table_rows(fleet.window_rows(before, after))
     assert all(len(line) <= 80 for line in lines), max(lines, key=len)
     assert "collector-005:8888" in lines[1] and "12.3M" in lines[1]
     assert len(lines) == 1 + 20 + 1 and "100 more instance(s), 0 of them losing spans" in lines[-1]

@@ -1,4 +1,4 @@
-"""The per-component loss analysis (otdiag.loss) over constructed metric deltas: no peer, every rule."""
+"""The per-component loss analysis (otdiag.check.loss) over constructed metric deltas: no peer, every rule."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any, cast
 
 import pytest
 
+from otdiag.check.loss import Components, lone_collector, verdict
 from otdiag.collector_metrics import Snapshot
-from otdiag.loss import Components, lone_collector, verdict
 from otdiag.model import Severity
 
 BASE: dict[str, Any] = {

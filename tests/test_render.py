@@ -16,9 +16,12 @@ from rich.cells import cell_len
 
 from otdiag import app_env
 from otdiag import catalogue as c
-from otdiag.check import _agree, _app_step
-from otdiag.model import ExitCode, Finding, Location, Report, Stage, Step, StepStatus
+from otdiag.check.app import app_step as _app_step
+from otdiag.check.result import CheckResult
+from otdiag.check.walk import _agree
+from otdiag.model import ExitCode, Finding, Location, Stage, Step, StepStatus
 from otdiag.otel_env import Flags, resolve
+from otdiag.render import check as check_view
 from otdiag.render import human
 from otdiag.render.waterfall import layout, print_trace, print_trace_list
 from otdiag.trace import Span, Trace
@@ -110,18 +113,15 @@ def test_search_results_show_the_full_trace_id_and_jaegers_columns(width: int) -
 @pytest.mark.parametrize("width", WIDTHS)
 def test_check_report_wraps_with_a_hanging_indent(width: int) -> None:
     long = "Nothing listens at http://collector.observability.svc.cluster.local:4318/v1/traces (connection refused)."
-    report = Report(
-        "check",
-        [c.INGEST_REFUSED(long, target="http://collector:4318")],
-        {
-            "steps": [
-                Step("collector-otlp-http", Stage.COLLECTOR_INGEST, StepStatus.FAIL, 12.0, long).to_json(),
-                Step("jaeger-query", Stage.JAEGER, StepStatus.PASS, 3.0, "API v3 answers; 2 services").to_json(),
-            ]
-        },
+    report = CheckResult(
+        findings=(c.INGEST_REFUSED(long, target="http://collector:4318"),),
+        steps=(
+            Step("collector-otlp-http", Stage.COLLECTOR_INGEST, StepStatus.FAIL, 12.0, long),
+            Step("jaeger-query", Stage.JAEGER, StepStatus.PASS, 3.0, "API v3 answers; 2 services"),
+        ),
     )
     console, buf = terminal(width)
-    human.print_check(console, report)
+    check_view.print_check(console, report)
     lines = buf.getvalue().splitlines()
     assert all(cell_len(line) <= width for line in lines)
     step = lines.index(next(line for line in lines if "collector-otlp-http" in line))
@@ -160,10 +160,10 @@ def test_plurals_read_as_english() -> None:
 
 
 def test_the_verdict_names_where_without_a_broken_sentence() -> None:
-    report = Report("check", [c.APP_SAMPLER_OFF("OTEL_TRACES_SAMPLER=always_off: no span is ever recorded.")])
-    assert human.verdict(report).startswith("[bold red]Broken in the app[/]: Spans are not being created")
-    doubled = Report("check", [c.APP_PATH_DOUBLED("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has /v1/traces twice.")])
-    assert human.verdict(doubled).startswith("[bold red]Broken in the app's SDK settings[/]")
+    report = CheckResult(findings=(c.APP_SAMPLER_OFF("OTEL_TRACES_SAMPLER=always_off: no span is ever recorded."),))
+    assert check_view.verdict(report).startswith("[bold red]Broken in the app[/]: Spans are not being created")
+    doubled = CheckResult(findings=(c.APP_PATH_DOUBLED("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT has /v1/traces twice."),))
+    assert check_view.verdict(doubled).startswith("[bold red]Broken in the app's SDK settings[/]")
 
 
 # --- no contradictions ----------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_with_no_otel_variable_the_app_and_sdk_hops_are_unknown_not_healthy() ->
     settings = resolve(Flags(), {})
     step = _app_step([], [], settings)
     assert step.status is StepStatus.SKIP and "not seen" in step.detail
-    marks = human.hop_marks(Report("check", [], {"steps": [step.to_json()]}))
+    marks = check_view.hop_marks(CheckResult(steps=(step,)))
     assert marks["App"] is StepStatus.SKIP and marks["SDK"] is StepStatus.SKIP
 
 
@@ -195,7 +195,7 @@ def test_a_ratio_sampler_that_drops_most_test_requests_gets_a_warning(ratio: str
 
 
 def test_a_failed_step_is_backed_by_a_finding_or_is_not_a_failure() -> None:
-    from otdiag.check import _Probe
+    from otdiag.check.probes import Probe as _Probe
 
     failed = Step("exporter otlp/jaeger", Stage.COLLECTOR_EXPORT, StepStatus.FAIL, 5.0, "'jaeger' does not resolve")
     probe = _Probe(failed, [c.EXPORT_KINDS["dns"]("The collector's exporter otlp/jaeger: 'jaeger' does not resolve.")])

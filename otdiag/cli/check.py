@@ -4,49 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from otdiag.cli import common
-from otdiag.model import ExitCode, Finding, Protocol
+from otdiag.model import ExitCode, Protocol
 
-
-def _config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Finding]:
-    """validate-config's errors (and start-time errors) for a config of the pipeline being checked.
-
-    A Jaeger v2 config's errors belong to heading 2 (traces not displayed in Jaeger).
-    """
-    from dataclasses import replace
-
-    from otdiag import bounded
-    from otdiag.collector_config import MAX_CONFIG_BYTES
-    from otdiag.model import Guide, Severity, Stage
-    from otdiag.validate.api import validate_source
-    from otdiag.validate.knowledge import Distribution
-
-    data = bounded.read(path, what=option, max_bytes=MAX_CONFIG_BYTES)
-    result = validate_source(data, path, Distribution.JAEGER if jaeger else None)
-    errors = [f for f in result.findings if f.severity is Severity.ERROR]
-    from otdiag.cli.check_tiers import never_reaches_backend
-
-    errors += never_reaches_backend(result.findings)
-    if jaeger:
-        errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
-    return errors
-
-
-def _app_dir_findings(path: str) -> list[Finding]:
-    """The app's OpenTelemetry dependencies, read without running it (shared with otdiag run)."""
-    from pathlib import Path
-
-    from otdiag.errors import UsageError
-    from otdiag.observe import deps
-
-    p = Path(path)
-    if not p.is_dir():
-        raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
-    return deps.app_dir_findings(p)
+if TYPE_CHECKING:
+    from otdiag.check.result import CheckResult
+    from otdiag.fleet import Prometheus
+    from otdiag.render.human import Console
 
 
 def check(
@@ -139,8 +107,7 @@ def check(
 
     def body() -> ExitCode:
         from otdiag import app_env, collector_config, durations, otel_env
-        from otdiag import check as core
-        from otdiag.endpoints import http_url
+        from otdiag.check import request, walk
 
         env = app_env.read_env_file(env_file, timeout=common.check_timeout(timeout)) if env_file else dict(os.environ)
         common.remember_env_secrets(env)
@@ -150,48 +117,50 @@ def check(
         )  # fmt: skip
         if otlp_endpoint is not None:
             otel_env.resolve(flags, {})  # a bad --otlp-endpoint is a usage error, not a finding
-        from otdiag.cli import check_tiers
-
-        config, chain = check_tiers.tiers(configs, tier_metrics_url)
-        opts = core.CheckOptions(
+        config, chain = request.tiers(configs, tier_metrics_url)
+        opts = request.CheckOptions(
             env=env,
             flags=flags,
             jaeger_url=common.jaeger_url_option(jaeger_url),
-            health_url=http_url(collector_health_url, option="--collector-health-url")
-            if collector_health_url
-            else None,
-            metrics_url=http_url(collector_metrics_url, option="--collector-metrics-url")
-            if collector_metrics_url
-            else None,
-            jaeger_health_url=http_url(jaeger_health_url, option="--jaeger-health-url") if jaeger_health_url else None,
+            health_url=_url(collector_health_url, "--collector-health-url"),
+            metrics_url=_url(collector_metrics_url, "--collector-metrics-url"),
+            jaeger_health_url=_url(jaeger_health_url, "--jaeger-health-url"),
             chain=chain,
-            prometheus=check_tiers.prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
-            window=check_tiers.window(window),
+            prometheus=_prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
+            window=request.window(window),
             config=collector_config.targets(config) if config else None,
-            config_findings=[
-                *(_app_dir_findings(app_dir) if app_dir else []),
-                *(_config_errors(config, "--config") if config else []),
-                *(_config_errors(jaeger_config, "--jaeger-config", jaeger=True) if jaeger_config else []),
-                *check_tiers.tier_config_errors(chain),
-            ],
+            config_findings=request.config_findings(config, jaeger_config, app_dir, chain),
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),
             e2e=e2e,
         )
         if as_json and not _maybe_terminal():
             # Nothing to draw: no spinner, and rich (most of a JSON run's start-up) is never imported.
-            from otdiag.progress import NoProgress
-
-            report = core.run(opts, NoProgress())
-            return common.emit(report, as_json=True, render=_unused)
+            return common.emit(walk.run(opts), as_json=True, render=_unused)
         from otdiag.render import human
+        from otdiag.render.check import print_check
 
         spinner = human.Spinner(human.make_console(stderr=True))
         with spinner.running("probing the pipeline"):
-            report = core.run(opts, spinner)
-        return common.emit(report, as_json=as_json, render=human.print_check)
+            result = walk.run(opts, spinner)
+        return common.emit(result, as_json=as_json, render=print_check)
 
     common.run(body)
+
+
+def _prometheus(url: str | None, selector: str | None, tier_label: str, timeout: float) -> Prometheus | None:
+    from dataclasses import replace
+
+    from otdiag.check import request
+
+    prom = request.prometheus(url, selector, tier_label)
+    return replace(prom, timeout=common.check_timeout(timeout)) if prom else None
+
+
+def _url(value: str | None, option: str) -> str | None:
+    from otdiag.endpoints import http_url
+
+    return http_url(value, option=option) if value else None
 
 
 def _maybe_terminal() -> bool:
@@ -200,5 +169,5 @@ def _maybe_terminal() -> bool:
     return sys.stderr.isatty() or any(os.environ.get(name) for name in forced)
 
 
-def _unused(console: Any, report: Any) -> None:  # pragma: no cover - --json never renders for humans
+def _unused(console: Console, result: CheckResult) -> None:  # pragma: no cover - --json never renders for humans
     raise AssertionError("--json renders no human view")

@@ -14,7 +14,7 @@ from rich.status import Status
 from rich.text import Text
 
 from otdiag import redact
-from otdiag.model import GUIDE_TITLES, Finding, Guide, Report, Severity, Stage, StepStatus, order_findings
+from otdiag.model import GUIDE_TITLES, Finding, Guide, Severity, order_findings
 
 __all__ = [
     "Console",
@@ -22,22 +22,14 @@ __all__ = [
     "code_frame",
     "escape",
     "make_console",
-    "print_check",
     "print_config_files",
     "print_findings",
-    "verdict",
 ]
 
 _SEV_STYLE = {
     Severity.ERROR: ("✗", "bold red"),
     Severity.WARNING: ("!", "yellow"),
     Severity.INFO: ("i", "cyan"),
-}
-_STEP_MARK = {
-    StepStatus.PASS: ("✓", "green"),
-    StepStatus.FAIL: ("✗", "bold red"),
-    StepStatus.WARN: ("!", "yellow"),
-    StepStatus.SKIP: ("?", "dim"),
 }
 
 
@@ -156,98 +148,7 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
         console.print()
 
 
-_HOPS = ("App", "SDK", "Collector", "Jaeger")
-_HOP_OF_STAGE = {
-    Stage.APP: "SDK",
-    Stage.COLLECTOR_INGEST: "Collector",
-    Stage.COLLECTOR: "Collector",
-    Stage.COLLECTOR_EXPORT: "Jaeger",
-    Stage.JAEGER: "Jaeger",
-    Stage.OTDIAG: "App",
-}
-
-
-def hop_marks(report: Report) -> dict[str, StepStatus]:
-    """A status per hop of the seed's data flow, from the check's steps and findings."""
-    marks: dict[str, StepStatus] = dict.fromkeys(_HOPS, StepStatus.SKIP)
-    steps: list[dict[str, Any]] = report.fields.get("steps", [])
-    for step in steps:
-        hop = "App" if step["name"] == "app-env" else _HOP_OF_STAGE[Stage(step["stage"])]
-        status = StepStatus(step["status"])
-        if status is StepStatus.PASS and marks[hop] is StepStatus.SKIP:
-            marks[hop] = StepStatus.PASS
-            if hop == "App":
-                marks["SDK"] = StepStatus.PASS
-    for f in report.findings:
-        hop = _hop(f)
-        if f.severity is Severity.ERROR:
-            marks[hop] = StepStatus.FAIL
-        elif f.severity is Severity.WARNING and marks[hop] is StepStatus.PASS:
-            marks[hop] = StepStatus.WARN
-    return marks
-
-
-def _hop(f: Finding) -> str:
-    # The app's instrumentation (heading 3) is the App hop; its export settings are the SDK hop.
-    if f.stage is Stage.APP and f.guide is Guide.SPANS_NOT_CREATED:
-        return "App"
-    return _HOP_OF_STAGE[f.stage]
-
-
-def print_check(console: Console, report: Report) -> None:
-    marks = hop_marks(report)
-    cells = []
-    for hop in _HOPS:
-        mark, style = _STEP_MARK[marks[hop]]
-        cells.append(f"{hop} [{style}]{mark}[/]")
-    if report.fields.get("chain"):
-        from otdiag.render.fleet import chain_lines
-
-        # Several collectors: one line per path through the tiers, a mark per tier and per hop.
-        for line in chain_lines(report.fields["chain"], marks["SDK"].value, marks["Jaeger"].value):
-            console.print(line)
-    else:
-        console.print("  " + " ──▶ ".join(cells))
-    console.print()
-    for step in report.fields.get("steps", []):
-        mark, style = _STEP_MARK[StepStatus(step["status"])]
-        took = f"[dim]{step['duration_ms']:.0f} ms[/]"
-        hang(console, f"  [{style}]{mark}[/] {escape(step['name']):<22} ", f"{escape(step['detail'])} {took}")
-    console.print()
-    if report.fields.get("fleet"):
-        from otdiag.render.fleet import print_fleet
-
-        print_fleet(console, report.fields["fleet"])
-    print_findings(console, report.findings)
-    console.print(verdict(report, marks))
-
-
-def verdict(report: Report, marks: dict[str, StepStatus] | None = None) -> str:
-    errors = [f for f in order_findings(report.findings) if f.severity is Severity.ERROR]
-    if not errors:
-        warnings = sum(1 for f in report.findings if f.severity is Severity.WARNING)
-        tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
-        return f"[bold green]Healthy[/]: every hop that was probed answered{tail}."
-    first = errors[0]
-    where = _WHERE[first.stage]
-    if first.stage is Stage.APP and _hop(first) == "SDK":
-        where = "in the app's SDK settings"
-    heading = GUIDE_TITLES[first.guide] if first.guide else "Problem"
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"[bold red]Broken {where}[/]: {heading} - {escape(first.message)}{more}"
-
-
-_WHERE = {
-    Stage.APP: "in the app",
-    Stage.COLLECTOR_INGEST: "between the app and the Collector",
-    Stage.COLLECTOR: "in the Collector",
-    Stage.COLLECTOR_EXPORT: "between the Collector and Jaeger",
-    Stage.JAEGER: "in Jaeger",
-    Stage.OTDIAG: "in otdiag's input",
-}
-
-
-# --- otdiag listen --------------------------------------------------------------------------------
+# --- otdiag listen ----------------------------------------------------------------------
 
 _STATUS_MARK = {0: "", 1: "[green]ok[/]", 2: "[bold red]error[/]"}
 

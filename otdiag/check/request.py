@@ -1,0 +1,163 @@
+"""What `otdiag check` is asked to do: a typed request (CheckOptions) the walk reads.
+
+The command line builds it from its options with the helpers below: the tiers of --config, every
+config's errors (reported first), --app-dir's dependencies, --prometheus-url and --window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from otdiag import otel_env
+from otdiag.errors import UsageError
+from otdiag.model import Finding, Guide, Severity, Stage
+
+if TYPE_CHECKING:
+    from otdiag.check.tiers import Chain
+    from otdiag.collector_config import CollectorTargets
+    from otdiag.fleet import Prometheus
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    env: Mapping[str, str]
+    """The application's environment: os.environ, or --env-file."""
+    flags: otel_env.Flags = field(default_factory=otel_env.Flags)
+    jaeger_url: str = "http://localhost:16686"
+    health_url: str | None = None
+    metrics_url: str | None = None
+    jaeger_health_url: str | None = None
+    config: CollectorTargets | None = None
+    timeout: float = 5.0
+    wait: float = 15.0
+    """How long the end-to-end span may take to show up in Jaeger."""
+    e2e: bool = True
+    config_findings: list[Finding] = field(default_factory=list)
+    """validate-config's errors for --config: reported first, before anything is probed."""
+    prometheus: Prometheus | None = None
+    """--prometheus-url: every collector instance's otelcol_* series, read from Prometheus."""
+    window: float = 300.0
+    """--window: how far back the fleet's losses are read."""
+    chain: Chain | None = None
+    """--config given once per tier: the collectors in order (`config` is then the first tier's)."""
+
+
+# --- from the command line's options -----------------------------------------------------------------------
+
+
+def config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Finding]:
+    """validate-config's errors (and start-time errors) for a config of the pipeline being checked.
+
+    A Jaeger v2 config's errors belong to heading 2 (traces not displayed in Jaeger).
+    """
+    from otdiag import bounded
+    from otdiag.collector_config import MAX_CONFIG_BYTES
+    from otdiag.validate.api import validate_source
+    from otdiag.validate.knowledge import Distribution
+
+    data = bounded.read(path, what=option, max_bytes=MAX_CONFIG_BYTES)
+    result = validate_source(data, path, Distribution.JAEGER if jaeger else None)
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    errors += never_reaches_backend(result.findings)
+    if jaeger:
+        errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
+    return errors
+
+
+def never_reaches_backend(findings: Iterable[Finding]) -> list[Finding]:
+    """validate-config's warnings that mean a traces pipeline can never reach Jaeger: check reports them too."""
+    return [
+        f
+        for f in findings
+        if f.code == "config.traces-no-backend" or (f.code == "config.debug-exporter" and "only exporter" in f.message)
+    ]
+
+
+def config_findings(
+    config: str | None, jaeger_config: str | None, app_dir: str | None, chain: Chain | None
+) -> list[Finding]:
+    """What is wrong before anything is probed: the app's dependencies, then every config's errors."""
+    return [
+        *(app_dir_findings(app_dir) if app_dir else []),
+        *(config_errors(config, "--config") if config else []),
+        *(config_errors(jaeger_config, "--jaeger-config", jaeger=True) if jaeger_config else []),
+        *tier_config_errors(chain),
+    ]
+
+
+def app_dir_findings(path: str) -> list[Finding]:
+    """The app's OpenTelemetry dependencies, read without running it (shared with otdiag run)."""
+    from pathlib import Path
+
+    from otdiag.observe import deps
+
+    p = Path(path)
+    if not p.is_dir():
+        raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
+    return deps.app_dir_findings(p)
+
+
+def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:
+    """(the lone --config's path, None) or (None, the chain of tiers) when --config is given more than once."""
+    from otdiag import collector_config
+    from otdiag.check.tiers import from_specs, tier_name
+
+    urls = _tier_metrics(tier_metrics)
+    if not configs:
+        if urls:
+            raise UsageError("--tier-metrics-url needs --config once per tier (two or more)")
+        return None, None
+    if len(configs) == 1:
+        if urls:
+            raise UsageError("--tier-metrics-url needs --config once per tier (two or more)")
+        return tier_name(configs[0], set())[1], None
+    return None, from_specs(configs, collector_config.targets, urls)
+
+
+def tier_config_errors(chain: Chain | None) -> list[Finding]:
+    """Every tier's validate-config errors, each message naming its tier."""
+    if chain is None:
+        return []
+    return [
+        replace(f, message=f"{t.name}: {f.message}")
+        for t in chain.tiers
+        for f in config_errors(t.config.path, "--config")
+    ]
+
+
+def _tier_metrics(specs: list[str] | None) -> dict[str, str]:
+    from otdiag.endpoints import http_url
+
+    out: dict[str, str] = {}
+    for spec in specs or []:
+        name, sep, url = spec.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--tier-metrics-url: {spec!r} is not TIER=URL")
+        out[name.strip()] = http_url(url, option="--tier-metrics-url")
+    return out
+
+
+def prometheus(url: str | None, selector: str | None, tier_label: str) -> Prometheus | None:
+    """--prometheus-url with its selector and tier label (the caller sets the timeout)."""
+    from otdiag import fleet
+    from otdiag.endpoints import http_url
+
+    if url is None:
+        if selector is not None:
+            raise UsageError("--prometheus-selector needs --prometheus-url")
+        return None
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", tier_label):
+        raise UsageError(f"--tier-label: {tier_label!r} is not a Prometheus label name")
+    return fleet.Prometheus(http_url(url, option="--prometheus-url"), fleet.parse_selector(selector), tier_label)
+
+
+def window(text: str) -> float:
+    from otdiag import durations
+
+    seconds = durations.parse(text, "--window")
+    if not 1 <= seconds <= 31 * 86400:
+        raise UsageError(f"--window: {text!r} must be between 1s and 31d")
+    return seconds

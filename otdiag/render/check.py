@@ -1,0 +1,146 @@
+"""`otdiag check` for a human: the hops with their marks, every probe's step, the findings, one verdict."""
+
+from __future__ import annotations
+
+from otdiag.check.result import CheckResult
+from otdiag.check.tiers import ChainReport
+from otdiag.model import GUIDE_TITLES, Finding, Guide, Severity, Stage, StepStatus, order_findings
+from otdiag.render.fleet import print_fleet
+from otdiag.render.human import Console, escape, hang, print_findings
+
+_STEP_MARK = {
+    StepStatus.PASS: ("✓", "green"),
+    StepStatus.FAIL: ("✗", "bold red"),
+    StepStatus.WARN: ("!", "yellow"),
+    StepStatus.SKIP: ("?", "dim"),
+}
+_HOPS = ("App", "SDK", "Collector", "Jaeger")
+_HOP_OF_STAGE = {
+    Stage.APP: "SDK",
+    Stage.COLLECTOR_INGEST: "Collector",
+    Stage.COLLECTOR: "Collector",
+    Stage.COLLECTOR_EXPORT: "Jaeger",
+    Stage.JAEGER: "Jaeger",
+    Stage.OTDIAG: "App",
+}
+_WHERE = {
+    Stage.APP: "in the app",
+    Stage.COLLECTOR_INGEST: "between the app and the Collector",
+    Stage.COLLECTOR: "in the Collector",
+    Stage.COLLECTOR_EXPORT: "between the Collector and Jaeger",
+    Stage.JAEGER: "in Jaeger",
+    Stage.OTDIAG: "in otdiag's input",
+}
+
+
+def print_check(console: Console, result: CheckResult) -> None:
+    marks = hop_marks(result)
+    if result.chain is not None:
+        # Several collectors: one line per path through the tiers, a mark per tier and per hop.
+        for line in chain_lines(result.chain, marks["SDK"], marks["Jaeger"]):
+            console.print(line)
+    else:
+        cells = [f"{hop} [{_STEP_MARK[marks[hop]][1]}]{_STEP_MARK[marks[hop]][0]}[/]" for hop in _HOPS]
+        console.print("  " + " ──▶ ".join(cells))
+    console.print()
+    for step in result.steps:
+        mark, style = _STEP_MARK[step.status]
+        took = f"[dim]{round(step.duration_ms, 1):.0f} ms[/]"
+        hang(console, f"  [{style}]{mark}[/] {escape(step.name):<22} ", f"{escape(step.detail)} {took}")
+    console.print()
+    if result.fleet is not None:
+        print_fleet(console, result.fleet)
+    print_findings(console, list(result.findings))
+    console.print(verdict(result))
+
+
+def hop_marks(result: CheckResult) -> dict[str, StepStatus]:
+    """A status per hop of the seed's data flow, from the check's steps and findings."""
+    marks: dict[str, StepStatus] = dict.fromkeys(_HOPS, StepStatus.SKIP)
+    for step in result.steps:
+        hop = "App" if step.name == "app-env" else _HOP_OF_STAGE[step.stage]
+        if step.status is StepStatus.PASS and marks[hop] is StepStatus.SKIP:
+            marks[hop] = StepStatus.PASS
+            if hop == "App":
+                marks["SDK"] = StepStatus.PASS
+    for f in result.findings:
+        hop = _hop(f)
+        if f.severity is Severity.ERROR:
+            marks[hop] = StepStatus.FAIL
+        elif f.severity is Severity.WARNING and marks[hop] is StepStatus.PASS:
+            marks[hop] = StepStatus.WARN
+    return marks
+
+
+def _hop(f: Finding) -> str:
+    # The app's instrumentation (heading 3) is the App hop; its export settings are the SDK hop.
+    if f.stage is Stage.APP and f.guide is Guide.SPANS_NOT_CREATED:
+        return "App"
+    return _HOP_OF_STAGE[f.stage]
+
+
+def verdict(result: CheckResult) -> str:
+    """One line: healthy, or broken where the first (most upstream) error sits."""
+    errors = [f for f in order_findings(list(result.findings)) if f.severity is Severity.ERROR]
+    if not errors:
+        warnings = sum(1 for f in result.findings if f.severity is Severity.WARNING)
+        tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+        return f"[bold green]Healthy[/]: every hop that was probed answered{tail}."
+    first = errors[0]
+    where = _WHERE[first.stage]
+    if first.stage is Stage.APP and _hop(first) == "SDK":
+        where = "in the app's SDK settings"
+    heading = GUIDE_TITLES[first.guide] if first.guide else "Problem"
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"[bold red]Broken {where}[/]: {heading} - {escape(first.message)}{more}"
+
+
+# --- several collectors ----------------------------------------------------------------------------------
+
+_MARK = {
+    StepStatus.PASS: "[green]✓[/]",
+    StepStatus.FAIL: "[bold red]✗[/]",
+    StepStatus.WARN: "[yellow]![/]",
+    StepStatus.SKIP: "[dim]?[/]",
+}
+
+PathNode = tuple[StepStatus | None, str, StepStatus | None]
+"""(the hop's status into the node, None for the first tier; the node; its status, None for Jaeger)."""
+
+
+def chain_paths(chain: ChainReport) -> list[list[PathNode]]:
+    """Every path from the first tier out of the chain."""
+    if not chain.tiers:
+        return []
+    tiers = {t.name: t for t in chain.tiers}
+    paths: list[list[PathNode]] = []
+
+    def walk(name: str, path: list[PathNode], seen: frozenset[str]) -> None:
+        out = [h for h in chain.hops if h.src == name]
+        if not out:
+            paths.append(path)
+        for h in out:
+            if h.dst in tiers and h.dst not in seen:
+                walk(h.dst, [*path, (h.status, h.dst, tiers[h.dst].status)], seen | {h.dst})
+            else:
+                paths.append([*path, (h.status, h.dst, None)])
+
+    head = chain.tiers[0]
+    walk(head.name, [(None, head.name, head.status)], frozenset({head.name}))
+    return paths
+
+
+def chain_lines(chain: ChainReport, app: StepStatus, jaeger: StepStatus) -> list[str]:
+    """The chain as rich-markup lines, one per path: App ✓ ──▶ agent ✓ ─✓─▶ gateway ✗ ─?─▶ Jaeger ?"""
+    lines = []
+    for path in chain_paths(chain):
+        cells = [f"App {_MARK[app]}"]
+        for hop_status, node, node_status in path:
+            arrow = " ──▶ " if hop_status is None else f" ─{_MARK[hop_status]}─▶ "
+            cells.append(f"{arrow}{escape(node)} {_MARK[node_status or jaeger]}")
+        lines.append("  " + "".join(cells))
+    lost = chain.lost_at
+    if lost is not None:
+        hop = f", hop {lost.hop}" if lost.hop else ""
+        lines.append(f"  [bold]lost in {escape(lost.tier)}{escape(hop)}[/] [dim]({escape(lost.code)})[/]")
+    return lines
