@@ -28,9 +28,10 @@ from otdiag.find import jaeger_failure
 from otdiag.http import TlsOptions
 from otdiag.jaeger_api import JaegerClient, JaegerError
 from otdiag.model import Finding, Protocol, Report, Severity, Stage, Step, StepStatus
+from otdiag.otlp.exporter import Exporter, attempt_of
 from otdiag.progress import NoProgress, Progress
 from otdiag.redact import Scrubber
-from otdiag.send import Exporter, attempt_of, send_probe_span
+from otdiag.send import send_probe_span
 from otdiag.transport import Cause, TransportError
 
 if TYPE_CHECKING:
