@@ -375,3 +375,35 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
         sources=sources,
         notes=notes,
     )
+
+
+BASIC_FROM_URL = f"Basic {redact.REDACTED} (built from the URL's user info)"
+
+
+def shown_endpoint(s: Settings) -> str:
+    """The endpoint as it may be shown: the HTTP URL without its password, or the gRPC target."""
+    return redact.url(s.url) if s.protocol.is_http else s.target
+
+
+def shown_headers(s: Settings) -> dict[str, str]:
+    """The headers as they may be shown: values redacted; for an HTTP URL with user info, the
+    Authorization: Basic header the client builds from it, named but never with its value."""
+    shown = redact.headers(s.headers)
+    if s.protocol.is_http and "authorization" not in shown and "@" in urlsplit(s.url).netloc:
+        shown["authorization"] = BASIC_FROM_URL
+    return shown
+
+
+def settings_json(s: Settings) -> dict[str, object]:
+    """The settings for a JSON report: secrets redacted, each origin in `sources`."""
+    return {
+        "endpoint": shown_endpoint(s),
+        "protocol": s.protocol.value,
+        "tls": "on" if s.secure else "off",
+        "headers": shown_headers(s),
+        "ca_file": s.ca_file,
+        "cert_file": s.cert_file,
+        "timeout_s": s.timeout,
+        "compression": s.compression,
+        "sources": s.sources,
+    }
