@@ -229,3 +229,36 @@ def test_a_search_that_finds_nothing_says_how_to_widen_it(width: int) -> None:
     assert "trace id" not in text, "no empty table"
     assert "No traces for service 'frontend'" in text and "fix:" in text
     assert result.to_json()["traces"] == [] and result.to_json()["api"] == "v3"
+
+
+ENVELOPE = ["schema_version", "command", "ok", "findings"]
+SENT = ["trace_id", "span_id", "endpoint", "protocol", "jaeger_link", "settings", "sent", "accepted", "rejected"]
+
+
+def test_each_send_mode_keeps_the_json_keys_in_the_contracts_order() -> None:
+    s = settings()
+    one = SendResult(settings=s, sent=outcome(s, ExportResult(True, "200")), jaeger=JAEGER)
+    verified = SendResult(settings=s, sent=one.sent, jaeger=JAEGER, verification=Verification(True, 1.0))
+    load = SendResult(settings=s, sent=LoadOutcome(10, 10, 0, 0, 1.0, []))
+    assert list(explain(s).to_json()) == [*ENVELOPE, "settings"]
+    assert list(one.to_json()) == [*ENVELOPE, *SENT, "duration_ms", "receiver"]
+    assert list(verified.to_json()) == [*ENVELOPE, *SENT, "duration_ms", "receiver", "verified", "time_to_visible_ms"]
+    assert list(load.to_json()) == [*ENVELOPE, *SENT, "failed", "duration_ms", "spans_per_second"]
+    assert load.to_json()["trace_id"] is None and load.to_json()["jaeger_link"] is None
+    assert one.to_json()["jaeger_link"] == f"{JAEGER}/trace/{TID}"
+    assert one.to_json()["receiver"] == {"status": "200", "message": ""}
+
+
+def test_each_find_mode_keeps_the_json_keys_in_the_contracts_order() -> None:
+    link = f"{JAEGER}/trace/{TID}"
+    fetched = Fetched([demo_trace()], {}, Api.V3)
+    failed = FindResult(lookup=ById(TID, link, None))
+    missing = FindResult(lookup=ById(TID, link, Found(None, 1.0, 1), None))
+    found = FindResult(lookup=ById(TID, link, Found(fetched, 1.0, 1), Api.V3))
+    assert list(failed.to_json()) == [*ENVELOPE, "trace_id", "trace"]
+    assert list(missing.to_json()) == [*ENVELOPE, "trace_id", "trace", "api"] and missing.to_json()["api"] is None
+    assert list(found.to_json()) == [*ENVELOPE, "trace_id", "api", "jaeger_link", "time_to_visible_ms", "trace"]
+    assert found.to_json()["time_to_visible_ms"] is None, "only --wait reports the time to visible"
+    q = SearchQuery(service="frontend")
+    assert list(FindResult(lookup=Search(q, None)).to_json()) == [*ENVELOPE, "traces"]
+    assert list(FindResult(lookup=Search(q, fetched)).to_json()) == [*ENVELOPE, "api", "traces"]
