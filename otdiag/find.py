@@ -1,4 +1,7 @@
-"""Fetch a trace back from Jaeger, waiting for it to become visible if asked."""
+"""Fetch a trace back from Jaeger, waiting for it to become visible if asked, or search for traces.
+
+`find_by_id` and `search` return find-trace's typed `FindResult`.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 `send_one` exports one SDK-built span (or a parent/child pair) and waits for
 the answer; `send_load` pushes N spans in batches, concurrently, as fast as
 the receiver takes them (or at a fixed rate), and counts the outcomes.
+`send_test_span` runs a `SendRequest` (one span, verified in Jaeger if asked,
+or a load run) and returns the command's typed `SendResult`.
 """
 
 from __future__ import annotations
