@@ -1,15 +1,20 @@
-"""Fetch a trace back from Jaeger, waiting for it to become visible if asked."""
+"""Fetch a trace back from Jaeger, waiting for it to become visible if asked, or search for traces.
+
+`find_by_id` and `search` return find-trace's typed `FindResult`.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from otdiag import catalogue as c
-from otdiag.jaeger_api import Fetched, JaegerClient, JaegerError
-from otdiag.model import Finding
+from otdiag.jaeger_api import Api, Fetched, JaegerClient, JaegerError, SearchQuery
+from otdiag.model import Finding, Result
 from otdiag.progress import NoProgress, Progress
+from otdiag.trace import Trace
 from otdiag.transport import Cause, TransportError
 
 
@@ -82,3 +87,111 @@ def _jaeger_v1_port(url: str) -> Finding | None:
         target=url,
         hint="Point --jaeger-url at Jaeger's query port (16686 by default), e.g. http://jaeger:16686.",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ById:
+    """A trace asked for by its ID."""
+
+    trace_id: str
+    link: str
+    """The trace's page in Jaeger's UI."""
+    found: Found | None
+    """None: Jaeger's query API did not answer usefully (the findings say why)."""
+    api: Api | None = None
+    """The API the client settled on, when it got that far."""
+    waited: bool = False
+    """--wait was given: the time until the trace became visible is reported."""
+
+    @property
+    def trace(self) -> Trace | None:
+        fetched = self.found.fetched if self.found else None
+        return fetched.traces[0] if fetched else None
+
+    def fields_json(self) -> dict[str, Any]:
+        fetched = self.found.fetched if self.found else None
+        if self.found is None:
+            return {"trace_id": self.trace_id, "trace": None}
+        if fetched is None:
+            return {"trace_id": self.trace_id, "trace": None, "api": self.api.value if self.api else None}
+        return {
+            "trace_id": self.trace_id,
+            "api": fetched.api.value,
+            "jaeger_link": self.link,
+            "time_to_visible_ms": round(self.found.waited_ms, 1) if self.waited else None,
+            "trace": fetched.traces[0].to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """Traces searched for by service, operation, tags and time."""
+
+    query: SearchQuery
+    fetched: Fetched | None
+    """None: Jaeger's query API did not answer usefully (the findings say why)."""
+
+    @property
+    def traces(self) -> list[Trace]:
+        """Newest first."""
+        found = self.fetched.traces if self.fetched else []
+        return sorted(found, key=lambda t: t.start_unix_nano, reverse=True)
+
+    def fields_json(self) -> dict[str, Any]:
+        if self.fetched is None:
+            return {"traces": []}
+        return {"api": self.fetched.api.value, "traces": [{**t.summary_json(), **t.to_json()} for t in self.traces]}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindResult(Result):
+    """find-trace's report: one trace by its ID, or the traces a search found."""
+
+    COMMAND: ClassVar[str] = "find-trace"
+    lookup: ById | Search
+
+    @property
+    def fetched(self) -> Fetched | None:
+        """What Jaeger sent, when it sent traces (the server's own JSON is in `raw`)."""
+        if isinstance(self.lookup, Search):
+            return self.lookup.fetched
+        return self.lookup.found.fetched if self.lookup.found else None
+
+    def fields_json(self) -> dict[str, Any]:
+        return self.lookup.fields_json()
+
+
+def find_by_id(
+    client: JaegerClient, url: str, trace_id: str, *, wait_s: float, analyse: bool = True, progress: Progress
+) -> FindResult:
+    """One trace, polled for up to `wait_s`, with what is wrong with it (unless `analyse` is off: --raw)."""
+    from otdiag.trace_analysis import analyse as analysis
+
+    link = f"{url}/trace/{trace_id}"
+    try:
+        found = find(client, trace_id, wait_s=wait_s, progress=progress)
+    except (TransportError, JaegerError) as exc:
+        return FindResult(lookup=ById(trace_id, link, None), findings=(jaeger_failure(url, exc),))
+    lookup = ById(trace_id, link, found, client.api, waited=bool(wait_s))
+    if lookup.trace is None:
+        waited = f" after waiting {found.waited_ms / 1000:.1f}s" if wait_s else ""
+        f = c.TRACE_NOT_FOUND(f"Jaeger at {url} has no trace {trace_id}{waited}.", target=url)
+        return FindResult(lookup=lookup, findings=(f,))
+    return FindResult(lookup=lookup, findings=tuple(analysis(lookup.trace)) if analyse else ())
+
+
+def search(client: JaegerClient, url: str, q: SearchQuery) -> FindResult:
+    """The traces matching `q`, newest first; none is a finding."""
+    try:
+        fetched = client.search(q)
+    except (TransportError, JaegerError) as exc:
+        return FindResult(lookup=Search(q, None), findings=(jaeger_failure(url, exc),))
+    if fetched.traces:
+        return FindResult(lookup=Search(q, fetched))
+    what = f"service {q.service!r}" + (f", operation {q.operation!r}" if q.operation else "")
+    f = c.TRACE_NOT_FOUND(
+        f"No traces for {what} in the time range asked.",
+        target=url,
+        hint="Widen --lookback, or check the service name (otdiag check lists the services Jaeger knows).",
+    )
+    return FindResult(lookup=Search(q, fetched), findings=(f,))

@@ -239,23 +239,7 @@ class JaegerClient:
 
     def search(self, q: SearchQuery) -> Fetched:
         def v3() -> Fetched:
-            params = {
-                "query.service_name": q.service,
-                "query.start_time_min": _rfc3339(q.start_unix_nano),
-                "query.start_time_max": _rfc3339(q.end_unix_nano),
-                "query.num_traces": str(q.limit),
-            }
-            if q.operation:
-                params["query.operation_name"] = q.operation
-            if q.tags:
-                params["query.attributes"] = json.dumps(q.tags)
-            if q.min_duration:
-                params["query.duration_min"] = q.min_duration
-            if q.max_duration:
-                params["query.duration_max"] = q.max_duration
-            if q.tags:
-                # Jaeger v2 before about 2.19 ignores query.attributes over HTTP; over-fetch, filter here.
-                params["query.num_traces"] = str(min(max(q.limit * 10, 100), 1000))
+            params = _v3_search_params(q)
             resp = self._get("/api/v3/traces", params)
             doc = self._doc(resp)
             if resp.status == 404:
@@ -270,20 +254,7 @@ class JaegerClient:
             return Fetched(traces, doc, Api.V3)
 
         def legacy() -> Fetched:
-            params = {
-                "service": q.service,
-                "start": str(q.start_unix_nano // 1000),
-                "end": str(q.end_unix_nano // 1000),
-                "limit": str(q.limit),
-            }
-            if q.operation:
-                params["operation"] = q.operation
-            if q.tags:
-                params["tags"] = json.dumps(q.tags)
-            if q.min_duration:
-                params["minDuration"] = q.min_duration
-            if q.max_duration:
-                params["maxDuration"] = q.max_duration
+            params = _legacy_search_params(q)
             resp = self._get("/api/traces", params)
             doc = self._doc(resp)
             if resp.status == 404:
@@ -295,6 +266,43 @@ class JaegerClient:
         # The legacy API filters tags on the server; v3 over HTTP may not, so prefer legacy for tag searches.
         result: Fetched = self._both(v3, legacy, prefer=Api.LEGACY if q.tags else None)
         return result
+
+
+def _v3_search_params(q: SearchQuery) -> dict[str, str]:
+    params = {
+        "query.service_name": q.service,
+        "query.start_time_min": _rfc3339(q.start_unix_nano),
+        "query.start_time_max": _rfc3339(q.end_unix_nano),
+        "query.num_traces": str(q.limit),
+    }
+    optional = {
+        "query.operation_name": q.operation,
+        "query.attributes": json.dumps(q.tags) if q.tags else None,
+        "query.duration_min": q.min_duration,
+        "query.duration_max": q.max_duration,
+    }
+    params.update({k: v for k, v in optional.items() if v})
+    if q.tags:
+        # Jaeger v2 before about 2.19 ignores query.attributes over HTTP; over-fetch, filter here.
+        params["query.num_traces"] = str(min(max(q.limit * 10, 100), 1000))
+    return params
+
+
+def _legacy_search_params(q: SearchQuery) -> dict[str, str]:
+    params = {
+        "service": q.service,
+        "start": str(q.start_unix_nano // 1000),
+        "end": str(q.end_unix_nano // 1000),
+        "limit": str(q.limit),
+    }
+    optional = {
+        "operation": q.operation,
+        "tags": json.dumps(q.tags) if q.tags else None,
+        "minDuration": q.min_duration,
+        "maxDuration": q.max_duration,
+    }
+    params.update({k: v for k, v in optional.items() if v})
+    return params
 
 
 def _has_tags(trace: Trace, tags: dict[str, str]) -> bool:

@@ -270,50 +270,57 @@ def _insecure(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
     return None
 
 
-def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
-    """The export settings for traces; raises UsageError for values that cannot work."""
-    sources: dict[str, str] = {}
-    notes: list[str] = []
-    protocol = _protocol(flags, env, sources)
-    insecure = _insecure(flags, env, sources)
+def _http_where(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> tuple[str, str, int, bool]:
+    """HTTP: the POST URL, its host and port, and whether TLS is on (https)."""
+    url = _http_url(flags, env, sources)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UsageError(f"{sources['endpoint']}: {redact.url(url)!r} is not a valid URL ({exc})") from None
+    if not host:
+        raise UsageError(f"{sources['endpoint']}: {redact.url(url)!r} has no host")
+    secure = parts.scheme == "https"
+    sources["tls"] = "https:// scheme" if secure else "http:// scheme"
+    return url, host, port, secure
 
-    if protocol.is_http:
-        url = _http_url(flags, env, sources)
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname or ""
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise UsageError(f"{sources['endpoint']}: {redact.url(url)!r} is not a valid URL ({exc})") from None
-        if not host:
-            raise UsageError(f"{sources['endpoint']}: {redact.url(url)!r} has no host")
-        secure = parts.scheme == "https"
-        sources["tls"] = "https:// scheme" if secure else "http:// scheme"
+
+def _grpc_where(
+    flags: Flags, env: Mapping[str, str], sources: dict[str, str], insecure: bool | None, notes: list[str]
+) -> tuple[str, str, int, bool]:
+    """gRPC: the endpoint as given, its host and port, and whether TLS is on (scheme, else insecure)."""
+    url = _grpc_endpoint(flags, env, sources)
+    host, port, scheme = _grpc_target(url, sources["endpoint"])
+    if scheme == "https":
+        secure = True
+        sources["tls"] = "https:// scheme"
+    elif scheme == "http":
+        secure = False
+        sources["tls"] = "http:// scheme"
     else:
-        url = _grpc_endpoint(flags, env, sources)
-        host, port, scheme = _grpc_target(url, sources["endpoint"])
-        if scheme == "https":
-            secure = True
-            sources["tls"] = "https:// scheme"
-        elif scheme == "http":
-            secure = False
-            sources["tls"] = "http:// scheme"
-        else:
-            secure = not insecure
-            sources["tls"] = (
-                f"no scheme, {sources['insecure']}" if insecure is not None else "no scheme: TLS (insecure unset)"
-            )
-        if urlsplit(url if scheme else "//" + url).path not in ("", "/"):
-            notes.append("a path in a gRPC endpoint is ignored (gRPC has no URL path)")
+        secure = not insecure
+        sources["tls"] = (
+            f"no scheme, {sources['insecure']}" if insecure is not None else "no scheme: TLS (insecure unset)"
+        )
+    if urlsplit(url if scheme else "//" + url).path not in ("", "/"):
+        notes.append("a path in a gRPC endpoint is ignored (gRPC has no URL path)")
+    return url, host, port, secure
 
+
+def _headers(flags: Flags, env: Mapping[str, str], sources: dict[str, str], notes: list[str]) -> dict[str, str]:
     if flags.headers:
-        headers = {k.lower(): v for k, v in flags.headers.items()}
         sources["headers"] = "--header"
-    else:
-        raw, name = _pick(env, "HEADERS")
-        headers, problems = parse_headers(raw) if raw else ({}, [])
-        notes.extend(f"{name}: {p}" for p in problems)
-        sources["headers"] = name or "none"
+        return {k.lower(): v for k, v in flags.headers.items()}
+    raw, name = _pick(env, "HEADERS")
+    headers, problems = parse_headers(raw) if raw else ({}, [])
+    notes.extend(f"{name}: {p}" for p in problems)
+    sources["headers"] = name or "none"
+    return headers
+
+
+def _files(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+    """The CA, client certificate and client key files, each checked to be a PEM file."""
 
     def file_opt(flag_value: str | None, suffix: str, key: str) -> str | None:
         if flag_value:
@@ -329,37 +336,57 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
     key = file_opt(flags.key_file, "CLIENT_KEY", "key_file")
     for path, origin in ((ca, "ca_file"), (cert, "cert_file"), (key, "key_file")):
         _check_pem_file(path, sources.get(origin, origin))
+    return ca, cert, key
 
+
+def _timeout(flags: Flags, env: Mapping[str, str], sources: dict[str, str], notes: list[str]) -> float:
+    """Seconds: the flag, else the variable (milliseconds), else 10s."""
     if flags.timeout is not None:
-        timeout = flags.timeout
         sources["timeout"] = "--timeout"
-    else:
-        raw_t, name_t = _pick(env, "TIMEOUT")
-        timeout = 10.0
-        sources["timeout"] = "default (10s)"
-        if raw_t is not None:
-            try:
-                ms = float(raw_t)
-            except ValueError:
-                notes.append(f"{name_t}={raw_t!r} is not a number of milliseconds; using 10s")
-            else:
-                if ms > 0:
-                    timeout = ms / 1000
-                    sources["timeout"] = f"{name_t} (milliseconds)"
-                else:
-                    notes.append(f"{name_t}={raw_t!r}: 0 means no limit in the spec; otdiag still waits 10s")
+        return flags.timeout
+    raw_t, name_t = _pick(env, "TIMEOUT")
+    sources["timeout"] = "default (10s)"
+    if raw_t is None:
+        return 10.0
+    try:
+        ms = float(raw_t)
+    except ValueError:
+        notes.append(f"{name_t}={raw_t!r} is not a number of milliseconds; using 10s")
+        return 10.0
+    if ms > 0:
+        sources["timeout"] = f"{name_t} (milliseconds)"
+        return ms / 1000
+    notes.append(f"{name_t}={raw_t!r}: 0 means no limit in the spec; otdiag still waits 10s")
+    return 10.0
 
+
+def _compression(flags: Flags, env: Mapping[str, str], sources: dict[str, str], notes: list[str]) -> str:
     if flags.compression is not None:
-        compression = flags.compression
         sources["compression"] = "--compression"
-    else:
-        raw_c, name_c = _pick(env, "COMPRESSION")
-        compression = (raw_c or "none").lower()
-        sources["compression"] = name_c or "default"
-        if compression not in ("gzip", "none"):
-            notes.append(f"{name_c}={raw_c!r} is not gzip or none; sending uncompressed")
-            compression = "none"
+        return flags.compression
+    raw_c, name_c = _pick(env, "COMPRESSION")
+    compression = (raw_c or "none").lower()
+    sources["compression"] = name_c or "default"
+    if compression not in ("gzip", "none"):
+        notes.append(f"{name_c}={raw_c!r} is not gzip or none; sending uncompressed")
+        compression = "none"
+    return compression
 
+
+def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
+    """The export settings for traces; raises UsageError for values that cannot work."""
+    sources: dict[str, str] = {}
+    notes: list[str] = []
+    protocol = _protocol(flags, env, sources)
+    insecure = _insecure(flags, env, sources)
+    if protocol.is_http:
+        url, host, port, secure = _http_where(flags, env, sources)
+    else:
+        url, host, port, secure = _grpc_where(flags, env, sources, insecure, notes)
+    headers = _headers(flags, env, sources, notes)
+    ca, cert, key = _files(flags, env, sources)
+    timeout = _timeout(flags, env, sources, notes)
+    compression = _compression(flags, env, sources, notes)
     return Settings(
         protocol=protocol,
         url=url,
@@ -375,3 +402,35 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
         sources=sources,
         notes=notes,
     )
+
+
+BASIC_FROM_URL = f"Basic {redact.REDACTED} (built from the URL's user info)"
+
+
+def shown_endpoint(s: Settings) -> str:
+    """The endpoint as it may be shown: the HTTP URL without its password, or the gRPC target."""
+    return redact.url(s.url) if s.protocol.is_http else s.target
+
+
+def shown_headers(s: Settings) -> dict[str, str]:
+    """The headers as they may be shown: values redacted; for an HTTP URL with user info, the
+    Authorization: Basic header the client builds from it, named but never with its value."""
+    shown = redact.headers(s.headers)
+    if s.protocol.is_http and "authorization" not in shown and "@" in urlsplit(s.url).netloc:
+        shown["authorization"] = BASIC_FROM_URL
+    return shown
+
+
+def settings_json(s: Settings) -> dict[str, object]:
+    """The settings for a JSON report: secrets redacted, each origin in `sources`."""
+    return {
+        "endpoint": shown_endpoint(s),
+        "protocol": s.protocol.value,
+        "tls": "on" if s.secure else "off",
+        "headers": shown_headers(s),
+        "ca_file": s.ca_file,
+        "cert_file": s.cert_file,
+        "timeout_s": s.timeout,
+        "compression": s.compression,
+        "sources": s.sources,
+    }

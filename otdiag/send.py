@@ -3,24 +3,25 @@
 `send_one` exports one SDK-built span (or a parent/child pair) and waits for
 the answer; `send_load` pushes N spans in batches, concurrently, as fast as
 the receiver takes them (or at a fixed rate), and counts the outcomes.
+`send_test_span` runs a `SendRequest` (one span, verified in Jaeger if asked,
+or a load run) and returns the command's typed `SendResult`.
 """
 
 from __future__ import annotations
 
-import gzip
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from otdiag import ingest
-from otdiag.ingest import Attempt
-from otdiag.model import Finding, Protocol
-from otdiag.otel_env import Settings
+from otdiag import catalogue, ingest
+from otdiag.model import Finding, Protocol, Result
+from otdiag.otel_env import Settings, settings_json, shown_endpoint
 from otdiag.otlp import otlp_json
+from otdiag.otlp.exporter import Exporter, attempt_of
 from otdiag.otlp.load import BatchEncoder
 from otdiag.otlp.result import ExportResult
 from otdiag.progress import NoProgress, Progress
@@ -28,91 +29,7 @@ from otdiag.redact import Scrubber
 from otdiag.transport import TransportError
 
 if TYPE_CHECKING:
-    import grpc
-
     from otdiag.otlp import encode
-
-
-def attempt_of(settings: Settings) -> Attempt:
-    return Attempt(settings.protocol, settings.target, settings.host, settings.port, settings.secure, settings.path)
-
-
-@dataclass
-class Exporter:
-    """One OTLP destination, reusable for many requests (one gRPC channel, or keep-alive HTTP)."""
-
-    settings: Settings
-    scrub: Scrubber
-    keep_alive: bool = False
-    """Reuse HTTP connections across requests (load runs)."""
-    _channel: grpc.Channel | None = None
-    _session: Any = None
-
-    def __post_init__(self) -> None:
-        s = self.settings
-        if s.protocol is Protocol.GRPC:
-            from otdiag.otlp import grpc_export  # gRPC only: HTTP runs do not load grpcio
-
-            self._channel = grpc_export.channel(
-                s.target,
-                secure=s.secure,
-                ca_file=s.ca_file,
-                cert_file=s.cert_file,
-                key_file=s.key_file,
-                gzip=s.compression == "gzip",
-            )
-        elif self.keep_alive:
-            from otdiag import http
-
-            self._session = http.Session(timeout=s.timeout, tls=self._tls())
-
-    def _tls(self) -> Any:
-        from otdiag import http
-
-        s = self.settings
-        return http.TlsOptions(verify=True, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file)
-
-    @property
-    def content_type(self) -> str:
-        return "application/json" if self.settings.protocol is Protocol.HTTP_JSON else "application/x-protobuf"
-
-    def export(self, body: bytes, timeout: float | None = None) -> ExportResult:
-        """One export request (already encoded for this protocol); raises TransportError."""
-        s = self.settings
-        timeout = timeout or s.timeout
-        if self._channel is not None:
-            from otdiag.otlp import grpc_export
-
-            return grpc_export.export(
-                self._channel,
-                body,
-                headers=s.headers,
-                timeout=timeout,
-                scrub=self.scrub,
-                client_cert=s.cert_file is not None,
-            )
-        from otdiag.otlp import http_export  # HTTP only: keeps gRPC runs free of httpx
-
-        headers = dict(s.headers)
-        if s.compression == "gzip":
-            body = gzip.compress(body, compresslevel=5)
-            headers["Content-Encoding"] = "gzip"
-        return http_export.export(
-            s.url,
-            body,
-            content_type=self.content_type,
-            headers=headers,
-            timeout=timeout,
-            tls=self._tls(),
-            scrub=self.scrub,
-            session=self._session,
-        )
-
-    def close(self) -> None:
-        if self._channel is not None:
-            self._channel.close()
-        if self._session is not None:
-            self._session.close()
 
 
 @dataclass(frozen=True)
@@ -128,6 +45,10 @@ class Outcome:
     result: ExportResult | None
     error: TransportError | None
     findings: list[Finding]
+
+    def fields_json(self) -> dict[str, Any]:
+        receiver = None if self.result is None else {"status": self.result.status, "message": self.result.message}
+        return {"duration_ms": round(self.duration_ms, 1), "receiver": receiver}
 
 
 def _encode_for(protocol: Protocol, built: encode.BuiltSpans) -> bytes:
@@ -198,6 +119,79 @@ class LoadOutcome:
     def spans_per_second(self) -> float:
         return self.accepted / self.duration_s if self.duration_s > 0 else 0.0
 
+    def fields_json(self) -> dict[str, Any]:
+        return {
+            "failed": self.failed,
+            "duration_ms": round(self.duration_s * 1000, 1),
+            "spans_per_second": round(self.spans_per_second, 1),
+        }
+
+
+_Done = Future[tuple[int, ExportResult | TransportError]]
+
+
+class _Load:
+    """The counts of a load run as its export requests settle, and the first problem seen."""
+
+    def __init__(self, settings: Settings, exporter: Exporter, encoder: BatchEncoder) -> None:
+        self.settings = settings
+        self.exporter = exporter
+        self.encoder = encoder
+        self.at = attempt_of(settings)
+        self.sent = self.accepted = self.rejected = self.failed = 0
+        self.first_problem: Finding | None = None
+        self.pending: set[_Done] = set()
+
+    @property
+    def hopeless(self) -> bool:
+        """Nothing gets through: stop instead of repeating the same failure (or waiting out its timeout)."""
+        return self.first_problem is not None and self.accepted == 0 and self.failed > 0
+
+    def body_for(self, n: int) -> bytes:
+        raw = self.encoder.encode(n)
+        if self.settings.protocol is not Protocol.HTTP_JSON:
+            return raw
+        req = ExportTraceServiceRequest()
+        req.ParseFromString(raw)
+        return otlp_json.dumps(req)
+
+    def one(self, n: int) -> tuple[int, ExportResult | TransportError]:
+        try:
+            return n, self.exporter.export(self.body_for(n))
+        except TransportError as err:
+            return n, err
+
+    def submit(self, pool: ThreadPoolExecutor, n: int) -> None:
+        self.pending.add(pool.submit(self.one, n))
+        self.sent += n
+
+    def wait(self, concurrency: int | None = None) -> None:
+        """Settle finished requests: until fewer than `concurrency` are in flight, or (None) all of them."""
+        if concurrency is None:
+            done, self.pending = wait(self.pending)
+            self.settle(done)
+        while concurrency is not None and len(self.pending) >= concurrency:
+            done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+            self.settle(done)
+
+    def settle(self, done: set[_Done]) -> None:
+        for fut in done:
+            n, res = fut.result()
+            if isinstance(res, TransportError):
+                self.failed += n
+                if self.first_problem is None:
+                    timeout = min(2.0, self.settings.timeout)
+                    self.first_problem = ingest.from_transport(res, self.at, timeout=timeout)
+                continue
+            if res.ok:
+                r = min(res.rejected_spans, n)
+                self.rejected += r
+                self.accepted += n - r
+            else:
+                self.failed += n
+            if self.first_problem is None:
+                self.first_problem = ingest.from_result(res, self.at, sent_spans=n)
+
 
 def send_load(
     settings: Settings,
@@ -215,71 +209,163 @@ def send_load(
 ) -> LoadOutcome:
     """Send `count` spans in batches with up to `concurrency` requests in flight."""
     progress = progress or NoProgress()
-    scrub = Scrubber().with_headers(settings.headers)
-    encoder = BatchEncoder(service_name, span_name, attributes, resource_attributes)
-    exporter = Exporter(settings, scrub, keep_alive=True)
-    to_json = settings.protocol is Protocol.HTTP_JSON
-
-    def body_for(n: int) -> bytes:
-        raw = encoder.encode(n)
-        if not to_json:
-            return raw
-        req = ExportTraceServiceRequest()
-        req.ParseFromString(raw)
-        return otlp_json.dumps(req)
-
-    def one(n: int) -> tuple[int, ExportResult | TransportError]:
-        try:
-            return n, exporter.export(body_for(n))
-        except TransportError as err:
-            return n, err
-
-    sent = accepted = rejected = failed = 0
-    first_problem: Finding | None = None
+    exporter = Exporter(settings, Scrubber().with_headers(settings.headers), keep_alive=True)
+    load = _Load(settings, exporter, BatchEncoder(service_name, span_name, attributes, resource_attributes))
     started = clock()
-    pending: set[Future[tuple[int, ExportResult | TransportError]]] = set()
-    at = attempt_of(settings)
-
-    def settle(done: set[Future[tuple[int, ExportResult | TransportError]]]) -> None:
-        nonlocal accepted, rejected, failed, first_problem
-        for fut in done:
-            n, res = fut.result()
-            if isinstance(res, TransportError):
-                failed += n
-                if first_problem is None:
-                    first_problem = ingest.from_transport(res, at, timeout=min(2.0, settings.timeout))
-                continue
-            if res.ok:
-                r = min(res.rejected_spans, n)
-                rejected += r
-                accepted += n - r
-            else:
-                failed += n
-            if first_problem is None:
-                first_problem = ingest.from_result(res, at, sent_spans=n)
-
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="otdiag-send") as pool:
-            while sent < count:
-                if first_problem is not None and accepted == 0 and failed > 0:
-                    break  # nothing gets through: stop instead of repeating the same failure
-                n = min(batch_size, count - sent)
+            while load.sent < count and not load.hopeless:
+                n = min(batch_size, count - load.sent)
                 if rate:
-                    due = started + sent / rate
-                    delay = due - clock()
+                    delay = started + load.sent / rate - clock()
                     if delay > 0:
                         time.sleep(delay)
-                while len(pending) >= concurrency:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    settle(done)
-                if first_problem is not None and accepted == 0 and failed > 0:
+                load.wait(concurrency)
+                if load.hopeless:
                     break  # checked again: a request sent now would only wait out the same timeout
-                pending.add(pool.submit(one, n))
-                sent += n
-                progress.update(f"sent {sent}/{count} spans, {accepted} accepted")
-            done, pending = wait(pending)
-            settle(done)
+                load.submit(pool, n)
+                progress.update(f"sent {load.sent}/{count} spans, {load.accepted} accepted")
+            load.wait()
     finally:
         exporter.close()
-    findings = [first_problem] if first_problem is not None else []
-    return LoadOutcome(sent, accepted, rejected, failed, clock() - started, findings)
+    findings = [load.first_problem] if load.first_problem is not None else []
+    return LoadOutcome(load.sent, load.accepted, load.rejected, load.failed, clock() - started, findings)
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """Whether Jaeger showed the test trace before the wait ran out (`--verify`)."""
+
+    visible: bool
+    time_to_visible_ms: float | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+def verify(jaeger: str, trace_id: str, wait_s: float, timeout: float, progress: Progress) -> Verification:
+    """Poll Jaeger for the test trace: the find-trace core, bounded by `wait_s`."""
+    from otdiag.find import find, jaeger_failure
+    from otdiag.jaeger_api import JaegerClient, JaegerError
+
+    client = JaegerClient(jaeger, timeout=min(timeout, 5.0))
+    try:
+        found = find(client, trace_id, wait_s=wait_s, progress=progress)
+    except (TransportError, JaegerError) as exc:
+        return Verification(False, findings=(jaeger_failure(jaeger, exc),))
+    if found.fetched is None:
+        f = catalogue.TRACE_NOT_VISIBLE(
+            f"The receiver accepted trace {trace_id}, but Jaeger at {jaeger} did not show it within {wait_s:g}s.",
+            target=jaeger,
+        )
+        return Verification(False, findings=(f,))
+    return Verification(True, round(found.waited_ms, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    """What `send-test-span` was asked to do, its options checked."""
+
+    settings: Settings
+    service_name: str = "otdiag"
+    span_name: str = "otdiag-test-span"
+    attributes: dict[str, str] = field(default_factory=dict)
+    resource_attributes: dict[str, str] = field(default_factory=dict)
+    child: bool = False
+    count: int = 1
+    """More than 1: a load run."""
+    rate: float | None = None
+    batch_size: int = 512
+    concurrency: int = 4
+    jaeger: str | None = None
+    """Jaeger's query URL, for the trace's link (and `verify`)."""
+    verify: bool = False
+    verify_wait_s: float = 30.0
+
+
+def jaeger_link(jaeger_url: str | None, trace_id: str) -> str | None:
+    return f"{jaeger_url.rstrip('/')}/trace/{trace_id}" if jaeger_url else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendResult(Result):
+    """send-test-span's report: the settings alone (`--explain`), one test span, or a load run."""
+
+    COMMAND: ClassVar[str] = "send-test-span"
+    settings: Settings
+    sent: Outcome | LoadOutcome | None = None
+    """None: only the settings were explained."""
+    jaeger: str | None = None
+    verification: Verification | None = None
+    """Set when `--verify` polled Jaeger (the receiver accepted the span)."""
+
+    @property
+    def link(self) -> str | None:
+        return jaeger_link(self.jaeger, self.sent.trace_id) if isinstance(self.sent, Outcome) else None
+
+    def fields_json(self) -> dict[str, Any]:
+        s, out = self.settings, self.sent
+        if out is None:
+            return {"settings": settings_json(s)}
+        one = out if isinstance(out, Outcome) else None
+        head: dict[str, Any] = {
+            "trace_id": one.trace_id if one else None,
+            "span_id": one.span_id if one else None,
+            "endpoint": shown_endpoint(s),
+            "protocol": s.protocol.value,
+            "jaeger_link": self.link,
+            "settings": settings_json(s),
+            "sent": out.sent,
+            "accepted": out.accepted,
+            "rejected": out.rejected,
+        }
+        if isinstance(out, LoadOutcome):
+            return {**head, **out.fields_json()}
+        return {**head, **out.fields_json(), **(self.verification_json() or {})}
+
+    def verification_json(self) -> dict[str, Any] | None:
+        v = self.verification
+        return None if v is None else {"verified": v.visible, "time_to_visible_ms": v.time_to_visible_ms}
+
+
+def settings_notes(settings: Settings) -> list[Finding]:
+    return [catalogue.SETTINGS_NOTE(n) for n in settings.notes]
+
+
+def explain(settings: Settings) -> SendResult:
+    """How the settings resolved (`--explain`): nothing is sent."""
+    return SendResult(settings=settings, findings=tuple(settings_notes(settings)))
+
+
+def send_test_span(req: SendRequest, progress: Progress | None = None) -> SendResult:
+    """One test span (verified in Jaeger if asked), or a load run of `req.count` spans."""
+    progress = progress or NoProgress()
+    settings, notes = req.settings, settings_notes(req.settings)
+    if req.count > 1:
+        load = send_load(
+            settings,
+            req.count,
+            service_name=req.service_name,
+            span_name=req.span_name,
+            attributes=req.attributes,
+            resource_attributes=req.resource_attributes,
+            batch_size=req.batch_size,
+            concurrency=req.concurrency,
+            rate=req.rate,
+            progress=progress,
+        )
+        return SendResult(settings=settings, sent=load, jaeger=req.jaeger, findings=(*notes, *load.findings))
+    from otdiag.otlp.encode import SpanSpec  # the SDK: a single test span needs it, a load run does not
+
+    spec = SpanSpec(req.service_name, req.span_name, req.attributes, req.resource_attributes, req.child)
+    out = send_one(settings, spec)
+    verification = None
+    if req.verify and req.jaeger and out.accepted:
+        progress.update(f"waiting for trace {out.trace_id} in Jaeger")
+        verification = verify(req.jaeger, out.trace_id, req.verify_wait_s, settings.timeout, progress)
+    extra = verification.findings if verification else ()
+    return SendResult(
+        settings=settings,
+        sent=out,
+        jaeger=req.jaeger,
+        verification=verification,
+        findings=(*out.findings, *notes, *extra),
+    )

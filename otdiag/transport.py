@@ -96,38 +96,58 @@ def classify(exc: BaseException) -> TransportError:
     """Map an exception from httpx, ssl or socket to a `TransportError`."""
     if isinstance(exc, TransportError):
         return exc
+    chain = _chain(exc)
+    for e in chain:
+        found = _by_os_error(e)
+        if found is not None:
+            return found
+    for e in chain:
+        found = _by_httpx(e)
+        if found is not None:
+            return found
+    return _by_text(" | ".join(str(e) for e in chain if str(e)), exc)
+
+
+def _by_os_error(e: BaseException) -> TransportError | None:
+    """TLS, DNS and socket errors, by their type."""
+    if isinstance(e, ssl.SSLCertVerificationError):
+        verify_msg = getattr(e, "verify_message", "") or str(e)
+        cause = classify_tls_text(verify_msg) or Cause.TLS_UNKNOWN_CA
+        return TransportError(cause, f"certificate verify failed: {verify_msg}")
+    if isinstance(e, ssl.SSLError):
+        return TransportError(classify_tls_text(str(e)) or Cause.TLS_OTHER, str(e))
+    if isinstance(e, socket.gaierror):
+        return TransportError(Cause.DNS, f"host name does not resolve ({e.strerror or e})")
+    if isinstance(e, ConnectionRefusedError):
+        return TransportError(Cause.REFUSED, "connection refused")
+    if isinstance(e, ConnectionResetError | BrokenPipeError):
+        return TransportError(Cause.CLOSED, "connection reset by the server")
+    if isinstance(e, OSError) and e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return TransportError(Cause.UNREACHABLE, e.strerror or str(e))
+    return None
+
+
+def _by_httpx(e: BaseException) -> TransportError | None:
+    """Timeouts and broken connections, by httpx's (and the standard library's) types."""
     import httpx  # only HTTP failures need its exception types; keeps gRPC-only runs light
 
-    chain = _chain(exc)
-    text = " | ".join(str(e) for e in chain if str(e))
-    for e in chain:
-        if isinstance(e, ssl.SSLCertVerificationError):
-            verify_msg = getattr(e, "verify_message", "") or str(e)
-            cause = classify_tls_text(verify_msg) or Cause.TLS_UNKNOWN_CA
-            return TransportError(cause, f"certificate verify failed: {verify_msg}")
-        if isinstance(e, ssl.SSLError):
-            return TransportError(classify_tls_text(str(e)) or Cause.TLS_OTHER, str(e))
-        if isinstance(e, socket.gaierror):
-            return TransportError(Cause.DNS, f"host name does not resolve ({e.strerror or e})")
-        if isinstance(e, ConnectionRefusedError):
-            return TransportError(Cause.REFUSED, "connection refused")
-        if isinstance(e, ConnectionResetError | BrokenPipeError):
-            return TransportError(Cause.CLOSED, "connection reset by the server")
-        if isinstance(e, OSError) and e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-            return TransportError(Cause.UNREACHABLE, e.strerror or str(e))
-    for e in chain:
-        if isinstance(e, httpx.ConnectTimeout):
-            return TransportError(Cause.CONNECT_TIMEOUT, "no answer to the connection attempt")
-        if isinstance(e, httpx.TimeoutException | TimeoutError | socket.timeout):
-            return TransportError(Cause.READ_TIMEOUT, "connected, but no answer in time")
-        if isinstance(e, httpx.RemoteProtocolError):
-            if "without sending" in str(e) or "disconnected" in str(e).lower():
-                return TransportError(Cause.CLOSED, "the server closed the connection without an answer")
-            return TransportError(Cause.PROTOCOL, f"not an HTTP/1.1 answer ({e})")
-        if isinstance(e, httpx.ReadError | httpx.WriteError):
-            return TransportError(Cause.CLOSED, f"the connection broke ({e or 'closed'})")
-        if isinstance(e, httpx.UnsupportedProtocol):
-            return TransportError(Cause.OTHER, str(e))
+    if isinstance(e, httpx.ConnectTimeout):
+        return TransportError(Cause.CONNECT_TIMEOUT, "no answer to the connection attempt")
+    if isinstance(e, httpx.TimeoutException | TimeoutError | socket.timeout):
+        return TransportError(Cause.READ_TIMEOUT, "connected, but no answer in time")
+    if isinstance(e, httpx.RemoteProtocolError):
+        if "without sending" in str(e) or "disconnected" in str(e).lower():
+            return TransportError(Cause.CLOSED, "the server closed the connection without an answer")
+        return TransportError(Cause.PROTOCOL, f"not an HTTP/1.1 answer ({e})")
+    if isinstance(e, httpx.ReadError | httpx.WriteError):
+        return TransportError(Cause.CLOSED, f"the connection broke ({e or 'closed'})")
+    if isinstance(e, httpx.UnsupportedProtocol):
+        return TransportError(Cause.OTHER, str(e))
+    return None
+
+
+def _by_text(text: str, exc: BaseException) -> TransportError:
+    """The last resort: what the messages of the exception chain say."""
     low = text.lower()
     if "name or service not known" in low or "nodename nor servname" in low or "no address associated" in low:
         return TransportError(Cause.DNS, "host name does not resolve")

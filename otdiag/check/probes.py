@@ -18,8 +18,8 @@ from otdiag.find import jaeger_failure
 from otdiag.http import TlsOptions
 from otdiag.jaeger_api import JaegerClient, JaegerError
 from otdiag.model import Finding, Protocol, Severity, Stage, Step, StepStatus
+from otdiag.otlp.exporter import Exporter, attempt_of
 from otdiag.redact import Scrubber
-from otdiag.send import Exporter, attempt_of
 from otdiag.transport import Cause, TransportError
 
 if TYPE_CHECKING:

@@ -6,18 +6,17 @@ import contextlib
 import sys
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from otdiag import catalogue as c
 from otdiag import redact
 from otdiag.cli import common
 from otdiag.errors import UsageError
-from otdiag.model import ExitCode, Report
+from otdiag.model import ExitCode
 
 if TYPE_CHECKING:
-    from otdiag.render import human  # rich: imported by the functions that print (check imports this module)
+    from otdiag.jaeger_api import SearchQuery
 
 
 def _time(text: str, option: str) -> int:
@@ -83,7 +82,10 @@ def find_trace(
 
     def body() -> ExitCode:
         from otdiag import durations
-        from otdiag.jaeger_api import JaegerClient, SearchQuery
+        from otdiag.find import find_by_id, search
+        from otdiag.jaeger_api import JaegerClient
+        from otdiag.render import human
+        from otdiag.render.find import print_find
         from otdiag.trace import parse_trace_id
 
         common.check_timeout(timeout)
@@ -94,131 +96,52 @@ def find_trace(
         client = JaegerClient(url, timeout=timeout)
         if trace_id is not None:
             tid = parse_trace_id(trace_id)
-            return _by_id(
-                client, url, tid, wait_s=wait_s, max_spans=max_spans, verbose=verbose, raw=raw, as_json=as_json
-            )
-        if not service:
-            raise UsageError("give a trace ID, or --service to search")
-        tags = {}
-        for item in tag or []:
-            k, sep, v = item.partition("=")
-            if not sep or not k:
-                raise UsageError(f"--tag: {item!r} must be written KEY=VALUE")
-            tags[k] = v
-        end_ns = _time(end, "--end") if end else time.time_ns()
-        start_ns = _time(start, "--start") if start else end_ns - int(durations.parse(lookback, "--lookback") * 1e9)
-        if start_ns >= end_ns:
-            raise UsageError("--start must be before --end")
-        q = SearchQuery(
-            service=service,
-            operation=operation,
-            tags=tags,
-            start_unix_nano=start_ns,
-            end_unix_nano=end_ns,
-            limit=limit,
-            min_duration=durations.go(durations.parse(min_duration, "--min-duration")) if min_duration else None,
-            max_duration=durations.go(durations.parse(max_duration, "--max-duration")) if max_duration else None,
+            spinner = human.Spinner(human.make_console(stderr=True))
+            with spinner.running(f"looking for trace {tid}"):
+                result = find_by_id(client, url, tid, wait_s=wait_s, analyse=not raw, progress=spinner)
+        else:
+            q = _query(service, operation, tag, lookback, start, end, limit, min_duration, max_duration)
+            result = search(client, url, q)
+        fetched = result.fetched
+        if raw and fetched is not None:
+            sys.stdout.write(redact.json_dumps(fetched.raw) + "\n")
+            return ExitCode.OK if fetched.traces else ExitCode.PROBLEM
+        return common.emit(
+            result, as_json=as_json, render=lambda con, r: print_find(con, r, max_spans=max_spans, verbose=verbose)
         )
-        return _search(client, url, q, raw=raw, as_json=as_json)
 
     common.run(body)
 
 
-def _by_id(
-    client: Any, url: str, tid: str, *, wait_s: float, max_spans: int, verbose: bool, raw: bool, as_json: bool
-) -> ExitCode:
-    from otdiag.find import find, jaeger_failure
-    from otdiag.jaeger_api import JaegerError
-    from otdiag.render import human
-    from otdiag.trace_analysis import analyse
-    from otdiag.transport import TransportError
+def _query(
+    service: str | None,
+    operation: str | None,
+    tag: list[str] | None,
+    lookback: str,
+    start: str | None,
+    end: str | None,
+    limit: int,
+    min_duration: str | None,
+    max_duration: str | None,
+) -> SearchQuery:
+    """The search the options describe, every time and duration checked."""
+    from otdiag import durations
+    from otdiag.jaeger_api import SearchQuery
 
-    link = f"{url}/trace/{tid}"
-    spinner = human.Spinner(human.make_console(stderr=True))
-    try:
-        with spinner.running(f"looking for trace {tid}"):
-            found = find(client, tid, wait_s=wait_s, progress=spinner)
-    except (TransportError, JaegerError) as exc:
-        report = Report("find-trace", [jaeger_failure(url, exc)], {"trace_id": tid, "trace": None})
-        return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
-    if found.fetched is None:
-        waited = f" after waiting {found.waited_ms / 1000:.1f}s" if wait_s else ""
-        f = c.TRACE_NOT_FOUND(f"Jaeger at {url} has no trace {tid}{waited}.", target=url)
-        report = Report("find-trace", [f], {"trace_id": tid, "trace": None, "api": _api(client)})
-        return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
-    fetched = found.fetched
-    if raw:
-        sys.stdout.write(redact.json_dumps(fetched.raw) + "\n")
-        return ExitCode.OK
-    trace = fetched.traces[0]
-    report = Report(
-        "find-trace",
-        analyse(trace),
-        {
-            "trace_id": tid,
-            "api": fetched.api.value,
-            "jaeger_link": link,
-            "time_to_visible_ms": round(found.waited_ms, 1) if wait_s else None,
-            "trace": trace.to_json(),
-        },
+    if not service:
+        raise UsageError("give a trace ID, or --service to search")
+    tags = common.pairs(tag, "--tag")
+    end_ns = _time(end, "--end") if end else time.time_ns()
+    start_ns = _time(start, "--start") if start else end_ns - int(durations.parse(lookback, "--lookback") * 1e9)
+    if start_ns >= end_ns:
+        raise UsageError("--start must be before --end")
+    return SearchQuery(
+        service=service,
+        operation=operation,
+        tags=tags,
+        start_unix_nano=start_ns,
+        end_unix_nano=end_ns,
+        limit=limit,
+        min_duration=durations.go(durations.parse(min_duration, "--min-duration")) if min_duration else None,
+        max_duration=durations.go(durations.parse(max_duration, "--max-duration")) if max_duration else None,
     )
-
-    def render(console: human.Console, rep: Report) -> None:
-        from otdiag.render.waterfall import print_trace
-
-        print_trace(console, trace, max_spans=max_spans, verbose=verbose)
-        console.print(
-            f"[dim]{human.escape(link)}  (via API {fetched.api.value}"
-            f"{f', visible after {found.waited_ms / 1000:.1f}s' if wait_s else ''})[/]"
-        )
-        if rep.findings:
-            console.print()
-            human.print_findings(console, rep.findings)
-
-    return common.emit(report, as_json=as_json, render=render)
-
-
-def _api(client: Any) -> str | None:
-    return client.api.value if client.api else None
-
-
-def _search(client: Any, url: str, q: Any, *, raw: bool, as_json: bool) -> ExitCode:
-    from otdiag.find import jaeger_failure
-    from otdiag.jaeger_api import JaegerError
-    from otdiag.render import human
-    from otdiag.transport import TransportError
-
-    try:
-        fetched = client.search(q)
-    except (TransportError, JaegerError) as exc:
-        report = Report("find-trace", [jaeger_failure(url, exc)], {"traces": []})
-        return common.emit(report, as_json=as_json, render=lambda con, r: human.print_findings(con, r.findings))
-    if raw:
-        sys.stdout.write(redact.json_dumps(fetched.raw) + "\n")
-        return ExitCode.OK if fetched.traces else ExitCode.PROBLEM
-    traces = sorted(fetched.traces, key=lambda t: t.start_unix_nano, reverse=True)
-    findings = []
-    if not traces:
-        what = f"service {q.service!r}" + (f", operation {q.operation!r}" if q.operation else "")
-        findings.append(
-            c.TRACE_NOT_FOUND(
-                f"No traces for {what} in the time range asked.",
-                target=url,
-                hint="Widen --lookback, or check the service name (otdiag check lists the services Jaeger knows).",
-            )
-        )
-    report = Report(
-        "find-trace",
-        findings,
-        {"api": fetched.api.value, "traces": [{**t.summary_json(), **t.to_json()} for t in traces]},
-    )
-
-    def render(console: human.Console, rep: Report) -> None:
-        from otdiag.render.waterfall import print_trace_list
-
-        if traces:
-            print_trace_list(console, traces)
-            console.print(f"[dim]{human.plural(len(traces), 'trace')} via API {fetched.api.value}[/]")
-        human.print_findings(console, rep.findings)
-
-    return common.emit(report, as_json=as_json, render=render)

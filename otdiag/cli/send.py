@@ -5,75 +5,26 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from otdiag import catalogue, redact
 from otdiag.cli import common
 from otdiag.errors import UsageError
-from otdiag.model import ExitCode, Protocol, Report
-from otdiag.render import human
+from otdiag.model import ExitCode, Protocol
+
+if TYPE_CHECKING:
+    from otdiag import otel_env
+    from otdiag.otel_env import Settings
 
 
-def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"{option}: {key.strip() or item!r} must be written KEY=VALUE")
-        out[key.strip()] = value
-    return out
-
-
-def jaeger_link(jaeger_url: str | None, trace_id: str) -> str | None:
-    return f"{jaeger_url.rstrip('/')}/trace/{trace_id}" if jaeger_url else None
-
-
-BASIC_FROM_URL = f"Basic {redact.REDACTED} (built from the URL's user info)"
-
-
-def shown_headers(s: Any) -> dict[str, str]:
-    """The headers as they may be shown: values redacted; for an HTTP URL with user info, the
-    Authorization: Basic header the client builds from it, named but never with its value."""
-    from urllib.parse import urlsplit
-
-    shown = redact.headers(s.headers)
-    if s.protocol.is_http and "authorization" not in shown and "@" in urlsplit(s.url).netloc:
-        shown["authorization"] = BASIC_FROM_URL
-    return shown
-
-
-def settings_json(s: Any) -> dict[str, Any]:
-    return {
-        "endpoint": redact.url(s.url) if s.protocol.is_http else s.target,
-        "protocol": s.protocol.value,
-        "tls": "on" if s.secure else "off",
-        "headers": shown_headers(s),
-        "ca_file": s.ca_file,
-        "cert_file": s.cert_file,
-        "timeout_s": s.timeout,
-        "compression": s.compression,
-        "sources": s.sources,
-    }
-
-
-def print_settings(console: human.Console, s: Any) -> None:
-    rows = [
-        ("endpoint", redact.url(s.url) if s.protocol.is_http else s.target, s.sources.get("endpoint", "")),
-        ("protocol", s.protocol.value, s.sources.get("protocol", "")),
-        ("tls", "on" if s.secure else "off (plaintext)", s.sources.get("tls", "")),
-    ]
-    if shown_headers(s):
-        shown = ", ".join(f"{k}={v}" for k, v in shown_headers(s).items())
-        rows.append(("headers", shown, s.sources.get("headers", "")))
-    if s.ca_file or s.cert_file:
-        rows.append(("certs", f"ca={s.ca_file or '-'} cert={s.cert_file or '-'} key={s.key_file or '-'}", ""))
-    rows.append(("timeout", f"{s.timeout:g}s", s.sources.get("timeout", "")))
-    if s.compression != "none":
-        rows.append(("compression", s.compression, s.sources.get("compression", "")))
-    for name, value, source in rows:
-        console.print(f"  {name:<10} {human.escape(value)}  [dim]{human.escape(source)}[/]")
+def _check_load(count: int, rate: float | None, batch_size: int, concurrency: int) -> None:
+    if count < 1:
+        raise UsageError(f"--count: {count} must be at least 1")
+    if rate is not None and (not math.isfinite(rate) or rate <= 0):
+        raise UsageError(f"--rate: {rate:g} must be a positive number of spans per second")
+    if batch_size < 1 or concurrency < 1 or concurrency > 64:
+        raise UsageError("--batch-size must be at least 1 and --concurrency between 1 and 64")
 
 
 def send_test_span(
@@ -150,16 +101,13 @@ def send_test_span(
     """
 
     def body() -> ExitCode:
-        from otdiag import otel_env, send
+        from otdiag import durations, otel_env, send
+        from otdiag.render import human
+        from otdiag.render.send import print_send
 
         if timeout is not None:
             common.check_timeout(timeout)
-        if count < 1:
-            raise UsageError(f"--count: {count} must be at least 1")
-        if rate is not None and (not math.isfinite(rate) or rate <= 0):
-            raise UsageError(f"--rate: {rate:g} must be a positive number of spans per second")
-        if batch_size < 1 or concurrency < 1 or concurrency > 64:
-            raise UsageError("--batch-size must be at least 1 and --concurrency between 1 and 64")
+        _check_load(count, rate, batch_size, concurrency)
         if compression is not None and compression not in ("gzip", "none"):
             raise UsageError(f"--compression: {compression!r} must be gzip or none")
         flags = otel_env.Flags(
@@ -175,158 +123,51 @@ def send_test_span(
         )
         if (cert_file is None) != (key_file is None):
             raise UsageError("--cert-file and --key-file go together (mTLS needs both)")
-        settings = otel_env.resolve(flags, os.environ)
-        for path, origin in (
-            (settings.ca_file, "ca_file"),
-            (settings.cert_file, "cert_file"),
-            (settings.key_file, "key_file"),
-        ):
-            if path and not Path(path).is_file():
-                raise UsageError(f"{settings.sources.get(origin, origin)}: {path} does not exist")
-        from otdiag import durations
-
+        settings = _resolve(flags)
         jaeger = None
         if jaeger_url or os.environ.get("OTDIAG_JAEGER_URL") or verify:
             jaeger = common.jaeger_url_option(jaeger_url)
         verify_s = durations.parse(verify_wait, "--verify-wait")
         if verify and count > 1:
             raise UsageError("--verify checks one test span; it does not go with --count")
-        notes = [catalogue.SETTINGS_NOTE(n) for n in settings.notes]
-
         if explain:
-            report = Report("send-test-span", notes, {"settings": settings_json(settings)})
-
-            def render_explain(console: human.Console, rep: Report) -> None:
-                console.print("[bold]Resolved OTLP trace-export settings[/]")
-                print_settings(console, settings)
-                if rep.findings:
-                    console.print()
-                    human.print_findings(console, rep.findings)
-
-            return common.emit(report, as_json=as_json, render=render_explain)
-
-        resources = parse_pairs(resource_attribute, "--resource-attribute")
-        attrs = parse_pairs(attribute, "--attribute")
+            return common.emit(send.explain(settings), as_json=as_json, render=print_send)
+        resources = common.pairs(resource_attribute, "--resource-attribute")
+        attributes = common.pairs(attribute, "--attribute")
+        req = send.SendRequest(
+            settings,
+            service_name=service_name,
+            span_name=span_name,
+            attributes=attributes,
+            resource_attributes=resources,
+            child=child,
+            count=count,
+            rate=rate,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            jaeger=jaeger,
+            verify=verify,
+            verify_wait_s=verify_s,
+        )
         spinner = human.Spinner(human.make_console(stderr=True))
-        if count > 1:
-            with spinner.running(f"sending {count} spans"):
-                load = send.send_load(
-                    settings,
-                    count,
-                    service_name=service_name,
-                    span_name=span_name,
-                    attributes=attrs,
-                    resource_attributes=resources,
-                    batch_size=batch_size,
-                    concurrency=concurrency,
-                    rate=rate,
-                    progress=spinner,
-                )
-            fields = {
-                **_common_fields(settings, None, None, jaeger),
-                "sent": load.sent,
-                "accepted": load.accepted,
-                "rejected": load.rejected,
-                "failed": load.failed,
-                "duration_ms": round(load.duration_s * 1000, 1),
-                "spans_per_second": round(load.spans_per_second, 1),
-            }
-            report = Report("send-test-span", [*notes, *load.findings], fields)
-            return common.emit(report, as_json=as_json, render=_render_load)
-
-        from otdiag.otlp.encode import SpanSpec  # the SDK: a single test span needs it, a load run does not
-
-        spec = SpanSpec(service_name, span_name, attrs, resources, child)
-        with spinner.running(f"exporting a test span to {settings.target}"):
-            out = send.send_one(settings, spec)
-        verified: dict[str, Any] = {}
-        findings = [*out.findings, *notes]
-        if verify and jaeger and out.accepted:
-            with spinner.running(f"waiting for trace {out.trace_id} in Jaeger"):
-                verified, extra = _verify(jaeger, out.trace_id, verify_s, settings.timeout, spinner)
-            findings.extend(extra)
-        fields = {
-            **_common_fields(settings, out.trace_id, out.span_id, jaeger),
-            "sent": out.sent,
-            "accepted": out.accepted,
-            "rejected": out.rejected,
-            "duration_ms": round(out.duration_ms, 1),
-            "receiver": None
-            if out.result is None
-            else {
-                "status": out.result.status,
-                "message": out.result.message,
-            },
-            **verified,
-        }
-        report = Report("send-test-span", findings, fields)
-        return common.emit(report, as_json=as_json, render=lambda c, r: _render_one(c, r, settings))
+        doing = f"sending {count} spans" if count > 1 else f"exporting a test span to {settings.target}"
+        with spinner.running(doing):
+            result = send.send_test_span(req, spinner)
+        return common.emit(result, as_json=as_json, render=print_send)
 
     common.run(body)
 
 
-def _verify(
-    jaeger: str, trace_id: str, wait_s: float, timeout: float, progress: Any
-) -> tuple[dict[str, Any], list[Any]]:
-    """Poll Jaeger for the test trace: the find-trace core, bounded by `wait_s`."""
-    from otdiag.find import find, jaeger_failure
-    from otdiag.jaeger_api import JaegerClient, JaegerError
-    from otdiag.transport import TransportError
+def _resolve(flags: otel_env.Flags) -> Settings:
+    """The settings from the flags and the environment, with every certificate file present."""
+    from otdiag import otel_env
 
-    client = JaegerClient(jaeger, timeout=min(timeout, 5.0))
-    try:
-        found = find(client, trace_id, wait_s=wait_s, progress=progress)
-    except (TransportError, JaegerError) as exc:
-        return {"verified": False, "time_to_visible_ms": None}, [jaeger_failure(jaeger, exc)]
-    if found.fetched is None:
-        f = catalogue.TRACE_NOT_VISIBLE(
-            f"The receiver accepted trace {trace_id}, but Jaeger at {jaeger} did not show it within {wait_s:g}s.",
-            target=jaeger,
-        )
-        return {"verified": False, "time_to_visible_ms": None}, [f]
-    return {"verified": True, "time_to_visible_ms": round(found.waited_ms, 1)}, []
-
-
-def _common_fields(settings: Any, trace_id: str | None, span_id: str | None, jaeger: str | None) -> dict[str, Any]:
-    return {
-        "trace_id": trace_id,
-        "span_id": span_id,
-        "endpoint": redact.url(settings.url) if settings.protocol.is_http else settings.target,
-        "protocol": settings.protocol.value,
-        "jaeger_link": jaeger_link(jaeger, trace_id) if trace_id else None,
-        "settings": settings_json(settings),
-    }
-
-
-def _render_one(console: human.Console, report: Report, settings: Any) -> None:
-    f = report.fields
-    if report.ok:
-        console.print(
-            f"[bold green]✓ Accepted[/] by {human.escape(f['endpoint'])} ({f['protocol']}) "
-            f"in {f['duration_ms']:.0f} ms: {f['accepted']} span(s)"
-        )
-    else:
-        console.print(f"[bold red]✗ Not accepted[/] by {human.escape(f['endpoint'])} ({f['protocol']})")
-    console.print(f"  trace_id   {f['trace_id']}")
-    console.print(f"  span_id    {f['span_id']}")
-    if f.get("jaeger_link"):
-        console.print(f"  jaeger     {human.escape(f['jaeger_link'])}")
-    if f.get("verified"):
-        console.print(f"  [green]✓ visible in Jaeger[/] after {f['time_to_visible_ms'] / 1000:.2f}s")
-    print_settings(console, settings)
-    if report.findings:
-        console.print()
-        human.print_findings(console, report.findings)
-
-
-def _render_load(console: human.Console, report: Report) -> None:
-    f = report.fields
-    mark = "[bold green]✓[/]" if report.ok else "[bold red]✗[/]"
-    console.print(
-        f"{mark} sent {f['sent']} spans to {human.escape(f['endpoint'])} ({f['protocol']}): "
-        f"{f['accepted']} accepted, {f['rejected']} rejected, {f['failed']} failed "
-        f"in {f['duration_ms'] / 1000:.2f}s ({f['spans_per_second']:.0f} spans/s)"
-    )
-    if report.findings:
-        console.print()
-        human.print_findings(console, report.findings)
+    settings = otel_env.resolve(flags, os.environ)
+    for path, origin in (
+        (settings.ca_file, "ca_file"),
+        (settings.cert_file, "cert_file"),
+        (settings.key_file, "key_file"),
+    ):
+        if path and not Path(path).is_file():
+            raise UsageError(f"{settings.sources.get(origin, origin)}: {path} does not exist")
+    return settings
