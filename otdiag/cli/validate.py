@@ -240,7 +240,7 @@ def _with_binary(binary: str, results: list[Any], datas: list[tuple[str, bytes]]
 def _secrets(result: Any) -> list[str]:
     """Literal secret values in the config, to keep out of every output."""
     from otdiag.validate import warn
-    from otdiag.validate.check import Checker
+    from otdiag.validate.checker import Checker
 
     if result.config is None:
         return []

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from otdiag import catalogue
 from otdiag.model import Finding, Location, Severity
 from otdiag.validate import create, kinds, startup, warn
-from otdiag.validate.check import MAX_PER_CODE, Checker
+from otdiag.validate.checker import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
 from otdiag.validate.yamlsrc import LoadError, Node

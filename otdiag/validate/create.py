@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from otdiag.validate import suggest
-from otdiag.validate.check import Checker
+from otdiag.validate.checker import Checker
 from otdiag.validate.model import Comp
 from otdiag.validate.yamlsrc import Node
 

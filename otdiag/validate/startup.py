@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from otdiag.validate import suggest
-from otdiag.validate.check import Checker
+from otdiag.validate.checker import Checker
 from otdiag.validate.knowledge import DATA
 from otdiag.validate.model import Comp
 from otdiag.validate.yamlsrc import Node

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from otdiag.model import Severity
-from otdiag.validate.check import Checker
+from otdiag.validate.checker import Checker
 from otdiag.validate.model import Comp, Pipeline
 from otdiag.validate.startup import _walk, listeners, started
 from otdiag.validate.yamlsrc import Node
