@@ -21,7 +21,6 @@ from otdiag.validate.yamlsrc import Node, resolve_plain
 _SCHEME = re.compile(r"(?s:^([A-Za-z][A-Za-z0-9+.-]+):(.*)$)")
 _ENV_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _BARE = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")
-KNOWN_SCHEMES = ("env", "file", "yaml", "http", "https")
 
 
 class Unresolved:

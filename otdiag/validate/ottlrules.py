@@ -23,8 +23,6 @@ UNKNOWN = "config.ottl-invalid"
 CONTEXT = "config.ottl-context"
 MIXED = "configuring multiple configuration styles is not supported, please use only Basic configuration or only Advanced configuration"  # noqa: E501
 
-_SIGNAL_OF = {"trace": "trace", "metric": "metric", "log": "log", "profile": "profile"}
-
 
 def _set(node: Node | None) -> bool:
     return node is not None and not node.is_null

@@ -63,9 +63,6 @@ def _got(node: Node) -> str:
     return _GO_KIND.get(type(node.value), "string")
 
 
-_UINT_MAX = {"uint8": 2**8, "uint16": 2**16, "uint32": 2**32, "uint64": 2**64, "uint": 2**64}
-
-
 def scalar_error(schema: dict[str, Any], node: Node) -> str | None:
     t = schema["t"]
     if node.kind == "scalar" and (node.value is None or node.value is UNRESOLVED):
