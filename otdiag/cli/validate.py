@@ -181,7 +181,6 @@ def _find_binary(otelcol: str | None, with_binary: bool) -> str | None:
 
 
 def _merged(datas: list[tuple[str, bytes]], distribution: Distribution | None) -> Any:
-    from otdiag import catalogue
     from otdiag.model import Location
     from otdiag.validate import api, yamlsrc
 
@@ -194,7 +193,7 @@ def _merged(datas: list[tuple[str, bytes]], distribution: Distribution | None) -
             tree, dups = yamlsrc.load(data)
         except yamlsrc.LoadError as exc:
             loc = Location(_label(name), exc.line, exc.column) if exc.line else None
-            problems.append(catalogue.KINDS[exc.code](exc.message, location=loc))
+            problems.append(exc.kind(exc.message, location=loc))
             continue
         problems += api.duplicate_findings(dups, _label(name))
         yamlsrc.tag_file(tree, _label(name))
@@ -211,9 +210,9 @@ def _merged(datas: list[tuple[str, bytes]], distribution: Distribution | None) -
 
 
 def _with_binary(binary: str, results: list[Any], datas: list[tuple[str, bytes]], merge: bool) -> None:
-    from otdiag import catalogue
     from otdiag.redact import Scrubber
     from otdiag.validate import binary as real
+    from otdiag.validate import kinds
 
     with tempfile.TemporaryDirectory(prefix="otdiag-validate-") as tmp:
         paths = []
@@ -230,7 +229,7 @@ def _with_binary(binary: str, results: list[Any], datas: list[tuple[str, bytes]]
             try:
                 verdict = real.run_validate(binary, path)
             except real.BinaryError as exc:
-                result.findings.append(catalogue.KINDS["config.collector-not-run"](str(exc)))
+                result.findings.append(kinds.W_BINARY_FAILED(str(exc)))
                 continue
             _remember_secrets(result)
             scrub = Scrubber(_secrets(result))

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from otdiag import bounded, catalogue
+from otdiag import bounded
 from otdiag.model import Finding, Location
 from otdiag.redact import Scrubber
+from otdiag.validate import kinds
 from otdiag.validate.model import Config
 
 TIMEOUT_S = 120.0
@@ -82,7 +83,7 @@ def locate(message: str, cfg: Config | None, file: str) -> Location | None:
 
 
 def findings(verdict: Verdict, cfg: Config | None, file: str, binary: str, scrub: Scrubber) -> list[Finding]:
-    kind = catalogue.KINDS["config.collector-says"]
+    kind = kinds.W_BINARY
     return [
         kind(scrub(msg), location=locate(msg, cfg, file), evidence=(f"{Path(binary).name} validate",))
         for msg in verdict.messages

@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from otdiag.validate import ottl
+from otdiag.catalogue import Kind
+from otdiag.validate import kinds, ottl
 from otdiag.validate.model import Comp
 from otdiag.validate.ottlgrammar import go_quote
 from otdiag.validate.yamlsrc import Node
 
-Problem = tuple[str, str, Node | None]
-INVALID = "config.invalid-value"
-SYNTAX = "config.ottl-syntax"
-UNKNOWN = "config.ottl-invalid"
-CONTEXT = "config.ottl-context"
+Problem = tuple[Kind, str, Node | None]
+INVALID = kinds.INVALID_VALUE
+SYNTAX = kinds.OTTL_SYNTAX
+UNKNOWN = kinds.OTTL_INVALID
+CONTEXT = kinds.OTTL_CONTEXT
 MIXED = "configuring multiple configuration styles is not supported, please use only Basic configuration or only Advanced configuration"  # noqa: E501
 
 

@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from otdiag.validate import suggest
+from otdiag.catalogue import Kind
+from otdiag.validate import kinds, suggest
 from otdiag.validate.expand import UNRESOLVED
 from otdiag.validate.yamlsrc import Node
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    code: str
+    kind: Kind
     message: str
     node: Node
     hint: str | None = None
@@ -118,8 +119,8 @@ def enum_problem(s: dict[str, Any], n: Node, where: str) -> Problem | None:
     hint = (f'Did you mean "{near}"? ' if near else "") + "Valid values: " + ", ".join(f'"{v}"' for v in shown) + "."
     message = str(enum["error"]).replace("{value}", text)
     stage = enum.get("stage", "decode")
-    code = {"decode": "config.wrong-type", "create": "config.component-create"}.get(stage, "config.invalid-value")
-    return Problem(code, f"{where}{message}" if stage == "decode" else message, n, hint, stage)
+    kind = {"decode": kinds.WRONG_TYPE, "create": kinds.COMPONENT_CREATE}.get(stage, kinds.INVALID_VALUE)
+    return Problem(kind, f"{where}{message}" if stage == "decode" else message, n, hint, stage)
 
 
 def range_problem(s: dict[str, Any], n: Node) -> Problem | None:
@@ -140,7 +141,7 @@ def range_problem(s: dict[str, Any], n: Node) -> Problem | None:
     for rule in rules:
         lo, hi = rule["range"]
         if (lo is None or value >= lo) and (hi is None or value <= hi):
-            return Problem("config.invalid-value", str(rule["error"]), n, None, "validate")
+            return Problem(kinds.INVALID_VALUE, str(rule["error"]), n, None, "validate")
     return None
 
 
@@ -213,11 +214,11 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
             if n.kind == "scalar":
                 if n.value is None or n.value is UNRESOLVED or custom:
                     continue
-                yield Problem("config.wrong-type", f'{where}expected a map or struct, got "{_got(n)}"', n)
+                yield Problem(kinds.WRONG_TYPE, f'{where}expected a map or struct, got "{_got(n)}"', n)
                 continue
             if n.kind == "seq":
                 if not custom:
-                    yield Problem("config.wrong-type", f'{where}expected a map or struct, got "slice"', n)
+                    yield Problem(kinds.WRONG_TYPE, f'{where}expected a map or struct, got "slice"', n)
                 continue
             keys: dict[str, Any] = s.get("keys") or {}
             lowered = {k.lower(): k for k in keys}
@@ -249,14 +250,14 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                     hint = f'Did you mean "{pairs[0][1]}"?'
                 elif hints:
                     hint = "Did you mean " + ", ".join(hints) + "?"
-                yield Problem("config.invalid-keys", f"{where}has invalid keys: {names}", unknown[0], hint)
+                yield Problem(kinds.INVALID_KEYS, f"{where}has invalid keys: {names}", unknown[0], hint)
         elif t == "map":
             if n.kind == "map":
                 for k, v in n.items:
                     todo.append((v, s.get("v"), f"{p}.{k.value}" if p else str(k.value), in_custom or custom))
             elif n.kind == "seq" or (n.value is not None and n.value is not UNRESOLVED and not custom):
                 hint = _as_map_hint(p, n) if n.kind == "seq" else None
-                yield Problem("config.wrong-type", f"{where}expected a map, got '{_got(n)}'", n, hint)
+                yield Problem(kinds.WRONG_TYPE, f"{where}expected a map, got '{_got(n)}'", n, hint)
         elif t == "list":
             if n.kind == "seq":
                 item = s.get("v") or {}
@@ -269,7 +270,7 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                         # configopaque.MapList (headers): decoded from a map, or from a list of
                         # {name, value} entries; a list of "K: V" strings is neither.
                         yield Problem(
-                            "config.wrong-type",
+                            kinds.WRONG_TYPE,
                             f"'{p}[{i}]' expected a map or struct, got \"{_got(c)}\"",
                             c,
                             _as_map_hint(p, n),
@@ -291,19 +292,19 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                         if err:
                             err = err.replace("expected type 'string'", "expected type 'configopaque.String'")
                             yield Problem(
-                                "config.wrong-type",
+                                kinds.WRONG_TYPE,
                                 f"{where}decoding failed due to the following error(s): '[{k.value}]' {err}",
                                 v,
                                 f'Quote the value: {k.value}: "{v.text if v.kind == "scalar" else "…"}".',
                             )
                 elif not custom and not in_custom:
-                    yield Problem("config.wrong-type", f"{where}source data must be an array or slice, got map", n)
+                    yield Problem(kinds.WRONG_TYPE, f"{where}source data must be an array or slice, got map", n)
         else:
             if custom:
                 continue
             err = scalar_error(s, n)
             if err:
-                yield Problem("config.wrong-type", f"{where}{err}", n)
+                yield Problem(kinds.WRONG_TYPE, f"{where}{err}", n)
                 continue
             enum = enum_problem(s, n, where)
             if enum is not None:
@@ -311,11 +312,11 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
                 continue
             ranged = range_problem(s, n)
             if ranged is not None:
-                yield Problem(ranged.code, f"{p}: {ranged.message}" if p else ranged.message, n, None, "validate")
+                yield Problem(ranged.kind, f"{p}: {ranged.message}" if p else ranged.message, n, None, "validate")
                 continue
             if t == "duration" and isinstance(n.value, int | float) and not isinstance(n.value, bool) and n.value:
                 yield Problem(
-                    "config.unitless-duration",
+                    kinds.W_UNITLESS_DURATION,
                     f"{p or 'the value'}: {_go_q(n.value)} has no unit, so it means {_go_q(n.value)} nanoseconds",
                     n,
                     f'Write the unit: "{_go_q(n.value)}s" for seconds, "{_go_q(n.value)}ms" for milliseconds.',

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from otdiag.model import Severity
+from otdiag.validate import kinds
 from otdiag.validate.checker import Checker
 from otdiag.validate.model import Comp, Pipeline
 from otdiag.validate.startup import _walk, listeners, started
@@ -68,18 +69,18 @@ def _pipelines(ck: Checker) -> None:
         if "memory_limiter" in types and types.index("memory_limiter") > 0:
             node = procs[types.index("memory_limiter")][1]
             ck.emit(
-                "config.memory-limiter-not-first",
+                kinds.W_MEMORY_LIMITER_ORDER,
                 f"{label}: memory_limiter is processor #{types.index('memory_limiter') + 1}, not the first",
                 node,
             )
         real_receivers = [r for r in pipe.receivers if ck.cfg.comp("receiver", r.id) is not None]
         if "memory_limiter" not in types and real_receivers and pipe.signal != "profiles":
-            ck.emit("config.no-memory-limiter", f"{label}: no memory_limiter processor", pipe.key)
+            ck.emit(kinds.W_NO_MEMORY_LIMITER, f"{label}: no memory_limiter processor", pipe.key)
         if "batch" in types:
             b = types.index("batch")
             for s in SAMPLERS:
                 if s in types and types.index(s) > b:
-                    ck.emit("config.batch-before-sampling", f"{label}: batch runs before {s}", procs[b][1])
+                    ck.emit(kinds.W_BATCH_BEFORE_SAMPLING, f"{label}: batch runs before {s}", procs[b][1])
                     break
             for c, node in procs[b + 1 :]:
                 if c.canonical == "k8s_attributes":
@@ -88,7 +89,7 @@ def _pipelines(ck: Checker) -> None:
                         v.value == "connection" for p, _, v in _walk(assoc) if p[-1] == "from"
                     ):
                         ck.emit(
-                            "config.k8s-attributes-after-batch",
+                            kinds.W_K8S_AFTER_BATCH,
                             f"{label}: {c.id} associates pods by connection but runs after batch",
                             node,
                         )
@@ -96,7 +97,7 @@ def _pipelines(ck: Checker) -> None:
             grpc = [e for e in _exporters(ck, pipe) if e.canonical in ("otlp_grpc", "otlp")]
             if not max_size and grpc:
                 ck.emit(
-                    "config.batch-no-max-size",
+                    kinds.W_NO_MAX_BATCH,
                     f"{label}: {procs[b][0].id} has no send_batch_max_size and exports over gRPC ({grpc[0].id})",
                     procs[b][1],
                 )
@@ -104,7 +105,7 @@ def _pipelines(ck: Checker) -> None:
             seen: set[str] = set()
             for ref in refs:
                 if ref.id in seen:
-                    ck.emit("config.duplicate-in-pipeline", f'{label}: lists {kind} "{ref.id}" twice', ref.node)
+                    ck.emit(kinds.W_DUPLICATE_IN_LIST, f'{label}: lists {kind} "{ref.id}" twice', ref.node)
                 seen.add(ref.id)
         exps = _exporters(ck, pipe)
         if (
@@ -116,7 +117,7 @@ def _pipelines(ck: Checker) -> None:
             # another that takes the same receivers to a real exporter is a side view: advice.
             lost = not _also_exported(ck, pid, pipe)
             ck.emit(
-                "config.debug-exporter",
+                kinds.W_DEBUG_VERBOSE,
                 f"{label}: debug is the only exporter: "
                 + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
                 pipe.key,
@@ -128,7 +129,7 @@ def _pipelines(ck: Checker) -> None:
                 conn = ck.cfg.comp("connector", ref.id)
                 if conn is not None and conn.canonical in ("span_metrics", "service_graph"):
                     ck.emit(
-                        "config.metrics-after-sampler",
+                        kinds.W_SERVICE_GRAPH_AFTER_SAMPLER,
                         f"{label}: {conn.id} is fed after sampling",
                         ref.node,
                         target=conn.id,
@@ -137,7 +138,7 @@ def _pipelines(ck: Checker) -> None:
             for e in exps:
                 if e.canonical == "load_balancing" and e.value("routing_key") == "service":
                     ck.emit(
-                        "config.loadbalancing-routing-key",
+                        kinds.W_ROUTING_KEY,
                         f"{e.label}: routing_key: service",
                         e.get("routing_key"),
                         target=e.id,
@@ -148,7 +149,7 @@ def _pipelines(ck: Checker) -> None:
                 for other in ck.cfg.pipelines.values():
                     if any(c.canonical == "tail_sampling" for c, _ in _procs(ck, other)) and other is not pipe:
                         ck.emit(
-                            "config.loadbalancing-routing-key",
+                            kinds.W_ROUTING_KEY,
                             f"{e.label}: routing_key: service while tail_sampling runs in this config",
                             e.get("routing_key"),
                             target=e.id,
@@ -167,14 +168,14 @@ def _exporter_targets(ck: Checker) -> None:
         if t in ("otlp_grpc", "otlp"):
             if endpoint.startswith("http://") and not insecure:
                 ck.emit(
-                    "config.grpc-http-scheme-tls",
+                    kinds.W_HTTP_SCHEME_TLS,
                     f"{comp.label}: endpoint {endpoint} says http:// but TLS is still on (tls.insecure is not true)",
                     where,
                     target=comp.id,
                 )
             elif tls is None and port in (4317, 14250) and not endpoint.startswith(("http://", "https://")):
                 ck.emit(
-                    "config.grpc-tls-default",
+                    kinds.W_GRPC_NO_TLS_BLOCK,
                     f"{comp.label}: {endpoint} has no tls block: the exporter "
                     "will speak TLS to a port that is plaintext by default",
                     where,
@@ -183,7 +184,7 @@ def _exporter_targets(ck: Checker) -> None:
             if port in (4318, 16686, 14268):
                 what = {4318: "OTLP/HTTP", 16686: "Jaeger's UI/query HTTP", 14268: "Jaeger's Thrift HTTP"}[port]
                 ck.emit(
-                    "config.exporter-wrong-port",
+                    kinds.W_WRONG_PORT,
                     f"{comp.label}: gRPC exporter aimed at :{port} ({what})",
                     where,
                     target=comp.id,
@@ -191,21 +192,21 @@ def _exporter_targets(ck: Checker) -> None:
         if t in ("otlp_http", "otlphttp"):
             if port == 4317:
                 ck.emit(
-                    "config.exporter-wrong-port",
+                    kinds.W_WRONG_PORT,
                     f"{comp.label}: OTLP/HTTP exporter aimed at :4317 (OTLP/gRPC)",
                     where,
                     target=comp.id,
                 )
             if endpoint and not endpoint.startswith(("http://", "https://")) and "${" not in endpoint:
                 ck.emit(
-                    "config.otlp-http-endpoint-form",
+                    kinds.W_HTTP_ENDPOINT_FORM,
                     f"{comp.label}: endpoint {endpoint} has no http:// or https:// scheme",
                     where,
                     target=comp.id,
                 )
             elif endpoint.rstrip("/").endswith("/v1/traces"):
                 ck.emit(
-                    "config.otlp-http-endpoint-form",
+                    kinds.W_HTTP_ENDPOINT_FORM,
                     f"{comp.label}: endpoint ends in /v1/traces; the exporter appends it again (…/v1/traces/v1/traces)",
                     where,
                     target=comp.id,
@@ -214,7 +215,7 @@ def _exporter_targets(ck: Checker) -> None:
             skip = tls.get("insecure_skip_verify")
             if insecure and (endpoint.startswith("https://") or tls.get("ca_file") is not None):
                 ck.emit(
-                    "config.tls-insecure",
+                    kinds.W_TLS_CONTRADICTION,
                     f"{comp.label}: tls.insecure is true with "
                     + ("an https:// endpoint" if endpoint.startswith("https://") else "a ca_file"),
                     tls.get("insecure"),
@@ -222,7 +223,7 @@ def _exporter_targets(ck: Checker) -> None:
                 )
             if skip is not None and skip.value is True:
                 ck.emit(
-                    "config.tls-insecure",
+                    kinds.W_TLS_CONTRADICTION,
                     f"{comp.label}: tls.insecure_skip_verify is true: the server's certificate is not checked",
                     skip,
                     target=comp.id,
@@ -230,17 +231,17 @@ def _exporter_targets(ck: Checker) -> None:
         for key in ("sending_queue", "retry_on_failure", "queue"):
             en = comp.get(key, "enabled")
             if en is not None and en.value is False and t not in ("debug", "nop", "file"):
-                ck.emit("config.queue-or-retry-disabled", f"{comp.label}: {key} is disabled", en, target=comp.id)
+                ck.emit(kinds.W_QUEUE_DISABLED, f"{comp.label}: {key} is disabled", en, target=comp.id)
         if t == "debug" and str(comp.value("verbosity", default="basic")).lower() == "detailed":
             ck.emit(
-                "config.debug-exporter",
+                kinds.W_DEBUG_VERBOSE,
                 f"{comp.label}: verbosity detailed prints every span to the log",
                 comp.get("verbosity"),
                 target=comp.id,
             )
         if t == "prometheus" and port == 8888:
             ck.emit(
-                "config.prometheus-on-8888",
+                kinds.W_PORT_IN_USE_TELEMETRY,
                 f"{comp.label}: listens on :8888, the collector's own metrics port",
                 where,
                 target=comp.id,
@@ -278,7 +279,7 @@ def _receivers(ck: Checker) -> None:
                 has_auth = section is not None and section.kind == "map" and section.get("auth") is not None
                 if not has_tls and not has_auth:
                     ck.emit(
-                        "config.receiver-open",
+                        kinds.W_OPEN_RECEIVER,
                         f"{comp.label}: {path} {endpoint} accepts data from anyone (no tls, no auth)",
                         where,
                         target=endpoint,
@@ -289,7 +290,7 @@ def _receivers(ck: Checker) -> None:
             default = all(node is None for _, _, node, _ in group)
             plural = len(group) > 1
             ck.emit(
-                "config.receiver-on-localhost",
+                kinds.W_LOCALHOST_RECEIVER,
                 f"{comp.label}: {' and '.join(parts)}"
                 + (f" (the default{'s' if plural else ''})" if default else "")
                 + f" {'are' if plural else 'is'} reachable only from inside the collector's own host or container",
@@ -315,7 +316,7 @@ def _unused(ck: Checker) -> None:
                 # An unused receiver refuses what is sent to it and an unused exporter never gets
                 # data (often a forgotten pipeline entry): a warning. An unused processor loses nothing.
                 ck.emit(
-                    "config.unused-component",
+                    kinds.W_UNUSED,
                     f"{comp.label} is defined but no pipeline uses it",
                     comp.key,
                     target=cid,
@@ -325,7 +326,7 @@ def _unused(ck: Checker) -> None:
     for cid, comp in cfg.comps.get("extension", {}).items():
         if cid not in enabled:
             ck.emit(
-                "config.unused-component",
+                kinds.W_UNUSED,
                 f"{comp.label} is defined but not listed in service.extensions",
                 comp.key,
                 target=cid,
@@ -337,7 +338,7 @@ def _env(ck: Checker) -> None:
     for ref in ck.expansion.references:
         if ref.scheme == "env" and not ref.has_default:
             ck.emit(
-                "config.env-without-default",
+                kinds.W_ENV_NO_DEFAULT,
                 f"${{env:{ref.name}}} has no default"
                 + ("" if ref.name in ck.environ else f" and {ref.name} is not set here: the value is empty"),
                 ref.node,
@@ -345,7 +346,7 @@ def _env(ck: Checker) -> None:
             )
     for node, name in ck.expansion.bare_vars:
         ck.emit(
-            "config.bare-dollar-var",
+            kinds.W_BARE_DOLLAR,
             f"${name} is not expanded: the value keeps the text ${name}",
             node,
             hint=f"Write ${{env:{name}}}.",
@@ -378,7 +379,7 @@ def _secret_like(value: str) -> bool:
 def _secrets(ck: Checker) -> None:
     for comp, path, node in secret_nodes(ck):
         ck.emit(
-            "config.literal-secret",
+            kinds.W_LITERAL_SECRET,
             f"{comp.label}: {'.'.join(path)} holds a literal secret (<redacted>)",
             node,
             target=comp.id,
@@ -390,7 +391,7 @@ def _misc(ck: Checker) -> None:
     for comp in cfg.comps.get("receiver", {}).values():
         if comp.canonical == "zipkin" and comp.get("endpoint") is not None:
             ck.emit(
-                "config.deprecated-setting",
+                kinds.W_RECEIVER_DEPRECATED_SETTING,
                 f"{comp.label}: top-level endpoint is deprecated; use protocols.http.endpoint",
                 comp.get("endpoint"),
                 target=comp.id,
@@ -400,7 +401,7 @@ def _misc(ck: Checker) -> None:
         remote = next((c for c in cfg.comps.get("extension", {}).values() if c.canonical == "remote_sampling"), None)
         if remote is None or remote.get("adaptive") is None:
             ck.emit(
-                "config.adaptive-without-remote-sampling",
+                kinds.W_ADAPTIVE_WITHOUT_REMOTE,
                 f"{procs[0].label}: remote_sampling has no adaptive section (adaptive_sampling needs it)",
                 procs[0].key,
                 target=procs[0].id,
@@ -414,7 +415,7 @@ def _misc(ck: Checker) -> None:
                 continue
             if parts.password:
                 ck.emit(
-                    "config.literal-secret",
+                    kinds.W_LITERAL_SECRET,
                     f"{comp.label}: the endpoint URL holds a password (<redacted>)",
                     node or comp.key,
                     target=comp.id,
@@ -452,7 +453,7 @@ def traces_without_backend(ck: Checker) -> None:
         if exps and types <= set(SINK_EXPORTERS) and types != {"debug"} and not _also_exported(ck, pid, pipe):
             names = ", ".join(e.id for e in exps)
             ck.emit(
-                CONFIG_NO_BACKEND.code,
+                CONFIG_NO_BACKEND,
                 f"service::pipelines::{pid}: exports only to {names}: no trace reaches Jaeger",
                 pipe.key,
                 target=exps[0].id,
