@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from otdiag.catalogue import Kind
@@ -12,7 +12,7 @@ from otdiag.validate import create, kinds, startup, warn
 from otdiag.validate.checker import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
-from otdiag.validate.yamlsrc import LoadError, Node
+from otdiag.validate.yamlsrc import LoadError, Node, merge, tag_file
 from otdiag.validate.yamlsrc import load as load_yaml
 
 # Component types only Jaeger v2 has: a config using one is a Jaeger config.
@@ -113,15 +113,51 @@ def validate_source(
 ) -> Result:
     """Every problem in one config file, located; never raises for bad content."""
     env = os.environ if environ is None else environ
+    root, problems = read_tree(data, path)
+    if root is None:
+        return Result(path, distribution or Distribution.CONTRIB, problems)
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    result = validate_tree(root, path, distribution, env, text)
+    result.findings[:0] = problems
+    return result
+
+
+def validate_merged(
+    files: Sequence[tuple[str, bytes]],
+    distribution: Distribution | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Result:
+    """Several files validated as one config, merged as the collector merges repeated --config.
+
+    `files` are (label, bytes); each finding keeps the file it is in. The result's path joins the labels.
+    """
+    root: Node | None = None
+    problems: list[Finding] = []
+    for path, data in files:
+        tree, found = read_tree(data, path)
+        problems += found
+        if tree is None:
+            continue
+        tag_file(tree, path)
+        if not tree.is_null:
+            root = tree if root is None else merge(root, tree)
+    label = " + ".join(path for path, _ in files)
+    if root is None:
+        return Result(label, distribution or Distribution.CONTRIB, problems)
+    result = validate_tree(root, label, distribution, environ, source="")
+    result.findings[:0] = problems
+    result.merged_sources = {path: data.decode("utf-8", "replace") for path, data in files}
+    return result
+
+
+def read_tree(data: bytes | str, path: str) -> tuple[Node | None, list[Finding]]:
+    """The file's YAML tree (None when it cannot be read) and the findings reading it made."""
     try:
         root, dups = load_yaml(data)
     except LoadError as exc:
         loc = Location(path, exc.line, exc.column) if exc.line else None
-        return Result(path, distribution or Distribution.CONTRIB, [exc.kind(exc.message, location=loc)])
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    result = validate_tree(root, path, distribution, env, text)
-    result.findings[:0] = duplicate_findings(dups, path)
-    return result
+        return None, [exc.kind(exc.message, location=loc)]
+    return root, duplicate_findings(dups, path)
 
 
 def duplicate_findings(dups: list[LoadError], path: str) -> list[Finding]:

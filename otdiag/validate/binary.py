@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from otdiag import bounded
 from otdiag.model import Finding, Location
 from otdiag.redact import Scrubber
 from otdiag.validate import kinds
 from otdiag.validate.model import Config
+
+if TYPE_CHECKING:
+    from otdiag.validate.api import Result
 
 TIMEOUT_S = 120.0
 MAX_OUTPUT = 1024 * 1024
@@ -89,3 +95,36 @@ def findings(verdict: Verdict, cfg: Config | None, file: str, binary: str, scrub
         for msg in verdict.messages
         if not msg.startswith(("decoding failed", "Error: ")) and msg.strip()
     ]
+
+
+def add_verdicts(
+    binary: str,
+    results: list[Result],
+    files: Sequence[tuple[str, bytes]],
+    merge: bool,
+    secrets: Callable[[Result], list[str]],
+) -> None:
+    """--otelcol / --with-binary: the binary's own verdict on each file, added to that file's findings.
+
+    `files` are (name as given, bytes), '-' for stdin (written to a temporary file for the binary);
+    with `merge`, the binary merges them itself (repeated --config) into the one result.
+    `secrets` gives the values of a result's config that must not show in what the binary says.
+    """
+    with tempfile.TemporaryDirectory(prefix="otdiag-validate-") as tmp:
+        paths = []
+        for i, (name, data) in enumerate(files):
+            if name == "-":
+                p = Path(tmp) / f"stdin-{i}.yaml"
+                p.write_bytes(data)
+                paths.append(str(p))
+            else:
+                paths.append(name)
+        targets: list[str | list[str]] = [paths] if merge and len(paths) > 1 else list(paths)
+        for result, path in zip(results, targets, strict=False):
+            try:
+                verdict = run_validate(binary, path)
+            except BinaryError as exc:
+                result.findings.append(kinds.W_BINARY_FAILED(str(exc)))
+                continue
+            scrub = Scrubber(secrets(result))
+            result.findings += findings(verdict, result.config, result.path, binary, scrub)

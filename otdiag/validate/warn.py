@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from otdiag.model import Severity
 from otdiag.validate import kinds
 from otdiag.validate.checker import Checker
-from otdiag.validate.model import Comp, Pipeline
+from otdiag.validate.model import Comp, Config, Pipeline
 from otdiag.validate.startup import _walk, listeners, started
 from otdiag.validate.yamlsrc import Node
 
@@ -353,10 +353,10 @@ def _env(ck: Checker) -> None:
         )
 
 
-def secret_nodes(ck: Checker) -> list[tuple[Comp, tuple[str, ...], Node]]:
+def secret_nodes(cfg: Config) -> list[tuple[Comp, tuple[str, ...], Node]]:
     """Literal values of secret settings: opaque fields, non-safe headers, token/password keys."""
     out = []
-    for comp in ck.cfg.all():
+    for comp in cfg.all():
         for path, _, value in _walk(comp.node):
             if value.kind != "scalar" or not isinstance(value.value, str) or not value.value or value.expanded:
                 continue
@@ -377,7 +377,7 @@ def _secret_like(value: str) -> bool:
 
 
 def _secrets(ck: Checker) -> None:
-    for comp, path, node in secret_nodes(ck):
+    for comp, path, node in secret_nodes(ck.cfg):
         ck.emit(
             kinds.W_LITERAL_SECRET,
             f"{comp.label}: {'.'.join(path)} holds a literal secret (<redacted>)",
