@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,13 +21,6 @@ class OutputFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     GITHUB = "github"
-
-
-def read_input(name: str, max_bytes: int) -> bytes:
-    """The bytes of FILE (or stdin for -), bounded in size and time; exit 2 for what is not a readable file."""
-    from otdiag import bounded
-
-    return bounded.read(name, what="validate-config", max_bytes=max_bytes)
 
 
 def validate_config(
@@ -93,19 +83,19 @@ def validate_config(
     out_fmt = OutputFormat.JSON if as_json else fmt
 
     def body() -> ExitCode:
-        from otdiag import catalogue
-        from otdiag.validate import yamlsrc
+        from otdiag import bounded, catalogue
+        from otdiag.validate import binary, yamlsrc
 
         catalogue.load_all()
         _check_usage(files, merge, graph_only, out_fmt)
-        binary = _find_binary(otelcol, with_binary)
+        found = binary.find(otelcol, with_binary)
         request = ValidateRequest(
-            files=tuple((name, read_input(name, yamlsrc.MAX_BYTES)) for name in files),
+            files=tuple((n, bounded.read(n, what="validate-config", max_bytes=yamlsrc.MAX_BYTES)) for n in files),
             strict=strict,
             merge=merge,
             distribution=distribution,
             collector_version=collector_version,
-            binary=binary,
+            binary=found,
             graph=graph,
             graph_only=graph_only,
         )
@@ -121,28 +111,6 @@ def _check_usage(files: list[str], merge: bool, graph_only: bool, out_fmt: Outpu
         raise UsageError("--graph-only draws one config: give one file, or several with --merge")
     if graph_only and out_fmt is not OutputFormat.TEXT:
         raise UsageError("--graph-only prints the graph alone: it cannot be combined with --json or --format")
-
-
-def _find_binary(otelcol: str | None, with_binary: bool) -> str | None:
-    if otelcol:
-        p = Path(otelcol)
-        try:
-            runnable = p.is_file() and os.access(p, os.X_OK)
-        except (OSError, ValueError):
-            raise UsageError(f"--otelcol: {otelcol[:200]} is not an executable file") from None
-        if not runnable:
-            found = shutil.which(otelcol)
-            if not found:
-                raise UsageError(f"--otelcol: {otelcol} is not an executable file")
-            return found
-        return str(p)
-    if with_binary:
-        for name in ("otelcol-contrib", "otelcol", "otelcol-k8s", "jaeger"):
-            found = shutil.which(name)
-            if found:
-                return found
-        raise UsageError("--with-binary: no otelcol-contrib, otelcol or jaeger on PATH (or pass --otelcol PATH)")
-    return None
 
 
 def _emit(result: ValidateResult, fmt: OutputFormat) -> ExitCode:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from otdiag import bounded
+from otdiag.errors import UsageError
 from otdiag.model import Finding, Location
 from otdiag.redact import Scrubber
 from otdiag.validate import kinds
@@ -32,6 +35,29 @@ class Verdict:
 
 class BinaryError(Exception):
     """The binary could not be run (missing, not executable, timed out)."""
+
+
+def find(otelcol: str | None, with_binary: bool) -> str | None:
+    """The collector binary --otelcol names, or (--with-binary) the first on PATH; exit 2 when there is none."""
+    if otelcol:
+        p = Path(otelcol)
+        try:
+            runnable = p.is_file() and os.access(p, os.X_OK)
+        except (OSError, ValueError):
+            raise UsageError(f"--otelcol: {otelcol[:200]} is not an executable file") from None
+        if not runnable:
+            found = shutil.which(otelcol)
+            if not found:
+                raise UsageError(f"--otelcol: {otelcol} is not an executable file")
+            return found
+        return str(p)
+    if with_binary:
+        for name in ("otelcol-contrib", "otelcol", "otelcol-k8s", "jaeger"):
+            found = shutil.which(name)
+            if found:
+                return found
+        raise UsageError("--with-binary: no otelcol-contrib, otelcol or jaeger on PATH (or pass --otelcol PATH)")
+    return None
 
 
 def run_validate(binary: str | Path, config: str | Path | list[str], *, timeout: float | None = None) -> Verdict:
