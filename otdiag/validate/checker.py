@@ -264,18 +264,7 @@ class Checker:
         for ref in self._id_list(ext, "service.extensions"):
             self.cfg.extensions.append(ref)
         self.cfg.telemetry = service.get("telemetry")
-        if self.cfg.telemetry is not None and self.know.telemetry is not None:
-            # The telemetry sections' custom decoders (config migrations) are strict too.
-            for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
-                if p.stage == "warning":
-                    self.emit(p.kind, f"service::{p.message}", p.node, hint=p.hint)
-                    continue
-                self.emit(
-                    kinds.TELEMETRY_INVALID if p.kind is kinds.INVALID_KEYS else p.kind,
-                    f"'service' {p.message}",
-                    p.node,
-                    hint=p.hint,
-                )
+        self._unmarshal_telemetry()
         pipelines = service.get("pipelines")
         if pipelines is None or pipelines.is_null:
             return
@@ -287,30 +276,51 @@ class Checker:
             )
             return
         for key, value in pipelines.items:
-            raw = str(key.text if key.kind == "scalar" else key.value)
-            sig, name, err = parse_id(raw)
-            if err is None and sig not in SIGNALS:
-                err = f'in "{raw}" id: unknown pipeline signal: "{sig}"'
-            if err:
-                self.emit(kinds.INVALID_PIPELINE_ID, f"'service.pipelines' {err}", key)
+            pipe = self._unmarshal_pipeline(key, value)
+            if pipe is not None:
+                self.cfg.pipelines[pipe.id] = pipe
+
+    def _unmarshal_telemetry(self) -> None:
+        if self.cfg.telemetry is None or self.know.telemetry is None:
+            return
+        # The telemetry sections' custom decoders (config migrations) are strict too.
+        for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
+            if p.stage == "warning":
+                self.emit(p.kind, f"service::{p.message}", p.node, hint=p.hint)
                 continue
-            pid = f"{sig}/{name}" if name else sig
-            pipe = Pipeline(pid, sig, key, value)
-            if value.kind == "map":
-                bad = [k for k, _ in value.items if k.value not in _PIPELINE_KEYS]
-                if bad:
-                    self.emit(
-                        kinds.UNKNOWN_SECTION,
-                        f"'service.pipelines::{pid}' has invalid keys: {', '.join(str(k.value) for k in bad)}",
-                        bad[0],
-                        hint=_stand_in(value, bad, _PIPELINE_KEYS),
-                    )
-                pipe.receivers = self._id_list(value.get("receivers"), f"{pid}.receivers")
-                pipe.processors = self._id_list(value.get("processors"), f"{pid}.processors")
-                pipe.exporters = self._id_list(value.get("exporters"), f"{pid}.exporters")
-            elif not value.is_null:
-                self.emit(kinds.SECTION_NOT_MAP, f"'service.pipelines::{pid}' expected a map", value)
-            self.cfg.pipelines[pid] = pipe
+            self.emit(
+                kinds.TELEMETRY_INVALID if p.kind is kinds.INVALID_KEYS else p.kind,
+                f"'service' {p.message}",
+                p.node,
+                hint=p.hint,
+            )
+
+    def _unmarshal_pipeline(self, key: Node, value: Node) -> Pipeline | None:
+        """One entry of service.pipelines; None when its ID is refused."""
+        raw = str(key.text if key.kind == "scalar" else key.value)
+        sig, name, err = parse_id(raw)
+        if err is None and sig not in SIGNALS:
+            err = f'in "{raw}" id: unknown pipeline signal: "{sig}"'
+        if err:
+            self.emit(kinds.INVALID_PIPELINE_ID, f"'service.pipelines' {err}", key)
+            return None
+        pid = f"{sig}/{name}" if name else sig
+        pipe = Pipeline(pid, sig, key, value)
+        if value.kind == "map":
+            bad = [k for k, _ in value.items if k.value not in _PIPELINE_KEYS]
+            if bad:
+                self.emit(
+                    kinds.UNKNOWN_SECTION,
+                    f"'service.pipelines::{pid}' has invalid keys: {', '.join(str(k.value) for k in bad)}",
+                    bad[0],
+                    hint=_stand_in(value, bad, _PIPELINE_KEYS),
+                )
+            pipe.receivers = self._id_list(value.get("receivers"), f"{pid}.receivers")
+            pipe.processors = self._id_list(value.get("processors"), f"{pid}.processors")
+            pipe.exporters = self._id_list(value.get("exporters"), f"{pid}.exporters")
+        elif not value.is_null:
+            self.emit(kinds.SECTION_NOT_MAP, f"'service.pipelines::{pid}' expected a map", value)
+        return pipe
 
     def _id_list(self, node: Node | None, where: str) -> list[Ref]:
         if node is None or node.is_null:
@@ -346,14 +356,31 @@ class Checker:
         for comp in self.cfg.all():
             if comp.info is None:
                 continue
-            for code, message, node in rules.validate(comp):
+            for kind, message, node in rules.validate(comp):
                 hint = getattr(message, "hint", None)
-                self.emit(code, f"{comp.label}: {message}", node or comp.key, target=comp.id, hint=hint)
+                self.emit(kind, f"{comp.label}: {message}", node or comp.key, target=comp.id, hint=hint)
         rules_tel = rules.validate_telemetry(self.cfg.telemetry)
-        for code, message, node in rules_tel:
-            self.emit(code, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
+        for kind, message, node in rules_tel:
+            self.emit(kind, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
 
     def validate_service(self) -> None:
+        self._validate_sections()
+        self._validate_connector_ids()
+        self._validate_extensions()
+        cfg = self.cfg
+        root = self.root
+        service = root.get("service")
+        if not cfg.pipelines:
+            where = service.get("pipelines") if service is not None and service.kind == "map" else None
+            self.emit(
+                kinds.NO_PIPELINES,
+                "service::pipelines: service must have at least one pipeline",
+                where or service or root,
+            )
+        for pid, pipe in cfg.pipelines.items():
+            self._validate_pipeline(pid, pipe)
+
+    def _validate_sections(self) -> None:
         cfg = self.cfg
         root = self.root
         sections = [root.get(s) for s in SECTIONS]
@@ -371,6 +398,9 @@ class Checker:
                 "no exporter configuration specified in config",
                 root.get("exporters") or root,
             )
+
+    def _validate_connector_ids(self) -> None:
+        cfg = self.cfg
         for cid, conn in cfg.comps.get("connector", {}).items():
             for other in ("exporter", "receiver"):
                 if cid in cfg.comps.get(other, {}):
@@ -382,6 +412,9 @@ class Checker:
                         conn.key,
                         target=cid,
                     )
+
+    def _validate_extensions(self) -> None:
+        cfg = self.cfg
         for ref in cfg.extensions:
             if ref.id not in cfg.comps.get("extension", {}):
                 self.emit(
@@ -391,57 +424,51 @@ class Checker:
                     target=ref.id,
                     hint=self._ref_hint("extension", ref.id, cfg.comps.get("extension", {})),
                 )
-        service = root.get("service")
-        if not cfg.pipelines:
-            where = service.get("pipelines") if service is not None and service.kind == "map" else None
-            self.emit(
-                kinds.NO_PIPELINES,
-                "service::pipelines: service must have at least one pipeline",
-                where or service or root,
-            )
+
+    def _validate_pipeline(self, pid: str, pipe: Pipeline) -> None:
+        cfg = self.cfg
         conns = cfg.comps.get("connector", {})
-        for pid, pipe in cfg.pipelines.items():
-            label = f"service::pipelines::{pid}"
-            for ref in pipe.receivers:
-                if ref.id not in cfg.comps.get("receiver", {}) and ref.id not in conns:
-                    self.emit(
-                        kinds.UNDEFINED_COMPONENT,
-                        f'{label}: references receiver "{ref.id}" which is not configured',
-                        ref.node,
-                        target=ref.id,
-                        hint=self._ref_hint("receiver", ref.id, [*cfg.comps.get("receiver", {}), *conns]),
-                    )
-            seen: set[str] = set()
-            for ref in pipe.processors:
-                if ref.id not in cfg.comps.get("processor", {}):
-                    self.emit(
-                        kinds.UNDEFINED_COMPONENT,
-                        f'{label}: references processor "{ref.id}" which is not configured',
-                        ref.node,
-                        target=ref.id,
-                        hint=self._ref_hint("processor", ref.id, cfg.comps.get("processor", {})),
-                    )
-                if ref.id in seen:
-                    self.emit(
-                        kinds.DUPLICATE_PROCESSOR,
-                        f'{label}: references processor "{ref.id}" multiple times',
-                        ref.node,
-                        target=ref.id,
-                    )
-                seen.add(ref.id)
-            for ref in pipe.exporters:
-                if ref.id not in cfg.comps.get("exporter", {}) and ref.id not in conns:
-                    self.emit(
-                        kinds.UNDEFINED_COMPONENT,
-                        f'{label}: references exporter "{ref.id}" which is not configured',
-                        ref.node,
-                        target=ref.id,
-                        hint=self._ref_hint("exporter", ref.id, [*cfg.comps.get("exporter", {}), *conns]),
-                    )
-            if not pipe.receivers:
-                self.emit(kinds.PIPELINE_NO_RECEIVERS, f"{label}: must have at least one receiver", pipe.key)
-            if not pipe.exporters:
-                self.emit(kinds.PIPELINE_NO_EXPORTERS, f"{label}: must have at least one exporter", pipe.key)
+        label = f"service::pipelines::{pid}"
+        for ref in pipe.receivers:
+            if ref.id not in cfg.comps.get("receiver", {}) and ref.id not in conns:
+                self.emit(
+                    kinds.UNDEFINED_COMPONENT,
+                    f'{label}: references receiver "{ref.id}" which is not configured',
+                    ref.node,
+                    target=ref.id,
+                    hint=self._ref_hint("receiver", ref.id, [*cfg.comps.get("receiver", {}), *conns]),
+                )
+        seen: set[str] = set()
+        for ref in pipe.processors:
+            if ref.id not in cfg.comps.get("processor", {}):
+                self.emit(
+                    kinds.UNDEFINED_COMPONENT,
+                    f'{label}: references processor "{ref.id}" which is not configured',
+                    ref.node,
+                    target=ref.id,
+                    hint=self._ref_hint("processor", ref.id, cfg.comps.get("processor", {})),
+                )
+            if ref.id in seen:
+                self.emit(
+                    kinds.DUPLICATE_PROCESSOR,
+                    f'{label}: references processor "{ref.id}" multiple times',
+                    ref.node,
+                    target=ref.id,
+                )
+            seen.add(ref.id)
+        for ref in pipe.exporters:
+            if ref.id not in cfg.comps.get("exporter", {}) and ref.id not in conns:
+                self.emit(
+                    kinds.UNDEFINED_COMPONENT,
+                    f'{label}: references exporter "{ref.id}" which is not configured',
+                    ref.node,
+                    target=ref.id,
+                    hint=self._ref_hint("exporter", ref.id, [*cfg.comps.get("exporter", {}), *conns]),
+                )
+        if not pipe.receivers:
+            self.emit(kinds.PIPELINE_NO_RECEIVERS, f"{label}: must have at least one receiver", pipe.key)
+        if not pipe.exporters:
+            self.emit(kinds.PIPELINE_NO_EXPORTERS, f"{label}: must have at least one exporter", pipe.key)
 
     def _ref_hint(self, kind: str, ref: str, defined: Iterable[str]) -> str:
         """The fix for a reference to an undefined component: the nearest defined ID of that kind."""
@@ -455,66 +482,87 @@ class Checker:
         return f"Define {ref} under {section}, or fix the name in the list."
 
     def build_graph(self) -> None:
-        cfg = self.cfg
-        conns = cfg.comps.get("connector", {})
+        conns = self.cfg.comps.get("connector", {})
         as_exp: dict[str, list[Pipeline]] = {}
+        """Connector ID -> the pipelines it exports from."""
         as_rec: dict[str, list[Pipeline]] = {}
-        for pipe in cfg.pipelines.values():
-            for ref in pipe.receivers:
-                comp = conns.get(ref.id) or cfg.comp("receiver", ref.id)
-                if ref.id in conns:
-                    as_rec.setdefault(ref.id, []).append(pipe)
-                elif comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
-                    self._unsupported(comp, pipe, ref)
-            for ref in pipe.processors:
-                comp = cfg.comp("processor", ref.id)
-                if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
-                    self._unsupported(comp, pipe, ref)
-            for ref in pipe.exporters:
-                if ref.id in conns:
-                    as_exp.setdefault(ref.id, []).append(pipe)
-                    continue
-                comp = cfg.comp("exporter", ref.id)
-                if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
-                    self._unsupported(comp, pipe, ref)
+        """Connector ID -> the pipelines it receives into."""
+        for pipe in self.cfg.pipelines.values():
+            self._check_signals(pipe, conns, as_exp, as_rec)
         edges: dict[str, set[str]] = {}
         for cid in sorted(set(as_exp) | set(as_rec)):
-            conn = conns[cid]
-            exp_sigs = {p.signal for p in as_exp.get(cid, [])}
-            rec_sigs = {p.signal for p in as_rec.get(cid, [])}
-            ok_exp = dict.fromkeys(exp_sigs, False)
-            ok_rec = dict.fromkeys(rec_sigs, False)
-            for e in exp_sigs:
-                for r in rec_sigs:
-                    if conn.info is None or conn.info.connects(e, r) is not False:
-                        ok_exp[e] = ok_rec[r] = True
-            for sig in SIGNALS:
-                if ok_exp.get(sig) is False:
-                    names = [p.id for p in as_exp[cid] if p.signal == sig]
-                    ref = next(r for p in as_exp[cid] if p.signal == sig for r in p.exporters if r.id == cid)
-                    self.emit(
-                        kinds.CONNECTOR_ONE_WAY,
-                        f'failed to build pipelines: connector "{cid}" used as exporter in [{" ".join(names)}] '
-                        "pipeline but not used in any supported receiver pipeline",
-                        ref.node,
-                        target=cid,
-                    )
-            for sig in SIGNALS:
-                if ok_rec.get(sig) is False:
-                    names = [p.id for p in as_rec[cid] if p.signal == sig]
-                    ref = next(r for p in as_rec[cid] if p.signal == sig for r in p.receivers if r.id == cid)
-                    self.emit(
-                        kinds.CONNECTOR_ONE_WAY,
-                        f'failed to build pipelines: connector "{cid}" used as receiver in [{" ".join(names)}] '
-                        "pipeline but not used in any supported exporter pipeline",
-                        ref.node,
-                        target=cid,
-                    )
-            for ep in as_exp.get(cid, []):
-                for rp in as_rec.get(cid, []):
-                    if conn.info is None or conn.info.connects(ep.signal, rp.signal) is not False:
-                        edges.setdefault(ep.id, set()).add(rp.id)
-                        self.edge_conn[(ep.id, rp.id)] = cid
+            self._connect(conns[cid], as_exp.get(cid, []), as_rec.get(cid, []), edges)
+        self._check_cycle(edges, conns)
+        self.edges = edges
+
+    def _check_signals(
+        self,
+        pipe: Pipeline,
+        conns: Mapping[str, Comp],
+        as_exp: dict[str, list[Pipeline]],
+        as_rec: dict[str, list[Pipeline]],
+    ) -> None:
+        """Each component of the pipeline supports its signal; connectors are noted for `_connect`."""
+        cfg = self.cfg
+        for ref in pipe.receivers:
+            if ref.id in conns:
+                as_rec.setdefault(ref.id, []).append(pipe)
+            else:
+                self._check_supports(cfg.comp("receiver", ref.id), pipe, ref)
+        for ref in pipe.processors:
+            self._check_supports(cfg.comp("processor", ref.id), pipe, ref)
+        for ref in pipe.exporters:
+            if ref.id in conns:
+                as_exp.setdefault(ref.id, []).append(pipe)
+            else:
+                self._check_supports(cfg.comp("exporter", ref.id), pipe, ref)
+
+    def _check_supports(self, comp: Comp | None, pipe: Pipeline, ref: Ref) -> None:
+        if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
+            self._unsupported(comp, pipe, ref)
+
+    def _connect(self, conn: Comp, exps: list[Pipeline], recs: list[Pipeline], edges: dict[str, set[str]]) -> None:
+        """The edges a connector makes from the pipelines it exports from to those it receives into;
+        a signal it takes in but never puts out (or the reverse) is an error."""
+        cid = conn.id
+        exp_sigs = {p.signal for p in exps}
+        rec_sigs = {p.signal for p in recs}
+        ok_exp = dict.fromkeys(exp_sigs, False)
+        ok_rec = dict.fromkeys(rec_sigs, False)
+        for e in exp_sigs:
+            for r in rec_sigs:
+                if conn.info is None or conn.info.connects(e, r) is not False:
+                    ok_exp[e] = ok_rec[r] = True
+        for sig in SIGNALS:
+            if ok_exp.get(sig) is False:
+                names = [p.id for p in exps if p.signal == sig]
+                ref = next(r for p in exps if p.signal == sig for r in p.exporters if r.id == cid)
+                self.emit(
+                    kinds.CONNECTOR_ONE_WAY,
+                    f'failed to build pipelines: connector "{cid}" used as exporter in [{" ".join(names)}] '
+                    "pipeline but not used in any supported receiver pipeline",
+                    ref.node,
+                    target=cid,
+                )
+        for sig in SIGNALS:
+            if ok_rec.get(sig) is False:
+                names = [p.id for p in recs if p.signal == sig]
+                ref = next(r for p in recs if p.signal == sig for r in p.receivers if r.id == cid)
+                self.emit(
+                    kinds.CONNECTOR_ONE_WAY,
+                    f'failed to build pipelines: connector "{cid}" used as receiver in [{" ".join(names)}] '
+                    "pipeline but not used in any supported exporter pipeline",
+                    ref.node,
+                    target=cid,
+                )
+        for ep in exps:
+            for rp in recs:
+                if conn.info is None or conn.info.connects(ep.signal, rp.signal) is not False:
+                    edges.setdefault(ep.id, set()).add(rp.id)
+                    self.edge_conn[(ep.id, rp.id)] = cid
+
+    def _check_cycle(self, edges: dict[str, set[str]], conns: Mapping[str, Comp]) -> None:
+        cfg = self.cfg
         cycle = _find_cycle(edges)
         if cycle:
             parts = []
@@ -529,7 +577,6 @@ class Checker:
                 "failed to build pipelines: cycle detected: " + " -> ".join(parts),
                 cref.node if cref else first.key,
             )
-        self.edges = edges
 
     def _unsupported(self, comp: Comp, pipe: Pipeline, ref: Ref) -> None:
         supported = ", ".join(s for s in SIGNALS if comp.info is not None and comp.info.supports(s)) or "none"
