@@ -66,83 +66,111 @@ def _pipelines(ck: Checker) -> None:
         label = f"service::pipelines::{pid}"
         procs = _procs(ck, pipe)
         types = [c.canonical for c, _ in procs]
-        if "memory_limiter" in types and types.index("memory_limiter") > 0:
-            node = procs[types.index("memory_limiter")][1]
-            ck.emit(
-                kinds.W_MEMORY_LIMITER_ORDER,
-                f"{label}: memory_limiter is processor #{types.index('memory_limiter') + 1}, not the first",
-                node,
-            )
-        real_receivers = [r for r in pipe.receivers if ck.cfg.comp("receiver", r.id) is not None]
-        if "memory_limiter" not in types and real_receivers and pipe.signal != "profiles":
-            ck.emit(kinds.W_NO_MEMORY_LIMITER, f"{label}: no memory_limiter processor", pipe.key)
+        _memory_limiter(ck, label, pipe, procs, types)
         if "batch" in types:
-            b = types.index("batch")
-            for s in SAMPLERS:
-                if s in types and types.index(s) > b:
-                    ck.emit(kinds.W_BATCH_BEFORE_SAMPLING, f"{label}: batch runs before {s}", procs[b][1])
-                    break
-            for c, node in procs[b + 1 :]:
-                if c.canonical == "k8s_attributes":
-                    assoc = c.get("pod_association")
-                    if assoc is not None and any(
-                        v.value == "connection" for p, _, v in _walk(assoc) if p[-1] == "from"
-                    ):
-                        ck.emit(
-                            kinds.W_K8S_AFTER_BATCH,
-                            f"{label}: {c.id} associates pods by connection but runs after batch",
-                            node,
-                        )
-            max_size = procs[b][0].value("send_batch_max_size", default=0)
-            grpc = [e for e in _exporters(ck, pipe) if e.canonical in ("otlp_grpc", "otlp")]
-            if not max_size and grpc:
-                ck.emit(
-                    kinds.W_NO_MAX_BATCH,
-                    f"{label}: {procs[b][0].id} has no send_batch_max_size and exports over gRPC ({grpc[0].id})",
-                    procs[b][1],
-                )
-        for kind, refs in (("receiver", pipe.receivers), ("exporter", pipe.exporters)):
-            seen: set[str] = set()
-            for ref in refs:
-                if ref.id in seen:
-                    ck.emit(kinds.W_DUPLICATE_IN_LIST, f'{label}: lists {kind} "{ref.id}" twice', ref.node)
-                seen.add(ref.id)
+            _batch(ck, label, pipe, procs, types.index("batch"))
+        _listed_twice(ck, label, pipe)
         exps = _exporters(ck, pipe)
-        if (
-            exps
-            and all(e.canonical == "debug" for e in exps)
-            and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
-        ):
-            # Data that reaches no backend at all is lost: a warning. A debug-only pipeline beside
-            # another that takes the same receivers to a real exporter is a side view: advice.
-            lost = not _also_exported(ck, pid, pipe)
-            ck.emit(
-                kinds.W_DEBUG_VERBOSE,
-                f"{label}: debug is the only exporter: "
-                + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
-                pipe.key,
-                target=exps[0].id,
-                severity=Severity.WARNING if lost else Severity.INFO,
-            )
-        if any(t in types for t in ("tail_sampling", "probabilistic_sampler")):
-            for ref in pipe.exporters:
-                conn = ck.cfg.comp("connector", ref.id)
-                if conn is not None and conn.canonical in ("span_metrics", "service_graph"):
-                    ck.emit(
-                        kinds.W_SERVICE_GRAPH_AFTER_SAMPLER,
-                        f"{label}: {conn.id} is fed after sampling",
-                        ref.node,
-                        target=conn.id,
-                    )
-        if "tail_sampling" in types:
-            for e in exps:
-                if e.canonical == "load_balancing" and e.value("routing_key") == "service":
-                    ck.emit(
-                        kinds.W_ROUTING_KEY,
-                        f"{e.label}: routing_key: service",
-                        e.get("routing_key"),
-                        target=e.id,
-                    )
+        _debug_only(ck, pid, label, pipe, exps)
+        _sampled(ck, label, pipe, types, exps)
+    _routing_by_service(ck)
+
+
+Procs = list[tuple[Comp, Node]]
+
+
+def _memory_limiter(ck: Checker, label: str, pipe: Pipeline, procs: Procs, types: list[str]) -> None:
+    if "memory_limiter" in types and types.index("memory_limiter") > 0:
+        node = procs[types.index("memory_limiter")][1]
+        ck.emit(
+            kinds.W_MEMORY_LIMITER_ORDER,
+            f"{label}: memory_limiter is processor #{types.index('memory_limiter') + 1}, not the first",
+            node,
+        )
+    real_receivers = [r for r in pipe.receivers if ck.cfg.comp("receiver", r.id) is not None]
+    if "memory_limiter" not in types and real_receivers and pipe.signal != "profiles":
+        ck.emit(kinds.W_NO_MEMORY_LIMITER, f"{label}: no memory_limiter processor", pipe.key)
+
+
+def _batch(ck: Checker, label: str, pipe: Pipeline, procs: Procs, b: int) -> None:
+    """What goes wrong around the batch processor (at index `b` of the pipeline's processors)."""
+    types = [c.canonical for c, _ in procs]
+    for s in SAMPLERS:
+        if s in types and types.index(s) > b:
+            ck.emit(kinds.W_BATCH_BEFORE_SAMPLING, f"{label}: batch runs before {s}", procs[b][1])
+            break
+    for c, node in procs[b + 1 :]:
+        if c.canonical == "k8s_attributes":
+            assoc = c.get("pod_association")
+            if assoc is not None and any(v.value == "connection" for p, _, v in _walk(assoc) if p[-1] == "from"):
+                ck.emit(
+                    kinds.W_K8S_AFTER_BATCH,
+                    f"{label}: {c.id} associates pods by connection but runs after batch",
+                    node,
+                )
+    max_size = procs[b][0].value("send_batch_max_size", default=0)
+    grpc = [e for e in _exporters(ck, pipe) if e.canonical in ("otlp_grpc", "otlp")]
+    if not max_size and grpc:
+        ck.emit(
+            kinds.W_NO_MAX_BATCH,
+            f"{label}: {procs[b][0].id} has no send_batch_max_size and exports over gRPC ({grpc[0].id})",
+            procs[b][1],
+        )
+
+
+def _listed_twice(ck: Checker, label: str, pipe: Pipeline) -> None:
+    for kind, refs in (("receiver", pipe.receivers), ("exporter", pipe.exporters)):
+        seen: set[str] = set()
+        for ref in refs:
+            if ref.id in seen:
+                ck.emit(kinds.W_DUPLICATE_IN_LIST, f'{label}: lists {kind} "{ref.id}" twice', ref.node)
+            seen.add(ref.id)
+
+
+def _debug_only(ck: Checker, pid: str, label: str, pipe: Pipeline, exps: list[Comp]) -> None:
+    if (
+        exps
+        and all(e.canonical == "debug" for e in exps)
+        and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
+    ):
+        # Data that reaches no backend at all is lost: a warning. A debug-only pipeline beside
+        # another that takes the same receivers to a real exporter is a side view: advice.
+        lost = not _also_exported(ck, pid, pipe)
+        ck.emit(
+            kinds.W_DEBUG_VERBOSE,
+            f"{label}: debug is the only exporter: "
+            + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
+            pipe.key,
+            target=exps[0].id,
+            severity=Severity.WARNING if lost else Severity.INFO,
+        )
+
+
+def _sampled(ck: Checker, label: str, pipe: Pipeline, types: list[str], exps: list[Comp]) -> None:
+    """A sampling pipeline: span metrics fed after the sampler, load balancing by service."""
+    if any(t in types for t in ("tail_sampling", "probabilistic_sampler")):
+        for ref in pipe.exporters:
+            conn = ck.cfg.comp("connector", ref.id)
+            if conn is not None and conn.canonical in ("span_metrics", "service_graph"):
+                ck.emit(
+                    kinds.W_SERVICE_GRAPH_AFTER_SAMPLER,
+                    f"{label}: {conn.id} is fed after sampling",
+                    ref.node,
+                    target=conn.id,
+                )
+    if "tail_sampling" in types:
+        for e in exps:
+            if e.canonical == "load_balancing" and e.value("routing_key") == "service":
+                ck.emit(
+                    kinds.W_ROUTING_KEY,
+                    f"{e.label}: routing_key: service",
+                    e.get("routing_key"),
+                    target=e.id,
+                )
+
+
+def _routing_by_service(ck: Checker) -> None:
+    """Load balancing by service in one pipeline while another runs tail_sampling."""
     for pipe in ck.cfg.pipelines.values():
         for e in _exporters(ck, pipe):
             if e.canonical == "load_balancing" and e.value("routing_key") == "service":
@@ -163,89 +191,111 @@ def _exporter_targets(ck: Checker) -> None:
         endpoint, node = _endpoint(comp)
         where = node or comp.key
         port = _port_of(endpoint)
-        tls = comp.get("tls")
-        insecure = comp.value("tls", "insecure", default=False) is True
         if t in ("otlp_grpc", "otlp"):
-            if endpoint.startswith("http://") and not insecure:
-                ck.emit(
-                    kinds.W_HTTP_SCHEME_TLS,
-                    f"{comp.label}: endpoint {endpoint} says http:// but TLS is still on (tls.insecure is not true)",
-                    where,
-                    target=comp.id,
-                )
-            elif tls is None and port in (4317, 14250) and not endpoint.startswith(("http://", "https://")):
-                ck.emit(
-                    kinds.W_GRPC_NO_TLS_BLOCK,
-                    f"{comp.label}: {endpoint} has no tls block: the exporter "
-                    "will speak TLS to a port that is plaintext by default",
-                    where,
-                    target=comp.id,
-                )
-            if port in (4318, 16686, 14268):
-                what = {4318: "OTLP/HTTP", 16686: "Jaeger's UI/query HTTP", 14268: "Jaeger's Thrift HTTP"}[port]
-                ck.emit(
-                    kinds.W_WRONG_PORT,
-                    f"{comp.label}: gRPC exporter aimed at :{port} ({what})",
-                    where,
-                    target=comp.id,
-                )
+            _grpc_target(ck, comp, endpoint, port, where)
         if t in ("otlp_http", "otlphttp"):
-            if port == 4317:
-                ck.emit(
-                    kinds.W_WRONG_PORT,
-                    f"{comp.label}: OTLP/HTTP exporter aimed at :4317 (OTLP/gRPC)",
-                    where,
-                    target=comp.id,
-                )
-            if endpoint and not endpoint.startswith(("http://", "https://")) and "${" not in endpoint:
-                ck.emit(
-                    kinds.W_HTTP_ENDPOINT_FORM,
-                    f"{comp.label}: endpoint {endpoint} has no http:// or https:// scheme",
-                    where,
-                    target=comp.id,
-                )
-            elif endpoint.rstrip("/").endswith("/v1/traces"):
-                ck.emit(
-                    kinds.W_HTTP_ENDPOINT_FORM,
-                    f"{comp.label}: endpoint ends in /v1/traces; the exporter appends it again (…/v1/traces/v1/traces)",
-                    where,
-                    target=comp.id,
-                )
-        if tls is not None and tls.kind == "map":
-            skip = tls.get("insecure_skip_verify")
-            if insecure and (endpoint.startswith("https://") or tls.get("ca_file") is not None):
-                ck.emit(
-                    kinds.W_TLS_CONTRADICTION,
-                    f"{comp.label}: tls.insecure is true with "
-                    + ("an https:// endpoint" if endpoint.startswith("https://") else "a ca_file"),
-                    tls.get("insecure"),
-                    target=comp.id,
-                )
-            if skip is not None and skip.value is True:
-                ck.emit(
-                    kinds.W_TLS_CONTRADICTION,
-                    f"{comp.label}: tls.insecure_skip_verify is true: the server's certificate is not checked",
-                    skip,
-                    target=comp.id,
-                )
-        for key in ("sending_queue", "retry_on_failure", "queue"):
-            en = comp.get(key, "enabled")
-            if en is not None and en.value is False and t not in ("debug", "nop", "file"):
-                ck.emit(kinds.W_QUEUE_DISABLED, f"{comp.label}: {key} is disabled", en, target=comp.id)
-        if t == "debug" and str(comp.value("verbosity", default="basic")).lower() == "detailed":
-            ck.emit(
-                kinds.W_DEBUG_VERBOSE,
-                f"{comp.label}: verbosity detailed prints every span to the log",
-                comp.get("verbosity"),
-                target=comp.id,
-            )
-        if t == "prometheus" and port == 8888:
-            ck.emit(
-                kinds.W_PORT_IN_USE_TELEMETRY,
-                f"{comp.label}: listens on :8888, the collector's own metrics port",
-                where,
-                target=comp.id,
-            )
+            _http_target(ck, comp, endpoint, port, where)
+        _tls_settings(ck, comp, endpoint)
+        _exporter_settings(ck, comp, port, where)
+
+
+def _grpc_target(ck: Checker, comp: Comp, endpoint: str, port: int | None, where: Node) -> None:
+    tls = comp.get("tls")
+    insecure = comp.value("tls", "insecure", default=False) is True
+    if endpoint.startswith("http://") and not insecure:
+        ck.emit(
+            kinds.W_HTTP_SCHEME_TLS,
+            f"{comp.label}: endpoint {endpoint} says http:// but TLS is still on (tls.insecure is not true)",
+            where,
+            target=comp.id,
+        )
+    elif tls is None and port in (4317, 14250) and not endpoint.startswith(("http://", "https://")):
+        ck.emit(
+            kinds.W_GRPC_NO_TLS_BLOCK,
+            f"{comp.label}: {endpoint} has no tls block: the exporter "
+            "will speak TLS to a port that is plaintext by default",
+            where,
+            target=comp.id,
+        )
+    if port in (4318, 16686, 14268):
+        what = {4318: "OTLP/HTTP", 16686: "Jaeger's UI/query HTTP", 14268: "Jaeger's Thrift HTTP"}[port]
+        ck.emit(
+            kinds.W_WRONG_PORT,
+            f"{comp.label}: gRPC exporter aimed at :{port} ({what})",
+            where,
+            target=comp.id,
+        )
+
+
+def _http_target(ck: Checker, comp: Comp, endpoint: str, port: int | None, where: Node) -> None:
+    if port == 4317:
+        ck.emit(
+            kinds.W_WRONG_PORT,
+            f"{comp.label}: OTLP/HTTP exporter aimed at :4317 (OTLP/gRPC)",
+            where,
+            target=comp.id,
+        )
+    if endpoint and not endpoint.startswith(("http://", "https://")) and "${" not in endpoint:
+        ck.emit(
+            kinds.W_HTTP_ENDPOINT_FORM,
+            f"{comp.label}: endpoint {endpoint} has no http:// or https:// scheme",
+            where,
+            target=comp.id,
+        )
+    elif endpoint.rstrip("/").endswith("/v1/traces"):
+        ck.emit(
+            kinds.W_HTTP_ENDPOINT_FORM,
+            f"{comp.label}: endpoint ends in /v1/traces; the exporter appends it again (…/v1/traces/v1/traces)",
+            where,
+            target=comp.id,
+        )
+
+
+def _tls_settings(ck: Checker, comp: Comp, endpoint: str) -> None:
+    """TLS settings that contradict each other or the endpoint, or turn verification off."""
+    tls = comp.get("tls")
+    if tls is None or tls.kind != "map":
+        return
+    insecure = comp.value("tls", "insecure", default=False) is True
+    skip = tls.get("insecure_skip_verify")
+    if insecure and (endpoint.startswith("https://") or tls.get("ca_file") is not None):
+        ck.emit(
+            kinds.W_TLS_CONTRADICTION,
+            f"{comp.label}: tls.insecure is true with "
+            + ("an https:// endpoint" if endpoint.startswith("https://") else "a ca_file"),
+            tls.get("insecure"),
+            target=comp.id,
+        )
+    if skip is not None and skip.value is True:
+        ck.emit(
+            kinds.W_TLS_CONTRADICTION,
+            f"{comp.label}: tls.insecure_skip_verify is true: the server's certificate is not checked",
+            skip,
+            target=comp.id,
+        )
+
+
+def _exporter_settings(ck: Checker, comp: Comp, port: int | None, where: Node) -> None:
+    """Queues and retries turned off, a verbose debug exporter, a prometheus exporter on 8888."""
+    t = comp.canonical
+    for key in ("sending_queue", "retry_on_failure", "queue"):
+        en = comp.get(key, "enabled")
+        if en is not None and en.value is False and t not in ("debug", "nop", "file"):
+            ck.emit(kinds.W_QUEUE_DISABLED, f"{comp.label}: {key} is disabled", en, target=comp.id)
+    if t == "debug" and str(comp.value("verbosity", default="basic")).lower() == "detailed":
+        ck.emit(
+            kinds.W_DEBUG_VERBOSE,
+            f"{comp.label}: verbosity detailed prints every span to the log",
+            comp.get("verbosity"),
+            target=comp.id,
+        )
+    if t == "prometheus" and port == 8888:
+        ck.emit(
+            kinds.W_PORT_IN_USE_TELEMETRY,
+            f"{comp.label}: listens on :8888, the collector's own metrics port",
+            where,
+            target=comp.id,
+        )
 
 
 def _section_key(comp: Comp, path: str) -> Node | None:

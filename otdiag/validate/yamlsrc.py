@@ -203,97 +203,120 @@ _NO_CHILDREN: list[Node] = []
 
 def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
     """Build nodes from events with an explicit stack (no recursion, whatever the depth)."""
-    anchors: dict[str, Node] = {}
-    stack: list[tuple[Node, str | None, list[Node]]] = []
-    # Each open collection: (node, its anchor, pending key for mappings as a 0/1-length list).
-    root: Node | None = None
-    expanded = 0
-    merged: dict[int, _Merged] = {}
-    """Per mapping (by id): its merge keys (<<) and the keys they filled in."""
+    c = _Composer(dups)
+    for ev in events:
+        if isinstance(ev, yaml.ScalarEvent):
+            c.scalar(ev)
+        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            c.start(ev)
+        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            c.end()
+        elif isinstance(ev, yaml.AliasEvent):
+            c.alias(ev)
+        elif isinstance(ev, yaml.DocumentEndEvent):
+            # yaml.v3's Unmarshal (the collector's file provider) decodes the first document and
+            # never reads the rest: later documents, even broken ones, change nothing.
+            break
+        elif isinstance(ev, yaml.DocumentStartEvent):
+            _check_version(ev)
+    if c.root is None:
+        return Node("scalar", 1, 1, value=None)
+    return c.root
 
-    def attach(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
+
+def _check_version(ev: yaml.DocumentStartEvent) -> None:
+    if ev.version is not None and tuple(ev.version) != (1, 1):
+        # yaml.v3 (the collector's parser) knows only YAML 1.1 and refuses any other %YAML.
+        raise LoadError(
+            kinds.YAML_SYNTAX,
+            f"yaml: line {_line(ev)}: found incompatible YAML document "
+            f"(%YAML {'.'.join(map(str, ev.version))}; the collector reads only %YAML 1.1 or none)",
+            _line(ev),
+            _col(ev),
+        )
+
+
+class _Composer:
+    """The state of `_compose`: open collections, anchors, and how far aliases have expanded."""
+
+    def __init__(self, dups: list[LoadError]) -> None:
+        self.dups = dups
+        self.anchors: dict[str, Node] = {}
+        self.stack: list[tuple[Node, str | None, list[Node]]] = []
+        """Each open collection: (node, its anchor, pending key for mappings as a 0/1-length list)."""
+        self.root: Node | None = None
+        self.expanded = 0
+        self.merged: dict[int, _Merged] = {}
+        """Per mapping (by id): its merge keys (<<) and the keys they filled in."""
+
+    def attach(self, node: Node) -> None:
+        if not self.stack:
+            self.root = node
             return
-        parent, _, pending = stack[-1]
+        parent, _, pending = self.stack[-1]
         if parent.kind == "seq":
             parent.children.append(node)
         elif not pending:
             pending.append(node)
         else:
             key = pending.pop()
-            _add_pair(parent, key, node, dups, merged)
+            _add_pair(parent, key, node, self.dups, self.merged)
 
-    for ev in events:
-        if isinstance(ev, yaml.ScalarEvent):
-            node = Node(
-                "scalar",
+    def scalar(self, ev: yaml.ScalarEvent) -> None:
+        node = Node(
+            "scalar",
+            _line(ev),
+            _col(ev),
+            value=_scalar_value(ev),
+            items=_NO_ITEMS,
+            index=_NO_INDEX,
+            children=_NO_CHILDREN,
+            quoted=ev.style in ("'", '"'),
+            text=ev.value,
+            style=ev.style or "",
+        )
+        if ev.anchor:
+            self.anchors[ev.anchor] = node
+        self.attach(node)
+
+    def start(self, ev: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise LoadError(
+                kinds.TOO_DEEP,
+                f"the YAML nests more than {MAX_DEPTH} levels deep",
                 _line(ev),
                 _col(ev),
-                value=_scalar_value(ev),
-                items=_NO_ITEMS,
-                index=_NO_INDEX,
-                children=_NO_CHILDREN,
-                quoted=ev.style in ("'", '"'),
-                text=ev.value,
-                style=ev.style or "",
             )
-            if ev.anchor:
-                anchors[ev.anchor] = node
-            attach(node)
-        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            if len(stack) >= MAX_DEPTH:
-                raise LoadError(
-                    kinds.TOO_DEEP,
-                    f"the YAML nests more than {MAX_DEPTH} levels deep",
-                    _line(ev),
-                    _col(ev),
-                )
-            if isinstance(ev, yaml.MappingStartEvent):
-                node = Node("map", _line(ev), _col(ev), children=_NO_CHILDREN)
-            else:
-                node = Node("seq", _line(ev), _col(ev), items=_NO_ITEMS, index=_NO_INDEX)
-            stack.append((node, ev.anchor, []))
-        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            node, anchor, _ = stack.pop()
-            if anchor:
-                anchors[anchor] = node
-            attach(node)
-        elif isinstance(ev, yaml.AliasEvent):
-            target = anchors.get(ev.anchor or "")
-            if target is None:
-                raise LoadError(
-                    kinds.YAML_SYNTAX,
-                    f"yaml: unknown anchor '{ev.anchor}' referenced",
-                    _line(ev),
-                    _col(ev),
-                )
-            expanded += _size(target, MAX_NODES - expanded)
-            if expanded > MAX_NODES:
-                raise LoadError(
-                    kinds.ALIAS_BOMB,
-                    "the YAML aliases expand to too many nodes (an alias bomb?)",
-                    _line(ev),
-                    _col(ev),
-                )
-            attach(target)
-        elif isinstance(ev, yaml.DocumentEndEvent):
-            # yaml.v3's Unmarshal (the collector's file provider) decodes the first document and
-            # never reads the rest: later documents, even broken ones, change nothing.
-            break
-        elif isinstance(ev, yaml.DocumentStartEvent) and ev.version is not None and tuple(ev.version) != (1, 1):
-            # yaml.v3 (the collector's parser) knows only YAML 1.1 and refuses any other %YAML.
+        if isinstance(ev, yaml.MappingStartEvent):
+            node = Node("map", _line(ev), _col(ev), children=_NO_CHILDREN)
+        else:
+            node = Node("seq", _line(ev), _col(ev), items=_NO_ITEMS, index=_NO_INDEX)
+        self.stack.append((node, ev.anchor, []))
+
+    def end(self) -> None:
+        node, anchor, _ = self.stack.pop()
+        if anchor:
+            self.anchors[anchor] = node
+        self.attach(node)
+
+    def alias(self, ev: yaml.AliasEvent) -> None:
+        target = self.anchors.get(ev.anchor or "")
+        if target is None:
             raise LoadError(
                 kinds.YAML_SYNTAX,
-                f"yaml: line {_line(ev)}: found incompatible YAML document "
-                f"(%YAML {'.'.join(map(str, ev.version))}; the collector reads only %YAML 1.1 or none)",
+                f"yaml: unknown anchor '{ev.anchor}' referenced",
                 _line(ev),
                 _col(ev),
             )
-    if root is None:
-        return Node("scalar", 1, 1, value=None)
-    return root
+        self.expanded += _size(target, MAX_NODES - self.expanded)
+        if self.expanded > MAX_NODES:
+            raise LoadError(
+                kinds.ALIAS_BOMB,
+                "the YAML aliases expand to too many nodes (an alias bomb?)",
+                _line(ev),
+                _col(ev),
+            )
+        self.attach(target)
 
 
 def _size(node: Node, limit: int) -> int:
