@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from otdiag import redact
@@ -47,11 +47,11 @@ class FileReport:
     distribution: Distribution
     ok: bool
     findings: tuple[Finding, ...]
-    source: str
+    source: str = field(repr=False)
     """The text validated, for code frames (secrets still in it: shown only through redact.config_lines)."""
-    merged_sources: tuple[tuple[str, str], ...] = ()
+    merged_sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     """--merge: (label, text) of each file."""
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     """Literal secret values of the config, never to be shown."""
 
     def to_json(self) -> dict[str, Any]:
