@@ -144,8 +144,12 @@ def test_validate_report_reads_at_the_width(width: int) -> None:
         "yaml: mapping values are not allowed in this context, which usually means a missing space after a colon",
         location=Location("collector.yaml", 3, 14),
     )
+    from otdiag.render import validate as validate_view
+
     console, buf = terminal(width)
-    human.print_config_files(console, [("collector.yaml", [f], ["receivers:", "  otlp:", "    protocols:grpc:"])])
+    validate_view.print_config_files(
+        console, [("collector.yaml", [f], ["receivers:", "  otlp:", "    protocols:grpc:"])]
+    )
     lines = buf.getvalue().splitlines()
     assert all(cell_len(line) <= width for line in lines)
     assert lines[0] == "✗ collector.yaml"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from otdiag.validate.api import validate_source
-from otdiag.validate.check import MAX_PER_CODE
+from otdiag.validate.checker import MAX_PER_CODE
 
 
 @pytest.mark.slow

@@ -19,10 +19,8 @@ from otdiag.model import GUIDE_TITLES, Finding, Guide, Severity, order_findings
 __all__ = [
     "Console",
     "Spinner",
-    "code_frame",
     "escape",
     "make_console",
-    "print_config_files",
     "print_findings",
 ]
 
@@ -211,55 +209,3 @@ def print_summary(console: Console, summary: dict[str, Any], findings: list[Find
         print_findings(console, findings)
     else:
         console.print("  [green]No problems seen in the received spans.[/]")
-
-
-def code_frame(source_lines: list[str], line: int, column: int) -> list[str]:
-    """The offending line with a caret under the column (markup-escaped, tabs shown as spaces)."""
-    if not 1 <= line <= len(source_lines):
-        return []
-    text = source_lines[line - 1].replace("\t", " ")
-    if len(text) > 160:
-        start = max(0, column - 80)
-        text = ("…" if start else "") + text[start : start + 160]
-        column = column - start + (1 if start else 0)
-    gutter = f"{line:>5} │ "
-    return [f"[dim]{gutter}[/]{escape(text)}", " " * len(gutter) + " " * max(column - 1, 0) + "[bold]^[/]"]
-
-
-def print_config_files(
-    console: Console,
-    files: list[tuple[str, list[Finding], list[str]]],
-    *,
-    strict: bool = False,
-) -> None:
-    """Findings grouped by file, each with its code frame, colour by severity, and its fix."""
-    totals = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
-    for path, findings, lines in files:
-        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-        mark = "[bold red]✗[/]" if errors else "[bold green]✓[/]"
-        console.print(f"{mark} [bold]{escape(path)}[/]")
-        for f in order_findings(findings):
-            totals[f.severity] += 1
-            sym, style = _SEV_STYLE[f.severity]
-            where = f"{f.location.line}:{f.location.column} " if f.location else ""
-            hang(
-                console,
-                f"  [{style}]{sym} {f.severity.value}[/] [dim]{where}[/]",
-                f"{escape(f.message)} [dim]({f.code})[/]",
-            )
-            if f.location:
-                for row in code_frame(lines, f.location.line, f.location.column):
-                    console.print("    " + row)
-            for ev in f.evidence[:3]:
-                hang(console, "    [dim]·[/] ", f"[dim]{escape(ev)}[/]")
-            hang(console, "    [bold]fix:[/] ", escape(f.hint))
-        console.print()
-    e, w, i = totals[Severity.ERROR], totals[Severity.WARNING], totals[Severity.INFO]
-    n = len(files)
-    failed = e > 0 or (strict and w > 0)
-    head = "[bold red]invalid[/]" if failed else "[bold green]valid[/]"
-    console.print(
-        f"{head}: {n} file{'s' if n != 1 else ''}, {e} error{'s' if e != 1 else ''}, "
-        f"{w} warning{'s' if w != 1 else ''}, {i} note{'s' if i != 1 else ''}"
-        + (" (--strict: warnings fail)" if strict and w and not e else "")
-    )

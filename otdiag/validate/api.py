@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from otdiag import catalogue
+from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
 from otdiag.validate import create, kinds, startup, warn
-from otdiag.validate.check import MAX_PER_CODE, Checker
+from otdiag.validate.checker import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
-from otdiag.validate.yamlsrc import LoadError, Node
+from otdiag.validate.yamlsrc import LoadError, Node, merge, tag_file
 from otdiag.validate.yamlsrc import load as load_yaml
 
 # Component types only Jaeger v2 has: a config using one is a Jaeger config.
@@ -43,7 +43,7 @@ class Result:
         return [
             f
             for f in self.findings
-            if f.severity is Severity.ERROR and f.code not in kinds.START_TIME and f.code != "config.collector-says"
+            if f.severity is Severity.ERROR and f.code not in kinds.START_TIME and f.code != kinds.W_BINARY.code
         ]
 
     @property
@@ -80,12 +80,15 @@ def validate_tree(
             startup.check(ck)
             warn.check(ck)
     except LoadError as exc:  # an alias bomb met while walking
-        ck.findings.append(catalogue.KINDS[exc.code](exc.message))
+        ck.findings.append(exc.kind(exc.message))
     return Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source)
 
 
-def fold(findings: list[Finding], emitted: dict[str, int] | None = None) -> list[Finding]:
-    """At most MAX_PER_CODE findings of a code, then one line counting the rest (also those never built)."""
+def fold(findings: list[Finding], emitted: Mapping[Kind, int]) -> list[Finding]:
+    """At most MAX_PER_CODE findings of a code, then one line counting the rest (also those never built).
+
+    `emitted` counts every finding of a kind the Checker emitted, built or not: only those pass the limit.
+    """
     seen: dict[str, int] = {}
     out: list[Finding] = []
     for f in findings:
@@ -93,13 +96,10 @@ def fold(findings: list[Finding], emitted: dict[str, int] | None = None) -> list
         seen[f.code] = n
         if n <= MAX_PER_CODE:
             out.append(f)
-    for code, n in (emitted or {}).items():
-        seen[code] = max(seen.get(code, 0), n)
-    for code, n in seen.items():
+    for kind, n in emitted.items():
         if n > MAX_PER_CODE:
-            kind = catalogue.KINDS[code]
             out.append(kind(
-                f"… and {n - MAX_PER_CODE:,} more {code} findings like the {MAX_PER_CODE} above (not listed).",
+                f"… and {n - MAX_PER_CODE:,} more {kind.code} findings like the {MAX_PER_CODE} above (not listed).",
                 severity=Severity.INFO if kind.severity is not Severity.ERROR else Severity.ERROR,
             ))  # fmt: skip
     return out
@@ -113,21 +113,56 @@ def validate_source(
 ) -> Result:
     """Every problem in one config file, located; never raises for bad content."""
     env = os.environ if environ is None else environ
+    root, problems = read_tree(data, path)
+    if root is None:
+        return Result(path, distribution or Distribution.CONTRIB, problems)
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    result = validate_tree(root, path, distribution, env, text)
+    result.findings[:0] = problems
+    return result
+
+
+def validate_merged(
+    files: Sequence[tuple[str, bytes]],
+    distribution: Distribution | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Result:
+    """Several files validated as one config, merged as the collector merges repeated --config.
+
+    `files` are (label, bytes); each finding keeps the file it is in. The result's path joins the labels.
+    """
+    root: Node | None = None
+    problems: list[Finding] = []
+    for path, data in files:
+        tree, found = read_tree(data, path)
+        problems += found
+        if tree is None:
+            continue
+        tag_file(tree, path)
+        if not tree.is_null:
+            root = tree if root is None else merge(root, tree)
+    label = " + ".join(path for path, _ in files)
+    if root is None:
+        return Result(label, distribution or Distribution.CONTRIB, problems)
+    result = validate_tree(root, label, distribution, environ, source="")
+    result.findings[:0] = problems
+    result.merged_sources = {path: data.decode("utf-8", "replace") for path, data in files}
+    return result
+
+
+def read_tree(data: bytes | str, path: str) -> tuple[Node | None, list[Finding]]:
+    """The file's YAML tree (None when it cannot be read) and the findings reading it made."""
     try:
         root, dups = load_yaml(data)
     except LoadError as exc:
         loc = Location(path, exc.line, exc.column) if exc.line else None
-        kind = catalogue.KINDS[exc.code]
-        return Result(path, distribution or Distribution.CONTRIB, [kind(exc.message, location=loc)])
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    result = validate_tree(root, path, distribution, env, text)
-    result.findings[:0] = duplicate_findings(dups, path)
-    return result
+        return None, [exc.kind(exc.message, location=loc)]
+    return root, duplicate_findings(dups, path)
 
 
 def duplicate_findings(dups: list[LoadError], path: str) -> list[Finding]:
     return [
-        catalogue.KINDS[d.code](
+        d.kind(
             f"cannot resolve the configuration: yaml: unmarshal errors: line {d.line}: {d.message}",
             location=Location(path, d.line, d.column),
         )

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from otdiag import bounded, catalogue
+from otdiag import bounded
+from otdiag.errors import UsageError
 from otdiag.model import Finding, Location
 from otdiag.redact import Scrubber
+from otdiag.validate import kinds
 from otdiag.validate.model import Config
+
+if TYPE_CHECKING:
+    from otdiag.validate.api import Result
 
 TIMEOUT_S = 120.0
 MAX_OUTPUT = 1024 * 1024
@@ -25,6 +35,29 @@ class Verdict:
 
 class BinaryError(Exception):
     """The binary could not be run (missing, not executable, timed out)."""
+
+
+def find(otelcol: str | None, with_binary: bool) -> str | None:
+    """The collector binary --otelcol names, or (--with-binary) the first on PATH; exit 2 when there is none."""
+    if otelcol:
+        p = Path(otelcol)
+        try:
+            runnable = p.is_file() and os.access(p, os.X_OK)
+        except (OSError, ValueError):
+            raise UsageError(f"--otelcol: {otelcol[:200]} is not an executable file") from None
+        if not runnable:
+            found = shutil.which(otelcol)
+            if not found:
+                raise UsageError(f"--otelcol: {otelcol} is not an executable file")
+            return found
+        return str(p)
+    if with_binary:
+        for name in ("otelcol-contrib", "otelcol", "otelcol-k8s", "jaeger"):
+            found = shutil.which(name)
+            if found:
+                return found
+        raise UsageError("--with-binary: no otelcol-contrib, otelcol or jaeger on PATH (or pass --otelcol PATH)")
+    return None
 
 
 def run_validate(binary: str | Path, config: str | Path | list[str], *, timeout: float | None = None) -> Verdict:
@@ -82,9 +115,42 @@ def locate(message: str, cfg: Config | None, file: str) -> Location | None:
 
 
 def findings(verdict: Verdict, cfg: Config | None, file: str, binary: str, scrub: Scrubber) -> list[Finding]:
-    kind = catalogue.KINDS["config.collector-says"]
+    kind = kinds.W_BINARY
     return [
         kind(scrub(msg), location=locate(msg, cfg, file), evidence=(f"{Path(binary).name} validate",))
         for msg in verdict.messages
         if not msg.startswith(("decoding failed", "Error: ")) and msg.strip()
     ]
+
+
+def add_verdicts(
+    binary: str,
+    results: list[Result],
+    files: Sequence[tuple[str, bytes]],
+    merge: bool,
+    secrets: Callable[[Result], list[str]],
+) -> None:
+    """--otelcol / --with-binary: the binary's own verdict on each file, added to that file's findings.
+
+    `files` are (name as given, bytes), '-' for stdin (written to a temporary file for the binary);
+    with `merge`, the binary merges them itself (repeated --config) into the one result.
+    `secrets` gives the values of a result's config that must not show in what the binary says.
+    """
+    with tempfile.TemporaryDirectory(prefix="otdiag-validate-") as tmp:
+        paths = []
+        for i, (name, data) in enumerate(files):
+            if name == "-":
+                p = Path(tmp) / f"stdin-{i}.yaml"
+                p.write_bytes(data)
+                paths.append(str(p))
+            else:
+                paths.append(name)
+        targets: list[str | list[str]] = [paths] if merge and len(paths) > 1 else list(paths)
+        for result, path in zip(results, targets, strict=False):
+            try:
+                verdict = run_validate(binary, path)
+            except BinaryError as exc:
+                result.findings.append(kinds.W_BINARY_FAILED(str(exc)))
+                continue
+            scrub = Scrubber(secrets(result))
+            result.findings += findings(verdict, result.config, result.path, binary, scrub)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from otdiag.validate import suggest
-from otdiag.validate.check import Checker
+from otdiag.validate import kinds, suggest
+from otdiag.validate.checker import Checker
 from otdiag.validate.model import Comp
 from otdiag.validate.yamlsrc import Node
 
-CODE = "config.component-create"
+CODE = kinds.COMPONENT_CREATE
 _SPAN_FIELDS = ("services", "span_names", "attributes", "libraries", "resources", "span_kinds")
 _NOT_FOR_SPANS = ("log_bodies", "log_severity_texts", "log_severity_number", "metric_names")
 

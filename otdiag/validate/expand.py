@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from otdiag.catalogue import Kind
+from otdiag.validate import kinds
 from otdiag.validate.yamlsrc import Node, resolve_plain
 
 _SCHEME = re.compile(r"(?s:^([A-Za-z][A-Za-z0-9+.-]+):(.*)$)")
 _ENV_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _BARE = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")
-KNOWN_SCHEMES = ("env", "file", "yaml", "http", "https")
 
 
 class Unresolved:
@@ -36,7 +37,7 @@ UNRESOLVED = Unresolved()
 
 @dataclass(slots=True)
 class Problem:
-    code: str
+    kind: Kind
     message: str
     node: Node
 
@@ -59,9 +60,9 @@ class Expansion:
 
 
 class _Error(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, kind: Kind, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.kind = kind
         self.message = message
 
 
@@ -100,15 +101,15 @@ class Expander:
             body = "env:" + body
         m = _SCHEME.match(body)
         if not m:
-            raise _Error("config.env-unknown-scheme", f"invalid uri: {body!r}".replace("'", '"'))
+            raise _Error(kinds.ENV_UNKNOWN_SCHEME, f"invalid uri: {body!r}".replace("'", '"'))
         scheme, opaque = m.group(1), m.group(2)
         if "$" in opaque:
-            raise _Error("config.env-unknown-scheme", f"the uri \"{body}\" contains unsupported characters ('$')")
+            raise _Error(kinds.ENV_UNKNOWN_SCHEME, f"the uri \"{body}\" contains unsupported characters ('$')")
         if scheme == "env":
             name, sep, default = opaque.partition(":-")
             if not _ENV_NAME.match(name):
                 raise _Error(
-                    "config.env-invalid-name",
+                    kinds.ENV_INVALID_NAME,
                     f'environment variable "{name}" has invalid name: must match regex ^[a-zA-Z_][a-zA-Z0-9_]*$',
                 )
             self.out.references.append(Reference(node, scheme, name, bool(sep)))
@@ -125,13 +126,13 @@ class Expander:
             try:
                 text = bounded.read_bytes(str(path), max_bytes=1_000_000, timeout=5.0).decode("utf-8", "replace")
             except bounded.ReadError as exc:
-                raise _Error("config.env-unknown-scheme", f"unable to read the file {opaque}: it {exc}") from None
+                raise _Error(kinds.ENV_UNKNOWN_SCHEME, f"unable to read the file {opaque}: it {exc}") from None
             return text, _yaml_value(text)
         if scheme == "yaml":
             return opaque, _yaml_value(opaque)
         if scheme in ("http", "https"):
             return "", UNRESOLVED
-        raise _Error("config.env-unknown-scheme", f'scheme "{scheme}" is not supported for uri "{body}"')
+        raise _Error(kinds.ENV_UNKNOWN_SCHEME, f'scheme "{scheme}" is not supported for uri "{body}"')
 
     def expand_scalar(self, node: Node) -> None:
         text = node.value
@@ -161,14 +162,14 @@ class Expander:
                 else:
                     if isinstance(parsed, dict | list):
                         raise _Error(
-                            "config.env-not-scalar",
+                            kinds.ENV_NOT_SCALAR,
                             f"expanding {uri}: retrieved value does not have unambiguous string representation",
                         )
                     value = value.replace(uri, raw)
             else:
-                raise _Error("config.env-unknown-scheme", "too many recursive expansions")
+                raise _Error(kinds.ENV_UNKNOWN_SCHEME, "too many recursive expansions")
         except _Error as exc:
-            self.out.problems.append(Problem(exc.code, exc.message, node))
+            self.out.problems.append(Problem(exc.kind, exc.message, node))
             return
         if isinstance(value, str):
             value = value.replace("$$", "$")

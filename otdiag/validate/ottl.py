@@ -304,22 +304,10 @@ class _Sem:
             for k in f.get("Keys", ()):
                 self.node(k)
         full = _path_text(self.text, p)
-        names = self.ctx.get("path_context_names") or []
         parsers: dict[str, list[str]] = self.ctx.get("paths") or {}
         own = self.parser.context
         if self.parser.names:
-            if self.prepend and (not context or context not in names):
-                fields = ([context] if context else []) + fields
-                context = own
-            if not context:
-                options = ", ".join(f'"{c}.{full}"' for c in names)
-                self.fail(f'missing context name for path "{full}", possibly valid options are: {options}', p)
-            if context not in names:
-                options = ", ".join(f'"{c}"' for c in names)
-                self.fail(
-                    f'context "{context}" from path "{full}" is not valid, it must be replaced by one of: {options}', p
-                )
-            segments = fields
+            context, segments = self._named_context(context, fields, full, p)
         else:
             segments = ([context] if context else []) + fields
             context = ""
@@ -339,6 +327,22 @@ class _Sem:
             self._unknown(context, full, own, p)
         elif segments[0] not in allowed:
             self._unknown(segments[0], full, context, p)
+
+    def _named_context(self, context: str, fields: list[str], full: str, p: dict[str, Any]) -> tuple[str, list[str]]:
+        """(context, the path's segments) for a parser that requires context names (`span.name`)."""
+        names = self.ctx.get("path_context_names") or []
+        if self.prepend and (not context or context not in names):
+            fields = ([context] if context else []) + fields
+            context = self.parser.context
+        if not context:
+            options = ", ".join(f'"{c}.{full}"' for c in names)
+            self.fail(f'missing context name for path "{full}", possibly valid options are: {options}', p)
+        if context not in names:
+            options = ", ".join(f'"{c}"' for c in names)
+            self.fail(
+                f'context "{context}" from path "{full}" is not valid, it must be replaced by one of: {options}', p
+            )
+        return context, fields
 
     def _unknown(self, segment: str, full: str, context: str, p: dict[str, Any]) -> None:
         docs = tables()["contexts"].get("scope" if context == "instrumentation_scope" else context) or self.ctx

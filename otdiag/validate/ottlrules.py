@@ -11,19 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from otdiag.validate import ottl
+from otdiag.catalogue import Kind
+from otdiag.validate import kinds, ottl
 from otdiag.validate.model import Comp
 from otdiag.validate.ottlgrammar import go_quote
 from otdiag.validate.yamlsrc import Node
 
-Problem = tuple[str, str, Node | None]
-INVALID = "config.invalid-value"
-SYNTAX = "config.ottl-syntax"
-UNKNOWN = "config.ottl-invalid"
-CONTEXT = "config.ottl-context"
+Problem = tuple[Kind, str, Node | None]
+INVALID = kinds.INVALID_VALUE
+SYNTAX = kinds.OTTL_SYNTAX
+UNKNOWN = kinds.OTTL_INVALID
+CONTEXT = kinds.OTTL_CONTEXT
 MIXED = "configuring multiple configuration styles is not supported, please use only Basic configuration or only Advanced configuration"  # noqa: E501
-
-_SIGNAL_OF = {"trace": "trace", "metric": "metric", "log": "log", "profile": "profile"}
 
 
 def _set(node: Node | None) -> bool:
@@ -218,13 +217,30 @@ def filter_(comp: Comp) -> Iterator[Problem]:
     fields = ("trace_conditions", "metric_conditions", "log_conditions", "profile_conditions")
     for field in fields:
         yield from _decode_groups(field, comp.get(field), "condition cannot be empty", string_after_map=False)
+    # Validate() stops at the first problem.
+    found = (
+        _inferred_and_explicit(comp)
+        or _inferred_conditions(comp, fields)
+        or _explicit_mixed(comp)
+        or _explicit_conditions(comp)
+        or _severities(comp)
+    )
+    if found is not None:
+        yield found
+
+
+def _has(comp: Comp, *path: str) -> bool:
+    return _set(comp.get(*path))
+
+
+def _inferred_and_explicit(comp: Comp) -> Problem | None:
+    """validateInferredContextConfig: *_conditions beside the explicit per-context settings."""
 
     def has(*path: str) -> bool:
-        return _set(comp.get(*path))
+        return _has(comp, *path)
 
-    # validateInferredContextConfig
     if has("trace_conditions") and (has("traces", "resource") or has("traces", "span") or has("traces", "spanevent")):
-        yield (
+        return (
             INVALID,
             (
                 'cannot use context inferred trace conditions "trace_conditions" and the settings "traces.resource", '
@@ -232,11 +248,10 @@ def filter_(comp: Comp) -> Iterator[Problem]:
             ),
             comp.get("trace_conditions"),
         )
-        return
     if has("metric_conditions") and any(
         has("metrics", k) for k in ("resource", "metric", "datapoint", "include", "exclude")
     ):
-        yield (
+        return (
             INVALID,
             (
                 'cannot use context inferred metric conditions "metric_conditions" and the settings '
@@ -245,9 +260,8 @@ def filter_(comp: Comp) -> Iterator[Problem]:
             ),
             comp.get("metric_conditions"),
         )
-        return
     if has("log_conditions") and any(has("logs", k) for k in ("resource", "log_record", "include", "exclude")):
-        yield (
+        return (
             INVALID,
             (
                 'cannot use context inferred log conditions "log_conditions" and the settings "logs.resource", '
@@ -255,9 +269,8 @@ def filter_(comp: Comp) -> Iterator[Problem]:
             ),
             comp.get("log_conditions"),
         )
-        return
     if has("profile_conditions") and (has("profiles", "resource") or has("profiles", "profile")):
-        yield (
+        return (
             INVALID,
             (
                 'cannot use context inferred profile conditions "profile_conditions" and the settings '
@@ -265,19 +278,29 @@ def filter_(comp: Comp) -> Iterator[Problem]:
             ),
             comp.get("profile_conditions"),
         )
-        return
+    return None
+
+
+def _inferred_conditions(comp: Comp, fields: tuple[str, ...]) -> Problem | None:
     for field in fields:
         signal = field.split("_", 1)[0]
         for group, context, _statements, conditions in _groups(comp.get(field)):
             found = _group("filter", signal, group, context, [], conditions, "conditions")
             if found is not None:
-                yield found
-                return
-    # validateExplicitContextConfig
+                return found
+    return None
+
+
+def _explicit_mixed(comp: Comp) -> Problem | None:
+    """validateExplicitContextConfig: the OTTL settings of a signal beside its legacy include/exclude."""
+
+    def has(*path: str) -> bool:
+        return _has(comp, *path)
+
     if (has("traces", "resource") or has("traces", "span") or has("traces", "spanevent")) and (
         has("spans", "include") or has("spans", "exclude")
     ):
-        yield (
+        return (
             INVALID,
             (
                 'cannot use "traces.resource", "traces.span", "traces.spanevent" and the span settings '
@@ -285,11 +308,10 @@ def filter_(comp: Comp) -> Iterator[Problem]:
             ),
             comp.get("traces"),
         )
-        return
     if any(has("metrics", k) for k in ("resource", "metric", "datapoint")) and (
         has("metrics", "include") or has("metrics", "exclude")
     ):
-        yield (
+        return (
             INVALID,
             (
                 'cannot use "metrics.resource", "metrics.metric", "metrics.datapoint" and the settings '
@@ -297,25 +319,30 @@ def filter_(comp: Comp) -> Iterator[Problem]:
             ),
             comp.get("metrics"),
         )
-        return
     if (has("logs", "resource") or has("logs", "log_record")) and (has("logs", "include") or has("logs", "exclude")):
-        yield (
+        return (
             INVALID,
             ('cannot use "logs.resource", "logs.log" and the settings "logs.include", "logs.exclude" at the same time'),
             comp.get("logs"),
         )
-        return
+    return None
+
+
+def _explicit_conditions(comp: Comp) -> Problem | None:
     for section, keys in _EXPLICIT.items():
         for key, context in keys:
             parser = ottl.Parser("filter", context, False)
             for item in _strings(comp.get(section, key)):
                 found = _check(item, False, parser)
                 if found is not None:
-                    yield found
-                    return
+                    return found
+    return None
+
+
+def _severities(comp: Comp) -> Problem | None:
     for which in ("include", "exclude"):
         level = comp.get("logs", which, "severity_number", "min")
         shown = level is not None and level.kind == "scalar" and level.value not in (None, "")
         if shown and level is not None and str(level.value).upper() not in _SEVERITIES:
-            yield INVALID, f"'{level.value}' is not a valid severity: not a valid severity", level
-            return
+            return INVALID, f"'{level.value}' is not a valid severity: not a valid severity", level
+    return None

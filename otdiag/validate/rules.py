@@ -11,13 +11,15 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from otdiag.catalogue import Kind
+from otdiag.validate import kinds
 from otdiag.validate.model import Comp
 from otdiag.validate.schema import go_duration_error
 from otdiag.validate.yamlsrc import Node
 
-Problem = tuple[str, str, Node | None]
+Problem = tuple[Kind, str, Node | None]
 Rule = Callable[[Comp], Iterator[Problem]]
-INVALID = "config.invalid-value"
+INVALID = kinds.INVALID_VALUE
 
 
 class Hinted(str):
@@ -272,7 +274,7 @@ def debug(comp: Comp) -> Iterator[Problem]:
     bad = v is not None and v.kind == "scalar" and v.value is not None
     if bad and v is not None and str(v.value).lower() not in ("basic", "normal", "detailed"):
         msg = enum_message(f"'verbosity' unknown metrics level \"{v.value}\"", v.value, ("basic", "normal", "detailed"))
-        yield "config.wrong-type", msg, v
+        yield kinds.WRONG_TYPE, msg, v
 
 
 def file_exporter(comp: Comp) -> Iterator[Problem]:
@@ -336,7 +338,7 @@ def span_metrics(comp: Comp) -> Iterator[Problem]:
     unit = comp.get("histogram", "unit")
     if unit is not None and unit.value not in (None, "ms", "s"):
         yield (
-            "config.wrong-type",
+            kinds.WRONG_TYPE,
             enum_message(
                 f'\'histogram.unit\' unknown Unit "{unit.value}", allowed units are "ms" and "s"',
                 unit.value,
@@ -407,7 +409,7 @@ def ottl_processor(comp: Comp) -> Iterator[Problem]:
         msg = enum_message(
             f"'error_mode' unknown error mode {mode.value}", mode.value, ("ignore", "silent", "propagate")
         )
-        yield "config.wrong-type", msg, mode
+        yield kinds.WRONG_TYPE, msg, mode
 
 
 def filter_processor(comp: Comp) -> Iterator[Problem]:
@@ -567,7 +569,7 @@ def validate_telemetry(node: Node | None) -> Iterator[Problem]:
         set_ = level is not None and level.kind == "scalar" and level.value is not None
         if set_ and level is not None and str(level.value).lower() not in _LEVELS:
             yield (
-                "config.telemetry-invalid",
+                kinds.TELEMETRY_INVALID,
                 enum_message(f'metrics::level: unknown metrics level "{level.value}"', level.value, _LEVELS),
                 level,
             )
@@ -576,7 +578,7 @@ def validate_telemetry(node: Node | None) -> Iterator[Problem]:
         lv = str(level.value).lower() if level is not None and level.value is not None else "normal"
         if views is not None and views.kind == "seq" and views.children and lv != "detailed":
             yield (
-                "config.telemetry-invalid",
+                kinds.TELEMETRY_INVALID,
                 "metrics::views: views can only be set when the metrics level is detailed",
                 views,
             )
@@ -588,4 +590,4 @@ def validate_telemetry(node: Node | None) -> Iterator[Problem]:
             msg = enum_message(
                 f'failed to create logger: no encoder registered for name "{enc.value}"', enc.value, ("json", "console")
             )
-            yield "config.telemetry-start", msg, enc
+            yield kinds.TELEMETRY_START, msg, enc

@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from otdiag.validate import suggest
+from otdiag.catalogue import Kind
+from otdiag.validate import kinds, suggest
 from otdiag.validate.expand import UNRESOLVED
 from otdiag.validate.yamlsrc import Node
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    code: str
+    kind: Kind
     message: str
     node: Node
     hint: str | None = None
@@ -61,9 +62,6 @@ def _got(node: Node) -> str:
     if node.kind == "seq":
         return "[]interface {}"
     return _GO_KIND.get(type(node.value), "string")
-
-
-_UINT_MAX = {"uint8": 2**8, "uint16": 2**16, "uint32": 2**32, "uint64": 2**64, "uint": 2**64}
 
 
 def scalar_error(schema: dict[str, Any], node: Node) -> str | None:
@@ -121,8 +119,8 @@ def enum_problem(s: dict[str, Any], n: Node, where: str) -> Problem | None:
     hint = (f'Did you mean "{near}"? ' if near else "") + "Valid values: " + ", ".join(f'"{v}"' for v in shown) + "."
     message = str(enum["error"]).replace("{value}", text)
     stage = enum.get("stage", "decode")
-    code = {"decode": "config.wrong-type", "create": "config.component-create"}.get(stage, "config.invalid-value")
-    return Problem(code, f"{where}{message}" if stage == "decode" else message, n, hint, stage)
+    kind = {"decode": kinds.WRONG_TYPE, "create": kinds.COMPONENT_CREATE}.get(stage, kinds.INVALID_VALUE)
+    return Problem(kind, f"{where}{message}" if stage == "decode" else message, n, hint, stage)
 
 
 def range_problem(s: dict[str, Any], n: Node) -> Problem | None:
@@ -143,7 +141,7 @@ def range_problem(s: dict[str, Any], n: Node) -> Problem | None:
     for rule in rules:
         lo, hi = rule["range"]
         if (lo is None or value >= lo) and (hi is None or value <= hi):
-            return Problem("config.invalid-value", str(rule["error"]), n, None, "validate")
+            return Problem(kinds.INVALID_VALUE, str(rule["error"]), n, None, "validate")
     return None
 
 
@@ -198,9 +196,13 @@ def _as_map_hint(path: str, seq: Node) -> str:
     return f"{name} is a map, not a list: write {name}: {{{example}}} (one key per entry, no dashes)."
 
 
+_Todo = list[tuple[Node, dict[str, Any] | None, str, bool]]
+"""What is left to decode: (node, its schema, its dotted path, whether a custom decoder holds it)."""
+
+
 def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom: bool = False) -> Iterator[Problem]:
     """Problems decoding `node` into `schema`; `path` is the dotted key path inside the component."""
-    todo: list[tuple[Node, dict[str, Any] | None, str, bool]] = [(node, schema, path, False)]
+    todo: _Todo = [(node, schema, path, False)]
     seen = 0
     while todo:
         n, s, p, in_custom = todo.pop()
@@ -208,119 +210,148 @@ def check(node: Node, schema: dict[str, Any] | None, path: str, *, strict_custom
         if s is None or seen > 200_000:
             continue
         t = s["t"]
-        where = f"'{p}' " if p else ""
-        custom = bool(s.get("custom"))
-        # A custom decoder that hands the rest to the strict decoder (seen when generating) is strict.
-        judged = not custom or strict_custom or bool(s.get("strict"))
         if t == "struct":
-            if n.kind == "scalar":
-                if n.value is None or n.value is UNRESOLVED or custom:
-                    continue
-                yield Problem("config.wrong-type", f'{where}expected a map or struct, got "{_got(n)}"', n)
-                continue
-            if n.kind == "seq":
-                if not custom:
-                    yield Problem("config.wrong-type", f'{where}expected a map or struct, got "slice"', n)
-                continue
-            keys: dict[str, Any] = s.get("keys") or {}
-            lowered = {k.lower(): k for k in keys}
-            # An optional section written with `enabled: false` is decoded but never validated.
-            en = n.get("enabled") if s.get("optional") else None
-            off = en is not None and en.value is False
-            extra = {k.lower() for k in s.get("extra") or ()}
-            unknown: list[Node] = []
-            for k, v in n.items:
-                name = str(k.value)
-                real = lowered.get(name.lower())
-                if real is None:
-                    if name == "enabled" and s.get("optional"):
-                        continue
-                    if name.lower() not in extra:
-                        unknown.append(k)
-                    continue
-                child = _conditioned(keys[real], n)
-                if off:
-                    child = _unvalidated(child)
-                todo.append((v, child, f"{p}.{real}" if p else real, in_custom or custom))
-            if unknown and judged and not s.get("remain"):
-                names = ", ".join(str(k.value) for k in unknown)
-                valid = [k for k in keys if k not in {str(u.value) for u in unknown}]
-                pairs = [(str(u.value), suggest.nearest(str(u.value), valid)) for u in unknown]
-                hints = [f'"{near}" for "{name}"' for name, near in pairs if near]
-                hint = None
-                if len(pairs) == 1 and pairs[0][1]:
-                    hint = f'Did you mean "{pairs[0][1]}"?'
-                elif hints:
-                    hint = "Did you mean " + ", ".join(hints) + "?"
-                yield Problem("config.invalid-keys", f"{where}has invalid keys: {names}", unknown[0], hint)
+            yield from _struct(n, s, p, in_custom, todo, strict_custom=strict_custom)
         elif t == "map":
-            if n.kind == "map":
-                for k, v in n.items:
-                    todo.append((v, s.get("v"), f"{p}.{k.value}" if p else str(k.value), in_custom or custom))
-            elif n.kind == "seq" or (n.value is not None and n.value is not UNRESOLVED and not custom):
-                hint = _as_map_hint(p, n) if n.kind == "seq" else None
-                yield Problem("config.wrong-type", f"{where}expected a map, got '{_got(n)}'", n, hint)
+            yield from _map(n, s, p, in_custom, todo)
         elif t == "list":
-            if n.kind == "seq":
-                item = s.get("v") or {}
-                for i, c in enumerate(n.children):
-                    # A struct item written as a plain string is the "flat" form that some components'
-                    # own decoders (transform, filter) accept; elsewhere the collector refuses it.
-                    if item.get("t") == "struct" and c.kind == "scalar" and (in_custom or item.get("custom")):
-                        continue
-                    if item.get("t") == "struct" and c.kind == "scalar" and s.get("custom"):
-                        # configopaque.MapList (headers): decoded from a map, or from a list of
-                        # {name, value} entries; a list of "K: V" strings is neither.
-                        yield Problem(
-                            "config.wrong-type",
-                            f"'{p}[{i}]' expected a map or struct, got \"{_got(c)}\"",
-                            c,
-                            _as_map_hint(p, n),
-                        )
-                        break
-                    todo.append((c, item or None, f"{p}[{i}]", in_custom))
-            elif n.kind == "scalar" and n.value is not None:
-                todo.append((n, s.get("v"), f"{p}[0]", in_custom))
-            elif n.kind == "map":
-                item = s.get("v") or {}
-                pair = item.get("keys") or {}
-                if custom and set(pair) == {"name", "value"}:
-                    # configopaque.MapList (headers) decodes a map into name/value pairs: each
-                    # value must convert to the pair's value type.
-                    for k, v in n.items:
-                        err = scalar_error(pair["value"], v) if v.kind == "scalar" else None
-                        if v.kind != "scalar":
-                            err = f"expected type 'configopaque.String', got unconvertible type '{_got(v)}'"
-                        if err:
-                            err = err.replace("expected type 'string'", "expected type 'configopaque.String'")
-                            yield Problem(
-                                "config.wrong-type",
-                                f"{where}decoding failed due to the following error(s): '[{k.value}]' {err}",
-                                v,
-                                f'Quote the value: {k.value}: "{v.text if v.kind == "scalar" else "…"}".',
-                            )
-                elif not custom and not in_custom:
-                    yield Problem("config.wrong-type", f"{where}source data must be an array or slice, got map", n)
-        else:
-            if custom:
+            yield from _list(n, s, p, in_custom, todo)
+        elif not s.get("custom"):
+            yield from _scalar(n, s, p)
+
+
+def _where(path: str) -> str:
+    return f"'{path}' " if path else ""
+
+
+def _struct(
+    n: Node, s: dict[str, Any], p: str, in_custom: bool, todo: _Todo, *, strict_custom: bool
+) -> Iterator[Problem]:
+    where = _where(p)
+    custom = bool(s.get("custom"))
+    if n.kind == "scalar":
+        if not (n.value is None or n.value is UNRESOLVED or custom):
+            yield Problem(kinds.WRONG_TYPE, f'{where}expected a map or struct, got "{_got(n)}"', n)
+        return
+    if n.kind == "seq":
+        if not custom:
+            yield Problem(kinds.WRONG_TYPE, f'{where}expected a map or struct, got "slice"', n)
+        return
+    keys: dict[str, Any] = s.get("keys") or {}
+    lowered = {k.lower(): k for k in keys}
+    # An optional section written with `enabled: false` is decoded but never validated.
+    en = n.get("enabled") if s.get("optional") else None
+    off = en is not None and en.value is False
+    extra = {k.lower() for k in s.get("extra") or ()}
+    unknown: list[Node] = []
+    for k, v in n.items:
+        name = str(k.value)
+        real = lowered.get(name.lower())
+        if real is None:
+            if name.lower() not in extra and not (name == "enabled" and s.get("optional")):
+                unknown.append(k)
+            continue
+        child = _conditioned(keys[real], n)
+        if off:
+            child = _unvalidated(child)
+        todo.append((v, child, f"{p}.{real}" if p else real, in_custom or custom))
+    # A custom decoder that hands the rest to the strict decoder (seen when generating) is strict.
+    judged = not custom or strict_custom or bool(s.get("strict"))
+    if unknown and judged and not s.get("remain"):
+        yield _invalid_keys(unknown, keys, where)
+
+
+def _invalid_keys(unknown: list[Node], keys: dict[str, Any], where: str) -> Problem:
+    names = ", ".join(str(k.value) for k in unknown)
+    valid = [k for k in keys if k not in {str(u.value) for u in unknown}]
+    pairs = [(str(u.value), suggest.nearest(str(u.value), valid)) for u in unknown]
+    hints = [f'"{near}" for "{name}"' for name, near in pairs if near]
+    hint = None
+    if len(pairs) == 1 and pairs[0][1]:
+        hint = f'Did you mean "{pairs[0][1]}"?'
+    elif hints:
+        hint = "Did you mean " + ", ".join(hints) + "?"
+    return Problem(kinds.INVALID_KEYS, f"{where}has invalid keys: {names}", unknown[0], hint)
+
+
+def _map(n: Node, s: dict[str, Any], p: str, in_custom: bool, todo: _Todo) -> Iterator[Problem]:
+    custom = bool(s.get("custom"))
+    if n.kind == "map":
+        for k, v in n.items:
+            todo.append((v, s.get("v"), f"{p}.{k.value}" if p else str(k.value), in_custom or custom))
+    elif n.kind == "seq" or (n.value is not None and n.value is not UNRESOLVED and not custom):
+        hint = _as_map_hint(p, n) if n.kind == "seq" else None
+        yield Problem(kinds.WRONG_TYPE, f"{_where(p)}expected a map, got '{_got(n)}'", n, hint)
+
+
+def _list(n: Node, s: dict[str, Any], p: str, in_custom: bool, todo: _Todo) -> Iterator[Problem]:
+    if n.kind == "seq":
+        item = s.get("v") or {}
+        for i, c in enumerate(n.children):
+            # A struct item written as a plain string is the "flat" form that some components'
+            # own decoders (transform, filter) accept; elsewhere the collector refuses it.
+            if item.get("t") == "struct" and c.kind == "scalar" and (in_custom or item.get("custom")):
                 continue
-            err = scalar_error(s, n)
-            if err:
-                yield Problem("config.wrong-type", f"{where}{err}", n)
-                continue
-            enum = enum_problem(s, n, where)
-            if enum is not None:
-                yield enum
-                continue
-            ranged = range_problem(s, n)
-            if ranged is not None:
-                yield Problem(ranged.code, f"{p}: {ranged.message}" if p else ranged.message, n, None, "validate")
-                continue
-            if t == "duration" and isinstance(n.value, int | float) and not isinstance(n.value, bool) and n.value:
+            if item.get("t") == "struct" and c.kind == "scalar" and s.get("custom"):
+                # configopaque.MapList (headers): decoded from a map, or from a list of
+                # {name, value} entries; a list of "K: V" strings is neither.
                 yield Problem(
-                    "config.unitless-duration",
-                    f"{p or 'the value'}: {_go_q(n.value)} has no unit, so it means {_go_q(n.value)} nanoseconds",
-                    n,
-                    f'Write the unit: "{_go_q(n.value)}s" for seconds, "{_go_q(n.value)}ms" for milliseconds.',
-                    "warning",
+                    kinds.WRONG_TYPE,
+                    f"'{p}[{i}]' expected a map or struct, got \"{_got(c)}\"",
+                    c,
+                    _as_map_hint(p, n),
                 )
+                return
+            todo.append((c, item or None, f"{p}[{i}]", in_custom))
+    elif n.kind == "scalar" and n.value is not None:
+        todo.append((n, s.get("v"), f"{p}[0]", in_custom))
+    elif n.kind == "map":
+        yield from _list_as_map(n, s, p, in_custom)
+
+
+def _list_as_map(n: Node, s: dict[str, Any], p: str, in_custom: bool) -> Iterator[Problem]:
+    """A list setting written as a map: only configopaque.MapList (headers) takes one."""
+    custom = bool(s.get("custom"))
+    item = s.get("v") or {}
+    pair = item.get("keys") or {}
+    if custom and set(pair) == {"name", "value"}:
+        # configopaque.MapList (headers) decodes a map into name/value pairs: each
+        # value must convert to the pair's value type.
+        for k, v in n.items:
+            err = scalar_error(pair["value"], v) if v.kind == "scalar" else None
+            if v.kind != "scalar":
+                err = f"expected type 'configopaque.String', got unconvertible type '{_got(v)}'"
+            if err:
+                err = err.replace("expected type 'string'", "expected type 'configopaque.String'")
+                yield Problem(
+                    kinds.WRONG_TYPE,
+                    f"{_where(p)}decoding failed due to the following error(s): '[{k.value}]' {err}",
+                    v,
+                    f'Quote the value: {k.value}: "{v.text if v.kind == "scalar" else "…"}".',
+                )
+    elif not custom and not in_custom:
+        yield Problem(kinds.WRONG_TYPE, f"{_where(p)}source data must be an array or slice, got map", n)
+
+
+def _scalar(n: Node, s: dict[str, Any], p: str) -> Iterator[Problem]:
+    where = _where(p)
+    err = scalar_error(s, n)
+    if err:
+        yield Problem(kinds.WRONG_TYPE, f"{where}{err}", n)
+        return
+    enum = enum_problem(s, n, where)
+    if enum is not None:
+        yield enum
+        return
+    ranged = range_problem(s, n)
+    if ranged is not None:
+        yield Problem(ranged.kind, f"{p}: {ranged.message}" if p else ranged.message, n, None, "validate")
+        return
+    if s["t"] == "duration" and isinstance(n.value, int | float) and not isinstance(n.value, bool) and n.value:
+        yield Problem(
+            kinds.W_UNITLESS_DURATION,
+            f"{p or 'the value'}: {_go_q(n.value)} has no unit, so it means {_go_q(n.value)} nanoseconds",
+            n,
+            f'Write the unit: "{_go_q(n.value)}s" for seconds, "{_go_q(n.value)}ms" for milliseconds.',
+            "warning",
+        )

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from otdiag.validate import suggest
-from otdiag.validate.check import Checker
+from otdiag.validate import kinds, suggest
+from otdiag.validate.checker import Checker
 from otdiag.validate.knowledge import DATA
 from otdiag.validate.model import Comp
 from otdiag.validate.yamlsrc import Node
@@ -74,7 +74,7 @@ def check(ck: Checker) -> None:
                 ext = str(value.value or "")
                 if ext and ext not in enabled:
                     ck.emit(
-                        "config.auth-extension-not-enabled",
+                        kinds.AUTH_NOT_ENABLED,
                         f'{comp.label}: failed to resolve authenticator "{ext}": authenticator not found'
                         + ("" if cfg.comp("extension", ext) else " (and it is not configured)"),
                         value,
@@ -99,10 +99,10 @@ def _tail_sampling(ck: Checker, comp: Comp) -> None:
         name, typ = p.get("name"), p.get("type")
         label = f"{comp.label}: policy"
         if name is None or not name.value:
-            ck.emit("config.tail-sampling-policy", f"{label} has no name", p, target=comp.id)
+            ck.emit(kinds.TAIL_SAMPLING_POLICY, f"{label} has no name", p, target=comp.id)
         elif str(name.value) in names:
             ck.emit(
-                "config.tail-sampling-policy",
+                kinds.TAIL_SAMPLING_POLICY,
                 f'{label} name "{name.value}" is used twice',
                 name,
                 target=comp.id,
@@ -111,14 +111,14 @@ def _tail_sampling(ck: Checker, comp: Comp) -> None:
             names[str(name.value)] = name
         if typ is None or not typ.value:
             ck.emit(
-                "config.tail-sampling-policy",
+                kinds.TAIL_SAMPLING_POLICY,
                 f"{label} {name.value if name else ''!s} has no type",
                 p,
                 target=comp.id,
             )
         elif known and str(typ.value) not in known:
             ck.emit(
-                "config.tail-sampling-policy",
+                kinds.TAIL_SAMPLING_POLICY,
                 f'{label}: unknown sampling policy type "{typ.value}"',
                 typ,
                 hint=f"Known policy types: {', '.join(sorted(known))}.",
@@ -149,7 +149,7 @@ def _jaeger(ck: Checker, comps: list[Comp], enabled: set[str]) -> None:
     if users and (storage is None or storage.id not in enabled):
         first = users[0]
         ck.emit(
-            "config.jaeger-storage-not-enabled",
+            kinds.JAEGER_STORAGE_NOT_ENABLED,
             f"{first.label}: cannot find extension 'jaeger_storage' (make sure it's defined earlier in the config "
             "and listed in service.extensions)",
             first.key,
@@ -168,7 +168,7 @@ def _jaeger(ck: Checker, comps: list[Comp], enabled: set[str]) -> None:
                 if storage is not None and name not in declared:
                     near = suggest.nearest(name, sorted(declared))
                     ck.emit(
-                        "config.jaeger-storage-undeclared",
+                        kinds.JAEGER_STORAGE_UNDECLARED,
                         f"{comp.label}: storage '{name}' is not declared in jaeger_storage.{where}"
                         + (f" (declared: {', '.join(sorted(declared))})" if declared else ""),
                         node,
@@ -198,7 +198,7 @@ def _storage_init(ck: Checker, storage: Comp) -> None:
             continue
         if isinstance(limit.value, int | float) and limit.value <= 0:
             ck.emit(
-                "config.jaeger-storage-init",
+                kinds.JAEGER_STORAGE_INIT,
                 f"{storage.label}: failed to initialize storage '{key.value}': max traces must be greater than zero",
                 limit,
                 hint="Set max_traces to a positive number (the default, when it is left out, is 1000000).",
@@ -293,7 +293,7 @@ def _ports(ck: Checker, comps: list[Comp]) -> None:
                 ):
                     continue
                 ck.emit(
-                    "config.port-conflict",
+                    kinds.PORT_CONFLICT,
                     f"{comp.label}: {path} {endpoint} binds port {port}, already bound by {other.label} "
                     f"({opath} {oend}): listen tcp {endpoint}: bind: address already in use",
                     node or comp.key,
@@ -309,7 +309,7 @@ def _ports(ck: Checker, comps: list[Comp]) -> None:
                 if port in seen:
                     other, opath, oend = seen[port]
                     ck.emit(
-                        "config.port-conflict",
+                        kinds.PORT_CONFLICT,
                         f"service::telemetry: port {port} is also bound by {other.label} ({opath} {oend})",
                         value,
                     )

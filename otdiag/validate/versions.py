@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from otdiag import catalogue
+from otdiag.catalogue import Kind
 from otdiag.errors import UsageError
 from otdiag.model import Finding, Location, Severity, Stage
+from otdiag.validate import kinds
 
 DATA = Path(__file__).parent / "data" / "versions.json"
 Version = tuple[int, int, int]
@@ -107,8 +109,8 @@ def _old_name(kind: str, typ: str) -> str | None:
     return next((t for t, e in load().components.get(kind, {}).items() if e.get("alias_of") == typ), None)
 
 
-def problem(kind: str, typ: str, v: Version) -> tuple[str, str, str] | None:
-    """(code, message, hint) when release `v` has no component `typ` of `kind`; None when it has it."""
+def problem(kind: str, typ: str, v: Version) -> tuple[Kind, str, str] | None:
+    """(kind of finding, message, hint) when release `v` has no component `typ` of `kind`; None when it has it."""
     e = load().components.get(kind, {}).get(typ)
     if e is None:
         return None  # not in the table: the distribution's own knowledge decides
@@ -123,12 +125,12 @@ def problem(kind: str, typ: str, v: Version) -> tuple[str, str, str] | None:
         )
         msg = f"{typ} is not in collector {at}: it first appeared {when}"
         hint = f"On {at} use {old}, its name before the rename." if old else f"Upgrade to {e['first']} or later."
-        return NOT_YET.code, msg + (f"; use {old}" if old else ""), hint
+        return NOT_YET, msg + (f"; use {old}" if old else ""), hint
     if _on_or_after(v, e.get("removed")):
         use = e.get("use")
         msg = f"{typ} was removed in {e['removed']}" + (f"; use {use}" if use else "")
         hint = f"Use {use} instead." if use else f"Remove it, or run a release before {e['removed']}."
-        return "config.removed-type", msg, hint
+        return kinds.REMOVED_TYPE, msg, hint
     return None
 
 
@@ -152,12 +154,12 @@ def apply(findings: list[Finding], comps: Sequence[tuple[str, str, str, Location
     by_type = {(kind, typ) for kind, typ, _, _ in comps}
     exists = {(k, t) for k, t in by_type if problem(k, t, v) is None and t in load().components.get(k, {})}
     for f in findings:
-        m = _ALIAS_MSG.match(f.message) if f.code == "config.deprecated" else None
+        m = _ALIAS_MSG.match(f.message) if f.code == kinds.W_DEPRECATED.code else None
         if m and f.target:
             ids = {(k, t) for k, t, cid, _ in comps if cid == f.target}
             if any(alias_deprecated(k, t, v) is False for k, t in ids):
                 continue  # before the rename this is the component's own name
-        if f.code in ("config.unknown-type", "config.removed-type") and f.target:
+        if f.code in (kinds.UNKNOWN_TYPE.code, kinds.REMOVED_TYPE.code) and f.target:
             typ = f.target.split("/", 1)[0]
             # The component the finding is about: same ID, same place (a nop processor is not a nop exporter).
             kinds_of = [k for k, t, cid, loc in comps if cid == f.target and t == typ and loc == f.location]
@@ -182,10 +184,10 @@ def apply(findings: list[Finding], comps: Sequence[tuple[str, str, str, Location
         p = problem(kind, typ, v)
         if p is None:
             continue
-        code, msg, hint = p
-        if any(f.code == code and f.target == cid for f in out):
+        made, msg, hint = p
+        if any(f.code == made.code and f.target == cid for f in out):
             continue
-        out.append(catalogue.KINDS[code](f"'{kind}s' {msg}", hint=hint, target=cid, location=loc))
+        out.append(made(f"'{kind}s' {msg}", hint=hint, target=cid, location=loc))
     return out
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from otdiag.model import Severity
-from otdiag.validate.check import Checker
-from otdiag.validate.model import Comp, Pipeline
+from otdiag.validate import kinds
+from otdiag.validate.checker import Checker
+from otdiag.validate.model import Comp, Config, Pipeline
 from otdiag.validate.startup import _walk, listeners, started
 from otdiag.validate.yamlsrc import Node
 
@@ -65,90 +66,118 @@ def _pipelines(ck: Checker) -> None:
         label = f"service::pipelines::{pid}"
         procs = _procs(ck, pipe)
         types = [c.canonical for c, _ in procs]
-        if "memory_limiter" in types and types.index("memory_limiter") > 0:
-            node = procs[types.index("memory_limiter")][1]
-            ck.emit(
-                "config.memory-limiter-not-first",
-                f"{label}: memory_limiter is processor #{types.index('memory_limiter') + 1}, not the first",
-                node,
-            )
-        real_receivers = [r for r in pipe.receivers if ck.cfg.comp("receiver", r.id) is not None]
-        if "memory_limiter" not in types and real_receivers and pipe.signal != "profiles":
-            ck.emit("config.no-memory-limiter", f"{label}: no memory_limiter processor", pipe.key)
+        _memory_limiter(ck, label, pipe, procs, types)
         if "batch" in types:
-            b = types.index("batch")
-            for s in SAMPLERS:
-                if s in types and types.index(s) > b:
-                    ck.emit("config.batch-before-sampling", f"{label}: batch runs before {s}", procs[b][1])
-                    break
-            for c, node in procs[b + 1 :]:
-                if c.canonical == "k8s_attributes":
-                    assoc = c.get("pod_association")
-                    if assoc is not None and any(
-                        v.value == "connection" for p, _, v in _walk(assoc) if p[-1] == "from"
-                    ):
-                        ck.emit(
-                            "config.k8s-attributes-after-batch",
-                            f"{label}: {c.id} associates pods by connection but runs after batch",
-                            node,
-                        )
-            max_size = procs[b][0].value("send_batch_max_size", default=0)
-            grpc = [e for e in _exporters(ck, pipe) if e.canonical in ("otlp_grpc", "otlp")]
-            if not max_size and grpc:
-                ck.emit(
-                    "config.batch-no-max-size",
-                    f"{label}: {procs[b][0].id} has no send_batch_max_size and exports over gRPC ({grpc[0].id})",
-                    procs[b][1],
-                )
-        for kind, refs in (("receiver", pipe.receivers), ("exporter", pipe.exporters)):
-            seen: set[str] = set()
-            for ref in refs:
-                if ref.id in seen:
-                    ck.emit("config.duplicate-in-pipeline", f'{label}: lists {kind} "{ref.id}" twice', ref.node)
-                seen.add(ref.id)
+            _batch(ck, label, pipe, procs, types.index("batch"))
+        _listed_twice(ck, label, pipe)
         exps = _exporters(ck, pipe)
-        if (
-            exps
-            and all(e.canonical == "debug" for e in exps)
-            and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
-        ):
-            # Data that reaches no backend at all is lost: a warning. A debug-only pipeline beside
-            # another that takes the same receivers to a real exporter is a side view: advice.
-            lost = not _also_exported(ck, pid, pipe)
-            ck.emit(
-                "config.debug-exporter",
-                f"{label}: debug is the only exporter: "
-                + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
-                pipe.key,
-                target=exps[0].id,
-                severity=Severity.WARNING if lost else Severity.INFO,
-            )
-        if any(t in types for t in ("tail_sampling", "probabilistic_sampler")):
-            for ref in pipe.exporters:
-                conn = ck.cfg.comp("connector", ref.id)
-                if conn is not None and conn.canonical in ("span_metrics", "service_graph"):
-                    ck.emit(
-                        "config.metrics-after-sampler",
-                        f"{label}: {conn.id} is fed after sampling",
-                        ref.node,
-                        target=conn.id,
-                    )
-        if "tail_sampling" in types:
-            for e in exps:
-                if e.canonical == "load_balancing" and e.value("routing_key") == "service":
-                    ck.emit(
-                        "config.loadbalancing-routing-key",
-                        f"{e.label}: routing_key: service",
-                        e.get("routing_key"),
-                        target=e.id,
-                    )
+        _debug_only(ck, pid, label, pipe, exps)
+        _sampled(ck, label, pipe, types, exps)
+    _routing_by_service(ck)
+
+
+Procs = list[tuple[Comp, Node]]
+
+
+def _memory_limiter(ck: Checker, label: str, pipe: Pipeline, procs: Procs, types: list[str]) -> None:
+    if "memory_limiter" in types and types.index("memory_limiter") > 0:
+        node = procs[types.index("memory_limiter")][1]
+        ck.emit(
+            kinds.W_MEMORY_LIMITER_ORDER,
+            f"{label}: memory_limiter is processor #{types.index('memory_limiter') + 1}, not the first",
+            node,
+        )
+    real_receivers = [r for r in pipe.receivers if ck.cfg.comp("receiver", r.id) is not None]
+    if "memory_limiter" not in types and real_receivers and pipe.signal != "profiles":
+        ck.emit(kinds.W_NO_MEMORY_LIMITER, f"{label}: no memory_limiter processor", pipe.key)
+
+
+def _batch(ck: Checker, label: str, pipe: Pipeline, procs: Procs, b: int) -> None:
+    """What goes wrong around the batch processor (at index `b` of the pipeline's processors)."""
+    types = [c.canonical for c, _ in procs]
+    for s in SAMPLERS:
+        if s in types and types.index(s) > b:
+            ck.emit(kinds.W_BATCH_BEFORE_SAMPLING, f"{label}: batch runs before {s}", procs[b][1])
+            break
+    for c, node in procs[b + 1 :]:
+        if c.canonical == "k8s_attributes":
+            assoc = c.get("pod_association")
+            if assoc is not None and any(v.value == "connection" for p, _, v in _walk(assoc) if p[-1] == "from"):
+                ck.emit(
+                    kinds.W_K8S_AFTER_BATCH,
+                    f"{label}: {c.id} associates pods by connection but runs after batch",
+                    node,
+                )
+    max_size = procs[b][0].value("send_batch_max_size", default=0)
+    grpc = [e for e in _exporters(ck, pipe) if e.canonical in ("otlp_grpc", "otlp")]
+    if not max_size and grpc:
+        ck.emit(
+            kinds.W_NO_MAX_BATCH,
+            f"{label}: {procs[b][0].id} has no send_batch_max_size and exports over gRPC ({grpc[0].id})",
+            procs[b][1],
+        )
+
+
+def _listed_twice(ck: Checker, label: str, pipe: Pipeline) -> None:
+    for kind, refs in (("receiver", pipe.receivers), ("exporter", pipe.exporters)):
+        seen: set[str] = set()
+        for ref in refs:
+            if ref.id in seen:
+                ck.emit(kinds.W_DUPLICATE_IN_LIST, f'{label}: lists {kind} "{ref.id}" twice', ref.node)
+            seen.add(ref.id)
+
+
+def _debug_only(ck: Checker, pid: str, label: str, pipe: Pipeline, exps: list[Comp]) -> None:
+    if (
+        exps
+        and all(e.canonical == "debug" for e in exps)
+        and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
+    ):
+        # Data that reaches no backend at all is lost: a warning. A debug-only pipeline beside
+        # another that takes the same receivers to a real exporter is a side view: advice.
+        lost = not _also_exported(ck, pid, pipe)
+        ck.emit(
+            kinds.W_DEBUG_VERBOSE,
+            f"{label}: debug is the only exporter: "
+            + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
+            pipe.key,
+            target=exps[0].id,
+            severity=Severity.WARNING if lost else Severity.INFO,
+        )
+
+
+def _sampled(ck: Checker, label: str, pipe: Pipeline, types: list[str], exps: list[Comp]) -> None:
+    """A sampling pipeline: span metrics fed after the sampler, load balancing by service."""
+    if any(t in types for t in ("tail_sampling", "probabilistic_sampler")):
+        for ref in pipe.exporters:
+            conn = ck.cfg.comp("connector", ref.id)
+            if conn is not None and conn.canonical in ("span_metrics", "service_graph"):
+                ck.emit(
+                    kinds.W_SERVICE_GRAPH_AFTER_SAMPLER,
+                    f"{label}: {conn.id} is fed after sampling",
+                    ref.node,
+                    target=conn.id,
+                )
+    if "tail_sampling" in types:
+        for e in exps:
+            if e.canonical == "load_balancing" and e.value("routing_key") == "service":
+                ck.emit(
+                    kinds.W_ROUTING_KEY,
+                    f"{e.label}: routing_key: service",
+                    e.get("routing_key"),
+                    target=e.id,
+                )
+
+
+def _routing_by_service(ck: Checker) -> None:
+    """Load balancing by service in one pipeline while another runs tail_sampling."""
     for pipe in ck.cfg.pipelines.values():
         for e in _exporters(ck, pipe):
             if e.canonical == "load_balancing" and e.value("routing_key") == "service":
                 for other in ck.cfg.pipelines.values():
                     if any(c.canonical == "tail_sampling" for c, _ in _procs(ck, other)) and other is not pipe:
                         ck.emit(
-                            "config.loadbalancing-routing-key",
+                            kinds.W_ROUTING_KEY,
                             f"{e.label}: routing_key: service while tail_sampling runs in this config",
                             e.get("routing_key"),
                             target=e.id,
@@ -162,89 +191,111 @@ def _exporter_targets(ck: Checker) -> None:
         endpoint, node = _endpoint(comp)
         where = node or comp.key
         port = _port_of(endpoint)
-        tls = comp.get("tls")
-        insecure = comp.value("tls", "insecure", default=False) is True
         if t in ("otlp_grpc", "otlp"):
-            if endpoint.startswith("http://") and not insecure:
-                ck.emit(
-                    "config.grpc-http-scheme-tls",
-                    f"{comp.label}: endpoint {endpoint} says http:// but TLS is still on (tls.insecure is not true)",
-                    where,
-                    target=comp.id,
-                )
-            elif tls is None and port in (4317, 14250) and not endpoint.startswith(("http://", "https://")):
-                ck.emit(
-                    "config.grpc-tls-default",
-                    f"{comp.label}: {endpoint} has no tls block: the exporter "
-                    "will speak TLS to a port that is plaintext by default",
-                    where,
-                    target=comp.id,
-                )
-            if port in (4318, 16686, 14268):
-                what = {4318: "OTLP/HTTP", 16686: "Jaeger's UI/query HTTP", 14268: "Jaeger's Thrift HTTP"}[port]
-                ck.emit(
-                    "config.exporter-wrong-port",
-                    f"{comp.label}: gRPC exporter aimed at :{port} ({what})",
-                    where,
-                    target=comp.id,
-                )
+            _grpc_target(ck, comp, endpoint, port, where)
         if t in ("otlp_http", "otlphttp"):
-            if port == 4317:
-                ck.emit(
-                    "config.exporter-wrong-port",
-                    f"{comp.label}: OTLP/HTTP exporter aimed at :4317 (OTLP/gRPC)",
-                    where,
-                    target=comp.id,
-                )
-            if endpoint and not endpoint.startswith(("http://", "https://")) and "${" not in endpoint:
-                ck.emit(
-                    "config.otlp-http-endpoint-form",
-                    f"{comp.label}: endpoint {endpoint} has no http:// or https:// scheme",
-                    where,
-                    target=comp.id,
-                )
-            elif endpoint.rstrip("/").endswith("/v1/traces"):
-                ck.emit(
-                    "config.otlp-http-endpoint-form",
-                    f"{comp.label}: endpoint ends in /v1/traces; the exporter appends it again (…/v1/traces/v1/traces)",
-                    where,
-                    target=comp.id,
-                )
-        if tls is not None and tls.kind == "map":
-            skip = tls.get("insecure_skip_verify")
-            if insecure and (endpoint.startswith("https://") or tls.get("ca_file") is not None):
-                ck.emit(
-                    "config.tls-insecure",
-                    f"{comp.label}: tls.insecure is true with "
-                    + ("an https:// endpoint" if endpoint.startswith("https://") else "a ca_file"),
-                    tls.get("insecure"),
-                    target=comp.id,
-                )
-            if skip is not None and skip.value is True:
-                ck.emit(
-                    "config.tls-insecure",
-                    f"{comp.label}: tls.insecure_skip_verify is true: the server's certificate is not checked",
-                    skip,
-                    target=comp.id,
-                )
-        for key in ("sending_queue", "retry_on_failure", "queue"):
-            en = comp.get(key, "enabled")
-            if en is not None and en.value is False and t not in ("debug", "nop", "file"):
-                ck.emit("config.queue-or-retry-disabled", f"{comp.label}: {key} is disabled", en, target=comp.id)
-        if t == "debug" and str(comp.value("verbosity", default="basic")).lower() == "detailed":
-            ck.emit(
-                "config.debug-exporter",
-                f"{comp.label}: verbosity detailed prints every span to the log",
-                comp.get("verbosity"),
-                target=comp.id,
-            )
-        if t == "prometheus" and port == 8888:
-            ck.emit(
-                "config.prometheus-on-8888",
-                f"{comp.label}: listens on :8888, the collector's own metrics port",
-                where,
-                target=comp.id,
-            )
+            _http_target(ck, comp, endpoint, port, where)
+        _tls_settings(ck, comp, endpoint)
+        _exporter_settings(ck, comp, port, where)
+
+
+def _grpc_target(ck: Checker, comp: Comp, endpoint: str, port: int | None, where: Node) -> None:
+    tls = comp.get("tls")
+    insecure = comp.value("tls", "insecure", default=False) is True
+    if endpoint.startswith("http://") and not insecure:
+        ck.emit(
+            kinds.W_HTTP_SCHEME_TLS,
+            f"{comp.label}: endpoint {endpoint} says http:// but TLS is still on (tls.insecure is not true)",
+            where,
+            target=comp.id,
+        )
+    elif tls is None and port in (4317, 14250) and not endpoint.startswith(("http://", "https://")):
+        ck.emit(
+            kinds.W_GRPC_NO_TLS_BLOCK,
+            f"{comp.label}: {endpoint} has no tls block: the exporter "
+            "will speak TLS to a port that is plaintext by default",
+            where,
+            target=comp.id,
+        )
+    if port in (4318, 16686, 14268):
+        what = {4318: "OTLP/HTTP", 16686: "Jaeger's UI/query HTTP", 14268: "Jaeger's Thrift HTTP"}[port]
+        ck.emit(
+            kinds.W_WRONG_PORT,
+            f"{comp.label}: gRPC exporter aimed at :{port} ({what})",
+            where,
+            target=comp.id,
+        )
+
+
+def _http_target(ck: Checker, comp: Comp, endpoint: str, port: int | None, where: Node) -> None:
+    if port == 4317:
+        ck.emit(
+            kinds.W_WRONG_PORT,
+            f"{comp.label}: OTLP/HTTP exporter aimed at :4317 (OTLP/gRPC)",
+            where,
+            target=comp.id,
+        )
+    if endpoint and not endpoint.startswith(("http://", "https://")) and "${" not in endpoint:
+        ck.emit(
+            kinds.W_HTTP_ENDPOINT_FORM,
+            f"{comp.label}: endpoint {endpoint} has no http:// or https:// scheme",
+            where,
+            target=comp.id,
+        )
+    elif endpoint.rstrip("/").endswith("/v1/traces"):
+        ck.emit(
+            kinds.W_HTTP_ENDPOINT_FORM,
+            f"{comp.label}: endpoint ends in /v1/traces; the exporter appends it again (…/v1/traces/v1/traces)",
+            where,
+            target=comp.id,
+        )
+
+
+def _tls_settings(ck: Checker, comp: Comp, endpoint: str) -> None:
+    """TLS settings that contradict each other or the endpoint, or turn verification off."""
+    tls = comp.get("tls")
+    if tls is None or tls.kind != "map":
+        return
+    insecure = comp.value("tls", "insecure", default=False) is True
+    skip = tls.get("insecure_skip_verify")
+    if insecure and (endpoint.startswith("https://") or tls.get("ca_file") is not None):
+        ck.emit(
+            kinds.W_TLS_CONTRADICTION,
+            f"{comp.label}: tls.insecure is true with "
+            + ("an https:// endpoint" if endpoint.startswith("https://") else "a ca_file"),
+            tls.get("insecure"),
+            target=comp.id,
+        )
+    if skip is not None and skip.value is True:
+        ck.emit(
+            kinds.W_TLS_CONTRADICTION,
+            f"{comp.label}: tls.insecure_skip_verify is true: the server's certificate is not checked",
+            skip,
+            target=comp.id,
+        )
+
+
+def _exporter_settings(ck: Checker, comp: Comp, port: int | None, where: Node) -> None:
+    """Queues and retries turned off, a verbose debug exporter, a prometheus exporter on 8888."""
+    t = comp.canonical
+    for key in ("sending_queue", "retry_on_failure", "queue"):
+        en = comp.get(key, "enabled")
+        if en is not None and en.value is False and t not in ("debug", "nop", "file"):
+            ck.emit(kinds.W_QUEUE_DISABLED, f"{comp.label}: {key} is disabled", en, target=comp.id)
+    if t == "debug" and str(comp.value("verbosity", default="basic")).lower() == "detailed":
+        ck.emit(
+            kinds.W_DEBUG_VERBOSE,
+            f"{comp.label}: verbosity detailed prints every span to the log",
+            comp.get("verbosity"),
+            target=comp.id,
+        )
+    if t == "prometheus" and port == 8888:
+        ck.emit(
+            kinds.W_PORT_IN_USE_TELEMETRY,
+            f"{comp.label}: listens on :8888, the collector's own metrics port",
+            where,
+            target=comp.id,
+        )
 
 
 def _section_key(comp: Comp, path: str) -> Node | None:
@@ -278,7 +329,7 @@ def _receivers(ck: Checker) -> None:
                 has_auth = section is not None and section.kind == "map" and section.get("auth") is not None
                 if not has_tls and not has_auth:
                     ck.emit(
-                        "config.receiver-open",
+                        kinds.W_OPEN_RECEIVER,
                         f"{comp.label}: {path} {endpoint} accepts data from anyone (no tls, no auth)",
                         where,
                         target=endpoint,
@@ -289,7 +340,7 @@ def _receivers(ck: Checker) -> None:
             default = all(node is None for _, _, node, _ in group)
             plural = len(group) > 1
             ck.emit(
-                "config.receiver-on-localhost",
+                kinds.W_LOCALHOST_RECEIVER,
                 f"{comp.label}: {' and '.join(parts)}"
                 + (f" (the default{'s' if plural else ''})" if default else "")
                 + f" {'are' if plural else 'is'} reachable only from inside the collector's own host or container",
@@ -315,7 +366,7 @@ def _unused(ck: Checker) -> None:
                 # An unused receiver refuses what is sent to it and an unused exporter never gets
                 # data (often a forgotten pipeline entry): a warning. An unused processor loses nothing.
                 ck.emit(
-                    "config.unused-component",
+                    kinds.W_UNUSED,
                     f"{comp.label} is defined but no pipeline uses it",
                     comp.key,
                     target=cid,
@@ -325,7 +376,7 @@ def _unused(ck: Checker) -> None:
     for cid, comp in cfg.comps.get("extension", {}).items():
         if cid not in enabled:
             ck.emit(
-                "config.unused-component",
+                kinds.W_UNUSED,
                 f"{comp.label} is defined but not listed in service.extensions",
                 comp.key,
                 target=cid,
@@ -337,7 +388,7 @@ def _env(ck: Checker) -> None:
     for ref in ck.expansion.references:
         if ref.scheme == "env" and not ref.has_default:
             ck.emit(
-                "config.env-without-default",
+                kinds.W_ENV_NO_DEFAULT,
                 f"${{env:{ref.name}}} has no default"
                 + ("" if ref.name in ck.environ else f" and {ref.name} is not set here: the value is empty"),
                 ref.node,
@@ -345,17 +396,17 @@ def _env(ck: Checker) -> None:
             )
     for node, name in ck.expansion.bare_vars:
         ck.emit(
-            "config.bare-dollar-var",
+            kinds.W_BARE_DOLLAR,
             f"${name} is not expanded: the value keeps the text ${name}",
             node,
             hint=f"Write ${{env:{name}}}.",
         )
 
 
-def secret_nodes(ck: Checker) -> list[tuple[Comp, tuple[str, ...], Node]]:
+def secret_nodes(cfg: Config) -> list[tuple[Comp, tuple[str, ...], Node]]:
     """Literal values of secret settings: opaque fields, non-safe headers, token/password keys."""
     out = []
-    for comp in ck.cfg.all():
+    for comp in cfg.all():
         for path, _, value in _walk(comp.node):
             if value.kind != "scalar" or not isinstance(value.value, str) or not value.value or value.expanded:
                 continue
@@ -376,9 +427,9 @@ def _secret_like(value: str) -> bool:
 
 
 def _secrets(ck: Checker) -> None:
-    for comp, path, node in secret_nodes(ck):
+    for comp, path, node in secret_nodes(ck.cfg):
         ck.emit(
-            "config.literal-secret",
+            kinds.W_LITERAL_SECRET,
             f"{comp.label}: {'.'.join(path)} holds a literal secret (<redacted>)",
             node,
             target=comp.id,
@@ -390,7 +441,7 @@ def _misc(ck: Checker) -> None:
     for comp in cfg.comps.get("receiver", {}).values():
         if comp.canonical == "zipkin" and comp.get("endpoint") is not None:
             ck.emit(
-                "config.deprecated-setting",
+                kinds.W_RECEIVER_DEPRECATED_SETTING,
                 f"{comp.label}: top-level endpoint is deprecated; use protocols.http.endpoint",
                 comp.get("endpoint"),
                 target=comp.id,
@@ -400,7 +451,7 @@ def _misc(ck: Checker) -> None:
         remote = next((c for c in cfg.comps.get("extension", {}).values() if c.canonical == "remote_sampling"), None)
         if remote is None or remote.get("adaptive") is None:
             ck.emit(
-                "config.adaptive-without-remote-sampling",
+                kinds.W_ADAPTIVE_WITHOUT_REMOTE,
                 f"{procs[0].label}: remote_sampling has no adaptive section (adaptive_sampling needs it)",
                 procs[0].key,
                 target=procs[0].id,
@@ -414,7 +465,7 @@ def _misc(ck: Checker) -> None:
                 continue
             if parts.password:
                 ck.emit(
-                    "config.literal-secret",
+                    kinds.W_LITERAL_SECRET,
                     f"{comp.label}: the endpoint URL holds a password (<redacted>)",
                     node or comp.key,
                     target=comp.id,
@@ -452,7 +503,7 @@ def traces_without_backend(ck: Checker) -> None:
         if exps and types <= set(SINK_EXPORTERS) and types != {"debug"} and not _also_exported(ck, pid, pipe):
             names = ", ".join(e.id for e in exps)
             ck.emit(
-                CONFIG_NO_BACKEND.code,
+                CONFIG_NO_BACKEND,
                 f"service::pipelines::{pid}: exports only to {names}: no trace reaches Jaeger",
                 pipe.key,
                 target=exps[0].id,

@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+from otdiag.catalogue import Kind
+from otdiag.validate import kinds
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml is part of the usual PyYAML wheels
@@ -31,9 +34,9 @@ MAX_NODES = 1_000_000
 class LoadError(Exception):
     """The file cannot be read as a YAML mapping; `line`/`column` are 1-based, 0 when unknown."""
 
-    def __init__(self, code: str, message: str, line: int = 0, column: int = 0) -> None:
+    def __init__(self, kind: Kind, message: str, line: int = 0, column: int = 0) -> None:
         super().__init__(message)
-        self.code = code
+        self.kind = kind
         self.message = message
         self.line = line
         self.column = column
@@ -83,7 +86,7 @@ class Node:
         budget = budget if budget is not None else [MAX_NODES]
         budget[0] -= 1
         if budget[0] < 0:
-            raise LoadError("config.alias-bomb", "the YAML aliases expand to too many nodes")
+            raise LoadError(kinds.ALIAS_BOMB, "the YAML aliases expand to too many nodes")
         if self.kind == "scalar":
             return self.value
         if self.kind == "seq":
@@ -143,21 +146,21 @@ def load(data: bytes | str) -> tuple[Node, list[LoadError]]:
     """The document's root node and its duplicate keys; raises LoadError for anything unreadable."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            raise LoadError("config.too-large", f"the file is {len(data):,} bytes; at most {MAX_BYTES:,} are read")
+            raise LoadError(kinds.TOO_LARGE, f"the file is {len(data):,} bytes; at most {MAX_BYTES:,} are read")
         if b"\x00" in data[:8192]:
-            raise LoadError("config.not-text", "the file is binary, not YAML text")
+            raise LoadError(kinds.NOT_TEXT, "the file is binary, not YAML text")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise LoadError(
-                "config.not-utf8", f"the file is not UTF-8 text (invalid byte at offset {exc.start})", line, 1
+                kinds.NOT_UTF8, f"the file is not UTF-8 text (invalid byte at offset {exc.start})", line, 1
             ) from None
     else:
         text = data
     text = text.removeprefix("\ufeff")
     if len(text) > MAX_BYTES:
-        raise LoadError("config.too-large", f"the file is {len(text):,} characters; at most {MAX_BYTES:,} are read")
+        raise LoadError(kinds.TOO_LARGE, f"the file is {len(text):,} characters; at most {MAX_BYTES:,} are read")
     try:
         dups: list[LoadError] = []
         root = _compose(yaml.parse(text, Loader=_Loader), dups)
@@ -167,19 +170,19 @@ def load(data: bytes | str) -> tuple[Node, list[LoadError]]:
         if "maximum nesting depth" in problem:
             # PyYAML 6.0.3+ stops deep nesting in its parser, before otdiag's own limit sees it.
             raise LoadError(
-                "config.too-deep",
+                kinds.TOO_DEEP,
                 f"the YAML nests more than {MAX_DEPTH} levels deep",
                 (mark.line + 1) if mark else 0,
                 (mark.column + 1) if mark else 0,
             ) from None
         raise LoadError(
-            "config.yaml-syntax",
+            kinds.YAML_SYNTAX,
             f"yaml: {problem}" + (f" ({exc.context})" if exc.context else ""),
             (mark.line + 1) if mark else 0,
             (mark.column + 1) if mark else 0,
         ) from None
     except yaml.YAMLError as exc:
-        raise LoadError("config.yaml-syntax", f"yaml: {exc}") from None
+        raise LoadError(kinds.YAML_SYNTAX, f"yaml: {exc}") from None
     return root, dups
 
 
@@ -200,97 +203,120 @@ _NO_CHILDREN: list[Node] = []
 
 def _compose(events: Iterator[yaml.Event], dups: list[LoadError]) -> Node:
     """Build nodes from events with an explicit stack (no recursion, whatever the depth)."""
-    anchors: dict[str, Node] = {}
-    stack: list[tuple[Node, str | None, list[Node]]] = []
-    # Each open collection: (node, its anchor, pending key for mappings as a 0/1-length list).
-    root: Node | None = None
-    expanded = 0
-    merged: dict[int, _Merged] = {}
-    """Per mapping (by id): its merge keys (<<) and the keys they filled in."""
+    c = _Composer(dups)
+    for ev in events:
+        if isinstance(ev, yaml.ScalarEvent):
+            c.scalar(ev)
+        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            c.start(ev)
+        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            c.end()
+        elif isinstance(ev, yaml.AliasEvent):
+            c.alias(ev)
+        elif isinstance(ev, yaml.DocumentEndEvent):
+            # yaml.v3's Unmarshal (the collector's file provider) decodes the first document and
+            # never reads the rest: later documents, even broken ones, change nothing.
+            break
+        elif isinstance(ev, yaml.DocumentStartEvent):
+            _check_version(ev)
+    if c.root is None:
+        return Node("scalar", 1, 1, value=None)
+    return c.root
 
-    def attach(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
+
+def _check_version(ev: yaml.DocumentStartEvent) -> None:
+    if ev.version is not None and tuple(ev.version) != (1, 1):
+        # yaml.v3 (the collector's parser) knows only YAML 1.1 and refuses any other %YAML.
+        raise LoadError(
+            kinds.YAML_SYNTAX,
+            f"yaml: line {_line(ev)}: found incompatible YAML document "
+            f"(%YAML {'.'.join(map(str, ev.version))}; the collector reads only %YAML 1.1 or none)",
+            _line(ev),
+            _col(ev),
+        )
+
+
+class _Composer:
+    """The state of `_compose`: open collections, anchors, and how far aliases have expanded."""
+
+    def __init__(self, dups: list[LoadError]) -> None:
+        self.dups = dups
+        self.anchors: dict[str, Node] = {}
+        self.stack: list[tuple[Node, str | None, list[Node]]] = []
+        """Each open collection: (node, its anchor, pending key for mappings as a 0/1-length list)."""
+        self.root: Node | None = None
+        self.expanded = 0
+        self.merged: dict[int, _Merged] = {}
+        """Per mapping (by id): its merge keys (<<) and the keys they filled in."""
+
+    def attach(self, node: Node) -> None:
+        if not self.stack:
+            self.root = node
             return
-        parent, _, pending = stack[-1]
+        parent, _, pending = self.stack[-1]
         if parent.kind == "seq":
             parent.children.append(node)
         elif not pending:
             pending.append(node)
         else:
             key = pending.pop()
-            _add_pair(parent, key, node, dups, merged)
+            _add_pair(parent, key, node, self.dups, self.merged)
 
-    for ev in events:
-        if isinstance(ev, yaml.ScalarEvent):
-            node = Node(
-                "scalar",
-                _line(ev),
-                _col(ev),
-                value=_scalar_value(ev),
-                items=_NO_ITEMS,
-                index=_NO_INDEX,
-                children=_NO_CHILDREN,
-                quoted=ev.style in ("'", '"'),
-                text=ev.value,
-                style=ev.style or "",
-            )
-            if ev.anchor:
-                anchors[ev.anchor] = node
-            attach(node)
-        elif isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            if len(stack) >= MAX_DEPTH:
-                raise LoadError(
-                    "config.too-deep",
-                    f"the YAML nests more than {MAX_DEPTH} levels deep",
-                    _line(ev),
-                    _col(ev),
-                )
-            if isinstance(ev, yaml.MappingStartEvent):
-                node = Node("map", _line(ev), _col(ev), children=_NO_CHILDREN)
-            else:
-                node = Node("seq", _line(ev), _col(ev), items=_NO_ITEMS, index=_NO_INDEX)
-            stack.append((node, ev.anchor, []))
-        elif isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            node, anchor, _ = stack.pop()
-            if anchor:
-                anchors[anchor] = node
-            attach(node)
-        elif isinstance(ev, yaml.AliasEvent):
-            target = anchors.get(ev.anchor or "")
-            if target is None:
-                raise LoadError(
-                    "config.yaml-syntax",
-                    f"yaml: unknown anchor '{ev.anchor}' referenced",
-                    _line(ev),
-                    _col(ev),
-                )
-            expanded += _size(target, MAX_NODES - expanded)
-            if expanded > MAX_NODES:
-                raise LoadError(
-                    "config.alias-bomb",
-                    "the YAML aliases expand to too many nodes (an alias bomb?)",
-                    _line(ev),
-                    _col(ev),
-                )
-            attach(target)
-        elif isinstance(ev, yaml.DocumentEndEvent):
-            # yaml.v3's Unmarshal (the collector's file provider) decodes the first document and
-            # never reads the rest: later documents, even broken ones, change nothing.
-            break
-        elif isinstance(ev, yaml.DocumentStartEvent) and ev.version is not None and tuple(ev.version) != (1, 1):
-            # yaml.v3 (the collector's parser) knows only YAML 1.1 and refuses any other %YAML.
+    def scalar(self, ev: yaml.ScalarEvent) -> None:
+        node = Node(
+            "scalar",
+            _line(ev),
+            _col(ev),
+            value=_scalar_value(ev),
+            items=_NO_ITEMS,
+            index=_NO_INDEX,
+            children=_NO_CHILDREN,
+            quoted=ev.style in ("'", '"'),
+            text=ev.value,
+            style=ev.style or "",
+        )
+        if ev.anchor:
+            self.anchors[ev.anchor] = node
+        self.attach(node)
+
+    def start(self, ev: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        if len(self.stack) >= MAX_DEPTH:
             raise LoadError(
-                "config.yaml-syntax",
-                f"yaml: line {_line(ev)}: found incompatible YAML document "
-                f"(%YAML {'.'.join(map(str, ev.version))}; the collector reads only %YAML 1.1 or none)",
+                kinds.TOO_DEEP,
+                f"the YAML nests more than {MAX_DEPTH} levels deep",
                 _line(ev),
                 _col(ev),
             )
-    if root is None:
-        return Node("scalar", 1, 1, value=None)
-    return root
+        if isinstance(ev, yaml.MappingStartEvent):
+            node = Node("map", _line(ev), _col(ev), children=_NO_CHILDREN)
+        else:
+            node = Node("seq", _line(ev), _col(ev), items=_NO_ITEMS, index=_NO_INDEX)
+        self.stack.append((node, ev.anchor, []))
+
+    def end(self) -> None:
+        node, anchor, _ = self.stack.pop()
+        if anchor:
+            self.anchors[anchor] = node
+        self.attach(node)
+
+    def alias(self, ev: yaml.AliasEvent) -> None:
+        target = self.anchors.get(ev.anchor or "")
+        if target is None:
+            raise LoadError(
+                kinds.YAML_SYNTAX,
+                f"yaml: unknown anchor '{ev.anchor}' referenced",
+                _line(ev),
+                _col(ev),
+            )
+        self.expanded += _size(target, MAX_NODES - self.expanded)
+        if self.expanded > MAX_NODES:
+            raise LoadError(
+                kinds.ALIAS_BOMB,
+                "the YAML aliases expand to too many nodes (an alias bomb?)",
+                _line(ev),
+                _col(ev),
+            )
+        self.attach(target)
 
 
 def _size(node: Node, limit: int) -> int:
@@ -359,7 +385,7 @@ def _add_pair(parent: Node, key: Node, value: Node, dups: list[LoadError], merge
 class DuplicateKey(LoadError):
     def __init__(self, key: Node, first: Node) -> None:
         super().__init__(
-            "config.duplicate-key",
+            kinds.DUPLICATE_KEY,
             f'mapping key "{_key_text(key)}" already defined at line {first.line}',
             key.line,
             key.column,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from otdiag import catalogue
+from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
 from otdiag.validate import kinds, rules, schema, suggest
 from otdiag.validate.expand import Expansion, expand
@@ -90,7 +90,7 @@ class Checker:
     edges: dict[str, set[str]] = field(default_factory=dict)
     """Pipeline -> pipelines it feeds through connectors."""
     edge_conn: dict[tuple[str, str], str] = field(default_factory=dict)
-    emitted: dict[str, int] = field(default_factory=dict)
+    emitted: dict[Kind, int] = field(default_factory=dict)
     """Findings emitted per code; past MAX_PER_CODE they are only counted (see api.fold)."""
     at_create: dict[str, list[schema.Problem]] = field(default_factory=dict)
     """Per component ID: values only creating the component refuses (see create.py)."""
@@ -107,7 +107,7 @@ class Checker:
 
     def emit(
         self,
-        code: str,
+        kind: Kind,
         message: str,
         node: Node | None,
         *,
@@ -116,26 +116,25 @@ class Checker:
         evidence: tuple[str, ...] = (),
         severity: Severity | None = None,
     ) -> None:
-        kind = catalogue.KINDS[code]
         loc = self.loc(node)
         if loc is not None:
             # One finding per cause per place: a warning or note once per line; an error once per
             # spot (a value the generated rules and a component's own rule both refuse).
             advice = (severity or kind.severity) is not Severity.ERROR
             place = (
-                code,
+                kind,
                 loc.file,
                 loc.line,
                 None if advice else loc.column,
-                target if code == "config.unused-component" else None,
+                target if kind is kinds.W_UNUSED else None,
             )
             if place in self._advised:
                 return
             self._advised.add(place)
-        n = self.emitted[code] = self.emitted.get(code, 0) + 1
+        n = self.emitted[kind] = self.emitted.get(kind, 0) + 1
         if n > MAX_PER_CODE:
             return  # counted, not built: a huge config would otherwise hold every one in memory
-        if code in kinds.START_TIME:
+        if kind.code in kinds.START_TIME:
             evidence = ("found when the collector starts; `otelcol validate` lets it through", *evidence)
         self.findings.append(
             kind(message, hint=hint, target=target, location=loc, evidence=evidence, severity=severity)
@@ -147,11 +146,11 @@ class Checker:
         root = self.root
         if root.kind != "map":
             if root.is_null:
-                self.emit("config.empty", "empty configuration file", root)
-                self.emit("config.no-pipelines", "service::pipelines: service must have at least one pipeline", root)
+                self.emit(kinds.EMPTY, "empty configuration file", root)
+                self.emit(kinds.NO_PIPELINES, "service::pipelines: service must have at least one pipeline", root)
             else:
                 self.emit(
-                    "config.not-a-mapping",
+                    kinds.NOT_A_MAPPING,
                     f"retrieved value (type={'[]interface {}' if root.kind == 'seq' else 'string'}) "
                     "cannot be used as a Conf",
                     root,
@@ -167,7 +166,7 @@ class Checker:
     def resolve(self) -> None:
         out = expand(self.root, self.environ, Path.cwd())
         for p in out.problems:
-            self.emit(p.code, f"cannot resolve the configuration: {p.message}", p.node)
+            self.emit(p.kind, f"cannot resolve the configuration: {p.message}", p.node)
         self.expansion = out
 
     def unmarshal(self) -> None:
@@ -175,7 +174,7 @@ class Checker:
         unknown = [k for k, _ in root.items if k.value not in TOP_LEVEL]
         if unknown:
             self.emit(
-                "config.unknown-section",
+                kinds.UNKNOWN_SECTION,
                 f"'' has invalid keys: {', '.join(str(k.value) for k in unknown)}",
                 unknown[0],
                 hint=_stand_in(root, unknown, TOP_LEVEL),
@@ -186,7 +185,7 @@ class Checker:
             if node is None or node.is_null:
                 continue
             if node.kind != "map":
-                self.emit("config.section-not-a-map", f"'{section}' expected a map, got '{node.kind}'", node)
+                self.emit(kinds.SECTION_NOT_MAP, f"'{section}' expected a map, got '{node.kind}'", node)
                 continue
             self.unmarshal_section(kind, section, node)
         self.unmarshal_service()
@@ -197,11 +196,11 @@ class Checker:
             raw = str(key.text if key.kind == "scalar" else key.value)
             typ, name, err = parse_id(raw)
             if err:
-                self.emit("config.invalid-id", f"'{section}' {err}", key)
+                self.emit(kinds.INVALID_ID, f"'{section}' {err}", key)
                 continue
             cid = f"{typ}/{name}" if name else typ
             if cid in trimmed:
-                self.emit("config.duplicate-id", f"'{section}' duplicate name \"{cid}\"", key)
+                self.emit(kinds.DUPLICATE_ID, f"'{section}' duplicate name \"{cid}\"", key)
                 continue
             trimmed[cid] = key
             info = self.know.lookup(kind, typ)
@@ -210,17 +209,17 @@ class Checker:
                 removed = _REMOVED.get((kind, typ))
                 if kind == "exporter" and typ == "logging":
                     self.emit(
-                        "config.removed-type",
+                        kinds.REMOVED_TYPE,
                         f"'{section}' the logging exporter has been deprecated, use the debug exporter instead",
                         key,
                         hint="Use the debug exporter (verbosity: basic|normal|detailed) instead of logging.",
                     )
                 elif removed:
-                    self.emit("config.removed-type", f"'{section}' {removed}", key, hint=removed.split(": ", 1)[1])
+                    self.emit(kinds.REMOVED_TYPE, f"'{section}' {removed}", key, hint=removed.split(": ", 1)[1])
                 else:
                     valid = " ".join(self.know.types(kind))
                     self.emit(
-                        "config.unknown-type",
+                        kinds.UNKNOWN_TYPE,
                         f'\'{section}\' unknown type: "{typ}" for id: "{cid}" (valid values: [{valid}])',
                         key,
                         hint=_type_hint(kind, typ, self.know),
@@ -228,7 +227,7 @@ class Checker:
                     )
             elif typ != info.type:
                 self.emit(
-                    "config.deprecated",
+                    kinds.W_DEPRECATED,
                     f'"{typ}" alias is deprecated; use "{info.type}" instead',
                     key,
                     hint=f"Rename {cid} to {info.type}{cid[len(typ) :]}.",
@@ -244,19 +243,19 @@ class Checker:
                         message = f"'{section}' error reading configuration for \"{cid}\": {p.message}"
                     else:
                         message = f"{comp.label}: {p.message}"
-                    self.emit(p.code, message, p.node, target=cid, hint=p.hint)
+                    self.emit(p.kind, message, p.node, target=cid, hint=p.hint)
 
     def unmarshal_service(self) -> None:
         service = self.root.get("service")
         if service is None or service.is_null:
             return
         if service.kind != "map":
-            self.emit("config.section-not-a-map", f"'service' expected a map, got '{service.kind}'", service)
+            self.emit(kinds.SECTION_NOT_MAP, f"'service' expected a map, got '{service.kind}'", service)
             return
         bad = [k for k, _ in service.items if k.value not in _SERVICE_KEYS]
         if bad:
             self.emit(
-                "config.unknown-section",
+                kinds.UNKNOWN_SECTION,
                 f"'service' has invalid keys: {', '.join(str(k.value) for k in bad)}",
                 bad[0],
                 hint=_stand_in(service, bad, _SERVICE_KEYS),
@@ -265,53 +264,63 @@ class Checker:
         for ref in self._id_list(ext, "service.extensions"):
             self.cfg.extensions.append(ref)
         self.cfg.telemetry = service.get("telemetry")
-        if self.cfg.telemetry is not None and self.know.telemetry is not None:
-            # The telemetry sections' custom decoders (config migrations) are strict too.
-            for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
-                if p.stage == "warning":
-                    self.emit(p.code, f"service::{p.message}", p.node, hint=p.hint)
-                    continue
-                self.emit(
-                    "config.telemetry-invalid" if p.code == "config.invalid-keys" else p.code,
-                    f"'service' {p.message}",
-                    p.node,
-                    hint=p.hint,
-                )
+        self._unmarshal_telemetry()
         pipelines = service.get("pipelines")
         if pipelines is None or pipelines.is_null:
             return
         if pipelines.kind != "map":
             self.emit(
-                "config.section-not-a-map",
+                kinds.SECTION_NOT_MAP,
                 f"'service.pipelines' expected a map, got '{pipelines.kind}'",
                 pipelines,
             )
             return
         for key, value in pipelines.items:
-            raw = str(key.text if key.kind == "scalar" else key.value)
-            sig, name, err = parse_id(raw)
-            if err is None and sig not in SIGNALS:
-                err = f'in "{raw}" id: unknown pipeline signal: "{sig}"'
-            if err:
-                self.emit("config.invalid-pipeline-id", f"'service.pipelines' {err}", key)
+            pipe = self._unmarshal_pipeline(key, value)
+            if pipe is not None:
+                self.cfg.pipelines[pipe.id] = pipe
+
+    def _unmarshal_telemetry(self) -> None:
+        if self.cfg.telemetry is None or self.know.telemetry is None:
+            return
+        # The telemetry sections' custom decoders (config migrations) are strict too.
+        for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
+            if p.stage == "warning":
+                self.emit(p.kind, f"service::{p.message}", p.node, hint=p.hint)
                 continue
-            pid = f"{sig}/{name}" if name else sig
-            pipe = Pipeline(pid, sig, key, value)
-            if value.kind == "map":
-                bad = [k for k, _ in value.items if k.value not in _PIPELINE_KEYS]
-                if bad:
-                    self.emit(
-                        "config.unknown-section",
-                        f"'service.pipelines::{pid}' has invalid keys: {', '.join(str(k.value) for k in bad)}",
-                        bad[0],
-                        hint=_stand_in(value, bad, _PIPELINE_KEYS),
-                    )
-                pipe.receivers = self._id_list(value.get("receivers"), f"{pid}.receivers")
-                pipe.processors = self._id_list(value.get("processors"), f"{pid}.processors")
-                pipe.exporters = self._id_list(value.get("exporters"), f"{pid}.exporters")
-            elif not value.is_null:
-                self.emit("config.section-not-a-map", f"'service.pipelines::{pid}' expected a map", value)
-            self.cfg.pipelines[pid] = pipe
+            self.emit(
+                kinds.TELEMETRY_INVALID if p.kind is kinds.INVALID_KEYS else p.kind,
+                f"'service' {p.message}",
+                p.node,
+                hint=p.hint,
+            )
+
+    def _unmarshal_pipeline(self, key: Node, value: Node) -> Pipeline | None:
+        """One entry of service.pipelines; None when its ID is refused."""
+        raw = str(key.text if key.kind == "scalar" else key.value)
+        sig, name, err = parse_id(raw)
+        if err is None and sig not in SIGNALS:
+            err = f'in "{raw}" id: unknown pipeline signal: "{sig}"'
+        if err:
+            self.emit(kinds.INVALID_PIPELINE_ID, f"'service.pipelines' {err}", key)
+            return None
+        pid = f"{sig}/{name}" if name else sig
+        pipe = Pipeline(pid, sig, key, value)
+        if value.kind == "map":
+            bad = [k for k, _ in value.items if k.value not in _PIPELINE_KEYS]
+            if bad:
+                self.emit(
+                    kinds.UNKNOWN_SECTION,
+                    f"'service.pipelines::{pid}' has invalid keys: {', '.join(str(k.value) for k in bad)}",
+                    bad[0],
+                    hint=_stand_in(value, bad, _PIPELINE_KEYS),
+                )
+            pipe.receivers = self._id_list(value.get("receivers"), f"{pid}.receivers")
+            pipe.processors = self._id_list(value.get("processors"), f"{pid}.processors")
+            pipe.exporters = self._id_list(value.get("exporters"), f"{pid}.exporters")
+        elif not value.is_null:
+            self.emit(kinds.SECTION_NOT_MAP, f"'service.pipelines::{pid}' expected a map", value)
+        return pipe
 
     def _id_list(self, node: Node | None, where: str) -> list[Ref]:
         if node is None or node.is_null:
@@ -320,7 +329,7 @@ class Checker:
         if node.kind == "scalar":
             # Not split on commas (config-rules.md says it is; the v0.155 collector refuses it).
             self.emit(
-                "config.wrong-type",
+                kinds.WRONG_TYPE,
                 f"'{where}' source data must be an array or slice, got {_go_scalar(node.value)}",
                 node,
             )
@@ -328,17 +337,17 @@ class Checker:
         if node.kind == "seq":
             items = node.children
         else:
-            self.emit("config.wrong-type", f"'{where}' expected a list, got a map", node)
+            self.emit(kinds.WRONG_TYPE, f"'{where}' expected a list, got a map", node)
             return []
         refs = []
         for item in items:
             if item.kind != "scalar":
-                self.emit("config.wrong-type", f"'{where}' expected a component ID, got a {item.kind}", item)
+                self.emit(kinds.WRONG_TYPE, f"'{where}' expected a component ID, got a {item.kind}", item)
                 continue
             raw = "" if item.value is None else str(item.value)
             typ, name, err = parse_id(raw)
             if err:
-                self.emit("config.invalid-id", f"'{where}' {err}", item)
+                self.emit(kinds.INVALID_ID, f"'{where}' {err}", item)
                 continue
             refs.append(Ref(f"{typ}/{name}" if name else typ, item))
         return refs
@@ -347,102 +356,119 @@ class Checker:
         for comp in self.cfg.all():
             if comp.info is None:
                 continue
-            for code, message, node in rules.validate(comp):
+            for kind, message, node in rules.validate(comp):
                 hint = getattr(message, "hint", None)
-                self.emit(code, f"{comp.label}: {message}", node or comp.key, target=comp.id, hint=hint)
+                self.emit(kind, f"{comp.label}: {message}", node or comp.key, target=comp.id, hint=hint)
         rules_tel = rules.validate_telemetry(self.cfg.telemetry)
-        for code, message, node in rules_tel:
-            self.emit(code, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
+        for kind, message, node in rules_tel:
+            self.emit(kind, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
 
     def validate_service(self) -> None:
+        self._validate_sections()
+        self._validate_connector_ids()
+        self._validate_extensions()
+        cfg = self.cfg
+        root = self.root
+        service = root.get("service")
+        if not cfg.pipelines:
+            where = service.get("pipelines") if service is not None and service.kind == "map" else None
+            self.emit(
+                kinds.NO_PIPELINES,
+                "service::pipelines: service must have at least one pipeline",
+                where or service or root,
+            )
+        for pid, pipe in cfg.pipelines.items():
+            self._validate_pipeline(pid, pipe)
+
+    def _validate_sections(self) -> None:
         cfg = self.cfg
         root = self.root
         sections = [root.get(s) for s in SECTIONS]
         if all(s is None or s.is_null or (s.kind == "map" and not s.items) for s in sections):
-            self.emit("config.empty", "empty configuration file", root)
+            self.emit(kinds.EMPTY, "empty configuration file", root)
         if not cfg.comps.get("receiver"):
             self.emit(
-                "config.no-receivers",
+                kinds.NO_RECEIVERS,
                 "no receiver configuration specified in config",
                 root.get("receivers") or root,
             )
         if not cfg.comps.get("exporter"):
             self.emit(
-                "config.no-exporters",
+                kinds.NO_EXPORTERS,
                 "no exporter configuration specified in config",
                 root.get("exporters") or root,
             )
+
+    def _validate_connector_ids(self) -> None:
+        cfg = self.cfg
         for cid, conn in cfg.comps.get("connector", {}).items():
             for other in ("exporter", "receiver"):
                 if cid in cfg.comps.get(other, {}):
                     self.emit(
-                        "config.connector-ambiguous",
+                        kinds.CONNECTOR_AMBIGUOUS,
                         f'connectors::{cid}: ambiguous ID: Found both "{cid}" {other} and "{cid}" connector. '
                         "Change one of the components' IDs to eliminate ambiguity "
                         f'(e.g. rename "{cid}" connector to "{cid}/connector")',
                         conn.key,
                         target=cid,
                     )
+
+    def _validate_extensions(self) -> None:
+        cfg = self.cfg
         for ref in cfg.extensions:
             if ref.id not in cfg.comps.get("extension", {}):
                 self.emit(
-                    "config.undefined-extension",
+                    kinds.UNDEFINED_EXTENSION,
                     f'service::extensions: references extension "{ref.id}" which is not configured',
                     ref.node,
                     target=ref.id,
                     hint=self._ref_hint("extension", ref.id, cfg.comps.get("extension", {})),
                 )
-        service = root.get("service")
-        if not cfg.pipelines:
-            where = service.get("pipelines") if service is not None and service.kind == "map" else None
-            self.emit(
-                "config.no-pipelines",
-                "service::pipelines: service must have at least one pipeline",
-                where or service or root,
-            )
+
+    def _validate_pipeline(self, pid: str, pipe: Pipeline) -> None:
+        cfg = self.cfg
         conns = cfg.comps.get("connector", {})
-        for pid, pipe in cfg.pipelines.items():
-            label = f"service::pipelines::{pid}"
-            for ref in pipe.receivers:
-                if ref.id not in cfg.comps.get("receiver", {}) and ref.id not in conns:
-                    self.emit(
-                        "config.undefined-component",
-                        f'{label}: references receiver "{ref.id}" which is not configured',
-                        ref.node,
-                        target=ref.id,
-                        hint=self._ref_hint("receiver", ref.id, [*cfg.comps.get("receiver", {}), *conns]),
-                    )
-            seen: set[str] = set()
-            for ref in pipe.processors:
-                if ref.id not in cfg.comps.get("processor", {}):
-                    self.emit(
-                        "config.undefined-component",
-                        f'{label}: references processor "{ref.id}" which is not configured',
-                        ref.node,
-                        target=ref.id,
-                        hint=self._ref_hint("processor", ref.id, cfg.comps.get("processor", {})),
-                    )
-                if ref.id in seen:
-                    self.emit(
-                        "config.duplicate-processor",
-                        f'{label}: references processor "{ref.id}" multiple times',
-                        ref.node,
-                        target=ref.id,
-                    )
-                seen.add(ref.id)
-            for ref in pipe.exporters:
-                if ref.id not in cfg.comps.get("exporter", {}) and ref.id not in conns:
-                    self.emit(
-                        "config.undefined-component",
-                        f'{label}: references exporter "{ref.id}" which is not configured',
-                        ref.node,
-                        target=ref.id,
-                        hint=self._ref_hint("exporter", ref.id, [*cfg.comps.get("exporter", {}), *conns]),
-                    )
-            if not pipe.receivers:
-                self.emit("config.pipeline-no-receivers", f"{label}: must have at least one receiver", pipe.key)
-            if not pipe.exporters:
-                self.emit("config.pipeline-no-exporters", f"{label}: must have at least one exporter", pipe.key)
+        label = f"service::pipelines::{pid}"
+        for ref in pipe.receivers:
+            if ref.id not in cfg.comps.get("receiver", {}) and ref.id not in conns:
+                self.emit(
+                    kinds.UNDEFINED_COMPONENT,
+                    f'{label}: references receiver "{ref.id}" which is not configured',
+                    ref.node,
+                    target=ref.id,
+                    hint=self._ref_hint("receiver", ref.id, [*cfg.comps.get("receiver", {}), *conns]),
+                )
+        seen: set[str] = set()
+        for ref in pipe.processors:
+            if ref.id not in cfg.comps.get("processor", {}):
+                self.emit(
+                    kinds.UNDEFINED_COMPONENT,
+                    f'{label}: references processor "{ref.id}" which is not configured',
+                    ref.node,
+                    target=ref.id,
+                    hint=self._ref_hint("processor", ref.id, cfg.comps.get("processor", {})),
+                )
+            if ref.id in seen:
+                self.emit(
+                    kinds.DUPLICATE_PROCESSOR,
+                    f'{label}: references processor "{ref.id}" multiple times',
+                    ref.node,
+                    target=ref.id,
+                )
+            seen.add(ref.id)
+        for ref in pipe.exporters:
+            if ref.id not in cfg.comps.get("exporter", {}) and ref.id not in conns:
+                self.emit(
+                    kinds.UNDEFINED_COMPONENT,
+                    f'{label}: references exporter "{ref.id}" which is not configured',
+                    ref.node,
+                    target=ref.id,
+                    hint=self._ref_hint("exporter", ref.id, [*cfg.comps.get("exporter", {}), *conns]),
+                )
+        if not pipe.receivers:
+            self.emit(kinds.PIPELINE_NO_RECEIVERS, f"{label}: must have at least one receiver", pipe.key)
+        if not pipe.exporters:
+            self.emit(kinds.PIPELINE_NO_EXPORTERS, f"{label}: must have at least one exporter", pipe.key)
 
     def _ref_hint(self, kind: str, ref: str, defined: Iterable[str]) -> str:
         """The fix for a reference to an undefined component: the nearest defined ID of that kind."""
@@ -456,66 +482,87 @@ class Checker:
         return f"Define {ref} under {section}, or fix the name in the list."
 
     def build_graph(self) -> None:
-        cfg = self.cfg
-        conns = cfg.comps.get("connector", {})
+        conns = self.cfg.comps.get("connector", {})
         as_exp: dict[str, list[Pipeline]] = {}
+        """Connector ID -> the pipelines it exports from."""
         as_rec: dict[str, list[Pipeline]] = {}
-        for pipe in cfg.pipelines.values():
-            for ref in pipe.receivers:
-                comp = conns.get(ref.id) or cfg.comp("receiver", ref.id)
-                if ref.id in conns:
-                    as_rec.setdefault(ref.id, []).append(pipe)
-                elif comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
-                    self._unsupported(comp, pipe, ref)
-            for ref in pipe.processors:
-                comp = cfg.comp("processor", ref.id)
-                if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
-                    self._unsupported(comp, pipe, ref)
-            for ref in pipe.exporters:
-                if ref.id in conns:
-                    as_exp.setdefault(ref.id, []).append(pipe)
-                    continue
-                comp = cfg.comp("exporter", ref.id)
-                if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
-                    self._unsupported(comp, pipe, ref)
+        """Connector ID -> the pipelines it receives into."""
+        for pipe in self.cfg.pipelines.values():
+            self._check_signals(pipe, conns, as_exp, as_rec)
         edges: dict[str, set[str]] = {}
         for cid in sorted(set(as_exp) | set(as_rec)):
-            conn = conns[cid]
-            exp_sigs = {p.signal for p in as_exp.get(cid, [])}
-            rec_sigs = {p.signal for p in as_rec.get(cid, [])}
-            ok_exp = dict.fromkeys(exp_sigs, False)
-            ok_rec = dict.fromkeys(rec_sigs, False)
-            for e in exp_sigs:
-                for r in rec_sigs:
-                    if conn.info is None or conn.info.connects(e, r) is not False:
-                        ok_exp[e] = ok_rec[r] = True
-            for sig in SIGNALS:
-                if ok_exp.get(sig) is False:
-                    names = [p.id for p in as_exp[cid] if p.signal == sig]
-                    ref = next(r for p in as_exp[cid] if p.signal == sig for r in p.exporters if r.id == cid)
-                    self.emit(
-                        "config.connector-one-way",
-                        f'failed to build pipelines: connector "{cid}" used as exporter in [{" ".join(names)}] '
-                        "pipeline but not used in any supported receiver pipeline",
-                        ref.node,
-                        target=cid,
-                    )
-            for sig in SIGNALS:
-                if ok_rec.get(sig) is False:
-                    names = [p.id for p in as_rec[cid] if p.signal == sig]
-                    ref = next(r for p in as_rec[cid] if p.signal == sig for r in p.receivers if r.id == cid)
-                    self.emit(
-                        "config.connector-one-way",
-                        f'failed to build pipelines: connector "{cid}" used as receiver in [{" ".join(names)}] '
-                        "pipeline but not used in any supported exporter pipeline",
-                        ref.node,
-                        target=cid,
-                    )
-            for ep in as_exp.get(cid, []):
-                for rp in as_rec.get(cid, []):
-                    if conn.info is None or conn.info.connects(ep.signal, rp.signal) is not False:
-                        edges.setdefault(ep.id, set()).add(rp.id)
-                        self.edge_conn[(ep.id, rp.id)] = cid
+            self._connect(conns[cid], as_exp.get(cid, []), as_rec.get(cid, []), edges)
+        self._check_cycle(edges, conns)
+        self.edges = edges
+
+    def _check_signals(
+        self,
+        pipe: Pipeline,
+        conns: Mapping[str, Comp],
+        as_exp: dict[str, list[Pipeline]],
+        as_rec: dict[str, list[Pipeline]],
+    ) -> None:
+        """Each component of the pipeline supports its signal; connectors are noted for `_connect`."""
+        cfg = self.cfg
+        for ref in pipe.receivers:
+            if ref.id in conns:
+                as_rec.setdefault(ref.id, []).append(pipe)
+            else:
+                self._check_supports(cfg.comp("receiver", ref.id), pipe, ref)
+        for ref in pipe.processors:
+            self._check_supports(cfg.comp("processor", ref.id), pipe, ref)
+        for ref in pipe.exporters:
+            if ref.id in conns:
+                as_exp.setdefault(ref.id, []).append(pipe)
+            else:
+                self._check_supports(cfg.comp("exporter", ref.id), pipe, ref)
+
+    def _check_supports(self, comp: Comp | None, pipe: Pipeline, ref: Ref) -> None:
+        if comp is not None and comp.info is not None and comp.info.supports(pipe.signal) is False:
+            self._unsupported(comp, pipe, ref)
+
+    def _connect(self, conn: Comp, exps: list[Pipeline], recs: list[Pipeline], edges: dict[str, set[str]]) -> None:
+        """The edges a connector makes from the pipelines it exports from to those it receives into;
+        a signal it takes in but never puts out (or the reverse) is an error."""
+        cid = conn.id
+        exp_sigs = {p.signal for p in exps}
+        rec_sigs = {p.signal for p in recs}
+        ok_exp = dict.fromkeys(exp_sigs, False)
+        ok_rec = dict.fromkeys(rec_sigs, False)
+        for e in exp_sigs:
+            for r in rec_sigs:
+                if conn.info is None or conn.info.connects(e, r) is not False:
+                    ok_exp[e] = ok_rec[r] = True
+        for sig in SIGNALS:
+            if ok_exp.get(sig) is False:
+                names = [p.id for p in exps if p.signal == sig]
+                ref = next(r for p in exps if p.signal == sig for r in p.exporters if r.id == cid)
+                self.emit(
+                    kinds.CONNECTOR_ONE_WAY,
+                    f'failed to build pipelines: connector "{cid}" used as exporter in [{" ".join(names)}] '
+                    "pipeline but not used in any supported receiver pipeline",
+                    ref.node,
+                    target=cid,
+                )
+        for sig in SIGNALS:
+            if ok_rec.get(sig) is False:
+                names = [p.id for p in recs if p.signal == sig]
+                ref = next(r for p in recs if p.signal == sig for r in p.receivers if r.id == cid)
+                self.emit(
+                    kinds.CONNECTOR_ONE_WAY,
+                    f'failed to build pipelines: connector "{cid}" used as receiver in [{" ".join(names)}] '
+                    "pipeline but not used in any supported exporter pipeline",
+                    ref.node,
+                    target=cid,
+                )
+        for ep in exps:
+            for rp in recs:
+                if conn.info is None or conn.info.connects(ep.signal, rp.signal) is not False:
+                    edges.setdefault(ep.id, set()).add(rp.id)
+                    self.edge_conn[(ep.id, rp.id)] = cid
+
+    def _check_cycle(self, edges: dict[str, set[str]], conns: Mapping[str, Comp]) -> None:
+        cfg = self.cfg
         cycle = _find_cycle(edges)
         if cycle:
             parts = []
@@ -526,16 +573,15 @@ class Checker:
             first = cfg.pipelines[cycle[0]]
             cref = next((r for r in first.exporters if r.id in conns), None)
             self.emit(
-                "config.connector-cycle",
+                kinds.CONNECTOR_CYCLE,
                 "failed to build pipelines: cycle detected: " + " -> ".join(parts),
                 cref.node if cref else first.key,
             )
-        self.edges = edges
 
     def _unsupported(self, comp: Comp, pipe: Pipeline, ref: Ref) -> None:
         supported = ", ".join(s for s in SIGNALS if comp.info is not None and comp.info.supports(s)) or "none"
         self.emit(
-            "config.signal-unsupported",
+            kinds.SIGNAL_UNSUPPORTED,
             f'failed to build pipelines: failed to create "{comp.id}" {comp.kind} for data type "{pipe.signal}": '
             "telemetry type is not supported",
             ref.node,

@@ -1,0 +1,89 @@
+"""validate-config's human view: findings by file, each with its code frame and fix, then the verdict."""
+
+from __future__ import annotations
+
+from otdiag import redact
+from otdiag.model import Finding, Severity, order_findings
+from otdiag.render.human import _SEV_STYLE, Console, escape, hang
+from otdiag.validate.report import FileReport, ValidateResult
+
+FileView = tuple[str, list[Finding], list[str]]
+"""(path, its findings, its source lines as a code frame may show them)."""
+
+
+def print_validate(console: Console, result: ValidateResult) -> None:
+    """The report, then (--graph) each config's pipelines."""
+    views = [view for file in result.files for view in file_views(file)]
+    print_config_files(console, views, strict=result.strict)
+    for g in result.graphs or ():
+        console.print()
+        console.print(f"[bold]pipelines of {escape(g.path)}[/]")
+        for line in g.rendered.splitlines():
+            console.print(escape(line))
+
+
+def file_views(file: FileReport) -> list[FileView]:
+    """What to show of a file: with --merge, each merged file with its own findings and lines."""
+    scrub = redact.Scrubber(file.secrets)
+
+    def shown(source: str) -> list[str]:
+        return [scrub(line) for line in redact.config_lines(source.splitlines())]
+
+    if not file.merged_sources:
+        return [(file.path, list(file.findings), shown(file.source))]
+    sources = dict(file.merged_sources)
+    views: list[FileView] = []
+    for path, src in sources.items():
+        mine = [f for f in file.findings if f.location and f.location.file == path]
+        views.append((path, mine, shown(src)))
+    rest = [f for f in file.findings if not (f.location and f.location.file in sources)]
+    if rest:
+        views.append((file.path, rest, []))
+    return views
+
+
+def code_frame(source_lines: list[str], line: int, column: int) -> list[str]:
+    """The offending line with a caret under the column (markup-escaped, tabs shown as spaces)."""
+    if not 1 <= line <= len(source_lines):
+        return []
+    text = source_lines[line - 1].replace("\t", " ")
+    if len(text) > 160:
+        start = max(0, column - 80)
+        text = ("…" if start else "") + text[start : start + 160]
+        column = column - start + (1 if start else 0)
+    gutter = f"{line:>5} │ "
+    return [f"[dim]{gutter}[/]{escape(text)}", " " * len(gutter) + " " * max(column - 1, 0) + "[bold]^[/]"]
+
+
+def print_config_files(console: Console, files: list[FileView], *, strict: bool = False) -> None:
+    """Findings grouped by file, each with its code frame, colour by severity, and its fix."""
+    totals = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
+    for path, findings, lines in files:
+        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+        mark = "[bold red]✗[/]" if errors else "[bold green]✓[/]"
+        console.print(f"{mark} [bold]{escape(path)}[/]")
+        for f in order_findings(findings):
+            totals[f.severity] += 1
+            _print_finding(console, f, lines)
+        console.print()
+    e, w, i = totals[Severity.ERROR], totals[Severity.WARNING], totals[Severity.INFO]
+    n = len(files)
+    failed = e > 0 or (strict and w > 0)
+    head = "[bold red]invalid[/]" if failed else "[bold green]valid[/]"
+    console.print(
+        f"{head}: {n} file{'s' if n != 1 else ''}, {e} error{'s' if e != 1 else ''}, "
+        f"{w} warning{'s' if w != 1 else ''}, {i} note{'s' if i != 1 else ''}"
+        + (" (--strict: warnings fail)" if strict and w and not e else "")
+    )
+
+
+def _print_finding(console: Console, f: Finding, lines: list[str]) -> None:
+    sym, style = _SEV_STYLE[f.severity]
+    where = f"{f.location.line}:{f.location.column} " if f.location else ""
+    hang(console, f"  [{style}]{sym} {f.severity.value}[/] [dim]{where}[/]", f"{escape(f.message)} [dim]({f.code})[/]")
+    if f.location:
+        for row in code_frame(lines, f.location.line, f.location.column):
+            console.print("    " + row)
+    for ev in f.evidence[:3]:
+        hang(console, "    [dim]·[/] ", f"[dim]{escape(ev)}[/]")
+    hang(console, "    [bold]fix:[/] ", escape(f.hint))

@@ -1,0 +1,206 @@
+"""validate-config over its files: the request, the core that answers it, and its typed result.
+
+The core validates each file (or the files merged), applies --collector-version and the real
+binary's verdict, and keeps every secret of the configs out of what it returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from otdiag import redact
+from otdiag.model import Finding, Location, Result, Severity
+from otdiag.render.pipeline_graph import GraphFormat
+from otdiag.validate import api
+from otdiag.validate.knowledge import Distribution
+from otdiag.validate.model import Config
+
+STDIN = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateRequest:
+    """What validate-config was asked: the files' bytes, read by the CLI, and its options."""
+
+    files: tuple[tuple[str, bytes], ...]
+    """(name as given, bytes); '-' is stdin."""
+    strict: bool = False
+    merge: bool = False
+    distribution: Distribution | None = None
+    collector_version: str | None = None
+    """A release, a metrics URL or a collector binary; None: the newest release otdiag knows."""
+    binary: str | None = None
+    """A collector binary whose own `validate` is run too."""
+    graph: GraphFormat | None = None
+    graph_only: bool = False
+    """Draw the first config's pipelines (as `graph`, mermaid by default) beside the report."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """One file (or the merged files) as validated, secrets scrubbed."""
+
+    path: str
+    distribution: Distribution
+    ok: bool
+    findings: tuple[Finding, ...]
+    source: str = field(repr=False)
+    """The text validated, for code frames (secrets still in it: shown only through redact.config_lines)."""
+    merged_sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """--merge: (label, text) of each file."""
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """Literal secret values of the config, never to be shown."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "distribution": self.distribution.value,
+            "ok": self.ok,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineGraph:
+    """--graph: one config's pipelines as data, and drawn."""
+
+    path: str
+    graph: dict[str, Any]
+    rendered: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.graph, "rendered": self.rendered}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValidateResult(Result):
+    """validate-config's report: every file's findings; `ok` fails on warnings too under --strict."""
+
+    COMMAND: ClassVar[str] = "validate-config"
+    strict: bool = False
+    files: tuple[FileReport, ...] = ()
+    graphs: tuple[PipelineGraph, ...] | None = None
+    """--graph: each config's pipelines (None without --graph)."""
+    drawing: str | None = None
+    """--graph-only: the first config's pipelines, drawn."""
+
+    @property
+    def ok(self) -> bool:
+        return not fails(self.findings, self.strict)
+
+    def fields_json(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"strict": self.strict, "files": [f.to_json() for f in self.files]}
+        if self.graphs is not None:
+            fields["graph"] = {g.path: g.to_json() for g in self.graphs}
+        return fields
+
+
+def fails(findings: Sequence[Finding], strict: bool) -> bool:
+    return any(f.severity is Severity.ERROR or (strict and f.severity is Severity.WARNING) for f in findings)
+
+
+def label(name: str) -> str:
+    """How a file is named in findings: its path, or <stdin>."""
+    return "<stdin>" if name == STDIN else name
+
+
+def validate(request: ValidateRequest) -> ValidateResult:
+    """Every file's findings, secrets scrubbed; never raises for bad content."""
+    from otdiag.validate import binary
+
+    results = _validate_files(request)
+    _for_release(results, request.collector_version)
+    if request.binary:
+        binary.add_verdicts(request.binary, results, request.files, request.merge, protect)
+    files = tuple(_file_report(r, request.strict) for r in results)
+    return ValidateResult(
+        findings=tuple(f for file in files for f in file.findings),
+        strict=request.strict,
+        files=files,
+        graphs=_graphs(results, request.graph) if request.graph and not request.graph_only else None,
+        drawing=_drawing(results[0].config, request.graph) if request.graph_only else None,
+    )
+
+
+def _validate_files(request: ValidateRequest) -> list[api.Result]:
+    if request.merge and len(request.files) > 1:
+        return [api.validate_merged([(label(n), d) for n, d in request.files], request.distribution)]
+    return [api.validate_source(data, label(name), request.distribution) for name, data in request.files]
+
+
+def _for_release(results: list[api.Result], collector_version: str | None) -> None:
+    """--collector-version: what that release has and lacks (collector configs, not Jaeger's)."""
+    from otdiag.validate import versions
+
+    release = versions.from_user(collector_version) if collector_version else versions.resolve(None)
+    for result in results:
+        if result.distribution is Distribution.JAEGER or result.config is None:
+            continue
+        comps = [
+            (c.kind, c.type, c.id, Location(c.key.file or result.path, c.key.line, c.key.column))
+            for c in result.config.all()
+        ]
+        result.findings = versions.apply(result.findings, comps, release)
+
+
+def protect(result: api.Result) -> list[str]:
+    """The config's secrets, kept out of every output from now on; returns its literal secret values."""
+    if result.config is None:
+        return []
+    with contextlib.suppress(RecursionError, ValueError, TypeError):
+        # Every secret-looking value, whatever its YAML type.
+        redact.remember_config(result.config.root.to_python())
+    return secret_values(result.config)
+
+
+def secret_values(cfg: Config) -> list[str]:
+    """Literal secret values in the config, to keep out of every output."""
+    from otdiag.validate import warn
+
+    values = [str(n.value) for _, _, n in warn.secret_nodes(cfg)]
+    # "Bearer abc…" leaks "abc…" when shown alone.
+    return values + [part for v in values for part in v.split() if len(part) >= 6]
+
+
+def _file_report(result: api.Result, strict: bool) -> FileReport:
+    secrets = protect(result)
+    scrub = redact.Scrubber(secrets)
+    findings = tuple(_scrub_finding(f, scrub) for f in result.findings)
+    return FileReport(
+        path=result.path,
+        distribution=result.distribution,
+        ok=not fails(findings, strict),
+        findings=findings,
+        source=result.source,
+        merged_sources=tuple(result.merged_sources.items()),
+        secrets=tuple(secrets),
+    )
+
+
+def _scrub_finding(f: Finding, scrub: redact.Scrubber) -> Finding:
+    return replace(
+        f,
+        message=scrub(f.message),
+        hint=scrub(f.hint),
+        target=scrub(f.target) if f.target else None,
+        evidence=tuple(scrub(e) for e in f.evidence),
+    )
+
+
+def _graphs(results: list[api.Result], fmt: GraphFormat) -> tuple[PipelineGraph, ...]:
+    from otdiag.render import pipeline_graph
+    from otdiag.validate.graph import pipeline_graph as build_graph
+
+    # One per path, as the JSON report keys them (the same file given twice is drawn once).
+    graphs = {r.path: build_graph(r.config) for r in results}
+    return tuple(PipelineGraph(path, g, pipeline_graph.render(g, fmt)) for path, g in graphs.items())
+
+
+def _drawing(cfg: Config | None, fmt: GraphFormat | None) -> str:
+    from otdiag.render import pipeline_graph
+    from otdiag.validate.graph import pipeline_graph as build_graph
+
+    return pipeline_graph.render(build_graph(cfg), fmt or GraphFormat.MERMAID)
