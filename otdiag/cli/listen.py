@@ -16,20 +16,12 @@ import typer
 
 from otdiag import redact
 from otdiag.cli import common
+from otdiag.endpoints import listen_address
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode, order_findings
 from otdiag.render import human
 
 _QUEUE_LIMIT = 20_000
-
-
-def address(value: str, option: str) -> Any:
-    from otdiag.listen.server import parse_address
-
-    try:
-        return parse_address(value, option)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def arrival_json(a: Any) -> dict[str, Any]:
@@ -124,9 +116,9 @@ def listen(
             raise UsageError(f"--max-spans: {max_spans} must be at least 1")
         if stop_after is not None:
             common.check_timeout(stop_after, "--stop-after")
-        grpc_addr = address(grpc_endpoint, "--grpc-endpoint")
-        http_addr = address(http_endpoint, "--http-endpoint")
-        query_addr = address(query_endpoint, "--query-endpoint")
+        grpc_addr = listen_address(grpc_endpoint, "--grpc-endpoint")
+        http_addr = listen_address(http_endpoint, "--http-endpoint")
+        query_addr = listen_address(query_endpoint, "--query-endpoint")
         if grpc_addr is None and http_addr is None:
             raise UsageError("--grpc-endpoint and --http-endpoint are both off: nothing would receive spans")
         store = SpanStore(max_spans)

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from otdiag.endpoints import HostPort
 from otdiag.listen.httpserver import HttpServer, Limits
 from otdiag.listen.query_api import QueryApp
 from otdiag.listen.receiver import GrpcReceiver, OtlpHttpApp
@@ -30,43 +31,8 @@ class BindError(OSError):
     """A socket could not be bound; the message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class Address:
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-    @property
-    def is_loopback(self) -> bool:
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return self.host == "localhost"
-
-
-def parse_address(text: str, option: str) -> Address | None:
-    """HOST:PORT, [IPv6]:PORT, or `off`. Raises ValueError with a one-line reason."""
-    value = text.strip()
-    if value.lower() in ("off", "none", "disabled"):
-        return None
-    if value.startswith("["):
-        host, sep, port_s = value[1:].partition("]:")
-        if not sep:
-            raise ValueError(f"{option}: {text!r} must be HOST:PORT, e.g. [::1]:4317")
-    else:
-        host, sep, port_s = value.rpartition(":")
-        if not sep or ":" in host:
-            raise ValueError(f"{option}: {text!r} must be HOST:PORT, e.g. 127.0.0.1:4317")
-    if not host:
-        raise ValueError(
-            f"{option}: {text!r} has no host; write 127.0.0.1:{port_s} (this machine only) "
-            f"or 0.0.0.0:{port_s} (every interface) explicitly"
-        )
-    if not port_s.isdigit() or not 0 <= int(port_s) <= 65535:
-        raise ValueError(f"{option}: {port_s!r} is not a port number (0-65535)")
-    return Address(host, int(port_s))
+Address = HostPort
+"""The name `otdiag run` imports (otdiag/cli/run.py); the class is endpoints.HostPort."""
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -76,7 +42,7 @@ def _family(host: str) -> socket.AddressFamily:
         return socket.AF_INET
 
 
-def bind_socket(addr: Address, what: str) -> socket.socket:
+def bind_socket(addr: HostPort, what: str) -> socket.socket:
     sock = socket.socket(_family(addr.host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -92,7 +58,7 @@ def bind_socket(addr: Address, what: str) -> socket.socket:
     return sock
 
 
-def _bind_message(addr: Address, what: str, exc: OSError) -> str:
+def _bind_message(addr: HostPort, what: str, exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:
         return f"{what}: {addr} is already in use (a collector, Jaeger or another otdiag listen?); pick another port"
     if exc.errno == errno.EACCES:
@@ -106,10 +72,10 @@ def _bind_message(addr: Address, what: str, exc: OSError) -> str:
 
 @dataclass(frozen=True)
 class Bound:
-    grpc: Address | None
-    http: Address | None
-    query: Address | None
-    mux: Address | None
+    grpc: HostPort | None
+    http: HostPort | None
+    query: HostPort | None
+    mux: HostPort | None
 
 
 class Listener:
@@ -117,10 +83,10 @@ class Listener:
         self,
         store: SpanStore,
         *,
-        grpc: Address | None = None,
-        http: Address | None = None,
-        query: Address | None = None,
-        mux: Address | None = None,
+        grpc: HostPort | None = None,
+        http: HostPort | None = None,
+        query: HostPort | None = None,
+        mux: HostPort | None = None,
         limits: Limits | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
@@ -147,11 +113,11 @@ class Listener:
             mux_sock = bind_socket(mux_addr, "OTLP receiver") if mux_addr else None
             if mux_sock:
                 socks.append(mux_sock)
-            bound_grpc: Address | None = None
+            bound_grpc: HostPort | None = None
             need_grpc = grpc_addr is not None or mux_addr is not None
             if need_grpc:
                 self._grpc = GrpcReceiver(self.store)
-                target = grpc_addr or Address("127.0.0.1", 0)
+                target = grpc_addr or HostPort("127.0.0.1", 0)
                 if target.port != 0:
                     bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
                 try:
@@ -160,7 +126,7 @@ class Listener:
                     raise BindError(
                         f"OTLP/gRPC receiver: cannot listen on {target} (in use, or not an address here)"
                     ) from None
-                bound_grpc = Address(target.host, port)
+                bound_grpc = HostPort(target.host, port)
         except BaseException:
             for s in socks:
                 s.close()
@@ -262,10 +228,10 @@ class Listener:
             self._grpc = None
 
 
-def _addr_of(sock: socket.socket | None, want: Address | None) -> Address | None:
+def _addr_of(sock: socket.socket | None, want: HostPort | None) -> HostPort | None:
     if sock is None or want is None:
         return None
-    return Address(want.host, int(sock.getsockname()[1]))
+    return HostPort(want.host, int(sock.getsockname()[1]))
 
 
 async def _proxy(first: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int) -> None:
