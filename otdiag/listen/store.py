@@ -136,6 +136,28 @@ class Arrival:
     status_message: str
     attributes: tuple[tuple[str, str], ...]
 
+    def to_json(self) -> dict[str, Any]:
+        """One line of `listen --json-lines`."""
+        return {
+            "type": "span",
+            "received": round(self.received, 3),
+            "transport": self.transport.value,
+            "service": self.service,
+            "service_name_set": self.service_raw is not None,
+            "name": self.name,
+            "kind": self.kind,
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "parent_span_id": self.parent_span_id or None,
+            "duration_ms": round(max(0, self.end_ns - self.start_ns) / 1e6, 3),
+            "status": _STATUS_NAMES.get(self.status_code, "unset"),
+            "status_message": self.status_message or None,
+            "attributes": dict(self.attributes),
+        }
+
+
+_STATUS_NAMES = {0: "unset", 1: "ok", 2: "error"}
+
 
 @dataclass
 class Stats:

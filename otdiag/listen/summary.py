@@ -8,14 +8,14 @@ a problem has the same code whichever command saw it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from otdiag import catalogue as c
 from otdiag.catalogue import COLLECTED, CREATED, INFO, E, W, kind
 from otdiag.listen import store as store_mod
 from otdiag.listen.store import SpanStore
-from otdiag.model import Finding, Stage
+from otdiag.model import Finding, Result, Stage, order_findings
 
 SERVICE_NAME_MISSING = kind(
     "app.service-name-missing",
@@ -68,14 +68,19 @@ EVICTED = kind(
 )
 
 
-@dataclass
-class Summary:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListenResult(Result):
+    """What the received spans add up to: `listen`'s summary (and the span part of `run`'s report)."""
+
+    COMMAND: ClassVar[str] = "listen"
     traces: int
     spans: int
     services: dict[str, int]
     operations: dict[str, dict[str, int]]
+    """Per service, spans per operation name."""
     transports: dict[str, int]
     requests: dict[str, int]
+    """Export requests answered, by transport and outcome (`grpc OK`, `http/json 400` ...)."""
     orphan_spans: int
     held_traces: int
     held_spans: int
@@ -83,11 +88,10 @@ class Summary:
     evicted_spans: int
     first_received: float | None
     last_received: float | None
-    findings: list[Finding] = field(default_factory=list)
-    trace_ids: list[str] = field(default_factory=list)
+    trace_ids: tuple[str, ...] = ()
     """The newest held traces' IDs (at most TRACE_IDS_SHOWN), full 32 hex digits, newest first."""
 
-    def to_json(self) -> dict[str, Any]:
+    def fields_json(self) -> dict[str, Any]:
         return {
             "traces": self.traces,
             "spans": self.spans,
@@ -99,6 +103,15 @@ class Summary:
             "held": {"traces": self.held_traces, "spans": self.held_spans},
             "evicted": {"traces": self.evicted_traces, "spans": self.evicted_spans},
         }
+
+    def summary_json(self) -> dict[str, Any]:
+        """The last line of `listen --json-lines`: the counts, then the findings (errors first)."""
+        findings = [f.to_json() for f in order_findings(list(self.findings))]
+        return {"type": "summary", **self.fields_json(), "findings": findings}
+
+
+Summary = ListenResult
+"""The name `otdiag run` imports (otdiag/run.py)."""
 
 
 TRACE_IDS_SHOWN = 20
@@ -132,7 +145,7 @@ def _shape_findings(store: SpanStore) -> list[Finding]:
     return out
 
 
-def summarize(store: SpanStore) -> Summary:
+def summarize(store: SpanStore) -> ListenResult:
     st = store.stats
     orphans = 0
     orphan_examples: list[str] = []
@@ -192,7 +205,7 @@ def summarize(store: SpanStore) -> Summary:
                 f"--max-spans {store.max_spans}."
             )
         )
-    return Summary(
+    return ListenResult(
         traces=st.traces_seen,
         spans=st.spans,
         services=dict(sorted(st.by_service.items())),
@@ -206,6 +219,6 @@ def summarize(store: SpanStore) -> Summary:
         evicted_spans=st.evicted_spans,
         first_received=st.first_received,
         last_received=st.last_received,
-        findings=findings,
-        trace_ids=trace_ids,
+        findings=tuple(findings),
+        trace_ids=tuple(trace_ids),
     )
