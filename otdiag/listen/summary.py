@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from otdiag import catalogue as c
 from otdiag.catalogue import COLLECTED, CREATED, INFO, E, W, kind
 from otdiag.listen import store as store_mod
-from otdiag.listen.store import SpanStore
+from otdiag.listen.store import SpanStore, Stats
 from otdiag.model import Finding, Result, Stage, order_findings
 
 SERVICE_NAME_MISSING = kind(
@@ -146,7 +146,44 @@ def _shape_findings(store: SpanStore) -> list[Finding]:
 
 
 def summarize(store: SpanStore) -> ListenResult:
+    """The store's running totals, and the findings they and the traces held show, most fundamental first."""
     st = store.stats
+    orphans, orphan_examples, trace_ids = _walk_held(store)
+    operations: dict[str, dict[str, int]] = {}
+    for (service, name), n in sorted(st.by_operation.items()):
+        operations.setdefault(service, {})[name] = n
+    findings = _id_and_service_findings(st)
+    if orphans:
+        findings.append(
+            c.TRACE_ORPHANS(
+                f"{orphans} span(s) name a parent span that was not received.",
+                evidence=orphan_examples,
+            )
+        )
+    findings.extend(_shape_findings(store))
+    findings.extend(_intake_findings(store))
+    return ListenResult(
+        traces=st.traces_seen,
+        spans=st.spans,
+        services=dict(sorted(st.by_service.items())),
+        operations=operations,
+        transports=dict(st.by_transport),
+        requests=dict(sorted(st.requests.items())),
+        orphan_spans=orphans,
+        held_traces=store.trace_count,
+        held_spans=store.span_count,
+        evicted_traces=st.evicted_traces,
+        evicted_spans=st.evicted_spans,
+        first_received=st.first_received,
+        last_received=st.last_received,
+        findings=tuple(findings),
+        trace_ids=tuple(trace_ids),
+    )
+
+
+def _walk_held(store: SpanStore) -> tuple[int, list[str], list[str]]:
+    """Over the traces held, newest first: spans whose parent was not received (count, up to 3 examples),
+    and the newest TRACE_IDS_SHOWN trace IDs."""
     orphans = 0
     orphan_examples: list[str] = []
     trace_ids: list[str] = []
@@ -162,9 +199,11 @@ def summarize(store: SpanStore) -> ListenResult:
                         f"{group.service}: {rec.name!r} (trace {rec.trace_id.hex()}) has parent "
                         f"{rec.parent_span_id.hex()}, not received"
                     )
-    operations: dict[str, dict[str, int]] = {}
-    for (service, name), n in sorted(st.by_operation.items()):
-        operations.setdefault(service, {})[name] = n
+    return orphans, orphan_examples, trace_ids
+
+
+def _id_and_service_findings(st: Stats) -> list[Finding]:
+    """Spans with zero IDs, or without a service name of their own."""
     findings: list[Finding] = []
     if st.zero_trace_id:
         findings.append(ZERO_TRACE_ID(f"{st.zero_trace_id} span(s) arrived with an all-zero or empty trace ID."))
@@ -178,14 +217,13 @@ def summarize(store: SpanStore) -> ListenResult:
         findings.append(
             SERVICE_NAME_MISSING(f"{st.service_raw['']} span(s) arrived with no (or an empty) service.name.")
         )
-    if orphans:
-        findings.append(
-            c.TRACE_ORPHANS(
-                f"{orphans} span(s) name a parent span that was not received.",
-                evidence=orphan_examples,
-            )
-        )
-    findings.extend(_shape_findings(store))
+    return findings
+
+
+def _intake_findings(store: SpanStore) -> list[Finding]:
+    """Non-positive durations, export requests answered with an error, and traces evicted."""
+    st = store.stats
+    findings: list[Finding] = []
     if st.negative_duration:
         findings.append(NON_POSITIVE_DURATION(f"{st.negative_duration} span(s) end before or when they start."))
     rejected = {k: n for k, n in st.requests.items() if not k.endswith((" 200", " OK"))}
@@ -205,20 +243,4 @@ def summarize(store: SpanStore) -> ListenResult:
                 f"--max-spans {store.max_spans}."
             )
         )
-    return ListenResult(
-        traces=st.traces_seen,
-        spans=st.spans,
-        services=dict(sorted(st.by_service.items())),
-        operations=operations,
-        transports=dict(st.by_transport),
-        requests=dict(sorted(st.requests.items())),
-        orphan_spans=orphans,
-        held_traces=store.trace_count,
-        held_spans=store.span_count,
-        evicted_traces=st.evicted_traces,
-        evicted_spans=st.evicted_spans,
-        first_received=st.first_received,
-        last_received=st.last_received,
-        findings=tuple(findings),
-        trace_ids=tuple(trace_ids),
-    )
+    return findings
