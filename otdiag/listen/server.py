@@ -101,58 +101,16 @@ class Listener:
         self.bound: Bound | None = None
 
     def start(self) -> Bound:
+        """Bind every socket (BindError, closing the others, when one cannot), then serve on them."""
         grpc_addr, http_addr, query_addr, mux_addr = self._want
-        socks: list[socket.socket] = []
-        try:
-            http_sock = bind_socket(http_addr, "OTLP/HTTP receiver") if http_addr else None
-            if http_sock:
-                socks.append(http_sock)
-            query_sock = bind_socket(query_addr, "query API") if query_addr else None
-            if query_sock:
-                socks.append(query_sock)
-            mux_sock = bind_socket(mux_addr, "OTLP receiver") if mux_addr else None
-            if mux_sock:
-                socks.append(mux_sock)
-            bound_grpc: HostPort | None = None
-            need_grpc = grpc_addr is not None or mux_addr is not None
-            if need_grpc:
-                self._grpc = GrpcReceiver(self.store)
-                target = grpc_addr or HostPort("127.0.0.1", 0)
-                if target.port != 0:
-                    bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
-                try:
-                    port = self._grpc.bind(target.host, target.port)
-                except OSError:
-                    raise BindError(
-                        f"OTLP/gRPC receiver: cannot listen on {target} (in use, or not an address here)"
-                    ) from None
-                bound_grpc = HostPort(target.host, port)
-        except BaseException:
-            for s in socks:
-                s.close()
-            raise
+        http_sock, query_sock, mux_sock, bound_grpc = self._bind()
         loop = asyncio.new_event_loop()
         self._loop = loop
         ready = threading.Event()
         self._thread = threading.Thread(target=self._run_loop, args=(loop, ready), name="otdiag-listen", daemon=True)
         self._thread.start()
         ready.wait(5)
-        http_app = OtlpHttpApp(self.store, self._limits.max_body)
-        started: list[tuple[HttpServer, socket.socket]] = []
-        if http_sock:
-            started.append((HttpServer(http_app, self._limits, on_error=self._on_error), http_sock))
-        if query_sock:
-            started.append((HttpServer(QueryApp(self.store), self._limits, on_error=self._on_error), query_sock))
-        mux_server = None
-        if mux_sock:
-            mux_server = HttpServer(http_app, self._limits, on_error=self._on_error)
-        for server, sock in started:
-            asyncio.run_coroutine_threadsafe(server.start(sock), loop).result(5)
-            self._servers.append(server)
-        if mux_server is not None and mux_sock is not None and bound_grpc is not None:
-            grpc_port = bound_grpc.port
-            asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, grpc_port), loop).result(5)
-            self._servers.append(mux_server)
+        self._serve(loop, http_sock, query_sock, mux_sock, bound_grpc)
         if self._grpc is not None:
             self._grpc.start()
         self.bound = Bound(
@@ -162,6 +120,59 @@ class Listener:
             mux=_addr_of(mux_sock, mux_addr),
         )
         return self.bound
+
+    def _bind(self) -> tuple[socket.socket | None, socket.socket | None, socket.socket | None, HostPort | None]:
+        """The HTTP, query and mux sockets, and the address the gRPC receiver got (None when not asked for)."""
+        _, http_addr, query_addr, mux_addr = self._want
+        socks: list[socket.socket] = []
+        try:
+            http_sock = _bind_if(http_addr, "OTLP/HTTP receiver", socks)
+            query_sock = _bind_if(query_addr, "query API", socks)
+            mux_sock = _bind_if(mux_addr, "OTLP receiver", socks)
+            bound_grpc = self._bind_grpc()
+        except BaseException:
+            for s in socks:
+                s.close()
+            raise
+        return http_sock, query_sock, mux_sock, bound_grpc
+
+    def _bind_grpc(self) -> HostPort | None:
+        """Bind the gRPC receiver, for --grpc-endpoint or behind the mux (then on any free loopback port)."""
+        grpc_addr, _, _, mux_addr = self._want
+        if grpc_addr is None and mux_addr is None:
+            return None
+        self._grpc = GrpcReceiver(self.store)
+        target = grpc_addr or HostPort("127.0.0.1", 0)
+        if target.port != 0:
+            bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
+        try:
+            port = self._grpc.bind(target.host, target.port)
+        except OSError:
+            raise BindError(f"OTLP/gRPC receiver: cannot listen on {target} (in use, or not an address here)") from None
+        return HostPort(target.host, port)
+
+    def _serve(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        http_sock: socket.socket | None,
+        query_sock: socket.socket | None,
+        mux_sock: socket.socket | None,
+        bound_grpc: HostPort | None,
+    ) -> None:
+        """Start the HTTP servers on the bound sockets, on the loop's thread."""
+        http_app = OtlpHttpApp(self.store, self._limits.max_body)
+        started: list[tuple[HttpServer, socket.socket]] = []
+        if http_sock:
+            started.append((HttpServer(http_app, self._limits, on_error=self._on_error), http_sock))
+        if query_sock:
+            started.append((HttpServer(QueryApp(self.store), self._limits, on_error=self._on_error), query_sock))
+        for server, sock in started:
+            asyncio.run_coroutine_threadsafe(server.start(sock), loop).result(5)
+            self._servers.append(server)
+        if mux_sock is not None and bound_grpc is not None:
+            mux_server = HttpServer(http_app, self._limits, on_error=self._on_error)
+            asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, bound_grpc.port), loop).result(5)
+            self._servers.append(mux_server)
 
     @staticmethod
     def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
@@ -226,6 +237,15 @@ class Listener:
         if self._grpc is not None:
             self._grpc.stop()
             self._grpc = None
+
+
+def _bind_if(addr: HostPort | None, what: str, socks: list[socket.socket]) -> socket.socket | None:
+    """`addr` bound (and added to `socks`), or None when not asked for."""
+    if addr is None:
+        return None
+    sock = bind_socket(addr, what)
+    socks.append(sock)
+    return sock
 
 
 def _addr_of(sock: socket.socket | None, want: HostPort | None) -> HostPort | None:
