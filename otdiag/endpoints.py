@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -11,11 +12,43 @@ from otdiag.errors import UsageError
 
 @dataclass(frozen=True)
 class HostPort:
+    """A host and a port, as a receiver listens on them; shown as HOST:PORT ([IPv6]:PORT)."""
+
     host: str
     port: int
 
     def __str__(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def is_loopback(self) -> bool:
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return self.host == "localhost"
+
+
+def listen_address(text: str, option: str) -> HostPort | None:
+    """HOST:PORT, [IPv6]:PORT, or `off` (None): where a receiver listens. UsageError with a one-line reason."""
+    value = text.strip()
+    if value.lower() in ("off", "none", "disabled"):
+        return None
+    if value.startswith("["):
+        host, sep, port_s = value[1:].partition("]:")
+        if not sep:
+            raise UsageError(f"{option}: {text!r} must be HOST:PORT, e.g. [::1]:4317")
+    else:
+        host, sep, port_s = value.rpartition(":")
+        if not sep or ":" in host:
+            raise UsageError(f"{option}: {text!r} must be HOST:PORT, e.g. 127.0.0.1:4317")
+    if not host:
+        raise UsageError(
+            f"{option}: {text!r} has no host; write 127.0.0.1:{port_s} (this machine only) "
+            f"or 0.0.0.0:{port_s} (every interface) explicitly"
+        )
+    if not port_s.isdigit() or not 0 <= int(port_s) <= 65535:
+        raise UsageError(f"{option}: {port_s!r} is not a port number (0-65535)")
+    return HostPort(host, int(port_s))
 
 
 def http_url(text: str, *, option: str) -> str:
@@ -36,17 +69,3 @@ def http_url(text: str, *, option: str) -> str:
     if port == 0:
         raise UsageError(f"{option}: {shown!r} has port 0")
     return value.rstrip("/") if parts.path in ("", "/") else value
-
-
-def host_port_of(url: str) -> HostPort:
-    parts = urlsplit(url)
-    assert parts.hostname
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return HostPort(parts.hostname, port)
-
-
-def with_port(url: str, port: int, path: str = "") -> str:
-    """The same scheme and host as `url`, on another port (for sibling endpoints)."""
-    hp = host_port_of(url)
-    scheme = urlsplit(url).scheme
-    return f"{scheme}://{HostPort(hp.host, port)}{path}"

@@ -29,7 +29,7 @@ from otdiag import redact
 from otdiag.catalogue import APP_OBSERVER_ABSENT, COLLECTED, CREATED, INFO, E, Kind, W, kind
 from otdiag.errors import UsageError
 from otdiag.listen.store import SpanStore
-from otdiag.listen.summary import Summary, summarize
+from otdiag.listen.summary import ListenResult, summarize
 from otdiag.model import Finding, Protocol, Result, Severity, Stage
 from otdiag.observe import analysis
 from otdiag.observe.observed import NOT_LOADED, Observed
@@ -220,7 +220,7 @@ class _Ran:
     env_set: dict[str, str]
     env_removed: list[str]
     injected_service: str | None
-    summary: Summary
+    summary: ListenResult
     stderr_hits: dict[str, list[str]] = field(default_factory=dict)
     observer: list[dict[str, Any]] = field(default_factory=list)
     """The in-process observer's reports (Python apps), one per process."""
@@ -470,20 +470,21 @@ def run(
 
 def _start_receiver(store: SpanStore, *, default_ports: bool) -> tuple[Listener, list[str]]:
     """A receiver on a free loopback port; with `default_ports`, also on 4317 and 4318 when they are free."""
-    from otdiag.listen.server import Address, BindError, Listener
+    from otdiag.endpoints import HostPort
+    from otdiag.listen.server import BindError, Listener
 
     if default_ports:
         # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.
         try:
             listener = Listener(
-                store, mux=Address("127.0.0.1", 0), grpc=Address("127.0.0.1", 4317), http=Address("127.0.0.1", 4318)
+                store, mux=HostPort("127.0.0.1", 0), grpc=HostPort("127.0.0.1", 4317), http=HostPort("127.0.0.1", 4318)
             )
             listener.start()
         except BindError:
             pass
         else:
             return listener, ["127.0.0.1:4317", "127.0.0.1:4318"]
-    listener = Listener(store, mux=Address("127.0.0.1", 0))
+    listener = Listener(store, mux=HostPort("127.0.0.1", 0))
     try:
         listener.start()
     except BindError as exc:
@@ -677,7 +678,7 @@ def _span_findings(ran: _Ran, env: Mapping[str, str], observed: Observed) -> lis
         and ran.duration_s > _batch_delay_s(env) + 1.0
     ):
         found.append(AT_EXIT(f"All {s.spans} span(s) arrived in the last half second of a {ran.duration_s:.1f}s run."))
-    return found + s.findings
+    return [*found, *s.findings]
 
 
 def _batch_delay_s(env: Mapping[str, str]) -> float:

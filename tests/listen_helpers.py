@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from otdiag.endpoints import HostPort
 from otdiag.listen.httpserver import Limits
-from otdiag.listen.server import Address, Bound, Listener
+from otdiag.listen.server import Bound, Listener
 from otdiag.listen.store import SpanStore
 
 
@@ -36,7 +37,7 @@ class Running:
 @contextmanager
 def listening(max_spans: int = 10_000, limits: Limits | None = None, mux: bool = False) -> Iterator[Running]:
     store = SpanStore(max_spans)
-    any_port = Address("127.0.0.1", 0)
+    any_port = HostPort("127.0.0.1", 0)
     listener = Listener(
         store, grpc=any_port, http=any_port, query=any_port, mux=any_port if mux else None, limits=limits
     )

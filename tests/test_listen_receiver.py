@@ -18,8 +18,9 @@ import grpc
 import pytest
 from google.rpc import status_pb2
 
+from otdiag.endpoints import HostPort
 from otdiag.listen.httpserver import Limits
-from otdiag.listen.server import Address, BindError, Listener
+from otdiag.listen.server import BindError, Listener
 from otdiag.listen.store import SpanStore
 from otdiag.model import ExitCode
 from otdiag.otlp import encode
@@ -403,7 +404,7 @@ def test_a_port_in_use_is_one_clear_error() -> None:
         held.bind(("127.0.0.1", 0))
         held.listen(1)
         port = held.getsockname()[1]
-        for kwargs in ({"http": Address("127.0.0.1", port)}, {"grpc": Address("127.0.0.1", port)}):
+        for kwargs in ({"http": HostPort("127.0.0.1", port)}, {"grpc": HostPort("127.0.0.1", port)}):
             listener = Listener(SpanStore(10), **kwargs)  # type: ignore[arg-type]
             with pytest.raises(BindError, match="already in use"):
                 listener.start()

@@ -73,6 +73,25 @@ def test_ids_of_a_wrong_length_refuse_the_whole_request() -> None:
     assert st.stats.zero_trace_id == 1 and st.stats.zero_span_id == 1
 
 
+def test_links_and_all_zero_ids_are_checked_like_the_collector() -> None:
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+    now = time.time_ns()
+    st = SpanStore(100)
+    req = _req(
+        [S(new_id(16), new_id(8), "linked", "svc", now, now + 1), S("00" * 16, "00" * 8, "zero", "svc", now, now)]
+    )
+    link = req.resource_spans[0].scope_spans[0].spans[0].links.add()
+    link.CopyFrom(Span.Link(trace_id=bytes.fromhex(new_id(16)), span_id=bytes.fromhex(new_id(8))))
+    assert st.write(req, Transport.GRPC) == 2
+    assert (st.stats.zero_trace_id, st.stats.zero_span_id, st.stats.negative_duration) == (1, 1, 1)
+    for bad in (Span.Link(trace_id=bytes(3)), Span.Link(trace_id=bytes.fromhex(new_id(16)), span_id=bytes(9))):
+        link.CopyFrom(bad)
+        with pytest.raises(InvalidIds, match="TraceID" if len(bad.trace_id) != 16 else "SpanID"):
+            st.write(req, Transport.GRPC)
+    assert st.stats.spans == 2, "a refused request adds nothing"
+
+
 def test_services_and_operations_leave_with_evicted_traces() -> None:
     now = time.time_ns()
     st = SpanStore(10)

@@ -3,73 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import queue
-import signal
 import sys
-import threading
-import time
-from types import FrameType
-from typing import Annotated, Any
+from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from otdiag import redact
 from otdiag.cli import common
+from otdiag.endpoints import listen_address
 from otdiag.errors import UsageError
-from otdiag.model import ExitCode, order_findings
+from otdiag.model import ExitCode
 from otdiag.render import human
 
-_QUEUE_LIMIT = 20_000
-
-
-def address(value: str, option: str) -> Any:
-    from otdiag.listen.server import parse_address
-
-    try:
-        return parse_address(value, option)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def arrival_json(a: Any) -> dict[str, Any]:
-    return {
-        "type": "span",
-        "received": round(a.received, 3),
-        "transport": a.transport.value,
-        "service": a.service,
-        "service_name_set": a.service_raw is not None,
-        "name": a.name,
-        "kind": a.kind,
-        "trace_id": a.trace_id,
-        "span_id": a.span_id,
-        "parent_span_id": a.parent_span_id or None,
-        "duration_ms": round(max(0, a.end_ns - a.start_ns) / 1e6, 3),
-        "status": {0: "unset", 1: "ok", 2: "error"}.get(a.status_code, "unset"),
-        "status_message": a.status_message or None,
-        "attributes": dict(a.attributes),
-    }
-
-
-class _Stop(Exception):
-    pass
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-"""Besides Ctrl-C, what ends listen with its summary: SIGTERM, and SIGHUP (the terminal went away)."""
-
-
-def _exit_now(signum: int, frame: FrameType | None) -> None:
-    """A second Ctrl-C (or SIGTERM/SIGHUP) while the summary is on its way: stop at once, exit 130."""
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(int(ExitCode.INTERRUPTED))
+if TYPE_CHECKING:
+    from otdiag.listen.session import ListenRequest
+    from otdiag.listen.store import Arrival
 
 
 def listen(
@@ -116,114 +66,57 @@ def listen(
     """
 
     def body() -> ExitCode:
-        from otdiag.listen.server import BindError, Listener
-        from otdiag.listen.store import SpanStore
-        from otdiag.listen.summary import summarize
+        from otdiag.listen import session
+        from otdiag.listen.server import BindError
+        from otdiag.render import listen as view
 
-        if max_spans < 1:
-            raise UsageError(f"--max-spans: {max_spans} must be at least 1")
-        if stop_after is not None:
-            common.check_timeout(stop_after, "--stop-after")
-        grpc_addr = address(grpc_endpoint, "--grpc-endpoint")
-        http_addr = address(http_endpoint, "--http-endpoint")
-        query_addr = address(query_endpoint, "--query-endpoint")
-        if grpc_addr is None and http_addr is None:
-            raise UsageError("--grpc-endpoint and --http-endpoint are both off: nothing would receive spans")
-        store = SpanStore(max_spans)
-        listener = Listener(store, grpc=grpc_addr, http=http_addr, query=query_addr)
+        request = _request(grpc_endpoint, http_endpoint, query_endpoint, max_spans, stop_after)
+        live = session.Session(request)
         try:
-            bound = listener.start()
+            bound = live.start()
         except BindError as exc:
             raise UsageError(str(exc)) from None
-        err = human.make_console(stderr=True)
-        out = human.make_console()
-        lines = ["[bold]otdiag listen[/] — receiving OTLP traces"]
-        if bound.grpc:
-            lines.append(f"  OTLP/gRPC  {bound.grpc}")
-        if bound.http:
-            lines.append(f"  OTLP/HTTP  http://{bound.http}/v1/traces")
-        if bound.query:
-            lines.append(f"  Jaeger query API  http://{bound.query}  (--jaeger-url http://{bound.query})")
-        for addr in (bound.grpc, bound.http, bound.query):
-            if addr is not None and not addr.is_loopback:
-                lines.append(
-                    f"  [yellow]! {addr} is reachable from other machines: anyone there can send and read spans[/]"
-                )
-        lines.append(f"  keeping up to {max_spans} spans; Ctrl-C to stop and see the summary")
-        human.print_listen_banner(err, lines)
-
-        arrivals: queue.Queue[Any] = queue.Queue(_QUEUE_LIMIT)
-        dropped = [0]
-        show = not quiet
-
-        def observe(batch: list[Any]) -> None:
-            for a in batch:
-                try:
-                    arrivals.put_nowait(a)
-                except queue.Full:
-                    dropped[0] += 1
-
-        if show:
-            store.subscribe(observe)
-        main = threading.current_thread() is threading.main_thread()
-        previous = {s: signal.getsignal(s) for s in _STOP_SIGNALS} if main else {}
-        for s in previous:
-            signal.signal(s, _on_sigterm)
-        deadline = time.monotonic() + stop_after if stop_after is not None else None
-        code = ExitCode.OK
-        try:
-            while deadline is None or time.monotonic() < deadline:
-                try:
-                    a = arrivals.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                _emit(a, out, json_lines)
-                while True:
-                    try:
-                        _emit(arrivals.get_nowait(), out, json_lines)
-                    except queue.Empty:
-                        break
-                if json_lines:
-                    sys.stdout.flush()
-        except KeyboardInterrupt:
-            code = ExitCode.INTERRUPTED
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-            if main and common.HARD_EXIT:
-                # From here on the summary is written: a second signal means "now", and exits 130.
-                for s in (signal.SIGINT, *_STOP_SIGNALS):
-                    signal.signal(s, _exit_now)
-            listener.stop()
-        while not arrivals.empty():
-            _emit(arrivals.get_nowait(), out, json_lines)
-        summary = summarize(store)
-        doc = summary.to_json()
-        if dropped[0]:
-            err.print(f"[dim]({dropped[0]} spans were not shown: they arrived faster than the display)[/]")
+        err, out = human.make_console(stderr=True), human.make_console()
+        view.print_banner(err, bound, max_spans)
+        show = _print_span if json_lines else partial(view.print_arrival, out)
+        flush = sys.stdout.flush if json_lines else None
+        code = live.run(None if quiet else show, flush=flush, hard_exit=common.HARD_EXIT)
+        result = live.summary()
+        view.print_dropped(err, live.dropped)
         if json_lines:
-            findings = [f.to_json() for f in order_findings(summary.findings)]
-            sys.stdout.write(redact.json_dumps({"type": "summary", **doc, "findings": findings}, indent=None) + "\n")
+            _print_json_line(result.summary_json())
             sys.stdout.flush()
-        try:
-            err.print()
-            human.print_summary(err, doc, summary.findings, "Summary")
-        except OSError:
-            pass  # the terminal is gone (SIGHUP): the JSON summary, if asked for, is already out
-        if main and common.HARD_EXIT:
-            # Summed up: end here. Returning would leave a window (interpreter shutdown, where signal
-            # handlers are reset) in which another Ctrl-C kills the process with SIGINT instead of 130.
-            with contextlib.suppress(OSError):
-                sys.stdout.flush()
-                sys.stderr.flush()
-            os._exit(int(code))
-        return code
+        with contextlib.suppress(OSError):  # the terminal is gone (SIGHUP): the JSON summary is already out
+            view.print_final(err, result)
+        return session.end(code, hard_exit=common.HARD_EXIT)
 
     common.run(body)
 
 
-def _emit(a: Any, out: human.Console, json_lines: bool) -> None:
-    if json_lines:
-        sys.stdout.write(redact.json_dumps(arrival_json(a), indent=None) + "\n")
-    else:
-        human.print_arrival(out, a)
+def _request(grpc: str, http: str, query: str, max_spans: int, stop_after: float | None) -> ListenRequest:
+    """The options checked, in the order a user reads them: one line (exit 2) for the first one wrong."""
+    from otdiag.listen.session import ListenRequest
+
+    if max_spans < 1:
+        raise UsageError(f"--max-spans: {max_spans} must be at least 1")
+    if stop_after is not None:
+        common.check_timeout(stop_after, "--stop-after")
+    request = ListenRequest(
+        grpc=listen_address(grpc, "--grpc-endpoint"),
+        http=listen_address(http, "--http-endpoint"),
+        query=listen_address(query, "--query-endpoint"),
+        max_spans=max_spans,
+        stop_after=stop_after,
+    )
+    if request.grpc is None and request.http is None:
+        raise UsageError("--grpc-endpoint and --http-endpoint are both off: nothing would receive spans")
+    return request
+
+
+def _print_span(a: Arrival) -> None:
+    _print_json_line(a.to_json())
+
+
+def _print_json_line(doc: Mapping[str, object]) -> None:
+    """One line of --json-lines: a span as it arrived, or the summary."""
+    sys.stdout.write(redact.json_dumps(doc, indent=None) + "\n")

@@ -355,23 +355,31 @@ def _span(doc: Any) -> Span:
             if type(kind) is not int or not 0 <= kind <= 5:
                 raise _Slow
             args[name] = kind
-        elif name == "status":
-            status = _fields(value, _STATUS_FIELDS)
-            code = status.get("code", 0)
-            code = _STATUS.get(code) if type(code) is str else code
-            if type(code) is not int or not 0 <= code <= 2:
-                raise _Slow
-            status_args: dict[str, Any] = {"code": code}
-            if "message" in status:
-                status_args["message"] = _scalar("message", status["message"])
-            args[name] = Status(**status_args)
-        elif name == "events":
-            args[name] = [Span.Event(**_plain(e, _EVENT)) for e in _list(value)]
-        elif name == "links":
-            args[name] = [Span.Link(**_plain(link, _LINK)) for link in _list(value)]
+        elif name in _NESTED:
+            args[name] = _nested(name, value)
         else:
             args[name] = _scalar(name, value)
     return Span(**args)
+
+
+_NESTED = frozenset({"status", "events", "links"})
+
+
+def _nested(name: str, value: Any) -> Any:
+    """A span's status, events or links (fields that hold messages), built as `_span` builds the span."""
+    if name == "events":
+        return [Span.Event(**_plain(e, _EVENT)) for e in _list(value)]
+    if name == "links":
+        return [Span.Link(**_plain(link, _LINK)) for link in _list(value)]
+    status = _fields(value, _STATUS_FIELDS)
+    code = status.get("code", 0)
+    code = _STATUS.get(code) if type(code) is str else code
+    if type(code) is not int or not 0 <= code <= 2:
+        raise _Slow
+    status_args: dict[str, Any] = {"code": code}
+    if "message" in status:
+        status_args["message"] = _scalar("message", status["message"])
+    return Status(**status_args)
 
 
 def _fast_request(doc: dict[str, Any]) -> ExportTraceServiceRequest:

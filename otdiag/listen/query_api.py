@@ -121,39 +121,44 @@ class QueryApp:
 
     def handle(self, req: Request, body: bytes) -> Response:
         path = req.raw_path
-        q = parse_qs(req.query, keep_blank_values=True)
-        get = req.method == "GET"
         try:
-            if path.startswith("/api/v3/"):
-                if get and path == "/api/v3/services":
-                    return self.v3_services()
-                if get and path == "/api/v3/operations":
-                    return self.v3_operations(q)
-                if get and path == "/api/v3/traces":
-                    return self.v3_search(q)
-                if get and path.startswith("/api/v3/traces/") and "/" not in path[len("/api/v3/traces/") :]:
-                    tid = unquote(path[len("/api/v3/traces/") :])
-                    if tid:
-                        return self.v3_trace(tid, q)
-            elif path.startswith("/api/"):
-                if get and path == "/api/services":
-                    return self.legacy_services()
-                if get and path == "/api/operations":
-                    return self.legacy_operations(q)
-                if get and path == "/api/traces":
-                    return self.legacy_search(q)
-                if get and path.startswith("/api/traces/") and "/" not in path[len("/api/traces/") :]:
-                    tid = unquote(path[len("/api/traces/") :])
-                    if tid:
-                        return self.legacy_trace(tid, q)
-                parts = path.split("/")
-                if get and len(parts) == 5 and parts[2] == "services" and parts[4] == "operations" and parts[3]:
-                    return self.legacy_service_operations(unquote(parts[3]))
+            if req.method == "GET" and path.startswith("/api/"):
+                q = parse_qs(req.query, keep_blank_values=True)
+                routed = self._route_v3(path, q) if path.startswith("/api/v3/") else self._route_legacy(path, q)
+                if routed is not None:
+                    return routed
         except _Http as err:
             if path.startswith("/api/v3/"):
                 return _v3_error(err.status, err.message)
             return _legacy_error(err.status, err.message)
         return Response(200, _UI_PAGE, [("Content-Type", "text/html; charset=utf-8")])
+
+    def _route_v3(self, path: str, q: dict[str, list[str]]) -> Response | None:
+        """A GET under /api/v3/, answered; None for a path Jaeger does not route (its UI answers)."""
+        if path == "/api/v3/services":
+            return self.v3_services()
+        if path == "/api/v3/operations":
+            return self.v3_operations(q)
+        if path == "/api/v3/traces":
+            return self.v3_search(q)
+        tid = _path_id(path, "/api/v3/traces/")
+        return self.v3_trace(tid, q) if tid else None
+
+    def _route_legacy(self, path: str, q: dict[str, list[str]]) -> Response | None:
+        """A GET under /api/ (not v3), answered; None for a path Jaeger does not route (its UI answers)."""
+        if path == "/api/services":
+            return self.legacy_services()
+        if path == "/api/operations":
+            return self.legacy_operations(q)
+        if path == "/api/traces":
+            return self.legacy_search(q)
+        tid = _path_id(path, "/api/traces/")
+        if tid:
+            return self.legacy_trace(tid, q)
+        parts = path.split("/")
+        if len(parts) == 5 and parts[2] == "services" and parts[4] == "operations" and parts[3]:
+            return self.legacy_service_operations(unquote(parts[3]))
+        return None
 
     # --- API v3 ------------------------------------------------------------------------------------
 
@@ -192,16 +197,8 @@ class QueryApp:
         n = _one(q, "query.num_traces")
         if n:
             query.depth = _atoi(n, "malformed parameter query.num_traces: ")
-        for name in ("query.duration_min", "query.duration_max"):
-            if _one(q, name):
-                try:
-                    d = gofmt.parse_duration(_one(q, name))
-                except gofmt.GoParseError as exc:
-                    raise _Http(400, f"malformed parameter {name}: {exc}") from None
-                if name.endswith("min"):
-                    query.duration_min = d
-                else:
-                    query.duration_max = d
+        query.duration_min = _duration(q, "query.duration_min", "malformed parameter {name}: {error}")
+        query.duration_max = _duration(q, "query.duration_max", "malformed parameter {name}: {error}")
         raw = _bool(_one(q, "query.raw_traces"), "query.raw_traces", v3=True)
         found = self.search(query)
         first = next(found, None)
@@ -249,6 +246,31 @@ class QueryApp:
         return _legacy_ok([views.legacy_trace(trace, raw=raw)])
 
     def legacy_search(self, q: dict[str, list[str]]) -> Response:
+        query = self._legacy_query(q)
+        ids = []
+        for text in q.get("traceID", []):
+            try:
+                ids.append(gofmt.trace_id_from_string(text))
+            except gofmt.GoParseError as exc:
+                raise _Http(400, f"cannot parse traceID param: {exc}") from None
+        raw = _bool(_one(q, "raw"), "raw")
+        if not ids and not query.service:
+            raise _Http(400, "parameter 'service' is required")
+        if query.duration_min and query.duration_max and query.duration_max < query.duration_min:
+            raise _Http(400, "'maxDuration' should be greater than 'minDuration'")
+        if ids:
+            return self._legacy_traces(ids, raw)
+        matches = self.search(query)
+
+        def pieces() -> Iterator[str]:
+            for i, trace in enumerate(matches):
+                yield ("," if i else "") + _dumps(views.legacy_trace(trace, raw=raw))
+
+        tail = '],"total":0,"limit":0,"offset":0,"errors":null}'
+        return _streamed(200, "application/json", '{"data":[', pieces(), tail)
+
+    def _legacy_query(self, q: dict[str, list[str]]) -> Query:
+        """/api/traces' search parameters, checked in Jaeger's order (the first one wrong is the 400)."""
         now = int(self._clock() * 1e9)
         query = Query(service=_one(q, "service"), operation=_one(q, "operation"))
         query.start_min = _micros(_one(q, "start"), "start") if _one(q, "start") else now - LEGACY_LOOKBACK_NS
@@ -267,44 +289,20 @@ class QueryApp:
                 query.depth = int(limit, 10) if limit.lstrip("+-").isdigit() else int("x")
             except ValueError:
                 raise _Http(400, f'strconv.ParseInt: parsing "{limit}": invalid syntax') from None
-        for name in ("minDuration", "maxDuration"):
-            if _one(q, name):
-                try:
-                    d = gofmt.parse_duration(_one(q, name))
-                except gofmt.GoParseError as exc:
-                    raise _Http(400, f"unable to parse param '{name}': {exc}") from None
-                if name == "minDuration":
-                    query.duration_min = d
-                else:
-                    query.duration_max = d
-        ids = []
-        for text in q.get("traceID", []):
-            try:
-                ids.append(gofmt.trace_id_from_string(text))
-            except gofmt.GoParseError as exc:
-                raise _Http(400, f"cannot parse traceID param: {exc}") from None
-        raw = _bool(_one(q, "raw"), "raw")
-        if not ids and not query.service:
-            raise _Http(400, "parameter 'service' is required")
-        if query.duration_min and query.duration_max and query.duration_max < query.duration_min:
-            raise _Http(400, "'maxDuration' should be greater than 'minDuration'")
-        if ids:
-            found, errors = [], []
-            for tid in ids:
-                trace = self.store.get(tid)
-                if trace is None:
-                    errors.append({"msg": "trace not found", "traceID": gofmt.legacy_trace_id(tid)})
-                else:
-                    found.append(views.legacy_trace(trace, raw=raw))
-            return _legacy_ok(found, 0, errors)
-        matches = self.search(query)
+        query.duration_min = _duration(q, "minDuration", "unable to parse param '{name}': {error}")
+        query.duration_max = _duration(q, "maxDuration", "unable to parse param '{name}': {error}")
+        return query
 
-        def pieces() -> Iterator[str]:
-            for i, trace in enumerate(matches):
-                yield ("," if i else "") + _dumps(views.legacy_trace(trace, raw=raw))
-
-        tail = '],"total":0,"limit":0,"offset":0,"errors":null}'
-        return _streamed(200, "application/json", '{"data":[', pieces(), tail)
+    def _legacy_traces(self, ids: list[bytes], raw: bool) -> Response:
+        """/api/traces?traceID=...: the traces found, and an error entry for each one not held."""
+        found, errors = [], []
+        for tid in ids:
+            trace = self.store.get(tid)
+            if trace is None:
+                errors.append({"msg": "trace not found", "traceID": gofmt.legacy_trace_id(tid)})
+            else:
+                found.append(views.legacy_trace(trace, raw=raw))
+        return _legacy_ok(found, 0, errors)
 
     # --- search (Jaeger's memory storage) ------------------------------------------------------------
 
@@ -376,6 +374,23 @@ def _has(key: str, value: str, resource: Resource, scope: InstrumentationScope, 
                     return True
                 break
     return False
+
+
+def _duration(q: dict[str, list[str]], name: str, error: str) -> int:
+    """A Go duration parameter in nanoseconds, 0 when absent; 400 with `error` ({name}, {error}) when malformed."""
+    text = _one(q, name)
+    if not text:
+        return 0
+    try:
+        return gofmt.parse_duration(text)
+    except gofmt.GoParseError as exc:
+        raise _Http(400, error.format(name=name, error=exc)) from None
+
+
+def _path_id(path: str, prefix: str) -> str:
+    """The (unquoted) last segment of `path` right under `prefix`, or '' when it is not such a path."""
+    rest = path[len(prefix) :] if path.startswith(prefix) else ""
+    return unquote(rest) if "/" not in rest else ""
 
 
 def _one(q: dict[str, list[str]], name: str) -> str:

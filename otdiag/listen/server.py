@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from otdiag.endpoints import HostPort
 from otdiag.listen.httpserver import HttpServer, Limits
 from otdiag.listen.query_api import QueryApp
 from otdiag.listen.receiver import GrpcReceiver, OtlpHttpApp
@@ -30,45 +31,6 @@ class BindError(OSError):
     """A socket could not be bound; the message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class Address:
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-    @property
-    def is_loopback(self) -> bool:
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return self.host == "localhost"
-
-
-def parse_address(text: str, option: str) -> Address | None:
-    """HOST:PORT, [IPv6]:PORT, or `off`. Raises ValueError with a one-line reason."""
-    value = text.strip()
-    if value.lower() in ("off", "none", "disabled"):
-        return None
-    if value.startswith("["):
-        host, sep, port_s = value[1:].partition("]:")
-        if not sep:
-            raise ValueError(f"{option}: {text!r} must be HOST:PORT, e.g. [::1]:4317")
-    else:
-        host, sep, port_s = value.rpartition(":")
-        if not sep or ":" in host:
-            raise ValueError(f"{option}: {text!r} must be HOST:PORT, e.g. 127.0.0.1:4317")
-    if not host:
-        raise ValueError(
-            f"{option}: {text!r} has no host; write 127.0.0.1:{port_s} (this machine only) "
-            f"or 0.0.0.0:{port_s} (every interface) explicitly"
-        )
-    if not port_s.isdigit() or not 0 <= int(port_s) <= 65535:
-        raise ValueError(f"{option}: {port_s!r} is not a port number (0-65535)")
-    return Address(host, int(port_s))
-
-
 def _family(host: str) -> socket.AddressFamily:
     try:
         return socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
@@ -76,7 +38,7 @@ def _family(host: str) -> socket.AddressFamily:
         return socket.AF_INET
 
 
-def bind_socket(addr: Address, what: str) -> socket.socket:
+def bind_socket(addr: HostPort, what: str) -> socket.socket:
     sock = socket.socket(_family(addr.host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -92,7 +54,7 @@ def bind_socket(addr: Address, what: str) -> socket.socket:
     return sock
 
 
-def _bind_message(addr: Address, what: str, exc: OSError) -> str:
+def _bind_message(addr: HostPort, what: str, exc: OSError) -> str:
     if exc.errno == errno.EADDRINUSE:
         return f"{what}: {addr} is already in use (a collector, Jaeger or another otdiag listen?); pick another port"
     if exc.errno == errno.EACCES:
@@ -106,10 +68,10 @@ def _bind_message(addr: Address, what: str, exc: OSError) -> str:
 
 @dataclass(frozen=True)
 class Bound:
-    grpc: Address | None
-    http: Address | None
-    query: Address | None
-    mux: Address | None
+    grpc: HostPort | None
+    http: HostPort | None
+    query: HostPort | None
+    mux: HostPort | None
 
 
 class Listener:
@@ -117,10 +79,10 @@ class Listener:
         self,
         store: SpanStore,
         *,
-        grpc: Address | None = None,
-        http: Address | None = None,
-        query: Address | None = None,
-        mux: Address | None = None,
+        grpc: HostPort | None = None,
+        http: HostPort | None = None,
+        query: HostPort | None = None,
+        mux: HostPort | None = None,
         limits: Limits | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
@@ -135,58 +97,16 @@ class Listener:
         self.bound: Bound | None = None
 
     def start(self) -> Bound:
+        """Bind every socket (BindError, closing the others, when one cannot), then serve on them."""
         grpc_addr, http_addr, query_addr, mux_addr = self._want
-        socks: list[socket.socket] = []
-        try:
-            http_sock = bind_socket(http_addr, "OTLP/HTTP receiver") if http_addr else None
-            if http_sock:
-                socks.append(http_sock)
-            query_sock = bind_socket(query_addr, "query API") if query_addr else None
-            if query_sock:
-                socks.append(query_sock)
-            mux_sock = bind_socket(mux_addr, "OTLP receiver") if mux_addr else None
-            if mux_sock:
-                socks.append(mux_sock)
-            bound_grpc: Address | None = None
-            need_grpc = grpc_addr is not None or mux_addr is not None
-            if need_grpc:
-                self._grpc = GrpcReceiver(self.store)
-                target = grpc_addr or Address("127.0.0.1", 0)
-                if target.port != 0:
-                    bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
-                try:
-                    port = self._grpc.bind(target.host, target.port)
-                except OSError:
-                    raise BindError(
-                        f"OTLP/gRPC receiver: cannot listen on {target} (in use, or not an address here)"
-                    ) from None
-                bound_grpc = Address(target.host, port)
-        except BaseException:
-            for s in socks:
-                s.close()
-            raise
+        http_sock, query_sock, mux_sock, bound_grpc = self._bind()
         loop = asyncio.new_event_loop()
         self._loop = loop
         ready = threading.Event()
         self._thread = threading.Thread(target=self._run_loop, args=(loop, ready), name="otdiag-listen", daemon=True)
         self._thread.start()
         ready.wait(5)
-        http_app = OtlpHttpApp(self.store, self._limits.max_body)
-        started: list[tuple[HttpServer, socket.socket]] = []
-        if http_sock:
-            started.append((HttpServer(http_app, self._limits, on_error=self._on_error), http_sock))
-        if query_sock:
-            started.append((HttpServer(QueryApp(self.store), self._limits, on_error=self._on_error), query_sock))
-        mux_server = None
-        if mux_sock:
-            mux_server = HttpServer(http_app, self._limits, on_error=self._on_error)
-        for server, sock in started:
-            asyncio.run_coroutine_threadsafe(server.start(sock), loop).result(5)
-            self._servers.append(server)
-        if mux_server is not None and mux_sock is not None and bound_grpc is not None:
-            grpc_port = bound_grpc.port
-            asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, grpc_port), loop).result(5)
-            self._servers.append(mux_server)
+        self._serve(loop, http_sock, query_sock, mux_sock, bound_grpc)
         if self._grpc is not None:
             self._grpc.start()
         self.bound = Bound(
@@ -196,6 +116,59 @@ class Listener:
             mux=_addr_of(mux_sock, mux_addr),
         )
         return self.bound
+
+    def _bind(self) -> tuple[socket.socket | None, socket.socket | None, socket.socket | None, HostPort | None]:
+        """The HTTP, query and mux sockets, and the address the gRPC receiver got (None when not asked for)."""
+        _, http_addr, query_addr, mux_addr = self._want
+        socks: list[socket.socket] = []
+        try:
+            http_sock = _bind_if(http_addr, "OTLP/HTTP receiver", socks)
+            query_sock = _bind_if(query_addr, "query API", socks)
+            mux_sock = _bind_if(mux_addr, "OTLP receiver", socks)
+            bound_grpc = self._bind_grpc()
+        except BaseException:
+            for s in socks:
+                s.close()
+            raise
+        return http_sock, query_sock, mux_sock, bound_grpc
+
+    def _bind_grpc(self) -> HostPort | None:
+        """Bind the gRPC receiver, for --grpc-endpoint or behind the mux (then on any free loopback port)."""
+        grpc_addr, _, _, mux_addr = self._want
+        if grpc_addr is None and mux_addr is None:
+            return None
+        self._grpc = GrpcReceiver(self.store)
+        target = grpc_addr or HostPort("127.0.0.1", 0)
+        if target.port != 0:
+            bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
+        try:
+            port = self._grpc.bind(target.host, target.port)
+        except OSError:
+            raise BindError(f"OTLP/gRPC receiver: cannot listen on {target} (in use, or not an address here)") from None
+        return HostPort(target.host, port)
+
+    def _serve(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        http_sock: socket.socket | None,
+        query_sock: socket.socket | None,
+        mux_sock: socket.socket | None,
+        bound_grpc: HostPort | None,
+    ) -> None:
+        """Start the HTTP servers on the bound sockets, on the loop's thread."""
+        http_app = OtlpHttpApp(self.store, self._limits.max_body)
+        started: list[tuple[HttpServer, socket.socket]] = []
+        if http_sock:
+            started.append((HttpServer(http_app, self._limits, on_error=self._on_error), http_sock))
+        if query_sock:
+            started.append((HttpServer(QueryApp(self.store), self._limits, on_error=self._on_error), query_sock))
+        for server, sock in started:
+            asyncio.run_coroutine_threadsafe(server.start(sock), loop).result(5)
+            self._servers.append(server)
+        if mux_sock is not None and bound_grpc is not None:
+            mux_server = HttpServer(http_app, self._limits, on_error=self._on_error)
+            asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, bound_grpc.port), loop).result(5)
+            self._servers.append(mux_server)
 
     @staticmethod
     def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
@@ -262,10 +235,19 @@ class Listener:
             self._grpc = None
 
 
-def _addr_of(sock: socket.socket | None, want: Address | None) -> Address | None:
+def _bind_if(addr: HostPort | None, what: str, socks: list[socket.socket]) -> socket.socket | None:
+    """`addr` bound (and added to `socks`), or None when not asked for."""
+    if addr is None:
+        return None
+    sock = bind_socket(addr, what)
+    socks.append(sock)
+    return sock
+
+
+def _addr_of(sock: socket.socket | None, want: HostPort | None) -> HostPort | None:
     if sock is None or want is None:
         return None
-    return Address(want.host, int(sock.getsockname()[1]))
+    return HostPort(want.host, int(sock.getsockname()[1]))
 
 
 async def _proxy(first: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int) -> None:

@@ -136,6 +136,28 @@ class Arrival:
     status_message: str
     attributes: tuple[tuple[str, str], ...]
 
+    def to_json(self) -> dict[str, Any]:
+        """One line of `listen --json-lines`."""
+        return {
+            "type": "span",
+            "received": round(self.received, 3),
+            "transport": self.transport.value,
+            "service": self.service,
+            "service_name_set": self.service_raw is not None,
+            "name": self.name,
+            "kind": self.kind,
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "parent_span_id": self.parent_span_id or None,
+            "duration_ms": round(max(0, self.end_ns - self.start_ns) / 1e6, 3),
+            "status": _STATUS_NAMES.get(self.status_code, "unset"),
+            "status_message": self.status_message or None,
+            "attributes": dict(self.attributes),
+        }
+
+
+_STATUS_NAMES = {0: "unset", 1: "ok", 2: "error"}
+
 
 @dataclass
 class Stats:
@@ -316,104 +338,64 @@ class SpanStore:
         Raises InvalidIds, storing nothing, when an ID has a length the collector refuses.
         """
         now = self._clock()
-        layout: list[tuple[int, int, int, int]] = []
-        services: list[tuple[str, str | None, bool]] = []
-        positions: dict[bytes, list[int]] = {}
-        ops_of: dict[bytes, list[tuple[str, str, int]]] = {}
-        op_counts: dict[tuple[str, str, int], int] = {}
-        canon: dict[Any, Any] = {}
-        raw_counts: dict[str, int] = {}
-        n = zero_trace = zero_span = negative = 0
-        for rs_i, rs in enumerate(req.resource_spans):
-            service, service_raw, fix = service_of(rs.resource)
-            services.append((service, service_raw, fix))
-            first = n
-            for ss_i, ss in enumerate(rs.scope_spans):
-                spans = ss.spans
-                layout.append((rs_i, ss_i, n, len(spans)))
-                for span in spans:
-                    tid = span.trace_id
-                    sid = span.span_id
-                    if len(tid) != 16 or tid == ZERO_TRACE_ID:
-                        if tid and tid != ZERO_TRACE_ID:
-                            raise InvalidIds(INVALID_TRACE_ID)
-                        zero_trace += 1
-                    if len(sid) != 8 or sid == ZERO_SPAN_ID:
-                        if sid and sid != ZERO_SPAN_ID:
-                            raise InvalidIds(INVALID_SPAN_ID)
-                        zero_span += 1
-                    parent = span.parent_span_id
-                    if parent and len(parent) != 8:
-                        raise InvalidIds(INVALID_SPAN_ID)
-                    links = span.links
-                    if links:
-                        _check_links(links)
-                    if span.start_time_unix_nano >= span.end_time_unix_nano:
-                        negative += 1
-                    op = (service, span.name, span.kind)
-                    count = op_counts.get(op)
-                    if count is None:
-                        canon[op] = op
-                        op_counts[op] = 1
-                    else:
-                        op = canon[op]  # one tuple per operation and write, shared by its spans
-                        op_counts[op] = count + 1
-                    where = positions.get(tid)
-                    if where is None:
-                        positions[tid] = [n]
-                        ops_of[tid] = [op]
-                    else:
-                        where.append(n)
-                        ops_of[tid].append(op)
-                    n += 1
-            if n > first:
-                raw_key = service_raw or ""
-                raw_counts[raw_key] = raw_counts.get(raw_key, 0) + n - first
+        scan = _scan(req)
+        n = scan.n
         batch = _Batch(
-            raw if raw is not None else req.SerializeToString(), layout, services, list(positions), n, now, transport
-        )
+            raw if raw is not None else req.SerializeToString(), scan.layout, scan.services, list(scan.positions), n,
+            now, transport,
+        )  # fmt: skip
         with self._lock:
-            st = self.stats
-            st.spans += n
-            st.by_transport[transport.value] += n
-            st.zero_trace_id += zero_trace
-            st.zero_span_id += zero_span
-            st.negative_duration += negative
-            for (service, name, _), count in op_counts.items():
-                _bounded_add(st.by_operation, (service, name), count, (OTHER, OTHER))
-                _bounded_add(st.by_service, service, count, OTHER)
-            for key, count in raw_counts.items():
-                _bounded_add(st.service_raw, key, count, OTHER)
-            if n:
-                st.first_received = st.first_received or now
-                st.last_received = now
-            traces = self._traces
-            seen = 0
-            for tid, where in positions.items():
-                held = traces.get(tid)
-                if held is None:
-                    traces[tid] = _Held(tid, [(batch, where)], ops_of[tid], len(where))
-                    seen += 1
-                else:
-                    held.chunks.append((batch, where))
-                    held.ops += ops_of[tid]
-                    held.span_count += len(where)
-            st.traces_seen += seen
-            self._span_total += n
-            index = self._ops
-            for (service, name, kind), count in op_counts.items():
-                per = index.get(service)
-                if per is None:
-                    per = index[service] = {}
-                per[(name, kind)] = per.get((name, kind), 0) + count
+            self._count(scan, transport, now)
+            self._hold(batch, scan)
             if self._span_total > self.max_spans:
                 self._evict()
             observers = list(self._observers)
         if observers and n:
-            arrivals = _arrivals(req, services, transport, now)
+            arrivals = _arrivals(req, scan.services, transport, now)
             for observer in observers:
                 observer(arrivals)
         return n
+
+    def _count(self, scan: _Scan, transport: Transport, now: float) -> None:
+        """Add one request's spans to the running totals (under the lock)."""
+        st = self.stats
+        n = scan.n
+        st.spans += n
+        st.by_transport[transport.value] += n
+        st.zero_trace_id += scan.zero_trace
+        st.zero_span_id += scan.zero_span
+        st.negative_duration += scan.negative
+        for (service, name, _), count in scan.op_counts.items():
+            _bounded_add(st.by_operation, (service, name), count, (OTHER, OTHER))
+            _bounded_add(st.by_service, service, count, OTHER)
+        for key, count in scan.raw_counts.items():
+            _bounded_add(st.service_raw, key, count, OTHER)
+        if n:
+            st.first_received = st.first_received or now
+            st.last_received = now
+
+    def _hold(self, batch: _Batch, scan: _Scan) -> None:
+        """Keep one request's spans under their traces, and index their operations (under the lock)."""
+        traces = self._traces
+        ops_of = scan.ops_of
+        seen = 0
+        for tid, where in scan.positions.items():
+            held = traces.get(tid)
+            if held is None:
+                traces[tid] = _Held(tid, [(batch, where)], ops_of[tid], len(where))
+                seen += 1
+            else:
+                held.chunks.append((batch, where))
+                held.ops += ops_of[tid]
+                held.span_count += len(where)
+        self.stats.traces_seen += seen
+        self._span_total += scan.n
+        index = self._ops
+        for (service, name, kind), count in scan.op_counts.items():
+            per = index.get(service)
+            if per is None:
+                per = index[service] = {}
+            per[(name, kind)] = per.get((name, kind), 0) + count
 
     def _drop_ops(self, ops: list[tuple[str, str, int]]) -> None:
         index = self._ops
@@ -558,6 +540,99 @@ class SpanStore:
 
 INVALID_TRACE_ID = "unmarshal: invalid TraceID length"  # the collector v0.155, verified
 INVALID_SPAN_ID = "unmarshal: invalid SpanID length"
+
+
+class _Scan:
+    """One pass over a request's spans: where each trace's spans are (span numbers), and what to count."""
+
+    __slots__ = ("layout", "n", "negative", "op_counts", "ops_of", "positions", "raw_counts", "services",
+                 "zero_span", "zero_trace")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.layout: list[tuple[int, int, int, int]] = []
+        self.services: list[tuple[str, str | None, bool]] = []
+        self.positions: dict[bytes, list[int]] = {}
+        self.ops_of: dict[bytes, list[tuple[str, str, int]]] = {}
+        """Per trace, each of its spans' (service, name, kind), in span order."""
+        self.op_counts: dict[tuple[str, str, int], int] = {}
+        self.raw_counts: dict[str, int] = {}
+        """Spans per service.name as sent ('' for none)."""
+        self.n = self.zero_trace = self.zero_span = self.negative = 0
+
+
+def _scan(req: ExportTraceServiceRequest) -> _Scan:
+    """Read the few fields `write` needs from every span (the hot loop: one pass, locals only).
+
+    Raises InvalidIds when an ID has a length the collector refuses.
+    """
+    scan = _Scan()
+    layout, services, positions, ops_of, op_counts = (
+        scan.layout, scan.services, scan.positions, scan.ops_of, scan.op_counts,
+    )  # fmt: skip
+    canon: dict[tuple[str, str, int], tuple[str, str, int]] = {}
+    n = zero_trace = zero_span = negative = 0
+    for rs_i, rs in enumerate(req.resource_spans):
+        service, service_raw, fix = service_of(rs.resource)
+        services.append((service, service_raw, fix))
+        first = n
+        for ss_i, ss in enumerate(rs.scope_spans):
+            spans = ss.spans
+            layout.append((rs_i, ss_i, n, len(spans)))
+            for span in spans:
+                tid = span.trace_id
+                sid = span.span_id
+                parent = span.parent_span_id
+                if (
+                    len(tid) != 16 or tid == ZERO_TRACE_ID or len(sid) != 8 or sid == ZERO_SPAN_ID
+                    or (parent and len(parent) != 8) or span.links
+                ):  # fmt: skip
+                    zero_t, zero_s = _odd_ids(span)
+                    zero_trace += zero_t
+                    zero_span += zero_s
+                if span.start_time_unix_nano >= span.end_time_unix_nano:
+                    negative += 1
+                op: tuple[str, str, int] = (service, span.name, span.kind)
+                count = op_counts.get(op)
+                if count is None:
+                    canon[op] = op
+                    op_counts[op] = 1
+                else:
+                    op = canon[op]  # one tuple per operation and write, shared by its spans
+                    op_counts[op] = count + 1
+                where = positions.get(tid)
+                if where is None:
+                    positions[tid] = [n]
+                    ops_of[tid] = [op]
+                else:
+                    where.append(n)
+                    ops_of[tid].append(op)
+                n += 1
+        if n > first:
+            raw_key = service_raw or ""
+            scan.raw_counts[raw_key] = scan.raw_counts.get(raw_key, 0) + n - first
+    scan.n, scan.zero_trace, scan.zero_span, scan.negative = n, zero_trace, zero_span, negative
+    return scan
+
+
+def _odd_ids(span: Span) -> tuple[int, int]:
+    """A span with an empty, zero or odd-length ID, or with links: (zero trace ID?, zero span ID?) as 0/1.
+
+    Raises InvalidIds for an ID of a length the collector refuses (its message, checked in this order).
+    """
+    tid, sid, parent = span.trace_id, span.span_id, span.parent_span_id
+    zero_trace = zero_span = 0
+    if len(tid) != 16 or tid == ZERO_TRACE_ID:
+        if tid and tid != ZERO_TRACE_ID:
+            raise InvalidIds(INVALID_TRACE_ID)
+        zero_trace = 1
+    if len(sid) != 8 or sid == ZERO_SPAN_ID:
+        if sid and sid != ZERO_SPAN_ID:
+            raise InvalidIds(INVALID_SPAN_ID)
+        zero_span = 1
+    if parent and len(parent) != 8:
+        raise InvalidIds(INVALID_SPAN_ID)
+    _check_links(span.links)
+    return zero_trace, zero_span
 
 
 def _check_links(links: Any) -> None:

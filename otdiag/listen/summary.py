@@ -8,14 +8,14 @@ a problem has the same code whichever command saw it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from otdiag import catalogue as c
 from otdiag.catalogue import COLLECTED, CREATED, INFO, E, W, kind
 from otdiag.listen import store as store_mod
-from otdiag.listen.store import SpanStore
-from otdiag.model import Finding, Stage
+from otdiag.listen.store import SpanStore, Stats
+from otdiag.model import Finding, Result, Stage, order_findings
 
 SERVICE_NAME_MISSING = kind(
     "app.service-name-missing",
@@ -68,14 +68,19 @@ EVICTED = kind(
 )
 
 
-@dataclass
-class Summary:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListenResult(Result):
+    """What the received spans add up to: `listen`'s summary (and the span part of `run`'s report)."""
+
+    COMMAND: ClassVar[str] = "listen"
     traces: int
     spans: int
     services: dict[str, int]
     operations: dict[str, dict[str, int]]
+    """Per service, spans per operation name."""
     transports: dict[str, int]
     requests: dict[str, int]
+    """Export requests answered, by transport and outcome (`grpc OK`, `http/json 400` ...)."""
     orphan_spans: int
     held_traces: int
     held_spans: int
@@ -83,11 +88,10 @@ class Summary:
     evicted_spans: int
     first_received: float | None
     last_received: float | None
-    findings: list[Finding] = field(default_factory=list)
-    trace_ids: list[str] = field(default_factory=list)
+    trace_ids: tuple[str, ...] = ()
     """The newest held traces' IDs (at most TRACE_IDS_SHOWN), full 32 hex digits, newest first."""
 
-    def to_json(self) -> dict[str, Any]:
+    def fields_json(self) -> dict[str, Any]:
         return {
             "traces": self.traces,
             "spans": self.spans,
@@ -99,6 +103,11 @@ class Summary:
             "held": {"traces": self.held_traces, "spans": self.held_spans},
             "evicted": {"traces": self.evicted_traces, "spans": self.evicted_spans},
         }
+
+    def summary_json(self) -> dict[str, Any]:
+        """The last line of `listen --json-lines`: the counts, then the findings (errors first)."""
+        findings = [f.to_json() for f in order_findings(list(self.findings))]
+        return {"type": "summary", **self.fields_json(), "findings": findings}
 
 
 TRACE_IDS_SHOWN = 20
@@ -132,8 +141,45 @@ def _shape_findings(store: SpanStore) -> list[Finding]:
     return out
 
 
-def summarize(store: SpanStore) -> Summary:
+def summarize(store: SpanStore) -> ListenResult:
+    """The store's running totals, and the findings they and the traces held show, most fundamental first."""
     st = store.stats
+    orphans, orphan_examples, trace_ids = _walk_held(store)
+    operations: dict[str, dict[str, int]] = {}
+    for (service, name), n in sorted(st.by_operation.items()):
+        operations.setdefault(service, {})[name] = n
+    findings = _id_and_service_findings(st)
+    if orphans:
+        findings.append(
+            c.TRACE_ORPHANS(
+                f"{orphans} span(s) name a parent span that was not received.",
+                evidence=orphan_examples,
+            )
+        )
+    findings.extend(_shape_findings(store))
+    findings.extend(_intake_findings(store))
+    return ListenResult(
+        traces=st.traces_seen,
+        spans=st.spans,
+        services=dict(sorted(st.by_service.items())),
+        operations=operations,
+        transports=dict(st.by_transport),
+        requests=dict(sorted(st.requests.items())),
+        orphan_spans=orphans,
+        held_traces=store.trace_count,
+        held_spans=store.span_count,
+        evicted_traces=st.evicted_traces,
+        evicted_spans=st.evicted_spans,
+        first_received=st.first_received,
+        last_received=st.last_received,
+        findings=tuple(findings),
+        trace_ids=tuple(trace_ids),
+    )
+
+
+def _walk_held(store: SpanStore) -> tuple[int, list[str], list[str]]:
+    """Over the traces held, newest first: spans whose parent was not received (count, up to 3 examples),
+    and the newest TRACE_IDS_SHOWN trace IDs."""
     orphans = 0
     orphan_examples: list[str] = []
     trace_ids: list[str] = []
@@ -149,9 +195,11 @@ def summarize(store: SpanStore) -> Summary:
                         f"{group.service}: {rec.name!r} (trace {rec.trace_id.hex()}) has parent "
                         f"{rec.parent_span_id.hex()}, not received"
                     )
-    operations: dict[str, dict[str, int]] = {}
-    for (service, name), n in sorted(st.by_operation.items()):
-        operations.setdefault(service, {})[name] = n
+    return orphans, orphan_examples, trace_ids
+
+
+def _id_and_service_findings(st: Stats) -> list[Finding]:
+    """Spans with zero IDs, or without a service name of their own."""
     findings: list[Finding] = []
     if st.zero_trace_id:
         findings.append(ZERO_TRACE_ID(f"{st.zero_trace_id} span(s) arrived with an all-zero or empty trace ID."))
@@ -165,14 +213,13 @@ def summarize(store: SpanStore) -> Summary:
         findings.append(
             SERVICE_NAME_MISSING(f"{st.service_raw['']} span(s) arrived with no (or an empty) service.name.")
         )
-    if orphans:
-        findings.append(
-            c.TRACE_ORPHANS(
-                f"{orphans} span(s) name a parent span that was not received.",
-                evidence=orphan_examples,
-            )
-        )
-    findings.extend(_shape_findings(store))
+    return findings
+
+
+def _intake_findings(store: SpanStore) -> list[Finding]:
+    """Non-positive durations, export requests answered with an error, and traces evicted."""
+    st = store.stats
+    findings: list[Finding] = []
     if st.negative_duration:
         findings.append(NON_POSITIVE_DURATION(f"{st.negative_duration} span(s) end before or when they start."))
     rejected = {k: n for k, n in st.requests.items() if not k.endswith((" 200", " OK"))}
@@ -192,20 +239,4 @@ def summarize(store: SpanStore) -> Summary:
                 f"--max-spans {store.max_spans}."
             )
         )
-    return Summary(
-        traces=st.traces_seen,
-        spans=st.spans,
-        services=dict(sorted(st.by_service.items())),
-        operations=operations,
-        transports=dict(st.by_transport),
-        requests=dict(sorted(st.requests.items())),
-        orphan_spans=orphans,
-        held_traces=store.trace_count,
-        held_spans=store.span_count,
-        evicted_traces=st.evicted_traces,
-        evicted_spans=st.evicted_spans,
-        first_received=st.first_received,
-        last_received=st.last_received,
-        findings=findings,
-        trace_ids=trace_ids,
-    )
+    return findings

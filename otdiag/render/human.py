@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -144,68 +143,3 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
             for lead, body in finding_lines(f):
                 hang(console, lead, body)
         console.print()
-
-
-# --- otdiag listen ----------------------------------------------------------------------
-
-_STATUS_MARK = {0: "", 1: "[green]ok[/]", 2: "[bold red]error[/]"}
-
-
-def _duration(ns: int) -> str:
-    if ns < 1_000_000:
-        return f"{ns / 1000:.0f}µs"
-    if ns < 1_000_000_000:
-        return f"{ns / 1_000_000:.1f}ms"
-    return f"{ns / 1_000_000_000:.2f}s"
-
-
-def print_arrival(console: Console, a: Any) -> None:
-    """One received span on one line: time, service, name, trace ID, duration, status, key attributes."""
-    import time as _time
-
-    stamp = _time.strftime("%H:%M:%S", _time.localtime(a.received)) + f".{int(a.received * 1000) % 1000:03d}"
-    service = escape(_short(a.service) if a.service_raw is not None else f"{_short(a.service)} (no service.name)")
-    parent = "" if not a.parent_span_id.strip("0") else f" [dim]← {a.parent_span_id[:8]}[/]"
-    status = _STATUS_MARK.get(a.status_code, "")
-    if a.status_code == 2 and a.status_message:
-        status += f" [red]{escape(a.status_message[:80])}[/]"
-    attrs = " ".join(f"[dim]{escape(_short(k, 60))}=[/]{escape(v[:60])}" for k, v in itertools.islice(a.attributes, 20))
-    console.print(
-        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(_short(a.name))}[/] [dim]{escape(str(a.kind))}[/] "
-        f"trace {escape(a.trace_id)}{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
-        f"{status} {attrs}".rstrip()
-    )
-
-
-def _short(text: str, limit: int = 200) -> str:
-    """A name as a one-line view shows it: at most `limit` characters."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def print_listen_banner(console: Console, lines: list[str]) -> None:
-    for line in lines:
-        console.print(line)
-
-
-def print_summary(console: Console, summary: dict[str, Any], findings: list[Finding], title: str) -> None:
-    """The end-of-run summary of `listen` (and the span part of `run`)."""
-    console.print(f"[bold]{escape(title)}[/]")
-    console.print(
-        f"  {plural(summary['traces'], 'trace')}, {plural(summary['spans'], 'span')} from "
-        f"{plural(len(summary['services']), 'service')}"
-        + (f"; held now: {plural(summary['held']['traces'], 'trace')}" if summary["evicted"]["traces"] else "")
-    )
-    for service, ops in summary["operations"].items():
-        console.print(f"  [cyan]{escape(_short(service))}[/]: {plural(summary['services'].get(service, 0), 'span')}")
-        for name, n in list(ops.items())[:15]:
-            console.print(f"    {n:>6}  {escape(_short(name))}")
-        if len(ops) > 15:
-            console.print(f"    [dim]… {plural(len(ops) - 15, 'more operation')}[/]")
-    if summary["transports"]:
-        shown = ", ".join(f"{k}: {v}" for k, v in summary["transports"].items())
-        console.print(f"  [dim]received over {escape(shown)}[/]")
-    console.print()
-    if findings:
-        print_findings(console, findings)
-    else:
-        console.print("  [green]No problems seen in the received spans.[/]")
