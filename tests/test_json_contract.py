@@ -4,7 +4,8 @@ Each case runs a command where its answer is deterministic (nothing listens on 1
 from tests/; otdiag's own `listen` receiver, in process, where a receiver or a query API must answer),
 normalizes only what truly varies from run to run (durations, generated IDs, free ports, arrival times,
 temporary paths) and compares the whole document, key order and formatting included, with its golden
-file in tests/contract/<case>.json.
+file in tests/contract/<case>.json. Where only a real server gives the shape (find-trace over the real
+Jaeger v2 and v1), the case needs the peers and is marked so.
 
 The golden files record the contract as it is; to record it again after an intended change (a new
 field, documented in the README), run
@@ -305,7 +306,7 @@ def test_validate_config(case: str, args: list[str]) -> None:
     _pin(case, _ok(res, ExitCode.OK, ExitCode.PROBLEM))
 
 
-def test_validate_config_unreadable_file_is_a_finding_or_usage(tmp_path: Path) -> None:
+def test_validate_config_yaml_syntax_error(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("receivers: [\n")
     res = run("validate-config", str(bad), "--json")
