@@ -5,7 +5,7 @@ Core code returns these; the CLI renders them (human or JSON) and exits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
@@ -153,30 +153,6 @@ class Step:
             "detail": self.detail,
             "target": self.target,
         }
-
-
-@dataclass(slots=True)
-class Report:
-    """What a command hands to a renderer: the findings plus command-specific fields."""
-
-    command: str
-    findings: list[Finding] = field(default_factory=list)
-    fields: dict[str, Any] = field(default_factory=dict)
-    """Command-specific JSON fields that sit beside `findings` (see cli-contract.md)."""
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.findings)
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "schema_version": "1",
-            "command": self.command,
-            "ok": self.ok,
-            "findings": [f.to_json() for f in order_findings(self.findings)],
-        }
-        doc.update(self.fields)
-        return doc
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ import typer
 
 from otdiag import redact
 from otdiag.errors import UsageError
-from otdiag.model import ExitCode, Report, Result
+from otdiag.model import ExitCode, Result
 from otdiag.render import json as json_view
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def readable_file(path: str | None, option: str) -> str | None:
     return str(p)
 
 
-R = TypeVar("R", bound=Report | Result)
+R = TypeVar("R", bound=Result)
 
 
 def emit(report: R, *, as_json: bool, render: Callable[[human.Console, R], None]) -> ExitCode:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from otdiag import redact
-from otdiag.model import Report, Result
+from otdiag.model import Result
 
 
-def dumps(report: Report | Result) -> str:
+def dumps(report: Result) -> str:
     """The report as JSON: every string scrubbed of secrets, no raw control character."""
     return redact.json_dumps(report.to_json())
