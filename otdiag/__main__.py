@@ -1,3 +1,3 @@
-from otdiag.cli.app import main
+from otdiag.cli.main import main
 
 main()

@@ -686,7 +686,7 @@ APP_ENV_EMPTY = kind(
     "Run otdiag check in the app's environment, or pass it with --env-file.",
 )
 
-# --- per component (otdiag.check.loss), across tiers (otdiag.check.tiers) and fleets (otdiag.fleet): issue 17 ------
+# --- per component (check.loss), across tiers (check.tiers) and fleets (collector.fleet): issue 17 -----------
 
 COLLECTOR_NO_BACKEND = kind(
     "collector.no-trace-backend",
@@ -835,7 +835,7 @@ COLLECTOR_NO_ZPAGES = kind(
 # Modules that declare finding kinds of their own, in the same table.
 _DECLARING_MODULES: tuple[str, ...] = (
     "otdiag.listen.summary",
-    "otdiag.run",
+    "otdiag.app.runner",
     "otdiag.validate.kinds",
     "otdiag.validate.versions",
 )

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from otdiag import catalogue  # noqa: E402
-from otdiag.cli.app import app  # noqa: E402
+from otdiag.cli.main import app  # noqa: E402
 from otdiag.model import GUIDE_TITLES  # noqa: E402
 
 

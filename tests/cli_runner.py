@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from otdiag.cli.app import app
+from otdiag.cli.main import app
 
 
 @dataclass

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from otdiag.endpoints import HostPort
 from otdiag.listen.httpserver import Limits
 from otdiag.listen.server import Bound, Listener
 from otdiag.listen.store import SpanStore
+from otdiag.net.endpoints import HostPort
 
 
 @dataclass

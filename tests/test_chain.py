@@ -8,8 +8,8 @@ from typing import Any, cast
 import pytest
 
 from otdiag.check import tiers as chain
-from otdiag.collector_config import CollectorTargets, ExporterTarget
-from otdiag.collector_metrics import Snapshot
+from otdiag.collector.metrics import Snapshot
+from otdiag.collector.targets import CollectorTargets, ExporterTarget
 from otdiag.errors import UsageError
 from otdiag.model import StepStatus
 from otdiag.render.check import chain_lines, chain_paths

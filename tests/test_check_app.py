@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from otdiag.app.export_settings import Flags
 from otdiag.check.app import app_settings
 from otdiag.check.request import CheckOptions
 from otdiag.errors import UsageError
 from otdiag.model import Finding, Protocol, Severity
-from otdiag.otel_env import Flags
 
 
 def test_an_app_endpoint_that_cannot_work_is_a_finding_and_the_defaults_are_probed() -> None:

@@ -13,8 +13,8 @@ import pytest
 from otdiag.check import tiers
 from otdiag.check.e2e import _loss
 from otdiag.check.loss import verdict
-from otdiag.collector_config import CollectorTargets, ExporterTarget
-from otdiag.collector_metrics import Delta, Snapshot
+from otdiag.collector.metrics import Delta, Snapshot
+from otdiag.collector.targets import CollectorTargets, ExporterTarget
 from otdiag.model import Severity, Stage
 
 EVERY_FAMILY = frozenset(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from otdiag import __version__
-from otdiag.cli.app import app
+from otdiag.cli.main import app
 from otdiag.cli.root import COMMANDS, load_command
 from otdiag.model import ExitCode
 from tests.cli_runner import run

@@ -14,9 +14,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from otdiag import collector_metrics
-from otdiag.collector_metrics import Snapshot
-from otdiag.transport import TransportError
+from otdiag.collector import metrics as collector_metrics
+from otdiag.collector.metrics import Snapshot
+from otdiag.net.transport import TransportError
 from tests import peers
 from tests.conftest import require_peer
 from tests.sdk_app import send_span

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler
 import httpx
 import pytest
 
-from otdiag.jaeger_api import Api, JaegerClient
+from otdiag.jaeger.client import Api, JaegerClient
+from otdiag.jaeger.trace import parse_trace_id
 from otdiag.model import ExitCode
-from otdiag.trace import parse_trace_id
 from tests import hostile, peers
 from tests.bounds import within
 from tests.cli_runner import Result, run
@@ -412,9 +412,9 @@ def test_unreachable_jaeger_is_one_finding() -> None:
 
 def test_large_traces_render_within_bounds() -> None:
     """10,000 spans: collapsed siblings and --max-spans keep the output short."""
+    from otdiag.jaeger.trace import Span, Trace
     from otdiag.render.human import make_console
     from otdiag.render.waterfall import print_trace
-    from otdiag.trace import Span, Trace
 
     root = Span("0" * 15 + "1", None, "svc", "batch", "server", 0, 10**9, "ok")
     kids = [Span(f"{i + 2:016x}", root.span_id, "svc", "item", "internal", i * 1000, 500, "unset") for i in range(9999)]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from otdiag import fleet
+from otdiag.collector import fleet
 from otdiag.errors import UsageError
 from otdiag.render.fleet import rows as table_rows
 

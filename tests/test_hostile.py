@@ -569,12 +569,12 @@ def test_fuzzed_jaeger_answers_never_crash_the_adapter_or_the_views(
     """Mutated Jaeger answers: the adapter returns traces or raises JaegerError; the views never raise."""
     import io
 
-    from otdiag import http
-    from otdiag.jaeger_api import JaegerClient, JaegerError, _parse
+    from otdiag.jaeger.client import JaegerClient, JaegerError, _parse
+    from otdiag.jaeger.trace import from_legacy, from_v3
+    from otdiag.jaeger.trace_analysis import analyse
+    from otdiag.net import http
     from otdiag.render.human import make_console, print_findings
     from otdiag.render.waterfall import print_trace, print_trace_list
-    from otdiag.trace import from_legacy, from_v3
-    from otdiag.trace_analysis import analyse
 
     body = (_legacy(overrides) if legacy else _v3([_span_v3(**overrides)])) if envelope is None else b""
     try:
@@ -743,9 +743,9 @@ def test_bad_traces_protocol_is_named_by_its_own_name(tmp_path: Path) -> None:
     res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1", env=env)
     assert res.exit_code == ExitCode.USAGE
     assert "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL='grpcx'" in res.stderr
-    from otdiag import app_env
+    from otdiag.app import env_analysis
 
-    found = [f for f in app_env.analyse(env).findings if "grpcx" in f.message]
+    found = [f for f in env_analysis.analyse(env).findings if "grpcx" in f.message]
     assert found and found[0].message.startswith("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL='grpcx'")
 
 

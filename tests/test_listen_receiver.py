@@ -18,11 +18,11 @@ import grpc
 import pytest
 from google.rpc import status_pb2
 
-from otdiag.endpoints import HostPort
 from otdiag.listen.httpserver import Limits
 from otdiag.listen.server import BindError, Listener
 from otdiag.listen.store import SpanStore
 from otdiag.model import ExitCode
+from otdiag.net.endpoints import HostPort
 from otdiag.otlp import encode
 from otdiag.otlp.encode import SpanSpec
 from tests import peers

@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from otdiag.check.loss import Components, lone_collector, verdict
-from otdiag.collector_metrics import Snapshot
+from otdiag.collector.metrics import Snapshot
 from otdiag.model import Severity
 
 BASE: dict[str, Any] = {

@@ -384,7 +384,7 @@ def test_the_apps_argv_secrets_are_never_printed() -> None:
         for secret in secrets:
             assert secret not in proc.stdout + proc.stderr, (mode, secret)
         assert "--api-key=<redacted>" in proc.stdout + proc.stderr
-    from otdiag.run import scrub_argv
+    from otdiag.app.runner import scrub_argv
 
     assert scrub_argv(["app", "--token", "x1", "-p", "keep", "API_KEY=v", "--verbose"]) == [
         "app", "--token", "<redacted>", "-p", "keep", "API_KEY=<redacted>", "--verbose",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from otdiag.app.export_settings import Flags, parse_headers, resolve
 from otdiag.errors import UsageError
 from otdiag.model import Protocol
-from otdiag.otel_env import Flags, parse_headers, resolve
 
 E = "OTEL_EXPORTER_OTLP_"
 T = "OTEL_EXPORTER_OTLP_TRACES_"

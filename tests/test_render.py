@@ -14,17 +14,17 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from otdiag import app_env
 from otdiag import catalogue as c
+from otdiag.app import env_analysis
+from otdiag.app.export_settings import Flags, resolve
 from otdiag.check.app import app_step as _app_step
 from otdiag.check.result import CheckResult
 from otdiag.check.walk import _agree
+from otdiag.jaeger.trace import Span, Trace
 from otdiag.model import ExitCode, Finding, Location, Stage, Step, StepStatus
-from otdiag.otel_env import Flags, resolve
 from otdiag.render import check as check_view
 from otdiag.render import human
 from otdiag.render.waterfall import layout, print_trace, print_trace_list
-from otdiag.trace import Span, Trace
 from tests.cli_runner import run
 
 WIDTHS = (80, 200)
@@ -183,7 +183,7 @@ def test_with_no_otel_variable_the_app_and_sdk_hops_are_unknown_not_healthy() ->
 
 def test_an_app_that_exports_with_jaeger_is_not_said_to_export_over_otlp() -> None:
     env = {"OTEL_TRACES_EXPORTER": "jaeger", "OTEL_SERVICE_NAME": "x"}
-    view = app_env.analyse(env)
+    view = env_analysis.analyse(env)
     step = _app_step(list(env), view.findings, resolve(Flags(), env))
     assert step.status is StepStatus.FAIL
     assert "exports" not in step.detail and "Jaeger exporter no longer exists" in step.detail
@@ -192,7 +192,7 @@ def test_an_app_that_exports_with_jaeger_is_not_said_to_export_over_otlp() -> No
 @pytest.mark.parametrize(("ratio", "severity"), [("0.01", "warning"), ("0.25", "warning"), ("0.9", "info")])
 def test_a_ratio_sampler_that_drops_most_test_requests_gets_a_warning(ratio: str, severity: str) -> None:
     env = {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": ratio, "OTEL_SERVICE_NAME": "x"}
-    found = [f for f in app_env.analyse(env).findings if f.code == "app.sampler-low-ratio"]
+    found = [f for f in env_analysis.analyse(env).findings if f.code == "app.sampler-low-ratio"]
     assert [f.severity.value for f in found] == [severity]
     if ratio == "0.01":
         assert "about 1 in 100" in found[0].message and "99%" in found[0].message

@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from otdiag import catalogue as c
 from otdiag.check.result import CheckResult
 from otdiag.check.tiers import ChainReport, HopMark, LostAt, TierMark
-from otdiag.fleet import FleetReport, Instance, PathStep, Row
+from otdiag.collector.fleet import FleetReport, Instance, PathStep, Row
 from otdiag.model import Stage, Step, StepStatus
 from otdiag.render import human
 from otdiag.render.check import print_check

@@ -14,11 +14,11 @@ import pytest
 from rich.cells import cell_len
 
 from otdiag import catalogue as c
-from otdiag.endpoints import HostPort
 from otdiag.listen import summary as listen_summary
 from otdiag.listen.server import Bound
 from otdiag.listen.store import Arrival, Transport
 from otdiag.listen.summary import ListenResult
+from otdiag.net.endpoints import HostPort
 from otdiag.render import human
 from otdiag.render import listen as view
 

@@ -14,7 +14,7 @@ import pytest
 from rich.cells import cell_len
 
 from otdiag import catalogue as c
-from otdiag import run as core
+from otdiag.app import runner as core
 from otdiag.model import Finding, Location
 from otdiag.observe.observed import NOT_LOADED, ExporterSeen, Observed, ProviderSeen, SpanCounts
 from otdiag.render import human

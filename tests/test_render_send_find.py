@@ -13,18 +13,18 @@ import pytest
 from rich.cells import cell_len
 
 from otdiag import catalogue as c
-from otdiag import ingest
-from otdiag.find import ById, FindResult, Found, Search
-from otdiag.jaeger_api import Api, Fetched, SearchQuery
-from otdiag.otel_env import Flags, Settings, resolve
+from otdiag.app.export_settings import Flags, Settings, resolve
+from otdiag.collector import attempt_findings
+from otdiag.jaeger.client import Api, Fetched, SearchQuery
+from otdiag.jaeger.lookup import ById, FindResult, Found, Search
+from otdiag.jaeger.trace import Span, Trace
+from otdiag.jaeger.trace_analysis import analyse
 from otdiag.otlp.exporter import attempt_of
 from otdiag.otlp.result import ExportResult
+from otdiag.otlp.sender import LoadOutcome, Outcome, SendResult, Verification, explain, settings_notes
 from otdiag.render import human
 from otdiag.render.find import print_find
 from otdiag.render.send import print_send
-from otdiag.send import LoadOutcome, Outcome, SendResult, Verification, explain, settings_notes
-from otdiag.trace import Span, Trace
-from otdiag.trace_analysis import analyse
 
 WIDTHS = (80, 120)
 TID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -54,7 +54,7 @@ def settings(**env: str) -> Settings:
 
 
 def outcome(s: Settings, result: ExportResult, *, sent: int = 1) -> Outcome:
-    finding = ingest.from_result(result, attempt_of(s), sent_spans=sent)
+    finding = attempt_findings.from_result(result, attempt_of(s), sent_spans=sent)
     rejected = min(result.rejected_spans, sent) if result.ok else 0
     accepted = sent - rejected if result.ok else 0
     findings = [finding] if finding else []

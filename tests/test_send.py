@@ -346,8 +346,8 @@ def test_rotel_and_the_collector_answer_a_bad_content_type_differently(
     start_collector: Callable[..., peers.Collector], start_rotel: Callable[..., peers.Rotel]
 ) -> None:
     """Classify by what is observable: the collector says 415, rotel says 400 with no body."""
-    from otdiag import ingest
-    from otdiag.ingest import Attempt
+    from otdiag.collector import attempt_findings
+    from otdiag.collector.attempt_findings import Attempt
     from otdiag.model import Protocol
 
     codes = {}
@@ -357,7 +357,7 @@ def test_rotel_and_the_collector_answer_a_bad_content_type_differently(
         res = http_export.export(url, b"not otlp", content_type="text/plain", headers={}, timeout=3)
         host, port = endpoint.split(":")
         at = Attempt(Protocol.HTTP_PROTOBUF, url, host, int(port), False, "/v1/traces")
-        finding = ingest.from_result(res, at, sent_spans=1)
+        finding = attempt_findings.from_result(res, at, sent_spans=1)
         assert finding is not None
         codes[name] = (res.http_status, finding.code)
     assert codes == {"collector": (415, "ingest.http-415"), "rotel": (400, "ingest.http-400")}

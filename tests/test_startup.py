@@ -24,7 +24,7 @@ _PROBE = """
 import atexit, json, sys
 atexit.register(lambda: sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
 sys.argv = ["otdiag", *sys.argv[1:]]
-from otdiag.cli.app import main
+from otdiag.cli.main import main
 main()
 """
 
@@ -123,7 +123,7 @@ service:
 )
 def test_a_light_path_does_not_import_heavy_modules(args: list[str], must_not: list[str]) -> None:
     modules = imported(*args, stdin=SMALL_CONFIG)
-    assert "otdiag.cli.app" in modules
+    assert "otdiag.cli.main" in modules
     heavy = [name for name in must_not if loaded(modules, name)]
     assert not heavy, f"otdiag {' '.join(args)} imported {heavy}"
 

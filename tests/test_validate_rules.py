@@ -586,7 +586,7 @@ def test_cli_merge_deep_merges_maps_and_replaces_lists(tmp_path: Any) -> None:
 def test_cli_reads_stdin(monkeypatch: Any) -> None:
     from typer.testing import CliRunner
 
-    from otdiag.cli.app import app
+    from otdiag.cli.main import app
 
     res = CliRunner().invoke(app, ["validate-config", "-", "--json"], input=RECV + EXP + OK_TAIL)
     assert res.exit_code == 0

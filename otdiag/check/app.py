@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from otdiag import catalogue as c
-from otdiag import otel_env
+from otdiag.app import export_settings
 from otdiag.check.request import CheckOptions
 from otdiag.errors import UsageError
 from otdiag.model import Finding, Protocol, Severity, Stage, Step, StepStatus
@@ -14,7 +14,7 @@ from otdiag.model import Finding, Protocol, Severity, Stage, Step, StepStatus
 STANDARD_PORTS = {Protocol.GRPC: 4317, Protocol.HTTP_PROTOBUF: 4318, Protocol.HTTP_JSON: 4318}
 
 
-def app_settings(opts: CheckOptions, findings: list[Finding]) -> otel_env.Settings:
+def app_settings(opts: CheckOptions, findings: list[Finding]) -> export_settings.Settings:
     flags = opts.flags
     from_config = None
     if flags.endpoint is None and not _configured(opts.env) and opts.config is not None:
@@ -26,11 +26,11 @@ def app_settings(opts: CheckOptions, findings: list[Finding]) -> otel_env.Settin
             flags = replace(flags, endpoint=f"{'https' if tls else 'http'}://{dial}", protocol=proto)
             from_config = f"the OTLP receiver of {cfg.path}"
     try:
-        resolved = otel_env.resolve(flags, opts.env)
+        resolved = export_settings.resolve(flags, opts.env)
     except UsageError as exc:
         # Which side cannot work: the flags resolved alone raise their own UsageError for a value the
         # user typed (or --config gave), and that stops the command; the app's environment is a finding.
-        defaults = otel_env.resolve(flags, {})
+        defaults = export_settings.resolve(flags, {})
         findings.append(c.SETTINGS_NOTE(f"{exc}; otdiag probes the defaults instead.", severity=Severity.ERROR))
         return defaults
     if from_config:
@@ -39,7 +39,7 @@ def app_settings(opts: CheckOptions, findings: list[Finding]) -> otel_env.Settin
     return resolved
 
 
-def app_step(otel_vars: list[str], app_findings: list[Finding], settings: otel_env.Settings) -> Step:
+def app_step(otel_vars: list[str], app_findings: list[Finding], settings: export_settings.Settings) -> Step:
     """The app-env step: what the app's environment says, and "?" (skip) when it says nothing."""
     app_errors = [f for f in app_findings if f.severity is Severity.ERROR]
     source = settings.sources.get("endpoint")
@@ -60,7 +60,7 @@ def _configured(env: Mapping[str, str]) -> bool:
     return any((env.get(f"OTEL_EXPORTER_OTLP_{k}") or "").strip() for k in ("ENDPOINT", "TRACES_ENDPOINT"))
 
 
-def sibling_settings(settings: otel_env.Settings, opts: CheckOptions) -> otel_env.Settings | None:
+def sibling_settings(settings: export_settings.Settings, opts: CheckOptions) -> export_settings.Settings | None:
     """The other OTLP protocol on the same collector (the standard port, or the one --config gives)."""
     other = Protocol.HTTP_PROTOBUF if settings.protocol is Protocol.GRPC else Protocol.GRPC
     cfg = opts.config
@@ -75,7 +75,7 @@ def sibling_settings(settings: otel_env.Settings, opts: CheckOptions) -> otel_en
         endpoint = f"{'https' if settings.secure else 'http'}://{host}:{STANDARD_PORTS[other]}"
     else:
         return None
-    flags = otel_env.Flags(
+    flags = export_settings.Flags(
         endpoint=endpoint,
         protocol=other,
         headers=settings.headers or None,
@@ -84,4 +84,4 @@ def sibling_settings(settings: otel_env.Settings, opts: CheckOptions) -> otel_en
         key_file=settings.key_file,
         timeout=settings.timeout,
     )
-    return otel_env.resolve(flags, {})
+    return export_settings.resolve(flags, {})

@@ -11,22 +11,23 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from otdiag import catalogue as c
-from otdiag import collector_metrics, otel_env
+from otdiag.app import export_settings
 from otdiag.check import loss
 from otdiag.check.probes import Probe
 from otdiag.check.request import CheckOptions
-from otdiag.collector_metrics import Delta, Snapshot
-from otdiag.http import TlsOptions
-from otdiag.jaeger_api import JaegerClient, JaegerError
+from otdiag.collector import metrics as collector_metrics
+from otdiag.collector.metrics import Delta, Snapshot
+from otdiag.jaeger.client import JaegerClient, JaegerError
 from otdiag.model import Finding, Severity, Stage, Step, StepStatus
+from otdiag.net.http import TlsOptions
+from otdiag.net.transport import TransportError
+from otdiag.otlp.sender import send_probe_span
 from otdiag.progress import Progress
-from otdiag.send import send_probe_span
-from otdiag.transport import TransportError
 
 if TYPE_CHECKING:
     from otdiag.check.tiers import Observer
-    from otdiag.collector_config import CollectorTargets
-    from otdiag.fleet import FleetView, Prometheus
+    from otdiag.collector.fleet import FleetView, Prometheus
+    from otdiag.collector.targets import CollectorTargets
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class _Watch:
 
 
 def end_to_end(
-    settings: otel_env.Settings,
+    settings: export_settings.Settings,
     opts: CheckOptions,
     tls: TlsOptions,
     progress: Progress,
@@ -238,7 +239,7 @@ def _unexplained(trace_id: str, watch: _Watch) -> Finding:
 
 def _locate_in_fleet(prom: Prometheus, view: FleetView, waited: float) -> list[Finding]:
     """Through Prometheus: which instance took the test span in and where it was lost (may be none)."""
-    from otdiag import fleet
+    from otdiag.collector import fleet
 
     try:
         # Prometheus knows of the loss only once it has scraped every collector since the span was sent.

@@ -1,6 +1,6 @@
 """Where one test span went inside one collector, read per component from its metric deltas.
 
-Pure functions over `collector_metrics.Snapshot`s: no I/O, so every rule is unit-tested over
+Pure functions over `collector.metrics.Snapshot`s: no I/O, so every rule is unit-tested over
 constructed deltas (tests/test_loss.py) as well as through real collectors.
 
 Per component means: the receiver that refused it, the processor that took it in and did not let it
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from otdiag import catalogue as c
 
 if TYPE_CHECKING:  # only annotations here: validate-config imports this module's kinds, not the HTTP stack
-    from otdiag.collector_metrics import Snapshot
+    from otdiag.collector.metrics import Snapshot
 from otdiag.model import Finding, Severity
 
 SINK_EXPORTERS: dict[str, str] = {

@@ -12,19 +12,23 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from otdiag import catalogue as c
-from otdiag import collector_health, collector_metrics, ingest, otel_env, redact
-from otdiag.collector_metrics import Snapshot
-from otdiag.find import jaeger_failure
-from otdiag.http import TlsOptions
-from otdiag.jaeger_api import JaegerClient, JaegerError
+from otdiag import redact
+from otdiag.app import export_settings
+from otdiag.collector import attempt_findings
+from otdiag.collector import health as collector_health
+from otdiag.collector import metrics as collector_metrics
+from otdiag.collector.metrics import Snapshot
+from otdiag.jaeger.client import JaegerClient, JaegerError
+from otdiag.jaeger.lookup import jaeger_failure
 from otdiag.model import Finding, Protocol, Severity, Stage, Step, StepStatus
+from otdiag.net.http import TlsOptions
+from otdiag.net.transport import Cause, TransportError
 from otdiag.otlp.exporter import Exporter, attempt_of
 from otdiag.redact import Scrubber
-from otdiag.transport import Cause, TransportError
 
 if TYPE_CHECKING:
-    from otdiag.collector_config import ExporterTarget
-    from otdiag.fleet import FleetView, Prometheus
+    from otdiag.collector.fleet import FleetView, Prometheus
+    from otdiag.collector.targets import ExporterTarget
 
 
 @dataclass
@@ -51,7 +55,7 @@ def settle(probe: Probe, status: StepStatus, detail: str) -> None:
 # --- the probes ----------------------------------------------------------------------------------------
 
 
-def probe_export(name: str, settings: otel_env.Settings, timeout: float) -> Probe:
+def probe_export(name: str, settings: export_settings.Settings, timeout: float) -> Probe:
     """An empty export request: valid OTLP that reaches the receiver and stores nothing."""
 
     def run(p: Probe) -> None:
@@ -60,14 +64,14 @@ def probe_export(name: str, settings: otel_env.Settings, timeout: float) -> Prob
         try:
             res = exporter.export(b"", timeout=timeout)
         except TransportError as err:
-            f = ingest.from_transport(err, at, timeout=min(2.0, timeout))
+            f = attempt_findings.from_transport(err, at, timeout=min(2.0, timeout))
             p.findings.append(f)
             p.cause = err.cause
             settle(p, StepStatus.FAIL, f.message)
             return
         finally:
             exporter.close()
-        finding = ingest.from_result(res, at, sent_spans=0)
+        finding = attempt_findings.from_result(res, at, sent_spans=0)
         if finding is not None:
             p.findings.append(finding)
             settle(p, StepStatus.FAIL, finding.message)
@@ -167,7 +171,7 @@ def probe_zpages(url: str, timeout: float) -> Probe:
     """zpages (when the config enables it): a live view of the collector's pipelines for a human to open."""
 
     def run(p: Probe) -> None:
-        from otdiag import http
+        from otdiag.net import http
 
         try:
             resp = http.request("GET", url.rstrip("/") + "/debug/pipelinez", timeout=timeout, max_bytes=4 << 20)
@@ -204,11 +208,11 @@ def probe_jaeger_health(url: str, timeout: float, tls: TlsOptions) -> Probe:
     return timed("jaeger-health", Stage.JAEGER, url, run)
 
 
-def exporter_settings(target: ExporterTarget, timeout: float) -> otel_env.Settings:
+def exporter_settings(target: ExporterTarget, timeout: float) -> export_settings.Settings:
     """The collector exporter's destination, as otdiag's own client settings."""
     if target.type == "otlp_grpc":
         host, _, port = target.endpoint.rpartition(":")
-        return otel_env.Settings(
+        return export_settings.Settings(
             Protocol.GRPC,
             target.endpoint,
             host or target.endpoint,
@@ -221,7 +225,9 @@ def exporter_settings(target: ExporterTarget, timeout: float) -> otel_env.Settin
             timeout,
             "none",
         )
-    s = otel_env.resolve(otel_env.Flags(endpoint=target.endpoint, protocol=Protocol.HTTP_PROTOBUF, timeout=timeout), {})
+    s = export_settings.resolve(
+        export_settings.Flags(endpoint=target.endpoint, protocol=Protocol.HTTP_PROTOBUF, timeout=timeout), {}
+    )
     return replace(s, headers=dict(target.headers), ca_file=target.ca_file)
 
 
@@ -248,7 +254,7 @@ def probe_exporter(target: ExporterTarget, timeout: float) -> Probe:
 
 
 def probe_fleet(prom: Prometheus, window: float) -> tuple[Probe, FleetView | None]:
-    from otdiag import fleet
+    from otdiag.collector import fleet
 
     box: list[FleetView] = []
 

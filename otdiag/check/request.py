@@ -11,21 +11,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from otdiag import otel_env
+from otdiag.app import export_settings
 from otdiag.errors import UsageError
 from otdiag.model import Finding, Guide, Severity, Stage
 
 if TYPE_CHECKING:
     from otdiag.check.tiers import Chain
-    from otdiag.collector_config import CollectorTargets
-    from otdiag.fleet import Prometheus
+    from otdiag.collector.fleet import Prometheus
+    from otdiag.collector.targets import CollectorTargets
 
 
 @dataclass(frozen=True)
 class CheckOptions:
     env: Mapping[str, str]
     """The application's environment: os.environ, or --env-file."""
-    flags: otel_env.Flags = field(default_factory=otel_env.Flags)
+    flags: export_settings.Flags = field(default_factory=export_settings.Flags)
     jaeger_url: str = "http://localhost:16686"
     health_url: str | None = None
     metrics_url: str | None = None
@@ -54,7 +54,7 @@ def config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Findi
     A Jaeger v2 config's errors belong to heading 2 (traces not displayed in Jaeger).
     """
     from otdiag import bounded
-    from otdiag.collector_config import MAX_CONFIG_BYTES
+    from otdiag.collector.targets import MAX_CONFIG_BYTES
     from otdiag.validate.api import validate_source
     from otdiag.validate.knowledge import Distribution
 
@@ -102,8 +102,8 @@ def app_dir_findings(path: str) -> list[Finding]:
 
 def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:
     """(the lone --config's path, None) or (None, the chain of tiers) when --config is given more than once."""
-    from otdiag import collector_config
     from otdiag.check.tiers import from_specs, tier_name
+    from otdiag.collector import targets as collector_targets
 
     urls = _tier_metrics(tier_metrics)
     if not configs:
@@ -114,7 +114,7 @@ def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[st
         if urls:
             raise UsageError("--tier-metrics-url needs --config once per tier (two or more)")
         return tier_name(configs[0], set())[1], None
-    return None, from_specs(configs, collector_config.targets, urls)
+    return None, from_specs(configs, collector_targets.targets, urls)
 
 
 def tier_config_errors(chain: Chain | None) -> list[Finding]:
@@ -129,7 +129,7 @@ def tier_config_errors(chain: Chain | None) -> list[Finding]:
 
 
 def _tier_metrics(specs: list[str] | None) -> dict[str, str]:
-    from otdiag.endpoints import http_url
+    from otdiag.net.endpoints import http_url
 
     out: dict[str, str] = {}
     for spec in specs or []:
@@ -142,8 +142,8 @@ def _tier_metrics(specs: list[str] | None) -> dict[str, str]:
 
 def prometheus(url: str | None, selector: str | None, tier_label: str) -> Prometheus | None:
     """--prometheus-url with its selector and tier label (the caller sets the timeout)."""
-    from otdiag import fleet
-    from otdiag.endpoints import http_url
+    from otdiag.collector import fleet
+    from otdiag.net.endpoints import http_url
 
     if url is None:
         if selector is not None:

@@ -9,7 +9,7 @@ from otdiag.model import Result, Step
 
 if TYPE_CHECKING:
     from otdiag.check.tiers import ChainReport
-    from otdiag.fleet import FleetReport
+    from otdiag.collector.fleet import FleetReport
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from otdiag import catalogue as c
-from otdiag import collector_metrics
 from otdiag.check import loss
 from otdiag.check.probes import Probe, probe_exporter, probe_health, probe_metrics
-from otdiag.collector_config import CollectorTargets
-from otdiag.collector_metrics import Snapshot
+from otdiag.collector import metrics as collector_metrics
+from otdiag.collector.metrics import Snapshot
+from otdiag.collector.targets import CollectorTargets
 from otdiag.errors import UsageError
-from otdiag.http import TlsOptions
 from otdiag.model import Finding, StepStatus
-from otdiag.transport import TransportError
+from otdiag.net.http import TlsOptions
+from otdiag.net.transport import TransportError
 
 BACKEND = "Jaeger"
 _WILDCARD = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104 - addresses read from configs

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from otdiag import app_env, otel_env
 from otdiag import catalogue as c
+from otdiag.app import env_analysis, export_settings
 from otdiag.check.app import app_settings, app_step, sibling_settings
 from otdiag.check.e2e import E2E, end_to_end
 from otdiag.check.probes import (
@@ -36,14 +36,14 @@ from otdiag.check.probes import (
 from otdiag.check.request import CheckOptions
 from otdiag.check.result import CheckResult
 from otdiag.check.tiers import Observer, in_tier, probe_tier
-from otdiag.http import TlsOptions
 from otdiag.model import Finding, Protocol, Severity, Stage, Step, StepStatus
+from otdiag.net.http import TlsOptions
+from otdiag.net.transport import Cause
 from otdiag.progress import NoProgress, Progress
-from otdiag.transport import Cause
 
 if TYPE_CHECKING:
-    from otdiag.collector_metrics import Snapshot
-    from otdiag.fleet import FleetView
+    from otdiag.collector.fleet import FleetView
+    from otdiag.collector.metrics import Snapshot
 
 
 def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
@@ -80,7 +80,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
 
 @dataclass(frozen=True)
 class _Sdk:
-    settings: otel_env.Settings
+    settings: export_settings.Settings
     """What the app exports with (the defaults when its environment says nothing usable)."""
     protocol: Protocol | None
     """The protocol named (flag, environment, or the standard port); None when nothing names one."""
@@ -90,7 +90,7 @@ class _Sdk:
 
 def _app_and_sdk(opts: CheckOptions) -> _Sdk:
     otel_vars = [k for k in opts.env if k.startswith("OTEL_")]
-    app = app_env.analyse(opts.env)
+    app = env_analysis.analyse(opts.env)
     app_findings = app.findings if otel_vars else [c.APP_ENV_EMPTY("No OTEL_* variable is set here.")]
     protocol = opts.flags.protocol or app.protocol
     settings = _settings(opts, protocol, app_findings)
@@ -101,7 +101,7 @@ def _app_and_sdk(opts: CheckOptions) -> _Sdk:
     return _Sdk(settings, protocol, app_step(otel_vars, app_findings, settings), app_findings)
 
 
-def _settings(opts: CheckOptions, protocol: Protocol | None, findings: list[Finding]) -> otel_env.Settings:
+def _settings(opts: CheckOptions, protocol: Protocol | None, findings: list[Finding]) -> export_settings.Settings:
     settings = app_settings(replace(opts, flags=replace(opts.flags, protocol=protocol)), findings)
     return replace(settings, timeout=opts.timeout)
 
@@ -118,7 +118,7 @@ class _Hops:
     """An empty export on the app's protocol (or, when none is named, on the one the endpoint speaks)."""
     other: Probe | None
     """The same on the other OTLP protocol: a side note."""
-    via: otel_env.Settings | None
+    via: export_settings.Settings | None
     """The settings of an ingest path that works, for the test span."""
     health: Probe
     metrics: Probe
@@ -214,11 +214,13 @@ def _probe_hops(opts: CheckOptions, sdk: _Sdk, budget: float) -> _Hops:
     return hops
 
 
-def _export_name(settings: otel_env.Settings) -> str:
+def _export_name(settings: export_settings.Settings) -> str:
     return f"collector-otlp-{settings.protocol.value.split('/')[0]}"
 
 
-def _choose_ingest(hops: _Hops, sdk: _Sdk, settings: otel_env.Settings, sibling: otel_env.Settings | None) -> None:
+def _choose_ingest(
+    hops: _Hops, sdk: _Sdk, settings: export_settings.Settings, sibling: export_settings.Settings | None
+) -> None:
     """The ingest path the test span takes: the app's own, else the other protocol when that one works."""
     other = hops.other
     if sdk.protocol is None and other is not None and other.ok and not hops.export.ok and sibling is not None:

@@ -13,7 +13,7 @@ from otdiag.model import ExitCode, Protocol
 
 if TYPE_CHECKING:
     from otdiag.check.result import CheckResult
-    from otdiag.fleet import Prometheus
+    from otdiag.collector.fleet import Prometheus
     from otdiag.render.human import Console
 
 
@@ -106,17 +106,23 @@ def check(
     """
 
     def body() -> ExitCode:
-        from otdiag import app_env, collector_config, durations, otel_env
+        from otdiag import durations
+        from otdiag.app import env_analysis, export_settings
         from otdiag.check import request, walk
+        from otdiag.collector import targets as collector_targets
 
-        env = app_env.read_env_file(env_file, timeout=common.check_timeout(timeout)) if env_file else dict(os.environ)
+        env = (
+            env_analysis.read_env_file(env_file, timeout=common.check_timeout(timeout))
+            if env_file
+            else dict(os.environ)
+        )
         common.remember_env_secrets(env)
-        flags = otel_env.Flags(
+        flags = export_settings.Flags(
             endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
             insecure=insecure or None, ca_file=common.readable_file(ca_file, "--ca-file"),
         )  # fmt: skip
         if otlp_endpoint is not None:
-            otel_env.resolve(flags, {})  # a bad --otlp-endpoint is a usage error, not a finding
+            export_settings.resolve(flags, {})  # a bad --otlp-endpoint is a usage error, not a finding
         config, chain = request.tiers(configs, tier_metrics_url)
         opts = request.CheckOptions(
             env=env,
@@ -128,7 +134,7 @@ def check(
             chain=chain,
             prometheus=_prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
             window=request.window(window),
-            config=collector_config.targets(config) if config else None,
+            config=collector_targets.targets(config) if config else None,
             config_findings=request.config_findings(config, jaeger_config, app_dir, chain),
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),
@@ -158,7 +164,7 @@ def _prometheus(url: str | None, selector: str | None, tier_label: str, timeout:
 
 
 def _url(value: str | None, option: str) -> str | None:
-    from otdiag.endpoints import http_url
+    from otdiag.net.endpoints import http_url
 
     return http_url(value, option=option) if value else None
 

@@ -70,7 +70,7 @@ def remember_env_secrets(env: Mapping[str, str]) -> None:
             except UnicodeEncodeError:
                 raise UsageError(f"{redact.printable(name)} is not valid UTF-8 text") from None
         if upper.endswith("HEADERS") and upper.startswith("OTEL_"):
-            from otdiag.otel_env import parse_headers as parse_otlp_headers
+            from otdiag.app.export_settings import parse_headers as parse_otlp_headers
 
             headers, _ = parse_otlp_headers(value, check=False)
             redact.remember_headers(headers)
@@ -158,7 +158,7 @@ def output_failure(exc: BaseException, *, reader_gone: ExitCode = ExitCode.OK) -
 
 
 def parse_headers(values: list[str] | None, option: str = "--header") -> dict[str, str]:
-    from otdiag.otel_env import check_header
+    from otdiag.app.export_settings import check_header
 
     out = {name: value.strip() for name, value in pairs(values, option, form="NAME=VALUE", secret=True).items()}
     for n, (name, value) in enumerate(out.items(), 1):
@@ -172,7 +172,7 @@ DEFAULT_JAEGER = "http://localhost:16686"
 
 def jaeger_url_option(value: str | None) -> str:
     """--jaeger-url, else OTDIAG_JAEGER_URL, else Jaeger's default query address on this host."""
-    from otdiag.endpoints import http_url
+    from otdiag.net.endpoints import http_url
 
     if value:
         return http_url(value, option="--jaeger-url")

@@ -16,7 +16,7 @@ from otdiag.errors import UsageError
 from otdiag.model import ExitCode
 
 if TYPE_CHECKING:
-    from otdiag.jaeger_api import SearchQuery
+    from otdiag.jaeger.client import SearchQuery
 
 
 def _time(text: str, option: str) -> int:
@@ -82,11 +82,11 @@ def find_trace(
 
     def body() -> ExitCode:
         from otdiag import durations
-        from otdiag.find import find_by_id, search
-        from otdiag.jaeger_api import JaegerClient
+        from otdiag.jaeger.client import JaegerClient
+        from otdiag.jaeger.lookup import find_by_id, search
+        from otdiag.jaeger.trace import parse_trace_id
         from otdiag.render import human
         from otdiag.render.find import print_find
-        from otdiag.trace import parse_trace_id
 
         common.check_timeout(timeout)
         url = common.jaeger_url_option(jaeger_url)
@@ -126,7 +126,7 @@ def _query(
 ) -> SearchQuery:
     """The search the options describe, every time and duration checked."""
     from otdiag import durations
-    from otdiag.jaeger_api import SearchQuery
+    from otdiag.jaeger.client import SearchQuery
 
     if not service:
         raise UsageError("give a trace ID, or --service to search")

@@ -12,9 +12,9 @@ import typer
 
 from otdiag import redact
 from otdiag.cli import common
-from otdiag.endpoints import listen_address
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode
+from otdiag.net.endpoints import listen_address
 from otdiag.render import human
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Protocol
 
 if TYPE_CHECKING:
-    from otdiag.run import RunRequest
+    from otdiag.app.runner import RunRequest
 
 
 def run_command(
@@ -88,7 +88,7 @@ def run_command(
     """
 
     def body() -> ExitCode:
-        from otdiag import run as core
+        from otdiag.app import runner as core
         from otdiag.render import human
         from otdiag.render import run as view
 

@@ -14,8 +14,8 @@ from otdiag.errors import UsageError
 from otdiag.model import ExitCode, Protocol
 
 if TYPE_CHECKING:
-    from otdiag import otel_env
-    from otdiag.otel_env import Settings
+    from otdiag.app import export_settings
+    from otdiag.app.export_settings import Settings
 
 
 def _check_load(count: int, rate: float | None, batch_size: int, concurrency: int) -> None:
@@ -101,7 +101,9 @@ def send_test_span(
     """
 
     def body() -> ExitCode:
-        from otdiag import durations, otel_env, send
+        from otdiag import durations
+        from otdiag.app import export_settings
+        from otdiag.otlp import sender
         from otdiag.render import human
         from otdiag.render.send import print_send
 
@@ -110,7 +112,7 @@ def send_test_span(
         _check_load(count, rate, batch_size, concurrency)
         if compression is not None and compression not in ("gzip", "none"):
             raise UsageError(f"--compression: {compression!r} must be gzip or none")
-        flags = otel_env.Flags(
+        flags = export_settings.Flags(
             endpoint=endpoint,
             protocol=protocol,
             headers=common.parse_headers(header) or None,
@@ -131,10 +133,10 @@ def send_test_span(
         if verify and count > 1:
             raise UsageError("--verify checks one test span; it does not go with --count")
         if explain:
-            return common.emit(send.explain(settings), as_json=as_json, render=print_send)
+            return common.emit(sender.explain(settings), as_json=as_json, render=print_send)
         resources = common.pairs(resource_attribute, "--resource-attribute")
         attributes = common.pairs(attribute, "--attribute")
-        req = send.SendRequest(
+        req = sender.SendRequest(
             settings,
             service_name=service_name,
             span_name=span_name,
@@ -152,17 +154,17 @@ def send_test_span(
         spinner = human.Spinner(human.make_console(stderr=True))
         doing = f"sending {count} spans" if count > 1 else f"exporting a test span to {settings.target}"
         with spinner.running(doing):
-            result = send.send_test_span(req, spinner)
+            result = sender.send_test_span(req, spinner)
         return common.emit(result, as_json=as_json, render=print_send)
 
     common.run(body)
 
 
-def _resolve(flags: otel_env.Flags) -> Settings:
+def _resolve(flags: export_settings.Flags) -> Settings:
     """The settings from the flags and the environment, with every certificate file present."""
-    from otdiag import otel_env
+    from otdiag.app import export_settings
 
-    settings = otel_env.resolve(flags, os.environ)
+    settings = export_settings.resolve(flags, os.environ)
     for path, origin in (
         (settings.ca_file, "ca_file"),
         (settings.cert_file, "cert_file"),

@@ -18,11 +18,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from otdiag.endpoints import HostPort
 from otdiag.listen.httpserver import HttpServer, Limits
 from otdiag.listen.query_api import QueryApp
 from otdiag.listen.receiver import GrpcReceiver, OtlpHttpApp
 from otdiag.listen.store import SpanStore
+from otdiag.net.endpoints import HostPort
 
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 

@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 
-from otdiag.endpoints import HostPort
 from otdiag.listen.server import Bound, Listener
 from otdiag.listen.store import Arrival, SpanStore
 from otdiag.listen.summary import ListenResult, summarize
 from otdiag.model import ExitCode
+from otdiag.net.endpoints import HostPort
 
 QUEUE_LIMIT = 20_000
 """Spans waiting to be shown; beyond it they are counted in `Session.dropped` instead."""

@@ -117,9 +117,9 @@ ANALYSED_TRACES = 500
 
 def _shape_findings(store: SpanStore) -> list[Finding]:
     """find-trace's trace analysis over the newest held traces, one finding per code with a count."""
+    from otdiag.jaeger.trace import from_v3
+    from otdiag.jaeger.trace_analysis import analyse
     from otdiag.listen.views import v3_resource_spans
-    from otdiag.trace import from_v3
-    from otdiag.trace_analysis import analyse
 
     counted = {c.TRACE_ORPHANS.code, c.TRACE_UNKNOWN_SERVICE.code}  # summarised from the totals above
     first: dict[str, Finding] = {}

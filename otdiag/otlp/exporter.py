@@ -6,16 +6,16 @@ import gzip
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from otdiag.ingest import Attempt
+from otdiag.app.export_settings import Settings
+from otdiag.collector.attempt_findings import Attempt
 from otdiag.model import Protocol
-from otdiag.otel_env import Settings
 from otdiag.otlp.result import ExportResult
 from otdiag.redact import Scrubber
 
 if TYPE_CHECKING:
     import grpc
 
-    from otdiag import http
+    from otdiag.net import http
 
 
 def attempt_of(settings: Settings) -> Attempt:
@@ -47,12 +47,12 @@ class Exporter:
                 gzip=s.compression == "gzip",
             )
         elif self.keep_alive:
-            from otdiag import http
+            from otdiag.net import http
 
             self._session = http.Session(timeout=s.timeout, tls=self._tls())
 
     def _tls(self) -> http.TlsOptions:
-        from otdiag import http
+        from otdiag.net import http
 
         s = self.settings
         return http.TlsOptions(verify=True, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file)

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import grpc
 
+from otdiag.net.transport import Cause, TransportError, classify_tls_text
 from otdiag.otlp.result import ExportResult
 from otdiag.redact import Scrubber
-from otdiag.transport import Cause, TransportError, classify_tls_text
 
 METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 

@@ -9,7 +9,7 @@ from google.protobuf.message import DecodeError
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from otdiag import http
+from otdiag.net import http
 from otdiag.otlp.result import ExportResult
 from otdiag.redact import Scrubber
 

@@ -8,11 +8,11 @@ from otdiag.render import human
 from otdiag.render.waterfall import print_trace, print_trace_list
 
 if TYPE_CHECKING:
-    from otdiag.find import ById, FindResult, Search
+    from otdiag.jaeger.lookup import ById, FindResult, Search
 
 
 def print_find(console: human.Console, result: FindResult, *, max_spans: int = 200, verbose: bool = False) -> None:
-    from otdiag.find import Search
+    from otdiag.jaeger.lookup import Search
 
     if isinstance(result.lookup, Search):
         _print_search(console, result, result.lookup)

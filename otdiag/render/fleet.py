@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from otdiag.fleet import FleetReport, Row
+from otdiag.collector.fleet import FleetReport, Row
 
 MAX_ROWS = 20
 _HEAD = (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from otdiag.app.runner import RunResult, Started
 from otdiag.observe.observed import Observed
 from otdiag.render.human import Console, escape, plural, print_findings
-from otdiag.run import RunResult, Started
 
 
 def print_start(console: Console, started: Started) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from otdiag.otel_env import Settings, shown_endpoint, shown_headers
+from otdiag.app.export_settings import Settings, shown_endpoint, shown_headers
 from otdiag.render import human
 
 if TYPE_CHECKING:
-    from otdiag.send import LoadOutcome, Outcome, SendResult
+    from otdiag.otlp.sender import LoadOutcome, Outcome, SendResult
 
 
 def print_settings(console: human.Console, s: Settings) -> None:
@@ -32,7 +32,7 @@ def print_settings(console: human.Console, s: Settings) -> None:
 
 def print_send(console: human.Console, result: SendResult) -> None:
     """The view of whichever mode ran: settings explained, one test span, or a load run."""
-    from otdiag.send import LoadOutcome
+    from otdiag.otlp.sender import LoadOutcome
 
     if result.sent is None:
         console.print("[bold]Resolved OTLP trace-export settings[/]")

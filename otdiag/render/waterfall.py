@@ -12,8 +12,8 @@ from rich.text import Text
 
 from otdiag import redact
 from otdiag.durations import human
+from otdiag.jaeger.trace import Span, Trace
 from otdiag.render.human import Console, escape, plural
-from otdiag.trace import Span, Trace
 
 BAR = 32
 SIBLINGS_SHOWN = 3

@@ -218,8 +218,8 @@ def from_binary(path: str, timeout: float = 20.0) -> Version:
 
 def from_metrics(url: str, timeout: float = 5.0) -> Version:
     """The release of a running collector, from its /metrics (service_version of its build info)."""
-    from otdiag import collector_metrics
-    from otdiag.transport import TransportError
+    from otdiag.collector import metrics as collector_metrics
+    from otdiag.net.transport import TransportError
 
     try:
         snap = collector_metrics.scrape(url, timeout=timeout)

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from otdiag import http
+from otdiag.net import http
 
 _V2_OK = {"StatusOK"}
 _V2_BAD = {"StatusRecoverableError", "StatusPermanentError", "StatusFatalError"}
@@ -62,7 +62,7 @@ def probe(base_url: str, *, timeout: float, tls: http.TlsOptions | None = None) 
 
 
 def _jaeger_metrics(base: str, timeout: float, tls: http.TlsOptions | None) -> bool:
-    from otdiag.transport import TransportError
+    from otdiag.net.transport import TransportError
 
     try:
         resp = http.request("GET", base + "/metrics", timeout=timeout, tls=tls, max_bytes=1 << 20, truncate=True)
@@ -76,7 +76,7 @@ def resp_url(base: str, path: str) -> str:
 
 
 def _json(resp: http.Response) -> Any:
-    from otdiag.jaeger_api import _depth_ok
+    from otdiag.jaeger.client import _depth_ok
 
     try:
         doc = json.loads(resp.body)

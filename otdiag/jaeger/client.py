@@ -17,8 +17,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from otdiag import http
-from otdiag.trace import Trace, TraceFormatError, from_legacy, from_v3
+from otdiag.jaeger.trace import Trace, TraceFormatError, from_legacy, from_v3
+from otdiag.net import http
 
 
 class Api(StrEnum):
@@ -323,7 +323,7 @@ def _strings(items: Any, what: str) -> list[str]:
 
 
 def _excerpt(value: Any) -> str:
-    from otdiag.trace import _excerpt as excerpt
+    from otdiag.jaeger.trace import _excerpt as excerpt
 
     return excerpt(value)
 

@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from otdiag import catalogue, ingest
+from otdiag import catalogue
+from otdiag.app.export_settings import Settings, settings_json, shown_endpoint
+from otdiag.collector import attempt_findings
 from otdiag.model import Finding, Protocol, Result
-from otdiag.otel_env import Settings, settings_json, shown_endpoint
+from otdiag.net.transport import TransportError
 from otdiag.otlp import otlp_json
 from otdiag.otlp.exporter import Exporter, attempt_of
 from otdiag.otlp.load import BatchEncoder
 from otdiag.otlp.result import ExportResult
 from otdiag.progress import NoProgress, Progress
 from otdiag.redact import Scrubber
-from otdiag.transport import TransportError
 
 if TYPE_CHECKING:
     from otdiag.otlp import encode
@@ -91,13 +92,13 @@ def _send(settings: Settings, body: bytes, trace_id: str, span_id: str, sent: in
         result = exporter.export(body)
     except TransportError as err:
         error = err
-        findings.append(ingest.from_transport(err, attempt_of(settings), timeout=min(2.0, settings.timeout)))
+        findings.append(attempt_findings.from_transport(err, attempt_of(settings), timeout=min(2.0, settings.timeout)))
     finally:
         exporter.close()
     duration_ms = (time.monotonic() - started) * 1000
     accepted = rejected = 0
     if result is not None:
-        finding = ingest.from_result(result, attempt_of(settings), sent_spans=sent)
+        finding = attempt_findings.from_result(result, attempt_of(settings), sent_spans=sent)
         if finding is not None:
             findings.append(finding)
         if result.ok:
@@ -181,7 +182,7 @@ class _Load:
                 self.failed += n
                 if self.first_problem is None:
                     timeout = min(2.0, self.settings.timeout)
-                    self.first_problem = ingest.from_transport(res, self.at, timeout=timeout)
+                    self.first_problem = attempt_findings.from_transport(res, self.at, timeout=timeout)
                 continue
             if res.ok:
                 r = min(res.rejected_spans, n)
@@ -190,7 +191,7 @@ class _Load:
             else:
                 self.failed += n
             if self.first_problem is None:
-                self.first_problem = ingest.from_result(res, self.at, sent_spans=n)
+                self.first_problem = attempt_findings.from_result(res, self.at, sent_spans=n)
 
 
 def send_load(
@@ -243,8 +244,8 @@ class Verification:
 
 def verify(jaeger: str, trace_id: str, wait_s: float, timeout: float, progress: Progress) -> Verification:
     """Poll Jaeger for the test trace: the find-trace core, bounded by `wait_s`."""
-    from otdiag.find import find, jaeger_failure
-    from otdiag.jaeger_api import JaegerClient, JaegerError
+    from otdiag.jaeger.client import JaegerClient, JaegerError
+    from otdiag.jaeger.lookup import find, jaeger_failure
 
     client = JaegerClient(jaeger, timeout=min(timeout, 5.0))
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from otdiag.transport import Cause, TransportError, classify
+from otdiag.net.transport import Cause, TransportError, classify
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 

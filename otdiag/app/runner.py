@@ -283,8 +283,8 @@ def env_findings(env: Mapping[str, str], spans: int) -> list[Finding]:
     Only the mistakes that stop spans from being created or exported are kept; when spans did
     arrive anyway, they are warnings (the code may configure the SDK itself).
     """
-    from otdiag import app_env
     from otdiag import catalogue as cat
+    from otdiag.app import env_analysis
 
     keep = {
         cat.APP_SDK_DISABLED.code,
@@ -296,7 +296,7 @@ def env_findings(env: Mapping[str, str], spans: int) -> list[Finding]:
         cat.APP_SAMPLER_ARG.code,
         cat.APP_JAEGER_VARIABLES.code,
     }
-    found = [f for f in app_env.analyse(env).findings if f.code in keep]
+    found = [f for f in env_analysis.analyse(env).findings if f.code in keep]
     if spans > 0:
         found = [replace(f, severity=W) for f in found]
     return found
@@ -470,8 +470,8 @@ def run(
 
 def _start_receiver(store: SpanStore, *, default_ports: bool) -> tuple[Listener, list[str]]:
     """A receiver on a free loopback port; with `default_ports`, also on 4317 and 4318 when they are free."""
-    from otdiag.endpoints import HostPort
     from otdiag.listen.server import BindError, Listener
+    from otdiag.net.endpoints import HostPort
 
     if default_ports:
         # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.

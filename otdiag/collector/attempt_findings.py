@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
 from otdiag.model import Finding, Protocol
+from otdiag.net.sniff import PortKind, sniff
+from otdiag.net.transport import Cause, TransportError
 from otdiag.otlp.result import ExportResult
-from otdiag.sniff import PortKind, sniff
-from otdiag.transport import Cause, TransportError
 
 
 @dataclass(frozen=True)
@@ -92,30 +92,30 @@ def from_transport(err: TransportError, at: Attempt, *, probe_port: bool = True,
 
 def jaeger_v1_finding(at: Attempt, ev: list[str], timeout: float = 1.5) -> Finding | None:
     """The finding when the export's port is one of Jaeger v1's own (asked, not guessed from the number)."""
-    from otdiag import jaeger_v1
+    from otdiag.jaeger import v1_ports
 
     scheme = "https" if at.secure else "http"
     host = f"[{at.host}]" if ":" in at.host else at.host
-    port: jaeger_v1.Port | None = None
-    if at.protocol is Protocol.GRPC and jaeger_v1.is_grpc_collector(
+    port: v1_ports.Port | None = None
+    if at.protocol is Protocol.GRPC and v1_ports.is_grpc_collector(
         f"{host}:{at.port}", secure=at.secure, timeout=timeout
     ):
-        port = jaeger_v1.Port.GRPC_COLLECTOR
+        port = v1_ports.Port.GRPC_COLLECTOR
     if port is None:
-        port = jaeger_v1.identify_http(f"{scheme}://{host}:{at.port}", timeout=timeout)
+        port = v1_ports.identify_http(f"{scheme}://{host}:{at.port}", timeout=timeout)
     if (
         port is None
         and at.protocol.is_http
-        and jaeger_v1.is_grpc_collector(f"{host}:{at.port}", secure=at.secure, timeout=timeout)
+        and v1_ports.is_grpc_collector(f"{host}:{at.port}", secure=at.secure, timeout=timeout)
     ):
-        port = jaeger_v1.Port.GRPC_COLLECTOR
+        port = v1_ports.Port.GRPC_COLLECTOR
     if port is None:
         return None
     return c.INGEST_JAEGER_V1(
-        f"{at.target} is {jaeger_v1.DESCRIBE[port]}, not an OTLP receiver.",
+        f"{at.target} is {v1_ports.DESCRIBE[port]}, not an OTLP receiver.",
         target=at.target,
-        evidence=[*ev, f"{at.host}:{at.port} answers as {jaeger_v1.DESCRIBE[port].split(' (')[0]}"],
-        hint=jaeger_v1.fix(port),
+        evidence=[*ev, f"{at.host}:{at.port} answers as {v1_ports.DESCRIBE[port].split(' (')[0]}"],
+        hint=v1_ports.fix(port),
     )
 
 

@@ -26,18 +26,19 @@ from typing import Any, TypedDict, cast
 from urllib.parse import urlencode
 
 from otdiag import catalogue as c
-from otdiag import http, redact
+from otdiag import redact
 from otdiag.check import loss
-from otdiag.collector_metrics import SPAN_METRICS, Snapshot
+from otdiag.collector.metrics import SPAN_METRICS, Snapshot
 from otdiag.errors import UsageError
 from otdiag.model import Finding
-from otdiag.transport import Cause, TransportError
+from otdiag.net import http
+from otdiag.net.transport import Cause, TransportError
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_INSTANCES_NAMED = 5
 """A finding names this many worst offenders; the table shows the rest."""
 
-# The span-flow families a scrape reads (one table with collector_metrics), plus tail_sampling's intake.
+# The span-flow families a scrape reads (one table with collector.metrics), plus tail_sampling's intake.
 _COUNTERS: dict[str, tuple[str, str]] = {
     **SPAN_METRICS,
     "otelcol_processor_tail_sampling_new_trace_id_received": ("tail_sampling_traces", "processor"),

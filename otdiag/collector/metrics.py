@@ -26,8 +26,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from otdiag import http
-from otdiag.transport import Cause, TransportError
+from otdiag.net import http
+from otdiag.net.transport import Cause, TransportError
 
 
 @dataclass(frozen=True)

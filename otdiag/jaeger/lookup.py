@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from otdiag import catalogue as c
-from otdiag.jaeger_api import Api, Fetched, JaegerClient, JaegerError, SearchQuery
+from otdiag.jaeger.client import Api, Fetched, JaegerClient, JaegerError, SearchQuery
+from otdiag.jaeger.trace import Trace
 from otdiag.model import Finding, Result
+from otdiag.net.transport import Cause, TransportError
 from otdiag.progress import NoProgress, Progress
-from otdiag.trace import Trace
-from otdiag.transport import Cause, TransportError
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,13 @@ def jaeger_failure(url: str, exc: TransportError | JaegerError) -> Finding:
 
 def _jaeger_v1_port(url: str) -> Finding | None:
     """A query URL aimed at one of Jaeger v1's other ports (collector 14268, admin 14269), said so."""
-    from otdiag import jaeger_v1
+    from otdiag.jaeger import v1_ports
 
-    port = jaeger_v1.identify_http(url, timeout=1.5)
+    port = v1_ports.identify_http(url, timeout=1.5)
     if port is None:
         return None
     return c.JAEGER_NOT_QUERY(
-        f"{url} is {jaeger_v1.DESCRIBE[port]}, not its query API.",
+        f"{url} is {v1_ports.DESCRIBE[port]}, not its query API.",
         target=url,
         hint="Point --jaeger-url at Jaeger's query port (16686 by default), e.g. http://jaeger:16686.",
     )
@@ -165,7 +165,7 @@ def find_by_id(
     client: JaegerClient, url: str, trace_id: str, *, wait_s: float, analyse: bool = True, progress: Progress
 ) -> FindResult:
     """One trace, polled for up to `wait_s`, with what is wrong with it (unless `analyse` is off: --raw)."""
-    from otdiag.trace_analysis import analyse as analysis
+    from otdiag.jaeger.trace_analysis import analyse as analysis
 
     link = f"{url}/trace/{trace_id}"
     try:

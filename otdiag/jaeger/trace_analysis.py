@@ -6,8 +6,8 @@ import time
 from collections import Counter
 
 from otdiag import catalogue as c
+from otdiag.jaeger.trace import Span, Trace
 from otdiag.model import Finding
-from otdiag.trace import Span, Trace
 
 SKEW_TOLERANCE_NS = 1_000_000
 """Up to 1 ms is rounding (the legacy API keeps microseconds) and scheduling, not a clock problem."""

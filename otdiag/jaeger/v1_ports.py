@@ -16,8 +16,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from otdiag import http
-from otdiag.transport import TransportError
+from otdiag.net import http
+from otdiag.net.transport import TransportError
 
 
 class Port(StrEnum):
