@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typer import Typer
+
     from otdiag.cli.root import app
 
 __all__ = ["app", "main"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Typer:
     if name == "app":
         from otdiag.cli.root import app
 

@@ -13,9 +13,10 @@ import importlib
 import re
 import sys
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Annotated, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, get_args, get_origin
 
 import typer
 from typer._coercion import RuntimeParam, build_runtime_param
@@ -25,6 +26,11 @@ from typer.core import TyperCommand, TyperGroup
 from otdiag import __version__
 from otdiag.model import ExitCode
 
+if TYPE_CHECKING:
+    from typer import _click
+    from typer.core import _TyperParameter
+    from typer.models import ParameterInfo
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -32,7 +38,7 @@ class LazyCommand:
     function: str
     summary: str
     """The first line of the function's docstring: what `otdiag --help` lists."""
-    context_settings: dict[str, Any] = field(default_factory=dict)
+    context_settings: dict[str, object] = field(default_factory=dict)
 
 
 COMMANDS: dict[str, LazyCommand] = {
@@ -68,7 +74,7 @@ COMMANDS: dict[str, LazyCommand] = {
 }
 
 
-def load_command(name: str) -> Any:
+def load_command(name: str) -> _click.Command:
     """The Click command for `name`, built from its module (imported now)."""
     spec = COMMANDS[name]
     function = getattr(importlib.import_module(spec.module), spec.function)
@@ -99,7 +105,7 @@ _METAVARS = (
 )
 
 
-def _metavars(ctx: Any, cmd: Any) -> Any:
+def _metavars(ctx: _click.Context, cmd: _click.Command) -> _click.Command:
     """Name what each option takes (URL, FILE, NAME=VALUE, N) instead of Typer's `<str>` and `<list[str]>`."""
     for param in getattr(cmd, "params", []):
         kind = getattr(param, "param_type_name", "")
@@ -118,11 +124,11 @@ def _metavars(ctx: Any, cmd: Any) -> Any:
 
 
 class _Command(TyperCommand):
-    def format_help(self, ctx: Any, formatter: Any) -> None:
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _light_rich_utils()
         super().format_help(ctx, formatter)
 
-    def get_params(self, ctx: Any) -> Any:
+    def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
         params = super().get_params(ctx)
         for param in params:
             _fast_coercion(param)
@@ -145,7 +151,7 @@ class _FastRuntimeParam(RuntimeParam):
 
     fallback: list[RuntimeParam] = field(default_factory=list)
 
-    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+    def _coerce_value(self, value: object, param: _TyperParameter, ctx: _click.Context) -> object:
         try:
             return _fast(self.annotation, self.parameter_info, value, ctx)
         except _NotFast:
@@ -159,7 +165,7 @@ class _NotFast(Exception):
     pass
 
 
-def _fast(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:
+def _fast(annotation: object, info: ParameterInfo, value: object, ctx: _click.Context) -> object:
     if get_origin(annotation) is list:
         (item,) = get_args(annotation)
         values = value if isinstance(value, list | tuple) else [value]
@@ -192,11 +198,11 @@ def _fast(annotation: Any, info: Any, value: Any, ctx: Any) -> Any:
     raise _NotFast
 
 
-def _fast_coercion(param: Any) -> None:
+def _fast_coercion(param: _click.Parameter) -> None:
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is None or getattr(param, "_runtime_param", 0) is not None or descriptor.file_annotation is not None:
         return
-    param._runtime_param = _FastRuntimeParam(descriptor.parameter_info, descriptor.annotation)
+    setattr(param, "_runtime_param", _FastRuntimeParam(descriptor.parameter_info, descriptor.annotation))  # noqa: B010 - Typer's own slot, not declared on Click's Parameter
 
 
 def _utf8(text: str) -> bool:
@@ -207,35 +213,40 @@ def _utf8(text: str) -> bool:
     return True
 
 
+_LISTING = "otdiag.listing"
+"""Set in the context's meta while the group's own help lists the commands."""
+
+
 class _LazyGroup(TyperGroup):
     """Parse errors (unknown option, bad choice): one line on stderr and exit 2, like other usage errors.
 
     Commands are built on first use; listing them for `--help` needs only their summaries.
     """
 
-    def get_params(self, ctx: Any) -> Any:
+    def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
         params = super().get_params(ctx)
         for param in params:
             _fast_coercion(param)
         return params
 
-    def list_commands(self, ctx: Any) -> list[str]:
+    def list_commands(self, ctx: _click.Context) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         if cmd_name not in COMMANDS:
             return None
-        if getattr(ctx, "_otdiag_listing", False):
+        if ctx.meta.get(_LISTING):
             return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name].summary)
         cmd = _metavars(ctx, load_command(cmd_name))
         self.commands[cmd_name] = cmd
         return cmd
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["standalone_mode"] = False
-        argv = kwargs.get("args") if kwargs.get("args") is not None else (args[0] if args else sys.argv[1:])
+    def main(  # type: ignore[override]  # always exits: Click's standalone mode is otdiag's own here
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: object
+    ) -> None:
+        argv = args if args is not None else sys.argv[1:]
         for n, arg in enumerate(argv or [], 1):
             if isinstance(arg, str) and not _utf8(arg):
                 # Bytes that are not UTF-8 reach Python as lone surrogates; nothing could send or show them.
@@ -244,7 +255,7 @@ class _LazyGroup(TyperGroup):
                 make_console(stderr=True).print(f"[bold red]otdiag:[/] argument #{n} is not valid UTF-8 text")
                 sys.exit(int(ExitCode.USAGE))
         try:
-            rv = super().main(*args, **kwargs)
+            rv = super().main(args, prog_name, standalone_mode=False, **extra)  # type: ignore[arg-type]  # as given
         except typer.Abort:
             sys.exit(int(ExitCode.INTERRUPTED))
         except Exception as exc:
@@ -263,20 +274,20 @@ class _LazyGroup(TyperGroup):
             sys.exit(int(exc.exit_code))
         sys.exit(rv if isinstance(rv, int) else 0)
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         # While the group's own help is written, a command's summary is all it needs.
         _light_rich_utils()
-        ctx._otdiag_listing = True
+        ctx.meta[_LISTING] = True
         try:
             super().format_help(ctx, formatter)
         finally:
-            ctx._otdiag_listing = False
+            ctx.meta[_LISTING] = False
 
 
 class _NotUsed:
     """Stands in for rich's Markdown and Traceback while typer's help module loads: otdiag uses neither."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         raise RuntimeError("otdiag's help is rich markup, never Markdown; its errors are never rich tracebacks")
 
 
