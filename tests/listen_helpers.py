@@ -35,11 +35,19 @@ class Running:
 
 
 @contextmanager
-def listening(max_spans: int = 10_000, limits: Limits | None = None, mux: bool = False) -> Iterator[Running]:
+def listening(
+    max_spans: int = 10_000, limits: Limits | None = None, mux: bool = False, other_signals: bool = False
+) -> Iterator[Running]:
     store = SpanStore(max_spans)
     any_port = HostPort("127.0.0.1", 0)
     listener = Listener(
-        store, grpc=any_port, http=any_port, query=any_port, mux=any_port if mux else None, limits=limits
+        store,
+        grpc=any_port,
+        http=any_port,
+        query=any_port,
+        mux=any_port if mux else None,
+        limits=limits,
+        other_signals=other_signals,
     )
     bound = listener.start()
     try:

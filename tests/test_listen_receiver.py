@@ -425,3 +425,18 @@ def test_listen_cli_port_in_use_exits_2_with_one_line() -> None:
 
 
 Check = Callable[[], None]
+
+
+@pytest.mark.parametrize("other_signals", [False, True])
+def test_metrics_and_logs_are_taken_and_dropped_only_for_run(other_signals: bool) -> None:
+    # `listen` answers as a traces-only collector (404, UNIMPLEMENTED); `run`'s receiver takes an
+    # auto-instrumented app's metrics and logs and drops them, so its stderr is not full of 404s.
+    with listening(other_signals=other_signals) as lp:
+        for path in ("/v1/metrics", "/v1/logs"):
+            ans = raw_exchange(lp.http, post(path, b"\x0a\x00", "application/x-protobuf"))
+            assert ans.status == (200 if other_signals else 404)
+            assert ans.body == (b"\x0a\x00" if other_signals else b"404 page not found\n")
+        for service in ("metrics.v1.MetricsService", "logs.v1.LogsService"):
+            code, body = _grpc_call(lp.grpc, f"/opentelemetry.proto.collector.{service}/Export", b"")
+            assert (code, body) == (("OK", "0a00") if other_signals else ("UNIMPLEMENTED", "Method not found!"))
+        assert lp.store.span_count == 0  # dropped unread: never counted as spans

@@ -477,14 +477,19 @@ def _start_receiver(store: SpanStore, *, default_ports: bool) -> tuple[Listener,
         # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.
         try:
             listener = Listener(
-                store, mux=HostPort("127.0.0.1", 0), grpc=HostPort("127.0.0.1", 4317), http=HostPort("127.0.0.1", 4318)
+                store,
+                mux=HostPort("127.0.0.1", 0),
+                grpc=HostPort("127.0.0.1", 4317),
+                http=HostPort("127.0.0.1", 4318),
+                other_signals=True,
             )
             listener.start()
         except BindError:
             pass
         else:
             return listener, ["127.0.0.1:4317", "127.0.0.1:4318"]
-    listener = Listener(store, mux=HostPort("127.0.0.1", 0))
+    # An auto-instrumented app exports metrics and logs too: taken and dropped, never a 404 on its stderr.
+    listener = Listener(store, mux=HostPort("127.0.0.1", 0), other_signals=True)
     try:
         listener.start()
     except BindError as exc:

@@ -13,6 +13,10 @@ Answers, checked against the real collector (v0.155) in tests/test_listen_receiv
 - body over 20 MiB, before or after decompression: 400 `http: request body too large`, connection closed.
 - gRPC: `/opentelemetry.proto.collector.trace.v1.TraceService/Export`, 4 MiB
   message limit (RESOURCE_EXHAUSTED), INTERNAL for an undecodable message.
+
+With `other_signals` (`otdiag run`), metrics and logs are taken too and dropped unread, with the
+answer a collector with those pipelines gives: an app under opentelemetry-instrument exports all
+three signals, and a 404 on each metrics or logs batch would fill its stderr with noise.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ TRACES_PATH = "/v1/traces"
 MAX_HTTP_BODY = 20 * 1024 * 1024
 MAX_GRPC_MESSAGE = 4 * 1024 * 1024
 GRPC_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+OTHER_PATHS = ("/v1/metrics", "/v1/logs")
+OTHER_GRPC_SERVICES = (
+    "opentelemetry.proto.collector.metrics.v1.MetricsService",
+    "opentelemetry.proto.collector.logs.v1.LogsService",
+)
 
 _OK_PROTOBUF = b"\x0a\x00"  # ExportTraceServiceResponse with an empty partial_success, as the collector sends
 _OK_JSON = b'{"partialSuccess":{}}'
@@ -70,9 +79,11 @@ class OtlpHttpApp:
 
     store: SpanStore
     max_body: int = MAX_HTTP_BODY
+    other_signals: bool = False
+    """Take metrics and logs too (and drop them unread), rather than answer 404 as a traces-only collector."""
 
     def head(self, req: Request) -> Response | None:
-        if req.path != TRACES_PATH:
+        if req.path != TRACES_PATH and not (self.other_signals and req.path in OTHER_PATHS):
             return not_found()
         if req.method != "POST":
             return Response(405, b"405 method not allowed, supported: [POST]", [("Content-Type", "text/plain")])
@@ -91,6 +102,8 @@ class OtlpHttpApp:
 
     def handle(self, req: Request, body: bytes) -> Response:
         mtype = media_type(req.header("content-type")) or PROTOBUF
+        if req.path != TRACES_PATH:
+            return _ok(mtype)  # metrics or logs, taken and dropped
         transport = _transport(mtype)
         try:
             body = otlp_decode.decompress(body, req.header("content-encoding"), self.max_body)
@@ -109,9 +122,14 @@ class OtlpHttpApp:
             self.store.count_request(transport, "400", message)
             return _status_body(mtype, message)
         self.store.count_request(transport, "200")
-        if mtype == JSON:
-            return Response(200, _OK_JSON, [("Content-Type", JSON)])
-        return Response(200, _OK_PROTOBUF, [("Content-Type", PROTOBUF)])
+        return _ok(mtype)
+
+
+def _ok(mtype: str) -> Response:
+    """An empty Export*ServiceResponse (the same bytes for every signal: field 1, partial_success)."""
+    if mtype == JSON:
+        return Response(200, _OK_JSON, [("Content-Type", JSON)])
+    return Response(200, _OK_PROTOBUF, [("Content-Type", PROTOBUF)])
 
 
 def _transport(mtype: str) -> Transport:
@@ -121,7 +139,7 @@ def _transport(mtype: str) -> Transport:
 class GrpcReceiver:
     """TraceService/Export on a grpcio server, with raw bytes in and out (no generated stubs)."""
 
-    def __init__(self, store: SpanStore, *, workers: int = 8) -> None:
+    def __init__(self, store: SpanStore, *, workers: int = 8, other_signals: bool = False) -> None:
         self.store = store
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otdiag-grpc"),
@@ -138,6 +156,13 @@ class GrpcReceiver:
         self._server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(GRPC_SERVICE, {"Export": handler}),)
         )
+        if other_signals:
+            dropped: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(
+                _drop, request_deserializer=None, response_serializer=None
+            )
+            self._server.add_generic_rpc_handlers(
+                tuple(grpc.method_handlers_generic_handler(name, {"Export": dropped}) for name in OTHER_GRPC_SERVICES)
+            )
 
     def bind(self, host: str, port: int) -> int:
         """Bind host:port (0 = any free port); return the port. Raises OSError when it cannot."""
@@ -170,3 +195,8 @@ class GrpcReceiver:
             context.abort(grpc.StatusCode.INTERNAL, f"grpc: error unmarshalling request: {message}")
         self.store.count_request(Transport.GRPC, "OK")
         return _OK_PROTOBUF
+
+
+def _drop(request: bytes, context: grpc.ServicerContext) -> bytes:
+    """Metrics or logs over gRPC, taken and dropped unread."""
+    return _OK_PROTOBUF

@@ -85,8 +85,10 @@ class Listener:
         mux: HostPort | None = None,
         limits: Limits | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        other_signals: bool = False,
     ) -> None:
         self.store = store
+        self._other_signals = other_signals
         self._want = (grpc, http, query, mux)
         self._limits = limits or Limits()
         self._on_error = on_error
@@ -137,7 +139,7 @@ class Listener:
         grpc_addr, _, _, mux_addr = self._want
         if grpc_addr is None and mux_addr is None:
             return None
-        self._grpc = GrpcReceiver(self.store)
+        self._grpc = GrpcReceiver(self.store, other_signals=self._other_signals)
         target = grpc_addr or HostPort("127.0.0.1", 0)
         if target.port != 0:
             bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
@@ -156,7 +158,7 @@ class Listener:
         bound_grpc: HostPort | None,
     ) -> None:
         """Start the HTTP servers on the bound sockets, on the loop's thread."""
-        http_app = OtlpHttpApp(self.store, self._limits.max_body)
+        http_app = OtlpHttpApp(self.store, self._limits.max_body, other_signals=self._other_signals)
         started: list[tuple[HttpServer, socket.socket]] = []
         if http_sock:
             started.append((HttpServer(http_app, self._limits, on_error=self._on_error), http_sock))
