@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
 
 from otdiag.model import ExitCode
+from tests.bounds import within
 from tests.peers import REPO
 
 APP = str(REPO / "tests" / "apps" / "traced.py")
@@ -161,3 +167,40 @@ def test_usage_errors() -> None:
     assert "command not found: definitely-not-a-command-xyz" in res.stderr
     res = run("run")
     assert res.exit_code == ExitCode.USAGE
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_keep_open_serves_the_spans_until_stopped(stop: signal.Signals) -> None:
+    # The report first (stdout), then the spans stay queryable through Jaeger's API until Ctrl-C/SIGTERM;
+    # the exit code is still the report's.
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["PYTHONPATH"] = str(REPO)
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--keep-open", "--",
+            sys.executable, APP, "good"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO, text=True)
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        url = ""
+        deadline = time.monotonic() + within(30)
+        while not url and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if m := re.search(r"stay queryable at (http://127\.0\.0\.1:\d+)", line):
+                url = m.group(1)
+        assert url, "no query URL announced"
+        lines = [proc.stdout.readline()]  # the report is out before the wait: one indented document
+        while lines[-1] not in ("}\n", ""):
+            lines.append(proc.stdout.readline())
+        doc = json.loads("".join(lines))
+        assert doc["ok"] is True and doc["trace_ids"]
+        for tid in doc["trace_ids"]:
+            got = httpx.get(f"{url}/api/v3/traces/{tid}", timeout=5)
+            assert got.status_code == 200 and tid in got.text
+        assert proc.poll() is None  # still serving
+        proc.send_signal(stop)
+        assert proc.wait(timeout=within(5)) == ExitCode.OK
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -440,6 +440,8 @@ class RunRequest:
     max_spans: int = 100_000
     stdout_to_stderr: bool = False
     """Send the app's stdout to otdiag's stderr (stdout carries the one JSON document)."""
+    keep_open: bool = False
+    """After the report, keep the receiver and a Jaeger-compatible query API open until SIGINT/SIGTERM."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,26 +454,69 @@ class Started:
     """The command, as it may be shown (secrets redacted)."""
 
 
+@dataclass(frozen=True, slots=True)
+class KeptOpen:
+    """With --keep-open: the report is out, and the spans stay queryable here until SIGINT/SIGTERM."""
+
+    query_url: str
+    """Jaeger's HTTP query API (/api/traces, /api/v3/traces) over what the app sent."""
+    endpoint: str
+    """The OTLP receiver, still taking spans."""
+
+
 def run(
-    request: RunRequest, *, env: Mapping[str, str], on_start: Callable[[Started], None] = lambda started: None
+    request: RunRequest,
+    *,
+    env: Mapping[str, str],
+    on_start: Callable[[Started], None] = lambda started: None,
+    on_result: Callable[[RunResult], None] = lambda result: None,
+    on_kept_open: Callable[[KeptOpen], None] = lambda kept: None,
 ) -> RunResult:
-    """Start the private receiver, run the app against it, stop the receiver, and say what happened."""
+    """Start the private receiver, run the app against it, and say what happened (`on_result`).
+
+    With `keep_open`, the receiver and its query API then stay up, announced by `on_kept_open`, until
+    SIGINT, SIGTERM or SIGHUP; otherwise the receiver stops at once.
+    """
     store = SpanStore(request.max_spans)
-    listener, defaults = _start_receiver(store, default_ports=request.default_ports)
+    listener, defaults = _start_receiver(store, default_ports=request.default_ports, query=request.keep_open)
     try:
         bound = listener.bound
         assert bound is not None and bound.mux is not None
         endpoint = f"http://{bound.mux}"
         on_start(Started(endpoint, tuple(defaults), tuple(scrub_argv(request.command))))
-        return run_app(request, store, endpoint, env=env, also_receiving=defaults, stderr_sink=_stderr_passthrough())
+        result = run_app(request, store, endpoint, env=env, also_receiving=defaults, stderr_sink=_stderr_passthrough())
+        on_result(result)
+        if request.keep_open and bound.query is not None and not result.app.interrupted:
+            _serve_until_stopped(lambda: on_kept_open(KeptOpen(f"http://{bound.query}", endpoint)))
+        return result
     finally:
         listener.stop()
 
 
-def _start_receiver(store: SpanStore, *, default_ports: bool) -> tuple[Listener, list[str]]:
-    """A receiver on a free loopback port; with `default_ports`, also on 4317 and 4318 when they are free."""
+def _serve_until_stopped(announce: Callable[[], None]) -> None:
+    """Wait (the receiver serves on its own threads) until SIGINT, SIGTERM or SIGHUP."""
+    stop = threading.Event()
+    old: dict[int, object] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):
+            old[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        announce()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for number, handler in old.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(number, handler)  # type: ignore[arg-type]
+
+
+def _start_receiver(store: SpanStore, *, default_ports: bool, query: bool = False) -> tuple[Listener, list[str]]:
+    """A receiver on a free loopback port; with `default_ports`, also on 4317 and 4318 when they are free;
+    with `query`, Jaeger's query API on another free loopback port."""
     from otdiag.listen.server import BindError, Listener
     from otdiag.net.endpoints import HostPort
+
+    query_at = HostPort("127.0.0.1", 0) if query else None
 
     if default_ports:
         # Apps that hard-code the default endpoint (localhost:4317 / :4318) reach otdiag too, when free.
@@ -481,6 +526,7 @@ def _start_receiver(store: SpanStore, *, default_ports: bool) -> tuple[Listener,
                 mux=HostPort("127.0.0.1", 0),
                 grpc=HostPort("127.0.0.1", 4317),
                 http=HostPort("127.0.0.1", 4318),
+                query=query_at,
                 other_signals=True,
             )
             listener.start()
@@ -489,7 +535,7 @@ def _start_receiver(store: SpanStore, *, default_ports: bool) -> tuple[Listener,
         else:
             return listener, ["127.0.0.1:4317", "127.0.0.1:4318"]
     # An auto-instrumented app exports metrics and logs too: taken and dropped, never a 404 on its stderr.
-    listener = Listener(store, mux=HostPort("127.0.0.1", 0), other_signals=True)
+    listener = Listener(store, mux=HostPort("127.0.0.1", 0), query=query_at, other_signals=True)
     try:
         listener.start()
     except BindError as exc:

@@ -62,6 +62,13 @@ def run_command(
         ),
     ] = False,
     max_spans: Annotated[int, typer.Option(help="Spans kept in memory while the app runs.")] = 100_000,
+    keep_open: Annotated[
+        bool,
+        typer.Option(
+            help="After the report, keep the receiver and a Jaeger-compatible query API open (for find-trace"
+            " --jaeger-url) until Ctrl-C; the exit code stays the report's."
+        ),
+    ] = False,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print one JSON report on stdout (the app's stdout goes to stderr)."),
@@ -96,13 +103,19 @@ def run_command(
             command=tuple(command or ()), protocol=protocol,
             default_service=service_name if default_service_name else None, grace=grace, timeout=timeout,
             kill_after=kill_after, observe=observe, default_ports=default_ports, max_spans=max_spans,
-            stdout_to_stderr=as_json,
+            stdout_to_stderr=as_json, keep_open=keep_open,
         )  # fmt: skip
         _check(request)
         err = human.make_console(stderr=True)
-        result = core.run(request, env=os.environ, on_start=lambda started: view.print_start(err, started))
-        code = common.emit(result, as_json=as_json, render=view.print_run)
-        return ExitCode.INTERRUPTED if result.app.interrupted else code
+        codes: list[ExitCode] = []
+        result = core.run(
+            request,
+            env=os.environ,
+            on_start=lambda started: view.print_start(err, started),
+            on_result=lambda result: codes.append(common.emit(result, as_json=as_json, render=view.print_run)),
+            on_kept_open=lambda kept: view.print_kept_open(err, kept),
+        )
+        return ExitCode.INTERRUPTED if result.app.interrupted else codes[0]
 
     common.run(body)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from otdiag.app.runner import RunResult, Started
+from otdiag.app.runner import KeptOpen, RunResult, Started
 from otdiag.observe.observed import Observed
 from otdiag.render.human import Console, escape, plural, print_findings
 
@@ -12,6 +12,13 @@ def print_start(console: Console, started: Started) -> None:
     shown = escape(" ".join(started.argv))
     also = f", also the default ports {' and '.join(started.also_receiving)}" if started.also_receiving else ""
     console.print(f"[dim]otdiag run: OTLP receiver at {started.endpoint} (gRPC and HTTP{also}); running {shown}[/]")
+
+
+def print_kept_open(console: Console, kept: KeptOpen) -> None:
+    """Where the spans stay queryable after the report, and how to stop (on stderr)."""
+    console.print(f"[dim]otdiag run: the spans stay queryable at {escape(kept.query_url)} (Jaeger's HTTP API)[/]")
+    console.print(f"[dim]  e.g. otdiag find-trace --jaeger-url {escape(kept.query_url)} TRACE_ID[/]")
+    console.print(f"[dim]  the receiver at {escape(kept.endpoint)} still takes spans; Ctrl-C to stop[/]")
 
 
 def print_run(console: Console, result: RunResult) -> None:
