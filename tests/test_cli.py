@@ -14,6 +14,7 @@ from otdiag.cli.main import app
 from otdiag.cli.root import COMMANDS, load_command
 from otdiag.model import ExitCode
 from tests.cli_runner import run
+from tests.test_validate_binary import GOOD
 
 
 def test_version() -> None:
@@ -87,24 +88,9 @@ def test_secret_in_a_bad_url_is_not_echoed() -> None:
     assert "hunter22" not in res.stderr
 
 
-VALID_CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      grpc:
-exporters:
-  debug:
-service:
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [debug]
-"""
-
-
 def _with_stdout(args: list[str], stdout: int, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(VALID_CONFIG)
+    cfg.write_text(GOOD)
     argv = [sys.executable, "-m", "otdiag", *[str(cfg) if a == "CFG" else a for a in args]]
     return subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
 

@@ -20,6 +20,7 @@ import pytest
 
 from otdiag.model import ExitCode
 from otdiag.observe import INJECT_DIR
+from tests.app_venvs import cached_venv
 from tests.bounds import within
 from tests.peers import REPO
 
@@ -398,36 +399,9 @@ OLD_SDK_PINS = ("opentelemetry-sdk==1.21.0", "opentelemetry-exporter-jaeger-thri
 
 @pytest.fixture(scope="session")
 def old_sdk_python() -> str:
-    """A virtual environment with the real opentelemetry-exporter-jaeger-thrift 1.21.0 (its last release).
-
-    Built once from the package index into the cache (about 30 s) and reused; without an index
-    the tests using it skip locally and fail under CI=true.
-    """
-    import hashlib
-
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "otdiag" / "apps"
-    root = cache / ("otel-" + hashlib.sha256(" ".join(OLD_SDK_PINS).encode()).hexdigest()[:12])
-    python = root / "bin" / "python"
-    if (root / ".ready").exists() and python.exists():
-        return str(python)
-    import shutil
-
-    shutil.rmtree(root, ignore_errors=True)
-    cache.mkdir(parents=True, exist_ok=True)
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, capture_output=True, timeout=120)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *OLD_SDK_PINS],
-            check=True, capture_output=True, timeout=600,
-        )  # fmt: skip
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        message = f"cannot build the SDK 1.21.0 environment ({type(exc).__name__})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    (root / ".ready").write_text("ok\n")
-    return str(python)
+    """A virtual environment with the real opentelemetry-exporter-jaeger-thrift 1.21.0 (its last release),
+    built once from the package index into the cache (about 30 s)."""
+    return str(cached_venv(*OLD_SDK_PINS) / "python")
 
 
 @pytest.mark.slow
