@@ -96,11 +96,12 @@ def test_an_arrival_with_long_names_keeps_the_trace_id_whole_and_fits(width: int
     console, buf = terminal(width)
     view.print_arrival(console, arrival())
     lines = lines_of(buf, width)
-    assert lines[0].rstrip() == time.strftime("%H:%M:%S", time.localtime(arrival().received)) + ".042"
+    assert lines[0].startswith(time.strftime("%H:%M:%S", time.localtime(arrival().received)) + ".042")
     assert any(TID in line for line in lines), "the trace ID is on one line, whole, to paste into find-trace"
     folded = "".join(line.rstrip() for line in lines)  # a name longer than the line is folded, never cut
-    assert LONG_SERVICE[:200] + "…" in folded and LONG_SERVICE not in folded, "names stop at 200 characters, marked"
-    assert LONG_NAME[:200] + "… server" in folded
+    assert LONG_SERVICE[:60] + "…" in folded and LONG_SERVICE[:61] not in folded, "on a terminal names stop at 60"
+    assert LONG_NAME[:60] + "… server" in folded
+    assert len(lines) <= 4, "one span stays a few lines on a terminal"
     words = " ".join(" ".join(lines).split())
     assert words.endswith(
         f"… server trace {TID} ← 53995c3f 1.5ms error payment declined http.request.method=POST "
@@ -181,3 +182,13 @@ def test_the_summary_without_findings_says_so(width: int) -> None:
     lines = lines_of(buf, width)
     assert lines == ["Summary", "  1 trace, 1 span from 1 service", "  cart: 1 span", "         1  AddItem", "",
                      "  No problems seen in the received spans."]  # fmt: skip
+
+
+def test_into_a_pipe_an_arrival_keeps_names_up_to_200_characters() -> None:
+    buf = io.StringIO()
+    console = human.make_console(width=80, no_color=True)  # not a terminal: soft-wrapped, as into a pipe
+    console.file = buf
+    assert not console.is_terminal
+    view.print_arrival(console, arrival())
+    text = buf.getvalue()
+    assert LONG_SERVICE[:200] + "…" in text and LONG_NAME[:200] + "…" in text

@@ -27,7 +27,7 @@ def _print_by_id(console: human.Console, result: FindResult, lookup: ById, *, ma
         return
     print_trace(console, trace, max_spans=max_spans, verbose=verbose)
     visible = f", visible after {found.waited_ms / 1000:.1f}s" if lookup.waited else ""
-    console.print(f"[dim]{human.escape(lookup.link)}  (via API {found.fetched.api.value}{visible})[/]")
+    console.print(f"[dim]{human.escape(lookup.link)}  (via API {found.fetched.api.value}{visible})[/]", soft_wrap=True)
     if result.findings:
         console.print()
         human.print_findings(console, list(result.findings))

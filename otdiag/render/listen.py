@@ -37,17 +37,24 @@ def print_banner(console: Console, bound: Bound, max_spans: int) -> None:
     console.print(f"  keeping up to {max_spans} spans; Ctrl-C to stop and see the summary")
 
 
+_TERMINAL_NAME, _PIPE_NAME = 60, 200
+
+
 def print_arrival(console: Console, a: Arrival) -> None:
     """One received span on one line: time, service, name, trace ID, duration, status, key attributes."""
     stamp = time.strftime("%H:%M:%S", time.localtime(a.received)) + f".{int(a.received * 1000) % 1000:03d}"
-    service = escape(_short(a.service) if a.service_raw is not None else f"{_short(a.service)} (no service.name)")
+    # On a terminal a name stops at 60 characters, so one span stays a line or two; into a pipe, at 200.
+    cap = _TERMINAL_NAME if console.is_terminal else _PIPE_NAME
+    service = escape(
+        _short(a.service, cap) if a.service_raw is not None else f"{_short(a.service, cap)} (no service.name)"
+    )
     parent = "" if not a.parent_span_id.strip("0") else f" [dim]← {a.parent_span_id[:8]}[/]"
     status = _STATUS_MARK.get(a.status_code, "")
     if a.status_code == 2 and a.status_message:
         status += f" [red]{escape(a.status_message[:80])}[/]"
     attrs = " ".join(f"[dim]{escape(_short(k, 60))}=[/]{escape(v[:60])}" for k, v in itertools.islice(a.attributes, 20))
     console.print(
-        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(_short(a.name))}[/] [dim]{escape(str(a.kind))}[/] "
+        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(_short(a.name, cap))}[/] [dim]{escape(str(a.kind))}[/] "
         f"trace {escape(a.trace_id)}{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
         f"{status} {attrs}".rstrip()
     )

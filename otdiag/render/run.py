@@ -17,7 +17,7 @@ def print_start(console: Console, started: Started) -> None:
 def print_kept_open(console: Console, kept: KeptOpen) -> None:
     """Where the spans stay queryable after the report, and how to stop (on stderr)."""
     console.print(f"[dim]otdiag run: the spans stay queryable at {escape(kept.query_url)} (Jaeger's HTTP API)[/]")
-    console.print(f"[dim]  e.g. otdiag find-trace --jaeger-url {escape(kept.query_url)} TRACE_ID[/]")
+    console.print(f"[dim]  e.g. otdiag find-trace --jaeger-url {escape(kept.query_url)} TRACE_ID[/]", soft_wrap=True)
     console.print(f"[dim]  the receiver at {escape(kept.endpoint)} still takes spans; Ctrl-C to stop[/]")
 
 

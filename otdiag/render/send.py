@@ -57,7 +57,7 @@ def _print_one(console: human.Console, result: SendResult, out: Outcome) -> None
     console.print(f"  trace_id   {out.trace_id}")
     console.print(f"  span_id    {out.span_id}")
     if result.link:
-        console.print(f"  jaeger     {human.escape(result.link)}")
+        console.print(f"  jaeger     {human.escape(result.link)}", soft_wrap=True)  # a URL is never folded
     v = result.verification
     if v is not None and v.visible and v.time_to_visible_ms is not None:
         console.print(f"  [green]✓ visible in Jaeger[/] after {v.time_to_visible_ms / 1000:.2f}s")
