@@ -248,6 +248,8 @@ class Facts:
     """otdiag's receiver addresses, as _hostport gives them."""
     delivered: bool
     """Spans reached otdiag's receiver, or an exporter reported a success anywhere."""
+    uninstrumented: list[instrumentation.Missing]
+    """Under opentelemetry-instrument: libraries the app imported whose instrumentation is not installed."""
 
     @property
     def cwd(self) -> str:
@@ -363,6 +365,7 @@ def _facts(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Facts:
         jaeger_exp=next((e for e in exporters if "jaeger" in _str(e, "type").lower()), None),
         ours=ours,
         delivered=ctx.receiver_spans > 0 or delivered_ours > 0 or delivered_elsewhere > 0,
+        uninstrumented=instrumentation.missing(reports),
     )
 
 
@@ -735,7 +738,7 @@ def _no_processor(f: Facts, active: Mapping[str, Any]) -> Finding:
 
 
 def _instrumentation_missing(f: Facts) -> list[Finding]:
-    found = instrumentation.finding(instrumentation.missing(f.reports), spans_started=f.total("started"))
+    found = instrumentation.finding(f.uninstrumented, spans_started=f.total("started"))
     return [found] if found else []
 
 
@@ -743,7 +746,7 @@ def _no_span_started(f: Facts) -> list[Finding]:
     active = f.sdk_active
     if active is None or f.total("started") or f.crash or f.total("noop"):
         return []
-    if instrumentation.missing(f.reports):
+    if f.uninstrumented:
         return []  # _instrumentation_missing says why
     psite = _site(active.get("site"))
     return [
