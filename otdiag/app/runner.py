@@ -10,6 +10,7 @@ findings.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import re
@@ -33,6 +34,9 @@ from otdiag.listen.summary import ListenResult, summarize
 from otdiag.model import Finding, Protocol, Result, Severity, Stage
 from otdiag.observe import analysis
 from otdiag.observe.observed import NOT_LOADED, Observed
+from otdiag.run import observers as runtimes
+from otdiag.run.facts import RuntimeFacts
+from otdiag.run.observer import AppRun, Launch, RuntimeObserver, Seen
 
 if TYPE_CHECKING:
     from otdiag.listen.server import Listener
@@ -182,8 +186,8 @@ class RunResult(Result):
     app: AppExit
     environment: AppEnvironment
     received: Received
-    observer: Observed = NOT_LOADED
-    """The in-process observer's view (Python apps); not loaded otherwise."""
+    observer: Observed | RuntimeFacts = NOT_LOADED
+    """The observer's view: `Observed` for Python apps, `RuntimeFacts` for the other runtimes' observers."""
 
     def fields_json(self) -> dict[str, Any]:
         app, got = self.app, self.received
@@ -228,8 +232,10 @@ class _Ran:
     escalated: bool = False
     cwd: str = field(default_factory=os.getcwd)
     also_receiving: list[str] = field(default_factory=list)
+    runtime: Seen | None = None
+    """A non-Python runtime observer's answer, when one observed the app."""
 
-    def result(self, findings: list[Finding], observed: Observed) -> RunResult:
+    def result(self, findings: list[Finding], observed: Observed | RuntimeFacts) -> RunResult:
         s = self.summary
         return RunResult(
             findings=tuple(findings),
@@ -302,18 +308,30 @@ def env_findings(env: Mapping[str, str], spans: int) -> list[Finding]:
     return found
 
 
+_LINE_KEPT = 4096
+"""How much of one stderr line is kept for the observers (and matched)."""
+_HEAD_LINES, _TAIL_LINES = 400, 1600
+"""Which stderr lines are kept for the observers: the first and the last ones."""
+
+
 class _StderrTap:
-    """Pass the app's stderr through, and remember lines that match the SDK's known warnings."""
+    """Pass the app's stderr through, and remember lines that match the SDK's known warnings.
+
+    The observers get the first and last lines, each cut to `_LINE_KEPT` characters.
+    """
 
     def __init__(self, stream: IO[bytes], sink: Callable[[bytes], None]) -> None:
         self.hits: dict[str, list[str]] = {}
+        self.head: list[str] = []
+        self.tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
         self._thread = threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
         self._thread.start()
 
     def _pump(self, stream: IO[bytes], sink: Callable[[bytes], None]) -> None:
         for raw in iter(stream.readline, b""):
             sink(raw)
-            line = raw.decode("utf-8", errors="replace").strip()
+            line = raw[:_LINE_KEPT].decode("utf-8", errors="replace").strip()
+            (self.head if len(self.head) < _HEAD_LINES else self.tail).append(line)
             for pattern, k in _SIGNATURES:
                 if pattern.search(line):
                     hits = self.hits.setdefault(k.code, [])
@@ -322,6 +340,10 @@ class _StderrTap:
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return (*self.head, *self.tail)
 
 
 _SECRET_OPTION = re.compile(
@@ -582,12 +604,19 @@ def run_app(
     argv, grace = request.command, request.grace
     full_env, changes, removed, injected = prepare_env(env, endpoint, request.protocol, request.default_service)
     report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if request.observe else None
-    if report_dir is not None:
+    runtime = runtimes.pick(argv) if request.observe and not obs.looks_like_python(list(argv)) else None
+    launch: Launch | None = None
+    early: list[Finding] = []
+    spawn_argv: Sequence[str] = argv
+    if report_dir is not None and runtime is None:
         full_env.update(obs.environment(full_env, report_dir))
+    elif report_dir is not None and runtime is not None:
+        launch = Launch(tuple(argv), dict(full_env), report_dir, endpoint, Path.cwd())
+        spawn_argv, early = _prepare_runtime(runtime, launch, full_env)
     started = clock()
     mono = time.monotonic()
     try:
-        proc = _spawn(argv, full_env, _app_stdout(request.stdout_to_stderr))
+        proc = _spawn(spawn_argv, full_env, _app_stdout(request.stdout_to_stderr))
         assert proc.stderr is not None
         tap = _StderrTap(proc.stderr, stderr_sink)
         stopper = _Stopper(proc, request.kill_after)
@@ -603,7 +632,11 @@ def run_app(
         finally:
             stopper.restore()
         summary = summarize(store)
-        reports = analysis.read_reports(report_dir) if report_dir is not None else []
+        reports = analysis.read_reports(report_dir) if report_dir is not None and runtime is None else []
+        seen = None
+        if runtime is not None and launch is not None:
+            app_run = AppRun(launch, returncode, stopper.reason, tap.lines, summary)
+            seen = _analyse_runtime(runtime, app_run, early)
     finally:
         if report_dir is not None:
             shutil.rmtree(report_dir, ignore_errors=True)
@@ -611,10 +644,37 @@ def run_app(
         argv=scrub_argv(argv), returncode=returncode, duration_s=duration, exited_at=exited_at, endpoint=endpoint,
         env_set=changes, env_removed=removed, injected_service=injected, summary=summary,
         stderr_hits=tap.hits, observer=reports, stopped=stopper.reason, escalated=stopper.escalated,
-        also_receiving=list(also_receiving),
+        also_receiving=list(also_receiving), runtime=seen,
     )  # fmt: skip
     findings, observed = analyse(ran, full_env, observe=request.observe)
     return ran.result(findings, observed)
+
+
+def _prepare_runtime(
+    runtime: RuntimeObserver, launch: Launch, full_env: dict[str, str]
+) -> tuple[Sequence[str], list[Finding]]:
+    """Let a runtime's observer add to the app's launch; its own failure is a note, never the run's."""
+    from otdiag import catalogue as cat
+
+    try:
+        prepared = runtime.prepare(launch)
+    except Exception as exc:  # noqa: BLE001 - an observer's bug must not stop the app from running
+        note = cat.APP_OBSERVER_ERROR(f"otdiag's {runtime.runtime} observer could not be set up: {type(exc).__name__}")
+        return launch.argv, [note]
+    full_env.update(prepared.env)
+    return (prepared.argv or launch.argv), list(prepared.findings)
+
+
+def _analyse_runtime(runtime: RuntimeObserver, app_run: AppRun, early: list[Finding]) -> Seen:
+    """The runtime observer's answer; its own failure is a note, and the receiver's view still stands."""
+    from otdiag import catalogue as cat
+
+    try:
+        seen = runtime.analyse(app_run)
+    except Exception as exc:  # noqa: BLE001 - an observer's bug must not lose the run's report
+        note = cat.APP_OBSERVER_ERROR(f"otdiag's {runtime.runtime} observer failed: {type(exc).__name__}")
+        return Seen(RuntimeFacts(runtime.runtime), (*early, note), 0)
+    return replace(seen, findings=(*seen.findings, *early))
 
 
 def _spawn(argv: Sequence[str], env: Mapping[str, str], stdout: IO[bytes] | int | None) -> subprocess.Popen[bytes]:
@@ -635,16 +695,21 @@ CRASHED_CODE = "app.crashed"
 _OBSERVED = {PROVIDER_OVERRIDDEN.code, QUEUE_FULL.code, EXPORT_FAILED.code}
 
 
-def analyse(ran: _Ran, env: Mapping[str, str], *, observe: bool = True) -> tuple[list[Finding], Observed]:
+def analyse(
+    ran: _Ran, env: Mapping[str, str], *, observe: bool = True
+) -> tuple[list[Finding], Observed | RuntimeFacts]:
     """Root cause first: what the observer saw inside the app, the environment, then what reached the receiver."""
     from otdiag import observe as obs
 
     s = ran.summary
-    seen = analysis.analyse(
-        ran.observer,
-        analysis.Context(endpoint=ran.endpoint, receiver_spans=s.spans, returncode=ran.returncode,
-                         cwd=ran.cwd, also=ran.also_receiving),
-    )  # fmt: skip
+    if ran.runtime is not None:
+        seen: analysis.Analysis | Seen = ran.runtime
+    else:
+        seen = analysis.analyse(
+            ran.observer,
+            analysis.Context(endpoint=ran.endpoint, receiver_spans=s.spans, returncode=ran.returncode,
+                             cwd=ran.cwd, also=ran.also_receiving),
+        )  # fmt: skip
     findings = _dedupe(_ordered(ran, env, seen))
     _add_killed(findings, ran, loaded=seen.loaded)
     if not seen.loaded and observe and obs.looks_like_python(list(ran.argv)):
@@ -656,7 +721,7 @@ def analyse(ran: _Ran, env: Mapping[str, str], *, observe: bool = True) -> tuple
     return findings, seen.observed
 
 
-def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis) -> list[Finding]:
+def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis | Seen) -> list[Finding]:
     """The observer's root causes, the app's environment, the observer's other findings, then its stderr."""
     by_code = {k.code: k for _, k in _SIGNATURES}
     stderr_findings = [
@@ -665,7 +730,7 @@ def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis) -> list
         if not (seen.loaded and code in _OBSERVED)
     ]
     env_found = env_findings(env, ran.summary.spans)
-    root, rest = seen.findings[: seen.root_causes], seen.findings[seen.root_causes :]
+    root, rest = list(seen.findings[: seen.root_causes]), list(seen.findings[seen.root_causes :])
     env_errors = [f for f in env_found if f.severity is Severity.ERROR]
     if seen.observed.crash_in_opentelemetry and env_errors and [f.code for f in root] == [CRASHED_CODE]:
         # The SDK's own set-up raised on the app's OTEL_* settings: the setting is the cause, the crash its evidence.
@@ -708,13 +773,17 @@ def _no_spans(ran: _Ran, *, loaded: bool) -> Finding:
             "No export request reached otdiag's receiver at all: no SDK provider was set (spans are "
             "NonRecordingSpan), no span was started, or the process exited before the SDK flushed "
             "(os._exit, SIGKILL, no provider.shutdown())."
+            if ran.runtime is None
+            else "No export request reached otdiag's receiver at all: no SDK tracer provider was set or "
+            "registered (spans are no-ops), no span was started, or the process exited before the SDK "
+            "flushed (an exit call or a kill before the provider's shutdown)."
         ]
         if not loaded
         else ["otdiag's observer saw nothing more specific inside the app."],
     )
 
 
-def _span_findings(ran: _Ran, env: Mapping[str, str], observed: Observed) -> list[Finding]:
+def _span_findings(ran: _Ran, env: Mapping[str, str], observed: Observed | RuntimeFacts) -> list[Finding]:
     """When spans arrived: the injected service name, spans sent only at exit, and what the spans show."""
     s = ran.summary
     found: list[Finding] = []

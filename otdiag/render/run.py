@@ -5,6 +5,7 @@ from __future__ import annotations
 from otdiag.app.runner import KeptOpen, RunResult, Started
 from otdiag.observe.observed import Observed
 from otdiag.render.human import Console, escape, plural, print_findings
+from otdiag.run.facts import RuntimeFacts
 
 
 def print_start(console: Console, started: Started) -> None:
@@ -53,8 +54,11 @@ def print_run(console: Console, result: RunResult) -> None:
         print_findings(console, list(result.findings))
 
 
-def print_observer(console: Console, seen: Observed) -> None:
+def print_observer(console: Console, seen: Observed | RuntimeFacts) -> None:
     """What otdiag's in-process observer saw inside a Python app, in a few dim lines."""
+    if isinstance(seen, RuntimeFacts):
+        print_runtime_facts(console, seen)
+        return
     if not seen.loaded:
         return
     provider = seen.provider
@@ -74,3 +78,33 @@ def print_observer(console: Console, seen: Observed) -> None:
         results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or "never called"
         target = f" → {exp.endpoint}" if exp.endpoint else ""
         console.print(f"  [dim]{escape(exp.short_type)}{escape(target)}: {escape(results)}[/]")
+
+
+def print_runtime_facts(console: Console, facts: RuntimeFacts) -> None:
+    """What another runtime's observer saw (Node.js, Java, Go, ...), in a few dim lines."""
+    if not facts.loaded and not facts.packages:
+        for note in facts.notes[:2]:
+            console.print(f"  [dim]{escape(facts.runtime)} observer: {escape(note)}[/]")
+        return
+    if facts.packages:
+        shown = ", ".join(f"{name} {version}" for name, version in list(facts.packages.items())[:4])
+        more = f" (+{len(facts.packages) - 4})" if len(facts.packages) > 4 else ""
+        console.print(f"  [dim]{escape(facts.runtime)} packages: {escape(shown)}{more}[/]")
+    provider = facts.provider
+    if provider is not None:
+        where = f" built at {provider.site}" if provider.site else ""
+        registered = "" if provider.registered else " (never registered globally)"
+        sampler = f", sampler {provider.sampler}" if provider.sampler else ""
+        console.print(f"  [dim]inside the app: {escape(provider.type + where + registered + sampler)}[/]")
+    elif facts.loaded:
+        console.print("  [dim]inside the app: no SDK tracer provider was seen[/]")
+    spans = facts.spans
+    if spans.started or spans.noop:
+        console.print(
+            f"  [dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, "
+            f"{spans.noop} no-op[/]"
+        )
+    for exp in facts.exporters[:4]:
+        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or "never called"
+        target = f" → {exp.endpoint}" if exp.endpoint else ""
+        console.print(f"  [dim]{escape(exp.type)}{escape(target)}: {escape(results)}[/]")
