@@ -143,3 +143,13 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
             for lead, body in finding_lines(f):
                 hang(console, lead, body)
         console.print()
+    _explain_hint(console, ordered)
+
+
+def _explain_hint(console: Console, ordered: list[Finding]) -> None:
+    """One line offering `otdiag explain` for the first finding that has more to say than its fix."""
+    from otdiag import explanations
+
+    first = next((f for f in ordered if f.severity is not Severity.INFO and explanations.causes(f.code)), None)
+    if first is not None:
+        console.print(f"[dim]Causes and how to confirm: otdiag explain {escape(first.code)}[/]")
