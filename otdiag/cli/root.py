@@ -76,6 +76,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "explain",
         "Say what a finding means, its usual causes, how to confirm it, and its fix.",
     ),
+    "mcp": LazyCommand(
+        "otdiag.cli.mcp",
+        "mcp",
+        "Serve otdiag as a Model Context Protocol server over stdio (tools: check, validate_config, ...).",
+    ),
 }
 
 
