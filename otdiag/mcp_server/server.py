@@ -119,6 +119,15 @@ async def _stop(process: Process) -> None:
         await process.wait()
 
 
+def _deadline(seconds: float) -> float:
+    """The call's deadline, lowered by OTDIAG_MCP_MAX_SECONDS when the server's environment sets it."""
+    try:
+        cap = float(os.environ.get("OTDIAG_MCP_MAX_SECONDS", "") or "inf")
+    except ValueError:
+        cap = float("inf")
+    return max(0.5, min(seconds, cap)) if cap == cap else seconds
+
+
 async def run_child(call: tool_specs.Call) -> types.CallToolResult:
     """`otdiag ARGV` as a child in its own process group, bounded by the call's deadline and output caps."""
     argv = [sys.executable, "-m", "otdiag", *call.argv]
@@ -130,8 +139,9 @@ async def run_child(call: tool_specs.Call) -> types.CallToolResult:
         start_new_session=True,
     )
     timed_out = False
+    deadline = _deadline(call.deadline_s)
     try:
-        with anyio.move_on_after(call.deadline_s) as scope:
+        with anyio.move_on_after(deadline) as scope:
             async with anyio.create_task_group() as tg:
                 assert process.stdout is not None and process.stderr is not None
                 tg.start_soon(_read_all, process.stdout, MAX_STDOUT + 1, out)
@@ -148,7 +158,7 @@ async def run_child(call: tool_specs.Call) -> types.CallToolResult:
         if process.returncode is None:
             await _stop(process)
     if timed_out:
-        return _error(f"otdiag: {call.argv[0]} timed out after {call.deadline_s:g} s (the tool's deadline); stopped")
+        return _error(f"otdiag: {call.argv[0]} timed out after {deadline:g} s (the tool's deadline); stopped")
     return _outcome(call, process.returncode, bytes(out), bytes(err))
 
 
