@@ -40,11 +40,9 @@ CONFIRM_CODE: dict[str, str] = {
     "exporter versions must belong to one release.",
     "app.jaeger-exporter-removed": "`pip show opentelemetry-exporter-jaeger` in the app's environment; "
     "`otdiag check --app-dir DIR --no-e2e` reads its requirements.",
-    "app.observer-not-loaded": "`otdiag run -- python app.py` without -I/-S/-E; `--json` shows "
-    "`observer.loaded`.",
+    "app.observer-not-loaded": "`otdiag run -- python app.py` without -I/-S/-E; `--json` shows `observer.loaded`.",
     "collector.health-unreachable": "`curl http://collector:13133/` (health_check's default endpoint).",
-    "collector.metrics-unreachable": "`curl http://collector:8888/metrics | grep otelcol_` on the collector's "
-    "host.",
+    "collector.metrics-unreachable": "`curl http://collector:8888/metrics | grep otelcol_` on the collector's host.",
     "collector.zpages-unreachable": "`curl http://localhost:55679/debug/tracez` on the collector's host.",
     "config.collector-not-run": "Run the binary by hand: `BINARY --version`.",
     "e2e.not-visible": "`otdiag check --collector-metrics-url URL` with the collector's metrics reachable.",
@@ -118,9 +116,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
         "The app exited before the batch processor's first export.",
     ),
     "app.non-positive-duration": ("Hand-made start/end timestamps, or timestamps in the wrong unit.",),
-    "app.not-instrumented": (
-        "The app has no OpenTelemetry code and was not started with opentelemetry-instrument.",
-    ),
+    "app.not-instrumented": ("The app has no OpenTelemetry code and was not started with opentelemetry-instrument.",),
     "app.observer-error": ("An app or library state otdiag's observer did not expect (a bug in otdiag).",),
     "app.observer-not-loaded": (
         "python -I, -S or -E ignores sitecustomize and PYTHONPATH.",
@@ -281,7 +277,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "config.traces-no-backend": ("A traces pipeline left with only debug, file or nop exporters.",),
     "config.undefined-component": ("A typo in a pipeline's list, or a component defined in another file.",),
     "config.undefined-extension": ("A typo in service.extensions, or an extension defined nowhere.",),
-    "config.unitless-duration": ("A duration written as a number (timeout: 10) instead of \"10s\".",),
+    "config.unitless-duration": ('A duration written as a number (timeout: 10) instead of "10s".',),
     "config.unknown-section": ("A misspelt section (recievers:) or a key indented at the wrong level.",),
     "config.unknown-type": (
         "A misspelt type, or a component of contrib used with the core distribution (or a custom build).",

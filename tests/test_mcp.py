@@ -116,7 +116,11 @@ def test_check_against_a_dead_pipeline_names_it_and_keeps_the_password_out() -> 
     async def body(session: ClientSession) -> Any:
         return await session.call_tool(
             "check",
-            {"otlp_endpoint": "http://user:hunter2secret@127.0.0.1:9", "jaeger_url": "http://127.0.0.1:9", "timeout": 1},
+            {
+                "otlp_endpoint": "http://user:hunter2secret@127.0.0.1:9",
+                "jaeger_url": "http://127.0.0.1:9",
+                "timeout": 1,
+            },
         )
 
     result = drive(body)
@@ -131,7 +135,7 @@ def test_check_against_a_dead_pipeline_names_it_and_keeps_the_password_out() -> 
 def test_hostile_arguments_get_bounded_one_line_answers() -> None:
     async def body(session: ClientSession) -> list[tuple[Any, float]]:
         out = []
-        for name, args in [
+        calls: list[tuple[str, dict[str, Any]]] = [
             ("validate_config", {"yaml": "a: " + "x" * 50_000_000}),
             ("validate_config", {"paths": ["/dev/zero"]}),
             ("validate_config", {"paths": ["/nonexistent/c.yaml"], "yaml": "a: 1"}),
@@ -142,7 +146,8 @@ def test_hostile_arguments_get_bounded_one_line_answers() -> None:
             ("search_traces", {"service": "s" * 100_000}),
             ("no_such_tool", {}),
             ("validate_config", {"yaml": "a: 1", "collector_version": "/usr/bin/otelcol"}),
-        ]:
+        ]
+        for name, args in calls:
             t0 = time.monotonic()
             out.append((await session.call_tool(name, args), time.monotonic() - t0))
         tools = await session.list_tools()  # the server keeps answering
@@ -193,7 +198,9 @@ def test_a_tool_call_past_its_deadline_ends_cleanly() -> None:
 
         async def body(session: ClientSession) -> tuple[Any, float, Any]:
             t0 = time.monotonic()
-            result = await session.call_tool("find_trace", {"trace_id": TRACE, "jaeger_url": url, "wait": 60, "timeout": 30})
+            result = await session.call_tool(
+                "find_trace", {"trace_id": TRACE, "jaeger_url": url, "wait": 60, "timeout": 30}
+            )
             took = time.monotonic() - t0
             after = await session.call_tool("explain_finding", {"code": "trace.not-found"})
             return result, took, after
@@ -212,7 +219,9 @@ def test_find_trace_against_otdiag_listen() -> None:
 
         async def body(session: ClientSession) -> tuple[Any, Any]:
             found = await session.call_tool("find_trace", {"trace_id": TRACE, "jaeger_url": running.query_url})
-            searched = await session.call_tool("search_traces", {"service": "checkout", "jaeger_url": running.query_url})
+            searched = await session.call_tool(
+                "search_traces", {"service": "checkout", "jaeger_url": running.query_url}
+            )
             return found, searched
 
         found, searched = drive(body)

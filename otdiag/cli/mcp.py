@@ -32,4 +32,6 @@ def mcp(
     """
     from otdiag import mcp_server
 
-    raise typer.Exit(mcp_server.main([*(["--allow-send"] if allow_send else []), *(["--allow-run"] if allow_run else [])]))
+    raise typer.Exit(
+        mcp_server.main([*(["--allow-send"] if allow_send else []), *(["--allow-run"] if allow_run else [])])
+    )

@@ -12,7 +12,9 @@ usage error's message, "timed out", or "internal error"; never a traceback, neve
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import signal
 import sys
@@ -103,10 +105,8 @@ async def _read_all(stream: Any, limit: int, into: bytearray) -> None:
 
 
 def _kill(process: Process, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 async def _stop(process: Process) -> None:
@@ -125,7 +125,7 @@ def _deadline(seconds: float) -> float:
         cap = float(os.environ.get("OTDIAG_MCP_MAX_SECONDS", "") or "inf")
     except ValueError:
         cap = float("inf")
-    return max(0.5, min(seconds, cap)) if cap == cap else seconds
+    return max(0.5, min(seconds, cap)) if not math.isnan(cap) else seconds
 
 
 async def run_child(call: tool_specs.Call) -> types.CallToolResult:
@@ -147,10 +147,8 @@ async def run_child(call: tool_specs.Call) -> types.CallToolResult:
                 tg.start_soon(_read_all, process.stdout, MAX_STDOUT + 1, out)
                 tg.start_soon(_read_all, process.stderr, MAX_STDERR, err)
                 if call.stdin is not None and process.stdin is not None:
-                    try:
+                    with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
                         await process.stdin.send(call.stdin.encode("utf-8", "replace"))
-                    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                        pass
                     await process.stdin.aclose()
                 await process.wait()
         timed_out = scope.cancelled_caught

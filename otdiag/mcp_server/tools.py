@@ -8,6 +8,7 @@ message, and every one has a size cap.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ class Param:
             raise ArgumentError(f"argument {n!r} must be a number")
         if self.kind == "integer" and not (isinstance(value, int) or float(value).is_integer()):
             raise ArgumentError(f"argument {n!r} must be a whole number")
-        if value != value or (self.minimum is not None and value < self.minimum):
+        if math.isnan(value) or (self.minimum is not None and value < self.minimum):
             raise ArgumentError(f"argument {n!r} must be at least {self.minimum:g}")
         if self.maximum is not None and value > self.maximum:
             raise ArgumentError(f"argument {n!r} must be at most {self.maximum:g}")
@@ -175,10 +176,14 @@ def _headers_env(headers: dict[str, str] | None) -> dict[str, str]:
     """Headers for the child's environment (never its command line, which other users can read)."""
     if not headers:
         return {}
-    return {"OTEL_EXPORTER_OTLP_HEADERS": ",".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in headers.items())}
+    return {
+        "OTEL_EXPORTER_OTLP_HEADERS": ",".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in headers.items())
+    }
 
 
-TIMEOUT = Param("timeout", "number", "Seconds each network call may take (default 5, at most 60).", minimum=0.1, maximum=60)
+TIMEOUT = Param(
+    "timeout", "number", "Seconds each network call may take (default 5, at most 60).", minimum=0.1, maximum=60
+)
 JAEGER = Param("jaeger_url", "string", "Jaeger's query URL (default: OTDIAG_JAEGER_URL, else http://localhost:16686).")
 PROTOCOL = Param("protocol", "string", "OTLP protocol.", enum=("grpc", "http/protobuf", "http/json"))
 HEADERS = Param("headers", "string-map", "Headers sent with every OTLP request (values are secrets: never shown).")
@@ -240,8 +245,10 @@ def _find(args: dict[str, Any]) -> Call:
 
 def _search(args: dict[str, Any]) -> Call:
     argv = ["find-trace", "--json", "--service", args["service"]]
-    for key, flag in (("jaeger_url", "--jaeger-url"), ("operation", "--operation"), ("start", "--start"),
-                      ("end", "--end"), ("min_duration", "--min-duration"), ("max_duration", "--max-duration")):  # fmt: skip
+    for key, flag in (
+        ("jaeger_url", "--jaeger-url"), ("operation", "--operation"), ("start", "--start"), ("end", "--end"),
+        ("min_duration", "--min-duration"), ("max_duration", "--max-duration"),
+    ):  # fmt: skip
         _opt(argv, flag, args.get(key))
     for name, value in args.get("tags", {}).items():
         argv += ["--tag", f"{name}={value}"]
@@ -287,15 +294,24 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
             "Diagnose a tracing pipeline",
             "Run `otdiag check`: probe the app's OTLP settings, the collector (OTLP ports, health, metrics) and "
             "Jaeger's query API, and say where traces get lost; the first error finding is the diagnosis. "
-            + ("It also sends a test span end to end unless e2e is false. " if allow_send else
-               "The OTLP probes are empty exports (they store nothing); no test span is sent. ")  # fmt: skip
+            + (
+                "It also sends a test span end to end unless e2e is false. "
+                if allow_send
+                else "The OTLP probes are empty exports (they store nothing); no test span is sent. "
+            )
             + f"{net}; the whole call ends within 4*timeout+wait+30 s. {BOUNDS.format(command='check')}",
             (
-                Param("otlp_endpoint", "string", "The collector's OTLP endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."),
+                Param(
+                    "otlp_endpoint",
+                    "string",
+                    "The collector's OTLP endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost).",
+                ),
                 PROTOCOL,
                 JAEGER,
                 Param("collector_health_url", "string", "The collector's health endpoint (default: port 13133)."),
-                Param("collector_metrics_url", "string", "The collector's metrics (default: http://<host>:8888/metrics)."),
+                Param(
+                    "collector_metrics_url", "string", "The collector's metrics (default: http://<host>:8888/metrics)."
+                ),
                 Param("jaeger_health_url", "string", "Jaeger's health endpoint to probe too."),
                 Param("configs", "string-list", "Collector config files, [NAME=]PATH, one per tier."),
                 Param("jaeger_config", "string", "Jaeger v2's config file."),
@@ -306,9 +322,21 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
                 Param("ca_file", "string", "CA certificate (PEM) to verify TLS servers with."),
                 Param("prometheus_url", "string", "Prometheus that scrapes the collectors."),
                 Param("prometheus_selector", "string", "Label matchers for the collectors' series."),
-                Param("window_minutes", "number", "How far back prometheus_url's losses are read.", minimum=1, maximum=1440),
+                Param(
+                    "window_minutes",
+                    "number",
+                    "How far back prometheus_url's losses are read.",
+                    minimum=1,
+                    maximum=1440,
+                ),
                 TIMEOUT,
-                Param("wait", "number", "Seconds the test span may take to show up in Jaeger (default 15).", minimum=0, maximum=120),
+                Param(
+                    "wait",
+                    "number",
+                    "Seconds the test span may take to show up in Jaeger (default 15).",
+                    minimum=0,
+                    maximum=120,
+                ),
                 *((Param("e2e", "boolean", "Send a test span end to end (default true)."),) if allow_send else ()),
             ),
             lambda a: _check(a, allow_send=allow_send),
@@ -326,8 +354,12 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
                 Param("yaml", "string", "One config's YAML text.", max_chars=MAX_YAML),
                 Param("strict", "boolean", "Warnings make ok false too."),
                 Param("merge", "boolean", "Validate the files as one config, merged as repeated --config are."),
-                Param("distribution", "string", "Component set (default: detected).", enum=("contrib", "core", "jaeger")),
-                Param("collector_version", "string", "The collector release to check against, e.g. 0.119.0.", max_chars=20),
+                Param(
+                    "distribution", "string", "Component set (default: detected).", enum=("contrib", "core", "jaeger")
+                ),
+                Param(
+                    "collector_version", "string", "The collector release to check against, e.g. 0.119.0.", max_chars=20
+                ),
             ),
             _validate,
             open_world=False,
@@ -342,7 +374,9 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
             (
                 Param("trace_id", "string", "1-32 hex digits, or a W3C traceparent.", max_chars=100),
                 JAEGER,
-                Param("wait", "number", "Seconds to poll until the trace shows up (default 0).", minimum=0, maximum=120),
+                Param(
+                    "wait", "number", "Seconds to poll until the trace shows up (default 0).", minimum=0, maximum=120
+                ),
                 TIMEOUT,
             ),
             _find,
@@ -391,7 +425,9 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
                 f"with verify, poll Jaeger until it shows up. {net}; the call ends within 2*timeout+verify_wait+20 s. "
                 f"{BOUNDS.format(command='send-test-span')}",
                 (
-                    Param("endpoint", "string", "OTLP endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."),
+                    Param(
+                        "endpoint", "string", "OTLP endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT, else localhost)."
+                    ),
                     PROTOCOL,
                     HEADERS,
                     Param("insecure", "boolean", "Plaintext gRPC without scheme; skip TLS verification for https."),
@@ -419,7 +455,7 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
                 "server's machine with the server's rights. The program is stopped (SIGTERM, then SIGKILL) after "
                 f"timeout seconds (default 60, at most 240). {BOUNDS.format(command='run')}",
                 (
-                    Param("argv", "string-list", "The program and its arguments, e.g. [\"python\", \"app.py\"]."),
+                    Param("argv", "string-list", 'The program and its arguments, e.g. ["python", "app.py"].'),
                     Param("service_name", "string", "OTEL_SERVICE_NAME to set when the app has none.", max_chars=256),
                     PROTOCOL,
                     Param("timeout", "number", "Seconds the program may run.", minimum=1, maximum=240),
