@@ -33,6 +33,11 @@ def main() -> None:
         sys.stdout.write(f"otdiag {__version__}\n")
         sys.stdout.flush()
         sys.exit(0)
+    if sys.argv[1:2] == ["mcp"] and not {"-h", "--help"} & set(sys.argv[2:]):
+        # Straight to the server: the Typer app's import would delay the client's `initialize`.
+        from otdiag import mcp_server
+
+        sys.exit(mcp_server.main(sys.argv[2:]))
     # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     import signal

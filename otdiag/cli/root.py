@@ -71,6 +71,16 @@ COMMANDS: dict[str, LazyCommand] = {
         "validate_config",
         "Check collector (or Jaeger v2) configs as `otelcol validate` would, all errors at once, located.",
     ),
+    "explain": LazyCommand(
+        "otdiag.cli.explain",
+        "explain",
+        "Say what a finding means, its usual causes, how to confirm it, and its fix.",
+    ),
+    "mcp": LazyCommand(
+        "otdiag.cli.mcp",
+        "mcp",
+        "Serve otdiag as a Model Context Protocol server over stdio (tools: check, validate_config, ...).",
+    ),
 }
 
 

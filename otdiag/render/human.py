@@ -135,11 +135,21 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
         Guide.SPANS_NOT_CREATED,
         None,
     ]
-    for guide in order:
-        if guide not in groups:
-            continue
+    present = [g for g in order if g in groups]
+    for guide in present:
         console.print(f"[bold]{GUIDE_TITLES[guide] if guide else 'Other'}[/]")
         for f in groups[guide]:
             for lead, body in finding_lines(f):
                 hang(console, lead, body)
+        if guide is present[-1]:
+            _explain_hint(console, ordered)
         console.print()
+
+
+def _explain_hint(console: Console, ordered: list[Finding]) -> None:
+    """One line offering `otdiag explain` for the first finding that has more to say than its fix."""
+    from otdiag import explanations
+
+    first = next((f for f in ordered if f.severity is not Severity.INFO and explanations.causes(f.code)), None)
+    if first is not None:
+        console.print(f"[dim]Causes and how to confirm a finding: otdiag explain {escape(first.code)}[/]")
