@@ -75,27 +75,27 @@ class Scrubber:
 _KNOWN: set[str] = set()
 """Secret values met in this run (passwords in URLs, header values): removed from every output."""
 
-_SCHEME_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s\"'`@]*)@")
+_SCHEME_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.\-])\b([a-z][a-z0-9+.\-]*+://)([^\s\"'`@/]*+)@")
+"""`scheme://userinfo@`. A scheme starts only where a run of scheme characters starts, and the userinfo
+stops at `/` (a path is no userinfo), so every start position scans a disjoint run: linear time."""
 _BARE_USERINFO = re.compile(
     r"(?<![\w/@.:%+-])([\w.%+-]{1,64}):([^\s@/\"'`:]{1,256})@(?=[A-Za-z0-9\[][\w.\-:\[\]]*(?:[:/\s\"'`]|$))"
 )
 """`user:password@host` without a scheme (a gRPC endpoint written host:port)."""
-_QUERY_SECRET = re.compile(
-    r"(?i)([?&;#])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
-    r"[^=&#\s\"'`]*)=([^&#\s\"'`]*?)(?=[:.,;)\]]*(?:[&#\s\"'`]|$))"
-)
-"""A secret-looking query value, up to the next parameter or the end of the URL: punctuation that ends
-the URL in a sentence (`...?token=abc: connection refused`) is the sentence's, not the secret's."""
+_QUERY_NAME = re.compile(r"([?&;#])([^=&#?;\s\"'`]*+)=")
+"""The name of a query parameter (`?name=`, `&name=`, `;name=`, `#name=`). The name cannot hold a delimiter and
+is scanned possessively, so the runs scanned from the start positions are disjoint: linear time on any text."""
+_QUERY_VALUE = re.compile(r"[^&#\s\"'`]*+")
+_QUERY_SECRET_NAME = re.compile(r"(?i)token|key|secret|password|passwd|pwd|auth|signature|sig|credential")
+_URL_END = ":.,;)]"
 _ASSIGNED_SECRET = re.compile(
     r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
     r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"
     r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest)\s+)?([^\s,;\"'&]+)"
 )
 _PLACEHOLDER = re.compile(r"^(<[^>]*>|\$\{?[A-Za-z_][\w:.\-]*\}?|[A-Z][A-Z_]*|\.\.\.|…|\*+|\$|\{)$")
-_MAYBE_SECRET = re.compile(
-    r"(?i)@|[?&;][^=\s]*(?:token|key|secret|pass|pwd|auth|sig|credential)|authoriz|api[-_]?key|apikey|token|"
-    r"passw|secret|cookie"
-)
+_MAYBE_SECRET = re.compile(r"(?i)@|token|key|secret|pass|pwd|auth|sig|credential|cookie")
+"""Whether text may hold a secret at all (a literal alternation: linear); a superset of what the patterns find."""
 
 
 def remember(*values: str | None) -> None:
@@ -123,7 +123,7 @@ def remember_url(text: str | None) -> None:
         user, password = parts.username, parts.password
     except ValueError:
         user = password = None
-    m = _SCHEME_USERINFO.search(text) or re.search(r"//([^\s@]*)@", text)
+    m = _SCHEME_USERINFO.search(text) or re.search(r"(?<!/)//([^\s@/]*+)@", text)
     raw = (m.group(2) if m.re is _SCHEME_USERINFO else m.group(1)) if m else ""
     raw_user, sep, raw_pw = raw.partition(":")
     if sep:
@@ -154,8 +154,23 @@ def _userinfo(m: re.Match[str]) -> str:
     return f"{m.group(1)}{user}:{REDACTED}@" if sep else f"{m.group(1)}{REDACTED}@"
 
 
-def _query(m: re.Match[str]) -> str:
-    return f"{m.group(1)}{m.group(2)}={REDACTED}" if m.group(3) else m.group(0)
+def _query_values(text: str) -> str:
+    """`text` with the value of every secret-looking query parameter redacted, up to the next parameter or
+    the end of the URL; punctuation that ends the URL in a sentence (`...?token=abc: refused`) is kept.
+    One pass: a value is scanned once, and the search goes on after it."""
+    out: list[str] = []
+    pos = last = 0
+    while (m := _QUERY_NAME.search(text, pos)) is not None:
+        pos = m.end()
+        if not _QUERY_SECRET_NAME.search(m.group(2)):
+            continue  # the value may hold the next parameter (`?a=1;sig=…`): search on from the `=`
+        v = _QUERY_VALUE.match(text, pos)
+        value = v.group(0).rstrip(_URL_END) if v else ""
+        if value:
+            out += (text[last:pos], REDACTED)
+            last = pos + len(value)
+        pos = v.end() if v else pos
+    return "".join(out) + text[last:] if out else text
 
 
 def _assigned(m: re.Match[str]) -> str:
@@ -188,7 +203,7 @@ def _scrub(text: str) -> str:
     if _MAYBE_SECRET.search(text):
         text = _SCHEME_USERINFO.sub(_userinfo, text)
         text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
-        text = _QUERY_SECRET.sub(_query, text)
+        text = _query_values(text)
         text = _ASSIGNED_SECRET.sub(_assigned, text)
     for secret in sorted(_KNOWN, key=len, reverse=True) if _KNOWN else ():
         if secret in text:
@@ -265,7 +280,8 @@ _SECRET_KEY = re.compile(
     r"(?i)(password|passwd|pwd|secret|token|api[_-]?key|apikey|authorization|credential|private[_-]?key|"
     r"bearer|cookie|access[_-]?key|session[_-]?id|signature)"
 )
-_KEY_LINE = re.compile(r"^(\s*(?:-\s+)?)([\"']?)([^\"':#{}\[\],]+?)\2(\s*:)(\s+|$)(.*)$")
+_KEY_LINE = re.compile(r"^(\s*+(?:-\s++)?)([\"']?)([^\"':#{}\[\],]++)\2(\s*+:)(\s+|$)(.*)$")
+"""`key: value` (possessive: one pass over the line); the spaces before the colon are split off the key after."""
 
 
 def _indent(line: str) -> int:
@@ -294,6 +310,9 @@ def config_lines(lines: list[str]) -> list[str]:
             out.append(scrub(line))
             continue
         prefix, quote, key, colon, space, value = m.groups()
+        if not quote:
+            bare = key.rstrip()
+            key, colon = bare, key[len(bare) :] + colon
         v = value.strip()
         if key.strip().lower() == "headers" and not v:
             headers = indent
