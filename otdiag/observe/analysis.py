@@ -103,10 +103,10 @@ def _printable(text: str, limit: int = 300) -> str:
     return _scrub(text)
 
 
-_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+_URL = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s'\"<>]++")
 
 
-_USERINFO = re.compile(r"(?<![\w/])([\w.~%+-]+):([^@\s/'\"]+)@(?=[\w.\[])")
+_USERINFO = re.compile(r"(?<![\w/.~%+:-])([\w.~%+-]++):([^@\s/'\"]++)@(?=[\w.\[])")
 
 
 def _scrub(text: str) -> str:
