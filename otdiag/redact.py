@@ -112,6 +112,46 @@ def remember(*values: str | None) -> None:
         _KNOWN.update(part for part in text.split() if len(part) >= 6)
 
 
+_SECRET_NAME_WORDS = frozenset(
+    {
+        "PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "KEY", "APIKEY", "CREDENTIAL",
+        "CREDENTIALS", "CREDS", "PRIVATE", "AUTH", "AUTHORIZATION", "SESSION", "COOKIE", "DSN", "SIGNATURE", "BEARER",
+        "SALT", "JWT", "OTP", "PIN",
+    }
+)  # fmt: skip
+_SECRET_NAME_PARTS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE")
+_PATH_NAMES = ("OTEL_EXPORTER_OTLP_", "OTDIAG_")
+"""OTEL_EXPORTER_OTLP_*_CLIENT_KEY and the like name files, not secrets."""
+
+
+def secret_name(name: str) -> bool:
+    """Whether an environment variable (or setting) named `name` holds a secret, as secret scanners judge
+    names: a word PASSWORD, PWD, PASS, KEY, AUTH, SESSION, COOKIE, PRIVATE... (`MYSQL_PWD`, `DB_PASS`,
+    `STRIPE_KEY`), or PASSWORD, SECRET, TOKEN, CREDENTIAL anywhere in it (`GITHUB_TOKEN`, `MYSECRET`)."""
+    upper = name.upper()
+    if upper.startswith(_PATH_NAMES) and not upper.endswith("HEADERS"):
+        return False
+    if any(part in upper for part in _SECRET_NAME_PARTS):
+        return True
+    return any(word in _SECRET_NAME_WORDS for word in re.split(r"[^A-Z0-9]+", upper))
+
+
+def remember_file(text: str) -> None:
+    """A file read into a config (`${file:…}`) as secrets: the file whole (never shown whole), and every
+    `NAME=value` or `name: value` line of it whose name looks secret (/proc/self/environ, .env files)."""
+    if len(text.strip()) >= 4 and ("\n" in text.strip() or "\0" in text):
+        remember(text, text.strip())
+    for line in re.split(r"[\0\n]", text[:MAX_REMEMBERED_FILE]):
+        name, sep, value = line.partition("=")
+        if not sep:
+            name, sep, value = line.partition(":")
+        if sep and value.strip() and secret_name(name.strip().removeprefix("export ")):
+            remember(value.strip().strip("\"'"))
+
+
+MAX_REMEMBERED_FILE = 1024 * 1024
+
+
 def remember_url(text: str | None) -> None:
     """The password (or token-as-user) of a URL, and the Basic credentials built from it, are secrets."""
     if not text or "@" not in text:
@@ -285,6 +325,24 @@ _KEY_LINE = re.compile(r"^(\s*+(?:-\s++)?)([\"']?)([^\"':#{}\[\],]++)\2(\s*+:)(\
 """`key: value` (possessive: one pass over the line); the spaces before the colon are split off the key after."""
 
 
+_OPAQUE = re.compile(r"[\"']?[A-Za-z0-9+/=_.\-]{12,512}[\"']?")
+
+
+def _bare_key_secret(key: str, value: str) -> bool:
+    """`key: 0123abcd…` (datadog's `api: key:`, a component otdiag knows only by type): a key named key whose
+    value looks opaque (12+ letters and digits, both) is a secret; `key: service.name` (processors) is not."""
+    name = key.strip().strip("\"'").lower()
+    if name != "key" and not name.endswith(("_key", "-key")):
+        return False
+    v = value.strip()
+    return (
+        bool(_OPAQUE.fullmatch(v))
+        and any(c.isdigit() for c in v)
+        and any(c.isalpha() for c in v)
+        and "." not in v.strip("\"'")
+    )
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
@@ -320,7 +378,8 @@ def config_lines(lines: list[str]) -> list[str]:
             out.append(scrub(line))
             continue
         in_headers = headers is not None and key.strip().lower() not in _SAFE_HEADERS
-        if not (_SECRET_KEY.search(key) or in_headers or key.strip().lower() == "headers"):
+        secret = _SECRET_KEY.search(key) or in_headers or key.strip().lower() == "headers"
+        if not (secret or _bare_key_secret(key, v)):
             out.append(scrub(line))
             continue
         if not v or v.startswith("#"):
@@ -355,7 +414,7 @@ def remember_config(doc: Any) -> None:
             stack.extend((v, key, secret) for v in node)
         elif node is not None and not isinstance(node, bool):
             text = str(node)
-            if secret and not text.startswith("${"):
+            if (secret or _bare_key_secret(key, text)) and not text.startswith("${"):
                 remember(text)
             elif "@" in text and "://" in text:
                 remember_url(text)
