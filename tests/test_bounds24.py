@@ -112,3 +112,52 @@ def test_a_config_over_the_cap_is_refused_with_the_cap_named() -> None:
     res = _validate(["--json", "-"], stdin=b"a: " + b"x" * (yamlsrc.MAX_BYTES + 10) + b"\n")
     assert res.returncode == ExitCode.USAGE
     assert "larger than 1 MiB" in res.stderr
+
+
+# --- programs otdiag starts ----------------------------------------------------------------------------
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def _cfg(tmp_path: Path) -> Path:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "receivers:\n  otlp:\n    protocols:\n      grpc:\nexporters:\n  debug:\n"
+        "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n"
+    )
+    return cfg
+
+
+def _in(cwd: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "COLUMNS": "80", "PYTHONPATH": str(Path(__file__).parent.parent)}
+    return subprocess.run(
+        [sys.executable, "-m", "otdiag", "validate-config", *args],
+        capture_output=True, text=True, timeout=120, check=False, env=env, cwd=cwd,
+    )  # fmt: skip
+
+
+def test_otelcol_with_a_slash_runs_the_file_in_the_current_directory(tmp_path: Path) -> None:
+    _script(tmp_path / "otelcol-contrib", 'echo "Error: invalid configuration: said-by-the-local-binary" >&2\nexit 1\n')
+    res = _in(tmp_path, ["--otelcol", "./otelcol-contrib", str(_cfg(tmp_path))])
+    assert "said-by-the-local-binary" in res.stdout, res.stdout + res.stderr
+
+
+def test_otelcol_missing_is_a_usage_error(tmp_path: Path) -> None:
+    res = _in(tmp_path, ["--otelcol", "./otelcol-contrib", str(_cfg(tmp_path))])
+    assert res.returncode == ExitCode.USAGE, res.stdout + res.stderr
+    assert "./otelcol-contrib is not an executable file" in res.stderr
+
+
+def test_collector_version_binary_goes_through_the_bounded_runner(tmp_path: Path) -> None:
+    """A grandchild holding the pipes does not hold otdiag; 200 MB of output is capped, not kept."""
+    from otdiag.validate import versions
+
+    _script(tmp_path / "otelcol", 'echo "otelcol-contrib version 0.124.1"\nsleep 300 &\n')
+    assert versions.name(versions.from_binary(str(tmp_path / "otelcol"), timeout=60)) == "v0.124.1"
+    _script(tmp_path / "chatty", "head -c 200000000 /dev/zero\necho 'otelcol version 0.124.1'\n")
+    res = _in(tmp_path, ["--collector-version", "./chatty", str(_cfg(tmp_path))])
+    assert res.returncode == ExitCode.USAGE and "names no release" in res.stderr, res.stderr

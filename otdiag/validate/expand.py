@@ -188,11 +188,7 @@ class Expander:
                             f"expanding {uri}: retrieved value does not have unambiguous string representation",
                         )
                     value = value.replace(uri, raw)
-                if isinstance(value, str) and len(value) > MAX_VALUE:
-                    raise _Error(
-                        kinds.ENV_UNKNOWN_SCHEME,
-                        f"expanding {uri[:80]}: the value grows past {MAX_VALUE // 1048576} MiB; expansion stopped",
-                    )
+                _check_size(value, uri)
             else:
                 raise _Error(kinds.ENV_UNKNOWN_SCHEME, "too many recursive expansions")
         except _Error as exc:
@@ -211,6 +207,14 @@ class Expander:
             node.value = None
             return
         node.value = value
+
+
+def _check_size(value: Any, uri: str) -> None:
+    if isinstance(value, str) and len(value) > MAX_VALUE:
+        raise _Error(
+            kinds.ENV_UNKNOWN_SCHEME,
+            f"expanding {uri[:80]}: the value grows past {MAX_VALUE // 1048576} MiB; expansion stopped",
+        )
 
 
 def _yaml_value(text: str) -> Any:
