@@ -120,6 +120,7 @@ _SECRET_NAME_WORDS = frozenset(
     }
 )  # fmt: skip
 _SECRET_NAME_PARTS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE")
+_NOT_SECRET_LAST = frozenset({"SOCK", "SOCKET", "FILE", "PATH", "DIR", "TYPE", "CLASS", "DESKTOP", "ADDRESS", "ID"})
 _PATH_NAMES = ("OTEL_EXPORTER_OTLP_", "OTDIAG_")
 """OTEL_EXPORTER_OTLP_*_CLIENT_KEY and the like name files, not secrets."""
 
@@ -131,9 +132,12 @@ def secret_name(name: str) -> bool:
     upper = name.upper()
     if upper.startswith(_PATH_NAMES) and not upper.endswith("HEADERS"):
         return False
+    words = re.split(r"[^A-Z0-9]+", upper)
+    if upper in ("PWD", "OLDPWD") or words[-1] in _NOT_SECRET_LAST or upper.startswith("XDG_SESSION"):
+        return False  # the shell's directory, SSH_AUTH_SOCK, KEY_FILE, SESSION_TYPE: places and kinds
     if any(part in upper for part in _SECRET_NAME_PARTS):
         return True
-    return any(word in _SECRET_NAME_WORDS for word in re.split(r"[^A-Z0-9]+", upper))
+    return any(word in _SECRET_NAME_WORDS for word in words)
 
 
 def remember_file(text: str) -> None:
