@@ -75,27 +75,27 @@ class Scrubber:
 _KNOWN: set[str] = set()
 """Secret values met in this run (passwords in URLs, header values): removed from every output."""
 
-_SCHEME_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s\"'`@]*)@")
+_SCHEME_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.\-])\b([a-z][a-z0-9+.\-]*+://)([^\s\"'`@/]*+)@")
+"""`scheme://userinfo@`. A scheme starts only where a run of scheme characters starts, and the userinfo
+stops at `/` (a path is no userinfo), so every start position scans a disjoint run: linear time."""
 _BARE_USERINFO = re.compile(
     r"(?<![\w/@.:%+-])([\w.%+-]{1,64}):([^\s@/\"'`:]{1,256})@(?=[A-Za-z0-9\[][\w.\-:\[\]]*(?:[:/\s\"'`]|$))"
 )
 """`user:password@host` without a scheme (a gRPC endpoint written host:port)."""
-_QUERY_SECRET = re.compile(
-    r"(?i)([?&;#])([^=&#\s\"'`]*(?:token|key|secret|password|passwd|pwd|auth|signature|sig|credential)"
-    r"[^=&#\s\"'`]*)=([^&#\s\"'`]*?)(?=[:.,;)\]]*(?:[&#\s\"'`]|$))"
-)
-"""A secret-looking query value, up to the next parameter or the end of the URL: punctuation that ends
-the URL in a sentence (`...?token=abc: connection refused`) is the sentence's, not the secret's."""
+_QUERY_NAME = re.compile(r"([?&;#])([^=&#?;\s\"'`]*+)=")
+"""The name of a query parameter (`?name=`, `&name=`, `;name=`, `#name=`). The name cannot hold a delimiter and
+is scanned possessively, so the runs scanned from the start positions are disjoint: linear time on any text."""
+_QUERY_VALUE = re.compile(r"[^&#\s\"'`]*+")
+_QUERY_SECRET_NAME = re.compile(r"(?i)token|key|secret|password|passwd|pwd|auth|signature|sig|credential")
+_URL_END = ":.,;)]"
 _ASSIGNED_SECRET = re.compile(
     r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
     r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"
     r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest)\s+)?([^\s,;\"'&]+)"
 )
 _PLACEHOLDER = re.compile(r"^(<[^>]*>|\$\{?[A-Za-z_][\w:.\-]*\}?|[A-Z][A-Z_]*|\.\.\.|…|\*+|\$|\{)$")
-_MAYBE_SECRET = re.compile(
-    r"(?i)@|[?&;][^=\s]*(?:token|key|secret|pass|pwd|auth|sig|credential)|authoriz|api[-_]?key|apikey|token|"
-    r"passw|secret|cookie"
-)
+_MAYBE_SECRET = ("@", "token", "key", "secret", "pass", "pwd", "auth", "sig", "credential", "cookie")
+"""Whether text may hold a secret at all (substring tests: linear); a superset of what the patterns find."""
 
 
 def remember(*values: str | None) -> None:
@@ -112,6 +112,50 @@ def remember(*values: str | None) -> None:
         _KNOWN.update(part for part in text.split() if len(part) >= 6)
 
 
+_SECRET_NAME_WORDS = frozenset(
+    {
+        "PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "KEY", "APIKEY", "CREDENTIAL",
+        "CREDENTIALS", "CREDS", "PRIVATE", "AUTH", "AUTHORIZATION", "SESSION", "COOKIE", "DSN", "SIGNATURE", "BEARER",
+        "SALT", "JWT", "OTP", "PIN",
+    }
+)  # fmt: skip
+_SECRET_NAME_PARTS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE")
+_NOT_SECRET_LAST = frozenset({"SOCK", "SOCKET", "FILE", "PATH", "DIR", "TYPE", "CLASS", "DESKTOP", "ADDRESS", "ID"})
+_PATH_NAMES = ("OTEL_EXPORTER_OTLP_", "OTDIAG_")
+"""OTEL_EXPORTER_OTLP_*_CLIENT_KEY and the like name files, not secrets."""
+
+
+def secret_name(name: str) -> bool:
+    """Whether an environment variable (or setting) named `name` holds a secret, as secret scanners judge
+    names: a word PASSWORD, PWD, PASS, KEY, AUTH, SESSION, COOKIE, PRIVATE... (`MYSQL_PWD`, `DB_PASS`,
+    `STRIPE_KEY`), or PASSWORD, SECRET, TOKEN, CREDENTIAL anywhere in it (`GITHUB_TOKEN`, `MYSECRET`)."""
+    upper = name.upper()
+    if upper.startswith(_PATH_NAMES) and not upper.endswith("HEADERS"):
+        return False
+    words = re.split(r"[^A-Z0-9]+", upper)
+    if upper in ("PWD", "OLDPWD") or words[-1] in _NOT_SECRET_LAST or upper.startswith("XDG_SESSION"):
+        return False  # the shell's directory, SSH_AUTH_SOCK, KEY_FILE, SESSION_TYPE: places and kinds
+    if any(part in upper for part in _SECRET_NAME_PARTS):
+        return True
+    return any(word in _SECRET_NAME_WORDS for word in words)
+
+
+def remember_file(text: str) -> None:
+    """A file read into a config (`${file:…}`) as secrets: the file whole (never shown whole), and every
+    `NAME=value` or `name: value` line of it whose name looks secret (/proc/self/environ, .env files)."""
+    if len(text.strip()) >= 4 and ("\n" in text.strip() or "\0" in text):
+        remember(text, text.strip())
+    for line in re.split(r"[\0\n]", text[:MAX_REMEMBERED_FILE]):
+        name, sep, value = line.partition("=")
+        if not sep:
+            name, sep, value = line.partition(":")
+        if sep and value.strip() and secret_name(name.strip().removeprefix("export ")):
+            remember(value.strip().strip("\"'"))
+
+
+MAX_REMEMBERED_FILE = 1024 * 1024
+
+
 def remember_url(text: str | None) -> None:
     """The password (or token-as-user) of a URL, and the Basic credentials built from it, are secrets."""
     if not text or "@" not in text:
@@ -123,7 +167,7 @@ def remember_url(text: str | None) -> None:
         user, password = parts.username, parts.password
     except ValueError:
         user = password = None
-    m = _SCHEME_USERINFO.search(text) or re.search(r"//([^\s@]*)@", text)
+    m = _SCHEME_USERINFO.search(text) or re.search(r"(?<!/)//([^\s@/]*+)@", text)
     raw = (m.group(2) if m.re is _SCHEME_USERINFO else m.group(1)) if m else ""
     raw_user, sep, raw_pw = raw.partition(":")
     if sep:
@@ -154,8 +198,23 @@ def _userinfo(m: re.Match[str]) -> str:
     return f"{m.group(1)}{user}:{REDACTED}@" if sep else f"{m.group(1)}{REDACTED}@"
 
 
-def _query(m: re.Match[str]) -> str:
-    return f"{m.group(1)}{m.group(2)}={REDACTED}" if m.group(3) else m.group(0)
+def _query_values(text: str) -> str:
+    """`text` with the value of every secret-looking query parameter redacted, up to the next parameter or
+    the end of the URL; punctuation that ends the URL in a sentence (`...?token=abc: refused`) is kept.
+    One pass: a value is scanned once, and the search goes on after it."""
+    out: list[str] = []
+    pos = last = 0
+    while (m := _QUERY_NAME.search(text, pos)) is not None:
+        pos = m.end()
+        if not _QUERY_SECRET_NAME.search(m.group(2)):
+            continue  # the value may hold the next parameter (`?a=1;sig=…`): search on from the `=`
+        v = _QUERY_VALUE.match(text, pos)
+        value = v.group(0).rstrip(_URL_END) if v else ""
+        if value:
+            out += (text[last:pos], REDACTED)
+            last = pos + len(value)
+        pos = v.end() if v else pos
+    return "".join(out) + text[last:] if out else text
 
 
 def _assigned(m: re.Match[str]) -> str:
@@ -185,10 +244,11 @@ def scrub(text: str) -> str:
 
 
 def _scrub(text: str) -> str:
-    if _MAYBE_SECRET.search(text):
+    low = text.lower()
+    if any(word in low for word in _MAYBE_SECRET):
         text = _SCHEME_USERINFO.sub(_userinfo, text)
         text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
-        text = _QUERY_SECRET.sub(_query, text)
+        text = _query_values(text)
         text = _ASSIGNED_SECRET.sub(_assigned, text)
     for secret in sorted(_KNOWN, key=len, reverse=True) if _KNOWN else ():
         if secret in text:
@@ -265,7 +325,26 @@ _SECRET_KEY = re.compile(
     r"(?i)(password|passwd|pwd|secret|token|api[_-]?key|apikey|authorization|credential|private[_-]?key|"
     r"bearer|cookie|access[_-]?key|session[_-]?id|signature)"
 )
-_KEY_LINE = re.compile(r"^(\s*(?:-\s+)?)([\"']?)([^\"':#{}\[\],]+?)\2(\s*:)(\s+|$)(.*)$")
+_KEY_LINE = re.compile(r"^(\s*+(?:-\s++)?)([\"']?)([^\"':#{}\[\],]++)\2(\s*+:)(\s+|$)(.*)$")
+"""`key: value` (possessive: one pass over the line); the spaces before the colon are split off the key after."""
+
+
+_OPAQUE = re.compile(r"[\"']?[A-Za-z0-9+/=_.\-]{12,512}[\"']?")
+
+
+def _bare_key_secret(key: str, value: str) -> bool:
+    """`key: 0123abcd…` (datadog's `api: key:`, a component otdiag knows only by type): a key named key whose
+    value looks opaque (12+ letters and digits, both) is a secret; `key: service.name` (processors) is not."""
+    name = key.strip().strip("\"'").lower()
+    if name != "key" and not name.endswith(("_key", "-key")):
+        return False
+    v = value.strip()
+    return (
+        bool(_OPAQUE.fullmatch(v))
+        and any(c.isdigit() for c in v)
+        and any(c.isalpha() for c in v)
+        and "." not in v.strip("\"'")
+    )
 
 
 def _indent(line: str) -> int:
@@ -294,13 +373,17 @@ def config_lines(lines: list[str]) -> list[str]:
             out.append(scrub(line))
             continue
         prefix, quote, key, colon, space, value = m.groups()
+        if not quote:
+            bare = key.rstrip()
+            key, colon = bare, key[len(bare) :] + colon
         v = value.strip()
         if key.strip().lower() == "headers" and not v:
             headers = indent
             out.append(scrub(line))
             continue
         in_headers = headers is not None and key.strip().lower() not in _SAFE_HEADERS
-        if not (_SECRET_KEY.search(key) or in_headers or key.strip().lower() == "headers"):
+        secret = _SECRET_KEY.search(key) or in_headers or key.strip().lower() == "headers"
+        if not (secret or _bare_key_secret(key, v)):
             out.append(scrub(line))
             continue
         if not v or v.startswith("#"):
@@ -335,7 +418,7 @@ def remember_config(doc: Any) -> None:
             stack.extend((v, key, secret) for v in node)
         elif node is not None and not isinstance(node, bool):
             text = str(node)
-            if secret and not text.startswith("${"):
+            if (secret or _bare_key_secret(key, text)) and not text.startswith("${"):
                 remember(text)
             elif "@" in text and "://" in text:
                 remember_url(text)

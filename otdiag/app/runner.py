@@ -117,11 +117,11 @@ DEFAULT_SERVICE = kind(
 _SIGNATURES: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (re.compile(r"Overriding of current TracerProvider is not allowed"), PROVIDER_OVERRIDDEN),
     (re.compile(r"Queue is full, likely spans will be dropped|Queue full, dropping"), QUEUE_FULL),
-    (re.compile(r"not found in entry point|Requested component '.*' not found"), EXPORTER_MISSING),
+    (re.compile(r"not found in entry point|Requested component '[^']*' not found"), EXPORTER_MISSING),
     (re.compile(r"DependencyConflict"), INSTRUMENTATION_CONFLICT),
     (
         re.compile(
-            r"Failed to export (span )?batch|Transient error .* encountered while exporting|"
+            r"Failed to export (span )?batch|Transient error [^\n]{0,200}? encountered while exporting|"
             r"Max retries exceeded with url|Exception while exporting Span"
         ),
         EXPORT_FAILED,
@@ -308,16 +308,18 @@ def env_findings(env: Mapping[str, str], spans: int) -> list[Finding]:
     return found
 
 
-_LINE_KEPT = 4096
-"""How much of one stderr line is kept for the observers (and matched)."""
+LINE_KEPT = 8192
+"""What is kept (and matched against the SDK's warnings) of one line of the app's stderr."""
+_CHUNK = 64 * 1024
+_LINE_END = re.compile(rb"[\r\n]")
 _HEAD_LINES, _TAIL_LINES = 400, 1600
-"""Which stderr lines are kept for the observers: the first and the last ones."""
+"""Which stderr lines are kept for the runtime observers: the first and the last ones."""
 
 
 class _StderrTap:
     """Pass the app's stderr through, and remember lines that match the SDK's known warnings.
 
-    The observers get the first and last lines, each cut to `_LINE_KEPT` characters.
+    The observers get the first and last lines, each cut to `LINE_KEPT` bytes.
     """
 
     def __init__(self, stream: IO[bytes], sink: Callable[[bytes], None]) -> None:
@@ -328,15 +330,40 @@ class _StderrTap:
         self._thread.start()
 
     def _pump(self, stream: IO[bytes], sink: Callable[[bytes], None]) -> None:
-        for raw in iter(stream.readline, b""):
-            sink(raw)
-            line = raw[:_LINE_KEPT].decode("utf-8", errors="replace").strip()
-            (self.head if len(self.head) < _HEAD_LINES else self.tail).append(line)
-            for pattern, k in _SIGNATURES:
-                if pattern.search(line):
-                    hits = self.hits.setdefault(k.code, [])
-                    if len(hits) < 3:
-                        hits.append(line[:300])
+        """Pass each chunk on as it comes (a line ending in `\r` too); match the first LINE_KEPT bytes of
+        each line (ended by `\n` or `\r`), so one endless line costs otdiag a fixed amount of memory."""
+        fd = stream.fileno()
+        line = bytearray()
+        while True:
+            try:
+                chunk = os.read(fd, _CHUNK)
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+            if not chunk:
+                break
+            sink(chunk)
+            start = 0
+            for m in _LINE_END.finditer(chunk):
+                line += chunk[start : min(m.start(), start + max(0, LINE_KEPT - len(line)))]
+                self._match(bytes(line))
+                line.clear()
+                start = m.end()
+            line += chunk[start : start + max(0, LINE_KEPT - len(line))]
+        if line:
+            self._match(bytes(line))
+
+    def _match(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", errors="replace").strip()
+        if not line:
+            return
+        (self.head if len(self.head) < _HEAD_LINES else self.tail).append(line)
+        for pattern, k in _SIGNATURES:
+            if pattern.search(line):
+                hits = self.hits.setdefault(k.code, [])
+                if len(hits) < 3:
+                    hits.append(line[:300])
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -351,30 +378,80 @@ _SECRET_OPTION = re.compile(
     r"credential\w*|signature|sig|bearer|cookie|session|dsn|license[-_]?key|client[-_]?secret|key)$",
     re.IGNORECASE,
 )
-_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+_URL_IN_TEXT = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s'\"<>]++")
+"""A URL; it starts only where a run of scheme characters starts, so the runs scanned are disjoint."""
+
+
+_HEADER_OPTIONS = ("-H", "--header", "--proxy-header")
+_USER_OPTIONS = ("-u", "--user", "-U", "--proxy-user")
+
+
+def _header_arg(value: str) -> str:
+    """`Name: value` (curl's -H) as it may be shown: the value of any header but a harmless few redacted."""
+    name, sep, rest = value.partition(":")
+    if not sep or redact.header_value(name, rest) != redact.REDACTED or not rest.strip():
+        return value
+    return f"{name}: {redact.REDACTED}"
+
+
+def _user_arg(value: str) -> str:
+    """`user:password` (curl's -u) as it may be shown."""
+    user, sep, _ = value.partition(":")
+    return f"{user}:{redact.REDACTED}" if sep else value
+
+
+_NEXT_ARG: dict[str, Callable[[str], str]] = {
+    **dict.fromkeys(_HEADER_OPTIONS, _header_arg),
+    **dict.fromkeys(_USER_OPTIONS, _user_arg),
+    "-p": lambda _v: redact.REDACTED,  # mysql -p PASSWORD
+}
+"""Options whose next argument is a header, `user:password` or a password."""
+
+
+def _attached_value(arg: str) -> str | None:
+    """`--header=V`, `-HV`, `--user=u:p`, `-uu:p`, `-pPASSWORD` as they may be shown; None for other arguments."""
+    option, eq, value = arg.partition("=")
+    if eq and option in _HEADER_OPTIONS[1:]:
+        return f"{option}={_header_arg(value)}"
+    if eq and option in _USER_OPTIONS[1:]:
+        return f"{option}={_user_arg(value)}"
+    if arg.startswith("-H") and len(arg) > 2:
+        return "-H" + _header_arg(arg[2:])
+    if arg.startswith(("-u", "-U")) and len(arg) > 2 and ":" in arg:
+        return arg[:2] + _user_arg(arg[2:])
+    if arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+        return f"-p{redact.REDACTED}"  # mysql -pPASSWORD
+    return None
 
 
 def scrub_argv(argv: Sequence[str]) -> list[str]:
     """The command as it may be shown: secret option values, URL passwords and tokens redacted.
 
-    `--api-key=V`, `--password V`, `-p V` forms, `NAME=V` (env-style) whose name looks secret,
-    `Authorization: Bearer V`, and every URL's userinfo and secret-looking query values.
+    `--api-key=V`, `--password V`, `-p V` and `-pV` (mysql), `-u user:pass` (curl), `-H 'Authorization: V'`
+    and `-HAuthorization: V`, `NAME=V` (env-style) whose name looks secret, `Authorization: Bearer V`,
+    and every URL's userinfo and secret-looking query values.
     """
     out: list[str] = []
-    hide_next = False
+    pending: Callable[[str], str] | None = None
     for arg in argv:
-        if hide_next:
-            out.append(redact.REDACTED)
-            hide_next = False
+        if pending is not None:
+            out.append(pending(arg))
+            pending = None
             continue
         text = _URL_IN_TEXT.sub(lambda m: redact.url(m.group(0)), arg)
-        if arg.startswith("-") and not arg.startswith("---"):
+        pending = _NEXT_ARG.get(arg)
+        attached = _attached_value(arg)
+        if pending is not None:
+            pass
+        elif attached is not None:
+            text = attached
+        elif arg.startswith("-") and not arg.startswith("---"):
             name, sep, _ = arg.lstrip("-").partition("=")
             if _SECRET_OPTION.search(name.replace("_", "-").split("-")[-1]) or _SECRET_OPTION.search(name):
                 if sep:
                     text = f"{arg.split('=', 1)[0]}={redact.REDACTED}"
                 else:
-                    hide_next = True
+                    pending = lambda _v: redact.REDACTED  # noqa: E731
         elif "=" in arg and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", arg.split("=", 1)[0]):
             key = arg.split("=", 1)[0]
             if _SECRET_OPTION.search(key.replace("_", "-").split("-")[-1]) or _SECRET_OPTION.search(key):
@@ -382,7 +459,7 @@ def scrub_argv(argv: Sequence[str]) -> list[str]:
         m = re.match(r"^\s*(authorization|proxy-authorization|x-api-key|api-key|cookie)\s*:\s*(.+)$", arg, re.I)
         if m:
             text = f"{m.group(1)}: {redact.REDACTED}"
-        out.append(text)
+        out.append(redact.scrub(text))
     return out
 
 

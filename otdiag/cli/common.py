@@ -76,7 +76,7 @@ def remember_env_secrets(env: Mapping[str, str]) -> None:
             redact.remember_headers(headers)
         elif "@" in value and "://" in value:
             redact.remember_url(value)
-        elif any(s in upper for s in ("PASSWORD", "SECRET", "TOKEN", "API_KEY", "APIKEY")):
+        elif redact.secret_name(name):
             redact.remember(value)
 
 

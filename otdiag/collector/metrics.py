@@ -272,7 +272,9 @@ def _why(body: bytes) -> str:
     was collected before with the same name and label values'."""
     lines = [ln.strip(" *") for ln in body.decode("utf-8", "replace").splitlines() if ln.strip()]
     detail = next((ln for ln in lines if ln.startswith("collected metric")), lines[0] if lines else "")
-    detail = re.sub(r"\{.*\}", "{...}", detail)
+    opened, closed = detail.find("{"), detail.rfind("}")
+    if 0 <= opened < closed:  # the label set, from the first { to the last } (a scan, not a backtracking regex)
+        detail = detail[:opened] + "{...}" + detail[closed + 1 :]
     detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:200]
     return f": {detail}" if detail else ""
 

@@ -15,7 +15,7 @@ from typing import Any
 from otdiag.errors import UsageError
 
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
-_ENV = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_ENV = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}$]*+))?\}")
 
 
 @dataclass(frozen=True)

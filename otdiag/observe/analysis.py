@@ -103,10 +103,10 @@ def _printable(text: str, limit: int = 300) -> str:
     return _scrub(text)
 
 
-_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+_URL = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s'\"<>]++")
 
 
-_USERINFO = re.compile(r"(?<![\w/])([\w.~%+-]+):([^@\s/'\"]+)@(?=[\w.\[])")
+_USERINFO = re.compile(r"(?<![\w/.~%+:-])([\w.~%+-]++):([^@\s/'\"]++)@(?=[\w.\[])")
 
 
 def _scrub(text: str) -> str:
@@ -921,10 +921,28 @@ def analyse(reports: Sequence[Mapping[str, Any]], ctx: Context) -> Analysis:
     """Findings from every process's report; the first error is the root cause."""
     if not reports:
         return Analysis([], NOT_LOADED)
+    good = [r for r in reports if _readable(r, ctx)]
+    if len(good) < len(reports):  # a report the app wrote itself, or a broken one: untrusted input
+        ignored = len(reports) - len(good)
+        bad = c.APP_OBSERVER_ERROR(f"otdiag's observer: {ignored} report(s) of an unknown shape ignored")
+        found = analyse(good, ctx)
+        return Analysis([*found.findings, bad], found.observed, root_causes=found.root_causes)
     facts = _facts(reports, ctx)
     root = [finding for rule in ROOT_CAUSES for finding in rule(facts)]
     rest = [finding for rule in RULES for finding in rule(facts)]
     return Analysis([*root, *rest], _observed(facts), root_causes=len(root))
+
+
+def _readable(report: Mapping[str, Any], ctx: Context) -> bool:
+    """Whether a report has a shape the rules can read (each rule tried on it alone)."""
+    try:
+        facts = _facts([report], ctx)
+        for rule in (*ROOT_CAUSES, *RULES):
+            rule(facts)
+        _observed(facts)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError, RecursionError):
+        return False
+    return True
 
 
 def _observed(f: Facts) -> Observed:

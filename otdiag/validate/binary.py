@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from otdiag import bounded
+from otdiag import bounded, redact
 from otdiag.errors import UsageError
 from otdiag.model import Finding, Location
 from otdiag.redact import Scrubber
@@ -46,11 +46,11 @@ def find(otelcol: str | None, with_binary: bool) -> str | None:
         except (OSError, ValueError):
             raise UsageError(f"--otelcol: {otelcol[:200]} is not an executable file") from None
         if not runnable:
-            found = shutil.which(otelcol)
+            found = None if os.sep in otelcol else shutil.which(otelcol)
             if not found:
-                raise UsageError(f"--otelcol: {otelcol} is not an executable file")
+                raise UsageError(f"--otelcol: {redact.printable(otelcol[:200])} is not an executable file")
             return found
-        return str(p)
+        return str(p.absolute())  # ./otelcol-contrib is the one here, never one on PATH
     if with_binary:
         for name in ("otelcol-contrib", "otelcol", "otelcol-k8s", "jaeger"):
             found = shutil.which(name)

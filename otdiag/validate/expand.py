@@ -6,6 +6,10 @@
 - references are expanded again until nothing changes (at most 1000 rounds);
 - `$$` stands for one `$`; a bare `$VAR` is not expanded (kept literally);
 - an unset variable is not an error: the value is empty.
+
+Bounded: one value expands to at most MAX_VALUE characters and the whole file to MAX_TOTAL (a file that
+names itself twice would double a string a thousand times); what `${file:}` and secret-named `${env:}`
+give is remembered as a secret (redact), so it is shown only in its own place, never in another output.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from otdiag import redact
 from otdiag.catalogue import Kind
 from otdiag.validate import kinds
 from otdiag.validate.yamlsrc import Node, resolve_plain
@@ -23,6 +28,10 @@ from otdiag.validate.yamlsrc import Node, resolve_plain
 _SCHEME = re.compile(r"(?s:^([A-Za-z][A-Za-z0-9+.-]+):(.*)$)")
 _ENV_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _BARE = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")
+MAX_VALUE = 1024 * 1024
+"""Characters one value may expand to."""
+MAX_TOTAL = 16 * 1024 * 1024
+"""Characters all the references of one file may read, together."""
 
 
 class Unresolved:
@@ -93,6 +102,7 @@ class Expander:
         self.environ = environ
         self.base_dir = base_dir
         self.out = out
+        self.read = 0
 
     def retrieve(self, uri: str, node: Node) -> tuple[str, Any]:
         """(text, YAML value) that the reference stands for."""
@@ -116,7 +126,9 @@ class Expander:
             value = self.environ.get(name)
             if value is None:
                 value = default if sep else ""
-            return value, _yaml_value(value)
+            elif redact.secret_name(name):
+                redact.remember(value)
+            return self._counted(value), _yaml_value(value)
         if scheme == "file":
             path = Path(opaque)
             if self.base_dir is not None and not path.is_absolute():
@@ -127,12 +139,22 @@ class Expander:
                 text = bounded.read_bytes(str(path), max_bytes=1_000_000, timeout=5.0).decode("utf-8", "replace")
             except bounded.ReadError as exc:
                 raise _Error(kinds.ENV_UNKNOWN_SCHEME, f"unable to read the file {opaque}: it {exc}") from None
-            return text, _yaml_value(text)
+            redact.remember_file(text)
+            return self._counted(text), _yaml_value(text)
         if scheme == "yaml":
             return opaque, _yaml_value(opaque)
         if scheme in ("http", "https"):
             return "", UNRESOLVED
         raise _Error(kinds.ENV_UNKNOWN_SCHEME, f'scheme "{scheme}" is not supported for uri "{body}"')
+
+    def _counted(self, text: str) -> str:
+        self.read += len(text)
+        if self.read > MAX_TOTAL:
+            raise _Error(
+                kinds.ENV_UNKNOWN_SCHEME,
+                f"the references of this file expand to more than {MAX_TOTAL // 1048576} MiB; expansion stopped",
+            )
+        return text
 
     def expand_scalar(self, node: Node) -> None:
         text = node.value
@@ -166,6 +188,7 @@ class Expander:
                             f"expanding {uri}: retrieved value does not have unambiguous string representation",
                         )
                     value = value.replace(uri, raw)
+                _check_size(value, uri)
             else:
                 raise _Error(kinds.ENV_UNKNOWN_SCHEME, "too many recursive expansions")
         except _Error as exc:
@@ -184,6 +207,14 @@ class Expander:
             node.value = None
             return
         node.value = value
+
+
+def _check_size(value: Any, uri: str) -> None:
+    if isinstance(value, str) and len(value) > MAX_VALUE:
+        raise _Error(
+            kinds.ENV_UNKNOWN_SCHEME,
+            f"expanding {uri[:80]}: the value grows past {MAX_VALUE // 1048576} MiB; expansion stopped",
+        )
 
 
 def _yaml_value(text: str) -> Any:

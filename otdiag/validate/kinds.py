@@ -25,7 +25,7 @@ NOT_UTF8 = _k("config.not-utf8", E, "The file is not UTF-8 text.", "Save the con
 TOO_LARGE = _k(
     "config.too-large",
     E,
-    "The file is too large to be a collector config (over 64 MiB).",
+    "The file is too large to be a collector config (over 1 MiB).",
     "Pass the collector's YAML config file.",
 )
 YAML_SYNTAX = _k(

@@ -57,7 +57,7 @@ def seconds(value: Any) -> float | None:
         return None
     sign = -1.0 if text.startswith("-") else 1.0
     total = 0.0
-    for num, unit in re.findall(r"([0-9.]+)([a-zµμ]+)", text):
+    for num, unit in re.findall(r"(?<![0-9.])([0-9.]++)([a-zµμ]++)", text):
         total += float(num) * _DUR[unit]
     return sign * total
 

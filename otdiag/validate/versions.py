@@ -14,8 +14,8 @@ module metadata on the Go module proxy. For a given release this module:
 from __future__ import annotations
 
 import json
+import os
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -206,13 +206,20 @@ def from_user(text: str) -> Version:
 
 def from_binary(path: str, timeout: float = 20.0) -> Version:
     """The release of a collector binary, from `otelcol --version` ("otelcol-contrib version 0.124.1")."""
+    from otdiag import bounded, redact
+
+    shown = redact.printable(path[:200])
+    binary = str(Path(path).absolute()) if os.sep in path else path  # ./otelcol is the one here, not on PATH
     try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"--collector-version: cannot run {path} --version ({exc})") from None
-    m = re.search(r"version v?(\d+\.\d+\.\d+)", out.stdout + out.stderr)
+        out = bounded.run([binary, "--version"], timeout=timeout, max_output=64 * 1024)
+    except OSError as exc:
+        raise UsageError(f"--collector-version: cannot run {shown} --version ({exc.strerror or exc})") from None
+    if out.timed_out:
+        raise UsageError(f"--collector-version: {shown} --version did not finish within {timeout:g}s; it was stopped")
+    text = (out.stdout + out.stderr).decode("utf-8", "replace")
+    m = re.search(r"version v?(\d+\.\d+\.\d+)", text)
     if not m:
-        raise UsageError(f"--collector-version: {path} --version names no release")
+        raise UsageError(f"--collector-version: {shown} --version names no release")
     return parse(m.group(1))
 
 

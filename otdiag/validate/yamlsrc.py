@@ -23,8 +23,9 @@ try:
 except ImportError:  # pragma: no cover - libyaml is part of the usual PyYAML wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_BYTES = 64 * 1024 * 1024
-"""Larger files are refused: a collector config of this size is a mistake, not a config."""
+MAX_BYTES = 1024 * 1024
+"""Larger files are refused: a collector config of this size is a mistake, not a config (real ones are tens
+of KiB), and the checker reads 1 MiB in a few seconds (issue 24: a 50 MB one kept it busy for minutes)."""
 MAX_DEPTH = 1000
 """Deeper nesting is refused (no real config comes near it; a 20,000-deep one is an attack)."""
 MAX_NODES = 1_000_000

@@ -1,0 +1,361 @@
+"""Every regular expression in otdiag is registered here with how it is applied, and is pumped with
+adversarial text: none may take more than linear time on text from outside otdiag (issue 24).
+
+A new pattern makes `test_every_pattern_is_registered` fail until it is added to PATTERNS below, as
+"search" (applied anywhere in untrusted text), "anchored" (only `match`/`fullmatch` on untrusted text) or
+"trusted: why" (only otdiag's own text or the user's command line). The registered patterns then go
+through `test_pattern_is_linear`: inputs built from the pattern's own pieces, repeated to 128 KiB, each
+under a bound that a linear scan meets a hundred times over and a quadratic one misses by far.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+C: Any = importlib.import_module("re._constants")
+P: Any = importlib.import_module("re._parser")
+ROOT = Path(__file__).resolve().parent.parent / "otdiag"
+_CALLS = {"compile", "sub", "subn", "search", "match", "fullmatch", "findall", "finditer", "split"}
+SIZE = 128 * 1024
+BOUND_S = 2.0
+"""Per input of SIZE: a linear pattern takes a few milliseconds; a quadratic one, seconds to hours."""
+
+S, A = "search", "anchored"
+PATTERNS: dict[str, str] = {
+    # redact: every output string goes through these
+    r"(token|key|secret|password|passwd|pwd|auth|signature|sig)": S,
+    r"(?i)(?<![a-z0-9+.\-])\b([a-z][a-z0-9+.\-]*+://)([^\s\"'`@/]*+)@": S,
+    r"(?<![\w/@.:%+-])([\w.%+-]{1,64}):([^\s@/\"'`:]{1,256})@(?=[A-Za-z0-9\[][\w.\-:\[\]]*(?:[:/\s\"'`]|$))": S,
+    r"([?&;#])([^=&#?;\s\"'`]*+)=": S,
+    r"[^&#\s\"'`]*+": S,
+    r"(?i)token|key|secret|password|passwd|pwd|auth|signature|sig|credential": S,
+    r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
+    r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"
+    r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest)\s+)?([^\s,;\"'&]+)": S,
+    r"^(<[^>]*>|\$\{?[A-Za-z_][\w:.\-]*\}?|[A-Z][A-Z_]*|\.\.\.|…|\*+|\$|\{)$": A,
+    r"\r\n|[\n\r\u2028\u2029\x85]": S,
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]": S,
+    "[\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]": S,
+    r"(?i)(password|passwd|pwd|secret|token|api[_-]?key|apikey|authorization|credential|private[_-]?key|"
+    r"bearer|cookie|access[_-]?key|session[_-]?id|signature)": S,
+    r"^(\s*+(?:-\s++)?)([\"']?)([^\"':#{}\[\],]++)\2(\s*+:)(\s+|$)(.*)$": A,
+    r"(?<!/)//([^\s@/]*+)@": S,
+    r"\$\{[^}:]*(:[^}-]*)?\}": A,
+    # app: the app's stderr (each line cut to runner.LINE_KEPT) and its command line
+    r"Overriding of current TracerProvider is not allowed": S,
+    r"Queue is full, likely spans will be dropped|Queue full, dropping": S,
+    r"not found in entry point|Requested component '[^']*' not found": S,
+    r"DependencyConflict": S,
+    r"Failed to export (span )?batch|Transient error [^\n]{0,200}? encountered while exporting|"
+    r"Max retries exceeded with url|Exception while exporting Span": S,
+    r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s'\"<>]++": S,
+    r"(pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|auth\w*|"
+    r"credential\w*|signature|sig|bearer|cookie|session|dsn|license[-_]?key|client[-_]?secret|key)$": "trusted: option "
+    "names of the user's own command line",
+    r"^\s*(authorization|proxy-authorization|x-api-key|api-key|cookie)\s*:\s*(.+)$": A,
+    r"[A-Za-z_][A-Za-z0-9_.-]*": A,
+    r"[A-Za-z_][A-Za-z0-9_]*": A,
+    r"^[a-zA-Z][a-zA-Z0-9+.-]*://": A,
+    r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$": A,
+    r"^([a-zA-Z][a-zA-Z0-9+.-]*)://(.*)$": A,
+    # check / cli: the user's command line
+    r"[a-zA-Z_][a-zA-Z0-9_]*": A,
+    r"[A-Za-z0-9_.-]{1,40}": A,
+    r"^[a-z]+://": A,
+    r"[A-Za-z0-9-]{1,40}": A,
+    r"-?(?:0|[1-9][0-9]{0,17})": A,
+    r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?": A,
+    r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)": "trusted: durations on the command line",
+    r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*': "trusted: --prometheus-selector",
+    # collector: metrics pages and configs
+    r"\d+\.\d+\.\d+": A,
+    r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}$]*+))?\}": S,
+    r"^https?://": A,
+    # jaeger / listen: server answers and requests
+    r"^[0-9a-fA-F]{1,32}$": A,
+    r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$": A,
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$": A,
+    r"(\d*)(\.(\d*))?": A,
+    r"[^\d.]+": A,
+    r"\+?[0-9]{1,20}": A,
+    r"[+-]?[0-9]{1,19}": A,
+    # observe: the observer's reports and the app's files
+    r"(?::|port\s*=\s*|agent_port\s*=\s*)(14268|14250|6831|6832)\b": S,
+    r"(?<![\w/.~%+:-])([\w.~%+-]++):([^@\s/'\"]++)@(?=[\w.\[])": S,
+    r"No module named '([^']+)'|cannot import name '[^']+' from '([^']+)'": S,
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(\(?[^;#]*?\)?)\s*(;.*)?$": A,
+    r"^\s*v?(\d+(?:\.\d+)*)(?:[.-]?(a|b|rc|c|dev|post)[.-]?(\d*))?": A,
+    r"^\d": A,
+    r"^===?\s*([0-9][^,\s]*)$": A,
+    r"^(===|==|!=|~=|>=|<=|>|<)\s*(\S+)$": A,
+    r"[-_.]+": S,
+    r"\d+": S,
+    r"rc|b|a": S,
+    r"[\s<>=~!;\[,(]": S,
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}": A,
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}(?:\s*(?:[<>=~!]=?|===)\s*[A-Za-z0-9.*+!_-]{1,40})?": A,
+    # render
+    r"[^0-9A-Za-z_]": S,
+    # validate: config files, the binaries' messages
+    r"(receivers|processors|exporters|connectors|extensions)::([^:\s]+)": S,
+    r'"([^"]+)"': S,
+    r"pipelines::([^:\s]+)": S,
+    r"^\d{4}[-/]\d\d[-/]\d\d": A,
+    r"^[a-zA-Z][0-9a-zA-Z_]{0,62}$": A,
+    r"(?s:^([A-Za-z][A-Za-z0-9+.-]+):(.*)$)": A,
+    r"^[a-zA-Z_][a-zA-Z0-9_]*$": A,
+    r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)": S,
+    r"(?<![0-9.])([0-9.]++)([a-zµμ]++)": S,
+    r"[+-]?[0-9]+": A,
+    r"([0-9]*(?:\.[0-9]*)?)([a-zµμ]*)": A,
+    r'^"(?P<typ>[a-z0-9_]+)" alias is deprecated': A,
+    r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][\w.-]*)?\s*": A,
+    r"version v?(\d+\.\d+\.\d+)": S,
+    r"^(?:~|null|Null|NULL|)$": A,
+    r"^[-+]?(?:[0-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+)$": A,
+    r"^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$": A,
+    rb"[\r\n]".decode(): S,
+    r"[^A-Z0-9]+": S,
+    r"[\"']?[A-Za-z0-9+/=_.\-]{12,512}[\"']?": A,
+    r"[\0\n]": S,
+}
+
+
+def _literal_patterns() -> list[tuple[str, str, str]]:
+    """(where, pattern, call) for every `re.<call>("literal", ...)` in otdiag."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+                continue
+            if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "re"):
+                continue
+            if node.func.attr not in _CALLS:
+                continue
+            arg = node.args[0]
+            where = f"{path.relative_to(ROOT.parent)}:{node.lineno}"
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str | bytes):
+                value = arg.value.decode() if isinstance(arg.value, bytes) else arg.value
+                found.append((where, value, node.func.attr))
+            else:
+                found.append((where, "", node.func.attr))
+    return found
+
+
+def _ottl_lexer() -> list[str]:
+    from otdiag.validate import ottlgrammar
+
+    return [rx.pattern for _, rx in ottlgrammar._RULES]
+
+
+def test_every_pattern_is_registered() -> None:
+    missing = []
+    for where, pattern, _ in _literal_patterns():
+        if not pattern:
+            if where.startswith("otdiag/validate/ottlgrammar.py"):
+                continue  # the OTTL lexer's table: test_ottl_lexer_is_linear
+            missing.append(f"{where}: a pattern that is not a literal cannot be proven here")
+        elif pattern not in PATTERNS:
+            missing.append(f"{where}: {pattern!r}")
+    assert not missing, "register these in tests/test_regex_linear.py PATTERNS:\n" + "\n".join(missing)
+
+
+_CANDIDATES = "a0_ .:/@=?&{}-\"'\n\t$#%+,;[]()<>|*!~\\x9Zé"
+
+
+def _in_class(items: list[tuple[Any, Any]], ch: str) -> bool:
+    negate = hit = False
+    word = ch.isalnum() or ch == "_"
+    categories = {
+        "CATEGORY_DIGIT": ch.isdigit(),
+        "CATEGORY_NOT_DIGIT": not ch.isdigit(),
+        "CATEGORY_SPACE": ch.isspace(),
+        "CATEGORY_NOT_SPACE": not ch.isspace(),
+        "CATEGORY_WORD": word,
+        "CATEGORY_NOT_WORD": not word,
+    }
+    for op, av in items:
+        if op is C.NEGATE:
+            negate = True
+        elif op is C.LITERAL:
+            hit |= ord(ch) == av
+        elif op is C.RANGE:
+            hit |= av[0] <= ord(ch) <= av[1]
+        elif op is C.CATEGORY:
+            hit |= categories.get(str(av), False)
+    return hit != negate
+
+
+def _samples(seq: Any, cap: int = 6) -> list[str]:
+    """A few strings that the pattern (mostly) matches: each alternative, each repeat taken a few times."""
+    out = [""]
+    for op, av in seq:
+        if op is C.LITERAL:
+            opts = [chr(av)]
+        elif op is C.NOT_LITERAL:
+            opts = ["a" if av != ord("a") else "b"]
+        elif op is C.ANY:
+            opts = ["a"]
+        elif op is C.IN:
+            opts = [next((c for c in _CANDIDATES if _in_class(av, c)), "a")]
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            lo, hi, sub = av
+            opts = [s * min(max(lo, 1), 3) for s in _samples(sub, cap)] if hi else [""]
+        elif op is C.SUBPATTERN:
+            opts = _samples(av[3], cap)
+        elif op is C.ATOMIC_GROUP:
+            opts = _samples(av, cap)
+        elif op is C.BRANCH:
+            opts = [s for alt in av[1] for s in _samples(alt, cap)]
+        elif op is C.ASSERT and av[0] == 1:
+            opts = _samples(av[1], cap)
+        else:
+            opts = [""]
+        out = [a + b for a in out for b in opts[:cap]][:cap]
+    return out
+
+
+def adversarial(pattern: str, size: int = SIZE) -> list[tuple[str, str]]:
+    """(piece, text): every prefix of each sample, alone, with a space, and each of its characters, repeated."""
+    pieces: list[str] = []
+    for sample in _samples(P.parse(pattern)):
+        for k in range(1, len(sample) + 1):
+            for piece in (sample[:k], sample[:k] + " ", sample[k - 1 : k], sample[:k] + "\n"):
+                if piece and piece not in pieces:
+                    pieces.append(piece)
+    return [(p, (p * (size // len(p) + 1))[:size]) for p in pieces[:24]]
+
+
+def _work(rx: re.Pattern[str], mode: str, text: str) -> None:
+    if mode == S:
+        for _ in rx.finditer(text):
+            pass
+        rx.sub("", text)
+    else:
+        rx.match(text)
+        rx.fullmatch(text)
+
+
+def _check(pattern: str, mode: str) -> None:
+    rx = re.compile(pattern)
+    for piece, text in adversarial(pattern):
+        started = time.perf_counter()
+        _work(rx, mode, text)
+        took = time.perf_counter() - started
+        assert took < BOUND_S, f"{pattern!r} ({mode}) took {took:.1f}s on {piece!r} x {SIZE // len(piece)}"
+
+
+@pytest.mark.parametrize(
+    "pattern", [p for p, mode in PATTERNS.items() if not mode.startswith("trusted")], ids=lambda p: p[:40]
+)
+def test_pattern_is_linear(pattern: str) -> None:
+    _check(pattern, PATTERNS[pattern])
+
+
+def test_ottl_lexer_is_linear() -> None:
+    for pattern in _ottl_lexer():
+        _check(pattern, A)  # the lexer matches at the current position only
+
+
+def test_the_sweep_catches_a_quadratic_pattern() -> None:
+    """The inputs built above do find the patterns issue 24 reported (on a small size, to stay quick)."""
+    for bad in (r"\{.*\}", r"[a-z][a-z0-9+.\-]*://[^\s@]*@"):
+        worst = 0.0
+        for _, text in adversarial(bad, 4096):
+            started = time.perf_counter()
+            _work(re.compile(bad), S, text)
+            worst = max(worst, time.perf_counter() - started)
+        small = 0.0
+        for _, text in adversarial(bad, 256):
+            started = time.perf_counter()
+            _work(re.compile(bad), S, text)
+            small = max(small, time.perf_counter() - started)
+        assert worst > 20 * small, (bad, worst, small)  # 16x the input, far more than 16x the time
+
+
+# --- the functions that apply them, on a megabyte of the inputs issue 24 reported ----------------------
+
+MB = 1024 * 1024
+HOSTILE = {
+    "query names": "?key" * (MB // 4),
+    "query values": "?token=" + ":" * MB + "x",
+    "delimiters": "?a=;" * (MB // 4),
+    "schemes": "a://" * (MB // 4),
+    "userinfo": "a:b:" * (MB // 4),
+    "slashes": "//" * (MB // 2) + "@",
+    "assignments": "password = " * (MB // 11),
+    "at signs": "a@" * (MB // 2),
+    "spaces": " " * MB + "x",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_scrub_a_megabyte(name: str) -> None:
+    from otdiag import redact
+
+    text = HOSTILE[name]
+    started = time.perf_counter()
+    out = redact.scrub(text)
+    redact.config_lines([text, "  password: " + text, text + ": x"])
+    redact.remember_url(text)
+    took = time.perf_counter() - started
+    assert len(out) <= len(text) * 3  # redaction never multiplies the text
+    assert took < 60.0, f"{name}: {took:.1f}s (was minutes to hours before issue 24)"
+    redact.forget_all()
+
+
+def test_metrics_reason_on_a_page_of_braces() -> None:
+    from otdiag.collector.metrics import _why
+
+    started = time.perf_counter()
+    detail = _why(b"{" * (2 * MB) + b"}")
+    assert detail == ": {...}"
+    assert (
+        _why(b'collected metric "x" {a="1"} was collected before')
+        == ': collected metric "x" {...} was collected before'
+    )
+    assert time.perf_counter() - started < 5.0
+
+
+def test_stderr_tap_keeps_a_bounded_line(tmp_path: Path) -> None:
+    """150 MB without a newline would be 150 MB kept: the tap keeps LINE_KEPT bytes of any line, passes
+    every byte on as it comes, and still finds a warning on a line that ends in \\r."""
+    import os
+    import threading
+
+    from otdiag.app import runner
+
+    seen: list[int] = []
+    passed = [0]
+
+    class Tap(runner._StderrTap):
+        def _match(self, raw: bytes) -> None:
+            seen.append(len(raw))
+            super()._match(raw)
+
+    read, write = os.pipe()
+    tap = Tap(os.fdopen(read, "rb"), lambda b: passed.__setitem__(0, passed[0] + len(b)))
+    total = 20 * MB
+    TAIL = b"\rQueue is full, likely spans will be dropped\r"
+    block = b"x" * MB
+
+    def feed() -> None:
+        for _ in range(total // MB):
+            os.write(write, block)
+        os.write(write, TAIL)
+        os.close(write)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    writer.join(60)
+    tap.join(60)
+    assert passed[0] == total + len(TAIL)
+    assert max(seen) <= runner.LINE_KEPT
+    assert tap.hits == {"app.queue-full": ["Queue is full, likely spans will be dropped"]}
