@@ -674,7 +674,20 @@ def _sampler_drops(f: Facts) -> list[Finding]:
             )
         ]  # fmt: skip
     if not f.total("dropped_parent"):
-        return []
+        if not f.total("recording"):
+            return []
+        # Recorded, yet none sampled: the sampler decided RECORD_ONLY, and span processors export sampled spans only.
+        desc = _str(sampler, "description", 160) or _str(sampler, "type", 120)
+        return [
+            c.APP_SAMPLER_OFF(
+                f"The sampler {desc} records all {f.total('recording')} span(s) but samples none (RECORD_ONLY): "
+                "span processors export only sampled spans"
+                + (f"; it is passed to TracerProvider at {ssite.shown(cwd)}." if ssite else "."),
+                hint=(f"Make the sampler at {ssite.shown(cwd)} return RECORD_AND_SAMPLE for the spans to keep."
+                      if ssite else None),
+                location=_loc(ssite, cwd),
+            )
+        ]  # fmt: skip
     first_drop = next((_site(s.get("first_drop_site")) for s in f.spans if s.get("first_drop_site")), None)
     return [
         c.APP_PARENT_NOT_SAMPLED(
