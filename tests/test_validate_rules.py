@@ -11,13 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otdiag import catalogue
+from otdiag import catalogue_config as kinds
 from otdiag.model import Severity
-from otdiag.validate import api, kinds
+from otdiag.validate import api
 from otdiag.validate.knowledge import Distribution
 from otdiag.validate.yamlsrc import MAX_DEPTH
 from tests.cli_runner import run
-
-catalogue.load_all()
 
 OK_TAIL = "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n"
 RECV = "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 0.0.0.0:4317\n"

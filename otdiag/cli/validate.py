@@ -83,10 +83,9 @@ def validate_config(
     out_fmt = OutputFormat.JSON if as_json else fmt
 
     def body() -> ExitCode:
-        from otdiag import bounded, catalogue
+        from otdiag import bounded
         from otdiag.validate import binary, yamlsrc
 
-        catalogue.load_all()
         _check_usage(files, merge, graph_only, out_fmt)
         found = binary.find(otelcol, with_binary)
         request = ValidateRequest(

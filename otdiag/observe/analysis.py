@@ -626,7 +626,7 @@ def _set_twice(f: Facts) -> list[Finding]:
     first = _site(f.accepted.get("site")) if f.accepted else None
     where = first if lost and first else site
     return [
-        c.KINDS["app.provider-set-twice"](
+        c.APP_PROVIDER_OVERRIDDEN(
             f"{_where(site, cwd)} sets a second TracerProvider; the first one"
             + (f" (set at {first.shown(cwd)})" if first else "")
             + " stays, and the second's processors and exporters are never used"
@@ -876,7 +876,7 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
     mine = _is_ours(e, f.ours)
     why = _export_reason(f.reports, e)
     refused = "refused" in why.lower() or "unavailable" in why.lower()
-    return c.KINDS["app.export-failed"](
+    return c.APP_EXPORT_FAILED(
         f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
         + ("" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code")
         + (f": {why}" if why else "."),
@@ -901,7 +901,7 @@ def _queue_full(f: Facts) -> list[Finding]:
     )
     if not drops:
         return []
-    return [c.KINDS["app.queue-full"](f"The BatchSpanProcessor's queue was full: {drops} span(s) dropped.")]
+    return [c.APP_QUEUE_FULL(f"The BatchSpanProcessor's queue was full: {drops} span(s) dropped.")]
 
 
 def _observer_errors(f: Facts) -> list[Finding]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from otdiag import catalogue_config as kinds
 from otdiag.model import Severity
-from otdiag.validate import kinds
 from otdiag.validate.checker import Checker
 from otdiag.validate.model import Comp, Config, Pipeline
 from otdiag.validate.startup import _walk, listeners, started

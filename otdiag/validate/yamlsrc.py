@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
+from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
-from otdiag.validate import kinds
 
 try:
     from yaml import CSafeLoader as _Loader
