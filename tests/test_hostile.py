@@ -792,7 +792,7 @@ def test_a_load_run_against_a_dripping_server_is_bounded() -> None:
     assert res.exit_code == ExitCode.PROBLEM
 
 
-@pytest.mark.parametrize("after", [1.0, 2.5])
+@pytest.mark.parametrize("after", [0.15, 0.3, 1.0, 2.5])
 def test_ctrl_c_abandons_network_calls_in_flight(after: float) -> None:
     """Whenever it comes (while modules load, while options parse, while probes wait), Ctrl-C is 130 at once."""
     with hostile.silent_server() as port:
