@@ -143,3 +143,9 @@ def test_main_returns_the_exit_code_and_never_exits(capsys: pytest.CaptureFixtur
     assert main(["validate-config", "/nonexistent/otdiag.yaml"]) is ExitCode.USAGE
     assert main([]) is ExitCode.USAGE
     assert "Usage: otdiag" in capsys.readouterr().out
+    before = dict(os.environ)
+    assert (
+        main(["send-test-span", "--timeout", "1"], {"OTEL_EXPORTER_OTLP_PROTOCOL": "carrier-pigeon"}) is ExitCode.USAGE
+    )
+    assert "carrier-pigeon" in capsys.readouterr().err
+    assert dict(os.environ) == before

@@ -15,7 +15,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -53,19 +53,20 @@ def _interrupted_while_loading(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ExitCode:
     """Run otdiag with `argv` (default: this process's command line) and return its exit code.
 
-    `env` is the environment the commands read (default: this process's). Given no `argv`, otdiag is
-    the program: Ctrl-C while it is still loading, or at any point later, ends the process with 130 at once.
+    `env` is the environment the commands read (default: this process's, as it is); another mapping
+    stands in for os.environ during the call. Given no `argv`, otdiag is the program: Ctrl-C while it
+    is still loading, or at any point later, ends the process with 130 at once.
     """
     program = argv is None
     args = list(sys.argv[1:] if argv is None else argv)
-    environ = os.environ if env is None else env
     if args in (["--version"], ["-V"]):
         from otdiag import __version__
 
         sys.stdout.write(f"otdiag {__version__}\n")
         sys.stdout.flush()
         return ExitCode.OK
-    code = _run(args, environ, Program(hard_exit=program))
+    with _environment(env):
+        code = _run(args, Program(hard_exit=program))
     if program and code is ExitCode.INTERRUPTED:
         # Worker threads of abandoned network calls would be joined at exit, each up to its timeout.
         _flush()
@@ -73,14 +74,28 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     return code
 
 
-def _run(args: list[str], environ: Mapping[str, str], program: Program) -> ExitCode:
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str] | None) -> Iterator[None]:
+    if env is None or env is os.environ:
+        # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+        yield
+        return
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({"GRPC_VERBOSITY": "NONE", **env})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _run(args: list[str], program: Program) -> ExitCode:
     for n, arg in enumerate(args, 1):
         if not _utf8(arg):
             # Bytes that are not UTF-8 reach Python as lone surrogates; nothing could send or show them.
             return _usage(f"argument #{n} is not valid UTF-8 text")
-    if environ is os.environ:
-        # gRPC's C core logs handshake failures to stderr itself; otdiag reports them as findings.
-        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     previous = _catch_interrupt_while_loading(program)
     try:
         import typer
