@@ -38,13 +38,6 @@ EVIL = "\x1b]0;pwned\x07\x1b[31mred\x1b[0m\nFORGED LINE\r\x9b2J\u202egnp.exe\x00
 """An OSC title, a colour, a forged line, a carriage return, a C1 CSI, a bidi override and a NUL."""
 
 
-@pytest.fixture(autouse=True)
-def _fresh_secrets() -> Iterator[None]:
-    redact.forget_all()
-    yield
-    redact.forget_all()
-
-
 def clean_bytes(text: str) -> None:
     """Nothing a terminal would act on: no ESC, no C1, no BEL/CR/NUL, no bidi override, no secret."""
     for secret in SECRETS:

@@ -713,7 +713,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def redact_text(text: str) -> str:
-    return _URL_IN_TEXT.sub(lambda m: redact.url(m.group(0)), text)
+    return redact.clean(text)
 
 
 def _status_text(code: int) -> str:

@@ -92,9 +92,7 @@ def parse_selector(text: str | None) -> str:
 
 
 def _printable(value: object, limit: int = 120) -> str:
-    text = str(value)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return redact.clean(value, limit)
 
 
 @dataclass(frozen=True, order=True)

@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from otdiag import redact
 from otdiag.net import http
 from otdiag.net.transport import Cause, TransportError
 
@@ -273,7 +274,7 @@ def _why(body: bytes) -> str:
     lines = [ln.strip(" *") for ln in body.decode("utf-8", "replace").splitlines() if ln.strip()]
     detail = next((ln for ln in lines if ln.startswith("collected metric")), lines[0] if lines else "")
     detail = re.sub(r"\{.*\}", "{...}", detail)
-    detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:200]
+    detail = redact.clean(detail, 200)
     return f": {detail}" if detail else ""
 
 

@@ -99,20 +99,7 @@ def _dict(d: Any, key: str) -> dict[str, Any]:
 
 
 def _printable(text: str, limit: int = 300) -> str:
-    text = "".join(ch if ch.isprintable() else ("⏎" if ch == "\n" else f"\\x{ord(ch):02x}") for ch in text[:limit])
-    return _scrub(text)
-
-
-_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
-
-
-_USERINFO = re.compile(r"(?<![\w/])([\w.~%+-]+):([^@\s/'\"]+)@(?=[\w.\[])")
-
-
-def _scrub(text: str) -> str:
-    """URL passwords and secret-looking query values, with or without a scheme (gRPC endpoints have none)."""
-    text = _URL.sub(lambda m: redact.url(m.group(0)), text)
-    return _USERINFO.sub(lambda m: f"{m.group(1)}:{redact.REDACTED}@", text)
+    return redact.clean(text[:limit])
 
 
 @dataclass(frozen=True)
