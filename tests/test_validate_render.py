@@ -15,7 +15,7 @@ from rich.cells import cell_len
 
 from otdiag.render import human
 from otdiag.render import validate as view
-from otdiag.render.pipeline_graph import GraphFormat
+from otdiag.validate.drawing import GraphFormat
 from otdiag.validate.report import ValidateRequest, ValidateResult, validate
 
 WIDTHS = (80, 120)

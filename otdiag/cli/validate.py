@@ -11,7 +11,7 @@ import typer
 from otdiag.cli import common
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode
-from otdiag.render.pipeline_graph import GraphFormat
+from otdiag.validate.drawing import GraphFormat
 from otdiag.validate.knowledge import Distribution
 from otdiag.validate.report import ValidateRequest, ValidateResult, validate
 

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 from otdiag import catalogue as c
 from otdiag import redact
 from otdiag.check import loss
+from otdiag.collector.components import HOLDING_PROCESSORS
 from otdiag.collector.metrics import SPAN_METRICS, Snapshot
 from otdiag.errors import UsageError
 from otdiag.model import Finding
@@ -268,7 +269,7 @@ def window_rows(before: Mapping[Instance, Snapshot], after: Mapping[Instance, Sn
         dropped = {
             p: inc.get(p, 0.0) - out.get(p, 0.0)
             for p in inc
-            if loss.comp_type(p) not in loss.HOLDING_DEFAULTS or inc.get(p, 0.0) - out.get(p, 0.0) > 0.5 * inc[p]
+            if loss.comp_type(p) not in HOLDING_PROCESSORS or inc.get(p, 0.0) - out.get(p, 0.0) > 0.5 * inc[p]
         }
         comp, row.dropped = _top(dropped)
         if comp:

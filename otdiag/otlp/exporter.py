@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from otdiag.app.export_settings import Settings
-from otdiag.collector.attempt_findings import Attempt
 from otdiag.model import Protocol
+from otdiag.otlp.attempt import Attempt
 from otdiag.otlp.result import ExportResult
 from otdiag.redact import Scrubber
 
