@@ -86,10 +86,6 @@ class Verdict:
     pending: bool = False
     """Still inside (a holding processor, or an exporter's queue) and not yet overdue."""
 
-    @property
-    def passed(self) -> bool:
-        return self.finding is None and bool(self.sent)
-
 
 def _due(waited: float, wait: float) -> str:
     left = wait - waited

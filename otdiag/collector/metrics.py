@@ -63,10 +63,6 @@ class Snapshot:
     def exporters(self) -> list[str]:
         return sorted(set(self.sent) | set(self.send_failed) | set(self.queue_size) | set(self.enqueue_failed))
 
-    def lacks(self, *families: str) -> list[str]:
-        """Those of `families` (canonical names) this collector did not report at all."""
-        return [f for f in families if f not in self.seen]
-
     def missing_for_diagnosis(self) -> list[str]:
         """The span-flow signals this collector does not report, that telling where a span went needs."""
         out = [

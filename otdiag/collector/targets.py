@@ -45,8 +45,6 @@ class CollectorTargets:
     zpages_url: str | None = None
     exporters: list[ExporterTarget] = field(default_factory=list)
     """OTLP exporters of traces pipelines: the collector's way to Jaeger."""
-    trace_processors: list[str] = field(default_factory=list)
-    """Processor IDs in traces pipelines, in order."""
     processor_waits: dict[str, float] = field(default_factory=dict)
     """Processor ID -> how long it holds spans (batch timeout, tail_sampling decision_wait, ...), seconds."""
     exporter_types: dict[str, str] = field(default_factory=dict)
@@ -144,7 +142,6 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
         zpages_url=_zpages_url(doc),
         metrics_url=_metrics_url(doc),
         exporters=[t for eid in used_exporters if (t := _exporter_target(eid, doc)) is not None],
-        trace_processors=[str(p) for p in processors],
         processor_waits=_waits(doc, processors),
         exporter_types={str(e): str(e).split("/")[0] for e in used_exporters},
         listens=_listens(receivers, used_receivers),

@@ -263,10 +263,6 @@ def _attrs(items: Any) -> dict[str, Any]:
     return {_cap(str(kv.get("key"))): _any_value(kv.get("value")) for kv in items if isinstance(kv, dict)}
 
 
-def _hex(value: Any, width: int) -> str:
-    return _id(value, width, "an ID")
-
-
 def from_v3(doc: Any) -> list[Trace]:
     """Traces from an API v3 answer: {"result": {"resourceSpans": [...]}}; TraceFormatError for anything else."""
     if not isinstance(doc, dict):

@@ -390,7 +390,6 @@ class DuplicateKey(LoadError):
             key.line,
             key.column,
         )
-        self.first_line = first.line
 
 
 def tag_file(root: Node, file: str) -> None:
