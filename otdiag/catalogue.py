@@ -1,69 +1,19 @@
 """Every finding otdiag can report, with its stable code, stage, guide and fix.
 
-A `Kind` is declared once here (or in the module that owns a family of
-checks, registered in the same table) and called to make a `Finding`.
+A `Kind` is declared once here (validate-config's family in otdiag.catalogue_config, imported
+below by name), referred to by its name, and called to make a `Finding`. No other module declares one,
+so the table is complete as soon as this module is imported.
 docs/findings.md is generated from this table and checked by a test, so a code
 is documented as soon as it exists. Codes are never renamed or reused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from otdiag import catalogue_config
+from otdiag.finding_kind import COLLECTED, CREATED, IN_JAEGER, INFO, KINDS, E, Kind, W, kind
+from otdiag.model import Stage
 
-from otdiag.model import Finding, Guide, Location, Severity, Stage
-
-KINDS: dict[str, Kind] = {}
-
-
-@dataclass(frozen=True)
-class Kind:
-    code: str
-    severity: Severity
-    stage: Stage
-    guide: Guide | None
-    title: str
-    """What the finding means, for the documentation."""
-    hint: str
-    """The default fix, in one line."""
-
-    def __call__(
-        self,
-        message: str,
-        *,
-        hint: str | None = None,
-        target: str | None = None,
-        location: Location | None = None,
-        evidence: tuple[str, ...] | list[str] = (),
-        severity: Severity | None = None,
-        stage: Stage | None = None,
-    ) -> Finding:
-        return Finding(
-            code=self.code,
-            severity=severity or self.severity,
-            stage=stage or self.stage,
-            guide=self.guide,
-            message=message,
-            hint=hint or self.hint,
-            target=target,
-            location=location,
-            evidence=tuple(evidence),
-        )
-
-
-def kind(code: str, severity: Severity, stage: Stage, guide: Guide | None, title: str, hint: str) -> Kind:
-    if code in KINDS:
-        raise ValueError(f"finding code {code!r} declared twice")
-    k = Kind(code, severity, stage, guide, title, hint)
-    KINDS[code] = k
-    return k
-
-
-E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-COLLECTED, IN_JAEGER, CREATED = (
-    Guide.TRACES_NOT_COLLECTED,
-    Guide.TRACES_NOT_IN_JAEGER,
-    Guide.SPANS_NOT_CREATED,
-)
+__all__ = ["COLLECTED", "CREATED", "INFO", "IN_JAEGER", "KINDS", "E", "Kind", "W", "catalogue_config", "kind"]
 
 # --- app -> collector (heading 1: traces are not being collected) -----------------------------------
 
@@ -832,24 +782,6 @@ COLLECTOR_NO_ZPAGES = kind(
     "Check the zpages extension's endpoint (it binds localhost:55679 by default).",
 )
 
-# Modules that declare finding kinds of their own, in the same table.
-_DECLARING_MODULES: tuple[str, ...] = (
-    "otdiag.listen.summary",
-    "otdiag.app.runner",
-    "otdiag.validate.kinds",
-    "otdiag.validate.versions",
-)
-
-
-def load_all() -> dict[str, Kind]:
-    """Every kind otdiag knows, including those declared outside this module."""
-    import importlib
-
-    for name in _DECLARING_MODULES:
-        importlib.import_module(name)
-    return KINDS
-
-
 # --- inside a Python app: what otdiag run's in-process observer saw (heading 3) -------------------
 
 APP_CRASHED = kind(
@@ -1026,4 +958,147 @@ APP_OBSERVER_ABSENT = kind(
     "the receiver and the environment were analysed.",
     "Run the app as `python app.py` (not python -I, -S or -E), and without opentelemetry-instrument's "
     "sitecustomize in front.",
+)
+
+# --- what `otdiag listen` and `otdiag run` see arrive (otdiag.listen.summary, otdiag.app.runner) ---------
+
+APP_SERVICE_NAME_MISSING = kind(
+    "app.service-name-missing",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans arrived with no service.name resource attribute (Jaeger lists them as missing-service-name).",
+    "Build the Resource with Resource.create({...}) or set OTEL_SERVICE_NAME; a bare Resource({...}) "
+    "ignores the environment.",
+)
+APP_ZERO_TRACE_ID = kind(
+    "app.zero-trace-id",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans arrived with an all-zero or empty trace ID: they come from a non-recording or hand-built span.",
+    "Create spans through an SDK TracerProvider (set it before taking tracers); never copy IDs by hand.",
+)
+APP_ZERO_SPAN_ID = kind(
+    "app.zero-span-id",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans arrived with an all-zero or empty span ID.",
+    "Create spans through an SDK TracerProvider; custom exporters or bridges must keep span IDs.",
+)
+APP_NON_POSITIVE_DURATION = kind(
+    "app.non-positive-duration",
+    W,
+    Stage.APP,
+    CREATED,
+    "Spans end before (or when) they start; Jaeger rewrites their end time and adds a warning.",
+    "End spans after starting them, with the SDK's clock (do not pass hand-made timestamps).",
+)
+LISTEN_REJECTED = kind(
+    "listen.rejected-requests",
+    W,
+    Stage.COLLECTOR_INGEST,
+    COLLECTED,
+    "The receiver answered some export requests with an error (wrong path, content type or payload).",
+    "Read the listed answers: each names what the exporter sent wrong.",
+)
+LISTEN_EVICTED = kind(
+    "listen.evicted",
+    INFO,
+    Stage.OTDIAG,
+    None,
+    "Older traces were dropped to stay within --max-spans; totals still count them.",
+    "Raise --max-spans to keep more traces queryable.",
+)
+APP_NO_SPANS = kind(
+    "app.no-spans",
+    E,
+    Stage.APP,
+    CREATED,
+    "The app ran and exited without exporting a single span.",
+    "Set an SDK TracerProvider with an OTLP exporter before taking tracers, and shut it down before exit.",
+)
+APP_PROVIDER_OVERRIDDEN = kind(
+    "app.provider-set-twice",
+    W,
+    Stage.APP,
+    CREATED,
+    "The app set a TracerProvider after one was already set; the second (and its exporter) is ignored.",
+    "Set the provider once, before any tracer is taken; under opentelemetry-instrument do not set your own.",
+)
+APP_QUEUE_FULL = kind(
+    "app.queue-full",
+    W,
+    Stage.APP,
+    CREATED,
+    "The SDK's span queue overflowed: spans were dropped before export.",
+    "Raise OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BSP_MAX_EXPORT_BATCH_SIZE, or lower OTEL_BSP_SCHEDULE_DELAY.",
+)
+APP_EXPORTER_MISSING = kind(
+    "app.exporter-not-installed",
+    E,
+    Stage.APP,
+    CREATED,
+    "The configured exporter is not installed (entry point not found): the SDK was not set up.",
+    "Install opentelemetry-exporter-otlp (or set OTEL_EXPORTER_OTLP_PROTOCOL to the one installed).",
+)
+APP_INSTRUMENTATION_CONFLICT = kind(
+    "app.instrumentation-not-applied",
+    W,
+    Stage.APP,
+    CREATED,
+    "An instrumentation package refused to load (DependencyConflict): its library makes no spans.",
+    "Install the instrumentation version that matches the library version.",
+)
+APP_EXPORT_FAILED = kind(
+    "app.export-failed",
+    E,
+    Stage.APP,
+    COLLECTED,
+    "The app's exporter failed to export: it sends somewhere other than the endpoint otdiag gave it.",
+    "Do not hard-code endpoint= in the exporter; let OTEL_EXPORTER_OTLP_ENDPOINT decide.",
+)
+APP_KILLED = kind(
+    "app.killed",
+    W,
+    Stage.APP,
+    CREATED,
+    "The app was killed by a signal: spans still queued in the SDK (up to 5 s worth) were lost.",
+    "Handle SIGTERM and call provider.shutdown() (or force_flush()) before exiting.",
+)
+APP_AT_EXIT = kind(
+    "app.spans-only-at-exit",
+    INFO,
+    Stage.APP,
+    CREATED,
+    "Every span arrived as the app shut down: they rely on the final flush, which os._exit, SIGKILL or a crash skips.",
+    "Nothing to fix if the app always exits cleanly; otherwise flush (force_flush) at the end of each job.",
+)
+APP_DEFAULT_SERVICE = kind(
+    "app.service-name-from-otdiag",
+    INFO,
+    Stage.APP,
+    CREATED,
+    "The app sets no service name of its own: its spans carry the default otdiag run injected.",
+    "Set OTEL_SERVICE_NAME (or service.name in the Resource) in the app's environment.",
+)
+
+# --- validate-config --collector-version (otdiag.validate.versions) ------------------------------------
+
+VERSION_NOT_YET = kind(
+    "version.not-in-release",
+    E,
+    Stage.COLLECTOR,
+    None,
+    "The component type is newer than the collector release given with --collector-version.",
+    "Use the name the release knows (named in the message), or upgrade the collector.",
+)
+VERSION_NOT_IN_KNOWLEDGE = kind(
+    "version.settings-by-name",
+    INFO,
+    Stage.COLLECTOR,
+    None,
+    "The component exists in the given collector release, but otdiag knows its settings from another release.",
+    "Nothing to fix; run the real collector's validate to check its settings.",
 )

@@ -47,7 +47,7 @@ class ExplainResult(Result):
 def codes() -> list[str]:
     from otdiag import catalogue
 
-    return sorted(catalogue.load_all())
+    return sorted(catalogue.KINDS)
 
 
 def suggestions(word: str, limit: int = 3) -> list[str]:
@@ -77,7 +77,7 @@ def explain(code: str) -> ExplainResult:
     from otdiag import catalogue, explanations
 
     wanted = code.strip().lower()
-    kinds = catalogue.load_all()
+    kinds = catalogue.KINDS
     kind = kinds.get(wanted)
     if kind is None:
         shown = redact.printable(redact.scrub(code[:MAX_CODE_CHARS]))

@@ -69,6 +69,13 @@ GUIDE_TITLES: dict[Guide, str] = {
 }
 
 
+SPAN_KINDS: dict[int, str] = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
+"""OTLP's span kinds by number, named as Jaeger's API v3 and legacy answers name them."""
+
+SPAN_KIND_NUMBERS: dict[str, int] = {f"SPAN_KIND_{name.upper()}": n for n, name in SPAN_KINDS.items()}
+"""OTLP/JSON's enum names (SPAN_KIND_SERVER) -> the number."""
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A place in a file: 1-based line and column."""

@@ -6,7 +6,8 @@ import base64
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -72,8 +73,34 @@ class Scrubber:
 
 # --- the one scrubber for everything that leaves otdiag ----------------------------------------------
 
-_KNOWN: set[str] = set()
-"""Secret values met in this run (passwords in URLs, header values): removed from every output."""
+
+class Secrets:
+    """The secret values met in one run (passwords in URLs, header values), removed from every output,
+    and the cache of short strings already scrubbed with them (span names and attribute keys repeat)."""
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.cache: dict[str, str] = {}
+
+    def learn(self, values: Iterable[str]) -> None:
+        self.cache.clear()
+        self.known.update(values)
+
+
+_secrets = Secrets()
+"""The run's secrets: one per process, replaced only by `isolated` (tests)."""
+
+
+@contextmanager
+def isolated() -> Iterator[Secrets]:
+    """A fresh set of known secrets until the block ends, then the previous one again (for tests)."""
+    global _secrets  # noqa: PLW0603 - the one place the run's secrets are swapped
+    saved, _secrets = _secrets, Secrets()
+    try:
+        yield _secrets
+    finally:
+        _secrets = saved
+
 
 _SCHEME_USERINFO = re.compile(r"(?i)(?<![a-z0-9+.\-])\b([a-z][a-z0-9+.\-]*+://)([^\s\"'`@/]*+)@")
 """`scheme://userinfo@`. A scheme starts only where a run of scheme characters starts, and the userinfo
@@ -104,12 +131,9 @@ def remember(*values: str | None) -> None:
         if v is None:
             continue
         text = str(v)
-        _CACHE.clear()
-        for form in {text, text.strip(), unquote(text)}:
-            if len(form) >= 4:
-                _KNOWN.add(form)
+        forms = {form for form in {text, text.strip(), unquote(text)} if len(form) >= 4}
         # "Bearer abc…" leaks "abc…" when a server echoes only the token.
-        _KNOWN.update(part for part in text.split() if len(part) >= 6)
+        _secrets.learn([*forms, *(part for part in text.split() if len(part) >= 6)])
 
 
 _SECRET_NAME_WORDS = frozenset(
@@ -185,9 +209,9 @@ def remember_headers(items: Mapping[str, str]) -> None:
 
 
 def forget_all() -> None:
-    """For tests: start again with no known secrets."""
-    _KNOWN.clear()
-    _CACHE.clear()
+    """Start again with no known secrets (tests that cannot use `isolated`)."""
+    _secrets.known.clear()
+    _secrets.cache.clear()
 
 
 def _userinfo(m: re.Match[str]) -> str:
@@ -224,22 +248,19 @@ def _assigned(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}"
 
 
-_CACHE: dict[str, str] = {}
-"""Short strings already scrubbed (span names and attribute keys repeat); emptied when a secret is learnt."""
-
-
 def scrub(text: str) -> str:
     """`text` without any secret: known values, URL passwords, secret query values, credentials."""
     if not text:
         return text
     short = len(text) <= 256
     if short:
-        hit = _CACHE.get(text)
+        cache = _secrets.cache
+        hit = cache.get(text)
         if hit is not None:
             return hit
     out = _scrub(text)
-    if short and len(_CACHE) < 100_000:
-        _CACHE[text] = out
+    if short and len(cache) < 100_000:
+        cache[text] = out
     return out
 
 
@@ -250,7 +271,7 @@ def _scrub(text: str) -> str:
         text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
         text = _query_values(text)
         text = _ASSIGNED_SECRET.sub(_assigned, text)
-    for secret in sorted(_KNOWN, key=len, reverse=True) if _KNOWN else ():
+    for secret in sorted(_secrets.known, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
@@ -279,9 +300,15 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     return _UNPRINTABLE.sub(_escaped, text)
 
 
-def clean(text: str) -> str:
-    """Scrubbed and printable: what any string from the network or a file becomes before it is shown."""
-    return printable(scrub(text))
+def clean(text: object, limit: int | None = None) -> str:
+    """Scrubbed and printable: what any string from the network or a file becomes before it is shown.
+
+    With `limit`, at most that many characters of the input are read, and a longer one ends in "…".
+    """
+    raw = str(text)
+    if limit is not None and len(raw) > limit:
+        return printable(scrub(raw[: max(limit - 1, 0)])) + "…"
+    return printable(scrub(raw))
 
 
 def scrub_doc(doc: Any, _depth: int = 0) -> Any:

@@ -20,7 +20,6 @@ from otdiag.model import GUIDE_TITLES  # noqa: E402
 
 
 def findings_md() -> str:
-    catalogue.load_all()
     lines = [
         "# Findings",
         "",

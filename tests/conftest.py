@@ -43,6 +43,15 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.fixture(autouse=True)
+def _own_secrets() -> Iterator[None]:
+    """Each test learns its own secrets: what one test remembered never hides text in another."""
+    from otdiag import redact
+
+    with redact.isolated():
+        yield
+
+
 @pytest.fixture
 def started_peers(request: pytest.FixtureRequest) -> Iterator[list[peers.PeerProcess]]:
     procs: list[peers.PeerProcess] = []

@@ -123,3 +123,29 @@ def test_output_that_cannot_be_written_is_exit_2_with_one_line(args: list[str], 
         res = _with_stdout(args, full.fileno(), tmp_path)
     assert res.returncode == ExitCode.USAGE
     assert res.stderr == "otdiag: cannot write the output: No space left on device\n"
+
+
+def test_importing_otdiag_installs_no_signal_handler() -> None:
+    """Only the program (otdiag.cli.main.main) decides what Ctrl-C does; an import changes nothing."""
+    code = "import sys; sys.argv[0] = '-m'; import signal, otdiag, otdiag.cli.main; "
+    code += "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "True"
+
+
+def test_main_returns_the_exit_code_and_never_exits(capsys: pytest.CaptureFixture[str]) -> None:
+    from otdiag.cli.main import main
+
+    assert main(["--bogus"]) is ExitCode.USAGE
+    assert "otdiag: No such option: --bogus (see 'otdiag --help')" in capsys.readouterr().err
+    assert main(["check", "--timeout", "abc"]) is ExitCode.USAGE
+    assert main(["--version"]) is ExitCode.OK
+    assert main(["validate-config", "/nonexistent/otdiag.yaml"]) is ExitCode.USAGE
+    assert main([]) is ExitCode.USAGE
+    assert "Usage: otdiag" in capsys.readouterr().out
+    before = dict(os.environ)
+    assert (
+        main(["send-test-span", "--timeout", "1"], {"OTEL_EXPORTER_OTLP_PROTOCOL": "carrier-pigeon"}) is ExitCode.USAGE
+    )
+    assert "carrier-pigeon" in capsys.readouterr().err
+    assert dict(os.environ) == before

@@ -61,7 +61,7 @@ def test_rows_become_one_snapshot_per_instance_summed_by_component() -> None:
 
 def test_control_characters_from_prometheus_labels_are_made_printable() -> None:
     snaps = fleet.to_snapshots([row("otelcol_exporter_sent_spans", 1, instance="evil\x1b[31m", exporter="e")], "job")
-    assert [i.instance for i in snaps] == ["evil?[31m"]
+    assert [i.instance for i in snaps] == ["evil\\x1b[31m"]  # as every output shows controls (README)
 
 
 def _fleet(n: int, lossy: dict[int, dict[str, float]]) -> tuple[dict[Any, Any], dict[Any, Any]]:
@@ -141,3 +141,24 @@ def test_a_collector_with_no_span_yet_is_an_instance_of_the_fleet() -> None:
     snaps = fleet.to_snapshots([row("otelcol_process_uptime", 12.0, "idle:8888", "agent")], "job")
     assert list(snaps) == [fleet.Instance("idle:8888", "agent")]
     assert fleet.window_rows({}, snaps)[0].lost == 0
+
+
+def test_labels_are_made_printable_and_scrubbed_by_the_one_sanitiser() -> None:
+    from otdiag import redact
+
+    redact.remember("s3cr3t-tenant")
+    snaps = fleet.to_snapshots(
+        [row("otelcol_receiver_accepted_spans", 1, "http://u:hunter22@c1:8888", "gw\x1b[2J s3cr3t-tenant")], "job"
+    )
+    (inst,) = snaps
+    assert "hunter22" not in inst.instance and "<redacted>" in inst.instance
+    assert inst.tier == "gw\\x1b[2J <redacted>"
+
+
+def test_secrets_learnt_in_an_isolated_run_are_forgotten_after_it() -> None:
+    from otdiag import redact
+
+    with redact.isolated():
+        redact.remember("only-in-here-42")
+        assert redact.scrub("x only-in-here-42") == "x <redacted>"
+    assert redact.scrub("x only-in-here-42") == "x only-in-here-42"

@@ -52,6 +52,7 @@ FAULTS = [
     ("no_provider.py", "app.no-provider", "no_provider.py:7", "no-op tracer"),
     ("provider_not_set.py", "app.provider-not-set", "provider_not_set.py:8", "never set"),
     ("sampler_always_off.py", "app.sampler-drops-all", "sampler_always_off.py:9", "AlwaysOffSampler"),
+    ("sampler_record_only.py", "app.sampler-drops-all", "sampler_record_only.py:18", "samples none"),
     ("os_exit.py", "app.exit-before-flush", "os_exit.py:16", "os._exit(0)"),
     ("shutdown_on_exit_false.py", "app.exit-before-flush", "shutdown_on_exit_false.py:8", "shutdown_on_exit=False"),
     ("console_only.py", "app.exporter-console", "console_only.py:8", "ConsoleSpanExporter"),

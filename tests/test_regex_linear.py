@@ -74,6 +74,8 @@ PATTERNS: dict[str, str] = {
     r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?": A,
     r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)": "trusted: durations on the command line",
     r'\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*': "trusted: --prometheus-selector",
+    # mcp: a tool argument (bounded by the tool's own size cap)
+    r"v?\d{1,3}\.\d{1,4}\.\d{1,4}": A,
     # collector: metrics pages and configs
     r"\d+\.\d+\.\d+": A,
     r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}$]*+))?\}": S,
@@ -264,19 +266,22 @@ def test_ottl_lexer_is_linear() -> None:
         _check(pattern, A)  # the lexer matches at the current position only
 
 
+def _least(pattern: re.Pattern[str], text: str, repeats: int = 3) -> float:
+    """The least of a few timings: a busy machine only ever adds time, never takes it away."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        _work(pattern, S, text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def test_the_sweep_catches_a_quadratic_pattern() -> None:
     """The inputs built above do find the patterns issue 24 reported (on a small size, to stay quick)."""
     for bad in (r"\{.*\}", r"[a-z][a-z0-9+.\-]*://[^\s@]*@"):
-        worst = 0.0
-        for _, text in adversarial(bad, 4096):
-            started = time.perf_counter()
-            _work(re.compile(bad), S, text)
-            worst = max(worst, time.perf_counter() - started)
-        small = 0.0
-        for _, text in adversarial(bad, 256):
-            started = time.perf_counter()
-            _work(re.compile(bad), S, text)
-            small = max(small, time.perf_counter() - started)
+        compiled = re.compile(bad)
+        worst = max(_least(compiled, text) for _, text in adversarial(bad, 4096))
+        small = max(_least(compiled, text) for _, text in adversarial(bad, 256))
         assert worst > 20 * small, (bad, worst, small)  # 16x the input, far more than 16x the time
 
 

@@ -139,7 +139,6 @@ def test_check_report_wraps_with_a_hanging_indent(width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_validate_report_reads_at_the_width(width: int) -> None:
-    c.load_all()
     f = c.KINDS["config.yaml-syntax"](
         "yaml: mapping values are not allowed in this context, which usually means a missing space after a colon",
         location=Location("collector.yaml", 3, 14),

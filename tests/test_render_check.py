@@ -153,3 +153,23 @@ def test_a_fleet_is_a_table_worst_first_with_the_test_spans_path(width: int) -> 
     )
     assert lines[title + 3].startswith("  collector-agent-0:… agent         12.3k")
     assert lines[title + 4] == "  test span through: agent ✓ ──▶ gateway ✗"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_prometheus_label_values_are_text_never_markup(width: int) -> None:
+    """Labels come from the network: `[fe80::1]` is shown as written, `[/]` is no closing tag, ESC is escaped."""
+    rows = (Row("[fe80::1]:8888", "[/]", accepted=5, dropped=1), Row("[bold]x:1", "t\x1b[2J", accepted=3))
+    path = (
+        PathStep(instance="[fe80::1]:8888", tier="", accepted=1, sent={}, lost=None),
+        PathStep(instance="x:1", tier="[/]", accepted=1, sent={}, lost="export.failed"),
+        PathStep(instance="y:1", tier="[red]t", accepted=1, sent={}, lost=None),
+    )
+    fleet = FleetReport("http://prometheus:9090", None, "job", 300.0, rows, (), path)
+    prom = Step("prometheus", Stage.COLLECTOR, F, 40.0, "2 collector instance(s)")
+    lines = screen(CheckResult(steps=steps(prom), fleet_asked=True, fleet=fleet), width)
+    text = "\n".join(lines)
+    assert "\x1b" not in text
+    title = lines.index("Collectors seen by Prometheus (2, over 300s, worst first)")
+    assert lines[title + 2].startswith("  [fe80::1]:8888      [/]")
+    assert lines[title + 3].startswith("  [bold]x:1           t\\x1b[2J  ")
+    assert lines[title + 4] == "  test span through: [fe80::1]:8888 ✓ ──▶ [/] ✗ ──▶ [red]t ✓"

@@ -14,7 +14,6 @@ import pytest
 from rich.cells import cell_len
 
 from otdiag import catalogue as c
-from otdiag.listen import summary as listen_summary
 from otdiag.listen.server import Bound
 from otdiag.listen.store import Arrival, Transport
 from otdiag.listen.summary import ListenResult
@@ -140,12 +139,12 @@ def result(**changes: object) -> ListenResult:
         "first_received": 1.0,
         "last_received": 2.0,
         "findings": (
-            listen_summary.EVICTED("3 trace(s) (234 spans) were dropped to stay within --max-spans 1000."),
+            c.LISTEN_EVICTED("3 trace(s) (234 spans) were dropped to stay within --max-spans 1000."),
             c.TRACE_ORPHANS(
                 "1 span(s) name a parent span that was not received.",
                 evidence=[f"cart: 'AddItem' (trace {TID}) has parent 53995c3f42cd8ad8, not received"],
             ),
-            listen_summary.ZERO_TRACE_ID("2 span(s) arrived with an all-zero or empty trace ID."),
+            c.APP_ZERO_TRACE_ID("2 span(s) arrived with an all-zero or empty trace ID."),
         ),
     }
     fields.update(changes)

@@ -347,8 +347,8 @@ def test_rotel_and_the_collector_answer_a_bad_content_type_differently(
 ) -> None:
     """Classify by what is observable: the collector says 415, rotel says 400 with no body."""
     from otdiag.collector import attempt_findings
-    from otdiag.collector.attempt_findings import Attempt
     from otdiag.model import Protocol
+    from otdiag.otlp.attempt import Attempt
 
     codes = {}
     collector = h(start_collector(peers.collector_config(None)))

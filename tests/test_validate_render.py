@@ -13,10 +13,9 @@ import io
 import pytest
 from rich.cells import cell_len
 
-from otdiag import catalogue
 from otdiag.render import human
 from otdiag.render import validate as view
-from otdiag.render.pipeline_graph import GraphFormat
+from otdiag.validate.drawing import GraphFormat
 from otdiag.validate.report import ValidateRequest, ValidateResult, validate
 
 WIDTHS = (80, 120)
@@ -75,7 +74,6 @@ def shown(result: ValidateResult, width: int) -> list[str]:
 def run(
     *files: tuple[str, bytes], strict: bool = False, merge: bool = False, graph: GraphFormat | None = None
 ) -> ValidateResult:
-    catalogue.load_all()
     return validate(ValidateRequest(files=tuple(files), strict=strict, merge=merge, graph=graph))
 
 

@@ -8,12 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from otdiag import catalogue
 from otdiag.model import Severity
 from otdiag.validate import api, suggest
 from tests.validate_corpus.typos import EXP, NEAR_MISSES, RECV, TAIL, TYPOS
-
-catalogue.load_all()
 
 
 def findings(text: str) -> list[Any]:

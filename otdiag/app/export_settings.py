@@ -65,6 +65,8 @@ class Settings:
     """option -> where it came from: `--endpoint`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `default`, …"""
     notes: list[str] = field(default_factory=list)
     """Things worth telling the user about how the value was derived (dropped headers, …)."""
+    verify: bool = True
+    """Verify the receiver's certificate (False: a collector exporter's `tls.insecure_skip_verify`)."""
 
     @property
     def target(self) -> str:

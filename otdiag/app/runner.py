@@ -27,11 +27,38 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from otdiag import redact
-from otdiag.catalogue import APP_OBSERVER_ABSENT, COLLECTED, CREATED, INFO, E, Kind, W, kind
+from otdiag.catalogue import (
+    APP_AT_EXIT as AT_EXIT,
+)
+from otdiag.catalogue import (
+    APP_DEFAULT_SERVICE as DEFAULT_SERVICE,
+)
+from otdiag.catalogue import (
+    APP_EXPORT_FAILED as EXPORT_FAILED,
+)
+from otdiag.catalogue import (
+    APP_EXPORTER_MISSING as EXPORTER_MISSING,
+)
+from otdiag.catalogue import (
+    APP_INSTRUMENTATION_CONFLICT as INSTRUMENTATION_CONFLICT,
+)
+from otdiag.catalogue import (
+    APP_KILLED as KILLED,
+)
+from otdiag.catalogue import (
+    APP_NO_SPANS as NO_SPANS,
+)
+from otdiag.catalogue import APP_OBSERVER_ABSENT, E, Kind, W
+from otdiag.catalogue import (
+    APP_PROVIDER_OVERRIDDEN as PROVIDER_OVERRIDDEN,
+)
+from otdiag.catalogue import (
+    APP_QUEUE_FULL as QUEUE_FULL,
+)
 from otdiag.errors import UsageError
 from otdiag.listen.store import SpanStore
 from otdiag.listen.summary import ListenResult, summarize
-from otdiag.model import Finding, Protocol, Result, Severity, Stage
+from otdiag.model import Finding, Protocol, Result, Severity
 from otdiag.observe import analysis
 from otdiag.observe.observed import NOT_LOADED, Observed
 from otdiag.run import observers as runtimes
@@ -41,78 +68,6 @@ from otdiag.run.observer import AppRun, Launch, RuntimeObserver, Seen
 if TYPE_CHECKING:
     from otdiag.listen.server import Listener
 
-NO_SPANS = kind(
-    "app.no-spans",
-    E,
-    Stage.APP,
-    CREATED,
-    "The app ran and exited without exporting a single span.",
-    "Set an SDK TracerProvider with an OTLP exporter before taking tracers, and shut it down before exit.",
-)
-PROVIDER_OVERRIDDEN = kind(
-    "app.provider-set-twice",
-    W,
-    Stage.APP,
-    CREATED,
-    "The app set a TracerProvider after one was already set; the second (and its exporter) is ignored.",
-    "Set the provider once, before any tracer is taken; under opentelemetry-instrument do not set your own.",
-)
-QUEUE_FULL = kind(
-    "app.queue-full",
-    W,
-    Stage.APP,
-    CREATED,
-    "The SDK's span queue overflowed: spans were dropped before export.",
-    "Raise OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BSP_MAX_EXPORT_BATCH_SIZE, or lower OTEL_BSP_SCHEDULE_DELAY.",
-)
-EXPORTER_MISSING = kind(
-    "app.exporter-not-installed",
-    E,
-    Stage.APP,
-    CREATED,
-    "The configured exporter is not installed (entry point not found): the SDK was not set up.",
-    "Install opentelemetry-exporter-otlp (or set OTEL_EXPORTER_OTLP_PROTOCOL to the one installed).",
-)
-INSTRUMENTATION_CONFLICT = kind(
-    "app.instrumentation-not-applied",
-    W,
-    Stage.APP,
-    CREATED,
-    "An instrumentation package refused to load (DependencyConflict): its library makes no spans.",
-    "Install the instrumentation version that matches the library version.",
-)
-EXPORT_FAILED = kind(
-    "app.export-failed",
-    E,
-    Stage.APP,
-    COLLECTED,
-    "The app's exporter failed to export: it sends somewhere other than the endpoint otdiag gave it.",
-    "Do not hard-code endpoint= in the exporter; let OTEL_EXPORTER_OTLP_ENDPOINT decide.",
-)
-KILLED = kind(
-    "app.killed",
-    W,
-    Stage.APP,
-    CREATED,
-    "The app was killed by a signal: spans still queued in the SDK (up to 5 s worth) were lost.",
-    "Handle SIGTERM and call provider.shutdown() (or force_flush()) before exiting.",
-)
-AT_EXIT = kind(
-    "app.spans-only-at-exit",
-    INFO,
-    Stage.APP,
-    CREATED,
-    "Every span arrived as the app shut down: they rely on the final flush, which os._exit, SIGKILL or a crash skips.",
-    "Nothing to fix if the app always exits cleanly; otherwise flush (force_flush) at the end of each job.",
-)
-DEFAULT_SERVICE = kind(
-    "app.service-name-from-otdiag",
-    INFO,
-    Stage.APP,
-    CREATED,
-    "The app sets no service name of its own: its spans carry the default otdiag run injected.",
-    "Set OTEL_SERVICE_NAME (or service.name in the Resource) in the app's environment.",
-)
 
 _SIGNATURES: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (re.compile(r"Overriding of current TracerProvider is not allowed"), PROVIDER_OVERRIDDEN),
@@ -904,7 +859,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def redact_text(text: str) -> str:
-    return _URL_IN_TEXT.sub(lambda m: redact.url(m.group(0)), text)
+    return redact.clean(text)
 
 
 def _status_text(code: int) -> str:

@@ -16,28 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from otdiag import catalogue as c
+from otdiag.collector.components import HOLDING_PROCESSORS as HOLDING_DEFAULTS
+from otdiag.collector.components import SINK_EXPORTERS
+from otdiag.model import Finding, Severity
 
 if TYPE_CHECKING:  # only annotations here: validate-config imports this module's kinds, not the HTTP stack
     from otdiag.collector.metrics import Snapshot
-from otdiag.model import Finding, Severity
-
-SINK_EXPORTERS: dict[str, str] = {
-    "debug": "prints it to the collector's log",
-    "logging": "prints it to the collector's log",
-    "file": "writes it to a file",
-    "nop": "discards it",
-}
-"""Exporter types that never deliver a span to a trace backend, and what they do with it instead."""
-
-NETWORK_EXPORTERS = frozenset({"otlp", "otlp_grpc", "otlphttp", "otlp_http", "loadbalancing"})
-"""Exporter types that send OTLP on (to Jaeger, or to the next collector)."""
-
-HOLDING_DEFAULTS: dict[str, tuple[str, float]] = {
-    "batch": ("timeout", 0.2),
-    "tail_sampling": ("decision_wait", 30.0),
-    "groupbytrace": ("wait_duration", 1.0),
-}
-"""Processors that hold spans on purpose: the setting that says how long, and its default (seconds)."""
 
 GRACE = 1.0
 """How long past its configured wait a holding processor may take before the span counts as dropped."""
@@ -101,10 +85,6 @@ class Verdict:
     """Sink exporters (debug, file, nop) that took spans meanwhile."""
     pending: bool = False
     """Still inside (a holding processor, or an exporter's queue) and not yet overdue."""
-
-    @property
-    def passed(self) -> bool:
-        return self.finding is None and bool(self.sent)
 
 
 def _due(waited: float, wait: float) -> str:

@@ -224,11 +224,12 @@ def exporter_settings(target: ExporterTarget, timeout: float) -> export_settings
             None,
             timeout,
             "none",
+            verify=not target.insecure_skip_verify,
         )
     s = export_settings.resolve(
         export_settings.Flags(endpoint=target.endpoint, protocol=Protocol.HTTP_PROTOBUF, timeout=timeout), {}
     )
-    return replace(s, headers=dict(target.headers), ca_file=target.ca_file)
+    return replace(s, headers=dict(target.headers), ca_file=target.ca_file, verify=not target.insecure_skip_verify)
 
 
 def as_export_finding(f: Finding, exporter_id: str) -> Finding:

@@ -53,11 +53,6 @@ def _stderr() -> tuple[ModuleType, human.Console]:
     return human, human.make_console(stderr=True)
 
 
-HARD_EXIT = False
-"""Set by the program's entry point: Ctrl-C ends the process at once, abandoning network calls in flight
-(their worker threads would otherwise be joined at exit, each up to its timeout)."""
-
-
 def remember_env_secrets(env: Mapping[str, str]) -> None:
     """Secrets an environment holds (OTLP headers, passwords in URLs): never shown, whatever the path."""
     for name, value in env.items():
@@ -81,7 +76,10 @@ def remember_env_secrets(env: Mapping[str, str]) -> None:
 
 
 def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
-    """The one error boundary: usage errors exit 2, Ctrl-C 130, bugs 3; never a traceback unless --debug."""
+    """A command's error boundary: usage errors are 2, Ctrl-C 130, bugs 3 (never a traceback unless --debug).
+
+    The code goes to otdiag.cli.main.main as typer.Exit: that is where the process ends.
+    """
     try:
         remember_env_secrets(os.environ)
         code = body()
@@ -96,11 +94,7 @@ def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
     except KeyboardInterrupt:
         human, err = _stderr()
         err.print("[yellow]otdiag: interrupted[/]")
-        code = ExitCode.INTERRUPTED
-        if HARD_EXIT:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(int(code))
+        code = ExitCode.INTERRUPTED  # the program (otdiag.cli.main) then ends the process at once
     except Exception as exc:  # noqa: BLE001 - the boundary: one line, not a traceback
         failed = output_failure(exc)
         if failed is not None:

@@ -51,7 +51,7 @@ def explain(
 def _list(as_json: bool) -> ExitCode:
     from otdiag import catalogue, redact
 
-    kinds = catalogue.load_all()
+    kinds = catalogue.KINDS
     rows = [(c, kinds[c].title) for c in sorted(kinds)]
     if as_json:
         doc = {"schema_version": "1", "command": "explain", "ok": True, "findings": [],

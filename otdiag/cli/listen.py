@@ -12,6 +12,7 @@ import typer
 
 from otdiag import redact
 from otdiag.cli import common
+from otdiag.cli.main import Program
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode
 from otdiag.net.endpoints import listen_address
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 
 def listen(
+    ctx: typer.Context,
     grpc_endpoint: Annotated[
         str, typer.Option(help="OTLP/gRPC receiver address, HOST:PORT, or 'off'.")
     ] = "127.0.0.1:4317",
@@ -65,6 +67,8 @@ def listen(
       otdiag listen --json-lines --query-endpoint off
     """
 
+    hard_exit = isinstance(ctx.obj, Program) and ctx.obj.hard_exit
+
     def body() -> ExitCode:
         from otdiag.listen import session
         from otdiag.listen.server import BindError
@@ -80,7 +84,7 @@ def listen(
         view.print_banner(err, bound, max_spans)
         show = _print_span if json_lines else partial(view.print_arrival, out)
         flush = sys.stdout.flush if json_lines else None
-        code = live.run(None if quiet else show, flush=flush, hard_exit=common.HARD_EXIT)
+        code = live.run(None if quiet else show, flush=flush, hard_exit=hard_exit)
         result = live.summary()
         view.print_dropped(err, live.dropped)
         if json_lines:
@@ -88,7 +92,7 @@ def listen(
             sys.stdout.flush()
         with contextlib.suppress(OSError):  # the terminal is gone (SIGHUP): the JSON summary is already out
             view.print_final(err, result)
-        return session.end(code, hard_exit=common.HARD_EXIT)
+        return session.end(code, hard_exit=hard_exit)
 
     common.run(body)
 

@@ -10,26 +10,29 @@ command's docstring, so they cannot drift apart.
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, NoReturn, Protocol
 
 import typer
-from typer._coercion import RuntimeParam, build_runtime_param
-from typer._param_types import coerce_cli_choice
 from typer.core import TyperCommand, TyperGroup
 
 from otdiag import __version__
-from otdiag.model import ExitCode
 
 if TYPE_CHECKING:
     from typer import _click
-    from typer.core import _TyperParameter
-    from typer.models import ParameterInfo
+
+
+def _plain_coercion(param: _click.Parameter) -> None:
+    """Typer's own coercion, unchanged."""
+
+
+try:  # Typer's internals, pinned in pyproject.toml; if they move, plain Typer: slower start, same results
+    from otdiag.cli.fast_typer import install as _fast_coercion
+except ImportError:
+    _fast_coercion = _plain_coercion
 
 
 @dataclass(frozen=True)
@@ -145,93 +148,12 @@ class _Command(TyperCommand):
         return params
 
 
-_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?")
-
-
-@dataclass(frozen=True)
-class _FastRuntimeParam(RuntimeParam):
-    """Typer's coercion for the plain values otdiag's options take, without building Pydantic adapters.
-
-    Typer coerces every option value through a Pydantic TypeAdapter, and importing Pydantic alone costs
-    more than the rest of a small command. Strings, choices, plain integers and decimals are converted
-    here exactly as those adapters convert them; anything else, and every value that does not convert,
-    goes to Typer's own adapter, so results and error messages stay Typer's.
-    """
-
-    fallback: list[RuntimeParam] = field(default_factory=list)
-
-    def _coerce_value(self, value: object, param: _TyperParameter, ctx: _click.Context) -> object:
-        try:
-            return _fast(self.annotation, self.parameter_info, value, ctx)
-        except _NotFast:
-            pass
-        if not self.fallback:
-            self.fallback.append(build_runtime_param(param.type_descriptor))
-        return self.fallback[0]._coerce_value(value, param=param, ctx=ctx)
-
-
-class _NotFast(Exception):
-    pass
-
-
-def _fast(annotation: object, info: ParameterInfo, value: object, ctx: _click.Context) -> object:
-    if get_origin(annotation) is list:
-        (item,) = get_args(annotation)
-        values = value if isinstance(value, list | tuple) else [value]
-        return [_fast(item, info, v, ctx) for v in values]
-    parser = getattr(info, "parser", None)
-    if parser is not None:
-        # otdiag's own parsers (durations) take the text and raise BadParameter themselves.
-        return None if value is None else parser(value)
-    if annotation is str and isinstance(value, str):
-        return value
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        try:
-            return coerce_cli_choice(value, choices=list(annotation), case_sensitive=info.case_sensitive, ctx=ctx)
-        except ValueError:
-            raise _NotFast from None
-    if info.min is not None or info.max is not None:
-        raise _NotFast
-    if annotation is int:
-        if type(value) is int:
-            return value
-        if isinstance(value, str) and _INT.fullmatch(value):
-            return int(value)
-    if annotation is float:
-        if type(value) is float:
-            return value
-        if type(value) is int:
-            return float(value)
-        if isinstance(value, str) and _FLOAT.fullmatch(value):
-            return float(value)
-    raise _NotFast
-
-
-def _fast_coercion(param: _click.Parameter) -> None:
-    descriptor = getattr(param, "type_descriptor", None)
-    if descriptor is None or getattr(param, "_runtime_param", 0) is not None or descriptor.file_annotation is not None:
-        return
-    setattr(param, "_runtime_param", _FastRuntimeParam(descriptor.parameter_info, descriptor.annotation))  # noqa: B010 - Typer's own slot, not declared on Click's Parameter
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 _LISTING = "otdiag.listing"
 """Set in the context's meta while the group's own help lists the commands."""
 
 
 class _LazyGroup(TyperGroup):
-    """Parse errors (unknown option, bad choice): one line on stderr and exit 2, like other usage errors.
-
-    Commands are built on first use; listing them for `--help` needs only their summaries.
-    """
+    """Commands are built on first use; listing them for `--help` needs only their summaries."""
 
     def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
         params = super().get_params(ctx)
@@ -253,36 +175,17 @@ class _LazyGroup(TyperGroup):
         self.commands[cmd_name] = cmd
         return cmd
 
-    def main(  # type: ignore[override]  # always exits: Click's standalone mode is otdiag's own here
+    def main(  # type: ignore[override]  # always exits, with the code otdiag.cli.main.main decides
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: object
-    ) -> None:
-        argv = args if args is not None else sys.argv[1:]
-        for n, arg in enumerate(argv or [], 1):
-            if isinstance(arg, str) and not _utf8(arg):
-                # Bytes that are not UTF-8 reach Python as lone surrogates; nothing could send or show them.
-                from otdiag.render.human import make_console
+    ) -> NoReturn:
+        """What `app()` and Click's test runner call: the program's one exit path, in-process."""
+        from otdiag.cli.main import main
 
-                make_console(stderr=True).print(f"[bold red]otdiag:[/] argument #{n} is not valid UTF-8 text")
-                sys.exit(int(ExitCode.USAGE))
-        try:
-            rv = super().main(args, prog_name, standalone_mode=False, **extra)  # type: ignore[arg-type]  # as given
-        except typer.Abort:
-            sys.exit(int(ExitCode.INTERRUPTED))
-        except Exception as exc:
-            # Typer vendors Click: its UsageError is recognised by shape, not imported.
-            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
-                raise
-            ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                print(ctx.get_help())
-                sys.exit(int(ExitCode.USAGE))
-            from otdiag.render.human import escape, make_console
+        sys.exit(int(main(list(args) if args is not None else None)))
 
-            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            err = make_console(stderr=True)
-            err.print(f"[bold red]otdiag:[/] {escape(exc.format_message())}{where}")
-            sys.exit(int(exc.exit_code))
-        sys.exit(rv if isinstance(rv, int) else 0)
+    def invoke_main(self, args: list[str], obj: object) -> object:
+        """Parse `args` and run the command, errors raised (never exits): for otdiag.cli.main only."""
+        return super().main(args, "otdiag", standalone_mode=False, obj=obj)
 
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         # While the group's own help is written, a command's summary is all it needs.
@@ -353,3 +256,35 @@ def root(
     ] = False,
 ) -> None:
     """A doctor for OpenTelemetry tracing pipelines: App -> SDK -> Collector -> Jaeger."""
+
+
+class ClickUsageError(Protocol):
+    """What otdiag reads of Click's UsageError (Typer's own copy of Click, or Click itself)."""
+
+    ctx: _click.Context | None
+    exit_code: int
+
+    def format_message(self) -> str: ...
+
+
+class _Never(Exception):
+    """Stands for an exception class this Click does not have: nothing raises it."""
+
+
+def usage_error_types() -> tuple[type[Exception], type[Exception]]:
+    """Click's UsageError and NoArgsIsHelpError classes, found from Typer's public BadParameter.
+
+    Typer 0.2x carries its own copy of Click; earlier releases use Click itself. Either way BadParameter
+    derives from that Click's UsageError, so the class is taken from there, and matched by type.
+    """
+    usage = typer.BadParameter.__base__
+    assert usage is not None and issubclass(usage, Exception)
+    no_args = getattr(sys.modules[usage.__module__], "NoArgsIsHelpError", _Never)
+    return usage, no_args
+
+
+def invoke(args: list[str], obj: object) -> object:
+    """Run otdiag's command line `args` (errors raised, never exits): for otdiag.cli.main only."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, _LazyGroup)
+    return group.invoke_main(args, obj)

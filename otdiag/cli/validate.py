@@ -11,7 +11,7 @@ import typer
 from otdiag.cli import common
 from otdiag.errors import UsageError
 from otdiag.model import ExitCode
-from otdiag.render.pipeline_graph import GraphFormat
+from otdiag.validate.drawing import GraphFormat
 from otdiag.validate.knowledge import Distribution
 from otdiag.validate.report import ValidateRequest, ValidateResult, validate
 
@@ -83,10 +83,9 @@ def validate_config(
     out_fmt = OutputFormat.JSON if as_json else fmt
 
     def body() -> ExitCode:
-        from otdiag import bounded, catalogue
+        from otdiag import bounded
         from otdiag.validate import binary, yamlsrc
 
-        catalogue.load_all()
         _check_usage(files, merge, graph_only, out_fmt)
         found = binary.find(otelcol, with_binary)
         request = ValidateRequest(

@@ -6,28 +6,14 @@ TLS mismatch or a 415 reads the same whichever command met it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
 from otdiag.model import Finding, Protocol
 from otdiag.net.sniff import PortKind, sniff
 from otdiag.net.transport import Cause, TransportError
+from otdiag.otlp.attempt import Attempt
 from otdiag.otlp.result import ExportResult
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """Where an export went: enough to word a finding about it."""
-
-    protocol: Protocol
-    target: str
-    """URL (HTTP) or host:port (gRPC), redacted."""
-    host: str
-    port: int
-    secure: bool
-    path: str = ""
-
 
 _TLS_KINDS = {
     Cause.TLS_TO_PLAINTEXT: c.INGEST_TLS_TO_PLAINTEXT,

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 from otdiag import catalogue as c
 from otdiag import redact
 from otdiag.check import loss
+from otdiag.collector.components import HOLDING_PROCESSORS
 from otdiag.collector.metrics import SPAN_METRICS, Snapshot
 from otdiag.errors import UsageError
 from otdiag.model import Finding
@@ -92,9 +93,7 @@ def parse_selector(text: str | None) -> str:
 
 
 def _printable(value: object, limit: int = 120) -> str:
-    text = str(value)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return redact.clean(value, limit)
 
 
 @dataclass(frozen=True, order=True)
@@ -270,7 +269,7 @@ def window_rows(before: Mapping[Instance, Snapshot], after: Mapping[Instance, Sn
         dropped = {
             p: inc.get(p, 0.0) - out.get(p, 0.0)
             for p in inc
-            if loss.comp_type(p) not in loss.HOLDING_DEFAULTS or inc.get(p, 0.0) - out.get(p, 0.0) > 0.5 * inc[p]
+            if loss.comp_type(p) not in HOLDING_PROCESSORS or inc.get(p, 0.0) - out.get(p, 0.0) > 0.5 * inc[p]
         }
         comp, row.dropped = _top(dropped)
         if comp:

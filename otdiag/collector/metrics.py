@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from otdiag import redact
 from otdiag.net import http
 from otdiag.net.transport import Cause, TransportError
 
@@ -61,10 +62,6 @@ class Snapshot:
     @property
     def exporters(self) -> list[str]:
         return sorted(set(self.sent) | set(self.send_failed) | set(self.queue_size) | set(self.enqueue_failed))
-
-    def lacks(self, *families: str) -> list[str]:
-        """Those of `families` (canonical names) this collector did not report at all."""
-        return [f for f in families if f not in self.seen]
 
     def missing_for_diagnosis(self) -> list[str]:
         """The span-flow signals this collector does not report, that telling where a span went needs."""
@@ -275,7 +272,7 @@ def _why(body: bytes) -> str:
     opened, closed = detail.find("{"), detail.rfind("}")
     if 0 <= opened < closed:  # the label set, from the first { to the last } (a scan, not a backtracking regex)
         detail = detail[:opened] + "{...}" + detail[closed + 1 :]
-    detail = "".join(ch if ch.isprintable() else "?" for ch in detail)[:200]
+    detail = redact.clean(detail, 200)
     return f": {detail}" if detail else ""
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from otdiag.collector.components import HOLDING_PROCESSORS
 from otdiag.errors import UsageError
 
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
@@ -44,8 +45,6 @@ class CollectorTargets:
     zpages_url: str | None = None
     exporters: list[ExporterTarget] = field(default_factory=list)
     """OTLP exporters of traces pipelines: the collector's way to Jaeger."""
-    trace_processors: list[str] = field(default_factory=list)
-    """Processor IDs in traces pipelines, in order."""
     processor_waits: dict[str, float] = field(default_factory=dict)
     """Processor ID -> how long it holds spans (batch timeout, tail_sampling decision_wait, ...), seconds."""
     exporter_types: dict[str, str] = field(default_factory=dict)
@@ -143,7 +142,6 @@ def targets(path: str, env: Mapping[str, str] | None = None) -> CollectorTargets
         zpages_url=_zpages_url(doc),
         metrics_url=_metrics_url(doc),
         exporters=[t for eid in used_exporters if (t := _exporter_target(eid, doc)) is not None],
-        trace_processors=[str(p) for p in processors],
         processor_waits=_waits(doc, processors),
         exporter_types={str(e): str(e).split("/")[0] for e in used_exporters},
         listens=_listens(receivers, used_receivers),
@@ -221,7 +219,7 @@ def _waits(doc: Mapping[str, Any], processors: list[Any]) -> dict[str, float]:
     """Holding processors of the traces pipelines -> how long they hold spans (seconds)."""
     waits: dict[str, float] = {}
     for pid in processors:
-        holding = _HOLDING.get(str(pid).split("/")[0])
+        holding = HOLDING_PROCESSORS.get(str(pid).split("/")[0])
         if holding:
             value = _get(_get(doc, "processors") or {}, str(pid), holding[0])
             seconds = _seconds(value) if value is not None else None
@@ -238,14 +236,6 @@ def _listens(receivers: Mapping[str, Any], used: set[str]) -> list[str]:
                 if isinstance(protocols, Mapping) and proto in protocols:
                     listens.append(str(_get(protocols, proto, "endpoint") or default))
     return listens
-
-
-_HOLDING: dict[str, tuple[str, float]] = {
-    "batch": ("timeout", 0.2),
-    "tail_sampling": ("decision_wait", 30.0),
-    "groupbytrace": ("wait_duration", 1.0),
-}
-"""Processors that hold spans on purpose: the setting that says how long, and its default in seconds."""
 
 
 def _seconds(value: Any) -> float | None:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from otdiag.errors import UsageError
+from otdiag.model import SPAN_KINDS
 
 _HEX = re.compile(r"^[0-9a-fA-F]{1,32}$")
 _TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
-KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
-_KIND_NAMES = {v: v for v in KINDS.values()}
+_KIND_NAMES = {v: v for v in SPAN_KINDS.values()}
 
 
 def parse_trace_id(text: str) -> str:
@@ -263,10 +263,6 @@ def _attrs(items: Any) -> dict[str, Any]:
     return {_cap(str(kv.get("key"))): _any_value(kv.get("value")) for kv in items if isinstance(kv, dict)}
 
 
-def _hex(value: Any, width: int) -> str:
-    return _id(value, width, "an ID")
-
-
 def from_v3(doc: Any) -> list[Trace]:
     """Traces from an API v3 answer: {"result": {"resourceSpans": [...]}}; TraceFormatError for anything else."""
     if not isinstance(doc, dict):
@@ -292,7 +288,7 @@ def from_v3(doc: Any) -> list[Trace]:
                 if isinstance(kind, bool) or not isinstance(kind, int | str):
                     raise TraceFormatError("a span's kind is not a number or a name", kind)
                 fallback = str(kind).removeprefix("SPAN_KIND_").lower()[:40]
-                kind_name = KINDS.get(kind, fallback) if isinstance(kind, int) else fallback
+                kind_name = SPAN_KINDS.get(kind, fallback) if isinstance(kind, int) else fallback
                 kind_name = kind_name if kind else "unspecified"
                 span = Span(
                     span_id=_id(sp.get("spanId"), 16, "spanId"),

@@ -27,6 +27,8 @@ from opentelemetry.proto.common.v1.common_pb2 import (
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
+from otdiag.model import SPAN_KIND_NUMBERS
+
 
 class PayloadError(ValueError):
     """The request body is not a valid export request; the message says why (for the 400 answer)."""
@@ -174,10 +176,6 @@ class _Slow(Exception):
 
 _U64 = re.compile(r"\+?[0-9]{1,20}")
 _I64 = re.compile(r"[+-]?[0-9]{1,19}")
-_KINDS = {
-    "SPAN_KIND_UNSPECIFIED": 0, "SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2, "SPAN_KIND_CLIENT": 3,
-    "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5,
-}  # fmt: skip
 _STATUS = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
 
 
@@ -351,7 +349,7 @@ def _span(doc: Any) -> Span:
         elif name == "attributes":
             args[name] = _attributes(value)
         elif name == "kind":
-            kind = _KINDS.get(value) if type(value) is str else value
+            kind = SPAN_KIND_NUMBERS.get(value) if type(value) is str else value
             if type(kind) is not int or not 0 <= kind <= 5:
                 raise _Slow
             args[name] = kind

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from otdiag.model import SPAN_KINDS
+
 if TYPE_CHECKING:
     # Imported where used: the summary's finding kinds are loaded by commands that never decode spans.
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -39,8 +41,6 @@ WARNINGS_ATTRIBUTE = "@jaeger@warnings"
 MISSING_SERVICE = "missing-service-name"
 EMPTY_SERVICE = "empty-service-name"
 WRONG_TYPE_SERVICE = "service-name-wrong-type"
-
-SPAN_KINDS = {0: "", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
 
 class Transport(StrEnum):
@@ -524,7 +524,7 @@ class SpanStore:
 
     def operations(self, service: str, kind: str = "") -> list[tuple[str, str]]:
         with self._lock:
-            ops = [(name, SPAN_KINDS.get(k, "")) for name, k in self._ops.get(service, {})]
+            ops = [(name, SPAN_KINDS.get(k, "") if k else "") for name, k in self._ops.get(service, {})]
         return list(dict.fromkeys(op for op in ops if kind == "" or op[1] == kind))
 
     @property
@@ -772,7 +772,7 @@ def _arrival(
     return Arrival(
         received=now, transport=transport, service=service, service_raw=service_raw,
         trace_id=rec.trace_id.hex(), span_id=rec.span_id.hex(), parent_span_id=rec.parent_span_id.hex(),
-        name=rec.name, kind=SPAN_KINDS.get(rec.kind, "") or "unspecified", start_ns=rec.start_ns,
+        name=rec.name, kind=SPAN_KINDS.get(rec.kind, "unspecified"), start_ns=rec.start_ns,
         end_ns=span.end_time_unix_nano, status_code=rec.status_code, status_message=span.status.message,
         attributes=shown,
     )  # fmt: skip

@@ -12,60 +12,27 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from otdiag import catalogue as c
-from otdiag.catalogue import COLLECTED, CREATED, INFO, E, W, kind
+from otdiag.catalogue import (
+    APP_NON_POSITIVE_DURATION as NON_POSITIVE_DURATION,
+)
+from otdiag.catalogue import (
+    APP_SERVICE_NAME_MISSING as SERVICE_NAME_MISSING,
+)
+from otdiag.catalogue import (
+    APP_ZERO_SPAN_ID as ZERO_SPAN_ID,
+)
+from otdiag.catalogue import (
+    APP_ZERO_TRACE_ID as ZERO_TRACE_ID,
+)
+from otdiag.catalogue import (
+    LISTEN_EVICTED as EVICTED,
+)
+from otdiag.catalogue import (
+    LISTEN_REJECTED as REJECTED,
+)
 from otdiag.listen import store as store_mod
 from otdiag.listen.store import SpanStore, Stats
-from otdiag.model import Finding, Result, Stage, order_findings
-
-SERVICE_NAME_MISSING = kind(
-    "app.service-name-missing",
-    W,
-    Stage.APP,
-    CREATED,
-    "Spans arrived with no service.name resource attribute (Jaeger lists them as missing-service-name).",
-    "Build the Resource with Resource.create({...}) or set OTEL_SERVICE_NAME; a bare Resource({...}) "
-    "ignores the environment.",
-)
-ZERO_TRACE_ID = kind(
-    "app.zero-trace-id",
-    E,
-    Stage.APP,
-    CREATED,
-    "Spans arrived with an all-zero or empty trace ID: they come from a non-recording or hand-built span.",
-    "Create spans through an SDK TracerProvider (set it before taking tracers); never copy IDs by hand.",
-)
-ZERO_SPAN_ID = kind(
-    "app.zero-span-id",
-    E,
-    Stage.APP,
-    CREATED,
-    "Spans arrived with an all-zero or empty span ID.",
-    "Create spans through an SDK TracerProvider; custom exporters or bridges must keep span IDs.",
-)
-NON_POSITIVE_DURATION = kind(
-    "app.non-positive-duration",
-    W,
-    Stage.APP,
-    CREATED,
-    "Spans end before (or when) they start; Jaeger rewrites their end time and adds a warning.",
-    "End spans after starting them, with the SDK's clock (do not pass hand-made timestamps).",
-)
-REJECTED = kind(
-    "listen.rejected-requests",
-    W,
-    Stage.COLLECTOR_INGEST,
-    COLLECTED,
-    "The receiver answered some export requests with an error (wrong path, content type or payload).",
-    "Read the listed answers: each names what the exporter sent wrong.",
-)
-EVICTED = kind(
-    "listen.evicted",
-    INFO,
-    Stage.OTDIAG,
-    None,
-    "Older traces were dropped to stay within --max-spans; totals still count them.",
-    "Raise --max-spans to keep more traces queryable.",
-)
+from otdiag.model import Finding, Result, order_findings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

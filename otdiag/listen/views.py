@@ -25,7 +25,8 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from otdiag.listen import gofmt
-from otdiag.listen.store import SPAN_KINDS, WARNINGS_ATTRIBUTE, StoredTrace
+from otdiag.listen.store import WARNINGS_ATTRIBUTE, StoredTrace
+from otdiag.model import SPAN_KINDS
 
 LIBRARY_KEYS = frozenset(
     {
@@ -443,7 +444,7 @@ def _span_to_model(span: Span, lib: list[_Tag], process: _Process) -> _LSpan:
             warnings += [v.string_value for v in vals] if kv.value.HasField("array_value") else [_as_string(kv.value)]
             continue
         tags.append(_tag(kv.key, kv.value))
-    kind = SPAN_KINDS.get(span.kind, "")
+    kind = SPAN_KINDS.get(span.kind, "") if span.kind else ""
     if kind:
         tags.append(_Tag("span.kind", "string", kind))
     code = span.status.code

@@ -99,20 +99,7 @@ def _dict(d: Any, key: str) -> dict[str, Any]:
 
 
 def _printable(text: str, limit: int = 300) -> str:
-    text = "".join(ch if ch.isprintable() else ("⏎" if ch == "\n" else f"\\x{ord(ch):02x}") for ch in text[:limit])
-    return _scrub(text)
-
-
-_URL = re.compile(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s'\"<>]++")
-
-
-_USERINFO = re.compile(r"(?<![\w/.~%+:-])([\w.~%+-]++):([^@\s/'\"]++)@(?=[\w.\[])")
-
-
-def _scrub(text: str) -> str:
-    """URL passwords and secret-looking query values, with or without a scheme (gRPC endpoints have none)."""
-    text = _URL.sub(lambda m: redact.url(m.group(0)), text)
-    return _USERINFO.sub(lambda m: f"{m.group(1)}:{redact.REDACTED}@", text)
+    return redact.clean(text[:limit])
 
 
 @dataclass(frozen=True)
@@ -626,7 +613,7 @@ def _set_twice(f: Facts) -> list[Finding]:
     first = _site(f.accepted.get("site")) if f.accepted else None
     where = first if lost and first else site
     return [
-        c.KINDS["app.provider-set-twice"](
+        c.APP_PROVIDER_OVERRIDDEN(
             f"{_where(site, cwd)} sets a second TracerProvider; the first one"
             + (f" (set at {first.shown(cwd)})" if first else "")
             + " stays, and the second's processors and exporters are never used"
@@ -674,7 +661,20 @@ def _sampler_drops(f: Facts) -> list[Finding]:
             )
         ]  # fmt: skip
     if not f.total("dropped_parent"):
-        return []
+        if not f.total("recording"):
+            return []
+        # Recorded, yet none sampled: the sampler decided RECORD_ONLY, and span processors export sampled spans only.
+        desc = _str(sampler, "description", 160) or _str(sampler, "type", 120)
+        return [
+            c.APP_SAMPLER_OFF(
+                f"The sampler {desc} records all {f.total('recording')} span(s) but samples none (RECORD_ONLY): "
+                "span processors export only sampled spans"
+                + (f"; it is passed to TracerProvider at {ssite.shown(cwd)}." if ssite else "."),
+                hint=(f"Make the sampler at {ssite.shown(cwd)} return RECORD_AND_SAMPLE for the spans to keep."
+                      if ssite else None),
+                location=_loc(ssite, cwd),
+            )
+        ]  # fmt: skip
     first_drop = next((_site(s.get("first_drop_site")) for s in f.spans if s.get("first_drop_site")), None)
     return [
         c.APP_PARENT_NOT_SAMPLED(
@@ -863,7 +863,7 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
     mine = _is_ours(e, f.ours)
     why = _export_reason(f.reports, e)
     refused = "refused" in why.lower() or "unavailable" in why.lower()
-    return c.KINDS["app.export-failed"](
+    return c.APP_EXPORT_FAILED(
         f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
         + ("" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code")
         + (f": {why}" if why else "."),
@@ -888,7 +888,7 @@ def _queue_full(f: Facts) -> list[Finding]:
     )
     if not drops:
         return []
-    return [c.KINDS["app.queue-full"](f"The BatchSpanProcessor's queue was full: {drops} span(s) dropped.")]
+    return [c.APP_QUEUE_FULL(f"The BatchSpanProcessor's queue was full: {drops} span(s) dropped.")]
 
 
 def _observer_errors(f: Facts) -> list[Finding]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from otdiag.app.export_settings import Settings
-from otdiag.collector.attempt_findings import Attempt
 from otdiag.model import Protocol
+from otdiag.otlp.attempt import Attempt
 from otdiag.otlp.result import ExportResult
 from otdiag.redact import Scrubber
 
@@ -45,6 +45,8 @@ class Exporter:
                 cert_file=s.cert_file,
                 key_file=s.key_file,
                 gzip=s.compression == "gzip",
+                verify=s.verify,
+                timeout=s.timeout,
             )
         elif self.keep_alive:
             from otdiag.net import http
@@ -55,7 +57,7 @@ class Exporter:
         from otdiag.net import http
 
         s = self.settings
-        return http.TlsOptions(verify=True, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file)
+        return http.TlsOptions(verify=s.verify, ca_file=s.ca_file, cert_file=s.cert_file, key_file=s.key_file)
 
     @property
     def content_type(self) -> str:

@@ -32,6 +32,8 @@ def channel(
     key_file: str | None = None,
     max_send_bytes: int = 64 * 1024 * 1024,
     gzip: bool = False,
+    verify: bool = True,
+    timeout: float = 5.0,
 ) -> grpc.Channel:
     options = [
         ("grpc.max_send_message_length", max_send_bytes),
@@ -42,10 +44,28 @@ def channel(
     compression = grpc.Compression.Gzip if gzip else None
     if not secure:
         return grpc.insecure_channel(target, options=options, compression=compression)
+    roots = _read(ca_file) if verify or ca_file else _presented(target, timeout)
     creds = grpc.ssl_channel_credentials(
-        root_certificates=_read(ca_file), private_key=_read(key_file), certificate_chain=_read(cert_file)
+        root_certificates=roots, private_key=_read(key_file), certificate_chain=_read(cert_file)
     )
     return grpc.secure_channel(target, creds, options=options, compression=compression)
+
+
+def _presented(target: str, timeout: float) -> bytes | None:
+    """Without verification (a collector's `tls.insecure_skip_verify`): trust the certificate the server shows.
+
+    gRPC's Python API cannot turn verification off, so the server's own certificate becomes the root.
+    That passes for the self-signed certificate such a setup usually has; a certificate issued by an
+    unknown CA still fails as unknown (the server does not send its CA). None: gRPC's own error decides.
+    """
+    import ssl
+
+    host, _, port = target.rpartition(":")
+    try:
+        pem = ssl.get_server_certificate((host.strip("[]"), int(port)), timeout=timeout)
+    except (OSError, ValueError):
+        return None
+    return pem.encode("ascii")
 
 
 def export(

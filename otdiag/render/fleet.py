@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
+from otdiag import redact
 from otdiag.collector.fleet import FleetReport, Row
 
 MAX_ROWS = 20
@@ -28,12 +29,12 @@ def _cut(text: str, width: int) -> str:
 
 
 def rows(instances: Sequence[Row]) -> list[str]:
-    """The table as plain lines (no markup), each at most 80 characters."""
+    """The table as plain lines (no markup; labels printable and scrubbed), each at most 80 characters."""
     out = [_HEAD]
     for r in instances[:MAX_ROWS]:
         queue = f"{r.queue_size / r.queue_capacity:.0%}" if r.queue_capacity else "-"
         out.append(
-            f"  {_cut(r.instance, 19):<19} {_cut(r.tier or '-', 10):<10}{_n(r.accepted):>9}"
+            f"  {_cut(redact.clean(r.instance), 19):<19} {_cut(redact.clean(r.tier) or '-', 10):<10}{_n(r.accepted):>9}"
             f"{_n(r.refused):>8}{_n(r.dropped):>8}{_n(r.send_failed):>8}{_n(r.enqueue_failed):>8}"
             f"{queue:>7}"
         )
@@ -45,14 +46,17 @@ def rows(instances: Sequence[Row]) -> list[str]:
 
 
 def print_fleet(console: Console, fleet: FleetReport) -> None:
+    """Every instance name and tier comes from Prometheus labels: they become `Text`, never markup."""
     n = len(fleet.instances)
     console.print(f"[bold]Collectors seen by Prometheus[/] ({n}, over {fleet.window_s:g}s, worst first)")
     for i, line in enumerate(rows(fleet.instances)):
-        console.print(f"[dim]{escape(line)}[/]" if i == 0 else escape(line))
+        console.print(Text(redact.clean(line), style="dim" if i == 0 else ""))
     if fleet.test_span_path:
-        hops = " ──▶ ".join(
-            f"{p['tier'] or p['instance']} {'[bold red]✗[/]' if p['lost'] else '[green]✓[/]'}"
-            for p in fleet.test_span_path
-        )
-        console.print(f"  test span through: {hops}")
+        hops = Text("  test span through: ")
+        for n_hop, p in enumerate(fleet.test_span_path):
+            if n_hop:
+                hops.append(" ──▶ ")
+            hops.append(redact.clean(p["tier"] or p["instance"]) + " ")
+            hops.append(*(("✗", "bold red") if p["lost"] else ("✓", "green")))
+        console.print(hops)
     console.print()

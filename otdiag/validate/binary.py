@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from otdiag import bounded, redact
+from otdiag import catalogue_config as kinds
 from otdiag.errors import UsageError
 from otdiag.model import Finding, Location
 from otdiag.redact import Scrubber
-from otdiag.validate import kinds
 from otdiag.validate.model import Config
 
 if TYPE_CHECKING:

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
-from otdiag.validate import kinds, rules, schema, suggest
+from otdiag.validate import rules, schema, suggest
 from otdiag.validate.expand import Expansion, expand
 from otdiag.validate.knowledge import SECTIONS, SIGNALS, Distribution, Knowledge, load
 from otdiag.validate.model import Comp, Config, Pipeline, Ref

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from otdiag.validate import kinds, suggest
+from otdiag import catalogue_config as kinds
+from otdiag.validate import suggest
 from otdiag.validate.checker import Checker
 from otdiag.validate.model import Comp
 from otdiag.validate.yamlsrc import Node

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from otdiag import catalogue_config as kinds
 from otdiag import redact
 from otdiag.catalogue import Kind
-from otdiag.validate import kinds
 from otdiag.validate.yamlsrc import Node, resolve_plain
 
 _SCHEME = re.compile(r"(?s:^([A-Za-z][A-Za-z0-9+.-]+):(.*)$)")

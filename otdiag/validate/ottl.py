@@ -184,10 +184,6 @@ def infer(trees: list[dict[str, Any]]) -> str:
     return best
 
 
-def calls(tree: dict[str, Any]) -> set[str]:
-    return {_fname(n) for n in _walk(tree) if n["_"] in ("Editor", "Converter")}
-
-
 def semantics(text: str, tree: dict[str, Any], parser: Parser, *, prepend: bool = False) -> Problem | None:
     """The first problem the collector's OTTL parser finds in a syntactically valid statement or condition.
 

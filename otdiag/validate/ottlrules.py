@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
-from otdiag.validate import kinds, ottl
+from otdiag.validate import ottl
 from otdiag.validate.model import Comp
 from otdiag.validate.ottlgrammar import go_quote
 from otdiag.validate.yamlsrc import Node

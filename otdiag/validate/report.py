@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 from otdiag import redact
 from otdiag.model import Finding, Location, Result, Severity
-from otdiag.render.pipeline_graph import GraphFormat
 from otdiag.validate import api
+from otdiag.validate.drawing import GraphFormat
 from otdiag.validate.knowledge import Distribution
 from otdiag.validate.model import Config
 
@@ -191,16 +191,16 @@ def _scrub_finding(f: Finding, scrub: redact.Scrubber) -> Finding:
 
 
 def _graphs(results: list[api.Result], fmt: GraphFormat) -> tuple[PipelineGraph, ...]:
-    from otdiag.render import pipeline_graph
+    from otdiag.validate import drawing
     from otdiag.validate.graph import pipeline_graph as build_graph
 
     # One per path, as the JSON report keys them (the same file given twice is drawn once).
     graphs = {r.path: build_graph(r.config) for r in results}
-    return tuple(PipelineGraph(path, g, pipeline_graph.render(g, fmt)) for path, g in graphs.items())
+    return tuple(PipelineGraph(path, g, drawing.render(g, fmt)) for path, g in graphs.items())
 
 
 def _drawing(cfg: Config | None, fmt: GraphFormat | None) -> str:
-    from otdiag.render import pipeline_graph
+    from otdiag.validate import drawing
     from otdiag.validate.graph import pipeline_graph as build_graph
 
-    return pipeline_graph.render(build_graph(cfg), fmt or GraphFormat.MERMAID)
+    return drawing.render(build_graph(cfg), fmt or GraphFormat.MERMAID)

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
-from otdiag.validate import kinds
 from otdiag.validate.model import Comp
 from otdiag.validate.schema import go_duration_error
 from otdiag.validate.yamlsrc import Node

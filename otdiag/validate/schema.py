@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
-from otdiag.validate import kinds, suggest
+from otdiag.validate import suggest
 from otdiag.validate.expand import UNRESOLVED
 from otdiag.validate.yamlsrc import Node
 

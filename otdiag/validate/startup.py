@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from otdiag.validate import kinds, suggest
+from otdiag import catalogue_config as kinds
+from otdiag.validate import suggest
 from otdiag.validate.checker import Checker
 from otdiag.validate.knowledge import DATA
 from otdiag.validate.model import Comp

@@ -72,9 +72,3 @@ def nearest(word: str, candidates: Iterable[str]) -> str | None:
         if best is None or key[:2] < best[:2]:
             best = key
     return best[2] if best else None
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """`Did you mean "x"?`, or None."""
-    near = nearest(word, candidates)
-    return f'Did you mean "{near}"?' if near is not None else None

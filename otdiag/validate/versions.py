@@ -22,32 +22,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from otdiag import catalogue
+from otdiag import catalogue_config as kinds
+from otdiag.catalogue import (
+    VERSION_NOT_IN_KNOWLEDGE as NOT_IN_KNOWLEDGE,
+)
+from otdiag.catalogue import (
+    VERSION_NOT_YET as NOT_YET,
+)
 from otdiag.catalogue import Kind
 from otdiag.errors import UsageError
-from otdiag.model import Finding, Location, Severity, Stage
-from otdiag.validate import kinds
+from otdiag.model import Finding, Location
 
 DATA = Path(__file__).parent / "data" / "versions.json"
 Version = tuple[int, int, int]
-
-NOT_YET = catalogue.kind(
-    "version.not-in-release",
-    Severity.ERROR,
-    Stage.COLLECTOR,
-    None,
-    "The component type is newer than the collector release given with --collector-version.",
-    "Use the name the release knows (named in the message), or upgrade the collector.",
-)
-
-NOT_IN_KNOWLEDGE = catalogue.kind(
-    "version.settings-by-name",
-    Severity.INFO,
-    Stage.COLLECTOR,
-    None,
-    "The component exists in the given collector release, but otdiag knows its settings from another release.",
-    "Nothing to fix; run the real collector's validate to check its settings.",
-)
 
 
 def parse(text: str) -> Version:

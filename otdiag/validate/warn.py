@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from otdiag import catalogue_config as kinds
 from otdiag.model import Severity
-from otdiag.validate import kinds
 from otdiag.validate.checker import Checker
 from otdiag.validate.model import Comp, Config, Pipeline
 from otdiag.validate.startup import _walk, listeners, started
@@ -493,7 +493,8 @@ def traces_without_backend(ck: Checker) -> None:
 
     A debug-only pipeline is already config.debug-exporter; this covers file, nop and their mixes.
     """
-    from otdiag.check.loss import CONFIG_NO_BACKEND, SINK_EXPORTERS
+    from otdiag.catalogue import CONFIG_NO_BACKEND
+    from otdiag.collector.components import SINK_EXPORTERS
 
     for pid, pipe in ck.cfg.pipelines.items():
         if pipe.signal != "traces" or any(ck.cfg.comp("connector", r.id) for r in pipe.exporters):

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
+from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
-from otdiag.validate import kinds
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -391,7 +391,6 @@ class DuplicateKey(LoadError):
             key.line,
             key.column,
         )
-        self.first_line = first.line
 
 
 def tag_file(root: Node, file: str) -> None:

@@ -63,6 +63,8 @@ class _State:
         self.crash: dict[str, Any] | None = None
         self.final = False
         self.started = 0
+        self.sampled = 0
+        """Started spans whose context has the sampled flag: the only ones a span processor exports."""
         self.dropped_root = 0
         self.dropped_parent = 0
         self.dropped_disabled = 0
@@ -284,7 +286,7 @@ def _report() -> dict[str, Any]:
         "spans": {
             "started": s.started,
             "recording": s.started - s.dropped_root - s.dropped_parent - s.dropped_disabled,
-            "sampled": s.started - s.dropped_root - s.dropped_parent - s.dropped_disabled,
+            "sampled": s.sampled,
             "dropped_root": s.dropped_root,
             "dropped_parent": s.dropped_parent,
             "dropped_disabled": s.dropped_disabled,
@@ -552,6 +554,8 @@ def _make_start(orig: Any) -> Any:
         try:
             s = _S
             s.started += 1
+            if span.get_span_context().trace_flags.sampled:
+                s.sampled += 1
             if s.tracked < _MAX_TRACKED or s.shut or not span.is_recording():
                 name = kwargs.get("name", args[0] if args else "")
                 _start_slow(self, span, name, kwargs.get("context", args[1] if len(args) > 1 else None))
@@ -575,6 +579,8 @@ def start_span({params}):
     span = _orig({args})
     try:
         _S.started += 1
+        if span.get_span_context().trace_flags.sampled:
+            _S.sampled += 1
         if _S.tracked < _MAX_TRACKED or _S.shut or not span.is_recording():
             _start_slow({first}, span, {name}, {context})
     except Exception as exc:

@@ -6,7 +6,7 @@ START_TIME is an error `otelcol validate` lets through and the collector hits wh
 
 from __future__ import annotations
 
-from otdiag.catalogue import COLLECTED, IN_JAEGER, Kind, kind
+from otdiag.finding_kind import COLLECTED, IN_JAEGER, Kind, kind
 from otdiag.model import Severity, Stage
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO

@@ -1,4 +1,4 @@
-"""Views of the pipeline graph (otdiag.validate.graph): plain text and a mermaid flowchart."""
+"""Views of the pipeline graph (otdiag.validate.graph), part of the report: plain text and a mermaid flowchart."""
 
 from __future__ import annotations
 
