@@ -267,6 +267,14 @@ INGEST_AUTH = kind(
     "The receiver refused the request's credentials (401/403, UNAUTHENTICATED/PERMISSION_DENIED).",
     "Send the header the receiver's authenticator expects (--header / OTEL_EXPORTER_OTLP_HEADERS).",
 )
+INGEST_BAD_HEADER = kind(
+    "ingest.bad-header",
+    E,
+    Stage.COLLECTOR_INGEST,
+    COLLECTED,
+    "The exporter could not send a header: its value has a newline, a leading space or another forbidden character.",
+    "Strip the value in OTEL_EXPORTER_OTLP_HEADERS (or headers=): key=value pairs, comma-separated, percent-encoded.",
+)
 INGEST_TOO_LARGE = kind(
     "ingest.too-large",
     E,

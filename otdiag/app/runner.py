@@ -28,8 +28,9 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 from otdiag import redact
 from otdiag.catalogue import APP_OBSERVER_ABSENT, COLLECTED, CREATED, INFO, E, Kind, W, kind
 from otdiag.errors import UsageError
+from otdiag.listen.refused import RefusedRequest
 from otdiag.listen.store import SpanStore
-from otdiag.listen.summary import ListenResult, summarize
+from otdiag.listen.summary import ListenResult, refused_findings, summarize
 from otdiag.model import Finding, Protocol, Result, Severity, Stage
 from otdiag.observe import analysis
 from otdiag.observe.observed import NOT_LOADED, Observed
@@ -118,7 +119,9 @@ _SIGNATURES: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (
         re.compile(
             r"Failed to export (span )?batch|Transient error .* encountered while exporting|"
-            r"Max retries exceeded with url|Exception while exporting Span"
+            r"Max retries exceeded with url|Exception while exporting Span|"
+            # Node, the Java agent, Go: classified by otdiag.otlp.classify
+            r"OTLPExporterError|Failed to export spans|traces export: |Failed to export traces"
         ),
         EXPORT_FAILED,
     ),
@@ -172,6 +175,8 @@ class Received:
     """When the first span arrived, after the app started."""
     last_span_before_exit_ms: float | None
     """When the last span arrived, before the app exited (negative: after)."""
+    refused: tuple[RefusedRequest, ...] = ()
+    """Requests the receiver refused or that came in the wrong protocol (path, transport, status, count)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +209,7 @@ class RunResult(Result):
             "transports": dict(got.transports),
             "first_span_after_ms": got.first_span_after_ms,
             "last_span_before_exit_ms": got.last_span_before_exit_ms,
+            "refused": [r.to_json(set_in_code=True) for r in got.refused],
             "observer": self.observer.to_json(),
         }
 
@@ -246,6 +252,7 @@ class _Ran:
                 transports=s.transports,
                 first_span_after_ms=_rel(s.first_received, self.exited_at - self.duration_s),
                 last_span_before_exit_ms=_rel(s.last_received, self.exited_at, sign=-1),
+                refused=s.refused,
             ),
             observer=observed,
         )
@@ -645,7 +652,10 @@ def analyse(ran: _Ran, env: Mapping[str, str], *, observe: bool = True) -> tuple
         analysis.Context(endpoint=ran.endpoint, receiver_spans=s.spans, returncode=ran.returncode,
                          cwd=ran.cwd, also=ran.also_receiving),
     )  # fmt: skip
-    findings = _dedupe(_ordered(ran, env, seen))
+    # What the receiver refused (a wrong path, the wrong protocol, TLS): the app's env names the base URL,
+    # so a wrong path comes from the code.
+    refused = refused_findings(s.refused, set_in_code=True)
+    findings = _dedupe([*_ordered(ran, env, seen), *refused])
     _add_killed(findings, ran, loaded=seen.loaded)
     if not seen.loaded and observe and obs.looks_like_python(list(ran.argv)):
         findings.append(APP_OBSERVER_ABSENT("No report came from otdiag's observer inside the app."))
@@ -658,9 +668,8 @@ def analyse(ran: _Ran, env: Mapping[str, str], *, observe: bool = True) -> tuple
 
 def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis) -> list[Finding]:
     """The observer's root causes, the app's environment, the observer's other findings, then its stderr."""
-    by_code = {k.code: k for _, k in _SIGNATURES}
     stderr_findings = [
-        by_code[code](f"The app's stderr says: {redact_text(lines[0])}", evidence=[redact_text(x) for x in lines])
+        _stderr_finding(code, lines)
         for code, lines in ran.stderr_hits.items()
         if not (seen.loaded and code in _OBSERVED)
     ]
@@ -673,6 +682,20 @@ def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis) -> list
         env_found[first] = replace(env_errors[0], evidence=(*env_errors[0].evidence, root[0].message))
         root = []
     return [*root, *env_found, *rest, *stderr_findings]
+
+
+def _stderr_finding(code: str, lines: list[str]) -> Finding:
+    """A known SDK warning on the app's stderr; an export failure is classified as send-test-span would."""
+    from otdiag.otlp.classify import classify_text, scrub_error
+
+    shown = [redact_text(scrub_error(x)) for x in lines]
+    if code == EXPORT_FAILED.code:
+        for line in shown:
+            got = classify_text(line)
+            if got is not None:
+                return got.finding(prefix="The app's stderr says the export failed: ", evidence=shown)
+    by_code = {k.code: k for _, k in _SIGNATURES}
+    return by_code[code](f"The app's stderr says: {shown[0]}", evidence=shown)
 
 
 def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from otdiag.listen.refused import RefusedLog
+
 if TYPE_CHECKING:
     # Imported where used: the summary's finding kinds are loaded by commands that never decode spans.
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -318,6 +320,8 @@ class SpanStore:
         """Per service, (operation, kind) -> spans held."""
         self.stats = Stats()
         self._observers: list[Observer] = []
+        self.refused = RefusedLog(clock)
+        """Requests refused or sent in the wrong protocol (a wrong path, gRPC to the HTTP port, TLS, …)."""
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
 from otdiag import redact
-from otdiag.model import Finding, Location, Severity
+from otdiag.model import Finding, Location, Protocol, Severity, Stage
 from otdiag.observe import deps, instrumentation
 from otdiag.observe.observed import (
     NOT_LOADED,
@@ -859,26 +859,50 @@ def _exports(f: Facts) -> list[Finding]:
 
 
 def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Finding:
-    endpoint = _str(e, "endpoint")
+    """The exporter's failure, classified as `send-test-span` and `check` classify the same failure."""
+    from otdiag.otlp import classify
+
+    endpoint = redact.url(_str(e, "endpoint"))
     mine = _is_ours(e, f.ours)
-    why = _export_reason(f.reports, e)
-    refused = "refused" in why.lower() or "unavailable" in why.lower()
-    return c.KINDS["app.export-failed"](
-        f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
-        + ("" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code")
-        + (f": {why}" if why else "."),
-        hint=(
-            f"Nothing answers at {endpoint}: start the collector there, or drop endpoint= from the "
-            "exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides (otdiag run --default-ports also receives "
-            "on localhost:4317/4318)."
-            if refused
-            else None
+    why = classify.scrub_error(_export_reason(f.reports, e))
+    protocol = _str(e, "protocol", 40)
+    proto = Protocol(protocol) if protocol in {p.value for p in Protocol} else None
+    if proto is Protocol.GRPC:
+        tls: bool | None = e.get("insecure") is False and not endpoint.startswith("http://")
+    else:
+        tls = endpoint.startswith("https://") if endpoint else None
+    http_path = urlsplit(endpoint).path if "://" in endpoint else ""
+    got = classify.classify_text(
+        why,
+        protocol=proto,
+        target=endpoint,
+        tls=tls,
+        set_in_code=not mine or (proto is not None and proto.is_http and not http_path.endswith("/v1/traces")),
+        plaintext_receiver=mine,
+    ) if why else None  # fmt: skip
+    name = _str(e, "type", 120).rsplit(".", 1)[-1]
+    head = f"{name} failed to export {bad} span(s) to {endpoint or '?'}" + (
+        "" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code"
+    )
+    severity = None if not (good or f.delivered) else Severity.WARNING
+    evidence = [_export_line(e)] + ([f"the exporter said: {why}"] if why else [])
+    hint = None
+    if not mine and got is not None and got.code in ("ingest.refused", "ingest.dns", "ingest.timeout"):
+        hint = (
+            f"{got.fix.rstrip('.')}; or drop endpoint= from the exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides "
+            "(otdiag run --default-ports also receives on localhost:4317/4318)."
         )
-        if not mine
-        else "Read the exporter's error above; check its timeout, headers, compression and TLS settings.",
-        severity=None if not (good or f.delivered) else Severity.WARNING,
+    if got is not None:
+        return got.kind(
+            f"{head}: {got.message}", hint=hint or got.hint, severity=severity, target=endpoint or None,
+            evidence=evidence, stage=Stage.APP,
+        )  # fmt: skip
+    return c.KINDS["app.export-failed"](
+        head + (f": {why}" if why else "."),
+        hint=None if not mine else "Read the exporter's error above; check its timeout, headers, compression and TLS.",
+        severity=severity,
         target=endpoint or None,
-        evidence=[_export_line(e)],
+        evidence=evidence,
     )
 
 
@@ -1017,10 +1041,16 @@ def _is_ours(e: Mapping[str, Any], ours: set[str]) -> bool:
 
 def _export_line(e: Mapping[str, Any]) -> str:
     results = ", ".join(f"{k} {v}" for k, v in _dict(e, "results").items() if isinstance(v, int)) or "no export call"
-    exc = next((_printable(str(x), 200) for x in _list(e, "exceptions")), "")
+    exc = next((_printable(_scrub_error(str(x)), 200) for x in _list(e, "exceptions")), "")
     return f"{_str(e, 'type', 120)} → {redact.url(_str(e, 'endpoint')) or '?'}: {results}" + (
         f"; raised {exc}" if exc else ""
     )
+
+
+def _scrub_error(text: str) -> str:
+    from otdiag.otlp.classify import scrub_error
+
+    return scrub_error(text)
 
 
 def _export_reason(reports: Sequence[Mapping[str, Any]], e: Mapping[str, Any]) -> str:
@@ -1032,7 +1062,7 @@ def _export_reason(reports: Sequence[Mapping[str, Any]], e: Mapping[str, Any]) -
         for log in _list(r, "logs"):
             logger = _str(log, "logger")
             if logger.startswith(module.rsplit(".", 1)[0]) and _str(log, "level") in ("ERROR", "WARNING"):
-                return _str(log, "message", 240)
+                return _str(log, "message", 600)  # gRPC puts the cause (TLS, refused) at the end
     return ""
 
 
