@@ -60,7 +60,9 @@ FAULTS = [
     ("span_not_ended.py", "app.span-not-ended", "span_not_ended.py:15", "never ended"),
     ("parent_not_sampled.py", "app.parent-not-sampled", "parent_not_sampled.py:16", "sampled flag is 0"),
     ("spans_after_shutdown.py", "app.spans-after-shutdown", "spans_after_shutdown.py:15", "after provider.shutdown()"),
-    ("hardcoded_endpoint.py", "app.export-failed", None, "127.0.0.1:1"),
+    ("hardcoded_endpoint.py", "ingest.refused", None, "127.0.0.1:1"),
+    ("http_base_endpoint_in_code.py", "ingest.path-missing", None, "/v1/traces, or drop endpoint="),
+    ("grpc_tls_to_plaintext.py", "ingest.tls-to-plaintext", None, "insecure=True"),
     ("missing_exporter_package.py", "app.otel-import-failed", "missing_exporter_package.py:4", "zipkin"),
     ("no_span_started.py", "app.no-span-started", "no_span_started.py:10", "no span was started"),
     ("set_twice.py", "app.provider-set-twice", "set_twice.py:8", "second TracerProvider"),
@@ -144,7 +146,7 @@ def test_a_hard_coded_default_endpoint_with_nothing_there_says_so() -> None:
     rc, doc, _ = run("healthy_hardcoded_localhost.py")
     assert rc == ExitCode.PROBLEM
     first = first_error(doc)
-    assert first["code"] == "app.export-failed" and first["guide"] == "traces-not-collected"
+    assert first["code"] == "ingest.refused" and first["guide"] == "traces-not-collected"
     assert "localhost:4317" in first["message"] and "--default-ports" in first["hint"]
 
 
@@ -456,7 +458,7 @@ def test_secrets_inside_the_app_are_not_printed(tmp_path: Path) -> None:
         cmd = [sys.executable, "-m", "otdiag", "run", *mode, "--grace", "0.2", "--", sys.executable, str(app)]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False)
         report = proc.stdout  # the app's own stderr passes through untouched, as without otdiag
-        assert "app.export-failed" in report, proc.stderr
+        assert "ingest.refused" in report, proc.stderr
         for secret in ("Pa55word", "hdr-s3cret", "t0ken-abc"):
             assert secret not in report, (mode, secret)
         assert "svc:<redacted>@" in report
