@@ -25,7 +25,7 @@ from tests.test_listen_cli import listen_process
 SPAN = b"\x0a\x00"  # an empty ExportTraceServiceRequest: enough for the receiver to route it
 
 
-def _misdirect(http: str, grpc_addr: str) -> None:
+def _misdirect(http: str) -> None:
     """Four mistakes users make: the path twice, no path, gRPC to the HTTP port, a wrong Content-Type."""
     proto = {"Content-Type": "application/x-protobuf"}
     assert httpx.post(f"http://{http}/v1/traces/v1/traces", content=SPAN, headers=proto).status_code == 404
@@ -34,7 +34,9 @@ def _misdirect(http: str, grpc_addr: str) -> None:
         httpx.post(f"http://{http}/v1/traces", content=SPAN, headers={"Content-Type": "text/plain"}).status_code == 415
     )
     with grpc.insecure_channel(http) as channel:
-        call = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+        call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(
+            "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+        )
         with pytest.raises(grpc.RpcError):
             call(SPAN, timeout=3)
 
@@ -44,7 +46,7 @@ EXPECTED = {"ingest.path-doubled", "ingest.path-missing", "ingest.http-415", "in
 
 def test_listen_shows_refused_requests_live_and_in_the_summary_human_and_json_agree() -> None:
     with listen_process() as lp:
-        _misdirect(lp.http, lp.grpc)
+        _misdirect(lp.http)
         time.sleep(0.5)
         code, _, err = lp.interrupt(signal.SIGINT)
     assert code == ExitCode.INTERRUPTED
@@ -52,7 +54,7 @@ def test_listen_shows_refused_requests_live_and_in_the_summary_human_and_json_ag
     assert "No problems seen" not in err
     human = {c for c in EXPECTED if f"({c})" in err}
     with listen_process("--json-lines") as lp:
-        _misdirect(lp.http, lp.grpc)
+        _misdirect(lp.http)
         time.sleep(0.5)
         code2, out, _ = lp.interrupt(signal.SIGINT)
     assert code2 == code
