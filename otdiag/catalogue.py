@@ -1017,6 +1017,15 @@ APP_EXPORTED_ELSEWHERE = kind(
     "The exporter delivered spans to an endpoint set in the code, bypassing OTEL_EXPORTER_OTLP_ENDPOINT.",
     "Nothing to fix if that endpoint is right; drop endpoint= from the exporter to let the environment decide.",
 )
+APP_SPANS_LOST = kind(
+    "app.spans-lost",
+    E,
+    Stage.APP,
+    CREATED,
+    "Some of the spans the app's SDK sampled never reached the receiver (others did): a partial loss.",
+    "Read where they were lost (never ended, queue full, export failed, after shutdown, never flushed) and "
+    "fix that place in the code.",
+)
 APP_OBSERVER_ERROR = kind(
     "app.observer-error",
     INFO,

@@ -150,11 +150,39 @@ def test_a_hard_coded_default_endpoint_with_nothing_there_says_so() -> None:
     assert "localhost:4317" in first["message"] and "--default-ports" in first["hint"]
 
 
-def test_a_full_queue_is_reported_with_the_count() -> None:
+def test_a_full_queue_is_a_partial_loss_with_the_count() -> None:
     rc, doc, _ = run("queue_full.py")
-    assert rc == ExitCode.OK  # a warning: some spans arrived
-    assert doc["findings"][0]["code"] == "app.queue-full"
+    assert rc == ExitCode.PROBLEM  # some spans arrived, the others were lost: still an error
+    first = first_error(doc)
+    assert first["code"] == "app.spans-lost" and "dropped by the full queue" in first["message"]
+    assert "OTEL_BSP_MAX_QUEUE_SIZE" in first["hint"]
+    assert "app.queue-full" in [f["code"] for f in doc["findings"]]
     assert 0 < doc["spans"] < 50
+
+
+def test_a_partial_loss_is_exit_1_and_the_same_on_every_run() -> None:
+    reports = [run("partial_loss_early_worker.py") for _ in range(3)]
+    for rc, doc, err in reports:
+        assert rc == ExitCode.PROBLEM, (doc, err)
+        assert doc["spans"] == 1
+        first = first_error(doc)
+        assert first["code"] == "app.spans-lost", doc["findings"]
+        assert first["message"].startswith("1 of 2 span(s) the app started never reached the receiver (1 did)")
+        assert "1 started on the no-op tracer" in first["message"]
+        assert first["location"]["file"].endswith("partial_loss_early_worker.py")
+    shown = [[(f["code"], f["severity"], f["message"]) for f in doc["findings"]] for _, doc, _ in reports]
+    assert shown[0] == shown[1] == shown[2]
+
+
+def test_a_crash_after_every_span_was_exported_is_not_a_loss(tmp_path: Path) -> None:
+    app = tmp_path / "crash_after_export.py"
+    app.write_text(
+        (APPS / "healthy_grpc.py").read_text() + "\nraise SystemExit('fatal: config reload failed')\n"
+    )
+    rc, doc, err = run([sys.executable, str(app)], cwd=tmp_path)
+    assert doc["spans"] == 3, err
+    assert "app.spans-lost" not in [f["code"] for f in doc["findings"]]
+    assert rc == (ExitCode.PROBLEM if any(f["severity"] == "error" for f in doc["findings"]) else ExitCode.OK)
 
 
 def _direct(app: str | list[str], *, observe: bool, tmp: Path, cwd: Path = APPS) -> subprocess.CompletedProcess[bytes]:

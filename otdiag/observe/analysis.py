@@ -906,6 +906,70 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
     )
 
 
+_LOSS_FIX = {
+    "never ended": "End every span (use `with tracer.start_as_current_span(...)`, or span.end() in a finally).",
+    "dropped by the full queue": "Raise OTEL_BSP_MAX_QUEUE_SIZE, or lower OTEL_BSP_SCHEDULE_DELAY.",
+    "failed to export": "Fix the export failure reported below (the exporter's endpoint, protocol or TLS).",
+    "ended after provider.shutdown()": "Call provider.shutdown() only after the last span has ended.",
+    "started on the no-op tracer": "Set the TracerProvider before any thread or worker starts spans, in every "
+    "process (a forked or spawned worker needs its own).",
+    "ended but never flushed": "Call provider.shutdown() (or force_flush()) before the process exits, also in "
+    "threads and workers; do not leave with os._exit.",
+}
+
+
+def _spans_lost(f: Facts) -> list[Finding]:
+    """Some sampled spans arrived and some did not: how many were lost, and where."""
+    elsewhere = sum(
+        _int(_dict(e, "results"), "SUCCESS") for e in f.exporters if not _is_ours(e, f.ours) and not _is_console(e)
+    )
+    received = f.ctx.receiver_spans + elsewhere
+    sampled, noop = f.total("sampled"), f.total("noop")
+    if received == 0 or f.jaeger_exp is not None:
+        return []  # nothing arrived: the other rules name why
+    lost_sdk = max(0, sampled - received)
+    if lost_sdk + noop == 0:
+        return []
+    failed = sum(
+        _int(_dict(e, "results"), "FAILURE") + _int(_dict(e, "results"), "EXCEPTION")
+        for e in f.exporters
+        if not _is_console(e)
+    )
+    queue = sum(
+        _int(log, "count") for r in f.reports for log in _list(r, "logs") if "Queue full" in _str(log, "message")
+    )
+    where: dict[str, int] = {}
+    left = lost_sdk
+    for what, n in (
+        ("never ended", f.total("open_count")),
+        ("dropped by the full queue", queue),
+        ("failed to export", failed),
+        ("ended after provider.shutdown()", f.total("ended_after_shutdown")),
+    ):
+        n = min(n, left)
+        if n > 0:
+            where[what] = n
+            left -= n
+    if left > 0:
+        where["ended but never flushed"] = left
+    if noop:
+        where["started on the no-op tracer"] = noop
+    total = lost_sdk + noop
+    biggest = max(where, key=lambda k: where[k])
+    site = f.first_noop if biggest == "started on the no-op tracer" else None
+    return [
+        c.APP_SPANS_LOST(
+            f"{total} of {sampled + noop} span(s) the app started never reached the receiver ({received} did): "
+            + ", ".join(f"{n} {what}" for what, n in where.items())
+            + ".",
+            hint=_LOSS_FIX[biggest],
+            location=_loc(site, f.cwd),
+            evidence=[f"sampled {sampled}, no-op {noop}, received by otdiag {f.ctx.receiver_spans}, "
+                      f"delivered elsewhere {elsewhere}"],
+        )  # fmt: skip
+    ]
+
+
 def _queue_full(f: Facts) -> list[Finding]:
     drops = sum(
         _int(log, "count") for r in f.reports for log in _list(r, "logs") if "Queue full" in _str(log, "message")
@@ -936,6 +1000,7 @@ RULES: tuple[Rule, ...] = (
     _spans_after_shutdown,
     _exports,
     _queue_full,
+    _spans_lost,
     _observer_errors,
 )
 """The other rules, in the order their findings are listed (after the root causes)."""
