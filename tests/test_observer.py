@@ -176,9 +176,7 @@ def test_a_partial_loss_is_exit_1_and_the_same_on_every_run() -> None:
 
 def test_a_crash_after_every_span_was_exported_is_not_a_loss(tmp_path: Path) -> None:
     app = tmp_path / "crash_after_export.py"
-    app.write_text(
-        (APPS / "healthy_grpc.py").read_text() + "\nraise SystemExit('fatal: config reload failed')\n"
-    )
+    app.write_text((APPS / "healthy_grpc.py").read_text() + "\nraise SystemExit('fatal: config reload failed')\n")
     rc, doc, err = run([sys.executable, str(app)], cwd=tmp_path)
     assert doc["spans"] == 3, err
     assert "app.spans-lost" not in [f["code"] for f in doc["findings"]]

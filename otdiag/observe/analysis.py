@@ -940,13 +940,13 @@ def _spans_lost(f: Facts) -> list[Finding]:
     )
     where: dict[str, int] = {}
     left = lost_sdk
-    for what, n in (
+    for what, seen in (
         ("never ended", f.total("open_count")),
         ("dropped by the full queue", queue),
         ("failed to export", failed),
         ("ended after provider.shutdown()", f.total("ended_after_shutdown")),
     ):
-        n = min(n, left)
+        n = min(seen, left)
         if n > 0:
             where[what] = n
             left -= n
@@ -964,9 +964,11 @@ def _spans_lost(f: Facts) -> list[Finding]:
             + ".",
             hint=_LOSS_FIX[biggest],
             location=_loc(site, f.cwd),
-            evidence=[f"sampled {sampled}, no-op {noop}, received by otdiag {f.ctx.receiver_spans}, "
-                      f"delivered elsewhere {elsewhere}"],
-        )  # fmt: skip
+            evidence=[
+                f"sampled {sampled}, no-op {noop}, received by otdiag {f.ctx.receiver_spans}, "
+                f"delivered elsewhere {elsewhere}"
+            ],
+        )
     ]
 
 
