@@ -569,6 +569,15 @@ APP_PROPAGATORS_NONE = kind(
     "OTEL_PROPAGATORS disables context propagation: every service starts its own trace.",
     "Set OTEL_PROPAGATORS=tracecontext,baggage.",
 )
+APP_PROTOCOL_UNSET = kind(
+    "app.protocol-unset-grpc-port",
+    W,
+    Stage.APP,
+    COLLECTED,
+    "OTEL_EXPORTER_OTLP_PROTOCOL is unset and the endpoint is port 4317: otdiag sends gRPC there, as the Python "
+    "and .NET SDKs do; the Java agent 2.x, Node's SDK and Go's autoexport default to http/protobuf and fail on it.",
+    "Set OTEL_EXPORTER_OTLP_PROTOCOL=grpc (or use port 4318 with http/protobuf) so every SDK sends the same.",
+)
 APP_PROTOCOL_PORT = kind(
     "app.protocol-port-mismatch",
     E,

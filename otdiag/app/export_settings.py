@@ -156,8 +156,25 @@ def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
             raise UsageError(f"{name}={shown!r} is not one of grpc, http/protobuf, http/json") from None
         sources["protocol"] = name
         return proto
+    endpoint = flags.endpoint if flags.endpoint is not None else _pick(env, "ENDPOINT")[0]
+    if endpoint is not None and standard_port(endpoint) == 4317:
+        sources["protocol"] = PROTOCOL_FROM_PORT
+        return Protocol.GRPC
     sources["protocol"] = "default (the specification's http/protobuf)"
     return Protocol.HTTP_PROTOBUF
+
+
+PROTOCOL_FROM_PORT = "not set: grpc, as port 4317 says (SDKs differ when it is unset)"
+"""The one rule, in check and send-test-span alike: no protocol named and port 4317 means gRPC."""
+
+
+def standard_port(endpoint: str) -> int | None:
+    """The port an endpoint names, if any (with or without a scheme)."""
+    text = endpoint.strip()
+    try:
+        return urlsplit(text if "://" in text else "//" + text).port
+    except ValueError:
+        return None
 
 
 def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
