@@ -63,3 +63,18 @@ def test_a_scheme_less_4317_endpoint_is_not_both_tls_and_ignored(tmp_path: Path)
     assert "app.export-setting-ignored" not in codes  # ... so it is not also "ignored"
     human = _otdiag(*args).stdout
     assert "must start with http://" not in human
+
+
+def test_the_endpoint_forms_the_help_shows_are_accepted_and_curls_header_form_too() -> None:
+    res = _otdiag(
+        "send-test-span", "--endpoint", "127.0.0.3:4318", "--header", "Authorization: Bearer s3cr3t-tok",
+        "--explain", "--json",
+    )  # fmt: skip
+    assert res.returncode == ExitCode.OK, res.stderr
+    s = json.loads(res.stdout)["settings"]
+    assert s["endpoint"] == "http://127.0.0.3:4318/v1/traces" and s["protocol"] == "http/protobuf"
+    assert "http:// assumed" in s["sources"]["endpoint"]
+    assert s["headers"] == {"authorization": "<redacted>"}
+    assert "s3cr3t-tok" not in res.stdout + res.stderr
+    grpc = json.loads(_otdiag("send-test-span", "--endpoint", "127.0.0.3:4317", "--explain", "--json").stdout)
+    assert grpc["settings"]["protocol"] == "grpc"

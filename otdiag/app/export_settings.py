@@ -196,14 +196,18 @@ def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
 
 def _http_url(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> str:
     if flags.endpoint is not None:
-        sources["endpoint"] = "--endpoint"
-        _check_url(flags.endpoint, "--endpoint", require_scheme=True)
-        parts = urlsplit(flags.endpoint)
+        endpoint, assumed = flags.endpoint.strip(), ""
+        if re.match(r"^[A-Za-z0-9.\-\[\]:]+(/.*)?$", endpoint) and "://" not in endpoint:
+            # host:port on the command line, as the help shows it: plaintext HTTP (the SDKs' variables need a scheme).
+            endpoint, assumed = "http://" + endpoint, ", no scheme: http:// assumed"
+        sources["endpoint"] = "--endpoint" + assumed
+        _check_url(endpoint, "--endpoint", require_scheme=True)
+        parts = urlsplit(endpoint)
         # A bare base URL on the command line gets the signal path, as a generic endpoint would.
         if parts.path in ("", "/"):
-            sources["endpoint"] = "--endpoint (base URL: /v1/traces appended)"
-            return flags.endpoint.rstrip("/") + TRACES_PATH
-        return flags.endpoint
+            sources["endpoint"] = f"--endpoint (base URL: /v1/traces appended{assumed})"
+            return endpoint.rstrip("/") + TRACES_PATH
+        return endpoint
     traces = _get(env, T + "ENDPOINT")
     if traces is not None:
         sources["endpoint"] = T + "ENDPOINT (used as is)"
