@@ -162,12 +162,13 @@ def _curl_form(values: list[str] | None) -> list[str] | None:
     if values is None:
         return None
     out = []
-    for v in values:
-        colon, equals = v.find(":"), v.find("=")
-        if colon > 0 and (equals < 0 or colon < equals) and " " not in v[:colon].strip():
-            name, _, value = v.partition(":")
-            v = f"{name.strip()}={value.strip()}"
-        out.append(v)
+    for given in values:
+        colon, equals = given.find(":"), given.find("=")
+        if colon > 0 and (equals < 0 or colon < equals) and " " not in given[:colon].strip():
+            name, _, value = given.partition(":")
+            out.append(f"{name.strip()}={value.strip()}")
+        else:
+            out.append(given)
     return out
 
 
@@ -175,8 +176,7 @@ def parse_headers(values: list[str] | None, option: str = "--header") -> dict[st
     from otdiag.app.export_settings import check_header
 
     out = {
-        name: value.strip()
-        for name, value in pairs(_curl_form(values), option, form="NAME=VALUE", secret=True).items()
+        name: value.strip() for name, value in pairs(_curl_form(values), option, form="NAME=VALUE", secret=True).items()
     }
     for n, (name, value) in enumerate(out.items(), 1):
         redact.remember_headers({name: value})

@@ -39,7 +39,8 @@ def send_test_span(
     ] = None,
     protocol: Annotated[Protocol | None, typer.Option(help="grpc, http/protobuf or http/json.")] = None,
     header: Annotated[
-        list[str] | None, typer.Option("--header", help="Request header, NAME=VALUE or curl's 'Name: value' (repeatable).")
+        list[str] | None,
+        typer.Option("--header", help="Request header, NAME=VALUE or curl's 'Name: value' (repeatable)."),
     ] = None,
     insecure: Annotated[
         bool,
