@@ -884,9 +884,9 @@ APP_JAEGER_REMOVED = kind(
     CREATED,
     "The app uses opentelemetry-exporter-jaeger, removed from OpenTelemetry Python after its last release, "
     "1.21.0; it spoke Thrift to Jaeger v1's ports (14268 HTTP, 6831 UDP), which Jaeger v2 does not open.",
-    'Export OTLP instead: BatchSpanProcessor(OTLPSpanExporter(endpoint="http://localhost:4317", insecure=True)) '
-    "from opentelemetry.exporter.otlp.proto.grpc.trace_exporter, to the collector's or Jaeger's OTLP port "
-    "(4317 gRPC, 4318 HTTP).",
+    "Export OTLP instead: BatchSpanProcessor(OTLPSpanExporter()) from "
+    "opentelemetry.exporter.otlp.proto.grpc.trace_exporter, without endpoint= (it then sends to localhost:4317, "
+    "or where the OTLP endpoint variable says): the collector's or Jaeger's OTLP port (4317 gRPC, 4318 HTTP).",
 )
 APP_OTEL_IMPORT = kind(
     "app.otel-import-failed",

@@ -78,3 +78,11 @@ def test_the_endpoint_forms_the_help_shows_are_accepted_and_curls_header_form_to
     assert "s3cr3t-tok" not in res.stdout + res.stderr
     grpc = json.loads(_otdiag("send-test-span", "--endpoint", "127.0.0.3:4317", "--explain", "--json").stdout)
     assert grpc["settings"]["protocol"] == "grpc"
+
+
+def test_no_fix_tells_the_user_to_hard_code_an_endpoint() -> None:
+    """run says 'do not hard-code endpoint='; no other command's fix may recommend it."""
+    from otdiag import catalogue
+
+    for kind in catalogue.KINDS.values():
+        assert 'endpoint="http' not in kind.hint and "endpoint='http" not in kind.hint, kind.code
