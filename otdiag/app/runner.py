@@ -707,20 +707,24 @@ def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
         findings.append(
             KILLED(
                 f"{how} ({ran.stopped}): the app was sent {'SIGTERM' if ran.stopped != 'SIGINT' else 'SIGINT'}"
-                f"{esc}, and exited with {_status_text(ran.returncode).split(' ', 1)[-1]}.",
+                f"{esc}; it {_status_text(ran.returncode).removeprefix('was ')}.",
                 severity=Severity.INFO if not ran.escalated else W,
+                hint="Nothing to fix: otdiag stopped the app. To keep queued spans on a stop, handle the signal "
+                "and call provider.shutdown() before exiting."
+                if not ran.escalated
+                else None,
             )
         )
     elif ran.returncode < 0 and not loaded:
         findings.append(
             KILLED(
-                f"The app was killed by signal {-ran.returncode} after exporting {spans} span(s).",
+                f"The app was killed by {signal_name(-ran.returncode)} after exporting {spans} span(s).",
                 severity=E if spans == 0 else None,
             )
         )
     elif ran.returncode < 0:
         tail = " before the SDK flushed: its queued spans were lost." if spans == 0 else f" after {spans} span(s)."
-        killed = KILLED(f"The app was killed by signal {-ran.returncode}{tail}", severity=E if spans == 0 else None)
+        killed = KILLED(f"The app was killed by {signal_name(-ran.returncode)}{tail}", severity=E if spans == 0 else None)
         findings.insert(0 if spans == 0 else len(findings), killed)
 
 
@@ -786,5 +790,18 @@ def redact_text(text: str) -> str:
 
 def _status_text(code: int) -> str:
     if code < 0:
-        return f"was killed by signal {-code}"
+        return f"was killed by {signal_name(-code)}"
     return f"exited with status {code}"
+
+
+def signal_name(number: int) -> str:
+    """SIGINT for 2, SIGKILL for 9; `signal 99` for a number without a name."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def status_shown(code: int) -> str:
+    """An exit status as the human view shows it: `0`, `3`, `killed by SIGINT`."""
+    return f"killed by {signal_name(-code)}" if code < 0 else str(code)
