@@ -724,7 +724,8 @@ def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
         )
     elif ran.returncode < 0:
         tail = " before the SDK flushed: its queued spans were lost." if spans == 0 else f" after {spans} span(s)."
-        killed = KILLED(f"The app was killed by {signal_name(-ran.returncode)}{tail}", severity=E if spans == 0 else None)
+        name = signal_name(-ran.returncode)
+        killed = KILLED(f"The app was killed by {name}{tail}", severity=E if spans == 0 else None)
         findings.insert(0 if spans == 0 else len(findings), killed)
 
 
