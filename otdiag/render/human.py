@@ -155,22 +155,30 @@ def finding_lines(f: Finding) -> list[tuple[str, str]]:
 
 
 def print_findings(console: Console, findings: list[Finding]) -> None:
-    """Findings grouped under the guide's three headings, most fundamental first."""
+    """Findings grouped under the guide's three headings, in diagnosis order.
+
+    The groups come in the order of their first finding (errors first, most fundamental first), so the
+    first ✗ on screen is the verdict's first error. A guide's heading is printed only over a group with an
+    error or a warning; notes alone (`i`) are listed last under "Notes", never under a heading that would
+    claim a problem on a healthy run.
+    """
     ordered = order_findings(findings)
     groups: dict[Guide | None, list[Finding]] = {}
+    notes: list[Finding] = []
     for f in ordered:
         groups.setdefault(f.guide, []).append(f)
-    order: list[Guide | None] = [
-        Guide.TRACES_NOT_COLLECTED,
-        Guide.TRACES_NOT_IN_JAEGER,
-        Guide.SPANS_NOT_CREATED,
-        None,
-    ]
-    for guide in order:
-        if guide not in groups:
+    for guide, items in groups.items():
+        if all(f.severity is Severity.INFO for f in items):
+            notes.extend(items)
             continue
         console.print(f"[bold]{GUIDE_TITLES[guide] if guide else 'Other'}[/]")
-        for f in groups[guide]:
+        for f in items:
+            for lead, body in finding_lines(f):
+                hang(console, lead, body)
+        console.print()
+    if notes:
+        console.print("[bold]Notes[/]")
+        for f in notes:
             for lead, body in finding_lines(f):
                 hang(console, lead, body)
         console.print()
