@@ -86,3 +86,25 @@ def test_no_fix_tells_the_user_to_hard_code_an_endpoint() -> None:
 
     for kind in catalogue.KINDS.values():
         assert 'endpoint="http' not in kind.hint and "endpoint='http" not in kind.hint, kind.code
+
+
+def test_find_trace_names_the_service_it_does_not_know_and_the_filter_that_emptied_the_search() -> None:
+    from tests.listen_helpers import listening
+    from tests.sdk_app import send_span
+
+    with listening() as lp:
+        send_span(lp.grpc, service="payment", name="charge")
+        url = ("--jaeger-url", lp.query_url)
+        typo = _otdiag("find-trace", "--service", "paymnet", *url, "--json")
+        typo_human = _otdiag("find-trace", "--service", "paymnet", *url)
+        slow = _otdiag("find-trace", "--service", "payment", "--min-duration", "10s", *url, "--json")
+        slow_human = _otdiag("find-trace", "--service", "payment", "--min-duration", "10s", *url)
+    (f,) = json.loads(typo.stdout)["findings"]
+    assert f["code"] == "trace.not-found" and "Did you mean 'payment'?" in f["message"]
+    assert "payment" in f["hint"]
+    assert typo.returncode == typo_human.returncode == ExitCode.PROBLEM
+    assert "Did you mean 'payment'?" in " ".join(typo_human.stdout.split())
+    (g,) = json.loads(slow.stdout)["findings"]
+    assert "--min-duration" in g["message"] and g["hint"].startswith("Loosen --min-duration first")
+    assert slow.returncode == slow_human.returncode == ExitCode.PROBLEM
+    assert "Loosen --min-duration" in " ".join(slow_human.stdout.split())
