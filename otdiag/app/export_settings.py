@@ -169,8 +169,10 @@ PROTOCOL_FROM_PORT = "not set: grpc, as port 4317 says (SDKs differ when it is u
 
 
 def standard_port(endpoint: str) -> int | None:
-    """The port an endpoint names, if any (with or without a scheme)."""
+    """The port an endpoint names, if any (with or without a scheme; None for a scheme OTLP does not use)."""
     text = endpoint.strip()
+    if "://" in text and not text.lower().startswith(("http://", "https://")):
+        return None
     try:
         return urlsplit(text if "://" in text else "//" + text).port
     except ValueError:
