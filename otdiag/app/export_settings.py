@@ -199,7 +199,7 @@ def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
 def _http_url(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> str:
     if flags.endpoint is not None:
         endpoint, assumed = flags.endpoint.strip(), ""
-        if re.match(r"^[A-Za-z0-9.\-\[\]:]+(/.*)?$", endpoint) and "://" not in endpoint:
+        if re.match(r"^(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}:\d{1,5}(?:/\S*)?$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}(?:/\S*)?$", endpoint):
             # host:port on the command line, as the help shows it: plaintext HTTP (the SDKs' variables need a scheme).
             endpoint, assumed = "http://" + endpoint, ", no scheme: http:// assumed"
         sources["endpoint"] = "--endpoint" + assumed
