@@ -164,6 +164,9 @@ def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
     return Protocol.HTTP_PROTOBUF
 
 
+_HOST_PORT = re.compile(r"^(?:(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}|\[[0-9A-Fa-f:.]+\]):\d{1,5}(?:/\S*)?$")
+"""host:port (a name of labels up to 63 characters, an IPv4 or a bracketed IPv6 address), a path allowed."""
+
 PROTOCOL_FROM_PORT = "not set: grpc, as port 4317 says (SDKs differ when it is unset)"
 """The one rule, in check and send-test-span alike: no protocol named and port 4317 means gRPC."""
 
@@ -199,7 +202,7 @@ def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
 def _http_url(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> str:
     if flags.endpoint is not None:
         endpoint, assumed = flags.endpoint.strip(), ""
-        if re.match(r"^(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}:\d{1,5}(?:/\S*)?$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}(?:/\S*)?$", endpoint):
+        if _HOST_PORT.match(endpoint):
             # host:port on the command line, as the help shows it: plaintext HTTP (the SDKs' variables need a scheme).
             endpoint, assumed = "http://" + endpoint, ", no scheme: http:// assumed"
         sources["endpoint"] = "--endpoint" + assumed
