@@ -217,6 +217,14 @@ INGEST_AUTH = kind(
     "The receiver refused the request's credentials (401/403, UNAUTHENTICATED/PERMISSION_DENIED).",
     "Send the header the receiver's authenticator expects (--header / OTEL_EXPORTER_OTLP_HEADERS).",
 )
+INGEST_BAD_HEADER = kind(
+    "ingest.bad-header",
+    E,
+    Stage.COLLECTOR_INGEST,
+    COLLECTED,
+    "The exporter could not send a header: its value has a newline, a leading space or another forbidden character.",
+    "Strip the value in OTEL_EXPORTER_OTLP_HEADERS (or headers=): key=value pairs, comma-separated, percent-encoded.",
+)
 INGEST_TOO_LARGE = kind(
     "ingest.too-large",
     E,
@@ -511,6 +519,15 @@ APP_PROPAGATORS_NONE = kind(
     "OTEL_PROPAGATORS disables context propagation: every service starts its own trace.",
     "Set OTEL_PROPAGATORS=tracecontext,baggage.",
 )
+APP_PROTOCOL_UNSET = kind(
+    "app.protocol-unset-grpc-port",
+    W,
+    Stage.APP,
+    COLLECTED,
+    "OTEL_EXPORTER_OTLP_PROTOCOL is unset and the endpoint is port 4317: otdiag sends gRPC there, as the Python "
+    "and .NET SDKs do; the Java agent 2.x, Node's SDK and Go's autoexport default to http/protobuf and fail on it.",
+    "Set OTEL_EXPORTER_OTLP_PROTOCOL=grpc (or use port 4318 with http/protobuf) so every SDK sends the same.",
+)
 APP_PROTOCOL_PORT = kind(
     "app.protocol-port-mismatch",
     E,
@@ -799,9 +816,9 @@ APP_JAEGER_REMOVED = kind(
     CREATED,
     "The app uses opentelemetry-exporter-jaeger, removed from OpenTelemetry Python after its last release, "
     "1.21.0; it spoke Thrift to Jaeger v1's ports (14268 HTTP, 6831 UDP), which Jaeger v2 does not open.",
-    'Export OTLP instead: BatchSpanProcessor(OTLPSpanExporter(endpoint="http://localhost:4317", insecure=True)) '
-    "from opentelemetry.exporter.otlp.proto.grpc.trace_exporter, to the collector's or Jaeger's OTLP port "
-    "(4317 gRPC, 4318 HTTP).",
+    "Export OTLP instead: BatchSpanProcessor(OTLPSpanExporter()) from "
+    "opentelemetry.exporter.otlp.proto.grpc.trace_exporter, without endpoint= (it then sends to localhost:4317, "
+    "or where the OTLP endpoint variable says): the collector's or Jaeger's OTLP port (4317 gRPC, 4318 HTTP).",
 )
 APP_OTEL_IMPORT = kind(
     "app.otel-import-failed",
@@ -940,6 +957,15 @@ APP_EXPORTED_ELSEWHERE = kind(
     COLLECTED,
     "The exporter delivered spans to an endpoint set in the code, bypassing OTEL_EXPORTER_OTLP_ENDPOINT.",
     "Nothing to fix if that endpoint is right; drop endpoint= from the exporter to let the environment decide.",
+)
+APP_SPANS_LOST = kind(
+    "app.spans-lost",
+    E,
+    Stage.APP,
+    CREATED,
+    "Some of the spans the app's SDK sampled never reached the receiver (others did): a partial loss.",
+    "Read where they were lost (never ended, queue full, export failed, after shutdown, never flushed) and "
+    "fix that place in the code.",
 )
 APP_OBSERVER_ERROR = kind(
     "app.observer-error",

@@ -154,6 +154,16 @@ CAUSES: dict[str, tuple[str, ...]] = {
         "Resource({...}) instead of Resource.create({...}): the bare constructor skips the environment.",
     ),
     "app.span-not-ended": ("start_span() without end(), or an exception between start and end.",),
+    "app.spans-lost": (
+        "Worker threads or processes that never had a provider, or whose spans were never ended.",
+        "The process exited (exit call, signal, crash) with spans still queued in the batch processor.",
+        "The queue overflowed under load (OTEL_BSP_MAX_QUEUE_SIZE), or the exporter failed for part of the batches.",
+        "The provider was shut down before the last spans were ended.",
+    ),
+    "app.protocol-unset-grpc-port": (
+        "OTEL_EXPORTER_OTLP_ENDPOINT names port 4317 (gRPC) and OTEL_EXPORTER_OTLP_PROTOCOL is unset: Python "
+        "and Go's default exporters use gRPC, but the Java agent 2.x and Node.js default to http/protobuf.",
+    ),
     "app.spans-after-shutdown": ("shutdown() called from an atexit hook or a signal handler before work finished.",),
     "app.spans-before-provider": ("Spans started at import time, before the start-up code set the provider.",),
     "app.spans-only-at-exit": (
@@ -350,6 +360,10 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "ingest.not-otlp": ("The endpoint is Jaeger's UI, a collector's metrics port, or another service.",),
     "ingest.partial-success": ("The receiver refused some spans (invalid IDs, limits) and said why.",),
     "ingest.path-doubled": ("/v1/traces written into OTEL_EXPORTER_OTLP_ENDPOINT, which gets it appended again.",),
+    "ingest.bad-header": (
+        "A header value with a newline, a non-ASCII character or a stray quote (often pasted from a secret store).",
+        "OTEL_EXPORTER_OTLP_HEADERS not written as comma-separated name=value pairs (URL-encoded values).",
+    ),
     "ingest.path-missing": ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT written as a base URL.",),
     "ingest.plaintext-to-tls": ("http:// (or insecure) towards a receiver configured with tls.",),
     "ingest.refused": (

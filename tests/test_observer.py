@@ -61,7 +61,9 @@ FAULTS = [
     ("span_not_ended.py", "app.span-not-ended", "span_not_ended.py:15", "never ended"),
     ("parent_not_sampled.py", "app.parent-not-sampled", "parent_not_sampled.py:16", "sampled flag is 0"),
     ("spans_after_shutdown.py", "app.spans-after-shutdown", "spans_after_shutdown.py:15", "after provider.shutdown()"),
-    ("hardcoded_endpoint.py", "app.export-failed", None, "127.0.0.1:1"),
+    ("hardcoded_endpoint.py", "ingest.refused", None, "127.0.0.1:1"),
+    ("http_base_endpoint_in_code.py", "ingest.path-missing", None, "/v1/traces, or drop endpoint="),
+    ("grpc_tls_to_plaintext.py", "ingest.tls-to-plaintext", None, "insecure=True"),
     ("missing_exporter_package.py", "app.otel-import-failed", "missing_exporter_package.py:4", "zipkin"),
     ("no_span_started.py", "app.no-span-started", "no_span_started.py:10", "no span was started"),
     ("set_twice.py", "app.provider-set-twice", "set_twice.py:8", "second TracerProvider"),
@@ -145,15 +147,41 @@ def test_a_hard_coded_default_endpoint_with_nothing_there_says_so() -> None:
     rc, doc, _ = run("healthy_hardcoded_localhost.py")
     assert rc == ExitCode.PROBLEM
     first = first_error(doc)
-    assert first["code"] == "app.export-failed" and first["guide"] == "traces-not-collected"
+    assert first["code"] == "ingest.refused" and first["guide"] == "traces-not-collected"
     assert "localhost:4317" in first["message"] and "--default-ports" in first["hint"]
 
 
-def test_a_full_queue_is_reported_with_the_count() -> None:
+def test_a_full_queue_is_a_partial_loss_with_the_count() -> None:
     rc, doc, _ = run("queue_full.py")
-    assert rc == ExitCode.OK  # a warning: some spans arrived
-    assert doc["findings"][0]["code"] == "app.queue-full"
+    assert rc == ExitCode.PROBLEM  # some spans arrived, the others were lost: still an error
+    first = first_error(doc)
+    assert first["code"] == "app.spans-lost" and "dropped by the full queue" in first["message"]
+    assert "OTEL_BSP_MAX_QUEUE_SIZE" in first["hint"]
+    assert "app.queue-full" in [f["code"] for f in doc["findings"]]
     assert 0 < doc["spans"] < 50
+
+
+def test_a_partial_loss_is_exit_1_and_the_same_on_every_run() -> None:
+    reports = [run("partial_loss_early_worker.py") for _ in range(3)]
+    for rc, doc, err in reports:
+        assert rc == ExitCode.PROBLEM, (doc, err)
+        assert doc["spans"] == 1
+        first = first_error(doc)
+        assert first["code"] == "app.spans-lost", doc["findings"]
+        assert first["message"].startswith("1 of 2 span(s) the app started never reached the receiver (1 did)")
+        assert "1 started on the no-op tracer" in first["message"]
+        assert first["location"]["file"].endswith("partial_loss_early_worker.py")
+    shown = [[(f["code"], f["severity"], f["message"]) for f in doc["findings"]] for _, doc, _ in reports]
+    assert shown[0] == shown[1] == shown[2]
+
+
+def test_a_crash_after_every_span_was_exported_is_not_a_loss(tmp_path: Path) -> None:
+    app = tmp_path / "crash_after_export.py"
+    app.write_text((APPS / "healthy_grpc.py").read_text() + "\nraise SystemExit('fatal: config reload failed')\n")
+    rc, doc, err = run([sys.executable, str(app)], cwd=tmp_path)
+    assert doc["spans"] == 3, err
+    assert "app.spans-lost" not in [f["code"] for f in doc["findings"]]
+    assert rc == (ExitCode.PROBLEM if any(f["severity"] == "error" for f in doc["findings"]) else ExitCode.OK)
 
 
 def _direct(app: str | list[str], *, observe: bool, tmp: Path, cwd: Path = APPS) -> subprocess.CompletedProcess[bytes]:
@@ -388,8 +416,9 @@ def test_the_apps_argv_secrets_are_never_printed() -> None:
         assert "--api-key=<redacted>" in proc.stdout + proc.stderr
     from otdiag.app.runner import scrub_argv
 
-    assert scrub_argv(["app", "--token", "x1", "-p", "keep", "API_KEY=v", "--verbose"]) == [
-        "app", "--token", "<redacted>", "-p", "keep", "API_KEY=<redacted>", "--verbose",
+    # -p V is a password to mysql and friends: hidden, whatever the command (issue 24)
+    assert scrub_argv(["app", "--token", "x1", "-p", "pw1", "API_KEY=v", "--verbose"]) == [
+        "app", "--token", "<redacted>", "-p", "<redacted>", "API_KEY=<redacted>", "--verbose",
     ]  # fmt: skip
 
 
@@ -457,7 +486,7 @@ def test_secrets_inside_the_app_are_not_printed(tmp_path: Path) -> None:
         cmd = [sys.executable, "-m", "otdiag", "run", *mode, "--grace", "0.2", "--", sys.executable, str(app)]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False)
         report = proc.stdout  # the app's own stderr passes through untouched, as without otdiag
-        assert "app.export-failed" in report, proc.stderr
+        assert "ingest.refused" in report, proc.stderr
         for secret in ("Pa55word", "hdr-s3cret", "t0ken-abc"):
             assert secret not in report, (mode, secret)
         assert "svc:<redacted>@" in report

@@ -292,3 +292,33 @@ def test_graph_only_puts_the_diagram_alone_on_stdout(tmp_path: Path) -> None:
     assert res.exit_code == ExitCode.OK
     assert res.stdout.startswith("graph LR\n")
     assert "valid:" in res.stderr and "valid:" not in res.stdout
+
+
+def test_screen_order_is_diagnosis_order_and_notes_get_no_guide_heading() -> None:
+    """The first ✗ on screen is the verdict's first error; a heading never stands over notes alone."""
+    import io
+
+    from otdiag import catalogue as cat
+    from otdiag.model import GUIDE_TITLES, Guide
+    from otdiag.render import human as h
+
+    created, collected = GUIDE_TITLES[Guide.SPANS_NOT_CREATED], GUIDE_TITLES[Guide.TRACES_NOT_COLLECTED]
+
+    sampler = cat.APP_SAMPLER_OFF("OTEL_TRACES_SAMPLER=traceidratio with ratio 0: every span is dropped.")
+    path = cat.APP_PATH_DOUBLED("OTEL_EXPORTER_OTLP_ENDPOINT ends in /v1/traces: the SDK will POST to it twice.")
+    note = cat.INGEST_REFUSED("only a note here", severity=cat.INFO)
+    console = h.make_console(width=80, no_color=True)
+    console.file = io.StringIO()
+    h.print_findings(console, [sampler, path, note])
+    text = console.file.getvalue()
+    first_error = next(line for line in text.splitlines() if line.lstrip().startswith("✗"))
+    assert "ratio 0" in first_error, text
+    assert (sampler.guide, path.guide, note.guide) == (Guide.SPANS_NOT_CREATED, Guide.TRACES_NOT_COLLECTED,
+                                                       Guide.TRACES_NOT_COLLECTED)  # fmt: skip
+    assert text.index(created) < text.index(collected)
+    assert text.count(collected) == 1  # the path's heading, not one over the note
+    healthy = h.make_console(width=80, no_color=True)
+    healthy.file = io.StringIO()
+    h.print_findings(healthy, [note])
+    assert collected not in healthy.file.getvalue()
+    assert healthy.file.getvalue().startswith("Notes")

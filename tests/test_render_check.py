@@ -61,7 +61,8 @@ def test_a_broken_hop_is_marked_and_its_fix_is_printed_under_its_finding(width: 
     )
     e2e = Step("end-to-end", Stage.COLLECTOR_EXPORT, F, 15020.0, f"test trace not visible after 15.0s: {failed.message}", JAEGER)  # fmt: skip
     lines = screen(CheckResult(findings=(failed,), steps=steps(e2e)), width)
-    assert lines[0] == "  App ✓ ──▶ SDK ✓ ──▶ Collector ✓ ──▶ Jaeger ✗"
+    # Jaeger answers: the arrow from the collector's exporter to it is what is broken, not Jaeger.
+    assert lines[0] == "  App ✓ ──▶ SDK ✓ ──▶ Collector ✓ ─✗─▶ Jaeger ✓"
     text = "\n".join(lines)
     assert "Traces are not being displayed in Jaeger" in text
     heading = lines.index("Traces are not being displayed in Jaeger")
@@ -173,3 +174,12 @@ def test_prometheus_label_values_are_text_never_markup(width: int) -> None:
     assert lines[title + 2].startswith("  [fe80::1]:8888      [/]")
     assert lines[title + 3].startswith("  [bold]x:1           t\\x1b[2J  ")
     assert lines[title + 4] == "  test span through: [fe80::1]:8888 ✓ ──▶ [/] ✗ ──▶ [red]t ✓"
+
+
+def test_otdiags_own_input_marks_no_hop_and_is_not_called_broken() -> None:
+    unreachable = c.KINDS["ingest.refused"]("--prometheus-url http://127.0.0.1:9 does not answer.", stage=Stage.OTDIAG)
+    lines = screen(CheckResult(findings=(unreachable,), steps=steps()), 80)
+    assert lines[0] == "  App ✓ ──▶ SDK ✓ ──▶ Collector ✓ ──▶ Jaeger ✓"
+    verdict = " ".join(lines[next(i for i, line in enumerate(lines) if line.startswith("Not checked")) :])
+    assert verdict.startswith("Not checked: otdiag's input - --prometheus-url")
+    assert not any("Broken" in line for line in lines)

@@ -94,7 +94,7 @@ def test_an_app_that_created_spans(width: int) -> None:
     assert lines[0] == "✓ the app emitted 9 spans in 7 traces (exit status 0, ran 1.2s)"
     assert "  shop: 9 spans" in lines
     assert "         7  GET /orders" in lines and "         2  SELECT orders" in lines
-    assert "  trace IDs (newest 7 of 7):" in lines
+    assert "  trace IDs (newest 5 of 7):" in lines  # the count is of the IDs listed
     assert all(f"    {tid}" in lines for tid in ids[:5]) and ids[5] not in "\n".join(lines)
     text = flat(lines)  # a long line wraps at a space
     assert f"set for the app: OTEL_EXPORTER_OTLP_ENDPOINT={ENDPOINT}" in text
@@ -102,6 +102,13 @@ def test_an_app_that_created_spans(width: int) -> None:
     assert "  spans: 9 started, 9 sampled, 9 ended, 0 no-op" in lines
     assert f"  OTLPSpanExporter → {ENDPOINT}: SUCCESS 3" in lines
     assert "fix:" not in text  # nothing to fix
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_signal_is_named_not_a_negative_status(width: int) -> None:
+    lines = render(width, result(status=-2, spans=0))
+    assert lines[0] == "✗ the app emitted no spans (exit status killed by SIGINT)"
+    assert "-2" not in lines[0]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -165,7 +172,7 @@ def test_run_prints_the_full_trace_ids_it_received() -> None:
     ids = tuple(f"{i:032x}" for i in range(1, 8))
     lines = render(80, result(spans=9, trace_ids=ids, operations={"orders": {"GET /orders": 9}}))
     out = "\n".join(lines)
-    assert "trace IDs (newest 7 of 7):" in out
+    assert "trace IDs (newest 5 of 7):" in out  # the count is of the IDs listed
     assert all(f"    {tid}" in out for tid in ids[:5]) and ids[5] not in out
 
 

@@ -124,8 +124,11 @@ def test_a_span_jaeger_never_showed_is_a_finding_not_a_success(width: int) -> No
     )
     lines = shown(width, lambda con: print_send(con, result))
     text = " ".join(" ".join(lines).split())
-    assert lines[0].startswith("✗ Not accepted"), "an error finding turns the headline"
-    assert not any("visible in Jaeger" in line for line in lines)
+    # The headline is the findings' verdict: accepted by the receiver, not shown by Jaeger (not "not accepted").
+    assert lines[0].startswith("✗ Not visible in Jaeger: accepted by "), lines[0]
+    assert not any("Not accepted" in line or "✓ visible in Jaeger" in line for line in lines)
+    first_error = next(f for f in result.findings if f.severity.value == "error")
+    assert first_error.code == "trace.not-visible" and result.to_json()["ok"] is False
     assert "did not show it within 30s" in text and "Traces are not being displayed in Jaeger" in text
     assert result.to_json()["verified"] is False
 

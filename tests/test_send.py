@@ -449,7 +449,7 @@ def test_unresolvable_host_is_a_dns_finding() -> None:
     ("args", "env", "expected"),
     [
         (["--endpoint", "not a url"], {}, "contains spaces"),
-        (["--endpoint", "localhost:4318"], {}, "must start with http:// or https://"),
+        (["--endpoint", "ftp://localhost:4318"], {}, "must start with http:// or https://"),  # host:port is taken
         (["--endpoint", "http://h:70000"], {}, "invalid port"),
         (["--protocol", "thrift"], {}, "thrift"),
         (["--header", "Authorization"], {}, "must be written NAME=VALUE"),

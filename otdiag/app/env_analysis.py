@@ -209,6 +209,15 @@ def _endpoints(env: Mapping[str, str], protocol: Protocol | None) -> list[Findin
         out.append(
             c.APP_PATH_MISSING(f"{name}={endpoint}: the SDK will POST to {endpoint.rstrip('/')}/ (404).", target=name)
         )
+    if protocol is None and port == 4317:
+        out.append(
+            c.APP_PROTOCOL_UNSET(
+                f"OTEL_EXPORTER_OTLP_PROTOCOL is unset and {name}={endpoint} is port 4317: otdiag uses gRPC there; "
+                "an SDK that defaults to http/protobuf (the Java agent 2.x, Node, Go's autoexport) would send "
+                "OTLP/HTTP and fail.",
+                target="OTEL_EXPORTER_OTLP_PROTOCOL",
+            )
+        )
     if protocol is Protocol.GRPC or (protocol is None and port == 4317):
         insecure = _get(env, "OTEL_EXPORTER_OTLP_TRACES_INSECURE") or _get(env, "OTEL_EXPORTER_OTLP_INSECURE") or ""
         if not has_scheme and insecure.lower() != "true":

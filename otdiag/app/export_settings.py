@@ -158,8 +158,30 @@ def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
             raise UsageError(f"{name}={shown!r} is not one of grpc, http/protobuf, http/json") from None
         sources["protocol"] = name
         return proto
+    endpoint = flags.endpoint if flags.endpoint is not None else _pick(env, "ENDPOINT")[0]
+    if endpoint is not None and standard_port(endpoint) == 4317:
+        sources["protocol"] = PROTOCOL_FROM_PORT
+        return Protocol.GRPC
     sources["protocol"] = "default (the specification's http/protobuf)"
     return Protocol.HTTP_PROTOBUF
+
+
+_HOST_PORT = re.compile(r"^(?:(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}|\[[0-9A-Fa-f:.]+\]):\d{1,5}(?:/\S*)?$")
+"""host:port (a name of labels up to 63 characters, an IPv4 or a bracketed IPv6 address), a path allowed."""
+
+PROTOCOL_FROM_PORT = "not set: grpc, as port 4317 says (SDKs differ when it is unset)"
+"""The one rule, in check and send-test-span alike: no protocol named and port 4317 means gRPC."""
+
+
+def standard_port(endpoint: str) -> int | None:
+    """The port an endpoint names, if any (with or without a scheme; None for a scheme OTLP does not use)."""
+    text = endpoint.strip()
+    if "://" in text and not text.lower().startswith(("http://", "https://")):
+        return None
+    try:
+        return urlsplit(text if "://" in text else "//" + text).port
+    except ValueError:
+        return None
 
 
 def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
@@ -181,14 +203,18 @@ def _check_url(value: str, origin: str, *, require_scheme: bool) -> None:
 
 def _http_url(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> str:
     if flags.endpoint is not None:
-        sources["endpoint"] = "--endpoint"
-        _check_url(flags.endpoint, "--endpoint", require_scheme=True)
-        parts = urlsplit(flags.endpoint)
+        endpoint, assumed = flags.endpoint.strip(), ""
+        if _HOST_PORT.match(endpoint):
+            # host:port on the command line, as the help shows it: plaintext HTTP (the SDKs' variables need a scheme).
+            endpoint, assumed = "http://" + endpoint, ", no scheme: http:// assumed"
+        sources["endpoint"] = "--endpoint" + assumed
+        _check_url(endpoint, "--endpoint", require_scheme=True)
+        parts = urlsplit(endpoint)
         # A bare base URL on the command line gets the signal path, as a generic endpoint would.
         if parts.path in ("", "/"):
-            sources["endpoint"] = "--endpoint (base URL: /v1/traces appended)"
-            return flags.endpoint.rstrip("/") + TRACES_PATH
-        return flags.endpoint
+            sources["endpoint"] = f"--endpoint (base URL: /v1/traces appended{assumed})"
+            return endpoint.rstrip("/") + TRACES_PATH
+        return endpoint
     traces = _get(env, T + "ENDPOINT")
     if traces is not None:
         sources["endpoint"] = T + "ENDPOINT (used as is)"

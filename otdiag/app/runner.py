@@ -56,8 +56,9 @@ from otdiag.catalogue import (
     APP_QUEUE_FULL as QUEUE_FULL,
 )
 from otdiag.errors import UsageError
+from otdiag.listen.refused import RefusedRequest
 from otdiag.listen.store import SpanStore
-from otdiag.listen.summary import ListenResult, summarize
+from otdiag.listen.summary import ListenResult, refused_findings, summarize
 from otdiag.model import Finding, Protocol, Result, Severity
 from otdiag.observe import analysis
 from otdiag.observe.observed import NOT_LOADED, Observed
@@ -77,7 +78,9 @@ _SIGNATURES: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (
         re.compile(
             r"Failed to export (span )?batch|Transient error [^\n]{0,200}? encountered while exporting|"
-            r"Max retries exceeded with url|Exception while exporting Span"
+            r"Max retries exceeded with url|Exception while exporting Span|"
+            # Node, the Java agent, Go: classified by otdiag.otlp.classify
+            r"OTLPExporterError|Failed to export spans|traces export: |Failed to export traces"
         ),
         EXPORT_FAILED,
     ),
@@ -131,6 +134,8 @@ class Received:
     """When the first span arrived, after the app started."""
     last_span_before_exit_ms: float | None
     """When the last span arrived, before the app exited (negative: after)."""
+    refused: tuple[RefusedRequest, ...] = ()
+    """Requests the receiver refused or that came in the wrong protocol (path, transport, status, count)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,6 +168,7 @@ class RunResult(Result):
             "transports": dict(got.transports),
             "first_span_after_ms": got.first_span_after_ms,
             "last_span_before_exit_ms": got.last_span_before_exit_ms,
+            "refused": [r.to_json(set_in_code=True) for r in got.refused],
             "observer": self.observer.to_json(),
         }
 
@@ -207,6 +213,7 @@ class _Ran:
                 transports=s.transports,
                 first_span_after_ms=_rel(s.first_received, self.exited_at - self.duration_s),
                 last_span_before_exit_ms=_rel(s.last_received, self.exited_at, sign=-1),
+                refused=s.refused,
             ),
             observer=observed,
         )
@@ -742,7 +749,10 @@ def analyse(
             analysis.Context(endpoint=ran.endpoint, receiver_spans=s.spans, returncode=ran.returncode,
                              cwd=ran.cwd, also=ran.also_receiving),
         )  # fmt: skip
-    findings = _dedupe(_ordered(ran, env, seen))
+    # What the receiver refused (a wrong path, the wrong protocol, TLS): the app's env names the base URL,
+    # so a wrong path comes from the code.
+    refused = refused_findings(s.refused, set_in_code=True)
+    findings = _dedupe([*_ordered(ran, env, seen), *refused])
     _add_killed(findings, ran, loaded=seen.loaded)
     if not seen.loaded and observe and obs.looks_like_python(list(ran.argv)):
         findings.append(APP_OBSERVER_ABSENT("No report came from otdiag's observer inside the app."))
@@ -755,9 +765,8 @@ def analyse(
 
 def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis | Seen) -> list[Finding]:
     """The observer's root causes, the app's environment, the observer's other findings, then its stderr."""
-    by_code = {k.code: k for _, k in _SIGNATURES}
     stderr_findings = [
-        by_code[code](f"The app's stderr says: {redact_text(lines[0])}", evidence=[redact_text(x) for x in lines])
+        _stderr_finding(code, lines)
         for code, lines in ran.stderr_hits.items()
         if not (seen.loaded and code in _OBSERVED)
     ]
@@ -772,6 +781,20 @@ def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis | Seen) 
     return [*root, *env_found, *rest, *stderr_findings]
 
 
+def _stderr_finding(code: str, lines: list[str]) -> Finding:
+    """A known SDK warning on the app's stderr; an export failure is classified as send-test-span would."""
+    from otdiag.otlp.classify import classify_text, scrub_error
+
+    shown = [redact_text(scrub_error(x)) for x in lines]
+    if code == EXPORT_FAILED.code:
+        for line in shown:
+            got = classify_text(line)
+            if got is not None:
+                return got.finding(prefix="The app's stderr says the export failed: ", evidence=shown)
+    by_code = {k.code: k for _, k in _SIGNATURES}
+    return by_code[code](f"The app's stderr says: {shown[0]}", evidence=shown)
+
+
 def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
     """The app was stopped by otdiag, or killed by a signal: where that finding goes depends on what arrived."""
     spans = ran.summary.spans
@@ -781,20 +804,25 @@ def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
         findings.append(
             KILLED(
                 f"{how} ({ran.stopped}): the app was sent {'SIGTERM' if ran.stopped != 'SIGINT' else 'SIGINT'}"
-                f"{esc}, and exited with {_status_text(ran.returncode).split(' ', 1)[-1]}.",
+                f"{esc}; it {_status_text(ran.returncode).removeprefix('was ')}.",
                 severity=Severity.INFO if not ran.escalated else W,
+                hint="Nothing to fix: otdiag stopped the app. To keep queued spans on a stop, handle the signal "
+                "and call provider.shutdown() before exiting."
+                if not ran.escalated
+                else None,
             )
         )
     elif ran.returncode < 0 and not loaded:
         findings.append(
             KILLED(
-                f"The app was killed by signal {-ran.returncode} after exporting {spans} span(s).",
+                f"The app was killed by {signal_name(-ran.returncode)} after exporting {spans} span(s).",
                 severity=E if spans == 0 else None,
             )
         )
     elif ran.returncode < 0:
         tail = " before the SDK flushed: its queued spans were lost." if spans == 0 else f" after {spans} span(s)."
-        killed = KILLED(f"The app was killed by signal {-ran.returncode}{tail}", severity=E if spans == 0 else None)
+        name = signal_name(-ran.returncode)
+        killed = KILLED(f"The app was killed by {name}{tail}", severity=E if spans == 0 else None)
         findings.insert(0 if spans == 0 else len(findings), killed)
 
 
@@ -864,5 +892,18 @@ def redact_text(text: str) -> str:
 
 def _status_text(code: int) -> str:
     if code < 0:
-        return f"was killed by signal {-code}"
+        return f"was killed by {signal_name(-code)}"
     return f"exited with status {code}"
+
+
+def signal_name(number: int) -> str:
+    """SIGINT for 2, SIGKILL for 9; `signal 99` for a number without a name."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def status_shown(code: int) -> str:
+    """An exit status as the human view shows it: `0`, `3`, `killed by SIGINT`."""
+    return f"killed by {signal_name(-code)}" if code < 0 else str(code)

@@ -151,10 +151,27 @@ def output_failure(exc: BaseException, *, reader_gone: ExitCode = ExitCode.OK) -
     return ExitCode.USAGE
 
 
+def _curl_form(values: list[str] | None) -> list[str] | None:
+    """`Name: value` (curl's form) read as `Name=value`; `Name=value` (the OTLP variables' form) as is."""
+    if values is None:
+        return None
+    out = []
+    for given in values:
+        colon, equals = given.find(":"), given.find("=")
+        if colon > 0 and (equals < 0 or colon < equals) and " " not in given[:colon].strip():
+            name, _, value = given.partition(":")
+            out.append(f"{name.strip()}={value.strip()}")
+        else:
+            out.append(given)
+    return out
+
+
 def parse_headers(values: list[str] | None, option: str = "--header") -> dict[str, str]:
     from otdiag.app.export_settings import check_header
 
-    out = {name: value.strip() for name, value in pairs(values, option, form="NAME=VALUE", secret=True).items()}
+    out = {
+        name: value.strip() for name, value in pairs(_curl_form(values), option, form="NAME=VALUE", secret=True).items()
+    }
     for n, (name, value) in enumerate(out.items(), 1):
         redact.remember_headers({name: value})
         check_header(name, value, f"{option} #{n}")

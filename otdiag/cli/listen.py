@@ -19,6 +19,7 @@ from otdiag.net.endpoints import listen_address
 from otdiag.render import human
 
 if TYPE_CHECKING:
+    from otdiag.listen.refused import RefusedRequest
     from otdiag.listen.session import ListenRequest
     from otdiag.listen.store import Arrival
 
@@ -84,7 +85,8 @@ def listen(
         view.print_banner(err, bound, max_spans)
         show = _print_span if json_lines else partial(view.print_arrival, out)
         flush = sys.stdout.flush if json_lines else None
-        code = live.run(None if quiet else show, flush=flush, hard_exit=hard_exit)
+        refused = _print_refused if json_lines else partial(view.print_refused, err)
+        code = live.run(None if quiet else show, flush=flush, hard_exit=hard_exit, show_refused=refused)
         result = live.summary()
         view.print_dropped(err, live.dropped)
         if json_lines:
@@ -119,6 +121,10 @@ def _request(grpc: str, http: str, query: str, max_spans: int, stop_after: float
 
 def _print_span(a: Arrival) -> None:
     _print_json_line(a.to_json())
+
+
+def _print_refused(r: RefusedRequest) -> None:
+    _print_json_line({"type": "refused", **r.to_json()})
 
 
 def _print_json_line(doc: Mapping[str, object]) -> None:

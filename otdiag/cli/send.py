@@ -33,12 +33,14 @@ def send_test_span(
         typer.Option(
             "--endpoint",
             "--otlp-endpoint",
-            help="OTLP endpoint. HTTP: a base URL gets /v1/traces appended; gRPC: [http(s)://]host:port.",
+            help="OTLP endpoint: URL or host:port (HTTP: http:// assumed; a base URL gets /v1/traces appended; "
+            "gRPC: [http(s)://]host:port).",
         ),
     ] = None,
     protocol: Annotated[Protocol | None, typer.Option(help="grpc, http/protobuf or http/json.")] = None,
     header: Annotated[
-        list[str] | None, typer.Option("--header", help="NAME=VALUE request header (repeatable).")
+        list[str] | None,
+        typer.Option("--header", help="Request header, NAME=VALUE or curl's 'Name: value' (repeatable)."),
     ] = None,
     insecure: Annotated[
         bool,

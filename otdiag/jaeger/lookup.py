@@ -189,9 +189,50 @@ def search(client: JaegerClient, url: str, q: SearchQuery) -> FindResult:
     if fetched.traces:
         return FindResult(lookup=Search(q, fetched))
     what = f"service {q.service!r}" + (f", operation {q.operation!r}" if q.operation else "")
-    f = c.TRACE_NOT_FOUND(
-        f"No traces for {what} in the time range asked.",
-        target=url,
-        hint="Widen --lookback, or check the service name (otdiag check lists the services Jaeger knows).",
+    known = _known_services(client)
+    if known is not None and q.service not in known:
+        return FindResult(lookup=Search(q, fetched), findings=(_unknown_service(url, q.service, known),))
+    filters = [
+        name
+        for name, used in (
+            ("--min-duration", q.min_duration),
+            ("--max-duration", q.max_duration),
+            ("--tag", q.tags),
+            ("--operation", q.operation),
+        )
+        if used
+    ]
+    hint = (
+        f"Loosen {', '.join(filters)} first (traces of {q.service!r} exist), then widen --lookback."
+        if filters
+        else "Widen --lookback (or --start/--end): Jaeger knows the service, but has no trace of it in that range."
     )
+    narrowed = f" matching {', '.join(filters)}" if filters else ""
+    f = c.TRACE_NOT_FOUND(f"No traces for {what}{narrowed} in the time range asked.", target=url, hint=hint)
     return FindResult(lookup=Search(q, fetched), findings=(f,))
+
+
+def _known_services(client: JaegerClient) -> list[str] | None:
+    """The services Jaeger knows, or None when it would not say (the search's answer stands alone then)."""
+    try:
+        return client.services()[:10_000]
+    except (TransportError, JaegerError):
+        return None
+
+
+def _unknown_service(url: str, service: str, known: list[str]) -> Finding:
+    import difflib
+
+    from otdiag.redact import clean
+
+    close = difflib.get_close_matches(service, known, n=3, cutoff=0.6)
+    listed = ", ".join(clean(s)[:60] for s in sorted(known)[:10]) + (" …" if len(known) > 10 else "")
+    guess = f" Did you mean {clean(close[0])!r}?" if close else ""
+    return c.TRACE_NOT_FOUND(
+        f"Jaeger at {url} knows no service {service!r}.{guess}",
+        target=url,
+        hint=f"Use one of the services Jaeger knows: {listed}."
+        if known
+        else "Jaeger knows no service yet: nothing has reached it (otdiag check shows where spans stop).",
+        evidence=[f"known services: {listed}"] if known else [],
+    )

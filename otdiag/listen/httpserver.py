@@ -197,6 +197,9 @@ class HttpServer:
             try:
                 req = _parse_head(head, peer_s)
             except _BadRequest as bad:
+                refused = getattr(self.app, "refused_connection", None)
+                if head.startswith(b"PRI * HTTP/2.0") and callable(refused):
+                    refused("grpc", str(bad.status))  # a gRPC client on an HTTP/1.1 port
                 writer.write(_go_error(bad.status, bad.text))
                 await writer.drain()
                 return

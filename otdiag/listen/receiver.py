@@ -81,17 +81,38 @@ class OtlpHttpApp:
     max_body: int = MAX_HTTP_BODY
     other_signals: bool = False
     """Take metrics and logs too (and drop them unread), rather than answer 404 as a traces-only collector."""
+    port: str = "http"
+    """How the refused-request log names this receiver: "http", or "shared" (run's one port)."""
+    address: str = ""
+    """host:port it listens on, for the words of a refused request."""
 
     def head(self, req: Request) -> Response | None:
         if req.path != TRACES_PATH and not (self.other_signals and req.path in OTHER_PATHS):
+            self._refuse(req, "404")
             return not_found()
         if req.method != "POST":
+            self._refuse(req, "405")
             return Response(405, b"405 method not allowed, supported: [POST]", [("Content-Type", "text/plain")])
         mtype = media_type(req.header("content-type"))
         if mtype not in (PROTOBUF, JSON):
             self.store.count_request(Transport.HTTP_PROTOBUF, "415")
+            self._refuse(req, "415")
             return Response(415, _UNSUPPORTED.encode(), [("Content-Type", "text/plain")])
         return None
+
+    def _refuse(self, req: Request, status: str) -> None:
+        if req.method != "POST" and status == "404":
+            return  # a browser or a health probe, not an exporter
+        mtype = media_type(req.header("content-type"))
+        transport = "http/json" if mtype == JSON else "http/protobuf" if mtype == PROTOBUF else "http"
+        self.store.refused.add(
+            path=req.raw_path or "/", transport=transport, status=status, port=self.port,
+            content_type=req.header("content-type"), address=req.header("host")[:100] or self.address,
+        )  # fmt: skip
+
+    def refused_connection(self, transport: str, status: str) -> None:
+        """A connection that never made an HTTP/1.1 request: gRPC (HTTP/2) or TLS sent to this port."""
+        self.store.refused.add(path="", transport=transport, status=status, port=self.port, address=self.address)
 
     def too_large(self, req: Request) -> Response:
         mtype = media_type(req.header("content-type")) or PROTOBUF

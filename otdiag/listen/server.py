@@ -25,6 +25,12 @@ from otdiag.listen.store import SpanStore
 from otdiag.net.endpoints import HostPort
 
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+TLS_HANDSHAKE = b"\x16"
+"""The first byte of a TLS record carrying a handshake (a ClientHello)."""
+TLS_ANSWER = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"
+)
+"""Go's answer to bytes that are no HTTP request: a TLS client reads it as "wrong version number"."""
 
 
 class BindError(OSError):
@@ -158,7 +164,9 @@ class Listener:
         bound_grpc: HostPort | None,
     ) -> None:
         """Start the HTTP servers on the bound sockets, on the loop's thread."""
-        http_app = OtlpHttpApp(self.store, self._limits.max_body, other_signals=self._other_signals)
+        http_app = OtlpHttpApp(
+            self.store, self._limits.max_body, other_signals=self._other_signals, address=_local(http_sock)
+        )
         started: list[tuple[HttpServer, socket.socket]] = []
         if http_sock:
             started.append((HttpServer(http_app, self._limits, on_error=self._on_error), http_sock))
@@ -168,7 +176,11 @@ class Listener:
             asyncio.run_coroutine_threadsafe(server.start(sock), loop).result(5)
             self._servers.append(server)
         if mux_sock is not None and bound_grpc is not None:
-            mux_server = HttpServer(http_app, self._limits, on_error=self._on_error)
+            mux_app = OtlpHttpApp(
+                self.store, self._limits.max_body, other_signals=self._other_signals, port="shared",
+                address=_local(mux_sock),
+            )  # fmt: skip
+            mux_server = HttpServer(mux_app, self._limits, on_error=self._on_error)
             asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, bound_grpc.port), loop).result(5)
             self._servers.append(mux_server)
 
@@ -179,6 +191,9 @@ class Listener:
         loop.run_forever()
 
     async def _start_mux(self, server: HttpServer, sock: socket.socket, grpc_port: int) -> None:
+        http_app = server.app
+        assert isinstance(http_app, OtlpHttpApp)
+
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
                 first = await asyncio.wait_for(reader.read(len(H2_PREFACE)), self._limits.header_timeout)
@@ -188,6 +203,15 @@ class Listener:
                         break
                     first += more
             except (TimeoutError, ConnectionError):
+                writer.close()
+                return
+            if first[:1] == TLS_HANDSHAKE:
+                # A TLS ClientHello on a plaintext port: answer as Go's net/http does (the collector's HTTP
+                # port), so the client's handshake fails at once ("wrong version number"), not after a timeout.
+                http_app.refused_connection("tls", "400")
+                with contextlib.suppress(ConnectionError):
+                    writer.write(TLS_ANSWER)
+                    await writer.drain()
                 writer.close()
                 return
             if first.startswith(H2_PREFACE):
@@ -244,6 +268,14 @@ def _bind_if(addr: HostPort | None, what: str, socks: list[socket.socket]) -> so
     sock = bind_socket(addr, what)
     socks.append(sock)
     return sock
+
+
+def _local(sock: socket.socket | None) -> str:
+    """host:port a socket is bound to ("" for none)."""
+    if sock is None:
+        return ""
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _addr_of(sock: socket.socket | None, want: HostPort | None) -> HostPort | None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 
+from otdiag.listen.refused import RefusedRequest
 from otdiag.listen.server import Bound, Listener
 from otdiag.listen.store import Arrival, SpanStore
 from otdiag.listen.summary import ListenResult, summarize
@@ -32,6 +33,7 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if 
 """Besides Ctrl-C, what ends listen with its summary: SIGTERM, and SIGHUP (the terminal went away)."""
 
 Show = Callable[[Arrival], None]
+ShowRefused = Callable[[RefusedRequest], None]
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,21 @@ class Session:
         self.dropped = 0
         """Spans received but not shown: they arrived faster than the display."""
         self._listener = Listener(self.store, grpc=request.grpc, http=request.http, query=request.query)
-        self._arrivals: queue.Queue[Arrival] = queue.Queue(QUEUE_LIMIT)
+        self._arrivals: queue.Queue[Arrival | RefusedRequest] = queue.Queue(QUEUE_LIMIT)
+        self._show_refused: ShowRefused | None = None
 
     def start(self) -> Bound:
         """Bind every receiver (BindError, with a one-line message, when one cannot) and start them."""
         return self._listener.start()
 
-    def run(self, show: Show | None, *, flush: Callable[[], None] | None = None, hard_exit: bool = False) -> ExitCode:
+    def run(
+        self,
+        show: Show | None,
+        *,
+        flush: Callable[[], None] | None = None,
+        hard_exit: bool = False,
+        show_refused: ShowRefused | None = None,
+    ) -> ExitCode:
         """Hand every span to `show` as it arrives, until a stop signal (INTERRUPTED) or `stop_after` (OK).
 
         `flush` is called after each burst of spans. On return the receivers are stopped and every span
@@ -67,6 +77,9 @@ class Session:
         """
         if show is not None:
             self.store.subscribe(self._observe)
+        if show_refused is not None:
+            self._show_refused = show_refused
+            self.store.refused.subscribe(self._observe_refused)
         code = ExitCode.OK
         try:
             with _stop_signals_interrupt(hard_exit):
@@ -75,9 +88,21 @@ class Session:
             code = ExitCode.INTERRUPTED
         finally:
             self._listener.stop()
-        while show is not None and not self._arrivals.empty():
-            show(self._arrivals.get_nowait())
+        while not self._arrivals.empty():
+            self._show(show or _ignore, self._arrivals.get_nowait())
         return code
+
+    def _show(self, show: Show, item: Arrival | RefusedRequest) -> None:
+        if isinstance(item, RefusedRequest):
+            if self._show_refused is not None:
+                self._show_refused(item)
+        else:
+            show(item)
+
+    def _observe_refused(self, item: RefusedRequest) -> None:
+        """Called on a receiver's thread with the first refused request of each kind."""
+        with contextlib.suppress(queue.Full):
+            self._arrivals.put_nowait(item)
 
     def summary(self) -> ListenResult:
         return summarize(self.store)
@@ -99,10 +124,10 @@ class Session:
                 a = arrivals.get(timeout=0.2)
             except queue.Empty:
                 continue
-            show(a)
+            self._show(show, a)
             with contextlib.suppress(queue.Empty):
                 while True:
-                    show(arrivals.get_nowait())
+                    self._show(show, arrivals.get_nowait())
             if flush is not None:
                 flush()
 

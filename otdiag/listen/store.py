@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from otdiag.listen.refused import RefusedLog
 from otdiag.model import SPAN_KINDS
 
 if TYPE_CHECKING:
@@ -318,6 +319,8 @@ class SpanStore:
         """Per service, (operation, kind) -> spans held."""
         self.stats = Stats()
         self._observers: list[Observer] = []
+        self.refused = RefusedLog(clock)
+        """Requests refused or sent in the wrong protocol (a wrong path, gRPC to the HTTP port, TLS, …)."""
 
     # --- writing -------------------------------------------------------------------------------
 

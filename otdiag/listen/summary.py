@@ -31,6 +31,7 @@ from otdiag.catalogue import (
     LISTEN_REJECTED as REJECTED,
 )
 from otdiag.listen import store as store_mod
+from otdiag.listen.refused import RefusedRequest
 from otdiag.listen.store import SpanStore, Stats
 from otdiag.model import Finding, Result, order_findings
 
@@ -57,6 +58,8 @@ class ListenResult(Result):
     last_received: float | None
     trace_ids: tuple[str, ...] = ()
     """The newest held traces' IDs (at most TRACE_IDS_SHOWN), full 32 hex digits, newest first."""
+    refused: tuple[RefusedRequest, ...] = ()
+    """Requests refused or sent in the wrong protocol (path, transport, status, count, first seen), first first."""
 
     def fields_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class ListenResult(Result):
             "orphan_spans": self.orphan_spans,
             "held": {"traces": self.held_traces, "spans": self.held_spans},
             "evicted": {"traces": self.evicted_traces, "spans": self.evicted_spans},
+            "refused": [r.to_json() for r in self.refused],
         }
 
     def summary_json(self) -> dict[str, Any]:
@@ -124,7 +128,9 @@ def summarize(store: SpanStore) -> ListenResult:
             )
         )
     findings.extend(_shape_findings(store))
-    findings.extend(_intake_findings(store))
+    refused = store.refused.items()
+    findings.extend(refused_findings(refused))
+    findings.extend(_intake_findings(store, skip_415=any(r.status == "415" for r in refused)))
     return ListenResult(
         traces=st.traces_seen,
         spans=st.spans,
@@ -141,7 +147,21 @@ def summarize(store: SpanStore) -> ListenResult:
         last_received=st.last_received,
         findings=tuple(findings),
         trace_ids=tuple(trace_ids),
+        refused=refused,
     )
+
+
+def refused_findings(refused: tuple[RefusedRequest, ...], *, set_in_code: bool = False) -> list[Finding]:
+    """One finding per code for the refused requests, worded and fixed as send-test-span words the same failure."""
+    out: dict[str, Finding] = {}
+    for r in refused:
+        f = r.finding(set_in_code=set_in_code)
+        if f.code in out:
+            first = out[f.code]
+            out[f.code] = replace(first, evidence=(*first.evidence, *f.evidence)[:4])
+        else:
+            out[f.code] = f
+    return list(out.values())
 
 
 def _walk_held(store: SpanStore) -> tuple[int, list[str], list[str]]:
@@ -183,13 +203,17 @@ def _id_and_service_findings(st: Stats) -> list[Finding]:
     return findings
 
 
-def _intake_findings(store: SpanStore) -> list[Finding]:
+def _intake_findings(store: SpanStore, *, skip_415: bool = False) -> list[Finding]:
     """Non-positive durations, export requests answered with an error, and traces evicted."""
     st = store.stats
     findings: list[Finding] = []
     if st.negative_duration:
         findings.append(NON_POSITIVE_DURATION(f"{st.negative_duration} span(s) end before or when they start."))
-    rejected = {k: n for k, n in st.requests.items() if not k.endswith((" 200", " OK"))}
+    rejected = {
+        k: n
+        for k, n in st.requests.items()
+        if not k.endswith((" 200", " OK")) and not (skip_415 and k.endswith(" 415"))
+    }
     if rejected:
         total = sum(rejected.values())
         findings.append(

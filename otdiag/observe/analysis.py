@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
 from otdiag import redact
-from otdiag.model import Finding, Location, Severity
+from otdiag.model import Finding, Location, Protocol, Severity, Stage
 from otdiag.observe import deps, instrumentation
 from otdiag.observe.observed import (
     NOT_LOADED,
@@ -859,27 +859,117 @@ def _exports(f: Facts) -> list[Finding]:
 
 
 def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Finding:
-    endpoint = _str(e, "endpoint")
+    """The exporter's failure, classified as `send-test-span` and `check` classify the same failure."""
+    from otdiag.otlp import classify
+
+    endpoint = redact.url(_str(e, "endpoint"))
     mine = _is_ours(e, f.ours)
-    why = _export_reason(f.reports, e)
-    refused = "refused" in why.lower() or "unavailable" in why.lower()
-    return c.APP_EXPORT_FAILED(
-        f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} failed to export {bad} span(s) to {endpoint or '?'}"
-        + ("" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code")
-        + (f": {why}" if why else "."),
-        hint=(
-            f"Nothing answers at {endpoint}: start the collector there, or drop endpoint= from the "
-            "exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides (otdiag run --default-ports also receives "
-            "on localhost:4317/4318)."
-            if refused
-            else None
-        )
-        if not mine
-        else "Read the exporter's error above; check its timeout, headers, compression and TLS settings.",
-        severity=None if not (good or f.delivered) else Severity.WARNING,
-        target=endpoint or None,
-        evidence=[_export_line(e)],
+    why = classify.scrub_error(_export_reason(f.reports, e))
+    protocol = _str(e, "protocol", 40)
+    proto = Protocol(protocol) if protocol in {p.value for p in Protocol} else None
+    if proto is Protocol.GRPC:
+        tls: bool | None = e.get("insecure") is False and not endpoint.startswith("http://")
+    else:
+        tls = endpoint.startswith("https://") if endpoint else None
+    http_path = urlsplit(endpoint).path if "://" in endpoint else ""
+    got = classify.classify_text(
+        why,
+        protocol=proto,
+        target=endpoint,
+        tls=tls,
+        set_in_code=not mine or (proto is not None and proto.is_http and not http_path.endswith("/v1/traces")),
+        plaintext_receiver=mine,
+    ) if why else None  # fmt: skip
+    name = _str(e, "type", 120).rsplit(".", 1)[-1]
+    head = f"{name} failed to export {bad} span(s) to {endpoint or '?'}" + (
+        "" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code"
     )
+    severity = None if not (good or f.delivered) else Severity.WARNING
+    evidence = [_export_line(e)] + ([f"the exporter said: {why}"] if why else [])
+    hint = None
+    if not mine and got is not None and got.code in ("ingest.refused", "ingest.dns", "ingest.timeout"):
+        hint = (
+            f"{got.fix.rstrip('.')}; or drop endpoint= from the exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides "
+            "(otdiag run --default-ports also receives on localhost:4317/4318)."
+        )
+    if got is not None:
+        return got.kind(
+            f"{head}: {got.message}", hint=hint or got.hint, severity=severity, target=endpoint or None,
+            evidence=evidence, stage=Stage.APP,
+        )  # fmt: skip
+    return c.KINDS["app.export-failed"](
+        head + (f": {why}" if why else "."),
+        hint=None if not mine else "Read the exporter's error above; check its timeout, headers, compression and TLS.",
+        severity=severity,
+        target=endpoint or None,
+        evidence=evidence,
+    )
+
+
+_LOSS_FIX = {
+    "never ended": "End every span (use `with tracer.start_as_current_span(...)`, or span.end() in a finally).",
+    "dropped by the full queue": "Raise OTEL_BSP_MAX_QUEUE_SIZE, or lower OTEL_BSP_SCHEDULE_DELAY.",
+    "failed to export": "Fix the export failure reported below (the exporter's endpoint, protocol or TLS).",
+    "ended after provider.shutdown()": "Call provider.shutdown() only after the last span has ended.",
+    "started on the no-op tracer": "Set the TracerProvider before any thread or worker starts spans, in every "
+    "process (a forked or spawned worker needs its own).",
+    "ended but never flushed": "Call provider.shutdown() (or force_flush()) before the process exits, also in "
+    "threads and workers; do not leave with os._exit.",
+}
+
+
+def _spans_lost(f: Facts) -> list[Finding]:
+    """Some sampled spans arrived and some did not: how many were lost, and where."""
+    elsewhere = sum(
+        _int(_dict(e, "results"), "SUCCESS") for e in f.exporters if not _is_ours(e, f.ours) and not _is_console(e)
+    )
+    received = f.ctx.receiver_spans + elsewhere
+    sampled, noop = f.total("sampled"), f.total("noop")
+    if received == 0 or f.jaeger_exp is not None:
+        return []  # nothing arrived: the other rules name why
+    lost_sdk = max(0, sampled - received)
+    if lost_sdk + noop == 0:
+        return []
+    failed = sum(
+        _int(_dict(e, "results"), "FAILURE") + _int(_dict(e, "results"), "EXCEPTION")
+        for e in f.exporters
+        if not _is_console(e)
+    )
+    queue = sum(
+        _int(log, "count") for r in f.reports for log in _list(r, "logs") if "Queue full" in _str(log, "message")
+    )
+    where: dict[str, int] = {}
+    left = lost_sdk
+    for what, seen in (
+        ("never ended", f.total("open_count")),
+        ("dropped by the full queue", queue),
+        ("failed to export", failed),
+        ("ended after provider.shutdown()", f.total("ended_after_shutdown")),
+    ):
+        n = min(seen, left)
+        if n > 0:
+            where[what] = n
+            left -= n
+    if left > 0:
+        where["ended but never flushed"] = left
+    if noop:
+        where["started on the no-op tracer"] = noop
+    total = lost_sdk + noop
+    biggest = max(where, key=lambda k: where[k])
+    site = f.first_noop if biggest == "started on the no-op tracer" else None
+    return [
+        c.APP_SPANS_LOST(
+            f"{total} of {sampled + noop} span(s) the app started never reached the receiver ({received} did): "
+            + ", ".join(f"{n} {what}" for what, n in where.items())
+            + ".",
+            hint=_LOSS_FIX[biggest],
+            location=_loc(site, f.cwd),
+            evidence=[
+                f"sampled {sampled}, no-op {noop}, received by otdiag {f.ctx.receiver_spans}, "
+                f"delivered elsewhere {elsewhere}"
+            ],
+        )
+    ]
 
 
 def _queue_full(f: Facts) -> list[Finding]:
@@ -912,6 +1002,7 @@ RULES: tuple[Rule, ...] = (
     _spans_after_shutdown,
     _exports,
     _queue_full,
+    _spans_lost,
     _observer_errors,
 )
 """The other rules, in the order their findings are listed (after the root causes)."""
@@ -1035,10 +1126,16 @@ def _is_ours(e: Mapping[str, Any], ours: set[str]) -> bool:
 
 def _export_line(e: Mapping[str, Any]) -> str:
     results = ", ".join(f"{k} {v}" for k, v in _dict(e, "results").items() if isinstance(v, int)) or "no export call"
-    exc = next((_printable(str(x), 200) for x in _list(e, "exceptions")), "")
+    exc = next((_printable(_scrub_error(str(x)), 200) for x in _list(e, "exceptions")), "")
     return f"{_str(e, 'type', 120)} → {redact.url(_str(e, 'endpoint')) or '?'}: {results}" + (
         f"; raised {exc}" if exc else ""
     )
+
+
+def _scrub_error(text: str) -> str:
+    from otdiag.otlp.classify import scrub_error
+
+    return scrub_error(text)
 
 
 def _export_reason(reports: Sequence[Mapping[str, Any]], e: Mapping[str, Any]) -> str:
@@ -1050,7 +1147,7 @@ def _export_reason(reports: Sequence[Mapping[str, Any]], e: Mapping[str, Any]) -
         for log in _list(r, "logs"):
             logger = _str(log, "logger")
             if logger.startswith(module.rsplit(".", 1)[0]) and _str(log, "level") in ("ERROR", "WARNING"):
-                return _str(log, "message", 240)
+                return _str(log, "message", 600)  # gRPC puts the cause (TLS, refused) at the end
     return ""
 
 

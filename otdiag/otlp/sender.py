@@ -328,7 +328,21 @@ class SendResult(Result):
 
 
 def settings_notes(settings: Settings) -> list[Finding]:
-    return [catalogue.SETTINGS_NOTE(n) for n in settings.notes]
+    from otdiag.app.export_settings import PROTOCOL_FROM_PORT
+
+    notes = [catalogue.SETTINGS_NOTE(n) for n in settings.notes]
+    if settings.sources.get("protocol") == PROTOCOL_FROM_PORT:
+        notes.append(protocol_unset(shown_endpoint(settings)))
+    return notes
+
+
+def protocol_unset(endpoint: str) -> Finding:
+    """The note check and send-test-span both give when no protocol is named and the port is 4317."""
+    return catalogue.APP_PROTOCOL_UNSET(
+        f"OTEL_EXPORTER_OTLP_PROTOCOL is unset and {endpoint} is port 4317: otdiag uses gRPC there; an SDK that "
+        "defaults to http/protobuf (the Java agent 2.x, Node, Go's autoexport) would send OTLP/HTTP and fail.",
+        target="OTEL_EXPORTER_OTLP_PROTOCOL",
+    )
 
 
 def explain(settings: Settings) -> SendResult:

@@ -40,8 +40,7 @@ def print_check(console: Console, result: CheckResult) -> None:
         for line in chain_lines(result.chain, marks["SDK"], marks["Jaeger"]):
             console.print(line)
     else:
-        cells = [f"{hop} [{_STEP_MARK[marks[hop]][1]}]{_STEP_MARK[marks[hop]][0]}[/]" for hop in _HOPS]
-        console.print("  " + " ──▶ ".join(cells))
+        console.print(hop_line(marks))
     console.print()
     for step in result.steps:
         mark, style = _STEP_MARK[step.status]
@@ -54,8 +53,32 @@ def print_check(console: Console, result: CheckResult) -> None:
     console.print(verdict(result))
 
 
+_ARROW_OF_STAGE = {Stage.COLLECTOR_INGEST: "SDK→Collector", Stage.COLLECTOR_EXPORT: "Collector→Jaeger"}
+"""The stages whose problems sit between two hops: the arrow is broken, not the hop on either side."""
+_NODE_CODES = {"ingest.collector-down"}
+"""Ingest findings that are about the collector itself (nothing runs), not about the way to it."""
+
+
+def hop_line(marks: dict[str, StepStatus]) -> str:
+    """App ✓ ──▶ SDK ✓ ─✗─▶ Collector ? ──▶ Jaeger ✓: a mark per hop, and on an arrow that is broken."""
+    out = ""
+    for i, hop in enumerate(_HOPS):
+        mark, style = _STEP_MARK[marks[hop]]
+        if i:
+            arrow = marks.get(f"{_HOPS[i - 1]}→{hop}", StepStatus.SKIP)
+            a_mark, a_style = _STEP_MARK[arrow]
+            out += f" ─[{a_style}]{a_mark}[/]─▶ " if arrow in (StepStatus.FAIL, StepStatus.WARN) else " ──▶ "
+        out += f"{hop} [{style}]{mark}[/]"
+    return "  " + out
+
+
 def hop_marks(result: CheckResult) -> dict[str, StepStatus]:
-    """A status per hop of the seed's data flow, from the check's steps and findings."""
+    """A status per hop of the seed's data flow (and per arrow between two), from the check's steps and findings.
+
+    A problem on the way between two hops (an ingest failure, a collector exporter that cannot reach
+    Jaeger) marks the arrow, not the hop that answers; otdiag's own input (a --prometheus-url that does
+    not answer) marks no hop at all.
+    """
     marks: dict[str, StepStatus] = dict.fromkeys(_HOPS, StepStatus.SKIP)
     for step in result.steps:
         hop = "App" if step.name == "app-env" else _HOP_OF_STAGE[step.stage]
@@ -64,10 +87,15 @@ def hop_marks(result: CheckResult) -> dict[str, StepStatus]:
             if hop == "App":
                 marks["SDK"] = StepStatus.PASS
     for f in result.findings:
-        hop = _hop(f)
+        if f.stage is Stage.OTDIAG:
+            continue
+        hop = _ARROW_OF_STAGE.get(f.stage, _hop(f)) if f.code not in _NODE_CODES else _hop(f)
+        marks.setdefault(hop, StepStatus.SKIP)
         if f.severity is Severity.ERROR:
             marks[hop] = StepStatus.FAIL
-        elif f.severity is Severity.WARNING and marks[hop] is StepStatus.PASS:
+        elif f.severity is Severity.WARNING and (
+            marks[hop] is StepStatus.PASS or (marks[hop] is StepStatus.SKIP and "→" in hop)
+        ):
             marks[hop] = StepStatus.WARN
     return marks
 
@@ -87,6 +115,9 @@ def verdict(result: CheckResult) -> str:
         tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
         return f"[bold green]Healthy[/]: every hop that was probed answered{tail}."
     first = errors[0]
+    if first.stage is Stage.OTDIAG:
+        # Not a broken pipeline: otdiag could not do what it was asked (an address given to it does not answer).
+        return f"[bold red]Not checked[/]: otdiag's input - {escape(first.message)}"
     where = _WHERE[first.stage]
     if first.stage is Stage.APP and _hop(first) == "SDK":
         where = "in the app's SDK settings"

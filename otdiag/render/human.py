@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -54,15 +55,45 @@ class Console(_RichConsole):
 
 
 def make_console(*, stderr: bool = False, width: int | None = None, no_color: bool = False) -> Console:
-    """A console for stdout or stderr; into a pipe or file, lines are never broken mid-sentence."""
+    """A console for stdout or stderr.
+
+    Width: `width`, else COLUMNS, else the terminal's, else 80 (not wider than the terminal a pipe into
+    `less` or `cat` ends on). Colour follows no-color.org: NO_COLOR (any non-empty
+    value) turns every ANSI style off, bold included; FORCE_COLOR (non-empty, not "0") styles even a pipe.
+    """
+    env = os.environ
+    no_color = no_color or bool(env.get("NO_COLOR"))
+    force = not no_color and env.get("FORCE_COLOR", "") not in ("", "0", "false")
     # No emoji codes: a fix text holding ${env:X:-value} must not become ${env❌-value}.
-    console = Console(stderr=stderr, width=width, no_color=no_color, highlight=False, emoji=False)
+    console = Console(
+        stderr=stderr, width=width, no_color=no_color, highlight=False, emoji=False,
+        force_terminal=True if force else None, color_system=None if no_color else "auto",
+    )  # fmt: skip
     if not console.is_terminal:
-        # Into a pipe or file: no mid-sentence breaks, and tables as wide as they need.
-        console.soft_wrap = True
         if width is None:
-            console.width = 160
+            console.width = columns()
+        # Into a pipe or file without COLUMNS: tables and hop lines fit that width, but a sentence stays on
+        # one line (grep finds a finding whole); with COLUMNS, text wraps between words at that width.
+        console.soft_wrap = not _columns_given()
     return console
+
+
+def _columns_given() -> bool:
+    given = os.environ.get("COLUMNS", "").strip()
+    return given.isdigit() and 0 < int(given) <= 10_000
+
+
+def columns() -> int:
+    """COLUMNS when it is a positive number, else the width of the terminal behind the pipe, else 80."""
+    if _columns_given():
+        return int(os.environ["COLUMNS"].strip())
+    for fd in (2, 0, 1):
+        try:
+            if os.isatty(fd):
+                return max(20, os.get_terminal_size(fd).columns)
+        except OSError:
+            continue
+    return 80
 
 
 class Spinner:
@@ -124,24 +155,32 @@ def finding_lines(f: Finding) -> list[tuple[str, str]]:
 
 
 def print_findings(console: Console, findings: list[Finding]) -> None:
-    """Findings grouped under the guide's three headings, most fundamental first."""
+    """Findings grouped under the guide's three headings, in diagnosis order.
+
+    The groups come in the order of their first finding (errors first, most fundamental first), so the
+    first ✗ on screen is the verdict's first error. A guide's heading is printed only over a group with an
+    error or a warning; notes alone (`i`) are listed last under "Notes", never under a heading that would
+    claim a problem on a healthy run.
+    """
     ordered = order_findings(findings)
     groups: dict[Guide | None, list[Finding]] = {}
+    notes: list[Finding] = []
     for f in ordered:
         groups.setdefault(f.guide, []).append(f)
-    order: list[Guide | None] = [
-        Guide.TRACES_NOT_COLLECTED,
-        Guide.TRACES_NOT_IN_JAEGER,
-        Guide.SPANS_NOT_CREATED,
-        None,
-    ]
-    present = [g for g in order if g in groups]
-    for guide in present:
-        console.print(f"[bold]{GUIDE_TITLES[guide] if guide else 'Other'}[/]")
-        for f in groups[guide]:
+    sections: list[tuple[str, list[Finding]]] = []
+    for guide, items in groups.items():
+        if all(f.severity is Severity.INFO for f in items):
+            notes.extend(items)
+            continue
+        sections.append((GUIDE_TITLES[guide] if guide else "Other", items))
+    if notes:
+        sections.append(("Notes", notes))
+    for n, (title, items) in enumerate(sections):
+        console.print(f"[bold]{title}[/]")
+        for f in items:
             for lead, body in finding_lines(f):
                 hang(console, lead, body)
-        if guide is present[-1]:
+        if n == len(sections) - 1:
             _explain_hint(console, ordered)
         console.print()
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from otdiag.render.human import Console, escape, plural, print_findings
 
 if TYPE_CHECKING:
+    from otdiag.listen.refused import RefusedRequest
     from otdiag.listen.server import Bound
     from otdiag.listen.store import Arrival
     from otdiag.listen.summary import ListenResult
@@ -58,6 +59,14 @@ def print_arrival(console: Console, a: Arrival) -> None:
         f"trace {escape(a.trace_id)}{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
         f"{status} {attrs}".rstrip()
     )
+
+
+def print_refused(console: Console, r: RefusedRequest) -> None:
+    """A refused or misdirected request, the first time one of its kind arrives: what came, and the fix."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(r.first_seen))
+    f = r.finding()
+    console.print(f"[dim]{stamp}[/] [bold red]✗ refused[/] {escape(r.describe())} [dim]({escape(f.code)})[/]")
+    console.print(f"  [dim]fix:[/] {escape(f.hint)}")
 
 
 def print_dropped(console: Console, dropped: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from otdiag.app.runner import KeptOpen, RunResult, Started
+from otdiag.app.runner import KeptOpen, RunResult, Started, status_shown
 from otdiag.observe.observed import Observed
 from otdiag.render.human import Console, escape, plural, print_findings
 from otdiag.run.facts import RuntimeFacts
@@ -22,6 +22,10 @@ def print_kept_open(console: Console, kept: KeptOpen) -> None:
     console.print(f"[dim]  the receiver at {escape(kept.endpoint)} still takes spans; Ctrl-C to stop[/]")
 
 
+TRACE_IDS_LISTED = 5
+"""Trace IDs the human view lists (the JSON has up to 20); its header counts the ones listed."""
+
+
 def print_run(console: Console, result: RunResult) -> None:
     app, got = result.app, result.received
     if got.spans:
@@ -29,19 +33,20 @@ def print_run(console: Console, result: RunResult) -> None:
         ran_s = round(app.duration_s * 1000, 1) / 1000  # as the JSON report's duration_ms says
         console.print(
             f"{mark} the app emitted {plural(got.spans, 'span')} in {plural(got.traces, 'trace')} "
-            f"(exit status {app.status}, ran {ran_s:.1f}s)"
+            f"(exit status {status_shown(app.status)}, ran {ran_s:.1f}s)"
         )
     else:
-        console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {app.status})")
+        console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {status_shown(app.status)})")
     for service, ops in got.operations.items():
         console.print(f"  [cyan]{escape(service)}[/]: {plural(got.services.get(service, 0), 'span')}")
         for name, n in list(ops.items())[:15]:
             console.print(f"    {n:>6}  {escape(name)}")
     ids = got.trace_ids
     if ids:
-        more = f" [dim](newest {len(ids)} of {got.traces})[/]" if got.traces > len(ids[:5]) else ""
+        shown_ids = len(ids[:TRACE_IDS_LISTED])
+        more = f" [dim](newest {shown_ids} of {got.traces})[/]" if got.traces > shown_ids else ""
         console.print(f"  trace IDs{more}:")
-        for tid in ids[:5]:
+        for tid in ids[:TRACE_IDS_LISTED]:
             console.print(f"    {escape(tid)}")
     env = result.environment
     shown = ", ".join(f"{k}={v}" for k, v in env.assigned.items())

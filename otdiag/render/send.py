@@ -49,16 +49,19 @@ def print_send(console: human.Console, result: SendResult) -> None:
 def _print_one(console: human.Console, result: SendResult, out: Outcome) -> None:
     s = result.settings
     where = f"{human.escape(shown_endpoint(s))} ({s.protocol.value})"
+    ms = round(out.duration_ms, 1)
+    v = result.verification
     if result.ok:
-        ms = round(out.duration_ms, 1)
         console.print(f"[bold green]✓ Accepted[/] by {where} in {ms:.0f} ms: {out.accepted} span(s)")
+    elif out.accepted and out.rejected == 0 and v is not None and not v.visible:
+        # The headline is the verdict of the findings below: the receiver took it, Jaeger did not show it.
+        console.print(f"[bold red]✗ Not visible in Jaeger[/]: accepted by {where} in {ms:.0f} ms, never shown")
     else:
         console.print(f"[bold red]✗ Not accepted[/] by {where}")
     console.print(f"  trace_id   {out.trace_id}")
     console.print(f"  span_id    {out.span_id}")
     if result.link:
         console.print(f"  jaeger     {human.escape(result.link)}", soft_wrap=True)  # a URL is never folded
-    v = result.verification
     if v is not None and v.visible and v.time_to_visible_ms is not None:
         console.print(f"  [green]✓ visible in Jaeger[/] after {v.time_to_visible_ms / 1000:.2f}s")
     print_settings(console, s)
