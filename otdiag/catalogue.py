@@ -1027,3 +1027,6 @@ APP_OBSERVER_ABSENT = kind(
     "Run the app as `python app.py` (not python -I, -S or -E), and without opentelemetry-instrument's "
     "sitecustomize in front.",
 )
+
+# --- runtime observers (issue 22): their own finding kinds ---
+from otdiag.run.observers.java import kinds as _java_kinds  # noqa: F401,E402
