@@ -339,9 +339,11 @@ class _Analysis:
         out: list[Finding] = []
         failed = [text(m[1] or line) for line in self.stderr if (m := _EXPORT_FAILED.search(line))][:3]
         if failed:
+            from otdiag.app.runner import EXPORT_FAILED
+
             target = self.exporter_endpoint()
             out.append(
-                cat.APP_EXPORT_FAILED(
+                EXPORT_FAILED(
                     f"The Java exporter says 'Failed to export spans'{f' (to {target})' if target else ''}: "
                     f"{failed[0][:200]}",
                     hint="Check the endpoint and protocol the exporter uses (shown above); let "
