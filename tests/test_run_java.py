@@ -38,14 +38,17 @@ def apps() -> java_build.JavaApps:
         pytest.skip(str(exc))
 
 
-def otdiag_run(app: list[str], env: dict[str, str] | None = None) -> tuple[int, Any, str]:
+def otdiag_run(app: list[str], env: dict[str, str] | None = None) -> Any:
+    """`otdiag run --json -- APP`'s JSON document (the app's output is in doc["_stderr"])."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "JAVA_TOOL_OPTIONS"))}
     full_env.update(QUIET)
     full_env.update(env or {})
     full_env["PYTHONPATH"] = str(REPO)
     argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.5", "--", *app]
     proc = subprocess.run(argv, capture_output=True, text=True, env=full_env, timeout=180, cwd=REPO, check=False)
-    return proc.returncode, json.loads(proc.stdout), proc.stderr
+    doc = json.loads(proc.stdout)
+    doc["_stderr"] = proc.stderr
+    return doc
 
 
 def codes(doc: dict[str, Any]) -> list[str]:
@@ -57,7 +60,7 @@ def errors(doc: dict[str, Any]) -> list[str]:
 
 
 def test_a_healthy_sdk_app(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("sdk_auto"), env={"OTEL_SERVICE_NAME": "orders"})
+    doc = otdiag_run(apps.command("sdk_auto"), env={"OTEL_SERVICE_NAME": "orders"})
     assert errors(doc) == [], doc["findings"]
     assert doc["spans"] == 3 and doc["services"] == {"orders": 3}
     seen = doc["observer"]
@@ -65,11 +68,11 @@ def test_a_healthy_sdk_app(apps: java_build.JavaApps) -> None:
     assert seen["provider"]["type"] == "SdkTracerProvider" and seen["provider"]["site"].endswith("(Main.java:12)")
     assert seen["packages"]["opentelemetry-sdk-trace"] == java_build.SDK_VERSION
     assert seen["exit"]["how"] == "normal" and seen["exit"]["flushed"] is True
-    assert "sdk app done" in err  # the app's stdout, sent to stderr under --json
+    assert "sdk app done" in doc["_stderr"]  # the app's stdout, sent to stderr under --json
 
 
 def test_a_healthy_agent_app(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("agent_app", agent=True), env={"OTEL_SERVICE_NAME": "billing"})
+    doc = otdiag_run(apps.command("agent_app", agent=True), env={"OTEL_SERVICE_NAME": "billing"})
     assert errors(doc) == [], doc["findings"]
     assert doc["services"].get("billing", 0) >= 3
     seen = doc["observer"]
@@ -81,7 +84,7 @@ def test_a_healthy_agent_app(apps: java_build.JavaApps) -> None:
 
 def test_agent_endpoint_on_4317_with_the_default_http_protobuf(apps: java_build.JavaApps) -> None:
     jvm = ("-Dotel.exporter.otlp.endpoint=http://127.0.0.1:4317", NO_RETRY)
-    code, doc, err = otdiag_run(apps.command("agent_app", agent=True, jvm=jvm))
+    doc = otdiag_run(apps.command("agent_app", agent=True, jvm=jvm))
     assert doc["spans"] == 0
     assert codes(doc)[0] == "app.protocol-port-mismatch", doc["findings"]
     first = doc["findings"][0]
@@ -93,7 +96,7 @@ def test_agent_endpoint_on_4317_with_the_default_http_protobuf(apps: java_build.
 
 
 def test_agent_logging_exporter(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("agent_app", agent=True, jvm=("-Dotel.traces.exporter=logging",)))
+    doc = otdiag_run(apps.command("agent_app", agent=True, jvm=("-Dotel.traces.exporter=logging",)))
     assert doc["spans"] == 0
     assert codes(doc)[0] == "app.exporter-console", doc["findings"]
     assert "-Dotel.traces.exporter (the command line)=logging" in doc["findings"][0]["message"]
@@ -101,18 +104,18 @@ def test_agent_logging_exporter(apps: java_build.JavaApps) -> None:
 
 
 def test_agent_disabled(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("agent_app", agent=True, jvm=("-Dotel.javaagent.enabled=false",)))
+    doc = otdiag_run(apps.command("agent_app", agent=True, jvm=("-Dotel.javaagent.enabled=false",)))
     assert codes(doc)[0] == "app.java-agent-disabled", doc["findings"]
 
 
 def test_api_without_sdk_or_agent(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(["java", "-cp", apps.classpath(sdk=False), "agent_app.Main"])
+    doc = otdiag_run(["java", "-cp", apps.classpath(sdk=False), "agent_app.Main"])
     assert codes(doc)[0] == "app.no-provider", doc["findings"]
     assert "javaagent" in doc["findings"][0]["hint"]
 
 
 def test_sdk_provider_never_registered(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("sdk_not_registered"))
+    doc = otdiag_run(apps.command("sdk_not_registered"))
     assert doc["spans"] == 0
     assert codes(doc)[0] == "app.provider-not-set", doc["findings"]
     assert "GlobalOpenTelemetry" in doc["findings"][0]["message"]
@@ -120,7 +123,7 @@ def test_sdk_provider_never_registered(apps: java_build.JavaApps) -> None:
 
 
 def test_system_exit_before_shutdown(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("sdk_exit"))
+    doc = otdiag_run(apps.command("sdk_exit"))
     assert doc["spans"] == 0
     first = doc["findings"][0]
     assert first["code"] == "app.exit-before-flush", doc["findings"]
@@ -130,7 +133,7 @@ def test_system_exit_before_shutdown(apps: java_build.JavaApps) -> None:
 
 
 def test_runtime_halt_before_shutdown(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("sdk_halt"))
+    doc = otdiag_run(apps.command("sdk_halt"))
     assert doc["spans"] == 0
     assert codes(doc)[0] == "app.exit-before-flush", doc["findings"]
     assert "halt" in doc["findings"][0]["message"]
@@ -138,20 +141,20 @@ def test_runtime_halt_before_shutdown(apps: java_build.JavaApps) -> None:
 
 
 def test_sampler_always_off_property(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("sdk_auto", jvm=("-Dotel.traces.sampler=always_off",)))
+    doc = otdiag_run(apps.command("sdk_auto", jvm=("-Dotel.traces.sampler=always_off",)))
     assert doc["spans"] == 0
     assert codes(doc)[0] == "app.sampler-drops-all", doc["findings"]
     assert "AlwaysOffSampler" in doc["observer"]["provider"]["sampler"]
 
 
 def test_exporter_none_property(apps: java_build.JavaApps) -> None:
-    code, doc, err = otdiag_run(apps.command("sdk_auto", jvm=("-Dotel.traces.exporter=none",)))
+    doc = otdiag_run(apps.command("sdk_auto", jvm=("-Dotel.traces.exporter=none",)))
     assert codes(doc)[0] == "app.exporter-none", doc["findings"]
 
 
 def test_secret_properties_are_not_shown(apps: java_build.JavaApps) -> None:
     jvm = ("-Dotel.exporter.otlp.headers=api-key=s3cr3t-value",)
-    code, doc, err = otdiag_run(apps.command("sdk_auto", jvm=jvm))
+    doc = otdiag_run(apps.command("sdk_auto", jvm=jvm))
     assert "s3cr3t-value" not in json.dumps(doc)
     assert doc["observer"]["settings"]["-Dotel.exporter.otlp.headers"] == "<redacted>"
     assert doc["observer"]["exporters"][0]["header_names"] == ["api-key"]

@@ -87,7 +87,9 @@ def build(timeout: float = 600) -> JavaApps:
     tools = {name: shutil.which(name) for name in ("java", "javac", "mvn")}
     missing = [name for name, path in tools.items() if path is None]
     if missing:
-        raise BuildError(f"missing Java toolchain: {', '.join(missing)} (apt-get install openjdk-17-jdk-headless maven)")
+        raise BuildError(
+            f"missing Java toolchain: {', '.join(missing)} (apt-get install openjdk-17-jdk-headless maven)"
+        )
     root = CACHE / f"java-{_key()}"
     if (root / "ok").exists():
         return JavaApps(root, str(tools["java"]))
@@ -125,7 +127,9 @@ def _run(argv: list[str], cwd: Path, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         raise BuildError(f"{argv[0]} timed out after {timeout:.0f}s") from None
     if done.returncode != 0:
-        raise BuildError(f"{' '.join(argv[:3])} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        raise BuildError(
+            f"{' '.join(argv[:3])} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
 
 
 if __name__ == "__main__":

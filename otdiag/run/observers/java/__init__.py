@@ -22,7 +22,7 @@ from otdiag.model import Finding, Location, Severity
 from otdiag.run.facts import ExitFact, ExporterFact, InstrumentationFact, ProviderFact, RuntimeFacts
 from otdiag.run.observer import AppRun, Launch, Prepared, Seen
 from otdiag.run.observers.java import build, cmdline, kinds
-from otdiag.run.observers.java.report import Provider, Report, read, text
+from otdiag.run.observers.java.report import Provider, read, text
 
 _VERSION = re.compile(r"opentelemetry-javaagent - version: (\S+)")
 _PORT_WARNING = re.compile(r'OTLP exporter endpoint port is likely incorrect for protocol version "([^"]+)"')
@@ -111,9 +111,7 @@ class _Analysis:
             errors = [f if f.code == cat.APP_CRASHED.code else _warn(f) for f in errors]
         found = [*errors, *rest]
         if self.report is None or not self.report.started:
-            found.append(
-                kinds.JAVA_OBSERVER_NOT_LOADED("No report came from otdiag's observer agent inside the JVM.")
-            )
+            found.append(kinds.JAVA_OBSERVER_NOT_LOADED("No report came from otdiag's observer agent inside the JVM."))
         return Seen(self.facts(), tuple(found), len(errors))
 
     def settings_findings(self) -> list[Finding]:
@@ -298,7 +296,7 @@ class _Analysis:
         if not p.exporters:
             out.append(
                 cat.APP_EXPORTER_NONE(
-                    f"The {p.registered_by == 'agent' and 'agent' or 'app'}'s tracer provider has no span exporter "
+                    f"The {'agent' if p.registered_by == 'agent' else 'app'}'s tracer provider has no span exporter "
                     "(otel.traces.exporter=none, or no BatchSpanProcessor added in code): spans are dropped.",
                     hint="Set otel.traces.exporter=otlp, or add BatchSpanProcessor.builder("
                     "OtlpGrpcSpanExporter.getDefault()).build() to the SdkTracerProvider.",
@@ -488,4 +486,3 @@ def _location(frame: str | None, cwd: Path) -> Location | None:
         if (cwd / root / relative).is_file():
             return Location(root + relative, line, 1)
     return Location(relative, line, 1)
-

@@ -69,5 +69,5 @@ def agent_jar(java: str | None = None) -> Path:
             jar.writestr("META-INF/MANIFEST.MF", _MANIFEST)
             for path in sorted(classes.rglob("*.class")):
                 jar.write(path, path.relative_to(classes).as_posix())
-        os.replace(built, target)  # atomic: a concurrent run sees the whole jar or none
+        built.replace(target)  # atomic: a concurrent run sees the whole jar or none
     return target

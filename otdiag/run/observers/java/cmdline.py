@@ -9,11 +9,11 @@ and _JAVA_OPTIONS.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 _TAKES_VALUE = frozenset(
     {
@@ -43,14 +43,15 @@ class JavaCommand:
     def otel_agent(self) -> str | None:
         """The OpenTelemetry Java agent's jar, when one is loaded."""
         for jar in self.agents:
-            if "opentelemetry-javaagent" in os.path.basename(jar) or "otel" in os.path.basename(jar).lower():
+            name = PurePath(jar).name
+            if "opentelemetry-javaagent" in name or "otel" in name.lower():
                 return jar
         return None
 
 
 def is_java(argv: Sequence[str]) -> bool:
     """`java …` (any path to it); not javac, jshell or a script."""
-    return bool(argv) and _LAUNCHERS.match(os.path.basename(argv[0])) is not None
+    return bool(argv) and _LAUNCHERS.match(PurePath(argv[0]).name) is not None
 
 
 def _split(value: str) -> list[str]:

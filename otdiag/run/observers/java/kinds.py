@@ -30,7 +30,7 @@ JAVA_MUZZLE_SKIPPED = kind(
     Stage.APP,
     CREATED,
     "The Java agent's muzzle check skipped instrumentations whose references do not match the library on the "
-    "classpath (\"Instrumentation skipped, mismatched references\"): those libraries make no spans.",
+    'classpath ("Instrumentation skipped, mismatched references"): those libraries make no spans.',
     "Run once with -Dotel.javaagent.debug=true to see which; upgrade the agent, or use a library version the "
     "agent supports.",
 )
@@ -41,6 +41,5 @@ JAVA_OBSERVER_NOT_LOADED = kind(
     None,
     "otdiag's Java observer agent did not report from inside the JVM: only the command line, the environment, "
     "stderr and the receiver were analysed.",
-    "Install a JDK (javac) so otdiag can build its observer; run the app as `java …` rather than through a "
-    "script.",
+    "Install a JDK (javac) so otdiag can build its observer; run the app as `java …` rather than through a script.",
 )

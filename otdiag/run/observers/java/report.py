@@ -112,7 +112,7 @@ def read(workdir: Path) -> list[Report]:
 def _decode(data: dict[str, Any]) -> Report:
     if "error" in data:
         return Report(started=True, finished=True, error=text(data["error"], 200))
-    exit_raw = data.get("exit") if isinstance(data.get("exit"), dict) else {}
+    exit_raw: dict[str, Any] = data["exit"] if isinstance(data.get("exit"), dict) else {}
     app_global = agent_global = None
     agent = False
     providers_raw = [p for p in data.get("providers", [])[:8] if isinstance(p, dict)]
@@ -164,7 +164,7 @@ def _decode(data: dict[str, Any]) -> Report:
             packages.setdefault(text(base.removesuffix(".jar"), 80), text(version, 40))
     classes = frozenset(str(c)[:200] for c in data.get("classes", [])[:200])
     agent = agent or any(c.endswith(".OpenTelemetryAgent") for c in classes)
-    props_raw = data.get("properties") if isinstance(data.get("properties"), dict) else {}
+    props_raw: dict[str, Any] = data["properties"] if isinstance(data.get("properties"), dict) else {}
     props = {text(k, 100): text(v, 300) for k, v in list(props_raw.items())[:100]}
     muzzle = data.get("muzzle_failures")
     return Report(
