@@ -64,11 +64,13 @@ class JavaApps:
             jars = [p for p in jars if p.name.startswith(("opentelemetry-api-", "opentelemetry-context-"))]
         return os.pathsep.join([str(self.root / "classes"), *map(str, jars)])
 
-    def command(self, case: str, *, agent: bool = False, jvm: tuple[str, ...] = ()) -> list[str]:
+    def command(
+        self, case: str, *, agent: bool = False, jvm: tuple[str, ...] = (), args: tuple[str, ...] = ()
+    ) -> list[str]:
         head = [self.java]
         if agent:
             head.append(f"-javaagent:{self.agent}")
-        return [*head, *jvm, "-cp", self.classpath(sdk=not agent), f"{case}.Main"]
+        return [*head, *jvm, "-cp", self.classpath(sdk=not agent), f"{case}.Main", *args]
 
 
 def cases() -> list[str]:

@@ -83,11 +83,16 @@ class _Analysis:
     def setting(self, prop: str) -> tuple[str | None, str | None]:
         """(value, where it comes from) with the Java precedence: system property, then OTEL_* variable."""
         if prop in self.cmd.properties:
-            return self.cmd.properties[prop].strip(), f"-D{prop} ({self.cmd.origin[prop]})"
+            return self.cmd.properties[prop].strip(), f"-D{prop}"
         env = self.run.launch.env.get(_env_name(prop))
         if env is not None and env.strip():
             return env.strip(), _env_name(prop)
         return None, None
+
+    def origin(self, prop: str) -> str:
+        """' (in JAVA_TOOL_OPTIONS)' when a property comes from a variable rather than the command line."""
+        where = self.cmd.origin.get(prop)
+        return f" (in {where})" if where and where != "the command line" else ""
 
     def protocol(self) -> tuple[str, str]:
         for prop in ("otel.exporter.otlp.traces.protocol", "otel.exporter.otlp.protocol"):
@@ -120,17 +125,17 @@ class _Analysis:
         out: list[Finding] = []
         disabled, where = self.setting("otel.sdk.disabled")
         if disabled and disabled.lower() == "true" and where and where.startswith("-D"):
-            out.append(c.APP_SDK_DISABLED(f"{where}=true: the Java SDK hands out no-op tracers.", target=where))
+            out.append(c.APP_SDK_DISABLED(f"{where}=true{self.origin('otel.sdk.disabled')}: the Java SDK hands out no-op tracers.", target=where))
         enabled, where = self.setting("otel.javaagent.enabled")
         if self.agent and enabled and enabled.lower() == "false":
-            out.append(kinds.JAVA_AGENT_DISABLED(f"{where}=false: the agent is off.", target=where))
+            out.append(kinds.JAVA_AGENT_DISABLED(f"{where}=false{self.origin('otel.javaagent.enabled')}: the agent is off.", target=where))
         exporter, where = self.setting("otel.traces.exporter")
         if exporter is not None and where and where.startswith("-D"):
             names = [n.strip().lower() for n in exporter.split(",") if n.strip()]
             if names in ([], ["none"]):
                 out.append(
                     c.APP_EXPORTER_NONE(
-                        f"{where}={exporter}: the tracer provider gets no exporter, spans are dropped.",
+                        f"{where}={exporter}{self.origin('otel.traces.exporter')}: the tracer provider gets no exporter, spans are dropped.",
                         hint="Remove the property, or set -Dotel.traces.exporter=otlp.",
                         target=where,
                     )
@@ -138,7 +143,7 @@ class _Analysis:
             elif names and all(n in ("logging", "console", "logging-otlp") for n in names):
                 out.append(
                     c.APP_EXPORTER_CONSOLE(
-                        f"{where}={exporter}: spans are written to the log (java.util.logging, stderr), "
+                        f"{where}={exporter}{self.origin('otel.traces.exporter')}: spans are written to the log (java.util.logging, stderr), "
                         "not sent to the collector.",
                         hint="Set -Dotel.traces.exporter=otlp (or otlp,logging to keep both).",
                         target=where,
@@ -177,9 +182,11 @@ class _Analysis:
 
         out: list[Finding] = []
         endpoint = where = None
+        origin = ""
         for prop in ("otel.exporter.otlp.traces.endpoint", "otel.exporter.otlp.endpoint"):
             if prop in self.cmd.properties and self.cmd.properties[prop].strip():
-                endpoint, where = self.cmd.properties[prop].strip(), f"-D{prop} ({self.cmd.origin[prop]})"
+                endpoint, where = self.cmd.properties[prop].strip(), f"-D{prop}"
+                origin = self.origin(prop)
                 break
         if endpoint is None or where is None:
             return out
@@ -190,7 +197,7 @@ class _Analysis:
         if protocol.startswith("http") and port == 4317:
             out.append(
                 cat.APP_PROTOCOL_PORT(
-                    f"{where.split(' ')[0]}={shown} is the OTLP/gRPC port, but the protocol is {protocol} "
+                    f"{where}={shown}{origin} is the OTLP/gRPC port, but the protocol is {protocol} "
                     f"({proto_where}): the export requests go to the wrong listener and fail.",
                     hint="Point the endpoint at the collector's OTLP/HTTP port 4318, or set "
                     "-Dotel.exporter.otlp.protocol=grpc to keep 4317.",
@@ -201,7 +208,7 @@ class _Analysis:
         elif protocol == "grpc" and port == 4318:
             out.append(
                 cat.APP_PROTOCOL_PORT(
-                    f"{where.split(' ')[0]}={shown} is the OTLP/HTTP port, but the protocol is grpc ({proto_where}).",
+                    f"{where}={shown}{origin} is the OTLP/HTTP port, but the protocol is grpc ({proto_where}).",
                     hint="Point the endpoint at the collector's OTLP/gRPC port 4317, or set "
                     "-Dotel.exporter.otlp.protocol=http/protobuf.",
                     target=where,
@@ -210,7 +217,7 @@ class _Analysis:
         if endpoint.rstrip("/") != self.run.launch.endpoint.rstrip("/"):
             out.append(
                 kinds.JAVA_ENDPOINT_OVERRIDDEN(
-                    f"{where.split(' ')[0]}={shown}, set in {where.split(' (', 1)[-1].rstrip(')')}, overrides "
+                    f"{where}={shown}{origin} overrides "
                     f"OTEL_EXPORTER_OTLP_ENDPOINT={self.run.launch.endpoint} that otdiag set: the app exports to "
                     f"{shown}, not to otdiag's receiver.",
                     target=where,
@@ -401,8 +408,8 @@ class _Analysis:
         failed = [text(m[1] or line, 200) for line in self.stderr if (m := _EXPORT_FAILED.search(line))][:3]
         if r is not None and r.providers:
             p = r.providers[0]
-            site = p.set_at if p.registered_by == "app" else "the Java agent"
-            provider = ProviderFact(type=p.type, site=site, registered=True, sampler=p.sampler)
+            kind = p.type if p.registered_by == "app" else f"{p.type} (the Java agent's)"
+            provider = ProviderFact(type=kind, site=p.set_at, registered=True, sampler=_short_sampler(p.sampler))
             processors = tuple(name for name, _ in p.processors)
             for e in p.exporters:
                 exporters.append(
@@ -456,6 +463,13 @@ class _Analysis:
             settings=settings,
             notes=tuple(notes),
         )
+
+
+def _short_sampler(sampler: str | None) -> str | None:
+    """ParentBased{root:AlwaysOnSampler,remoteParentSampled:...} -> ParentBased{root:AlwaysOnSampler}."""
+    if sampler and sampler.startswith("ParentBased{root:"):
+        return sampler.split(",", 1)[0] + "}"
+    return sampler
 
 
 def _warn(f: Finding) -> Finding:

@@ -53,8 +53,14 @@ public final class OtdiagObserver {
       }
       dir = new File(args);
       instrumentation = inst;
-      write(new File(dir, "java-" + pid() + ".start"), "{\"java\":" + q(System.getProperty("java.version")) + "}");
-      Thread hook = new Thread(OtdiagObserver::atExit, "otdiag-observer");
+      new File(dir, "java-" + pid() + ".start").createNewFile(); // the JVM started with the observer
+      // An anonymous class, not a lambda: a lambda would bootstrap invokedynamic in every app's start-up.
+      Thread hook = new Thread(new Runnable() {
+        @Override
+        public void run() {
+          atExit();
+        }
+      }, "otdiag-observer");
       hook.setDaemon(true);
       Runtime.getRuntime().addShutdownHook(hook);
     } catch (Throwable ignored) {
