@@ -125,17 +125,20 @@ class _Analysis:
         out: list[Finding] = []
         disabled, where = self.setting("otel.sdk.disabled")
         if disabled and disabled.lower() == "true" and where and where.startswith("-D"):
-            out.append(c.APP_SDK_DISABLED(f"{where}=true{self.origin('otel.sdk.disabled')}: the Java SDK hands out no-op tracers.", target=where))
+            said = f"{where}=true{self.origin('otel.sdk.disabled')}"
+            out.append(c.APP_SDK_DISABLED(f"{said}: the Java SDK hands out no-op tracers.", target=where))
         enabled, where = self.setting("otel.javaagent.enabled")
         if self.agent and enabled and enabled.lower() == "false":
-            out.append(kinds.JAVA_AGENT_DISABLED(f"{where}=false{self.origin('otel.javaagent.enabled')}: the agent is off.", target=where))
+            said = f"{where}=false{self.origin('otel.javaagent.enabled')}"
+            out.append(kinds.JAVA_AGENT_DISABLED(f"{said}: the agent is off.", target=where))
         exporter, where = self.setting("otel.traces.exporter")
         if exporter is not None and where and where.startswith("-D"):
             names = [n.strip().lower() for n in exporter.split(",") if n.strip()]
+            said = f"{where}={exporter}{self.origin('otel.traces.exporter')}"
             if names in ([], ["none"]):
                 out.append(
                     c.APP_EXPORTER_NONE(
-                        f"{where}={exporter}{self.origin('otel.traces.exporter')}: the tracer provider gets no exporter, spans are dropped.",
+                        f"{said}: the tracer provider gets no exporter, spans are dropped.",
                         hint="Remove the property, or set -Dotel.traces.exporter=otlp.",
                         target=where,
                     )
@@ -143,8 +146,7 @@ class _Analysis:
             elif names and all(n in ("logging", "console", "logging-otlp") for n in names):
                 out.append(
                     c.APP_EXPORTER_CONSOLE(
-                        f"{where}={exporter}{self.origin('otel.traces.exporter')}: spans are written to the log (java.util.logging, stderr), "
-                        "not sent to the collector.",
+                        f"{said}: spans are written to the log (java.util.logging, stderr), not sent to the collector.",
                         hint="Set -Dotel.traces.exporter=otlp (or otlp,logging to keep both).",
                         target=where,
                     )
