@@ -187,3 +187,52 @@ def test_the_command_line_is_read_with_java_precedence() -> None:
     assert cmd.main == "app.Main" and cmd.otel_agent() == "/x/opentelemetry-javaagent.jar"
     assert cmdline.jvm_options(["java", "-jar", "app.jar", "-Dx=y"]) == ([], "app.jar")
     assert pick(["java", "-version"]) is not None and pick(["javac", "X.java"]) is None
+
+
+def _analyse(tmp: Path, argv: tuple[str, ...], stderr: tuple[str, ...] = (), returncode: int = 0) -> Any:
+    from otdiag.listen.store import SpanStore
+    from otdiag.listen.summary import summarize
+    from otdiag.run.observer import AppRun
+
+    launch = Launch(argv, {}, tmp, "http://127.0.0.1:5555", tmp)
+    return JavaObserver().analyse(AppRun(launch, returncode, None, stderr, summarize(SpanStore(10))))
+
+
+def test_no_javac_means_a_note_and_the_command_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    launch = Launch(("java", "-jar", "app.jar"), {}, tmp_path, "http://127.0.0.1:5555", tmp_path)
+    prepared = JavaObserver().prepare(launch)
+    assert prepared.argv is None
+    assert [f.code for f in prepared.findings] == ["app.java-observer-not-loaded"]
+
+
+def test_hostile_reports_never_break_the_run(tmp_path: Path) -> None:
+    (tmp_path / "java-a.start").write_text("")
+    (tmp_path / "java-a.json").write_bytes(b"\x00{not json" * 1000)
+    (tmp_path / "java-b.start").write_text("")
+    (tmp_path / "java-b.json").write_text(
+        json.dumps({"globals": "x", "providers": [1, {"exporters": [{"text": "endpoint=http://u:pw@h:1\x1b[31m"}]}]})
+    )
+    seen = _analyse(tmp_path, ("java", "X"))
+    shown = json.dumps(seen.facts.to_json())
+    assert "pw" not in shown and "\x1b" not in shown
+
+
+def test_the_agent_lines_on_stderr_are_read(tmp_path: Path) -> None:
+    stderr = (
+        "[otel.javaagent 2026-01-01] [main] INFO io.opentelemetry.javaagent.tooling.VersionLogger - "
+        "opentelemetry-javaagent - version: 2.21.0",
+        "[otel.javaagent] ERROR io.opentelemetry.exporter.internal.http.HttpExporter - Failed to export spans. "
+        "Server responded with HTTP status code 404. Error message: Not Found",
+        'Exception in thread "main" java.lang.IllegalStateException: boom',
+        "\tat java.base/java.util.Objects.requireNonNull(Objects.java:233)",
+        "\tat com.acme.App.main(App.java:42)",
+    )
+    seen = _analyse(tmp_path, ("java", "-javaagent:/x/opentelemetry-javaagent.jar", "com.acme.App"), stderr, 1)
+    found = {f.code: f for f in seen.findings}
+    assert seen.facts.packages["opentelemetry-javaagent"] == "2.21.0"
+    assert "404" in found["app.export-failed"].message
+    crash = found["app.crashed"]
+    assert crash.location is not None and (crash.location.file, crash.location.line) == ("com/acme/App.java", 42)
+    assert "app.java-observer-not-loaded" in found  # no report came: said, not guessed

@@ -56,11 +56,20 @@ def agent_jar(java: str | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with tempfile.TemporaryDirectory(prefix="build-", dir=target.parent) as tmp:
         classes = Path(tmp) / "classes"
-        argv = [javac, "--release", "8", "-nowarn", "-Xlint:-options", "-d", str(classes), str(SOURCE)]
-        try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=_COMPILE_TIMEOUT_S, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise AgentBuildError(f"javac could not run: {type(exc).__name__}") from None
+        base = [javac, "-nowarn", "-Xlint:-options", "-d", str(classes), str(SOURCE)]
+        for flags in (["--release", "8"], ["-source", "8", "-target", "8"]):  # JDK 8's javac has no --release
+            try:
+                done = subprocess.run(
+                    [base[0], *flags, *base[1:]],
+                    capture_output=True,
+                    text=True,
+                    timeout=_COMPILE_TIMEOUT_S,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise AgentBuildError(f"javac could not run: {type(exc).__name__}") from None
+            if done.returncode == 0:
+                break
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["(no output)"])[-1][:200]
             raise AgentBuildError(f"javac failed ({done.returncode}): {last}")
