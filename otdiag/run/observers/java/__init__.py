@@ -143,6 +143,15 @@ class _Analysis:
                         target=where,
                     )
                 )
+            elif any(n.startswith("jaeger") for n in names):
+                out.append(
+                    c.APP_EXPORTER_JAEGER(
+                        f"{said}: the Java SDK has no Jaeger exporter since 1.35.0 (autoconfigure fails to start).",
+                        hint="Set -Dotel.traces.exporter=otlp and point the OTLP endpoint at the collector or "
+                        "at Jaeger's OTLP port (4317 gRPC, 4318 HTTP).",
+                        target=where,
+                    )
+                )
             elif names and all(n in ("logging", "console", "logging-otlp") for n in names):
                 out.append(
                     c.APP_EXPORTER_CONSOLE(
