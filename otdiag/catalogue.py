@@ -1128,3 +1128,6 @@ VERSION_NOT_IN_KNOWLEDGE = kind(
     "The component exists in the given collector release, but otdiag knows its settings from another release.",
     "Nothing to fix; run the real collector's validate to check its settings.",
 )
+
+# --- runtime observers (issue 22): their own finding kinds ---
+from otdiag.run.observers.java import kinds as _java_kinds  # noqa: F401,E402

@@ -92,12 +92,12 @@ def app_dir_findings(path: str) -> list[Finding]:
     """The app's OpenTelemetry dependencies, read without running it (shared with otdiag run)."""
     from pathlib import Path
 
-    from otdiag.observe import deps
+    from otdiag.observe import deps, deps_java
 
     p = Path(path)
     if not p.is_dir():
         raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
-    return deps.app_dir_findings(p)
+    return [*deps.app_dir_findings(p), *deps_java.findings(p)]
 
 
 def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:
