@@ -1027,3 +1027,6 @@ APP_OBSERVER_ABSENT = kind(
     "Run the app as `python app.py` (not python -I, -S or -E), and without opentelemetry-instrument's "
     "sitecustomize in front.",
 )
+
+# --- runtime observers' own kinds (one line per runtime) ---
+from otdiag.run.observers.go import kinds as _go_kinds  # noqa: F401,E402
