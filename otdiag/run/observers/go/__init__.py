@@ -105,13 +105,21 @@ def _facts(linked: Linked, run: AppRun) -> RuntimeFacts:
         loaded=True,
         how=linked.how,
         runtime_version=redact.clean(linked.go_version)[:40],
-        packages={redact.clean(m)[:120]: redact.clean(v)[:60] for m, v in list(linked.otel_modules().items())[:40]},
+        packages={redact.clean(m)[:120]: redact.clean(v)[:60] for m, v in _ordered(linked.otel_modules())[:40]},
         provider=provider,
         exporters=exporters,
         exit=ExitFact(how=exit_how, detail="; ".join(calls)[:200] or None),
         settings=settings,
         notes=tuple(notes),
     )
+
+
+def _ordered(modules: dict[str, str]) -> list[tuple[str, str]]:
+    """The API, the SDK and the exporters first: the modules a reader looks for."""
+    from otdiag.run.observers.go.linked import EXPORTERS, OTEL, SDK
+
+    first = [OTEL, SDK, *EXPORTERS]
+    return sorted(modules.items(), key=lambda kv: (first.index(kv[0]) if kv[0] in first else len(first), kv[0]))
 
 
 OBSERVER = GoObserver()

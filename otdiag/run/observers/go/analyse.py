@@ -11,7 +11,18 @@ from otdiag import redact
 from otdiag.model import Finding, Severity
 from otdiag.run.observer import AppRun
 from otdiag.run.observers.go import kinds
-from otdiag.run.observers.go.linked import EXIT, FATAL, JAEGER, NEVER, TLS, Linked, skew
+from otdiag.run.observers.go.linked import (
+    ENDPOINT,
+    EXIT,
+    FATAL,
+    INSECURE,
+    JAEGER,
+    NEVER,
+    TLS,
+    TLS_OPTION,
+    Linked,
+    skew,
+)
 
 SCHEMA = re.compile(r"conflicting Schema URL")
 SCHEME = re.compile(r'parse "https?://https?:%2F%2F|"https?://https?://|https?:%2F%2F|too many colons in address')
@@ -61,8 +72,6 @@ def stderr_export_errors(lines: Sequence[str]) -> list[str]:
 
 def analyse_go(linked: Linked | None, run: AppRun) -> list[Finding]:
     """The findings, errors (root causes) first."""
-    from otdiag.app.runner import EXPORT_FAILED
-
     nothing = run.summary.spans == 0
     sev = Severity.ERROR if nothing else Severity.WARNING
     lines = run.stderr
@@ -161,22 +170,45 @@ def analyse_go(linked: Linked | None, run: AppRun) -> list[Finding]:
             )
     export = [x for x in lines if EXPORT.search(x) and not SCHEME.search(x) and not TLS_FAIL.search(x)]
     if export and not (scheme or tls):
-        first = redact.clean(export[0])[:400]
-        hint = next((h for p, h in _WHY_EXPORT if p.search(export[0])), _GO_EXPORT_HINT)
-        out.append(
-            EXPORT_FAILED(
-                f"The Go SDK's error handler says an export failed: {first}",
-                hint=hint,
-                evidence=[redact.clean(x)[:400] for x in export[:3]],
-                severity=sev,
-            )
-        )
+        out.append(_export_failed(export, linked, exporters, sev))
     if nothing and linked is not None and linked.sdk and not any(f.severity is Severity.ERROR for f in out):
         out += _inferred(linked, lines, exporters)
     if linked is not None:
         out += _warnings(linked, run)
     errors = [f for f in out if f.severity is Severity.ERROR]
     return [*errors, *(f for f in out if f.severity is not Severity.ERROR)]
+
+
+def _tls_in_code(linked: Linked | None, exporters: set[str]) -> str | None:
+    """Where the app's code gives otlptracegrpc TLS credentials, when it does."""
+    if linked is None or "otlptracegrpc" not in exporters or INSECURE in linked.calls:
+        return None
+    return linked.calls.get(TLS) or linked.calls.get(TLS_OPTION)
+
+
+def _export_failed(export: list[str], linked: Linked | None, exporters: set[str], sev: Severity) -> Finding:
+    from otdiag.app.runner import EXPORT_FAILED
+
+    first = redact.clean(export[0])[:400]
+    evidence = [redact.clean(x)[:400] for x in export[:3]]
+    tls_at = _tls_in_code(linked, exporters)
+    if tls_at and DEADLINE.search(export[0]):
+        return cat.INGEST_TLS_TO_PLAINTEXT(
+            f"Exports timed out, and the code gives otlptracegrpc TLS credentials ({tls_at}) without "
+            "WithInsecure(): the exporter most likely speaks TLS to otdiag's plaintext receiver, which cannot "
+            "answer a TLS handshake (inferred: gRPC only reports the timeout).",
+            hint="Use otlptracegrpc.WithInsecure() for a plaintext collector (drop WithTLSCredentials), or give "
+            "the collector a TLS receiver.",
+            evidence=evidence,
+            severity=sev,
+        )
+    hint = next((h for p, h in _WHY_EXPORT if p.search(export[0])), _GO_EXPORT_HINT)
+    options = [f"{o} in {linked.calls[o]}" for o in (ENDPOINT, INSECURE, TLS_OPTION) if linked and o in linked.calls]
+    if options:
+        evidence.append("exporter options the code sets: " + ", ".join(options))
+    return EXPORT_FAILED(
+        f"The Go SDK's error handler says an export failed: {first}", hint=hint, evidence=evidence, severity=sev
+    )
 
 
 def _inferred(linked: Linked, lines: Sequence[str], exporters: set[str]) -> list[Finding]:
@@ -194,10 +226,11 @@ def _inferred(linked: Linked, lines: Sequence[str], exporters: set[str]) -> list
                 location=loc.get(NEVER),
             )
         ]
-    if TLS in where and "otlptracegrpc" in exporters:
+    tls_at = _tls_in_code(linked, exporters)
+    if tls_at:
         return [
             cat.INGEST_TLS_TO_PLAINTEXT(
-                f"The code builds gRPC TLS credentials ({where[TLS]}) and nothing reached otdiag's plaintext "
+                f"The code gives otlptracegrpc TLS credentials ({tls_at}) and nothing reached otdiag's plaintext "
                 "receiver: the exporter most likely speaks TLS to a plaintext port (inferred).",
                 hint="Use otlptracegrpc.WithInsecure() for a plaintext collector, or give the collector a TLS "
                 "receiver.",

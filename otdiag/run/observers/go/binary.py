@@ -205,7 +205,8 @@ def read(path: Path, *, functions: bool = True) -> GoBinary:
             if functions and pcln is not None and pcln[1] <= MAX_SECTION:
                 f.seek(pcln[0])
                 names = parse_funcnames(f.read(pcln[1]))
-            refs = _main_references(f, secs) if functions else {}
+            main_path = parse_modinfo(text)[0]
+            refs = _main_references(f, secs, app_prefixes(main_path)) if functions else {}
     except OSError as exc:
         raise NotGo(f"cannot read it: {exc.strerror or exc}") from None
     except (struct.error, ValueError, IndexError) as exc:
@@ -220,8 +221,15 @@ MAX_MAIN_CODE = 4 * 1024 * 1024
 """At most this much of the main package's machine code is scanned."""
 
 
-def _main_references(f: object, secs: dict[str, tuple[int, int, int]]) -> dict[str, str]:
-    """What the `main.*` functions call (CALL rel32) or load (LEA reg, [RIP+disp32]): x86-64 ELF with .symtab.
+def app_prefixes(main_path: str) -> tuple[bytes, ...]:
+    """Name prefixes of the app's own functions: package main and the main module's packages."""
+    if not main_path or main_path == "command-line-arguments":
+        return (b"main.",)
+    return (b"main.", f"{main_path}.".encode(), f"{main_path}/".encode())
+
+
+def _main_references(f: object, secs: dict[str, tuple[int, int, int]], prefixes: tuple[bytes, ...]) -> dict[str, str]:
+    """What the app's own functions (package main, the main module) call (CALL rel32) or load (LEA reg, [RIP+disp32]): x86-64 ELF with .symtab.
 
     A decoded byte pattern is kept only when its target is exactly the start of a symbol, so bytes
     that merely look like an instruction almost never count.
@@ -247,7 +255,7 @@ def _main_references(f: object, secs: dict[str, tuple[int, int, int]]) -> dict[s
         if not value or kind not in (1, 2):  # OBJECT, FUNC
             continue
         by_addr.setdefault(value, name_off)
-        if kind == 2 and size and strs.startswith(b"main.", name_off):
+        if kind == 2 and size and any(strs.startswith(p, name_off) for p in prefixes):
             mains.append((value, size, name_off))
     text_off, text_size, text_addr = text
     targets: dict[int, int] = {}
@@ -273,6 +281,6 @@ def _main_references(f: object, secs: dict[str, tuple[int, int, int]]) -> dict[s
     found: dict[str, str] = {}
     for target, caller in targets.items():
         name_off = by_addr.get(target)
-        if name_off is not None and not strs.startswith(b"main.", name_off):
+        if name_off is not None and not any(strs.startswith(p, name_off) for p in prefixes):
             found.setdefault(name_at(name_off), name_at(caller))
     return found

@@ -30,6 +30,10 @@ JAEGER = "go.opentelemetry.io/otel/exporters/jaeger"
 
 # What the analysis asks about the app's own code, and how each is recognised.
 EXIT, FATAL, NEVER, TLS, SET = "os.Exit", "log.Fatal", "NeverSample", "TLS credentials", "SetTracerProvider"
+INSECURE, ENDPOINT, TLS_OPTION, SAMPLER = "WithInsecure", "WithEndpoint", "WithTLSCredentials", "WithSampler"
+_OPTIONS = (INSECURE, ENDPOINT, TLS_OPTION, SAMPLER)
+"""Exporter/provider options the app's code calls: Go names the closures they return after the caller
+(`main.main.WithInsecure.WithInsecure.func2`), so the function table shows each call even inlined."""
 _SYMBOLS: dict[str, tuple[str, ...]] = {
     EXIT: ("os.Exit", "syscall.Exit"),
     FATAL: ("log.Fatal", "log.Fatalf", "log.Fatalln", "log.(*Logger).Fatal", "log.(*Logger).Fatalf",
@@ -46,6 +50,10 @@ _SOURCE: dict[str, re.Pattern[str]] = {
     NEVER: re.compile(r"\bNeverSample\(\)"),
     TLS: re.compile(r"\bcredentials\.New(TLS|ClientTLSFromCert|ClientTLSFromFile)\("),
     SET: re.compile(r"\bSetTracerProvider\("),
+    INSECURE: re.compile(r"\.WithInsecure\("),
+    ENDPOINT: re.compile(r"\.WithEndpoint\("),
+    TLS_OPTION: re.compile(r"\.WithTLSCredentials\("),
+    SAMPLER: re.compile(r"\.WithSampler\("),
 }
 
 
@@ -88,7 +96,14 @@ def from_binary(path: Path) -> Linked:
                 calls[what] = b.main_refs[name]
                 break
     set_provider = any(n in b.functions for n in _SET_NAMES) if b.functions else None
-    return Linked("build-info", b.go_version, b.modules, b.settings, calls, {}, set_provider, bool(b.main_refs))
+    prefixes = tuple(p.decode() for p in binary.app_prefixes(b.main_path))
+    for name in sorted(b.functions):
+        if name.startswith(prefixes):
+            for option in _OPTIONS:
+                if f".{option}." in name and option not in calls:
+                    calls[option] = name.split(f".{option}.", 1)[0]
+    known = bool(b.main_refs) or any(n.startswith(prefixes) for n in b.functions)
+    return Linked("build-info", b.go_version, b.modules, b.settings, calls, {}, set_provider, known)
 
 
 # --- go run -------------------------------------------------------------------------------------
