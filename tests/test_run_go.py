@@ -143,9 +143,16 @@ def test_what_is_not_a_go_binary_is_refused_cleanly(tmp_path: Path) -> None:
 def test_truncated_build_info_and_pclntab_are_errors_not_crashes() -> None:
     with pytest.raises(binary.NotGo):
         binary.parse_buildinfo(binary.MAGIC + b"\x08\x02" + b"\0" * 16 + b"\xff\xff\xff")
-    assert binary.parse_funcnames(b"\xf1\xff\xff\xff\0\0\x01\x08" + struct.pack("<QQQQQ", 1, 1, 0, 99, 98)) == frozenset()
+    assert (
+        binary.parse_funcnames(b"\xf1\xff\xff\xff\0\0\x01\x08" + struct.pack("<QQQQQ", 1, 1, 0, 99, 98)) == frozenset()
+    )
     version, text = binary.parse_buildinfo(
-        binary.MAGIC + b"\x08\x02" + b"\0" * 16 + b"\x07go1.2x3" + bytes([len(b"mod\tm\t(devel)\t\n")]) + b"mod\tm\t(devel)\t\n"
+        binary.MAGIC
+        + b"\x08\x02"
+        + b"\0" * 16
+        + b"\x07go1.2x3"
+        + bytes([len(b"mod\tm\t(devel)\t\n")])
+        + b"mod\tm\t(devel)\t\n"
     )
     assert version == "go1.2x3" and binary.parse_modinfo(text)[0] == "m"
 

@@ -75,9 +75,7 @@ def print_observer(console: Console, seen: Observed | RuntimeFacts) -> None:
         f"  [dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, {spans.noop} no-op[/]"
     )
     for exp in seen.exporters[:4]:
-        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or (
-            "linked (its calls are not visible)" if facts.how in ("build-info", "go-list") else "never called"
-        )
+        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or "never called"
         target = f" → {exp.endpoint}" if exp.endpoint else ""
         console.print(f"  [dim]{escape(exp.short_type)}{escape(target)}: {escape(results)}[/]")
 

@@ -67,7 +67,7 @@ class GoObserver:
                 linked = from_binary(path)
         except binary.NotGo as exc:
             facts = RuntimeFacts("go", notes=(f"could not read what the app links: {exc}", INVISIBLE))
-            return Seen(facts, analyse_go(None, run), 0)
+            return Seen(facts, tuple(analyse_go(None, run)), 0)
         findings = analyse_go(linked, run)
         roots = 0
         from otdiag.model import Severity

@@ -84,7 +84,8 @@ def analyse_go(linked: Linked | None, run: AppRun) -> list[Finding]:
                 f"The binary links go.opentelemetry.io/otel/exporters/jaeger {linked.modules[JAEGER]}, removed from "
                 "OpenTelemetry Go after v1.17.0; it speaks Thrift to Jaeger v1's collector ports (14268), which "
                 "Jaeger v2 and the OpenTelemetry Collector do not open.",
-                hint="Use otlptracegrpc.New(ctx) (or otlptracehttp) and send OTLP to the collector or Jaeger (4317, 4318).",
+                hint="Use otlptracegrpc.New(ctx) (or otlptracehttp) and send OTLP to the collector or Jaeger "
+                "(4317, 4318).",
                 severity=sev,
             )
         )
@@ -100,9 +101,10 @@ def analyse_go(linked: Linked | None, run: AppRun) -> list[Finding]:
     elif linked is not None and nothing and linked.api and not linked.sdk:
         out.append(
             cat.APP_NO_PROVIDER(
-                f"The binary links the OpenTelemetry API (go.opentelemetry.io/otel {linked.modules.get('go.opentelemetry.io/otel', '')}) "
-                "but not the SDK (go.opentelemetry.io/otel/sdk): every tracer comes from the global no-op "
-                "provider, so every span is a no-op.",
+                "The binary links the OpenTelemetry API (go.opentelemetry.io/otel "
+                f"{linked.modules.get('go.opentelemetry.io/otel', '')}) but not the SDK "
+                "(go.opentelemetry.io/otel/sdk): every tracer comes from the global no-op provider, so every "
+                "span is a no-op.",
                 hint="In main: exp, _ := otlptracegrpc.New(ctx); tp := sdktrace.NewTracerProvider("
                 "sdktrace.WithBatcher(exp)); otel.SetTracerProvider(tp); defer tp.Shutdown(ctx).",
                 evidence=["go version -m shows no go.opentelemetry.io/otel/sdk module"],

@@ -72,16 +72,16 @@ def _sections(f: object, data_len: int) -> dict[str, tuple[int, int, int]]:
     is64 = ident[4] == 2
     end = "<" if ident[5] == 1 else ">"
     if is64:
-        shoff, = struct.unpack_from(end + "Q", ident, 0x28)
+        (shoff,) = struct.unpack_from(end + "Q", ident, 0x28)
         shentsize, shnum, shstrndx = struct.unpack_from(end + "HHH", ident, 0x3A)
     else:
-        shoff, = struct.unpack_from(end + "I", ident, 0x20)
+        (shoff,) = struct.unpack_from(end + "I", ident, 0x20)
         shentsize, shnum, shstrndx = struct.unpack_from(end + "HHH", ident, 0x2E)
     if not shnum or shnum > 4096 or shstrndx >= shnum or shoff + shnum * shentsize > data_len or shentsize < 40:
         raise NotGo("no readable ELF section table")
     f.seek(shoff)
     table = f.read(shnum * shentsize)
-    raw: list[tuple[int, int, int]] = []
+    raw: list[tuple[int, int, int, int]] = []
     for i in range(shnum):
         e = table[i * shentsize : (i + 1) * shentsize]
         if is64:
@@ -229,7 +229,9 @@ def app_prefixes(main_path: str) -> tuple[bytes, ...]:
 
 
 def _main_references(f: object, secs: dict[str, tuple[int, int, int]], prefixes: tuple[bytes, ...]) -> dict[str, str]:
-    """What the app's own functions (package main, the main module) call (CALL rel32) or load (LEA reg, [RIP+disp32]): x86-64 ELF with .symtab.
+    """What the app's own functions (package main, the main module) call or load: x86-64 ELF with .symtab.
+
+    CALL rel32 and LEA reg, [RIP+disp32] are decoded.
 
     A decoded byte pattern is kept only when its target is exactly the start of a symbol, so bytes
     that merely look like an instruction almost never count.
