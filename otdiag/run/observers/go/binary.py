@@ -183,7 +183,7 @@ def parse_funcnames(pcln: bytes) -> frozenset[str]:
     if not 0 < name_off < cu_off <= len(pcln):
         return frozenset()
     table = pcln[name_off:cu_off]
-    return frozenset(n.decode("utf-8", "replace") for n in table.split(b"\0") if n)
+    return frozenset(table.decode("utf-8", "replace").split("\0")) - {""}
 
 
 def read(path: Path, *, functions: bool = True) -> GoBinary:
@@ -250,15 +250,14 @@ def _main_references(f: object, secs: dict[str, tuple[int, int, int]], prefixes:
     syms = f.read(symtab[1])
     f.seek(strtab[0])
     strs = f.read(strtab[1])
-    by_addr: dict[int, int] = {}
-    mains: list[tuple[int, int, int]] = []
-    for name_off, info, _other, _shndx, value, size in struct.iter_unpack("<IBBHQQ", syms[: len(syms) // 24 * 24]):
-        kind = info & 0xF
-        if not value or kind not in (1, 2):  # OBJECT, FUNC
-            continue
-        by_addr.setdefault(value, name_off)
-        if kind == 2 and size and any(strs.startswith(p, name_off) for p in prefixes):
-            mains.append((value, size, name_off))
+    entries = list(struct.iter_unpack("<IBBHQQ", syms[: len(syms) // 24 * 24]))
+    own = re.compile(b"\\0(?:" + b"|".join(re.escape(p) for p in prefixes) + b")")
+    own_names = {m.start() + 1 for m in own.finditer(strs)}
+    mains = [
+        (value, size, off)
+        for off, info, _o, _s, value, size in entries
+        if off in own_names and info & 0xF == 2 and size
+    ]
     text_off, text_size, text_addr = text
     targets: dict[int, int] = {}
     budget = MAX_MAIN_CODE
@@ -280,9 +279,11 @@ def _main_references(f: object, secs: dict[str, tuple[int, int, int]], prefixes:
         nul = strs.find(b"\0", off)
         return strs[off : nul if nul >= 0 else len(strs)].decode("utf-8", "replace")
 
+    by_addr: dict[int, int] = {}
+    for name_off, info, _o, _s, value, _size in entries:
+        if value in targets and info & 0xF in (1, 2) and name_off not in own_names:  # OBJECT, FUNC
+            by_addr.setdefault(value, name_off)
     found: dict[str, str] = {}
-    for target, caller in targets.items():
-        name_off = by_addr.get(target)
-        if name_off is not None and not any(strs.startswith(p, name_off) for p in prefixes):
-            found.setdefault(name_at(name_off), name_at(caller))
+    for target, name_off in by_addr.items():
+        found.setdefault(name_at(name_off), name_at(targets[target]))
     return found

@@ -99,12 +99,12 @@ def from_binary(path: Path) -> Linked:
                 break
     set_provider = any(n in b.functions for n in _SET_NAMES) if b.functions else None
     prefixes = tuple(p.decode() for p in binary.app_prefixes(b.main_path))
-    for name in sorted(b.functions):
-        if name.startswith(prefixes):
-            for option in _OPTIONS:
-                if f".{option}." in name and option not in calls:
-                    calls[option] = name.split(f".{option}.", 1)[0]
-    known = bool(b.main_refs) or any(n.startswith(prefixes) for n in b.functions)
+    own = sorted(n for n in b.functions if n.startswith(prefixes))
+    for name in own:
+        for option in _OPTIONS:
+            if f".{option}." in name and option not in calls:
+                calls[option] = name.split(f".{option}.", 1)[0]
+    known = bool(b.main_refs) or bool(own)
     return Linked("build-info", b.go_version, b.modules, b.settings, calls, {}, set_provider, known)
 
 
