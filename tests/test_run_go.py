@@ -15,10 +15,14 @@ from typing import Any
 
 import pytest
 
+from otdiag.listen.store import SpanStore
+from otdiag.listen.summary import summarize
 from otdiag.model import ExitCode
+from otdiag.run.observer import AppRun, Launch
 from otdiag.run.observers import pick
 from otdiag.run.observers.go import binary
-from otdiag.run.observers.go.linked import go_run_target, skew
+from otdiag.run.observers.go.analyse import analyse_go
+from otdiag.run.observers.go.linked import Linked, go_run_target, skew
 from tests.apps.go import build as go_build
 from tests.conftest import IN_CI
 from tests.peers import REPO
@@ -165,3 +169,42 @@ def test_go_run_arguments_and_version_skew() -> None:
              "go.opentelemetry.io/otel/log": "v0.20.0"}  # fmt: skip
     assert skew(mixed) == {"go.opentelemetry.io/otel": "v1.47.0", "go.opentelemetry.io/otel/sdk": "v1.40.0"}
     assert skew({"go.opentelemetry.io/otel": "v1.47.0", "go.opentelemetry.io/otel/sdk": "v1.47.1"}) == {}
+
+
+# --- the analysis on facts that no pinned app can produce (the Jaeger exporter needs otel <= v1.17) ---
+
+
+def _app_run(stderr: tuple[str, ...] = (), env: dict[str, str] | None = None) -> AppRun:
+    launch = Launch(("./svc",), env or {}, Path("/nonexistent"), "http://127.0.0.1:1", Path("."))
+    return AppRun(launch, 0, None, stderr, summarize(SpanStore(10)))
+
+
+def _linked(**modules: str) -> Linked:
+    base = {"go.opentelemetry.io/otel": "v1.17.0", "go.opentelemetry.io/otel/sdk": "v1.17.0"}
+    return Linked("build-info", "go1.22.0", {**base, **modules}, set_provider=True, calls_known=True)
+
+
+def test_the_removed_jaeger_exporter_comes_first() -> None:
+    linked = _linked(**{"go.opentelemetry.io/otel/exporters/jaeger": "v1.17.0"})
+    found = analyse_go(linked, _app_run(("2024/01/01 traces export: Post http://localhost:14268: connection refused",)))
+    assert [f.code for f in found][:2] == ["app.jaeger-exporter-removed", "app.export-failed"]
+    assert "v1.17.0" in found[0].message
+
+
+def test_export_errors_get_the_fix_for_their_cause() -> None:
+    linked = _linked(**{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp": "v1.17.0"})
+    refused = analyse_go(linked, _app_run(("traces export: Post http://127.0.0.1:4318/v1/traces: connection refused",)))
+    assert refused[0].code == "app.export-failed" and "WithEndpoint" in refused[0].hint
+    missing = analyse_go(linked, _app_run(("traces export: failed to send to http://h/v1/trace: 404 Not Found",)))
+    assert missing[0].code == "app.export-failed" and "WithURLPath" in missing[0].hint
+    secret = analyse_go(linked, _app_run(("traces export: Post http://u:hunter2@h/v1/traces: connection refused",)))
+    assert "hunter2" not in repr(secret)
+
+
+def test_skew_and_an_ignored_protocol_are_warnings() -> None:
+    linked = _linked(**{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp": "v1.12.0"})
+    run = _app_run(env={"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})
+    found = {f.code: f for f in analyse_go(linked, run)}
+    assert found["app.otel-version-skew"].severity.value == "warning"
+    assert "otlptracehttp v1.12.0" in found["app.otel-version-skew"].message
+    assert found["app.go-protocol-ignored"].severity.value == "warning"
