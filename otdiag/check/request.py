@@ -97,7 +97,9 @@ def app_dir_findings(path: str) -> list[Finding]:
     p = Path(path)
     if not p.is_dir():
         raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
-    return deps.app_dir_findings(p)
+    from otdiag.observe import manifests
+
+    return [*deps.app_dir_findings(p), *manifests.findings(p)]
 
 
 def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:
