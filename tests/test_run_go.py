@@ -59,6 +59,7 @@ FAULTS = [
     ("endpoint_with_scheme", "app.go-endpoint-has-scheme"),
     ("stdout_only", "app.exporter-console"),
     ("never_sample", "app.sampler-drops-all"),
+    ("panic_before_shutdown", "app.crashed"),
 ]
 
 
@@ -76,6 +77,17 @@ def test_each_broken_go_app_gets_its_own_root_cause(go_apps: dict[str, Path], ca
     text = json.dumps(doc["findings"])
     for python_word in ("NonRecordingSpan", "os._exit", "provider.shutdown()", "set_tracer_provider"):
         assert python_word not in text, (python_word, text)
+
+
+def test_a_panic_points_at_the_app_s_own_frame(go_apps: dict[str, Path]) -> None:
+    code, doc, err = otdiag_run([str(go_apps["panic_before_shutdown"])])
+    assert doc["exit_status"] == 2, err
+    crash = doc["findings"][0]
+    source = (REPO / "tests" / "apps" / "go" / "panic_before_shutdown" / "main.go").read_text().splitlines()
+    line = next(n for n, text in enumerate(source, 1) if "orders[len(orders)]" in text)
+    assert crash["code"] == "app.crashed" and crash["location"]["line"] == line
+    assert crash["location"]["file"].endswith("panic_before_shutdown/main.go")
+    assert "main.handle" in crash["message"] and "index out of range" in crash["message"]
 
 
 @pytest.mark.parametrize("case", ["healthy_grpc", "healthy_http"])

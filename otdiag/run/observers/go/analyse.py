@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from otdiag import catalogue as cat
 from otdiag import redact
@@ -35,6 +36,9 @@ EXPORT = re.compile(
     r"otlptrace\w*: .*(error|fail)"
 )
 DEADLINE = re.compile(r"context deadline exceeded|DeadlineExceeded")
+PANIC = re.compile(r"^(panic|fatal error): (.*)")
+FRAME_FILE = re.compile(r"^\s*(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$")
+"""A stack frame's file:line (the lines reach the observer stripped of their leading tab)."""
 
 _WHY_EXPORT: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -142,6 +146,9 @@ def analyse_go(linked: Linked | None, run: AppRun) -> list[Finding]:
                 severity=sev,
             )
         )
+    crash = _panic(lines, run)
+    if crash is not None:
+        out.append(crash if nothing else replace(crash, severity=Severity.WARNING))
     if linked is not None and nothing and linked.sdk and linked.set_provider is False:
         out.append(
             cat.APP_PROVIDER_NOT_SET(
@@ -179,6 +186,45 @@ def analyse_go(linked: Linked | None, run: AppRun) -> list[Finding]:
         out += _warnings(linked, run)
     errors = [f for f in out if f.severity is Severity.ERROR]
     return [*errors, *(f for f in out if f.severity is not Severity.ERROR)]
+
+
+def _panic(lines: Sequence[str], run: AppRun) -> Finding | None:
+    """A Go panic (or fatal error) on stderr: its message and the first frame of the app's own code."""
+    import os
+
+    from otdiag.model import Location
+
+    for i, line in enumerate(lines):
+        m = PANIC.match(line)
+        if m is None:
+            continue
+        location = None
+        func = ""
+        for j in range(i + 1, min(len(lines), i + 200)):
+            frame = FRAME_FILE.match(lines[j])
+            if frame is None:
+                continue
+            func = lines[j - 1].strip()
+            if func.startswith(("panic(", "runtime.", "log.")):
+                continue
+            path = frame.group(1)
+            try:
+                rel = os.path.relpath(path, run.launch.cwd)
+                path = rel if not rel.startswith("..") else path
+            except ValueError:
+                pass
+            location = Location(redact.clean(path)[:300], int(frame.group(2)), 1)
+            break
+        where = f" in {redact.clean(func)[:120]}" if location is not None and func else ""
+        return cat.APP_CRASHED(
+            f"The app {'panicked' if m.group(1) == 'panic' else 'died with a fatal error'}{where}: "
+            f"{redact.clean(m.group(2))[:300]}. The batch still queued was lost, unless a deferred "
+            "tp.Shutdown(ctx) ran on the goroutine that panicked.",
+            hint="Fix the panic at the file:line shown (the full trace is on the app's stderr); to keep spans of "
+            "a crash, recover in main and call tp.Shutdown(ctx) before re-panicking.",
+            location=location,
+        )
+    return None
 
 
 def _tls_in_code(linked: Linked | None, exporters: set[str]) -> str | None:
