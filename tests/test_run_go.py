@@ -81,6 +81,7 @@ def test_each_broken_go_app_gets_its_own_root_cause(go_apps: dict[str, Path], ca
 
 def test_a_panic_points_at_the_app_s_own_frame(go_apps: dict[str, Path]) -> None:
     code, doc, err = otdiag_run([str(go_apps["panic_before_shutdown"])])
+    assert code == ExitCode.PROBLEM
     assert doc["exit_status"] == 2, err
     crash = doc["findings"][0]
     source = (REPO / "tests" / "apps" / "go" / "panic_before_shutdown" / "main.go").read_text().splitlines()
