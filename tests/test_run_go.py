@@ -221,3 +221,10 @@ def test_skew_and_an_ignored_protocol_are_warnings() -> None:
     assert found["app.otel-version-skew"].severity.value == "warning"
     assert "otlptracehttp v1.12.0" in found["app.otel-version-skew"].message
     assert found["app.go-protocol-ignored"].severity.value == "warning"
+
+
+def test_go_launchers_are_not_taken_for_the_app() -> None:
+    go = go_build.go_tool()
+    assert binary.is_go(Path(go))  # the go command is itself a Go binary...
+    assert pick([go, "test", "./..."]) is None  # ...but its build info says nothing about the app
+    assert pick([go, "run", "."]) is not None

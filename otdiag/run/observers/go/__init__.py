@@ -37,6 +37,13 @@ def _executable(argv: Sequence[str]) -> Path | None:
     return Path(found) if found else None
 
 
+LAUNCHERS = frozenset(
+    {"go", "docker", "docker-compose", "podman", "nerdctl", "kubectl", "helm", "skaffold", "tilt", "kind",
+     "minikube", "air", "dlv", "gow", "reflex", "task"}
+)  # fmt: skip
+"""Go programs that start other programs: their own build info says nothing about the app."""
+
+
 def _is_go_run(argv: Sequence[str]) -> bool:
     return len(argv) >= 2 and Path(argv[0]).name in ("go", "go.exe") and argv[1] == "run"
 
@@ -50,7 +57,7 @@ class GoObserver:
         if _is_go_run(argv):
             return True
         path = _executable(argv)
-        return path is not None and binary.is_go(path)
+        return path is not None and path.name not in LAUNCHERS and binary.is_go(path)
 
     def prepare(self, launch: Launch) -> Prepared:
         return Prepared()
@@ -86,7 +93,7 @@ def _facts(linked: Linked, run: AppRun) -> RuntimeFacts:
     provider = None
     if linked.sdk:
         provider = ProviderFact(
-            "sdktrace.TracerProvider",
+            "sdktrace.TracerProvider (linked)",
             registered=linked.set_provider is not False,
             sampler="NeverSample (in the code)" if "NeverSample" in linked.calls else None,
         )
