@@ -228,3 +228,14 @@ def test_go_launchers_are_not_taken_for_the_app() -> None:
     assert binary.is_go(Path(go))  # the go command is itself a Go binary...
     assert pick([go, "test", "./..."]) is None  # ...but its build info says nothing about the app
     assert pick([go, "run", "."]) is not None
+
+
+def test_with_endpoint_without_insecure_is_a_warning_run_cannot_reproduce() -> None:
+    grpc = {"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc": "v1.17.0"}
+    linked = Linked("build-info", "go1.22.0", {**_linked().modules, **grpc}, calls={"WithEndpoint": "main.setup"})
+    found = [f for f in analyse_go(linked, _app_run()) if f.code == "app.go-tls-by-default"]
+    assert len(found) == 1 and "main.setup" in found[0].message and found[0].severity.value == "warning"
+    safe = Linked(
+        "build-info", "go1.22.0", linked.modules, calls={"WithEndpoint": "main.setup", "WithInsecure": "main.setup"}
+    )
+    assert "app.go-tls-by-default" not in [f.code for f in analyse_go(safe, _app_run())]

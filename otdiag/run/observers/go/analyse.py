@@ -307,6 +307,17 @@ def _inferred(linked: Linked, lines: Sequence[str], exporters: set[str]) -> list
 
 def _warnings(linked: Linked, run: AppRun) -> list[Finding]:
     out: list[Finding] = []
+    otlp = {name for name, _ in linked.exporters()} & {"otlptracegrpc", "otlptracehttp"}
+    calls = linked.calls
+    if otlp and ENDPOINT in calls and not {INSECURE, TLS, TLS_OPTION} & calls.keys():
+        out.append(
+            kinds.GO_TLS_BY_DEFAULT(
+                f"The code calls WithEndpoint ({calls[ENDPOINT]}) without WithInsecure() for "
+                f"{' and '.join(sorted(otlp))}: it worked here only if otdiag's http:// endpoint and "
+                "OTEL_EXPORTER_OTLP_INSECURE=true reached it; where the environment sets neither, it dials with TLS.",
+                location=linked.locations.get(ENDPOINT),
+            )
+        )
     skewed = skew(linked.modules)
     if skewed:
         shown = ", ".join(f"{m.removeprefix('go.opentelemetry.io/')} {v}" for m, v in skewed.items())

@@ -36,3 +36,15 @@ GO_PROTOCOL_IGNORED = kind(
     "Build the exporter the variable names (otlptracegrpc for grpc, otlptracehttp for http/protobuf), "
     "or use go.opentelemetry.io/contrib/exporters/autoexport, which reads it.",
 )
+GO_TLS_BY_DEFAULT = kind(
+    "app.go-tls-by-default",
+    W,
+    Stage.APP,
+    COLLECTED,
+    "The code gives the OTLP exporter an endpoint (WithEndpoint) but not WithInsecure(): the exporter then "
+    "speaks TLS unless the environment has an http:// OTEL_EXPORTER_OTLP_ENDPOINT or "
+    "OTEL_EXPORTER_OTLP_INSECURE=true, as under otdiag run. Against a plaintext collector (the usual 4317/4318 "
+    "receiver) its exports time out.",
+    "Add otlptracegrpc.WithInsecure() (otlptracehttp.WithInsecure()) for a plaintext collector, or use "
+    'WithEndpointURL("http://collector:4317"); or make sure the deployment sets OTEL_EXPORTER_OTLP_INSECURE=true.',
+)
