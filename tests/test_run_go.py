@@ -121,7 +121,7 @@ def test_the_observer_does_not_change_what_the_app_does(go_apps: dict[str, Path]
 
 
 def test_go_run_reads_the_modules_and_points_at_the_line(go_apps: dict[str, Path]) -> None:
-    code, doc, err = otdiag_run(["go", "run", "./never_sample"], cwd=REPO / "tests" / "apps" / "go")
+    code, doc, err = otdiag_run([go_build.go_tool(), "run", "./never_sample"], cwd=REPO / "tests" / "apps" / "go")
     assert code == ExitCode.PROBLEM, (doc, err)
     first = doc["findings"][0]
     assert first["code"] == "app.sampler-drops-all", codes(doc)
