@@ -97,7 +97,12 @@ def app_dir_findings(path: str) -> list[Finding]:
     p = Path(path)
     if not p.is_dir():
         raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
-    return [*deps.app_dir_findings(p), *deps_java.findings(p)]
+    from otdiag.observe import manifests
+
+    other = manifests.findings(p)
+    # Java manifests are read twice (deps_java also reads gradle/libs.versions.toml): one finding per code.
+    other += [f for f in deps_java.findings(p) if f.code not in {g.code for g in other}]
+    return [*deps.app_dir_findings(p), *other]
 
 
 def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:

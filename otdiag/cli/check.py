@@ -57,7 +57,8 @@ def check(
         str | None,
         typer.Option(
             help="The app's source directory: check requirements*.txt, pyproject.toml and the installed "
-            "OpenTelemetry packages (removed Jaeger exporter, API/SDK/exporter version skew)."
+            "OpenTelemetry packages, go.mod, package.json (+ package-lock.json), pom.xml and Gradle files "
+            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation)."
         ),
     ] = None,
     env_file: Annotated[

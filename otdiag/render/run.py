@@ -110,6 +110,8 @@ def print_runtime_facts(console: Console, facts: RuntimeFacts) -> None:
             f"{spans.noop} no-op[/]"
         )
     for exp in facts.exporters[:4]:
-        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or "never called"
+        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or (
+            "linked (its calls are not visible)" if facts.how in ("build-info", "go-list") else "never called"
+        )
         target = f" → {exp.endpoint}" if exp.endpoint else ""
         console.print(f"  [dim]{escape(exp.type)}{escape(target)}: {escape(results)}[/]")

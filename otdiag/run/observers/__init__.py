@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from otdiag.run.observer import RuntimeObserver
+from otdiag.run.observers.go import OBSERVER as GO
 from otdiag.run.observers.java import JavaObserver
 
-OBSERVERS: tuple[RuntimeObserver, ...] = (JavaObserver(),)
+OBSERVERS: tuple[RuntimeObserver, ...] = (JavaObserver(), GO)
 """Asked in order; the first whose `applies(argv)` is true observes the run."""
 
 
