@@ -1027,3 +1027,6 @@ APP_OBSERVER_ABSENT = kind(
     "Run the app as `python app.py` (not python -I, -S or -E), and without opentelemetry-instrument's "
     "sitecustomize in front.",
 )
+
+# --- runtime observers' own kinds (issue 22): imported here so docs/findings.md documents them ---------------
+from otdiag.run.observers.node import kinds as _node_kinds  # noqa: F401,E402

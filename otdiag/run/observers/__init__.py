@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from otdiag.run.observer import RuntimeObserver
+from otdiag.run.observers.node import NodeObserver
 
-OBSERVERS: tuple[RuntimeObserver, ...] = ()
+OBSERVERS: tuple[RuntimeObserver, ...] = (NodeObserver(),)
 """Asked in order; the first whose `applies(argv)` is true observes the run."""
 
 
