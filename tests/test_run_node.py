@@ -78,7 +78,13 @@ def test_healthy_apps_have_no_error_and_their_spans_arrive(case: str, args: list
 
 
 FAULTS = [
-    ("esm_require_only", ["--require", "./tracing.cjs", "app.js"], {}, "app.node-esm-not-instrumented", "tracing.cjs:6"),
+    (
+        "esm_require_only",
+        ["--require", "./tracing.cjs", "app.js"],
+        {},
+        "app.node-esm-not-instrumented",
+        "tracing.cjs:6",
+    ),
     ("loaded_before", ["app.cjs"], {}, "app.node-loaded-before-instrumentation", "app.cjs:2"),
     ("exit_before_shutdown", ["app.cjs"], {}, "app.exit-before-flush", "app.cjs:11"),
     ("provider_not_registered", ["app.cjs"], {}, "app.provider-not-set", "app.cjs:5"),
@@ -115,19 +121,23 @@ def test_the_404_of_a_url_without_path_is_evidence_and_the_crash_it_caused_comes
 
 
 @pytest.mark.usefixtures("built")
-def test_the_observer_changes_nothing_the_app_does() -> None:
+@pytest.mark.parametrize(
+    ("case", "env"), [("exit_before_shutdown", {}), ("healthy_cjs", {"OTEL_TRACES_EXPORTER": "none"})]
+)
+def test_the_observer_changes_nothing_the_app_does(case: str, env: dict[str, str], tmp_path: Path) -> None:
     """Same exit status, stdout and stderr with and without the preload (otdiag's own NODE_OPTIONS)."""
-    cwd = node_build.case("exit_before_shutdown")
-    preload = Path(node_build.__file__).parents[3] / "otdiag" / "run" / "observers" / "node" / "otdiag-observe.cjs"
+    cwd = node_build.case(case)
+    preload = REPO / "otdiag" / "run" / "observers" / "node" / "otdiag-observe.cjs"
     results = []
     for options in ("", f"--require {preload}"):
-        env = _env({"NODE_OPTIONS": options, "OTDIAG_NODE_DIR": str(cwd), "OTEL_TRACES_EXPORTER": "console"})
-        proc = subprocess.run(["node", "app.cjs"], capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
-        results.append((proc.returncode, proc.stdout.count("\n"), proc.stderr))
-    for report in cwd.glob("node-*.json"):
-        report.unlink()
+        full = _env({**env, "NODE_OPTIONS": options, "OTDIAG_NODE_DIR": str(tmp_path)})
+        proc = subprocess.run(
+            ["node", "app.cjs"], capture_output=True, text=True, env=full, cwd=cwd, timeout=60, check=False
+        )
+        results.append((proc.returncode, proc.stdout, proc.stderr))
     assert results[0] == results[1]
-    assert results[0][0] == 0
+    assert results[0][0] == 0 and "done" in results[0][1]
+    assert len(list(tmp_path.glob("node-*.json"))) == 1  # the preload did run, and reported
 
 
 @pytest.mark.usefixtures("built")

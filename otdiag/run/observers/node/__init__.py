@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,9 +64,11 @@ class NodeObserver:
                 "node",
                 loaded=False,
                 how="preload",
-                notes=("No report came from otdiag's preload: the command did not start Node.js, or it ran "
-                       "with --disable-... options that skip NODE_OPTIONS.",),
-            )  # fmt: skip
+                notes=(
+                    "No report came from otdiag's preload: the command did not start Node.js, or it ran "
+                    "with --disable-... options that skip NODE_OPTIONS.",
+                ),
+            )
             found = [_export_failed(f"The app's stderr says: {stderr[0]}", stderr)] if stderr else []
             return Seen(facts, tuple(found), 0)
         main = max(reports, key=lambda r: r.weight)
@@ -149,46 +152,78 @@ def _export_failed(message: str, evidence: Sequence[str], location: Location | N
     )
 
 
-def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding], list[Finding]]:  # noqa: C901, PLR0912, PLR0915
+@dataclass
+class _Out:
+    """Findings as they are found: root causes (only while no span arrived) and the rest."""
+
+    lost: bool
+    received: int
+    env_exporter: str
+    env_explains: bool
+    root: list[Finding] = field(default_factory=list)
+    rest: list[Finding] = field(default_factory=list)
+    crash: list[Finding] = field(default_factory=list)
+
+    @property
+    def sev(self) -> Severity | None:
+        return None if self.lost else Severity.WARNING
+
+    def add(self, finding: Finding) -> None:
+        (self.root if self.lost else self.rest).append(finding)
+
+
+def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding], list[Finding]]:
     """Root causes (errors that explain missing spans, the first one first), then the rest."""
     env = run.launch.env
-    received = run.summary.spans
-    lost = received == 0
-    sev = None if lost else Severity.WARNING
-    root: list[Finding] = []
-    rest: list[Finding] = []
     exporter_env = env.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    out = _Out(
+        lost=run.summary.spans == 0,
+        received=run.summary.spans,
+        env_exporter=exporter_env,
+        env_explains=exporter_env in ("none", "console") or env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
+    )
+    _crash(r, out)
+    _instrumentation(r, out)
+    _provider(r, out)
+    failed = _exporters(r, out, stderr)
+    _exit(r, out, failed=failed)
+    return out.root, [*out.rest, *out.crash]
 
+
+def _crash(r: Report, out: _Out) -> None:
     # A crash raised by the SDK's own export (an unhandled sdk.shutdown() rejection) is the export's evidence.
-    export_crash = bool(r.crash) and bool(re.search(r"OTLPExporterError|ECONNREFUSED|UNAVAILABLE", r.crash or ""))
-    crash: list[Finding] = []
+    export_crash = bool(re.search(r"OTLPExporterError|ECONNREFUSED|UNAVAILABLE", r.crash or ""))
     if r.crash and r.exit_how == "crash":
-        (root if lost and not export_crash else crash).append(
+        (out.root if out.lost and not export_crash else out.crash).append(
             cat.APP_CRASHED(
                 f"The Node.js app crashed with an uncaught exception: {r.crash}.",
                 hint="Fix the exception at the file:line shown (the stack is on the app's stderr); spans not "
                 "exported yet were lost with the process.",
                 location=_location(r.crash_site),
-                severity=sev,
+                severity=out.sev,
             )
         )
 
-    # The ESM app whose imports no require hook sees.
+
+def _instrumentation(r: Report, out: _Out) -> None:
+    """The ESM app whose imports no require hook sees, or a module required before its instrumentation."""
     instrumented = {m for i in r.instrumentations for m in i.modules}
     hooked = any(_ESM_HOOK.search(x) for x in (*r.loader_flags, *r.registered_hooks))
     if r.esm_main and r.instrumentations and not hooked:
         missed = sorted(m for m in instrumented if m in r.loads and r.loads[m].by_app and m not in r.applied)
         names = ", ".join(i.name for i in r.instrumentations[:4])
-        (root if lost else rest).append(
+        out.add(
             kinds.NODE_ESM_NOT_INSTRUMENTED(
                 f"{Path(r.main).name or 'The app'} is an ES module, but its instrumentations ({names}) were "
                 "registered by --require without the ESM loader hook: imported modules are never patched"
                 + (f" ({', '.join(missed)} imported by the app)." if missed else "."),
                 location=_location(r.instrumentations[0].site),
-                severity=sev,
-                evidence=[f"loader flags: {', '.join(r.loader_flags) or 'none'}",
-                          f"module.register calls: {', '.join(r.registered_hooks) or 'none'}"],
-            )  # fmt: skip
+                severity=out.sev,
+                evidence=[
+                    f"loader flags: {', '.join(r.loader_flags) or 'none'}",
+                    f"module.register calls: {', '.join(r.registered_hooks) or 'none'}",
+                ],
+            )
         )
     else:
         for i in r.instrumentations:
@@ -199,92 +234,100 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
             if not before:
                 continue
             first = min(before, key=lambda m: r.loads[m].seq)
-            (root if lost else rest).append(
+            out.add(
                 kinds.NODE_LOADED_BEFORE_INSTRUMENTATION(
                     f"Module {first} was loaded (at {r.loads[first].site or 'an unknown place'}) before "
                     f"{i.name} was registered (at {i.site or 'an unknown place'}), so it is not patched.",
                     location=_location(r.loads[first].site),
-                    severity=sev,
+                    severity=out.sev,
                     evidence=[f"{m} loaded at {r.loads[m].site or '?'}" for m in before],
                 )
             )
             break
 
-    # Provider: never registered, or none at all.
+
+def _provider(r: Report, out: _Out) -> None:
+    """No provider registered (or none at all), a sampler that drops everything, no processor, no OTLP exporter."""
     unregistered = [p for p in r.providers if not p.registered]
-    env_explains = exporter_env in ("none", "console") or env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
-    if r.registered_type is None and unregistered and not env_explains:
+    if r.registered_type is None and unregistered and not out.env_explains:
         p = unregistered[0]
-        (root if lost else rest).append(
+        out.add(
             cat.APP_PROVIDER_NOT_SET(
                 f"The app built a {p.type} but never registered it: trace.getTracer() hands out no-op tracers "
                 "and their spans are never exported.",
                 hint="Call provider.register() (NodeTracerProvider) or trace.setGlobalTracerProvider(provider) "
                 "right after building it, or start the SDK with new NodeSDK(...).start().",
                 location=_location(p.site),
-                severity=sev,
+                severity=out.sev,
             )
         )
-    elif r.registered_type is None and r.tracers_taken and not r.providers and not env_explains:
-        (root if lost else rest).append(
+    elif r.registered_type is None and r.tracers_taken and not r.providers and not out.env_explains:
+        out.add(
             cat.APP_NO_PROVIDER(
                 f"The app took {r.tracers_taken} tracer(s) from @opentelemetry/api, but no tracer provider was "
                 "ever registered: every span was a no-op.",
                 hint="Start the SDK before the first tracer: new NodeSDK({ traceExporter: new OTLPTraceExporter() })"
                 ".start(), in a file loaded with node --require (or --import for ES modules).",
-                severity=sev,
+                severity=out.sev,
             )
         )
 
     registered = next((p for p in r.providers if p.registered), None)
-    if registered is not None and registered.sampler and re.match(
-        r"(AlwaysOffSampler|ParentBased\{root=AlwaysOffSampler|TraceIdRatioBased\{0(\.0*)?\})", registered.sampler
+    if (
+        registered is not None
+        and registered.sampler
+        and re.match(
+            r"(AlwaysOffSampler|ParentBased\{root=AlwaysOffSampler|TraceIdRatioBased\{0(\.0*)?\})", registered.sampler
+        )
     ):
-        (root if lost else rest).append(
+        out.add(
             cat.APP_SAMPLER_OFF(
                 f"The registered {registered.type} samples nothing: {registered.sampler[:120]}.",
                 hint="Use the default sampler (drop sampler:, or OTEL_TRACES_SAMPLER=parentbased_always_on), "
                 "or a ratio above 0.",
                 location=_location(registered.site),
-                severity=sev,
+                severity=out.sev,
             )
         )
-    if registered is not None and not registered.processors and not env_explains:
-        (root if lost else rest).append(
+    if registered is not None and not registered.processors and not out.env_explains:
+        out.add(
             cat.APP_NO_PROCESSOR(
                 f"The registered {registered.type} has no span processor: spans are recorded and never exported.",
                 hint="Pass spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] to the provider.",
                 location=_location(registered.site),
-                severity=sev,
+                severity=out.sev,
             )
         )
     otlp = [e for e in r.exporters if e.type.startswith("OTLP")]
-    if r.exporters and not otlp and exporter_env != "console":
-        (root if lost else rest).append(
+    if r.exporters and not otlp and out.env_exporter != "console":
+        out.add(
             cat.APP_EXPORTER_CONSOLE(
                 f"The app's only span exporters are {', '.join(sorted({e.type for e in r.exporters}))}: spans "
                 "go to stdout or memory, not to the collector.",
                 hint="Use new OTLPTraceExporter() from @opentelemetry/exporter-trace-otlp-http (or -grpc) in a "
                 "BatchSpanProcessor.",
                 location=_location(r.exporters[0].site),
-                severity=sev,
+                severity=out.sev,
             )
         )
 
-    # The exporter's url, and what its exports returned.
+
+def _exporters(r: Report, out: _Out, stderr: list[str]) -> bool:
+    """The exporter's url, and what its exports returned; True when an export failed."""
+    otlp = [e for e in r.exporters if e.type.startswith("OTLP")]
     for e in otlp:
         url = e.code_url or e.url
         if not url or _protocol(e) == "grpc" or e.code_url is None:
             continue
         path = urlsplit(url).path
         if not path.rstrip("/").endswith("/v1/traces"):
-            (root if lost else rest).append(
+            out.add(
                 kinds.NODE_EXPORTER_URL_NO_PATH(
                     f"The OTLPTraceExporter was built with url {url}: its path is {path or '/'} and not "
                     "/v1/traces, so the collector answers 404.",
                     location=_location(e.site),
                     target=url,
-                    severity=sev,
+                    severity=out.sev,
                     evidence=list(e.errors),
                 )
             )
@@ -293,7 +336,7 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
     if failed:
         e = failed[0]
         ok = e.results.get("SUCCESS", 0)
-        (root if lost and not root else rest).append(
+        (out.root if out.lost and not out.root else out.rest).append(
             _export_failed(
                 f"{e.type} failed {e.results['FAILURE']} export(s) (and succeeded {ok}) to "
                 f"{e.url or e.code_url or 'its endpoint'}: {e.errors[0] if e.errors else 'no error given'}.",
@@ -301,12 +344,17 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
                 _location(e.site),
             )
         )
-    elif stderr and lost:
-        rest.append(_export_failed(f"The app's stderr says: {stderr[0]}", stderr))
+    elif stderr and out.lost:
+        out.rest.append(_export_failed(f"The app's stderr says: {stderr[0]}", stderr))
+    return bool(failed)
 
-    # The exit before the flush.
+
+def _exit(r: Report, out: _Out, *, failed: bool) -> None:
+    """process.exit() before the SDK's shutdown, or an SDK that never saw a span."""
+    registered = next((p for p in r.providers if p.registered), None)
+    received = out.received
     if r.exit_how == "exit-call" and not r.shutdown and r.spans_ended > 0 and received < r.spans_ended:
-        (root if lost or not root else rest).append(
+        (out.root if out.lost or not out.root else out.rest).append(
             cat.APP_EXIT_BEFORE_FLUSH(
                 f"process.exit() ran before the SDK was shut down: {r.spans_ended} span(s) had ended, "
                 f"{received} reached the receiver; the BatchSpanProcessor's queue was lost (js#3310).",
@@ -317,10 +365,10 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
             )
         )
     elif (
-        lost and registered is not None and registered.processors and r.spans_started == 0 and not root
+        out.lost and registered is not None and registered.processors and r.spans_started == 0 and not out.root
         and r.registered_type is not None and not failed
     ):  # fmt: skip
-        rest.append(
+        out.root.append(
             cat.APP_NO_SPAN_STARTED(
                 "The SDK was started and a provider registered, but no span was started in the app.",
                 hint="Start spans with tracer.startActiveSpan(...), or check that the instrumented libraries are "
@@ -328,4 +376,3 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
                 location=_location(r.registered_site),
             )
         )
-    return root, [*rest, *crash]

@@ -10,7 +10,7 @@ NODE_ESM_NOT_INSTRUMENTED = kind(
     E,
     Stage.APP,
     CREATED,
-    "The Node.js app is an ES module (\"type\": \"module\" or .mjs) instrumented through --require only: "
+    'The Node.js app is an ES module ("type": "module" or .mjs) instrumented through --require only: '
     "require hooks never see `import`, so http, express and the other imported libraries are not patched "
     "(opentelemetry-js#5024).",
     "Start the SDK from an ES module loaded with --import, and register the ESM hook first: "
@@ -23,8 +23,8 @@ NODE_LOADED_BEFORE_INSTRUMENTATION = kind(
     Stage.APP,
     CREATED,
     "The Node.js app required a library before the OpenTelemetry instrumentation for it was registered: "
-    "its require hook never ran for it, so it is not patched (\"Module X has been loaded before "
-    "@opentelemetry/instrumentation-X\").",
+    'its require hook never ran for it, so it is not patched ("Module X has been loaded before '
+    '@opentelemetry/instrumentation-X").',
     "Start the SDK first: put it in its own file loaded with node --require ./tracing.js (or import it on the "
     "first line), before http, express and the other instrumented libraries are required.",
 )

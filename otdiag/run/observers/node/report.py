@@ -182,7 +182,7 @@ def decode(doc: Any) -> Report | None:
     crash = crash if isinstance(crash, dict) else {}
     diag = tuple(
         (_s(d[0], 10), _s(d[1]))
-        for d in (_list(doc.get("diag")) + [])[:200]
+        for d in _list(doc.get("diag"))
         if isinstance(d, list) and len(d) == 2 and isinstance(d[0], str) and isinstance(d[1], str)
     )
     code = ex.get("code")
@@ -192,7 +192,9 @@ def decode(doc: Any) -> Report | None:
         esm_main=_b(doc.get("esm_main")),
         loader_flags=tuple(_s(x) for x in _list(doc.get("loader_flags")) if isinstance(x, str)),
         registered_hooks=tuple(_s(x) for x in _list(doc.get("registered_hooks")) if isinstance(x, str)),
-        packages={_s(k, 80): _s(v, 40) for k, v in _dict(doc.get("packages")).items() if k.startswith("@opentelemetry/")},
+        packages={
+            _s(k, 80): _s(v, 40) for k, v in _dict(doc.get("packages")).items() if k.startswith("@opentelemetry/")
+        },
         loads=loads,
         instrumentations=instr,
         applied=tuple(_s(x, 80) for x in _list(doc.get("applied")) if isinstance(x, str)),
