@@ -73,6 +73,8 @@ def test_healthy_apps_have_no_error_and_their_spans_arrive(case: str, args: list
     assert observer["provider"]["type"] == "NodeTracerProvider" and observer["provider"]["registered"] is True
     assert observer["exporters"][0]["results"].get("SUCCESS", 0) >= 1
     assert observer["exit"]["flushed"] is True
+    applied = {i["name"]: i["applied"] for i in observer["instrumentation"]}
+    assert applied == {"@opentelemetry/instrumentation-http": True, "@opentelemetry/instrumentation-express": True}
     assert observer["packages"]["@opentelemetry/sdk-node"] == "0.208.0"
     assert healthy_line in stderr  # run --json sends the app's stdout to stderr
 
@@ -87,6 +89,7 @@ FAULTS = [
     ),
     ("loaded_before", ["app.cjs"], {}, "app.node-loaded-before-instrumentation", "app.cjs:2"),
     ("exit_before_shutdown", ["app.cjs"], {}, "app.exit-before-flush", "app.cjs:11"),
+    ("shutdown_not_awaited", ["app.cjs"], {}, "app.exit-before-flush", "app.cjs:9"),
     ("provider_not_registered", ["app.cjs"], {}, "app.provider-not-set", "app.cjs:5"),
     ("url_no_path", ["app.cjs"], {}, "app.node-exporter-url-no-path", "app.cjs:6"),
     ("console_only", ["app.cjs"], {}, "app.exporter-console", "app.cjs:5"),
@@ -138,6 +141,17 @@ def test_the_observer_changes_nothing_the_app_does(case: str, env: dict[str, str
     assert results[0] == results[1]
     assert results[0][0] == 0 and "done" in results[0][1]
     assert len(list(tmp_path.glob("node-*.json"))) == 1  # the preload did run, and reported
+
+
+@pytest.mark.usefixtures("built")
+def test_an_app_started_by_npm_is_seen_in_its_node_process_not_in_npm() -> None:
+    cwd = node_build.case("healthy_cjs")
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", "npm", "start", "--silent"]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=180, cwd=cwd, check=False)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert errors(doc) == [] and doc["spans"] >= 3
+    assert doc["observer"]["provider"]["type"] == "NodeTracerProvider"
 
 
 @pytest.mark.usefixtures("built")

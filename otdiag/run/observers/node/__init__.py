@@ -99,12 +99,18 @@ def _facts(r: Report) -> RuntimeFacts:
     registered = next((p for p in r.providers if p.registered), None)
     provider = registered or (r.providers[0] if r.providers else None)
     instr = []
+    hooked = any(_ESM_HOOK.search(x) for x in (*r.loader_flags, *r.registered_hooks))
     for i in r.instrumentations:
-        reason = None
         before = [m for m in i.modules if m in r.loads and r.loads[m].by_app and r.loads[m].seq < i.seq]
-        if before:
+        patched = bool(set(i.modules) & set(r.applied)) if not r.app_logger else not before
+        reason = None
+        if not patched and before:
             reason = f"{', '.join(before)} loaded before it"
-        instr.append(InstrumentationFact(i.name, applied=not before, reason=reason))
+        elif not patched and r.esm_main and not hooked:
+            reason = "ES module app without the ESM loader hook"
+        elif not patched:
+            reason = f"{', '.join(i.modules[:3])} never loaded after it"
+        instr.append(InstrumentationFact(i.name, applied=patched, reason=reason))
     return RuntimeFacts(
         "node",
         loaded=True,
@@ -123,7 +129,7 @@ def _facts(r: Report) -> RuntimeFacts:
         exit=ExitFact(
             how=r.exit_how,
             site=r.exit_site or r.crash_site,
-            flushed=r.shutdown,
+            flushed=r.shutdown_done,
             detail=r.crash,
         ),
         instrumentation=tuple(instr),
@@ -353,15 +359,20 @@ def _exit(r: Report, out: _Out, *, failed: bool) -> None:
     """process.exit() before the SDK's shutdown, or an SDK that never saw a span."""
     registered = next((p for p in r.providers if p.registered), None)
     received = out.received
-    if r.exit_how == "exit-call" and not r.shutdown and r.spans_ended > 0 and received < r.spans_ended:
+    if r.exit_how == "exit-call" and not r.shutdown_done and r.spans_ended > 0 and received < r.spans_ended:
+        how = (
+            f"sdk.shutdown() was called (at {r.shutdown_site or 'an unknown place'}) but not awaited before "
+            "process.exit()"
+            if r.shutdown
+            else "process.exit() ran before the SDK was shut down"
+        )
         (out.root if out.lost or not out.root else out.rest).append(
             cat.APP_EXIT_BEFORE_FLUSH(
-                f"process.exit() ran before the SDK was shut down: {r.spans_ended} span(s) had ended, "
-                f"{received} reached the receiver; the BatchSpanProcessor's queue was lost (js#3310).",
-                hint="await sdk.shutdown() (NodeSDK) or await tracerProvider.shutdown() before process.exit(), or let "
-                "the process end on its own.",
+                f"{how}: {r.spans_ended} span(s) had ended, {received} reached the receiver; the "
+                "BatchSpanProcessor's queue was lost (js#3310).",
+                hint="await sdk.shutdown() (NodeSDK) or await tracerProvider.shutdown() before process.exit(), or "
+                "let the process end on its own.",
                 location=_location(r.exit_site),
-                severity=None if received < r.spans_ended else Severity.WARNING,
             )
         )
     elif (

@@ -37,7 +37,7 @@
     spans: { started: 0, ended: 0 },
     diag: [],
     diag_counts: {},
-    exit: { how: 'normal', code: null, site: null, shutdown: false, shutdown_site: null, at_ms: null },
+    exit: { how: 'normal', code: null, site: null, shutdown: false, shutdown_done: false, shutdown_site: null, at_ms: null },
     crash: null,
     errors: [],
   };
@@ -134,10 +134,13 @@
     logger[level] = function otdiagDiag(...args) {
       try {
         R.diag_counts[level] = (R.diag_counts[level] || 0) + 1;
-        const msg = args.map(text).join(' ');
-        const m = /Applying instrumentation patch.*"module":"([^"]+)"/.exec(msg);
-        if (m && !R.applied.includes(m[1])) push(R.applied, m[1]);
-        if (level !== 'verbose' && R.diag.length < 200) R.diag.push([level, msg.slice(0, MAX_TEXT)]);
+        // A component logger puts its namespace first: "Applying instrumentation patch ..." is the 1st or 2nd.
+        const at = args.findIndex((a, i) => i < 2 && typeof a === 'string' && a.startsWith('Applying instrumentation patch'));
+        if (at >= 0) {
+          const m = args[at + 1] && typeof args[at + 1] === 'object' ? args[at + 1].module : undefined;
+          if (typeof m === 'string' && !R.applied.includes(m)) push(R.applied, text(m));
+        }
+        if (level !== 'verbose' && R.diag.length < 200) R.diag.push([level, args.map(text).join(' ').slice(0, MAX_TEXT)]);
       } catch (e) {
         /* never into the app */
       }
@@ -371,7 +374,18 @@
             R.exit.shutdown = true;
             R.exit.shutdown_site = site(1);
           }
-          return shutdown.apply(this, arguments);
+          const result = shutdown.apply(this, arguments);
+          try {
+            if (result && typeof result.then === 'function') {
+              result.then(
+                () => { R.exit.shutdown_done = true; },
+                () => { R.exit.shutdown_done = true; }
+              );
+            } else R.exit.shutdown_done = true;
+          } catch (e) {
+            /* ignore */
+          }
+          return result;
         };
       }
       if (typeof p.forceFlush === 'function') {

@@ -116,6 +116,8 @@ class Report:
     exit_code: int | None = None
     exit_site: str | None = None
     shutdown: bool = False
+    shutdown_done: bool = False
+    """The shutdown's promise settled before the exit (the queue was flushed, or its export failed)."""
     shutdown_site: str | None = None
     crash: str | None = None
     crash_site: str | None = None
@@ -212,6 +214,7 @@ def decode(doc: Any) -> Report | None:
         exit_code=code if isinstance(code, int) and not isinstance(code, bool) and -(2**31) <= code < 2**31 else None,
         exit_site=_opt(ex.get("site")),
         shutdown=_b(ex.get("shutdown")),
+        shutdown_done=_b(ex.get("shutdown_done")),
         shutdown_site=_opt(ex.get("shutdown_site")),
         crash=_opt(crash.get("error")),
         crash_site=_opt(crash.get("site")),
