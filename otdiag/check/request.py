@@ -93,11 +93,12 @@ def app_dir_findings(path: str) -> list[Finding]:
     from pathlib import Path
 
     from otdiag.observe import deps
+    from otdiag.run.observers.node import manifest as node_manifest
 
     p = Path(path)
     if not p.is_dir():
         raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
-    return deps.app_dir_findings(p)
+    return [*deps.app_dir_findings(p), *node_manifest.findings(p)]
 
 
 def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:

@@ -285,7 +285,7 @@
     seenExporters.set(ex, rec);
     push(R.exporters, rec);
     try {
-      rec.url = text(findString(ex, 'url', 6, new Set()) || '') || null;
+      rec.url = text(findString(ex, 'url', 6, new Set()) || findString(ex, 'address', 6, new Set()) || '') || null;
       if (!rec.header_names.length) {
         const h = findObject(ex, 'headers', 6, new Set());
         if (h) rec.header_names = headerNames(h);
