@@ -39,9 +39,11 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def otdiag_run(case: str, *node_args: str, env: dict[str, str] | None = None) -> tuple[int, Any, str]:
+def otdiag_run(
+    case: str, *node_args: str, env: dict[str, str] | None = None, run_args: tuple[str, ...] = ()
+) -> tuple[int, Any, str]:
     cwd = node_build.case(case)
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", "node", *node_args]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", *run_args, "--", "node", *node_args]
     proc = subprocess.run(argv, capture_output=True, text=True, env=_env(env), timeout=120, cwd=cwd, check=False)
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
@@ -112,6 +114,16 @@ def test_each_fault_is_named_first_with_its_place(
     text = json.dumps(doc["findings"])
     for python_word in ("NonRecordingSpan", "os._exit", "provider.shutdown()"):
         assert python_word not in text
+
+
+@pytest.mark.usefixtures("built")
+def test_a_server_stopped_by_a_signal_without_a_handler_loses_its_queue() -> None:
+    """No 'exit' event on SIGTERM: the preload's last periodic report still tells what was queued."""
+    env = {"OTEL_BSP_SCHEDULE_DELAY": "60000"}
+    _, doc, stderr = otdiag_run("server_no_signal_handler", "app.cjs", env=env, run_args=("--timeout", "8"))
+    assert codes(doc)[0] == "app.exit-before-flush", (codes(doc), stderr[-2000:])
+    assert "SIGTERM" in doc["findings"][0]["hint"]
+    assert doc["observer"]["exit"]["how"] == "signal" and doc["observer"]["spans"]["ended"] >= 3
 
 
 @pytest.mark.usefixtures("built")

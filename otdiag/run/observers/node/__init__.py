@@ -72,7 +72,7 @@ class NodeObserver:
             found = [_export_failed(f"The app's stderr says: {stderr[0]}", stderr)] if stderr else []
             return Seen(facts, tuple(found), 0)
         main = max(reports, key=lambda r: r.weight)
-        facts = _facts(main)
+        facts = _facts(main, run.returncode)
         root, rest = _findings(main, run, stderr)
         return Seen(facts, (*root, *rest), len(root))
 
@@ -95,7 +95,13 @@ def _protocol(e: object) -> str | None:
     return _PROTOCOLS.get(package or "")
 
 
-def _facts(r: Report) -> RuntimeFacts:
+def _exit_how(r: Report, returncode: int) -> str:
+    if r.exit_how == "running":  # the last snapshot before the process ended without an 'exit' event
+        return "signal" if returncode < 0 else "unknown"
+    return r.exit_how
+
+
+def _facts(r: Report, returncode: int) -> RuntimeFacts:
     registered = next((p for p in r.providers if p.registered), None)
     provider = registered or (r.providers[0] if r.providers else None)
     instr = []
@@ -125,9 +131,11 @@ def _facts(r: Report) -> RuntimeFacts:
             ExporterFact(e.type, e.url or e.code_url, _protocol(e), e.header_names, dict(e.results), e.errors)
             for e in r.exporters
         ),
-        spans=SpanCounts(started=r.spans_started, recording=r.spans_started, ended=r.spans_ended),
+        spans=SpanCounts(
+            started=r.spans_started, recording=r.spans_started, sampled=r.spans_started, ended=r.spans_ended
+        ),
         exit=ExitFact(
-            how=r.exit_how,
+            how=_exit_how(r, returncode),
             site=r.exit_site or r.crash_site,
             flushed=r.shutdown_done,
             detail=r.crash,
@@ -192,7 +200,7 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
     _instrumentation(r, out)
     _provider(r, out)
     failed = _exporters(r, out, stderr)
-    _exit(r, out, failed=failed)
+    _exit(r, out, failed=failed, returncode=run.returncode)
     return out.root, [*out.rest, *out.crash]
 
 
@@ -355,11 +363,21 @@ def _exporters(r: Report, out: _Out, stderr: list[str]) -> bool:
     return bool(failed)
 
 
-def _exit(r: Report, out: _Out, *, failed: bool) -> None:
+def _exit(r: Report, out: _Out, *, failed: bool, returncode: int) -> None:
     """process.exit() before the SDK's shutdown, or an SDK that never saw a span."""
     registered = next((p for p in r.providers if p.registered), None)
     received = out.received
-    if r.exit_how == "exit-call" and not r.shutdown_done and r.spans_ended > 0 and received < r.spans_ended:
+    if _exit_how(r, returncode) == "signal" and not r.shutdown_done and r.spans_ended > 0 and received < r.spans_ended:
+        (out.root if out.lost or not out.root else out.rest).append(
+            cat.APP_EXIT_BEFORE_FLUSH(
+                f"Signal {-returncode} ended the process before the SDK was shut down: {r.spans_ended} span(s) had "
+                f"ended, {received} reached the receiver. Node.js has no exit hook for a signal, so without a "
+                "handler the BatchSpanProcessor's queue is lost.",
+                hint="process.on('SIGTERM', () => sdk.shutdown().finally(() => process.exit(0))) (the same for "
+                "SIGINT), so a stopped server flushes its spans.",
+            )
+        )
+    elif r.exit_how == "exit-call" and not r.shutdown_done and r.spans_ended > 0 and received < r.spans_ended:
         how = (
             f"sdk.shutdown() was called (at {r.shutdown_site or 'an unknown place'}) but not awaited before "
             "process.exit()"

@@ -21,7 +21,6 @@
     pid: process.pid,
     main: String(process.argv[1] || ''),
     esm_main: false,
-    esm_preload: false,
     loader_flags: [],
     registered_hooks: [],
     packages: {},
@@ -599,23 +598,42 @@
       /* ignore */
     }
   });
+  // The report: rewritten every second while the app runs (a server stopped by a signal has no 'exit'
+  // event; the timer is unref'd, so it never keeps the app alive), and once more at the exit.
+  const reportPath = path.join(DIR, `node-${process.pid}.json`);
+  function writeReport() {
+    const g = globalThis[KEY];
+    if (g && g.trace && !R.registration) {
+      const d = g.trace._delegate;
+      if (d) R.registration = { type: ctorName(d), site: null, at_ms: null };
+    }
+    let out = JSON.stringify(R);
+    if (out.length > 400000) {
+      R.diag = R.diag.slice(0, 10);
+      out = JSON.stringify(R);
+    }
+    if (out.length <= 400000) fs.writeFileSync(reportPath, out, { mode: 0o600 });
+  }
+  try {
+    const timer = setInterval(() => {
+      try {
+        R.exit.how = R.exit.how === 'normal' ? 'running' : R.exit.how;
+        writeReport();
+        if (R.exit.how === 'running') R.exit.how = 'normal';
+      } catch (e) {
+        /* never into the app */
+      }
+    }, 1000);
+    if (timer && typeof timer.unref === 'function') timer.unref();
+  } catch (e) {
+    oops('timer', e);
+  }
   process.on('exit', (code) => {
     try {
       R.exit.code = typeof code === 'number' ? code : null;
       if (R.crash && R.exit.how === 'normal') R.exit.how = 'crash';
       if (R.exit.at_ms === null) R.exit.at_ms = Date.now() - started;
-      R.esm_preload = Boolean(globalThis[Symbol.for('otdiag.node.esm-preload')]);
-      const g = globalThis[KEY];
-      if (g && g.trace && !R.registration) {
-        const d = g.trace._delegate;
-        if (d) R.registration = { type: ctorName(d), site: null, at_ms: null };
-      }
-      let out = JSON.stringify(R);
-      if (out.length > 400000) {
-        R.diag = R.diag.slice(0, 20);
-        out = JSON.stringify(R).slice(0, 400000);
-      }
-      fs.writeFileSync(path.join(DIR, `node-${process.pid}.json`), out, { mode: 0o600 });
+      writeReport();
     } catch (e) {
       /* the app's exit is never disturbed */
     }
