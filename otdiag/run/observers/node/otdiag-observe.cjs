@@ -7,6 +7,11 @@
 (function otdiagObserve() {
   const DIR = process.env.OTDIAG_NODE_DIR;
   if (!DIR || globalThis[Symbol.for('otdiag.node.observer')]) return;
+  try {
+    if (!require('worker_threads').isMainThread) return; // one report per process: the main thread's
+  } catch (e) {
+    return;
+  }
   const fs = require('fs');
   const path = require('path');
   const Module = require('module');
