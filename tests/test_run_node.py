@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from otdiag.listen.store import SpanStore
+from otdiag.listen.summary import summarize
+from otdiag.run.observer import AppRun, Launch
 from otdiag.run.observers.node import NodeObserver
 from otdiag.run.observers.node.report import decode, read
 from tests.apps.node import build as node_build
@@ -201,3 +204,30 @@ def test_oversized_and_broken_report_files_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "node-2.json").write_text(json.dumps({"v": 1, "node": "v20", "pad": "x" * 2_000_000}))
     (tmp_path / "node-3.json").write_text(json.dumps({"v": 1, "node": "v20.1.0"}))
     assert [r.node for r in read(tmp_path)] == ["v20.1.0"]
+
+
+def _app_run(workdir: Path, stderr: tuple[str, ...], returncode: int = 1) -> AppRun:
+    launch = Launch(("node", "app.js"), {}, workdir, "http://127.0.0.1:4318", workdir)
+    return AppRun(launch, returncode, None, stderr, summarize(SpanStore()))
+
+
+def test_without_a_report_the_exporters_stderr_is_read(tmp_path: Path) -> None:
+    lines = (
+        "/app/node_modules/@opentelemetry/otlp-exporter-base/build/src/transport/http-transport-utils.js:52",
+        "OTLPExporterError: Not Found",
+        "  code: 404,",
+    )
+    seen = NodeObserver().analyse(_app_run(tmp_path, lines))
+    assert not seen.loaded and seen.facts.notes
+    assert [f.code for f in seen.findings] == ["app.export-failed"]
+    assert "Not Found" in seen.findings[0].message
+
+
+def test_prepare_keeps_the_apps_node_options_after_the_preload(tmp_path: Path) -> None:
+    launch = Launch(("node", "app.js"), {"NODE_OPTIONS": "--require ./otel.js --max-old-space-size=64"}, tmp_path,
+                    "http://127.0.0.1:4318", tmp_path)  # fmt: skip
+    prepared = NodeObserver().prepare(launch)
+    options = prepared.env["NODE_OPTIONS"]
+    assert options.startswith(f"--require {tmp_path / 'otdiag-observe.cjs'} ")
+    assert options.endswith("--require ./otel.js --max-old-space-size=64")
+    assert (tmp_path / "otdiag-observe.cjs").is_file() and prepared.argv is None
