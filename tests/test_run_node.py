@@ -6,10 +6,13 @@ Locally, without node/npm or the registry, these tests skip; under CI=true that 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from otdiag.run.observers.node import NodeObserver
 from otdiag.run.observers.node.report import decode, read
 from tests.apps.node import build as node_build
 from tests.conftest import IN_CI
-from tests.peers import REPO
+from tests.peers import REPO, free_port
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +130,31 @@ def test_a_server_stopped_by_a_signal_without_a_handler_loses_its_queue() -> Non
     assert codes(doc)[0] == "app.exit-before-flush", (codes(doc), stderr[-2000:])
     assert "SIGTERM" in doc["findings"][0]["hint"]
     assert doc["observer"]["exit"]["how"] == "signal" and doc["observer"]["spans"]["ended"] >= 3
+
+
+@pytest.mark.usefixtures("built")
+def test_an_endpoint_written_in_the_code_delivers_elsewhere() -> None:
+    """A real second receiver (otdiag listen) takes the spans; run's receiver gets none, and says why."""
+    port = free_port()
+    listen = subprocess.Popen(
+        [sys.executable, "-m", "otdiag", "listen", "--grpc-endpoint", "off", "--http-endpoint", f"127.0.0.1:{port}",
+         "--query-endpoint", "off", "--quiet", "--stop-after", "90s"],
+        env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.2)
+        _, doc, stderr = otdiag_run("exported_elsewhere", "app.cjs", env={"OTHER_COLLECTOR_PORT": str(port)})
+    finally:
+        listen.terminate()
+        listen.wait(timeout=30)
+    assert doc["spans"] == 0
+    assert codes(doc)[0] == "app.exported-elsewhere", (codes(doc), stderr[-2000:])
+    assert f"127.0.0.1:{port}" in doc["findings"][0]["message"]
+    assert doc["findings"][0]["location"]["line"] == 7
 
 
 @pytest.mark.usefixtures("built")

@@ -172,6 +172,7 @@ class _Out:
 
     lost: bool
     received: int
+    endpoint: str
     env_exporter: str
     env_explains: bool
     root: list[Finding] = field(default_factory=list)
@@ -193,6 +194,7 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
     out = _Out(
         lost=run.summary.spans == 0,
         received=run.summary.spans,
+        endpoint=run.launch.endpoint,
         env_exporter=exporter_env,
         env_explains=exporter_env in ("none", "console") or env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true",
     )
@@ -343,6 +345,21 @@ def _exporters(r: Report, out: _Out, stderr: list[str]) -> bool:
                     target=url,
                     severity=out.sev,
                     evidence=list(e.errors),
+                )
+            )
+            break
+    ours = urlsplit(out.endpoint).netloc
+    for e in otlp:
+        where = urlsplit(e.url or e.code_url or "").netloc
+        if out.lost and e.results.get("SUCCESS") and e.code_url and where and where != ours:
+            out.root.append(
+                cat.APP_EXPORTED_ELSEWHERE(
+                    f"The {e.type} built with url {e.code_url} delivered {e.spans_handed} span(s) there, not to "
+                    f"otdiag's receiver: the url in the code overrides OTEL_EXPORTER_OTLP_ENDPOINT.",
+                    hint="Nothing to fix if that collector is right; otherwise drop url: from new OTLPTraceExporter() "
+                    "and let OTEL_EXPORTER_OTLP_ENDPOINT decide.",
+                    location=_location(e.site),
+                    target=e.code_url,
                 )
             )
             break
