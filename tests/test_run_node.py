@@ -77,6 +77,7 @@ def test_healthy_apps_have_no_error_and_their_spans_arrive(case: str, args: list
     assert doc["spans"] >= 3  # the client span, the http server span and express' spans
     assert "GET" in " ".join(doc["operations"]["otdiag-run"])
     observer = doc["observer"]
+    assert observer["spans"]["ended"] >= 3
     assert observer["loaded"] is True and observer["runtime"] == "node"
     assert observer["provider"]["type"] == "NodeTracerProvider" and observer["provider"]["registered"] is True
     assert observer["exporters"][0]["results"].get("SUCCESS", 0) >= 1
@@ -85,6 +86,17 @@ def test_healthy_apps_have_no_error_and_their_spans_arrive(case: str, args: list
     assert applied == {"@opentelemetry/instrumentation-http": True, "@opentelemetry/instrumentation-express": True}
     assert observer["packages"]["@opentelemetry/sdk-node"] == "0.208.0"
     assert healthy_line in stderr  # run --json sends the app's stdout to stderr
+
+
+@pytest.mark.usefixtures("built")
+def test_the_1x_sdk_with_processors_added_after_the_provider_is_healthy() -> None:
+    status, doc, stderr = otdiag_run("sdk1_healthy", "app.cjs")
+    assert status == 0, stderr
+    assert errors(doc) == [] and doc["spans"] == 3
+    observer = doc["observer"]
+    assert observer["processors"] == ["BatchSpanProcessor"] and observer["spans"]["ended"] == 3
+    assert observer["packages"]["@opentelemetry/sdk-trace-base"] == "1.30.1"
+    assert observer["exporters"][0]["results"] == {"SUCCESS": 1}
 
 
 FAULTS = [

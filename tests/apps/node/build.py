@@ -3,7 +3,8 @@
 One `npm ci` (from package.json and package-lock.json here) into
 ~/.cache/otdiag/apps/node-<hash of the pins and the Node major version>/node_modules is shared by
 every case; each case's sources are copied beside it, under cases/<case>-<hash of its sources>, so
-Node finds the shared node_modules by walking up. Built once, reused; nothing built is committed.
+Node finds the shared node_modules by walking up. A case with its own package-lock.json (another SDK
+release) gets its own `npm ci` in its directory. Built once, reused; nothing built is committed.
 """
 
 from __future__ import annotations
@@ -53,23 +54,28 @@ def dependencies() -> Path:
     try:
         for p in PINS:
             shutil.copyfile(HERE / p, tmp / p)
-        proc = subprocess.run(
-            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=tmp, capture_output=True, text=True, timeout=900, check=False,
-        )  # fmt: skip
-        if proc.returncode != 0:
-            raise BuildError(f"npm ci failed: {proc.stderr[-2000:]}")
+        _npm_ci(tmp)
         (tmp / ".ready").write_text("ok\n")
         try:
             tmp.rename(root)
         except OSError:  # built meanwhile by another process: keep theirs
             if not (root / ".ready").exists():
                 raise
-    except subprocess.TimeoutExpired as exc:
-        raise BuildError("npm ci timed out") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return root
+
+
+def _npm_ci(where: Path) -> None:
+    try:
+        proc = subprocess.run(
+            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=where, capture_output=True, text=True, timeout=900, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        raise BuildError("npm ci timed out") from exc
+    if proc.returncode != 0:
+        raise BuildError(f"npm ci failed: {proc.stderr[-2000:]}")
 
 
 def case(name: str) -> Path:
@@ -84,6 +90,8 @@ def case(name: str) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
         for p in files:
             shutil.copyfile(p, tmp / p.name)
+        if (tmp / "package-lock.json").exists():  # a case with its own pins (another SDK release)
+            _npm_ci(tmp)
         (root / "cases").mkdir(exist_ok=True)
         try:
             tmp.rename(target)

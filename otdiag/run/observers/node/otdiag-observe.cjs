@@ -224,7 +224,10 @@
       try {
         R.registration = { type: ctorName(delegate), site: where, at_ms: Date.now() - started };
         const p = provider(delegate, null);
-        if (p) p.registered = true;
+        if (p) {
+          p.registered = true;
+          inspect(delegate, p);
+        }
       } catch (e) {
         oops('set-delegate', e);
       }
@@ -339,6 +342,29 @@
     }
     return undefined;
   }
+  const wrappedMulti = new WeakSet();
+  const providerObjs = [];
+  function inspect(p, rec) {
+    const multi = p._activeSpanProcessor || p.activeSpanProcessor;
+    let procs = [];
+    if (multi && Array.isArray(multi._spanProcessors)) procs = multi._spanProcessors;
+    else if (Array.isArray(p._registeredSpanProcessors)) procs = p._registeredSpanProcessors;
+    rec.processors = procs.slice(0, 20).map(ctorName);
+    for (const sp of procs.slice(0, 20)) if (sp && sp._exporter) exporter(sp._exporter, null, null);
+    if (multi && !wrappedMulti.has(multi) && typeof multi.onEnd === 'function' && typeof multi.onStart === 'function') {
+      wrappedMulti.add(multi);
+      const onStart = multi.onStart;
+      const onEnd = multi.onEnd;
+      multi.onStart = function otdiagOnStart() {
+        R.spans.started++;
+        return onStart.apply(this, arguments);
+      };
+      multi.onEnd = function otdiagOnEnd() {
+        R.spans.ended++;
+        return onEnd.apply(this, arguments);
+      };
+    }
+  }
   function provider(p, where) {
     if (!p || typeof p !== 'object' || typeof p.getTracer !== 'function') return null;
     let rec = seenProviders.get(p);
@@ -346,28 +372,25 @@
     rec = { type: ctorName(p), site: where, registered: false, sampler: null, processors: [], shutdown: false };
     seenProviders.set(p, rec);
     push(R.providers, rec);
+    if (providerObjs.length < MAX_LIST) providerObjs.push([p, rec]);
     try {
       const cfg = p._config || {};
       if (cfg.sampler) {
         const s = cfg.sampler;
         rec.sampler = text(typeof s.toString === 'function' && s.toString !== Object.prototype.toString ? s.toString() : ctorName(s));
       }
-      const multi = p._activeSpanProcessor;
-      const procs = (multi && Array.isArray(multi._spanProcessors) && multi._spanProcessors) || [];
-      for (const sp of procs.slice(0, 20)) {
-        rec.processors.push(ctorName(sp));
-        if (sp && sp._exporter) exporter(sp._exporter, null, null);
-      }
-      if (multi && typeof multi.onEnd === 'function' && typeof multi.onStart === 'function') {
-        const onStart = multi.onStart;
-        const onEnd = multi.onEnd;
-        multi.onStart = function otdiagOnStart() {
-          R.spans.started++;
-          return onStart.apply(this, arguments);
-        };
-        multi.onEnd = function otdiagOnEnd() {
-          R.spans.ended++;
-          return onEnd.apply(this, arguments);
+      inspect(p, rec);
+      if (typeof p.addSpanProcessor === 'function') {
+        // The 1.x SDK: processors are added after the provider is built.
+        const add = p.addSpanProcessor;
+        p.addSpanProcessor = function otdiagAddSpanProcessor() {
+          const result = add.apply(this, arguments);
+          try {
+            inspect(p, rec);
+          } catch (e) {
+            oops('add-processor', e);
+          }
+          return result;
         };
       }
       if (typeof p.shutdown === 'function') {
@@ -607,6 +630,13 @@
   // event; the timer is unref'd, so it never keeps the app alive), and once more at the exit.
   const reportPath = path.join(DIR, `node-${process.pid}.json`);
   function writeReport() {
+    for (const [p, rec] of providerObjs) {
+      try {
+        inspect(p, rec);
+      } catch (e) {
+        oops('inspect', e);
+      }
+    }
     const g = globalThis[KEY];
     if (g && g.trace && !R.registration) {
       const d = g.trace._delegate;
