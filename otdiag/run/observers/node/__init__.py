@@ -101,6 +101,14 @@ def _exit_how(r: Report, returncode: int) -> str:
     return r.exit_how
 
 
+def _short_sampler(sampler: str | None) -> str | None:
+    """ParentBased{root=X, remoteParentSampled=..., ...} with the default children is ParentBased(root=X)."""
+    m = re.match(r"ParentBased\{root=(\w+), remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled="
+                 r"AlwaysOffSampler, localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler\}$",
+                 sampler or "")  # fmt: skip
+    return f"ParentBased(root={m.group(1)})" if m else sampler
+
+
 def _facts(r: Report, returncode: int) -> RuntimeFacts:
     registered = next((p for p in r.providers if p.registered), None)
     provider = registered or (r.providers[0] if r.providers else None)
@@ -125,7 +133,7 @@ def _facts(r: Report, returncode: int) -> RuntimeFacts:
         packages=dict(r.packages),
         provider=None
         if provider is None
-        else ProviderFact(provider.type, provider.site, provider.registered, provider.sampler),
+        else ProviderFact(provider.type, provider.site, provider.registered, _short_sampler(provider.sampler)),
         processors=provider.processors if provider is not None else (),
         exporters=tuple(
             ExporterFact(e.type, e.url or e.code_url, _protocol(e), e.header_names, dict(e.results), e.errors)
