@@ -66,11 +66,22 @@
 
   // --- where in the app's code: the first stack frame outside node_modules, node internals and this file.
   const FRAME = /(?:\(|at )((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?$/;
+  // V8's own stack text: the app's Error.prepareStackTrace (source-map-support, ...) is not called for ours.
+  function rawStack(limit) {
+    const oldLimit = Error.stackTraceLimit;
+    const own = Object.prototype.hasOwnProperty.call(Error, 'prepareStackTrace');
+    const oldPrepare = Error.prepareStackTrace;
+    try {
+      Error.stackTraceLimit = limit;
+      if (own) Error.prepareStackTrace = undefined;
+      return String(new Error().stack || '');
+    } finally {
+      Error.stackTraceLimit = oldLimit;
+      if (own) Error.prepareStackTrace = oldPrepare;
+    }
+  }
   function site(skip) {
-    const old = Error.stackTraceLimit;
-    Error.stackTraceLimit = 40;
-    const stack = String(new Error().stack || '');
-    Error.stackTraceLimit = old;
+    const stack = rawStack(40);
     const lines = stack.split('\n').slice(1 + (skip || 0));
     for (const line of lines) {
       const m = FRAME.exec(line.trim());
@@ -166,11 +177,7 @@
         if (appLogger !== undefined) return appLogger;
         // Inside the API's setLogger(), say there is no logger yet: no "logger will be overwritten" warning
         // reaches the app's new logger because of ours.
-        const old = Error.stackTraceLimit;
-        Error.stackTraceLimit = 4;
-        const st = String(new Error().stack);
-        Error.stackTraceLimit = old;
-        return st.includes('setLogger') ? undefined : logger;
+        return rawStack(4).includes('setLogger') ? undefined : logger;
       },
       set(v) {
         appLogger = v;
