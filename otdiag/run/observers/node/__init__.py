@@ -65,8 +65,8 @@ class NodeObserver:
                 loaded=False,
                 how="preload",
                 notes=(
-                    "No report came from otdiag's preload: the command did not start Node.js, or it ran "
-                    "with --disable-... options that skip NODE_OPTIONS.",
+                    "No report came from otdiag's preload: the command did not start Node.js, or the launcher "
+                    "replaced NODE_OPTIONS before starting it.",
                 ),
             )
             found = [_export_failed(f"The app's stderr says: {stderr[0]}", stderr)] if stderr else []
@@ -306,7 +306,7 @@ def _provider(r: Report, out: _Out) -> None:
     ):
         out.add(
             cat.APP_SAMPLER_OFF(
-                f"The registered {registered.type} samples nothing: {registered.sampler[:120]}.",
+                f"The registered {registered.type} samples nothing: {_short_sampler(registered.sampler)}.",
                 hint="Use the default sampler (drop sampler:, or OTEL_TRACES_SAMPLER=parentbased_always_on), "
                 "or a ratio above 0.",
                 location=_location(registered.site),
