@@ -1132,3 +1132,4 @@ VERSION_NOT_IN_KNOWLEDGE = kind(
 # --- runtime observers (issue 22): their own finding kinds ---
 from otdiag.run.observers.go import kinds as _go_kinds  # noqa: F401,E402
 from otdiag.run.observers.java import kinds as _java_kinds  # noqa: F401,E402
+from otdiag.run.observers.node import kinds as _node_kinds  # noqa: F401,E402

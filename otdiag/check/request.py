@@ -93,15 +93,18 @@ def app_dir_findings(path: str) -> list[Finding]:
     from pathlib import Path
 
     from otdiag.observe import deps, deps_java
+    from otdiag.run.observers.node import manifest as node_manifest
 
     p = Path(path)
     if not p.is_dir():
         raise UsageError(f"--app-dir: {path} does not exist or is not a directory")
     from otdiag.observe import manifests
 
-    other = manifests.findings(p)
-    # Java manifests are read twice (deps_java also reads gradle/libs.versions.toml): one finding per code.
-    other += [f for f in deps_java.findings(p) if f.code not in {g.code for g in other}]
+    other = node_manifest.findings(p)
+    # package.json, pom.xml and Gradle files are read by two readers each (the runtime's own, and
+    # manifests for every ecosystem): one finding per code, the runtime's own first.
+    for extra in (deps_java.findings(p), manifests.findings(p)):
+        other += [f for f in extra if f.code not in {g.code for g in other}]
     return [*deps.app_dir_findings(p), *other]
 
 

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from otdiag.run.observer import RuntimeObserver
 from otdiag.run.observers.go import OBSERVER as GO
 from otdiag.run.observers.java import JavaObserver
+from otdiag.run.observers.node import NodeObserver
 
-OBSERVERS: tuple[RuntimeObserver, ...] = (JavaObserver(), GO)
+OBSERVERS: tuple[RuntimeObserver, ...] = (NodeObserver(), JavaObserver(), GO)
 """Asked in order; the first whose `applies(argv)` is true observes the run."""
 
 
