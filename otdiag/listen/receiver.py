@@ -100,6 +100,14 @@ class OtlpHttpApp:
         resp.close = True
         return resp
 
+    def bad_body(self, req: Request, message: str) -> Response:
+        """Broken chunked framing: the collector answers Go's reader error in a 400 Status (and closes)."""
+        mtype = media_type(req.header("content-type")) or PROTOBUF
+        self.store.count_request(_transport(mtype), "400", message)
+        resp = _status_body(mtype, message)
+        resp.close = True
+        return resp
+
     def handle(self, req: Request, body: bytes) -> Response:
         mtype = media_type(req.header("content-type")) or PROTOBUF
         if req.path != TRACES_PATH:
