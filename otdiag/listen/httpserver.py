@@ -303,14 +303,7 @@ class HttpServer:
             await _linger(reader, writer)
             return False
         except _BadBody as bad:
-            bad_body = getattr(self.app, "bad_body", None)
-            if bad_body is None:
-                writer.write(_go_error(400, "Bad Request"))
-                await writer.drain()
-            else:
-                resp = bad_body(req, str(bad))
-                await self._write(writer, req, resp, False)
-                await _linger(reader, writer)
+            await self._bad_body(req, str(bad), reader, writer)
             return False
         if getattr(self.app, "blocking", False) or len(body) > OFFLOAD_BODY:
             resp = await asyncio.get_running_loop().run_in_executor(None, self.app.handle, req, body)
@@ -320,6 +313,18 @@ class HttpServer:
             return await self._write_stream(writer, req, resp, keep and not resp.close)
         await self._write(writer, req, resp, keep and not resp.close)
         return keep and not resp.close
+
+    async def _bad_body(
+        self, req: Request, message: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Broken chunked framing: the application's answer when it has one (then close), else Go's own 400."""
+        bad_body = getattr(self.app, "bad_body", None)
+        if bad_body is None:
+            writer.write(_go_error(400, "Bad Request"))
+            await writer.drain()
+            return
+        await self._write(writer, req, bad_body(req, message), False)
+        await _linger(reader, writer)
 
     async def _write_stream(self, writer: asyncio.StreamWriter, req: Request, resp: Response, keep: bool) -> bool:
         """Write a streamed body: whole with a Content-Length when small (as Go's server does), else chunked."""

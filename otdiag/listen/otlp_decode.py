@@ -18,8 +18,7 @@ import base64
 import json
 import re
 import zlib
-from json.decoder import scanstring
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
@@ -289,6 +288,7 @@ def _cut_doc(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+_scanstring: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - the C string scanner json.loads uses
 _WS = re.compile(r"[ \t\n\r]*+")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*+))(\.[0-9]++)?([eE][-+]?[0-9]++)?")
 _CONSTANTS: dict[str, Any] = {
@@ -330,21 +330,8 @@ def _parse_deep(text: str) -> Any:
                 continue
             else:
                 continue
-        elif ch == '"':
-            value, pos = scanstring(text, pos + 1)
         else:
-            m = _NUMBER.match(text, pos)
-            if m is not None:
-                integer, frac, exp = m.groups()
-                value = float(integer + (frac or "") + (exp or "")) if frac or exp else int(integer)
-                pos = m.end()
-            else:
-                for word, const in _CONSTANTS.items():
-                    if text.startswith(word, pos):
-                        value, pos = const, pos + len(word)
-                        break
-                else:
-                    raise ValueError(f"Expecting value at char {pos}")
+            value, pos = _scalar_at(text, pos)
         # A value ended: attach it, then close what ends here.
         while True:
             if not stack:
@@ -371,11 +358,25 @@ def _parse_deep(text: str) -> Any:
             value = _close(stack)
 
 
+def _scalar_at(text: str, pos: int) -> tuple[Any, int]:
+    """The string, number or constant at pos, and the position after it."""
+    if text[pos] == '"':
+        return cast(tuple[str, int], _scanstring(text, pos + 1))
+    m = _NUMBER.match(text, pos)
+    if m is not None:
+        integer, frac, exp = m.groups()
+        return (float(integer + (frac or "") + (exp or "")) if frac or exp else int(integer)), m.end()
+    for word, const in _CONSTANTS.items():
+        if text.startswith(word, pos):
+            return const, pos + len(word)
+    raise ValueError(f"Expecting value at char {pos}")
+
+
 def _key(text: str, pos: int, frame: list[Any]) -> int:
     """Read `"key" :` at pos into the frame; the position of the value after it."""
     if text[pos] != '"':
         raise ValueError(f"Expecting property name enclosed in double quotes at char {pos}")
-    frame[1], pos = scanstring(text, pos + 1)
+    frame[1], pos = _scanstring(text, pos + 1)
     pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
     if text[pos] != ":":
         raise ValueError(f"Expecting ':' delimiter at char {pos}")
