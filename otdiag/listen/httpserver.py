@@ -26,6 +26,12 @@ from typing import Protocol
 from urllib.parse import unquote
 
 MAX_HEADER_BYTES = 1 << 20
+"""Go's http.DefaultMaxHeaderBytes: a longer head (plus bufio's 4096 bytes of slack) is answered 431."""
+MAX_CHUNK_LINE = 4096
+"""Go's net/http/internal: a chunk-size line (with extensions) longer than this is "header line too long"."""
+OFFLOAD_BODY = 64 * 1024
+"""A head or body larger than this is handled on a worker thread: parsing or decoding it must not hold up
+the loop that serves every other client."""
 # Go discards up to this much of a body the handler did not read, to keep the connection alive.
 DISCARD_LIMIT = 256 * 1024
 # A streamed answer up to this size is sent whole, with a Content-Length; a larger one is sent chunked.
@@ -82,6 +88,12 @@ class App(Protocol):
     def too_large(self, req: Request) -> Response: ...
 
 
+class BadBodyApp(Protocol):
+    def bad_body(self, req: Request, message: str) -> Response:
+        """The answer to a body whose framing is broken (Go's reader error), as the application gives it."""
+        ...
+
+
 class _BadRequest(Exception):
     def __init__(self, status: int = 400, text: str = "Bad Request") -> None:
         super().__init__(text)
@@ -91,6 +103,10 @@ class _BadRequest(Exception):
 
 class _TooLarge(Exception):
     pass
+
+
+class _BadBody(Exception):
+    """The body's chunked framing is broken; the text is Go's error (the collector answers it in a 400)."""
 
 
 def _go_error(status: int, text: str) -> bytes:
@@ -195,7 +211,11 @@ class HttpServer:
                 return
             idle = self.limits.header_timeout
             try:
-                req = _parse_head(head, peer_s)
+                if len(head) > OFFLOAD_BODY:
+                    # A big head is parsed on a worker thread: the loop keeps serving other clients.
+                    req = await asyncio.get_running_loop().run_in_executor(None, _parse_head, head, peer_s)
+                else:
+                    req = _parse_head(head, peer_s)
             except _BadRequest as bad:
                 refused = getattr(self.app, "refused_connection", None)
                 if head.startswith(b"PRI * HTTP/2.0") and callable(refused):
@@ -285,11 +305,10 @@ class HttpServer:
             await self._write(writer, req, resp, False)
             await _linger(reader, writer)
             return False
-        except _BadRequest:
-            writer.write(_go_error(400, "Bad Request"))
-            await writer.drain()
+        except _BadBody as bad:
+            await self._bad_body(req, str(bad), reader, writer)
             return False
-        if getattr(self.app, "blocking", False):
+        if getattr(self.app, "blocking", False) or len(body) > OFFLOAD_BODY:
             resp = await asyncio.get_running_loop().run_in_executor(None, self.app.handle, req, body)
         else:
             resp = self.app.handle(req, body)
@@ -297,6 +316,18 @@ class HttpServer:
             return await self._write_stream(writer, req, resp, keep and not resp.close)
         await self._write(writer, req, resp, keep and not resp.close)
         return keep and not resp.close
+
+    async def _bad_body(
+        self, req: Request, message: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Broken chunked framing: the application's answer when it has one (then close), else Go's own 400."""
+        bad_body = getattr(self.app, "bad_body", None)
+        if bad_body is None:
+            writer.write(_go_error(400, "Bad Request"))
+            await writer.drain()
+            return
+        await self._write(writer, req, bad_body(req, message), False)
+        await _linger(reader, writer)
 
     async def _write_stream(self, writer: asyncio.StreamWriter, req: Request, resp: Response, keep: bool) -> bool:
         """Write a streamed body: whole with a Content-Length when small (as Go's server does), else chunked."""
@@ -358,20 +389,16 @@ class HttpServer:
             return await reader.readexactly(length)
         out = bytearray()
         while True:
-            line = await reader.readuntil(b"\n")
-            size_s = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_s, 16)
-            except ValueError:
-                raise _BadRequest from None
+            size = _chunk_size(await _chunk_line(reader))
             if size == 0:
-                while (await reader.readuntil(b"\n")).strip():  # trailers
+                while await _chunk_line(reader):  # trailers, up to the empty line
                     pass
                 return bytes(out)
             if len(out) + size > limit:
                 raise _TooLarge
             out += await reader.readexactly(size)
-            await reader.readexactly(2)
+            if await reader.readexactly(2) != b"\r\n":
+                raise _BadBody("malformed chunked encoding")
 
     @staticmethod
     async def _write(writer: asyncio.StreamWriter, req: Request, resp: Response, keep: bool) -> None:
@@ -423,6 +450,34 @@ async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             budget -= len(chunk)
 
 
+async def _chunk_line(reader: asyncio.StreamReader) -> bytes:
+    """One line of chunked framing without its CRLF, read as Go's chunkedReader reads it."""
+    try:
+        line = await reader.readuntil(b"\n")
+    except asyncio.LimitOverrunError:
+        raise _BadBody("header line too long") from None
+    if len(line) > MAX_CHUNK_LINE:
+        raise _BadBody("header line too long")
+    if not line.endswith(b"\r\n"):
+        raise _BadBody("chunked line ends with bare LF")
+    return line[:-2]
+
+
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _chunk_size(line: bytes) -> int:
+    """The chunk size of a chunk-size line: hex digits only, at most 16 of them (Go's parseHexUint)."""
+    size = line.rstrip(b" \t").split(b";", 1)[0].rstrip(b" \t")
+    if not size:
+        raise _BadBody("empty hex number for chunk length")
+    if not _HEX.issuperset(size):
+        raise _BadBody("invalid byte in chunk length")
+    if len(size) > 16:
+        raise _BadBody("http chunk length too large")
+    return int(size, 16)
+
+
 def _parse_head(head: bytes, peer: str) -> Request:
     try:
         text = head.decode("latin-1")
@@ -439,16 +494,16 @@ def _parse_head(head: bytes, peer: str) -> Request:
         raise _BadRequest()
     if not target:
         raise _BadRequest()
-    headers: dict[str, str] = {}
+    # Values of a repeated header are collected, then joined once: joining as they come is quadratic.
+    values: dict[str, list[str]] = {}
     for line in lines[1:]:
         if not line:
             continue
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip() or " " in name:
             raise _BadRequest(400, "Bad Request: malformed MIME header line")
-        key = name.lower()
-        value = value.strip()
-        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        values.setdefault(name.lower(), []).append(value.strip())
+    headers = {key: ", ".join(vs) for key, vs in values.items()}
     if version == "HTTP/1.1" and "host" not in headers:
         raise _BadRequest(400, "Bad Request: missing required Host header")
     raw_path, _, query = target.partition("?")

@@ -4,6 +4,12 @@ OTLP/JSON differs from protobuf's own JSON mapping in two ways the
 collector accepts and so must we: trace and span IDs are hex (any case, or
 empty), and field names may be lowerCamelCase or the proto's snake_case.
 Enums may be integers or their names. Unknown fields are ignored.
+
+Nesting: the collector takes attribute values nested to any depth (v0.155 answered 200 to an array
+nested 700,000 deep in a 20 MiB body). Python's protobuf runtime refuses messages nested more than 100
+deep, and raising that bound crashes the process on a deep enough message, so a value nested deeper
+than MAX_DEPTH messages is kept cut: the part below is replaced by the string CUT_MARKER, and the
+request is taken with the collector's answer. Only requests that are that deep pay for the cut.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import base64
 import json
 import re
 import zlib
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
@@ -38,13 +44,110 @@ class BodyTooLarge(ValueError):
     """The (decompressed) body is larger than the receiver accepts."""
 
 
+MAX_DEPTH = 90
+"""Messages (or JSON objects and arrays) nested deeper than this are cut; the runtime's own limit is 100."""
+CUT_MARKER = f"(otdiag listen: nested deeper than {MAX_DEPTH} levels, cut here; the collector keeps it whole)"
+
+
 def decode_protobuf(body: bytes) -> ExportTraceServiceRequest:
+    return decode_protobuf_kept(body)[0]
+
+
+def decode_protobuf_kept(body: bytes) -> tuple[ExportTraceServiceRequest, bytes | None]:
+    """The request, and the bytes to keep for it: `body`, or None when deep values were cut (re-encode it)."""
     req = ExportTraceServiceRequest()
     try:
         req.ParseFromString(body)
+        return req, body
     except DecodeError as exc:
+        if "MaxDepth" not in str(exc):
+            raise PayloadError(f"proto: cannot parse invalid wire-format data ({_short(exc)})") from None
+    try:
+        req.ParseFromString(_cut_wire(body, "request", 1))
+    except (DecodeError, IndexError, ValueError) as exc:
         raise PayloadError(f"proto: cannot parse invalid wire-format data ({_short(exc)})") from None
-    return req
+    return req, None
+
+
+# Where attribute values sit in an export request: message kind -> {field number: kind of that field}.
+_WIRE_SCHEMA: dict[str, dict[int, str]] = {
+    "request": {1: "resource_spans"},
+    "resource_spans": {1: "resource", 2: "scope_spans"},
+    "resource": {1: "kv"},
+    "scope_spans": {1: "scope", 2: "span"},
+    "scope": {3: "kv"},
+    "span": {9: "kv", 11: "event", 13: "link"},
+    "event": {3: "kv"},
+    "link": {4: "kv"},
+    "kv": {2: "any"},
+    "any": {5: "array", 6: "kvlist"},
+    "array": {1: "any"},
+    "kvlist": {1: "kv"},
+}
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _put_varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+_CUT_ANY = b"\x0a" + _put_varint(len(CUT_MARKER.encode())) + CUT_MARKER.encode()
+
+
+def _cut_wire(data: bytes, kind: str, depth: int) -> bytes:
+    """`data` (a message of `kind` at nesting `depth`) with every AnyValue deeper than MAX_DEPTH cut.
+
+    Recursion follows the schema only down to MAX_DEPTH; everything else is copied as it is.
+    """
+    if kind == "any" and depth > MAX_DEPTH:
+        return _CUT_ANY
+    fields = _WIRE_SCHEMA[kind]
+    out: list[bytes] = []
+    pos, end = 0, len(data)
+    while pos < end:
+        start = pos
+        tag, pos = _varint(data, pos)
+        wire = tag & 7
+        if wire == 0:
+            _, pos = _varint(data, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            payload = data[pos : pos + size]
+            if len(payload) != size:
+                raise ValueError("truncated field")
+            pos += size
+            child = fields.get(tag >> 3)
+            if child is not None:
+                inner = _cut_wire(payload, child, depth + 1)
+                out.append(_put_varint(tag) + _put_varint(len(inner)) + inner)
+                continue
+        else:
+            raise ValueError(f"wire type {wire} where a message's field was expected")
+        if pos > end:
+            raise ValueError("truncated field")
+        out.append(data[start:pos])
+    return b"".join(out)
 
 
 _ID_LENGTHS = {
@@ -118,20 +221,176 @@ def _fix_span(span: Any) -> Any:
 def decode_json(body: bytes) -> ExportTraceServiceRequest:
     try:
         doc = json.loads(body)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        doc = _loads_deep(body)  # nested deeper than the C decoder goes: read it with values cut
+    except ValueError as exc:
         raise PayloadError(f"ReadObject: {_short(exc)}") from None
     if not isinstance(doc, dict):
         raise PayloadError("ReadObject: expect { at the start of an ExportTraceServiceRequest")
     try:
+        return _decode_doc(doc)
+    except _TooDeep:
+        pass
+    try:
+        return _decode_doc(_cut_doc(doc))
+    except _TooDeep:  # pragma: no cover - a cut document is at most MAX_DEPTH deep
+        raise PayloadError("ReadObject: nested too deep") from None
+
+
+class _TooDeep(Exception):
+    """Nested deeper than the protobuf runtime builds: cut the document, then decode again."""
+
+
+def _decode_doc(doc: dict[str, Any]) -> ExportTraceServiceRequest:
+    try:
         return _fast_request(doc)
     except _Slow:
         pass
+    except (DecodeError, RecursionError):
+        raise _TooDeep from None
     req = ExportTraceServiceRequest()
     try:
         json_format.ParseDict(_fix_ids_in_request(doc), req, ignore_unknown_fields=True)
-    except (json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
+    except RecursionError:
+        raise _TooDeep from None
+    except json_format.ParseError as exc:
+        if "too deep" in str(exc):
+            raise _TooDeep from None
+        raise PayloadError(_short(exc)) from None
+    except (ValueError, TypeError, DecodeError) as exc:
+        if "MaxDepth" in str(exc):
+            raise _TooDeep from None
         raise PayloadError(_short(exc)) from None
     return req
+
+
+def _cut_object() -> dict[str, Any]:
+    """What an object nested too deep becomes: the marker as an AnyValue, a KeyValue or a KeyValueList."""
+    item = {"key": "(cut)", "value": {"stringValue": CUT_MARKER}, "stringValue": CUT_MARKER}
+    return {**item, "values": [dict(item)]}
+
+
+def _cut_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with every object nested in more than MAX_DEPTH objects cut (in place; no recursion).
+
+    Objects are what become messages; arrays add no message depth.
+    """
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if isinstance(value, dict):
+                if depth + 1 > MAX_DEPTH:
+                    node[key] = _cut_object()
+                else:
+                    stack.append((value, depth + 1))
+            elif isinstance(value, list):
+                stack.append((value, depth))
+    return doc
+
+
+_scanstring: Any = getattr(json.decoder, "scanstring")  # noqa: B009 - the C string scanner json.loads uses
+_WS = re.compile(r"[ \t\n\r]*+")
+_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*+))(\.[0-9]++)?([eE][-+]?[0-9]++)?")
+_CONSTANTS: dict[str, Any] = {
+    "null": None, "true": True, "false": False, "NaN": float("nan"), "Infinity": float("inf"),
+    "-Infinity": float("-inf"),
+}  # fmt: skip
+
+
+def _loads_deep(body: bytes) -> Any:
+    """json.loads without recursion: containers nested deeper than MAX_DEPTH are read, checked and cut."""
+    try:
+        text = body.decode(json.detect_encoding(body))
+        return _parse_deep(text.removeprefix("\ufeff"))
+    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"ReadObject: {_short(exc) or 'unexpected end of input'}") from None
+
+
+def _parse_deep(text: str) -> Any:
+    # One frame per open container: [what is built (None once cut), the pending key, is it an object,
+    # objects it is nested in (itself included)].
+    stack: list[list[Any]] = []
+    root: list[Any] = []
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    while True:
+        # A value starts at pos.
+        ch = text[pos]
+        if ch in "{[":
+            depth = (stack[-1][3] if stack else 0) + (ch == "{")
+            parent_cut = bool(stack) and stack[-1][0] is None
+            built: Any = None if parent_cut or depth > MAX_DEPTH else ({} if ch == "{" else [])
+            stack.append([built, None, ch == "{", depth])
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            close = "}" if ch == "{" else "]"
+            if text[pos] == close:
+                pos += 1
+                value = _close(stack)
+            elif ch == "{":
+                pos = _key(text, pos, stack[-1])
+                continue
+            else:
+                continue
+        else:
+            value, pos = _scalar_at(text, pos)
+        # A value ended: attach it, then close what ends here.
+        while True:
+            if not stack:
+                root.append(value)
+                if _WS.match(text, pos).end() != len(text):  # type: ignore[union-attr]
+                    raise ValueError(f"Extra data at char {pos}")
+                return root[0]
+            frame = stack[-1]
+            if frame[0] is not None:
+                if frame[2]:
+                    frame[0][frame[1]] = value
+                else:
+                    frame[0].append(value)
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            sep = text[pos]
+            if sep == ",":
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if frame[2]:
+                    pos = _key(text, pos, frame)
+                break
+            if sep != ("}" if frame[2] else "]"):
+                raise ValueError(f"Expecting ',' delimiter at char {pos}")
+            pos += 1
+            value = _close(stack)
+
+
+def _scalar_at(text: str, pos: int) -> tuple[Any, int]:
+    """The string, number or constant at pos, and the position after it."""
+    if text[pos] == '"':
+        return cast(tuple[str, int], _scanstring(text, pos + 1))
+    m = _NUMBER.match(text, pos)
+    if m is not None:
+        integer, frac, exp = m.groups()
+        return (float(integer + (frac or "") + (exp or "")) if frac or exp else int(integer)), m.end()
+    for word, const in _CONSTANTS.items():
+        if text.startswith(word, pos):
+            return const, pos + len(word)
+    raise ValueError(f"Expecting value at char {pos}")
+
+
+def _key(text: str, pos: int, frame: list[Any]) -> int:
+    """Read `"key" :` at pos into the frame; the position of the value after it."""
+    if text[pos] != '"':
+        raise ValueError(f"Expecting property name enclosed in double quotes at char {pos}")
+    frame[1], pos = _scanstring(text, pos + 1)
+    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+    if text[pos] != ":":
+        raise ValueError(f"Expecting ':' delimiter at char {pos}")
+    return _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+
+
+def _close(stack: list[list[Any]]) -> Any:
+    """Pop the container that just closed: what its parent gets (the cut marker at the first object cut)."""
+    built, _, is_object, depth = stack.pop()
+    if built is None and is_object and depth == MAX_DEPTH + 1:
+        return _cut_object()
+    return built
 
 
 def decompress(body: bytes, encoding: str, limit: int) -> bytes:

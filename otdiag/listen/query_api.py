@@ -285,10 +285,7 @@ class QueryApp:
         limit = _one(q, "limit")
         query.depth = 100
         if limit:
-            try:
-                query.depth = int(limit, 10) if limit.lstrip("+-").isdigit() else int("x")
-            except ValueError:
-                raise _Http(400, f'strconv.ParseInt: parsing "{limit}": invalid syntax') from None
+            query.depth = _parse_int(limit, "strconv.ParseInt", "")
         query.duration_min = _duration(q, "minDuration", "unable to parse param '{name}': {error}")
         query.duration_max = _duration(q, "maxDuration", "unable to parse param '{name}': {error}")
         return query
@@ -406,19 +403,23 @@ def _rfc3339(text: str, name: str) -> int:
 
 
 def _micros(text: str, name: str) -> int:
-    try:
-        if not text.lstrip("+-").isdigit():
-            raise ValueError
-        return int(text, 10) * 1000
-    except ValueError:
-        raise _Http(
-            400, f"unable to parse param '{name}': strconv.ParseInt: parsing \"{text}\": invalid syntax"
-        ) from None
+    return _parse_int(text, "strconv.ParseInt", f"unable to parse param '{name}': ") * 1000
 
 
 def _atoi(text: str, prefix: str) -> int:
-    if not text.lstrip("+-").isdigit():
-        raise _Http(400, f'{prefix}strconv.Atoi: parsing "{text}": invalid syntax')
+    return _parse_int(text, "strconv.Atoi", prefix)
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def _parse_int(text: str, func: str, prefix: str) -> int:
+    """Go's strconv.ParseInt(text, 10, 64): ASCII digits after an optional sign, within int64, else a 400."""
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits or not _DIGITS.issuperset(digits):
+        raise _Http(400, f'{prefix}{func}: parsing "{text}": invalid syntax')
+    if len(digits.lstrip("0")) > 19 or not -(1 << 63) <= int(text, 10) < 1 << 63:
+        raise _Http(400, f'{prefix}{func}: parsing "{text}": value out of range')
     return int(text, 10)
 
 
@@ -438,10 +439,14 @@ def _bool(text: str, name: str, *, v3: bool = False) -> bool:
 
 
 def _string_map(text: str, prefix: str) -> dict[str, str]:
+    wrong_type = f"{prefix}json: cannot unmarshal into Go value of type map[string]string"
     try:
         doc = json.loads(text)
+    except RecursionError:
+        # Nested deeper than Python's decoder goes: no map of strings either way (Go says which type).
+        raise _Http(400, wrong_type) from None
     except ValueError as exc:
         raise _Http(400, f"{prefix}{exc}") from None
     if not isinstance(doc, dict) or not all(isinstance(v, str) for v in doc.values()):
-        raise _Http(400, f"{prefix}json: cannot unmarshal into Go value of type map[string]string")
+        raise _Http(400, wrong_type)
     return {str(k): str(v) for k, v in doc.items()}

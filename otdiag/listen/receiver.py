@@ -121,6 +121,14 @@ class OtlpHttpApp:
         resp.close = True
         return resp
 
+    def bad_body(self, req: Request, message: str) -> Response:
+        """Broken chunked framing: the collector answers Go's reader error in a 400 Status (and closes)."""
+        mtype = media_type(req.header("content-type")) or PROTOBUF
+        self.store.count_request(_transport(mtype), "400", message)
+        resp = _status_body(mtype, message)
+        resp.close = True
+        return resp
+
     def handle(self, req: Request, body: bytes) -> Response:
         mtype = media_type(req.header("content-type")) or PROTOBUF
         if req.path != TRACES_PATH:
@@ -128,7 +136,10 @@ class OtlpHttpApp:
         transport = _transport(mtype)
         try:
             body = otlp_decode.decompress(body, req.header("content-encoding"), self.max_body)
-            export = otlp_decode.decode_json(body) if mtype == JSON else otlp_decode.decode_protobuf(body)
+            if mtype == JSON:
+                export, kept = otlp_decode.decode_json(body), None
+            else:
+                export, kept = otlp_decode.decode_protobuf_kept(body)
         except otlp_decode.BodyTooLarge:
             # The raw body was read whole, so (unlike an oversize raw body) the connection stays open.
             self.store.count_request(transport, "400", "request body too large")
@@ -137,7 +148,7 @@ class OtlpHttpApp:
             self.store.count_request(transport, "400", str(exc))
             return _status_body(mtype, str(exc))
         try:
-            self.store.write(export, transport, raw=None if mtype == JSON else body)
+            self.store.write(export, transport, raw=kept)
         except InvalidIds as exc:
             message = str(exc)  # the collector's words: it refuses the whole request
             self.store.count_request(transport, "400", message)
@@ -204,12 +215,12 @@ class GrpcReceiver:
 
     def _export(self, request: bytes, context: grpc.ServicerContext) -> bytes:
         try:
-            export = otlp_decode.decode_protobuf(request)
+            export, kept = otlp_decode.decode_protobuf_kept(request)
         except otlp_decode.PayloadError as exc:
             self.store.count_request(Transport.GRPC, "INTERNAL", str(exc))
             context.abort(grpc.StatusCode.INTERNAL, f"grpc: error unmarshalling request: {exc}")
         try:
-            self.store.write(export, Transport.GRPC, raw=request)
+            self.store.write(export, Transport.GRPC, raw=kept)
         except InvalidIds as exc:
             message = str(exc)  # the collector's words: it refuses the whole request
             self.store.count_request(Transport.GRPC, "INTERNAL", message)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from otdiag.listen.httpserver import HttpServer, Limits
+from otdiag.listen.httpserver import MAX_HEADER_BYTES, HttpServer, Limits
 from otdiag.listen.query_api import QueryApp
 from otdiag.listen.receiver import GrpcReceiver, OtlpHttpApp
 from otdiag.listen.store import SpanStore
@@ -217,7 +217,7 @@ class Listener:
             if first.startswith(H2_PREFACE):
                 await _proxy(first, reader, writer, grpc_port)
                 return
-            fed = asyncio.StreamReader(limit=2 * 1024 * 1024)
+            fed = asyncio.StreamReader(limit=MAX_HEADER_BYTES + 4096)  # as on the plain ports: 431 past it
             fed.feed_data(first)
 
             async def pump() -> None:

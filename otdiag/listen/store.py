@@ -248,6 +248,20 @@ Observer = Callable[[list[Arrival]], None]
 
 MAX_ID_KEYS = 10_000
 """Distinct services and operations counted by name in the running totals; more are folded into OTHER."""
+MAX_KEY_CHARS = 512
+"""A service or operation name is counted and indexed by its first MAX_KEY_CHARS characters (and a mark):
+the totals outlive evicted spans, so their size must be bounded too, not only their number."""
+MAX_SHOWN_CHARS = 1024
+"""A name or attribute value of a live display line is cut to this many characters."""
+
+
+def clip(text: str, limit: int = MAX_KEY_CHARS) -> str:
+    """`text`, or its first `limit` characters and a mark saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…(+{len(text) - limit} chars)"
+
+
 OTHER = "(other)"
 _COMPACT_MIN_SPANS = 16
 
@@ -527,7 +541,7 @@ class SpanStore:
 
     def operations(self, service: str, kind: str = "") -> list[tuple[str, str]]:
         with self._lock:
-            ops = [(name, SPAN_KINDS.get(k, "") if k else "") for name, k in self._ops.get(service, {})]
+            ops = [(name, SPAN_KINDS.get(k, "") if k else "") for name, k in self._ops.get(clip(service), {})]
         return list(dict.fromkeys(op for op in ops if kind == "" or op[1] == kind))
 
     @property
@@ -577,6 +591,7 @@ def _scan(req: ExportTraceServiceRequest) -> _Scan:
     for rs_i, rs in enumerate(req.resource_spans):
         service, service_raw, fix = service_of(rs.resource)
         services.append((service, service_raw, fix))
+        service_key = clip(service)
         first = n
         for ss_i, ss in enumerate(rs.scope_spans):
             spans = ss.spans
@@ -594,7 +609,8 @@ def _scan(req: ExportTraceServiceRequest) -> _Scan:
                     zero_span += zero_s
                 if span.start_time_unix_nano >= span.end_time_unix_nano:
                     negative += 1
-                op: tuple[str, str, int] = (service, span.name, span.kind)
+                name = span.name
+                op: tuple[str, str, int] = (service_key, name if len(name) <= MAX_KEY_CHARS else clip(name), span.kind)
                 count = op_counts.get(op)
                 if count is None:
                     canon[op] = op
@@ -611,7 +627,7 @@ def _scan(req: ExportTraceServiceRequest) -> _Scan:
                     ops_of[tid].append(op)
                 n += 1
         if n > first:
-            raw_key = service_raw or ""
+            raw_key = clip(service_raw or "")
             scan.raw_counts[raw_key] = scan.raw_counts.get(raw_key, 0) + n - first
     scan.n, scan.zero_trace, scan.zero_span, scan.negative = n, zero_trace, zero_span, negative
     return scan
@@ -771,11 +787,12 @@ def _arrival(
     span: Span, rec: SpanRecord, service: str, service_raw: str | None, transport: Transport, now: float
 ) -> Arrival:
     attrs = {kv.key: kv.value for kv in span.attributes if kv.key in KEY_ATTRIBUTES}
-    shown = tuple((k, _display_value(attrs[k])) for k in KEY_ATTRIBUTES if k in attrs)
+    shown = tuple((k, clip(_display_value(attrs[k]), MAX_SHOWN_CHARS)) for k in KEY_ATTRIBUTES if k in attrs)
     return Arrival(
-        received=now, transport=transport, service=service, service_raw=service_raw,
+        received=now, transport=transport, service=clip(service, MAX_SHOWN_CHARS),
+        service_raw=None if service_raw is None else clip(service_raw, MAX_SHOWN_CHARS),
         trace_id=rec.trace_id.hex(), span_id=rec.span_id.hex(), parent_span_id=rec.parent_span_id.hex(),
-        name=rec.name, kind=SPAN_KINDS.get(rec.kind, "unspecified"), start_ns=rec.start_ns,
-        end_ns=span.end_time_unix_nano, status_code=rec.status_code, status_message=span.status.message,
-        attributes=shown,
+        name=clip(rec.name, MAX_SHOWN_CHARS), kind=SPAN_KINDS.get(rec.kind, "") or "unspecified",
+        start_ns=rec.start_ns, end_ns=span.end_time_unix_nano, status_code=rec.status_code,
+        status_message=clip(span.status.message, MAX_SHOWN_CHARS), attributes=shown,
     )  # fmt: skip

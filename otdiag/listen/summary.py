@@ -179,7 +179,8 @@ def _walk_held(store: SpanStore) -> tuple[int, list[str], list[str]]:
                 orphans += 1
                 if len(orphan_examples) < 3:
                     orphan_examples.append(
-                        f"{group.service}: {rec.name!r} (trace {rec.trace_id.hex()}) has parent "
+                        f"{store_mod.clip(group.service)}: {store_mod.clip(rec.name)!r} "
+                        f"(trace {rec.trace_id.hex()}) has parent "
                         f"{rec.parent_span_id.hex()}, not received"
                     )
     return orphans, orphan_examples, trace_ids
