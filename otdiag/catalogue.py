@@ -1027,3 +1027,6 @@ APP_OBSERVER_ABSENT = kind(
     "Run the app as `python app.py` (not python -I, -S or -E), and without opentelemetry-instrument's "
     "sitecustomize in front.",
 )
+
+# --- families declared in their own modules, imported here so the catalogue holds every kind ---------
+from otdiag.replay import kinds as _replay_kinds  # noqa: E402, F401
