@@ -11,6 +11,8 @@ overrides it for one code.
 from __future__ import annotations
 
 CONFIRM: dict[str, str] = {
+    "replay": "`otdiag replay --json -c collector.yaml --span ...` shows each processor's stage for the span; "
+    "the collector's debug exporter shows the same spans in production.",
     "app": "Run the app under `otdiag run -- CMD` (a Python app gets the in-process observer), or "
     "`otdiag check --env-file app.env --no-e2e` for its environment alone.",
     "collector": "`otdiag check --config collector.yaml` reads the collector's health and internal metrics "
@@ -54,6 +56,61 @@ CONFIRM_CODE: dict[str, str] = {
 }
 
 CAUSES: dict[str, tuple[str, ...]] = {
+    # --- runtime observers (issue 22) ----------------------------------------------------------------
+    "app.go-endpoint-has-scheme": (
+        'otlptracehttp.WithEndpoint(os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")): the variable holds a URL, '
+        "the option wants host:port.",
+    ),
+    "app.go-protocol-ignored": (
+        "The deployment sets OTEL_EXPORTER_OTLP_PROTOCOL expecting the SDK to follow it, as Java and Node do; "
+        "Go's exporters are chosen in the code.",
+    ),
+    "app.go-schema-url-conflict": (
+        "The app imports a semconv/vX package older or newer than the SDK's resource.Default() schema.",
+        "An upgrade of go.opentelemetry.io/otel/sdk without the matching semconv import.",
+    ),
+    "app.go-tls-by-default": ('WithEndpoint("collector:4317") copied from an example that also had WithInsecure().',),
+    "app.java-agent-disabled": ("otel.javaagent.enabled=false left in JAVA_TOOL_OPTIONS or a start script.",),
+    "app.java-endpoint-overridden": (
+        "-Dotel.exporter.otlp.endpoint in a start script, JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS, written for "
+        "another environment.",
+    ),
+    "app.java-muzzle-skipped": (
+        "A library version newer (or older) than the agent's instrumentation supports.",
+        "Two versions of one library on the classpath.",
+    ),
+    "app.java-observer-not-loaded": (
+        "No javac on the machine (a JRE only), so otdiag could not build its observer agent.",
+        "The command runs java through a wrapper script otdiag does not follow.",
+    ),
+    "app.node-esm-not-instrumented": (
+        'node --require ./tracing.js app.mjs, or "type": "module" in package.json with a --require preload.',
+    ),
+    "app.node-exporter-url-no-path": (
+        "new OTLPTraceExporter({ url: process.env.OTEL_EXPORTER_OTLP_ENDPOINT }): the base URL given as the full one.",
+    ),
+    "app.node-loaded-before-instrumentation": (
+        "The tracing set-up is imported after the server module, or started inside main().",
+        "A bundler (webpack, esbuild) inlined the library, so no require hook can patch it.",
+    ),
+    # --- replay (issue 27) -----------------------------------------------------------------------------
+    "replay.collector-failed": (
+        "A component the binary was not built with (a contrib processor on the core distribution).",
+        "A setting the binary's release does not know (the config was written for another release).",
+    ),
+    "replay.expectation-failed": (
+        "A filter condition that matches more (or less) than meant, e.g. on attributes the span does not carry.",
+        "A sampling policy whose threshold or attribute value differs from the span's.",
+    ),
+    "replay.inconsistent": ("A probabilistic or rate-limiting processor deciding at random per instance.",),
+    "replay.input-refused": ("memory_limiter limits below what the collector uses at start-up.",),
+    "replay.left-out": ("The config's receivers, exporters, connectors and extensions are never started by replay.",),
+    "replay.not-faithful": ("memory_limiter, batch, k8sattributes, resourcedetection in the pipeline.",),
+    "replay.versions-differ": (
+        "A processor's defaults or OTTL functions changed between the releases.",
+        "A setting one release refuses (the collector did not start).",
+    ),
+    "replay.waits-shortened": ("--fast with tail_sampling (decision_wait) or groupbytrace (wait_duration).",),
     # --- the app (SDK) ---------------------------------------------------------------------------------
     "app.crashed": ("An uncaught exception ended the process before the batch processor's flush.",),
     "app.endpoint-path-doubled": (

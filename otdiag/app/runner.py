@@ -503,6 +503,8 @@ class RunRequest:
     """Send the app's stdout to otdiag's stderr (stdout carries the one JSON document)."""
     keep_open: bool = False
     """After the report, keep the receiver and a Jaeger-compatible query API open until SIGINT/SIGTERM."""
+    save: str | None = None
+    """Write every request the app sent to this file, one OTLP JSON line each (`otdiag replay` reads it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,7 +540,10 @@ def run(
     With `keep_open`, the receiver and its query API then stay up, announced by `on_kept_open`, until
     SIGINT, SIGTERM or SIGHUP; otherwise the receiver stops at once.
     """
-    store = SpanStore(request.max_spans)
+    from otdiag.listen.save import SaveFile
+
+    saved = SaveFile(request.save) if request.save else None
+    store = SpanStore(request.max_spans, recorder=saved)
     listener, defaults = _start_receiver(store, default_ports=request.default_ports, query=request.keep_open)
     try:
         bound = listener.bound
@@ -552,6 +557,8 @@ def run(
         return result
     finally:
         listener.stop()
+        if saved is not None:
+            saved.close()
 
 
 def _serve_until_stopped(announce: Callable[[], None]) -> None:

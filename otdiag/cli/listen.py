@@ -43,6 +43,13 @@ def listen(
         typer.Option("--json-lines", help="One JSON object per received span on stdout, then a summary."),
     ] = False,
     quiet: Annotated[bool, typer.Option(help="Do not show spans as they arrive; only the summary.")] = False,
+    save: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write every accepted request to FILE, one OTLP JSON line each (what otdiag replay reads).",
+            metavar="FILE",
+        ),
+    ] = None,
     stop_after: Annotated[
         float | None,
         typer.Option(
@@ -75,7 +82,7 @@ def listen(
         from otdiag.listen.server import BindError
         from otdiag.render import listen as view
 
-        request = _request(grpc_endpoint, http_endpoint, query_endpoint, max_spans, stop_after)
+        request = _request(grpc_endpoint, http_endpoint, query_endpoint, max_spans, stop_after, save)
         live = session.Session(request)
         try:
             bound = live.start()
@@ -89,6 +96,12 @@ def listen(
         code = live.run(None if quiet else show, flush=flush, hard_exit=hard_exit, show_refused=refused)
         result = live.summary()
         view.print_dropped(err, live.dropped)
+        if live.saved is not None:
+            skipped = f", {live.saved.skipped} not written (size cap or disk)" if live.saved.skipped else ""
+            err.print(
+                f"[dim]otdiag listen: saved {live.saved.requests} request(s) to "
+                f"{human.escape(live.saved.path)}{skipped}[/]"
+            )
         if json_lines:
             _print_json_line(result.summary_json())
             sys.stdout.flush()
@@ -99,7 +112,9 @@ def listen(
     common.run(body)
 
 
-def _request(grpc: str, http: str, query: str, max_spans: int, stop_after: float | None) -> ListenRequest:
+def _request(
+    grpc: str, http: str, query: str, max_spans: int, stop_after: float | None, save: str | None = None
+) -> ListenRequest:
     """The options checked, in the order a user reads them: one line (exit 2) for the first one wrong."""
     from otdiag.listen.session import ListenRequest
 
@@ -113,6 +128,7 @@ def _request(grpc: str, http: str, query: str, max_spans: int, stop_after: float
         query=listen_address(query, "--query-endpoint"),
         max_spans=max_spans,
         stop_after=stop_after,
+        save=save,
     )
     if request.grpc is None and request.http is None:
         raise UsageError("--grpc-endpoint and --http-endpoint are both off: nothing would receive spans")

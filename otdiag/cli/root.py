@@ -69,6 +69,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "Run an app with its OpenTelemetry SDK pointed at a private receiver, then say what it emitted.",
         {"allow_interspersed_args": False, "ignore_unknown_options": True},
     ),
+    "replay": LazyCommand(
+        "otdiag.cli.replay",
+        "replay",
+        "Put spans through your own collector's processors and show what each one did to each span.",
+    ),
     "validate-config": LazyCommand(
         "otdiag.cli.validate",
         "validate_config",

@@ -62,6 +62,13 @@ def run_command(
         ),
     ] = False,
     max_spans: Annotated[int, typer.Option(help="Spans kept in memory while the app runs.")] = 100_000,
+    save: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write every request the app sent to FILE, one OTLP JSON line each (for otdiag replay).",
+            metavar="FILE",
+        ),
+    ] = None,
     keep_open: Annotated[
         bool,
         typer.Option(
@@ -103,7 +110,7 @@ def run_command(
             command=tuple(command or ()), protocol=protocol,
             default_service=service_name if default_service_name else None, grace=grace, timeout=timeout,
             kill_after=kill_after, observe=observe, default_ports=default_ports, max_spans=max_spans,
-            stdout_to_stderr=as_json, keep_open=keep_open,
+            stdout_to_stderr=as_json, keep_open=keep_open, save=save,
         )  # fmt: skip
         _check(request)
         err = human.make_console(stderr=True)

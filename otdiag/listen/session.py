@@ -45,12 +45,17 @@ class ListenRequest:
     query: HostPort | None
     max_spans: int
     stop_after: float | None = None
+    save: str | None = None
+    """--save: write every accepted request to this file, one OTLP JSON line each."""
 
 
 class Session:
     def __init__(self, request: ListenRequest) -> None:
+        from otdiag.listen.save import SaveFile
+
         self.request = request
-        self.store = SpanStore(request.max_spans)
+        self.saved = SaveFile(request.save) if request.save else None
+        self.store = SpanStore(request.max_spans, recorder=self.saved)
         self.dropped = 0
         """Spans received but not shown: they arrived faster than the display."""
         self._listener = Listener(self.store, grpc=request.grpc, http=request.http, query=request.query)
@@ -88,6 +93,8 @@ class Session:
             code = ExitCode.INTERRUPTED
         finally:
             self._listener.stop()
+            if self.saved is not None:
+                self.saved.close()
         while not self._arrivals.empty():
             self._show(show or _ignore, self._arrivals.get_nowait())
         return code

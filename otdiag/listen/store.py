@@ -321,7 +321,14 @@ class SpanStore:
     Services and operations are indexed by the spans held, so they leave with evicted traces.
     """
 
-    def __init__(self, max_spans: int = 100_000, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        max_spans: int = 100_000,
+        *,
+        clock: Callable[[], float] = time.time,
+        recorder: Callable[[ExportTraceServiceRequest], None] | None = None,
+    ) -> None:
+        """`recorder` is handed every accepted request that holds spans (`--save`)."""
         if max_spans < 1:
             raise ValueError("max_spans must be at least 1")
         self.max_spans = max_spans
@@ -335,6 +342,7 @@ class SpanStore:
         self._observers: list[Observer] = []
         self.refused = RefusedLog(clock)
         """Requests refused or sent in the wrong protocol (a wrong path, gRPC to the HTTP port, TLS, …)."""
+        self._recorder = recorder
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -367,6 +375,8 @@ class SpanStore:
             if self._span_total > self.max_spans:
                 self._evict()
             observers = list(self._observers)
+        if self._recorder is not None and n:
+            self._recorder(req)
         if observers and n:
             arrivals = _arrivals(req, scan.services, transport, now)
             for observer in observers:
