@@ -9,10 +9,22 @@ is documented as soon as it exists. Codes are never renamed or reused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from otdiag.model import Finding, Guide, Location, Severity, Stage
 
 KINDS: dict[str, Kind] = {}
+
+
+class Origin(StrEnum):
+    """Where a kind of finding comes from, for the decisions that treat them apart."""
+
+    PROBE = "probe"
+    """Probing the live pipeline (the default)."""
+    CONFIG = "config"
+    """Reading a config file (validate-config's kinds, and the config rules check shares)."""
+    FLEET = "fleet"
+    """A fleet's counters, read through Prometheus."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,17 @@ class Kind:
     """What the finding means, for the documentation."""
     hint: str
     """The default fix, in one line."""
+    hop: bool = False
+    """The span was lost on its way out of a collector (its exporter): the hop to the next tier (or to
+    Jaeger) failed, while the tier itself did its part."""
+    proves: bool = False
+    """A probe that finds this proves the cause by itself: the end-to-end proof does not wait for the
+    collector's metrics to confirm it (it waits --timeout at most)."""
+    origin: Origin = Origin.PROBE
+
+    def made(self, f: Finding | None) -> bool:
+        """Whether `f` is a finding of this kind."""
+        return f is not None and f.code == self.code
 
     def __call__(
         self,
@@ -50,12 +73,28 @@ class Kind:
         )
 
 
-def kind(code: str, severity: Severity, stage: Stage, guide: Guide | None, title: str, hint: str) -> Kind:
+def kind(
+    code: str,
+    severity: Severity,
+    stage: Stage,
+    guide: Guide | None,
+    title: str,
+    hint: str,
+    *,
+    hop: bool = False,
+    proves: bool = False,
+    origin: Origin = Origin.PROBE,
+) -> Kind:
     if code in KINDS:
         raise ValueError(f"finding code {code!r} declared twice")
-    k = Kind(code, severity, stage, guide, title, hint)
+    k = Kind(code, severity, stage, guide, title, hint, hop=hop, proves=proves, origin=origin)
     KINDS[code] = k
     return k
+
+
+def kind_of(f: Finding) -> Kind:
+    """The kind a finding was made from."""
+    return KINDS[f.code]
 
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -623,10 +662,10 @@ COLLECTOR_DROPPED = kind(
 )
 COLLECTOR_TAIL_SAMPLING = kind(
     "collector.tail-sampling-holds",
-    W,
+    E,
     Stage.COLLECTOR,
     IN_JAEGER,
-    "tail_sampling holds every trace until its decision_wait (30 s by default) and may then drop it.",
+    "tail_sampling still holds the test trace: it waits decision_wait (30 s by default) before it decides.",
     "Wait decision_wait before searching (otdiag check --wait 40s), and check the policies keep your traces.",
 )
 EXPORT_STUCK = kind(
@@ -636,6 +675,7 @@ EXPORT_STUCK = kind(
     IN_JAEGER,
     "The collector accepted the span, but its exporter is not delivering to Jaeger (it sits in the queue, retrying).",
     "Check the exporter's endpoint, port and TLS against Jaeger's OTLP receiver (4317 gRPC, 4318 HTTP).",
+    hop=True
 )
 EXPORT_FAILED = kind(
     "export.failed",
@@ -644,6 +684,7 @@ EXPORT_FAILED = kind(
     IN_JAEGER,
     "The collector's exporter failed to send spans (otelcol_exporter_send_failed_spans rose).",
     "Read the exporter error in the collector's log; check its endpoint, port and TLS against Jaeger.",
+    hop=True
 )
 EXPORT_QUEUE_FULL = kind(
     "export.queue-full",
@@ -652,6 +693,7 @@ EXPORT_QUEUE_FULL = kind(
     IN_JAEGER,
     "The exporter's sending queue is full: spans are dropped (otelcol_exporter_enqueue_failed_spans > 0).",
     "Fix the exporter's destination first; then size sending_queue.queue_size to the load.",
+    hop=True
 )
 JAEGER_NOT_STORED = kind(
     "jaeger.not-stored",
@@ -711,6 +753,7 @@ COLLECTOR_HOP_LOST = kind(
     IN_JAEGER,
     "A collector exported the test span to the next collector, which never accepted it.",
     "Check that the exporter's endpoint is the next tier's OTLP receiver (host, port, protocol).",
+    hop=True
 )
 CONFIG_NO_BACKEND = kind(
     "config.traces-no-backend",
@@ -719,6 +762,7 @@ CONFIG_NO_BACKEND = kind(
     IN_JAEGER,
     "A traces pipeline exports only to debug, file or nop: no span of it ever reaches a trace backend.",
     "Add an otlp_grpc exporter aimed at Jaeger (or the next collector) to the pipeline's exporters.",
+    origin=Origin.CONFIG
 )
 FLEET_UNREACHABLE = kind(
     "fleet.prometheus-unreachable",
@@ -727,6 +771,7 @@ FLEET_UNREACHABLE = kind(
     None,
     "Prometheus's HTTP API does not answer at --prometheus-url (or not as Prometheus).",
     "Pass Prometheus's base URL (http://prometheus:9090), the one its web UI is served at.",
+    origin=Origin.FLEET
 )
 FLEET_NO_COLLECTORS = kind(
     "fleet.no-collectors",
@@ -735,6 +780,7 @@ FLEET_NO_COLLECTORS = kind(
     None,
     "Prometheus holds no otelcol_* span series for the selector: it scrapes no collector's internal metrics.",
     "Add a scrape job for each collector's service.telemetry metrics port (8888), or fix --prometheus-selector.",
+    origin=Origin.FLEET
 )
 FLEET_DOWN = kind(
     "fleet.instance-down",
@@ -743,6 +789,7 @@ FLEET_DOWN = kind(
     COLLECTED,
     "Prometheus cannot scrape some collector instances (up == 0): they are down, or their metrics port is.",
     "Check those collectors are running and expose service.telemetry metrics where Prometheus scrapes them.",
+    origin=Origin.FLEET
 )
 FLEET_REFUSED = kind(
     "fleet.spans-refused",
@@ -751,6 +798,7 @@ FLEET_REFUSED = kind(
     COLLECTED,
     "Collector instances refused spans in the window (otelcol_receiver_refused_spans rose): memory_limiter.",
     "Give those collectors more memory or more replicas; check memory_limiter and the exporters behind it.",
+    origin=Origin.FLEET
 )
 FLEET_DROPPED = kind(
     "fleet.spans-dropped",
@@ -759,6 +807,7 @@ FLEET_DROPPED = kind(
     IN_JAEGER,
     "Processors of some collector instances let fewer spans out than came in during the window.",
     "Check those processors (samplers, filters): they discard spans, on purpose or by a wrong condition.",
+    origin=Origin.FLEET
 )
 FLEET_EXPORT_FAILED = kind(
     "fleet.export-failed",
@@ -767,6 +816,7 @@ FLEET_EXPORT_FAILED = kind(
     IN_JAEGER,
     "Exporters of some collector instances failed to send spans in the window (send_failed rose).",
     "Read those collectors' exporter errors; check the next tier or Jaeger answers at their endpoints.",
+    origin=Origin.FLEET
 )
 FLEET_QUEUE_FULL = kind(
     "fleet.queue-full",
@@ -775,6 +825,7 @@ FLEET_QUEUE_FULL = kind(
     IN_JAEGER,
     "Exporters of some collector instances dropped spans on a full sending queue in the window.",
     "Fix what their exporters send to first; then size sending_queue.queue_size to the load.",
+    origin=Origin.FLEET
 )
 FLEET_QUEUE_FILLING = kind(
     "fleet.queue-filling",
@@ -783,6 +834,7 @@ FLEET_QUEUE_FILLING = kind(
     IN_JAEGER,
     "Exporter queues of some collector instances are over 80% full: spans will be dropped soon.",
     "Check the exporter's destination is healthy and fast enough; scale out the next tier.",
+    origin=Origin.FLEET
 )
 
 
@@ -819,7 +871,14 @@ for _suffix, _hint in _EXPORT_HINTS.items():
     _base = KINDS.get(f"ingest.{_suffix}")
     _title = _base.title if _base else "The collector's exporter cannot deliver to Jaeger."
     EXPORT_KINDS[_suffix] = kind(
-        f"export.{_suffix}", E, Stage.COLLECTOR_EXPORT, IN_JAEGER, "Collector -> Jaeger: " + _title, _hint
+        f"export.{_suffix}",
+        E,
+        Stage.COLLECTOR_EXPORT,
+        IN_JAEGER,
+        "Collector -> Jaeger: " + _title,
+        _hint,
+        hop=True,
+        proves=True,
     )
 
 

@@ -176,7 +176,7 @@ def _not_visible(
     if (
         opts.prometheus is not None
         and fleet_view is not None
-        and (finding is None or finding.code in ("jaeger.not-stored", "e2e.not-visible"))
+        and (finding is None or c.JAEGER_NOT_STORED.made(finding) or c.E2E_NOT_VISIBLE.made(finding))
     ):
         located = _locate_in_fleet(opts.prometheus, fleet_view, waited)
         if located:

@@ -12,7 +12,7 @@ exporters that sent it can reach a trace backend at all (`debug`, `file`, `nop` 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from otdiag import catalogue as c
@@ -164,6 +164,8 @@ class _Reading:
         return diff(getattr(self.before, attr, {}), getattr(self.after, attr, {}))
 
     def done(self, f: Finding | None, *, pending: bool = False) -> Verdict:
+        if f is not None and self.comps.name:
+            f = replace(f, tier=self.comps.name)
         return Verdict(f, self.accepted, self.sent, self.sunk, pending)
 
 

@@ -179,9 +179,6 @@ class Trail:
         return bool(self.findings) and not self.pending and not self.delivered and not self.unknown
 
 
-_EXPORT_CODES = ("export.failed", "export.not-delivering", "export.queue-full")
-
-
 def analyse(
     chain: Chain,
     before: Mapping[str, Snapshot | None],
@@ -201,7 +198,7 @@ def analyse(
                 f"{hop.src}: the test span went through every tier and {hop.exporter} exported it to {hop.endpoint},"
                 " but Jaeger does not show it.",
                 target=hop.exporter,
-            ),
+            ).at(hop.src),
             BACKEND,
             hop,
         )
@@ -236,6 +233,8 @@ class _Follow:
     def lost(self, f: Finding, tier: str, hop: Hop | None) -> None:
         if hop is not None and hop.label not in f.message:
             f = replace(f, message=f"{f.message.rstrip('.')} (hop {hop.label}).")
+        if f.tier is None and tier != BACKEND:
+            f = replace(f, tier=tier)
         self.trail.findings.append(f)
         if self.trail.lost_at is None:
             self.trail.lost_at = {"tier": tier, "hop": hop.label if hop else None, "code": f.code}
@@ -295,10 +294,11 @@ class _Follow:
     def _lost_inside(self, name: str, f: Finding, seen: frozenset[str]) -> None:
         """The tier's own metrics say where: inside it, or at its exporter (then: did the next tier refuse it?)."""
         out = next((h for h in self.chain.out_of(name) if h.exporter == f.target), None)
-        if f.code in _EXPORT_CODES and out is not None and self._refused_by_next(name, out, seen):
+        on_hop = c.kind_of(f).hop and out is not None
+        if on_hop and out is not None and self._refused_by_next(name, out, seen):
             return
         # An exporter that cannot deliver is the hop's failure; the tier did its part up to there.
-        self.trail.tiers[name] = "pass" if f.code in _EXPORT_CODES and out is not None else "fail"
+        self.trail.tiers[name] = "pass" if on_hop else "fail"
         if out is not None:
             self.trail.hops[out.label] = "fail"
         self.lost(f, name, out)
@@ -308,7 +308,7 @@ class _Follow:
         if hop.dst == BACKEND or hop.dst in seen:
             return False
         nv = self.verdict_of(hop.dst)
-        if nv is None or nv.finding is None or nv.finding.code != "collector.refusing":
+        if nv is None or not c.COLLECTOR_REFUSING.made(nv.finding):
             return False
         self.trail.tiers[name] = "pass"
         self.trail.tiers[hop.dst] = "fail"
@@ -460,6 +460,7 @@ def in_tier(p: Probe, tier: str, chain: Chain) -> Probe:
     p.findings = [
         replace(
             f,
+            tier=tier,
             message=f"{tier}: {f.message.rstrip('.')}{where}.",
             hint=f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst) if dst else f.hint,
         )
@@ -478,6 +479,6 @@ def probe_tier(tier: Tier, chain: Chain, timeout: float, tls: TlsOptions) -> tup
         probes.append(probe_metrics(cfg.metrics_url, timeout, tls)[0])
     for p in probes:
         p.step = replace(p.step, name=f"{tier.name} {p.step.name}")
-        p.findings = [replace(f, message=f"{tier.name}: {f.message}") for f in p.findings]
+        p.findings = [replace(f, message=f"{tier.name}: {f.message}", tier=tier.name) for f in p.findings]
     exps = [in_tier(probe_exporter(t, timeout), tier.name, chain) for t in cfg.exporters]
     return probes, exps
