@@ -51,6 +51,14 @@ class Snapshot:
     """"" -> traces tail_sampling has taken in (it does not report incoming/outgoing items)."""
     sampled_out: dict[str, float] = field(default_factory=dict)
     """sampler -> traces it decided not to keep (probabilistic_sampler's own counter, in every release)."""
+    policy_dropped: dict[str, float] = field(default_factory=dict)
+    """tail_sampling policy -> traces it decided not to sample (`count_traces_sampled`, `sampled="false"` or
+    `decision="not_sampled"`/`"dropped"`); the key GLOBAL holds the processor's final decisions."""
+    policy_kept: dict[str, float] = field(default_factory=dict)
+    """tail_sampling policy -> traces it decided to sample; GLOBAL: the final decisions."""
+    batch_sent: dict[str, float] = field(default_factory=dict)
+    """batcher -> items it handed on (`otelcol_processor_batch_batch_send_size_sum`, or the exporter-side
+    batcher's): a batch processor that holds the span moves nothing here."""
     seen: frozenset[str] = frozenset()
     """The canonical metric families this scrape held (`SIGNALS` names what each one tells)."""
     build: dict[str, str] = field(default_factory=dict)
@@ -60,7 +68,19 @@ class Snapshot:
 
     @property
     def exporters(self) -> list[str]:
-        return sorted(set(self.sent) | set(self.send_failed) | set(self.queue_size) | set(self.enqueue_failed))
+        return sorted(
+            set(self.sent)
+            | set(self.send_failed)
+            | set(self.queue_size)
+            | set(self.queue_capacity)
+            | set(self.enqueue_failed)
+        )
+
+    def has_series(self, attr: str, component: str) -> bool:
+        """Whether this scrape held a series of `attr` for that component at all (v0.111 creates an
+        exporter's sent/failed series only at its first send: absent then means "never sent")."""
+        values: dict[str, float] = getattr(self, attr)
+        return component in values
 
     def lacks(self, *families: str) -> list[str]:
         """Those of `families` (canonical names) this collector did not report at all."""
@@ -132,6 +152,13 @@ PROCESSOR_FLOW = (
 UNNAMED = "(processors: the pipeline telemetry names none)"
 """The processor key for pipeline-telemetry items that carry no component ID."""
 
+GLOBAL = ""
+"""The `policy_dropped`/`policy_kept` key of tail_sampling's final decision (its global counter)."""
+
+_NOT_KEPT = frozenset({"false", "not_sampled", "dropped", "inverted_not_sampled"})
+_KEPT = frozenset({"true", "sampled", "inverted_sampled"})
+"""The processor key for pipeline-telemetry items that carry no component ID."""
+
 _COMPONENT_LABELS = ("otelcol_component_id", "otelcol.component.id")
 _SIGNAL_LABELS = ("otel_signal", "otelcol_signal", "otelcol.signal", "data_type")
 _OUTCOME_LABELS = ("otelcol_component_outcome", "otelcol.component.outcome", "outcome")
@@ -170,6 +197,12 @@ def parse(text: str) -> Snapshot:
         **{k: dict(v) for k, v in r.sums.items()}, seen=frozenset(r.seen), build=r.build, jaeger=r.jaeger and not r.seen
     )
 
+
+_TAIL_DECISIONS = {
+    "otelcol_processor_tail_sampling_count_traces_sampled": False,
+    "otelcol_processor_tail_sampling_global_count_traces_sampled": True,
+}
+"""tail_sampling's decision counters -> whether it is the final (global) one."""
 
 _QUEUE_GAUGES = {"otelcol_exporter_queue_size": "queue_size", "otelcol_exporter_queue_capacity": "queue_capacity"}
 
@@ -213,10 +246,24 @@ class _Reading:
         elif name == "otelcol_processor_probabilistic_sampler_count_traces_sampled":
             if labels.get("sampled") == "false":
                 self.sums["sampled_out"][labels.get("processor", "probabilistic_sampler")] += value
+        elif name in _TAIL_DECISIONS:
+            self._tail_decision(name, labels, value)
+        elif name.endswith("_batch_send_size_sum") and (name.startswith(("otelcol_processor_", "otelcol_exporter_"))):
+            who = _label(labels, "processor", ("exporter", *_COMPONENT_LABELS)) or name.split("_")[2]
+            self.sums["batch_sent"][who] += value
         elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
             self.sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += value
         elif name in _QUEUE_GAUGES and labels.get("data_type", "traces") == "traces":
             self.sums[_QUEUE_GAUGES[name]][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += value
+
+    def _tail_decision(self, name: str, labels: dict[str, str], value: float) -> None:
+        """tail_sampling's decisions: per policy, and its final one (the `global_` counter)."""
+        said = labels.get("decision", labels.get("sampled", "")).lower()
+        key = GLOBAL if _TAIL_DECISIONS[name] else labels.get("policy", "") or "?"
+        if said in _NOT_KEPT:
+            self.sums["policy_dropped"][key] += value
+        elif said in _KEPT:
+            self.sums["policy_kept"][key] += value
 
     def _pipeline_items(self, name: str, labels: dict[str, str], value: float) -> None:
         if not _traces(labels):
