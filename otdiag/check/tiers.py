@@ -47,6 +47,8 @@ class Hop:
     dst: str
     """Tier name, or BACKEND."""
     endpoint: str
+    broken: bool = False
+    """The exporter matches no tier's receiver, but `dst` is the tier it must mean: the one nothing sends to."""
 
     @property
     def label(self) -> str:
@@ -67,6 +69,38 @@ class Chain:
 
     def into(self, name: str) -> list[Hop]:
         return [h for h in self.hops if h.dst == name]
+
+    def fix(self, hop: Hop) -> str:
+        """The endpoint `hop`'s exporter should dial: its destination tier's OTLP receiver for its protocol."""
+        if hop.dst == BACKEND:
+            return ""
+        cfg, exp = self.tier(hop.dst).config, self.tier(hop.src).config
+        kind = next((e.type for e in exp.exporters if e.id == hop.exporter), "otlp_grpc")
+        if kind == "otlp_http" and cfg.otlp_http:
+            scheme = "https" if cfg.otlp_http_tls else "http"
+            return f"{scheme}://{cfg.otlp_http}"
+        return cfg.otlp_grpc or cfg.otlp_http or ""
+
+    def findings(self) -> list[Finding]:
+        """What the configs alone say is broken: an exporter aimed where the next tier does not listen."""
+        out = []
+        for h in self.hops:
+            if not h.broken:
+                continue
+            fix = self.fix(h)
+            where = f"; its OTLP receiver is at {fix}" if fix else ""
+            out.append(
+                c.CONFIG_CHAIN_BROKEN(
+                    f"{h.src}: exporter {h.exporter} sends to {h.endpoint}, where {h.dst} does not listen{where}"
+                    f" (hop {h.label}).",
+                    target=h.exporter,
+                    hint=f"Point {h.exporter}'s endpoint at {fix} ({h.dst}'s OTLP receiver)."
+                    if fix
+                    else f"Point {h.exporter}'s endpoint at {h.dst}'s OTLP receiver.",
+                    evidence=[f"{h.dst} listens at {', '.join(self.tier(h.dst).config.listens) or 'nothing'}"],
+                ).at(h.src)
+            )
+        return out
 
 
 def _host_port(endpoint: str) -> tuple[str, str]:
@@ -119,6 +153,7 @@ def build(tiers: list[Tier]) -> Chain:
             best = max((sc for sc, _ in scores), default=0)
             dsts = [n for sc, n in scores if sc == best and best > 0]
             hops.append(Hop(t.name, e.id, dsts[0] if dsts else BACKEND, e.endpoint))
+    hops = _mend(tiers, hops)
     targeted = {h.dst for h in hops}
     heads = [t for t in tiers if t.name not in targeted]
     if not heads:
@@ -132,6 +167,25 @@ def build(tiers: list[Tier]) -> Chain:
         frontier = [t for t in tiers if t.name in nxt and t not in order]
     order.extend(t for t in tiers if t not in order)
     return Chain(order, hops)
+
+
+def _mend(tiers: list[Tier], hops: list[Hop]) -> list[Hop]:
+    """A tier that nothing sends to, after a tier whose exporters all lead out of the chain: the chain is
+    broken between them (the exporter aims at a port the next tier does not listen on, or that tier's
+    receiver moved). The hop is drawn to that tier, marked broken, rather than as a second way to Jaeger."""
+    targeted = {h.dst for h in hops}
+    untargeted = [t for t in tiers if t.name not in targeted]
+    # The first of them (in the order given) is the head the app sends to; any other is cut off.
+    for orphan in untargeted[1:]:
+        i = tiers.index(orphan)
+        for src in reversed(tiers[:i]):
+            outs = [h for h in hops if h.src == src.name]
+            if outs and all(h.dst == BACKEND for h in outs):
+                h = outs[0]
+                hops[hops.index(h)] = replace(h, dst=orphan.name, broken=True)
+                targeted.add(orphan.name)
+                break
+    return hops
 
 
 def from_specs(
@@ -308,7 +362,7 @@ class _Follow:
         if hop.dst == BACKEND or hop.dst in seen:
             return False
         nv = self.verdict_of(hop.dst)
-        if nv is None or not c.COLLECTOR_REFUSING.made(nv.finding):
+        if nv is None or nv.finding is None or not c.COLLECTOR_REFUSING.made(nv.finding):
             return False
         self.trail.tiers[name] = "pass"
         self.trail.tiers[hop.dst] = "fail"
@@ -456,13 +510,18 @@ def in_tier(p: Probe, tier: str, chain: Chain) -> Probe:
     where = f" (hop {hop.label})" if hop else ""
     p.step = replace(p.step, name=f"{tier} {p.step.name}")
     # Towards the next tier, the fix speaks of that tier, not of Jaeger.
-    dst = hop.dst if hop is not None and hop.dst != "Jaeger" else None
+    dst = hop.dst if hop is not None and hop.dst != BACKEND else None
+    fix = chain.fix(hop) if hop is not None and hop.broken else ""
     p.findings = [
         replace(
             f,
             tier=tier,
             message=f"{tier}: {f.message.rstrip('.')}{where}.",
-            hint=f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst) if dst else f.hint,
+            hint=f"Point {exporter}'s endpoint at {fix} ({dst}'s OTLP receiver)."
+            if fix
+            else f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst)
+            if dst
+            else f.hint,
         )
         for f in p.findings
     ]

@@ -58,6 +58,8 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
     # 1. The app and its SDK: what the environment says, and where it exports.
     sdk = _app_and_sdk(opts)
     steps, findings = [sdk.step], [*sdk.findings, *opts.config_findings]
+    if opts.chain is not None:
+        findings += opts.chain.findings()
 
     # 2-3. The collector (every tier) and Jaeger, and the fleet, all at once.
     progress.update("probing the collector and Jaeger")
