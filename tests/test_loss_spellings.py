@@ -133,3 +133,13 @@ def test_a_tail_sampling_hold_is_the_error_the_catalogue_documents_and_its_hint_
     assert f is not None and c.COLLECTOR_TAIL_SAMPLING.made(f)
     assert f.severity is c.COLLECTOR_TAIL_SAMPLING.severity is Severity.ERROR
     assert "--wait 66s" in f.hint
+
+
+def test_memory_limiters_renamed_counters_read_as_its_flow() -> None:
+    text = (
+        'otelcol_processor_memory_limiter_accepted_spans_total{processor="memory_limiter"} 7\n'
+        'otelcol_processor_memory_limiter_refused_spans_total{processor="memory_limiter"} 3\n'
+    )
+    snap = parse(text)
+    assert snap.incoming == {"memory_limiter": 10.0} and snap.outgoing == {"memory_limiter": 7.0}
+    assert snap.missing_for_diagnosis()[-1:] != ["items into and out of each processor"]

@@ -121,6 +121,10 @@ _PROCESSOR_SPANS = {
     "otelcol_processor_accepted_spans": "accepted",
     "otelcol_processor_refused_spans": "refused",
     "otelcol_processor_dropped_spans": "dropped",
+    # memory_limiter's own names since they left processorhelper (the `memory_limiter` infix).
+    "otelcol_processor_memory_limiter_accepted_spans": "accepted",
+    "otelcol_processor_memory_limiter_refused_spans": "refused",
+    "otelcol_processor_memory_limiter_dropped_spans": "dropped",
 }
 # Pipeline telemetry (otelcol.component.outcome): items each component consumed and produced.
 # With it on (v0.155-v0.161) the classic counters disappear and the component ID label is missing.
@@ -146,6 +150,7 @@ PROCESSOR_FLOW = (
     "otelcol_processor_incoming_items",
     "otelcol_processor_consumed_items",
     "otelcol_processor_accepted_spans",
+    "otelcol_processor_memory_limiter_accepted_spans",
 )
 """Any of these tells how many items went into and out of each processor."""
 
