@@ -755,15 +755,14 @@ COLLECTOR_HOP_LOST = kind(
     "Check that the exporter's endpoint is the next tier's OTLP receiver (host, port, protocol).",
     hop=True,
 )
-CONFIG_CHAIN_BROKEN = kind(
-    "config.chain-broken",
+CHAIN_BROKEN_HOP = kind(
+    "chain.broken-hop",
     E,
     Stage.COLLECTOR_EXPORT,
     IN_JAEGER,
     "A tier's exporter points where no tier given with --config listens, and the next tier's receiver is unused.",
     "Point the exporter's endpoint at the next tier's OTLP receiver (the message names it).",
     hop=True,
-    origin=Origin.CONFIG,
 )
 CONFIG_NO_BACKEND = kind(
     "config.traces-no-backend",

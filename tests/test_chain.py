@@ -161,7 +161,7 @@ def test_an_exporter_aimed_where_the_next_tier_does_not_listen_is_the_broken_hop
     assert [t.name for t in c.tiers] == ["agent", "gateway"]
     assert [(h.src, h.dst, h.broken) for h in c.hops] == [("agent", "gateway", True), ("gateway", "Jaeger", False)]
     [f] = c.findings()
-    assert f.code == "config.chain-broken" and f.tier == "agent" and f.target == "otlp/gw"
+    assert f.code == "chain.broken-hop" and f.tier == "agent" and f.target == "otlp/gw"
     assert "agent → gateway (otlp/gw)" in f.message and "127.0.0.1:5317" in f.message
     assert "127.0.0.1:5999" in f.hint and "Jaeger" not in f.hint
     # A whole chain has nothing to mend, in any order.

@@ -112,7 +112,7 @@ def test_a_chain_cut_between_tiers_names_the_hop_and_the_endpoint_to_use(
     res = check_chain(tmp_path, p, "--wait", "15s")
     assert res.exit_code == ExitCode.PROBLEM, res.stdout
     first = errors(res)[0]
-    assert first["code"] == "config.chain-broken" and first["message"].startswith("agent: "), first
+    assert first["code"] == "chain.broken-hop" and first["message"].startswith("agent: "), first
     assert AGENT_HOP in first["message"] and str(p.gateways[0].otlp_grpc) in first["hint"], first
     assert "Jaeger" not in first["hint"]
     later = [f for f in errors(res)[1:] if "otlp/gateway" in f["message"]]

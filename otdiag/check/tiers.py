@@ -90,7 +90,7 @@ class Chain:
             fix = self.fix(h)
             where = f"; its OTLP receiver is at {fix}" if fix else ""
             out.append(
-                c.CONFIG_CHAIN_BROKEN(
+                c.CHAIN_BROKEN_HOP(
                     f"{h.src}: exporter {h.exporter} sends to {h.endpoint}, where {h.dst} does not listen{where}"
                     f" (hop {h.label}).",
                     target=h.exporter,
