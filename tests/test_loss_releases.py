@@ -136,3 +136,22 @@ def test_the_healthy_pipeline_and_chain_stay_free_of_errors_and_warnings(
     res = check_chain(tmp_path, p)
     bad = [f for f in res.json()["findings"] if f["severity"] in ("error", "warning")]
     assert res.exit_code == ExitCode.OK and bad == [], bad
+
+
+SLOW_BATCH = {
+    "processors": {"batch/slow": {"timeout": "60s", "send_batch_size": 10000}},
+    "service": {"pipelines": {"traces": {"processors": ["batch/slow"]}}},
+}
+
+
+def test_without_config_a_batch_holding_the_span_is_named_not_the_exporter(
+    tmp_path: Path, start_jaeger: Callable[..., peers.Jaeger], start_collector: Callable[..., peers.Collector]
+) -> None:
+    jaeger = start_jaeger()
+    collector = start_collector(peers.collector_config(jaeger.otlp_grpc, overrides=SLOW_BATCH))
+    res, took = lone(tmp_path, collector, jaeger, "--wait", "15s")
+    assert res.exit_code == ExitCode.PROBLEM, res.stdout
+    first = errors(res)[0]
+    assert (first["code"], first["target"], first["stage"]) == ("collector.processor-holds", "batch/slow",
+                                                                "collector"), first  # fmt: skip
+    assert took < 10, took

@@ -143,3 +143,16 @@ def test_memory_limiters_renamed_counters_read_as_its_flow() -> None:
     snap = parse(text)
     assert snap.incoming == {"memory_limiter": 10.0} and snap.outgoing == {"memory_limiter": 7.0}
     assert not any("items into and out of each processor" in m for m in snap.missing_for_diagnosis())
+
+
+def test_a_batch_that_never_sent_a_batch_is_known_from_its_other_series() -> None:
+    fresh = (
+        'otelcol_processor_batch_metadata_cardinality{processor="batch/slow"} 1\n'
+        'otelcol_exporter_queue_size{exporter="otlp/jaeger"} 0\n'
+        'otelcol_exporter_queue_capacity{exporter="otlp/jaeger"} 1000\n'
+    )
+    before = parse(fresh)
+    after = parse(fresh + 'otelcol_receiver_accepted_spans_total{receiver="otlp"} 1\n')
+    assert before.batch_sent == {"batch/slow": 0.0}
+    f = lone_collector(before, after, 2.0, final=False)
+    assert f is not None and c.COLLECTOR_PROCESSOR_HOLDS.made(f) and f.target == "batch/slow", f

@@ -256,6 +256,10 @@ class _Reading:
         elif name.endswith("_batch_send_size_sum") and (name.startswith(("otelcol_processor_", "otelcol_exporter_"))):
             who = _label(labels, "processor", ("exporter", *_COMPONENT_LABELS)) or name.split("_")[2]
             self.sums["batch_sent"][who] += value
+        elif name.startswith("otelcol_processor_batch_") and "processor" in labels:
+            # Any of batch's own series (metadata_cardinality exists from its start): this batch
+            # processor exists, even before it has sent its first batch.
+            self.sums["batch_sent"][labels["processor"]] += 0.0
         elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
             self.sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += value
         elif name in _QUEUE_GAUGES and labels.get("data_type", "traces") == "traces":
