@@ -253,17 +253,21 @@ class _Reading:
                 self.sums["sampled_out"][labels.get("processor", "probabilistic_sampler")] += value
         elif name in _TAIL_DECISIONS:
             self._tail_decision(name, labels, value)
-        elif name.endswith("_batch_send_size_sum") and (name.startswith(("otelcol_processor_", "otelcol_exporter_"))):
-            who = _label(labels, "processor", ("exporter", *_COMPONENT_LABELS)) or name.split("_")[2]
-            self.sums["batch_sent"][who] += value
-        elif name.startswith("otelcol_processor_batch_") and "processor" in labels:
-            # Any of batch's own series (metadata_cardinality exists from its start): this batch
-            # processor exists, even before it has sent its first batch.
-            self.sums["batch_sent"][labels["processor"]] += 0.0
+        elif "_batch_" in name:
+            self._batcher(name, labels, value)
         elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
             self.sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += value
         elif name in _QUEUE_GAUGES and labels.get("data_type", "traces") == "traces":
             self.sums[_QUEUE_GAUGES[name]][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += value
+
+    def _batcher(self, name: str, labels: dict[str, str], value: float) -> None:
+        """Items a batcher handed on (its batch_send_size histogram's sum); any of batch's own series
+        (metadata_cardinality exists from its start) says it exists, before its first batch too."""
+        if name.endswith("_batch_send_size_sum") and name.startswith(("otelcol_processor_", "otelcol_exporter_")):
+            who = _label(labels, "processor", ("exporter", *_COMPONENT_LABELS)) or name.split("_")[2]
+            self.sums["batch_sent"][who] += value
+        elif name.startswith("otelcol_processor_batch_") and "processor" in labels:
+            self.sums["batch_sent"][labels["processor"]] += 0.0
 
     def _tail_decision(self, name: str, labels: dict[str, str], value: float) -> None:
         """tail_sampling's decisions: per policy, and its final one (the `global_` counter)."""
