@@ -149,9 +149,8 @@ def test_without_config_a_batch_holding_the_span_is_named_not_the_exporter(
 ) -> None:
     jaeger = start_jaeger()
     collector = start_collector(peers.collector_config(jaeger.otlp_grpc, overrides=SLOW_BATCH))
-    res, took = lone(tmp_path, collector, jaeger, "--wait", "15s")
+    res, _ = lone(tmp_path, collector, jaeger, "--wait", "6s")
     assert res.exit_code == ExitCode.PROBLEM, res.stdout
     first = errors(res)[0]
     assert (first["code"], first["target"], first["stage"]) == ("collector.processor-holds", "batch/slow",
                                                                 "collector"), first  # fmt: skip
-    assert took < 10, took
