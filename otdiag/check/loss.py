@@ -333,6 +333,8 @@ def _left_processors(r: _Reading) -> str | None:
     if batched:
         b, v = sorted(batched.items())[0]
         return f"otelcol_processor_batch_batch_send_size_sum{{{b}}} +{v:.0f} (the batch left {b})"
+    if r.after.batch_sent:
+        return None  # a batcher (which counts no items in or out) has not handed it on
     incoming, outgoing = r.moved("incoming"), r.moved("outgoing")
     if incoming and all(outgoing.get(p, 0.0) >= v for p, v in incoming.items() if v > 0):
         return "otelcol_processor_outgoing_items: every processor let it out"
