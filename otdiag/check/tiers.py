@@ -182,7 +182,11 @@ def _mend(tiers: list[Tier], hops: list[Hop]) -> list[Hop]:
             outs = [h for h in hops if h.src == src.name]
             if outs and all(h.dst == BACKEND for h in outs):
                 h = outs[0]
-                hops[hops.index(h)] = replace(h, dst=orphan.name, broken=True)
+                # On the port the tier listens on, under a name otdiag cannot match (a service name, a
+                # load balancer): the same place; on another port: the hop is broken.
+                ports = {_host_port(listen)[1] for listen in orphan.config.listens}
+                broken = _host_port(h.endpoint)[1] not in ports
+                hops[hops.index(h)] = replace(h, dst=orphan.name, broken=broken)
                 targeted.add(orphan.name)
                 break
     return hops
