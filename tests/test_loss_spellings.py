@@ -156,3 +156,16 @@ def test_a_batch_that_never_sent_a_batch_is_known_from_its_other_series() -> Non
     assert before.batch_sent == {"batch/slow": 0.0}
     f = lone_collector(before, after, 6.0, final=True)
     assert f is not None and c.COLLECTOR_PROCESSOR_HOLDS.made(f) and f.target == "batch/slow", f
+
+
+def test_pipeline_telemetry_alone_still_tells_what_the_exporters_sent_and_failed() -> None:
+    text = (
+        'otelcol_receiver_produced_items_total{otel_signal="traces",otelcol_component_outcome="success"} 2\n'
+        'otelcol_exporter_consumed_items_total{otelcol_component_id="otlp/jaeger",otel_signal="traces",'
+        'otelcol_component_outcome="success"} 1\n'
+        'otelcol_exporter_consumed_items_total{otelcol_component_id="otlp/jaeger",otel_signal="traces",'
+        'otelcol_component_outcome="failure"} 1\n'
+    )
+    snap = parse(text)
+    assert snap.sent == {"otlp/jaeger": 1.0} and snap.send_failed == {"otlp/jaeger": 1.0}
+    assert parse(text.replace("} 1\n", "} 0\n")).sent == {"otlp/jaeger": 0.0}

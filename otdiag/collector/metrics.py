@@ -132,6 +132,7 @@ _PIPELINE_ITEMS = {
     "otelcol_processor_consumed_items": "incoming",
     "otelcol_processor_produced_items": "outgoing",
     "otelcol_receiver_produced_items": "receiver",
+    "otelcol_exporter_consumed_items": "exporter",
 }
 
 SIGNALS = {
@@ -288,6 +289,9 @@ class _Reading:
         if _PIPELINE_ITEMS[name] == "receiver":
             # Items a receiver handed on: accepted when the pipeline took them, else refused.
             self.pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += value
+        elif _PIPELINE_ITEMS[name] == "exporter":
+            exporter = _label(labels, "otelcol_component_id", ("exporter",)) or ""
+            self.pipeline["send_failed" if outcome in ("refused", "failure") else "sent"][exporter] += value
         else:
             self.pipeline[_PIPELINE_ITEMS[name]][comp] += value
 
@@ -297,7 +301,7 @@ def _fill_processor_flow(
 ) -> None:
     """Items into and out of each processor (and a receiver's accepted and refused spans, when the
     classic counters are gone), from whichever family this release reports."""
-    for attr in ("accepted", "refused"):
+    for attr in ("accepted", "refused", "sent", "send_failed"):
         if not sums[attr] and pipeline[attr]:
             sums[attr].update(pipeline[attr])
     if not sums["incoming"]:
