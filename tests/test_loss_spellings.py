@@ -39,6 +39,7 @@ def test_an_old_collectors_exporter_that_never_sent_is_named_from_the_batch_and_
     before, after = parse(OLD_BEFORE), parse(OLD_AFTER)
     assert after.batch_sent == {"batch": 1.0} and after.queue_capacity == {"otlp/jaeger": 1000.0}
     assert not after.has_series("sent", "otlp/jaeger")
+    assert not any("each exporter sent" in m for m in after.missing_for_diagnosis())  # it reports, never sent
     assert lone_collector(before, after, 1.0, final=False) is None  # the exporter gets its 3 s
     f = lone_collector(before, after, 3.2, final=False)
     assert f is not None and c.EXPORT_STUCK.made(f) and f.target == "otlp/jaeger", f

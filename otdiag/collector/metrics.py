@@ -93,6 +93,8 @@ class Snapshot:
             for f in ("otelcol_receiver_accepted_spans", "otelcol_exporter_sent_spans")
             if f not in self.seen
             and not (f.startswith("otelcol_receiver") and "otelcol_receiver_produced_items" in self.seen)
+            # v0.111 creates the sent series at an exporter's first send: its queue gauges say it reports.
+            and not (f.startswith("otelcol_exporter") and self.queue_capacity)
         ]
         if not any(f in self.seen for f in PROCESSOR_FLOW):
             out.append(f"{SIGNALS['otelcol_processor_incoming_items']} ({' or '.join(PROCESSOR_FLOW)})")
