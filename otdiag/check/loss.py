@@ -332,7 +332,7 @@ def _left_processors(r: _Reading) -> str | None:
     batched = {b: v for b, v in r.moved("batch_sent").items() if v > 0}
     if batched:
         b, v = sorted(batched.items())[0]
-        return f"otelcol_processor_batch_batch_send_size_sum{{{b}}} +{v:.0f} (the batch left {b})"
+        return f"batch_send_size_sum{{{b}}} +{v:.0f}: {b} handed the span on"
     if r.after.batch_sent:
         return None  # a batcher (which counts no items in or out) has not handed it on
     incoming, outgoing = r.moved("incoming"), r.moved("outgoing")
