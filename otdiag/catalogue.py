@@ -10,10 +10,13 @@ is documented as soon as it exists. Codes are never renamed or reused.
 from __future__ import annotations
 
 from otdiag import catalogue_config
-from otdiag.finding_kind import COLLECTED, CREATED, IN_JAEGER, INFO, KINDS, E, Kind, W, kind
+from otdiag.finding_kind import COLLECTED, CREATED, IN_JAEGER, INFO, KINDS, E, Kind, Origin, W, kind, kind_of
 from otdiag.model import Stage
 
-__all__ = ["COLLECTED", "CREATED", "INFO", "IN_JAEGER", "KINDS", "E", "Kind", "W", "catalogue_config", "kind"]
+__all__ = [
+    "COLLECTED", "CREATED", "INFO", "IN_JAEGER", "KINDS", "E", "Kind", "Origin", "W", "catalogue_config", "kind",
+    "kind_of",
+]  # fmt: skip
 
 # --- app -> collector (heading 1: traces are not being collected) -----------------------------------
 
@@ -590,10 +593,10 @@ COLLECTOR_DROPPED = kind(
 )
 COLLECTOR_TAIL_SAMPLING = kind(
     "collector.tail-sampling-holds",
-    W,
+    E,
     Stage.COLLECTOR,
     IN_JAEGER,
-    "tail_sampling holds every trace until its decision_wait (30 s by default) and may then drop it.",
+    "tail_sampling still holds the test trace: it waits decision_wait (30 s by default) before it decides.",
     "Wait decision_wait before searching (otdiag check --wait 40s), and check the policies keep your traces.",
 )
 EXPORT_STUCK = kind(
@@ -603,6 +606,7 @@ EXPORT_STUCK = kind(
     IN_JAEGER,
     "The collector accepted the span, but its exporter is not delivering to Jaeger (it sits in the queue, retrying).",
     "Check the exporter's endpoint, port and TLS against Jaeger's OTLP receiver (4317 gRPC, 4318 HTTP).",
+    hop=True,
 )
 EXPORT_FAILED = kind(
     "export.failed",
@@ -611,6 +615,7 @@ EXPORT_FAILED = kind(
     IN_JAEGER,
     "The collector's exporter failed to send spans (otelcol_exporter_send_failed_spans rose).",
     "Read the exporter error in the collector's log; check its endpoint, port and TLS against Jaeger.",
+    hop=True,
 )
 EXPORT_QUEUE_FULL = kind(
     "export.queue-full",
@@ -619,6 +624,7 @@ EXPORT_QUEUE_FULL = kind(
     IN_JAEGER,
     "The exporter's sending queue is full: spans are dropped (otelcol_exporter_enqueue_failed_spans > 0).",
     "Fix the exporter's destination first; then size sending_queue.queue_size to the load.",
+    hop=True,
 )
 JAEGER_NOT_STORED = kind(
     "jaeger.not-stored",
@@ -678,6 +684,16 @@ COLLECTOR_HOP_LOST = kind(
     IN_JAEGER,
     "A collector exported the test span to the next collector, which never accepted it.",
     "Check that the exporter's endpoint is the next tier's OTLP receiver (host, port, protocol).",
+    hop=True,
+)
+CHAIN_BROKEN_HOP = kind(
+    "chain.broken-hop",
+    E,
+    Stage.COLLECTOR_EXPORT,
+    IN_JAEGER,
+    "A tier's exporter points where no tier given with --config listens, and the next tier's receiver is unused.",
+    "Point the exporter's endpoint at the next tier's OTLP receiver (the message names it).",
+    hop=True,
 )
 CONFIG_NO_BACKEND = kind(
     "config.traces-no-backend",
@@ -686,6 +702,7 @@ CONFIG_NO_BACKEND = kind(
     IN_JAEGER,
     "A traces pipeline exports only to debug, file or nop: no span of it ever reaches a trace backend.",
     "Add an otlp_grpc exporter aimed at Jaeger (or the next collector) to the pipeline's exporters.",
+    origin=Origin.CONFIG,
 )
 FLEET_UNREACHABLE = kind(
     "fleet.prometheus-unreachable",
@@ -694,6 +711,7 @@ FLEET_UNREACHABLE = kind(
     None,
     "Prometheus's HTTP API does not answer at --prometheus-url (or not as Prometheus).",
     "Pass Prometheus's base URL (http://prometheus:9090), the one its web UI is served at.",
+    origin=Origin.FLEET,
 )
 FLEET_NO_COLLECTORS = kind(
     "fleet.no-collectors",
@@ -702,6 +720,7 @@ FLEET_NO_COLLECTORS = kind(
     None,
     "Prometheus holds no otelcol_* span series for the selector: it scrapes no collector's internal metrics.",
     "Add a scrape job for each collector's service.telemetry metrics port (8888), or fix --prometheus-selector.",
+    origin=Origin.FLEET,
 )
 FLEET_DOWN = kind(
     "fleet.instance-down",
@@ -710,6 +729,7 @@ FLEET_DOWN = kind(
     COLLECTED,
     "Prometheus cannot scrape some collector instances (up == 0): they are down, or their metrics port is.",
     "Check those collectors are running and expose service.telemetry metrics where Prometheus scrapes them.",
+    origin=Origin.FLEET,
 )
 FLEET_REFUSED = kind(
     "fleet.spans-refused",
@@ -718,6 +738,7 @@ FLEET_REFUSED = kind(
     COLLECTED,
     "Collector instances refused spans in the window (otelcol_receiver_refused_spans rose): memory_limiter.",
     "Give those collectors more memory or more replicas; check memory_limiter and the exporters behind it.",
+    origin=Origin.FLEET,
 )
 FLEET_DROPPED = kind(
     "fleet.spans-dropped",
@@ -726,6 +747,7 @@ FLEET_DROPPED = kind(
     IN_JAEGER,
     "Processors of some collector instances let fewer spans out than came in during the window.",
     "Check those processors (samplers, filters): they discard spans, on purpose or by a wrong condition.",
+    origin=Origin.FLEET,
 )
 FLEET_EXPORT_FAILED = kind(
     "fleet.export-failed",
@@ -734,6 +756,7 @@ FLEET_EXPORT_FAILED = kind(
     IN_JAEGER,
     "Exporters of some collector instances failed to send spans in the window (send_failed rose).",
     "Read those collectors' exporter errors; check the next tier or Jaeger answers at their endpoints.",
+    origin=Origin.FLEET,
 )
 FLEET_QUEUE_FULL = kind(
     "fleet.queue-full",
@@ -742,6 +765,7 @@ FLEET_QUEUE_FULL = kind(
     IN_JAEGER,
     "Exporters of some collector instances dropped spans on a full sending queue in the window.",
     "Fix what their exporters send to first; then size sending_queue.queue_size to the load.",
+    origin=Origin.FLEET,
 )
 FLEET_QUEUE_FILLING = kind(
     "fleet.queue-filling",
@@ -750,6 +774,7 @@ FLEET_QUEUE_FILLING = kind(
     IN_JAEGER,
     "Exporter queues of some collector instances are over 80% full: spans will be dropped soon.",
     "Check the exporter's destination is healthy and fast enough; scale out the next tier.",
+    origin=Origin.FLEET,
 )
 
 
@@ -786,7 +811,14 @@ for _suffix, _hint in _EXPORT_HINTS.items():
     _base = KINDS.get(f"ingest.{_suffix}")
     _title = _base.title if _base else "The collector's exporter cannot deliver to Jaeger."
     EXPORT_KINDS[_suffix] = kind(
-        f"export.{_suffix}", E, Stage.COLLECTOR_EXPORT, IN_JAEGER, "Collector -> Jaeger: " + _title, _hint
+        f"export.{_suffix}",
+        E,
+        Stage.COLLECTOR_EXPORT,
+        IN_JAEGER,
+        "Collector -> Jaeger: " + _title,
+        _hint,
+        hop=True,
+        proves=True,
     )
 
 

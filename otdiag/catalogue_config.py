@@ -6,7 +6,7 @@ START_TIME is an error `otelcol validate` lets through and the collector hits wh
 
 from __future__ import annotations
 
-from otdiag.finding_kind import COLLECTED, IN_JAEGER, Kind, kind
+from otdiag.finding_kind import COLLECTED, IN_JAEGER, Kind, Origin, kind
 from otdiag.model import Severity, Stage
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -16,7 +16,7 @@ ING = Stage.COLLECTOR_INGEST
 
 def _k(code: str, sev: Severity, title: str, hint: str, stage: Stage = C, guide: object = COLLECTED) -> Kind:
     g = IN_JAEGER if guide is IN_JAEGER else COLLECTED
-    return kind(code, sev, stage, g, title, hint)
+    return kind(code, sev, stage, g, title, hint, origin=Origin.CONFIG)
 
 
 # --- the file itself ---------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ overrides it for one code.
 from __future__ import annotations
 
 CONFIRM: dict[str, str] = {
+    "chain": "`otdiag check --config agent=agent.yaml --config gateway=gateway.yaml` draws the chain with the "
+    "hop marked, and probes each tier's exporters.",
     "replay": "`otdiag replay --json -c collector.yaml --span ...` shows each processor's stage for the span; "
     "the collector's debug exporter shows the same spans in production.",
     "app": "Run the app under `otdiag run -- CMD` (a Python app gets the in-process observer), or "
@@ -56,6 +58,11 @@ CONFIRM_CODE: dict[str, str] = {
 }
 
 CAUSES: dict[str, tuple[str, ...]] = {
+    "chain.broken-hop": (
+        "The agent's exporter names the gateway's old port, or the gateway's receiver moved (a changed "
+        "endpoint, a protocol switched between grpc and http).",
+        "The exporter names a host:port where no tier of the chain listens.",
+    ),
     # --- runtime observers (issue 22) ----------------------------------------------------------------
     "app.go-endpoint-has-scheme": (
         'otlptracehttp.WithEndpoint(os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")): the variable holds a URL, '

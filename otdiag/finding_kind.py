@@ -8,10 +8,22 @@ and tests/test_docs.py fails on one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from otdiag.model import Finding, Guide, Location, Severity, Stage
 
 KINDS: dict[str, Kind] = {}
+
+
+class Origin(StrEnum):
+    """Where a kind of finding comes from, for the decisions that treat them apart."""
+
+    PROBE = "probe"
+    """Probing the live pipeline (the default)."""
+    CONFIG = "config"
+    """Reading a config file (validate-config's kinds, and the config rules check shares)."""
+    FLEET = "fleet"
+    """A fleet's counters, read through Prometheus."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,17 @@ class Kind:
     """What the finding means, for the documentation."""
     hint: str
     """The default fix, in one line."""
+    hop: bool = False
+    """The span was lost on its way out of a collector (its exporter): the hop to the next tier (or to
+    Jaeger) failed, while the tier itself did its part."""
+    proves: bool = False
+    """A probe that finds this proves the cause by itself: the end-to-end proof does not wait for the
+    collector's metrics to confirm it (it waits --timeout at most)."""
+    origin: Origin = Origin.PROBE
+
+    def made(self, f: Finding | None) -> bool:
+        """Whether `f` is a finding of this kind."""
+        return f is not None and f.code == self.code
 
     def __call__(
         self,
@@ -49,12 +72,28 @@ class Kind:
         )
 
 
-def kind(code: str, severity: Severity, stage: Stage, guide: Guide | None, title: str, hint: str) -> Kind:
+def kind(
+    code: str,
+    severity: Severity,
+    stage: Stage,
+    guide: Guide | None,
+    title: str,
+    hint: str,
+    *,
+    hop: bool = False,
+    proves: bool = False,
+    origin: Origin = Origin.PROBE,
+) -> Kind:
     if code in KINDS:
         raise ValueError(f"finding code {code!r} declared twice")
-    k = Kind(code, severity, stage, guide, title, hint)
+    k = Kind(code, severity, stage, guide, title, hint, hop=hop, proves=proves, origin=origin)
     KINDS[code] = k
     return k
+
+
+def kind_of(f: Finding) -> Kind:
+    """The kind a finding was made from."""
+    return KINDS[f.code]
 
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO

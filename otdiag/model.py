@@ -5,7 +5,7 @@ Core code returns these; the CLI renders them (human or JSON) and exits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
@@ -106,6 +106,12 @@ class Finding:
     location: Location | None = None
     evidence: tuple[str, ...] = ()
     """What was observed: error texts, status codes, metric deltas (redacted)."""
+    tier: str | None = None
+    """The collector tier it is about, in a check across tiers (its message names it too); None otherwise."""
+
+    def at(self, tier: str) -> Finding:
+        """The same finding, about that tier."""
+        return replace(self, tier=tier)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -153,3 +153,21 @@ def test_the_chain_is_drawn_one_line_per_path_with_a_mark_per_hop() -> None:
     assert "agent [green]✓[/] ─[green]✓[/]─▶ gw1 [green]✓[/] ─[green]✓[/]─▶ Jaeger" in lines[0]
     assert "gw2 [bold red]✗[/] ─[dim]?[/]─▶ Jaeger" in lines[1]
     assert lines[2] == "  [bold]lost in gw2[/] [dim](collector.processor-dropped)[/]"
+
+
+def test_an_exporter_aimed_where_the_next_tier_does_not_listen_is_the_broken_hop_to_it() -> None:
+    moved = tier("gateway", "127.0.0.1:5999", ("otlp/jaeger", "jaeger:4317"))
+    c = chain.build([AGENT, moved])
+    assert [t.name for t in c.tiers] == ["agent", "gateway"]
+    assert [(h.src, h.dst, h.broken) for h in c.hops] == [("agent", "gateway", True), ("gateway", "Jaeger", False)]
+    [f] = c.findings()
+    assert f.code == "chain.broken-hop" and f.tier == "agent" and f.target == "otlp/gw"
+    assert "agent → gateway (otlp/gw)" in f.message and "127.0.0.1:5317" in f.message
+    assert "127.0.0.1:5999" in f.hint and "Jaeger" not in f.hint
+    # The tier's own port under a name otdiag cannot match (a service name) is the hop, not a break.
+    named = tier("agent", "0.0.0.0:4317", ("otlp/gw", "otel-gw.prod.svc:5999"))
+    c3 = chain.build([named, moved])
+    assert (c3.hops[0].dst, c3.hops[0].broken, c3.findings()) == ("gateway", False, [])
+    # A whole chain has nothing to mend, in any order.
+    assert chain.build([GATEWAY, AGENT]).findings() == []
+    assert chain.build([FANOUT, GW1, GW2]).findings() == []

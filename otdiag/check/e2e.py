@@ -68,6 +68,8 @@ class _Watch:
     finding: Finding | None = None
     """Where the metrics say the span was lost (or is held); None while they say nothing."""
     sent_at: float = 0.0
+    wait: float = 0.0
+    """How long the span is waited for: --wait, or --timeout once a probe has proven why it cannot arrive."""
 
     def done(self, now: float, waited: float, *, final: bool) -> bool:
         """Read the metrics (twice a second at most); True when they tell enough to stop waiting for Jaeger."""
@@ -116,7 +118,11 @@ def end_to_end(
     if out.accepted == 0:
         f = out.findings[0] if out.findings else c.INGEST_REJECTED("The test span was not accepted.")
         return E2E(Step("end-to-end", Stage.COLLECTOR_INGEST, StepStatus.FAIL, 0.0, f.message), [f], out.trace_id)
-    watch = _Watch(opts, tls, observer, before, after=before)
+    # A probe that proved the cause (an exporter that cannot reach its destination) needs no confirmation
+    # from the metrics: the span gets --timeout to show up anyway (the probe ran from otdiag's host).
+    proven = any(c.kind_of(f).proves and f.severity is Severity.ERROR for p in exporter_probes for f in p.findings)
+    wait = min(opts.wait, opts.timeout) if proven else opts.wait
+    watch = _Watch(opts, tls, observer, before, after=before, wait=wait)
     seen = _wait_in_jaeger(out.trace_id, watch, progress, started)
     if seen is not None:
         return seen
@@ -128,7 +134,7 @@ def _wait_in_jaeger(trace_id: str, watch: _Watch, progress: Progress, started: f
     opts = watch.opts
     client = JaegerClient(opts.jaeger_url, timeout=min(opts.timeout, 5.0), tls=watch.tls)
     sent_at = watch.sent_at = time.monotonic()
-    deadline = sent_at + opts.wait
+    deadline = sent_at + watch.wait
     delay = 0.02
     while True:
         progress.update(f"waiting for trace {trace_id} in Jaeger ({time.monotonic() - sent_at:.1f}s)")
@@ -176,7 +182,7 @@ def _not_visible(
     if (
         opts.prometheus is not None
         and fleet_view is not None
-        and (finding is None or finding.code in ("jaeger.not-stored", "e2e.not-visible"))
+        and (finding is None or c.JAEGER_NOT_STORED.made(finding) or c.E2E_NOT_VISIBLE.made(finding))
     ):
         located = _locate_in_fleet(opts.prometheus, fleet_view, waited)
         if located:
@@ -185,7 +191,7 @@ def _not_visible(
         findings.extend(watch.observer.trail.findings[1:])
     elif watch.observer is not None:
         finding = c.E2E_NOT_VISIBLE(
-            f"The first tier accepted test trace {trace_id}, but Jaeger did not show it within {opts.wait:g}s,"
+            f"The first tier accepted test trace {trace_id}, but Jaeger did not show it within {watch.wait:g}s,"
             " and no tier's metrics say where it went.",
             target=opts.jaeger_url,
         )
@@ -226,7 +232,7 @@ def _unexplained(trace_id: str, watch: _Watch) -> Finding:
     else:
         why = "."
     return c.E2E_NOT_VISIBLE(
-        f"The collector accepted test trace {trace_id}, but Jaeger did not show it within {watch.opts.wait:g}s" + why,
+        f"The collector accepted test trace {trace_id}, but Jaeger did not show it within {watch.wait:g}s" + why,
         target=watch.opts.jaeger_url,
         hint="This collector release does not report where spans go: read its debug exporter or zpages "
         "(/debug/tracez), or upgrade the collector."

@@ -11,17 +11,21 @@ exporters that sent it can reach a trace backend at all (`debug`, `file`, `nop` 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from otdiag import catalogue as c
 from otdiag.collector.components import HOLDING_PROCESSORS as HOLDING_DEFAULTS
 from otdiag.collector.components import SINK_EXPORTERS
-from otdiag.model import Finding, Severity
+from otdiag.model import Finding
 
 if TYPE_CHECKING:  # only annotations here: validate-config imports this module's kinds, not the HTTP stack
     from otdiag.collector.metrics import Snapshot
+
+GLOBAL = ""
+"""tail_sampling's final decision in Snapshot.policy_dropped/policy_kept (see collector.metrics.GLOBAL)."""
 
 GRACE = 1.0
 """How long past its configured wait a holding processor may take before the span counts as dropped."""
@@ -144,6 +148,8 @@ class _Reading:
         return diff(getattr(self.before, attr, {}), getattr(self.after, attr, {}))
 
     def done(self, f: Finding | None, *, pending: bool = False) -> Verdict:
+        if f is not None and self.comps.name:
+            f = replace(f, tier=self.comps.name)
         return Verdict(f, self.accepted, self.sent, self.sunk, pending)
 
 
@@ -187,6 +193,37 @@ def _processors(r: _Reading) -> Verdict | None:
             return r.done(c.COLLECTOR_DROPPED(msg, target=proc, evidence=ev))
         return r.done(None, pending=True)
     return None
+
+
+def _tail_sampling_decided(r: _Reading) -> Verdict | None:
+    """tail_sampling's own decision counters say its policies did not sample the test trace: a drop by
+    those policies, known the moment it is decided (no need to wait out decision_wait)."""
+    dropped = {p: v for p, v in r.moved("policy_dropped").items() if v > 0}
+    kept = {p: v for p, v in r.moved("policy_kept").items() if v > 0}
+    if not dropped or r.sent or r.sunk:
+        return None
+    if GLOBAL in kept or (GLOBAL not in dropped and kept):
+        return None  # the final decision (or another policy) kept a trace meanwhile
+    policies = sorted(p for p in dropped if p != GLOBAL)
+    proc = next((p for p in r.comps.waits if comp_type(p) == "tail_sampling"), "tail_sampling")
+    named = ", ".join(policies)
+    ev = [
+        f"otelcol_processor_tail_sampling_count_traces_sampled{{policy={p}, not sampled}} +{dropped[p]:.0f}"
+        for p in policies
+    ]
+    if GLOBAL in dropped:
+        ev.append(f"otelcol_processor_tail_sampling_global_count_traces_sampled{{not sampled}} +{dropped[GLOBAL]:.0f}")
+    which = f"its policy {named} decided" if len(policies) == 1 else f"its policies ({named}) decided"
+    return r.done(
+        c.COLLECTOR_DROPPED(
+            f"{r.pre}Processor {proc} dropped the test trace: {which} not to sample it"
+            f" ({r.waited:.1f}s after it was sent).",
+            target=proc,
+            evidence=ev,
+            hint=f"Change the tail_sampling policies so one keeps these traces ({named or 'none'} decided"
+            " not_sampled), or add an always_sample policy for the service while you debug.",
+        )
+    )
 
 
 def _sampled_out(r: _Reading) -> Verdict | None:
@@ -264,6 +301,98 @@ def _stuck(r: _Reading) -> Verdict | None:
     )
 
 
+def _network_exporters(r: _Reading) -> list[str]:
+    """The exporters this collector is known to have (its metrics, or --config) that send on over the network."""
+    known = set(r.after.exporters) | set(r.comps.exporter_types)
+    return sorted(e for e in known if e and r.comps.type_of(e) not in SINK_EXPORTERS)
+
+
+def _left_processors(r: _Reading) -> str | None:
+    """Evidence that the test span got through the processors to the exporters; None when nothing says so."""
+    batched = {b: v for b, v in r.moved("batch_sent").items() if v > 0}
+    if batched:
+        b, v = sorted(batched.items())[0]
+        return f"batch_send_size_sum{{{b}}} +{v:.0f}: {b} handed the span on"
+    if r.after.batch_sent:
+        return None  # a batcher (which counts no items in or out) has not handed it on
+    incoming, outgoing = r.moved("incoming"), r.moved("outgoing")
+    if incoming and all(outgoing.get(p, 0.0) >= v for p, v in incoming.items() if v > 0):
+        return "otelcol_processor_outgoing_items: every processor let it out"
+    return None
+
+
+def _never_sent(r: _Reading) -> Verdict | None:
+    """The span left the processors, and no exporter has sent anything since: the exporter holds it.
+
+    Older collectors (v0.111) create an exporter's sent and failed series only at its first send, and
+    count a request being retried outside the queue: an exporter with a queue, an empty queue and no
+    sent or failed series at all has never delivered a span."""
+    if r.accepted <= 0 or r.sent or r.sunk:
+        return None
+    left = _left_processors(r)
+    exporters = _network_exporters(r)
+    if left is None or not exporters:
+        return None
+    if r.waited < 3.0 and not r.final:
+        return r.done(None, pending=True)
+    after = r.after
+    never = [e for e in exporters if not after.has_series("sent", e) and not after.has_series("send_failed", e)]
+    e = (never or exporters)[0]
+    ev = [left]
+    if e in after.queue_size or e in after.queue_capacity:
+        cap = after.queue_capacity.get(e)
+        ev.append(
+            f"otelcol_exporter_queue_size{{exporter={e}}} = {after.queue_size.get(e, 0.0):.0f}"
+            + (f" of {cap:.0f}" if cap is not None else "")
+        )
+    ev.append(
+        f"no otelcol_exporter_sent_spans or send_failed_spans series for {e}: it has never sent"
+        if e in never
+        else f"otelcol_exporter_sent_spans{{exporter={e}}} +0"
+    )
+    return r.done(
+        c.EXPORT_STUCK(
+            f"{r.pre}Exporter {e} took the test span from the processors and has sent nothing in {r.waited:.1f}s"
+            " (it is retrying, or waiting on its destination).",
+            target=e,
+            evidence=ev,
+        )
+    )
+
+
+def _batch_holds(r: _Reading) -> Verdict | None:
+    """Without --config: a batch processor that has handed on no batch since the span came in, while its
+    exporters' queues are empty and nothing was sent, holds the span (its timeout is longer than it waited)."""
+    if r.accepted <= 0 or r.sent or r.sunk or r.late is not None:
+        return None
+    batchers = sorted(b for b in set(r.before.batch_sent) | set(r.after.batch_sent) if comp_type(b) == "batch")
+    batchers = [b for b in batchers if r.moved("batch_sent").get(b, 0.0) <= 0]
+    queued = sum(r.after.queue_size.values())
+    exporters = _network_exporters(r)
+    # An exporter with a sending queue takes a batch at once: only then is a batch that did not move held,
+    # not blocked behind an exporter that retries without a queue.
+    queues = bool(exporters) and all(e in r.after.queue_capacity or e in r.after.queue_size for e in exporters)
+    if not batchers or queued > 0 or not queues or any(b in r.comps.waits for b in batchers):
+        return None
+    if not r.final:
+        # Its timeout is unknown without --config: a batch of 5 s is slow, not lost; wait for the span.
+        return r.done(None, pending=True)
+    b = batchers[0]
+    ev = [
+        f"otelcol_receiver_accepted_spans +{r.accepted:.0f}",
+        f"otelcol_processor_batch_batch_send_size_sum{{processor={b}}} +0",
+        "otelcol_exporter_queue_size = 0, otelcol_exporter_sent_spans +0",
+    ]
+    return r.done(
+        PROCESSOR_HOLDS(
+            f"{r.pre}Processor {b} took the test span and has handed on no batch in {r.waited:.1f}s: its timeout"
+            " is longer than that (pass --config to read it; the default is 200ms).",
+            target=b,
+            evidence=ev,
+        )
+    )
+
+
 def _sunk_only(r: _Reading) -> Verdict | None:
     """The span left only through exporters that never reach a trace backend (debug, file, nop)."""
     if not r.sunk or r.sent:
@@ -303,6 +432,7 @@ def _held_silently(r: _Reading) -> Verdict | None:
 
 _RULES: tuple[Callable[[_Reading], Verdict | None], ...] = (
     _refused,
+    _tail_sampling_decided,
     _processors,
     _sampled_out,
     _tail_sampling_counter,
@@ -311,12 +441,15 @@ _RULES: tuple[Callable[[_Reading], Verdict | None], ...] = (
     _stuck,
     _sunk_only,
     _held_silently,
+    _batch_holds,
+    _never_sent,
 )
 
 
 def _held(pre: str, proc: str, setting: str, wait: float, waited: float, ev: list[str]) -> Finding:
     ts = comp_type(proc) == "tail_sampling"
     kind = c.COLLECTOR_TAIL_SAMPLING if ts else PROCESSOR_HOLDS
+    again = f"otdiag check --wait {math.ceil(wait + GRACE + 5)}s"
     if waited < wait + GRACE:
         msg = (
             f"{pre}Processor {proc} holds the test span: its {setting} is {wait:g}s and {waited:.1f}s have passed"
@@ -325,7 +458,12 @@ def _held(pre: str, proc: str, setting: str, wait: float, waited: float, ev: lis
     else:
         msg = f"{pre}Processor {proc} took the test span and has not let it out {waited:.1f}s later"
         msg += f" ({setting} {wait:g}s)."
-    return kind(msg, target=proc, evidence=ev, severity=Severity.ERROR)
+    hint = (
+        f"Search after its {setting} ({again}), and check its policies keep your traces."
+        if ts
+        else f"Search after its {setting} ({again}), or shorten it."
+    )
+    return kind(msg, target=proc, evidence=ev, hint=hint)
 
 
 def lone_collector(

@@ -69,10 +69,15 @@ def config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Findi
 
 def never_reaches_backend(findings: Iterable[Finding]) -> list[Finding]:
     """validate-config's warnings that mean a traces pipeline can never reach Jaeger: check reports them too."""
+    from otdiag.catalogue import CONFIG_NO_BACKEND, kind_of
+    from otdiag.catalogue_config import W_DEBUG_VERBOSE
+
+    # validate-config raises config.debug-exporter to a warning only where debug is a pipeline's only
+    # exporter and the data goes nowhere (a verbose debug exporter, or a debug copy, is advice).
     return [
         f
         for f in findings
-        if f.code == "config.traces-no-backend" or (f.code == "config.debug-exporter" and "only exporter" in f.message)
+        if kind_of(f) is CONFIG_NO_BACKEND or (kind_of(f) is W_DEBUG_VERBOSE and f.severity is Severity.WARNING)
     ]
 
 
@@ -130,7 +135,7 @@ def tier_config_errors(chain: Chain | None) -> list[Finding]:
     if chain is None:
         return []
     return [
-        replace(f, message=f"{t.name}: {f.message}")
+        replace(f, message=f"{t.name}: {f.message}", tier=t.name)
         for t in chain.tiers
         for f in config_errors(t.config.path, "--config")
     ]

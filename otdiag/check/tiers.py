@@ -47,6 +47,8 @@ class Hop:
     dst: str
     """Tier name, or BACKEND."""
     endpoint: str
+    broken: bool = False
+    """The exporter matches no tier's receiver, but `dst` is the tier it must mean: the one nothing sends to."""
 
     @property
     def label(self) -> str:
@@ -67,6 +69,38 @@ class Chain:
 
     def into(self, name: str) -> list[Hop]:
         return [h for h in self.hops if h.dst == name]
+
+    def fix(self, hop: Hop) -> str:
+        """The endpoint `hop`'s exporter should dial: its destination tier's OTLP receiver for its protocol."""
+        if hop.dst == BACKEND:
+            return ""
+        cfg, exp = self.tier(hop.dst).config, self.tier(hop.src).config
+        kind = next((e.type for e in exp.exporters if e.id == hop.exporter), "otlp_grpc")
+        if kind == "otlp_http" and cfg.otlp_http:
+            scheme = "https" if cfg.otlp_http_tls else "http"
+            return f"{scheme}://{cfg.otlp_http}"
+        return cfg.otlp_grpc or cfg.otlp_http or ""
+
+    def findings(self) -> list[Finding]:
+        """What the configs alone say is broken: an exporter aimed where the next tier does not listen."""
+        out = []
+        for h in self.hops:
+            if not h.broken:
+                continue
+            fix = self.fix(h)
+            where = f"; its OTLP receiver is at {fix}" if fix else ""
+            out.append(
+                c.CHAIN_BROKEN_HOP(
+                    f"{h.src}: exporter {h.exporter} sends to {h.endpoint}, where {h.dst} does not listen{where}"
+                    f" (hop {h.label}).",
+                    target=h.exporter,
+                    hint=f"Point {h.exporter}'s endpoint at {fix} ({h.dst}'s OTLP receiver)."
+                    if fix
+                    else f"Point {h.exporter}'s endpoint at {h.dst}'s OTLP receiver.",
+                    evidence=[f"{h.dst} listens at {', '.join(self.tier(h.dst).config.listens) or 'nothing'}"],
+                ).at(h.src)
+            )
+        return out
 
 
 def _host_port(endpoint: str) -> tuple[str, str]:
@@ -119,6 +153,7 @@ def build(tiers: list[Tier]) -> Chain:
             best = max((sc for sc, _ in scores), default=0)
             dsts = [n for sc, n in scores if sc == best and best > 0]
             hops.append(Hop(t.name, e.id, dsts[0] if dsts else BACKEND, e.endpoint))
+    hops = _mend(tiers, hops)
     targeted = {h.dst for h in hops}
     heads = [t for t in tiers if t.name not in targeted]
     if not heads:
@@ -132,6 +167,29 @@ def build(tiers: list[Tier]) -> Chain:
         frontier = [t for t in tiers if t.name in nxt and t not in order]
     order.extend(t for t in tiers if t not in order)
     return Chain(order, hops)
+
+
+def _mend(tiers: list[Tier], hops: list[Hop]) -> list[Hop]:
+    """A tier that nothing sends to, after a tier whose exporters all lead out of the chain: the chain is
+    broken between them (the exporter aims at a port the next tier does not listen on, or that tier's
+    receiver moved). The hop is drawn to that tier, marked broken, rather than as a second way to Jaeger."""
+    targeted = {h.dst for h in hops}
+    untargeted = [t for t in tiers if t.name not in targeted]
+    # The first of them (in the order given) is the head the app sends to; any other is cut off.
+    for orphan in untargeted[1:]:
+        i = tiers.index(orphan)
+        for src in reversed(tiers[:i]):
+            outs = [h for h in hops if h.src == src.name]
+            if outs and all(h.dst == BACKEND for h in outs):
+                h = outs[0]
+                # On the port the tier listens on, under a name otdiag cannot match (a service name, a
+                # load balancer): the same place; on another port: the hop is broken.
+                ports = {_host_port(listen)[1] for listen in orphan.config.listens}
+                broken = _host_port(h.endpoint)[1] not in ports
+                hops[hops.index(h)] = replace(h, dst=orphan.name, broken=broken)
+                targeted.add(orphan.name)
+                break
+    return hops
 
 
 def from_specs(
@@ -179,9 +237,6 @@ class Trail:
         return bool(self.findings) and not self.pending and not self.delivered and not self.unknown
 
 
-_EXPORT_CODES = ("export.failed", "export.not-delivering", "export.queue-full")
-
-
 def analyse(
     chain: Chain,
     before: Mapping[str, Snapshot | None],
@@ -201,7 +256,7 @@ def analyse(
                 f"{hop.src}: the test span went through every tier and {hop.exporter} exported it to {hop.endpoint},"
                 " but Jaeger does not show it.",
                 target=hop.exporter,
-            ),
+            ).at(hop.src),
             BACKEND,
             hop,
         )
@@ -236,6 +291,8 @@ class _Follow:
     def lost(self, f: Finding, tier: str, hop: Hop | None) -> None:
         if hop is not None and hop.label not in f.message:
             f = replace(f, message=f"{f.message.rstrip('.')} (hop {hop.label}).")
+        if f.tier is None and tier != BACKEND:
+            f = replace(f, tier=tier)
         self.trail.findings.append(f)
         if self.trail.lost_at is None:
             self.trail.lost_at = {"tier": tier, "hop": hop.label if hop else None, "code": f.code}
@@ -295,10 +352,11 @@ class _Follow:
     def _lost_inside(self, name: str, f: Finding, seen: frozenset[str]) -> None:
         """The tier's own metrics say where: inside it, or at its exporter (then: did the next tier refuse it?)."""
         out = next((h for h in self.chain.out_of(name) if h.exporter == f.target), None)
-        if f.code in _EXPORT_CODES and out is not None and self._refused_by_next(name, out, seen):
+        on_hop = c.kind_of(f).hop and out is not None
+        if on_hop and out is not None and self._refused_by_next(name, out, seen):
             return
         # An exporter that cannot deliver is the hop's failure; the tier did its part up to there.
-        self.trail.tiers[name] = "pass" if f.code in _EXPORT_CODES and out is not None else "fail"
+        self.trail.tiers[name] = "pass" if on_hop else "fail"
         if out is not None:
             self.trail.hops[out.label] = "fail"
         self.lost(f, name, out)
@@ -308,7 +366,7 @@ class _Follow:
         if hop.dst == BACKEND or hop.dst in seen:
             return False
         nv = self.verdict_of(hop.dst)
-        if nv is None or nv.finding is None or nv.finding.code != "collector.refusing":
+        if nv is None or nv.finding is None or not c.COLLECTOR_REFUSING.made(nv.finding):
             return False
         self.trail.tiers[name] = "pass"
         self.trail.tiers[hop.dst] = "fail"
@@ -456,12 +514,18 @@ def in_tier(p: Probe, tier: str, chain: Chain) -> Probe:
     where = f" (hop {hop.label})" if hop else ""
     p.step = replace(p.step, name=f"{tier} {p.step.name}")
     # Towards the next tier, the fix speaks of that tier, not of Jaeger.
-    dst = hop.dst if hop is not None and hop.dst != "Jaeger" else None
+    dst = hop.dst if hop is not None and hop.dst != BACKEND else None
+    fix = chain.fix(hop) if hop is not None and hop.broken else ""
     p.findings = [
         replace(
             f,
+            tier=tier,
             message=f"{tier}: {f.message.rstrip('.')}{where}.",
-            hint=f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst) if dst else f.hint,
+            hint=f"Point {exporter}'s endpoint at {fix} ({dst}'s OTLP receiver)."
+            if fix
+            else f.hint.replace("Jaeger's", f"{dst}'s").replace("Jaeger", dst)
+            if dst
+            else f.hint,
         )
         for f in p.findings
     ]
@@ -478,6 +542,6 @@ def probe_tier(tier: Tier, chain: Chain, timeout: float, tls: TlsOptions) -> tup
         probes.append(probe_metrics(cfg.metrics_url, timeout, tls)[0])
     for p in probes:
         p.step = replace(p.step, name=f"{tier.name} {p.step.name}")
-        p.findings = [replace(f, message=f"{tier.name}: {f.message}") for f in p.findings]
+        p.findings = [replace(f, message=f"{tier.name}: {f.message}", tier=tier.name) for f in p.findings]
     exps = [in_tier(probe_exporter(t, timeout), tier.name, chain) for t in cfg.exporters]
     return probes, exps

@@ -58,6 +58,8 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
     # 1. The app and its SDK: what the environment says, and where it exports.
     sdk = _app_and_sdk(opts)
     steps, findings = [sdk.step], [*sdk.findings, *opts.config_findings]
+    if opts.chain is not None:
+        findings += opts.chain.findings()
 
     # 2-3. The collector (every tier) and Jaeger, and the fleet, all at once.
     progress.update("probing the collector and Jaeger")
@@ -318,7 +320,7 @@ def _result(
     """The findings in the order a reader follows them, and the chain's and fleet's parts."""
     view = hops.fleet_view
     if opts.chain is not None or opts.prometheus is not None:
-        findings = [f for f in findings if not f.code.startswith("fleet.")]
+        findings = [f for f in findings if c.kind_of(f).origin is not c.Origin.FLEET]
     if opts.chain is not None:
         findings = _name_head_tier(findings, [t.name for t in opts.chain.tiers])
     if hops.fleet is not None:
@@ -339,12 +341,11 @@ def _result(
 def _name_head_tier(findings: list[Finding], tiers: list[str]) -> list[Finding]:
     """The first tier's own probes (and the app's export to it) speak of "the collector": name it."""
     head = tiers[0]
-    names = tuple(f"{t}: " for t in tiers) + tuple(f"{t} " for t in tiers)
     return [
-        replace(f, message=f"{head}: {f.message}")
+        replace(f, message=f"{head}: {f.message}", tier=head)
         if f.stage in (Stage.COLLECTOR_INGEST, Stage.COLLECTOR)
-        and not f.code.startswith("config.")
-        and not f.message.startswith(names)
+        and c.kind_of(f).origin is not c.Origin.CONFIG
+        and f.tier is None
         else f
         for f in findings
     ]
@@ -398,4 +399,7 @@ def _order(findings: list[Finding]) -> list[Finding]:
     sev = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     # A disabled SDK or an always_off sampler makes everything downstream moot: app errors come first.
     # The collector config's own errors (--config) come before what probing found.
-    return sorted(findings, key=lambda f: (sev[f.severity], not f.code.startswith("config."), _STAGE_ORDER[f.stage]))
+    return sorted(
+        findings,
+        key=lambda f: (sev[f.severity], c.kind_of(f).origin is not c.Origin.CONFIG, _STAGE_ORDER[f.stage]),
+    )

@@ -52,6 +52,14 @@ class Snapshot:
     """"" -> traces tail_sampling has taken in (it does not report incoming/outgoing items)."""
     sampled_out: dict[str, float] = field(default_factory=dict)
     """sampler -> traces it decided not to keep (probabilistic_sampler's own counter, in every release)."""
+    policy_dropped: dict[str, float] = field(default_factory=dict)
+    """tail_sampling policy -> traces it decided not to sample (`count_traces_sampled`, `sampled="false"` or
+    `decision="not_sampled"`/`"dropped"`); the key GLOBAL holds the processor's final decisions."""
+    policy_kept: dict[str, float] = field(default_factory=dict)
+    """tail_sampling policy -> traces it decided to sample; GLOBAL: the final decisions."""
+    batch_sent: dict[str, float] = field(default_factory=dict)
+    """batcher -> items it handed on (`otelcol_processor_batch_batch_send_size_sum`, or the exporter-side
+    batcher's): a batch processor that holds the span moves nothing here."""
     seen: frozenset[str] = frozenset()
     """The canonical metric families this scrape held (`SIGNALS` names what each one tells)."""
     build: dict[str, str] = field(default_factory=dict)
@@ -61,7 +69,19 @@ class Snapshot:
 
     @property
     def exporters(self) -> list[str]:
-        return sorted(set(self.sent) | set(self.send_failed) | set(self.queue_size) | set(self.enqueue_failed))
+        return sorted(
+            set(self.sent)
+            | set(self.send_failed)
+            | set(self.queue_size)
+            | set(self.queue_capacity)
+            | set(self.enqueue_failed)
+        )
+
+    def has_series(self, attr: str, component: str) -> bool:
+        """Whether this scrape held a series of `attr` for that component at all (v0.111 creates an
+        exporter's sent/failed series only at its first send: absent then means "never sent")."""
+        values: dict[str, float] = getattr(self, attr)
+        return component in values
 
     def missing_for_diagnosis(self) -> list[str]:
         """The span-flow signals this collector does not report, that telling where a span went needs."""
@@ -70,6 +90,8 @@ class Snapshot:
             for f in ("otelcol_receiver_accepted_spans", "otelcol_exporter_sent_spans")
             if f not in self.seen
             and not (f.startswith("otelcol_receiver") and "otelcol_receiver_produced_items" in self.seen)
+            # v0.111 creates the sent series at an exporter's first send: its queue gauges say it reports.
+            and not (f.startswith("otelcol_exporter") and self.queue_capacity)
         ]
         if not any(f in self.seen for f in PROCESSOR_FLOW):
             out.append(f"{SIGNALS['otelcol_processor_incoming_items']} ({' or '.join(PROCESSOR_FLOW)})")
@@ -98,6 +120,10 @@ _PROCESSOR_SPANS = {
     "otelcol_processor_accepted_spans": "accepted",
     "otelcol_processor_refused_spans": "refused",
     "otelcol_processor_dropped_spans": "dropped",
+    # memory_limiter's own names since they left processorhelper (the `memory_limiter` infix).
+    "otelcol_processor_memory_limiter_accepted_spans": "accepted",
+    "otelcol_processor_memory_limiter_refused_spans": "refused",
+    "otelcol_processor_memory_limiter_dropped_spans": "dropped",
 }
 # Pipeline telemetry (otelcol.component.outcome): items each component consumed and produced.
 # With it on (v0.155-v0.161) the classic counters disappear and the component ID label is missing.
@@ -105,6 +131,7 @@ _PIPELINE_ITEMS = {
     "otelcol_processor_consumed_items": "incoming",
     "otelcol_processor_produced_items": "outgoing",
     "otelcol_receiver_produced_items": "receiver",
+    "otelcol_exporter_consumed_items": "exporter",
 }
 
 SIGNALS = {
@@ -123,10 +150,18 @@ PROCESSOR_FLOW = (
     "otelcol_processor_incoming_items",
     "otelcol_processor_consumed_items",
     "otelcol_processor_accepted_spans",
+    "otelcol_processor_memory_limiter_accepted_spans",
 )
 """Any of these tells how many items went into and out of each processor."""
 
 UNNAMED = "(processors: the pipeline telemetry names none)"
+"""The processor key for pipeline-telemetry items that carry no component ID."""
+
+GLOBAL = ""
+"""The `policy_dropped`/`policy_kept` key of tail_sampling's final decision (its global counter)."""
+
+_NOT_KEPT = frozenset({"false", "not_sampled", "dropped", "inverted_not_sampled"})
+_KEPT = frozenset({"true", "sampled", "inverted_sampled"})
 """The processor key for pipeline-telemetry items that carry no component ID."""
 
 _COMPONENT_LABELS = ("otelcol_component_id", "otelcol.component.id")
@@ -167,6 +202,12 @@ def parse(text: str) -> Snapshot:
         **{k: dict(v) for k, v in r.sums.items()}, seen=frozenset(r.seen), build=r.build, jaeger=r.jaeger and not r.seen
     )
 
+
+_TAIL_DECISIONS = {
+    "otelcol_processor_tail_sampling_count_traces_sampled": False,
+    "otelcol_processor_tail_sampling_global_count_traces_sampled": True,
+}
+"""tail_sampling's decision counters -> whether it is the final (global) one."""
 
 _QUEUE_GAUGES = {"otelcol_exporter_queue_size": "queue_size", "otelcol_exporter_queue_capacity": "queue_capacity"}
 
@@ -210,10 +251,32 @@ class _Reading:
         elif name == "otelcol_processor_probabilistic_sampler_count_traces_sampled":
             if labels.get("sampled") == "false":
                 self.sums["sampled_out"][labels.get("processor", "probabilistic_sampler")] += value
+        elif name in _TAIL_DECISIONS:
+            self._tail_decision(name, labels, value)
+        elif "_batch_" in name:
+            self._batcher(name, labels, value)
         elif name == "otelcol_processor_tail_sampling_new_trace_id_received":
             self.sums["tail_sampling_traces"][labels.get("processor", "tail_sampling")] += value
         elif name in _QUEUE_GAUGES and labels.get("data_type", "traces") == "traces":
             self.sums[_QUEUE_GAUGES[name]][_label(labels, "exporter", _COMPONENT_LABELS) or ""] += value
+
+    def _batcher(self, name: str, labels: dict[str, str], value: float) -> None:
+        """Items a batcher handed on (its batch_send_size histogram's sum); any of batch's own series
+        (metadata_cardinality exists from its start) says it exists, before its first batch too."""
+        if name.endswith("_batch_send_size_sum") and name.startswith(("otelcol_processor_", "otelcol_exporter_")):
+            who = _label(labels, "processor", ("exporter", *_COMPONENT_LABELS)) or name.split("_")[2]
+            self.sums["batch_sent"][who] += value
+        elif name.startswith("otelcol_processor_batch_") and "processor" in labels:
+            self.sums["batch_sent"][labels["processor"]] += 0.0
+
+    def _tail_decision(self, name: str, labels: dict[str, str], value: float) -> None:
+        """tail_sampling's decisions: per policy, and its final one (the `global_` counter)."""
+        said = labels.get("decision", labels.get("sampled", "")).lower()
+        key = GLOBAL if _TAIL_DECISIONS[name] else labels.get("policy", "") or "?"
+        if said in _NOT_KEPT:
+            self.sums["policy_dropped"][key] += value
+        elif said in _KEPT:
+            self.sums["policy_kept"][key] += value
 
     def _pipeline_items(self, name: str, labels: dict[str, str], value: float) -> None:
         if not _traces(labels):
@@ -225,6 +288,9 @@ class _Reading:
         if _PIPELINE_ITEMS[name] == "receiver":
             # Items a receiver handed on: accepted when the pipeline took them, else refused.
             self.pipeline["refused" if outcome in ("refused", "failure") else "accepted"][comp] += value
+        elif _PIPELINE_ITEMS[name] == "exporter":
+            exporter = _label(labels, "otelcol_component_id", ("exporter",)) or ""
+            self.pipeline["send_failed" if outcome in ("refused", "failure") else "sent"][exporter] += value
         else:
             self.pipeline[_PIPELINE_ITEMS[name]][comp] += value
 
@@ -234,7 +300,7 @@ def _fill_processor_flow(
 ) -> None:
     """Items into and out of each processor (and a receiver's accepted and refused spans, when the
     classic counters are gone), from whichever family this release reports."""
-    for attr in ("accepted", "refused"):
+    for attr in ("accepted", "refused", "sent", "send_failed"):
         if not sums[attr] and pipeline[attr]:
             sums[attr].update(pipeline[attr])
     if not sums["incoming"]:

@@ -11,6 +11,7 @@ the timeout and reads at most `max_bytes`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,12 +31,20 @@ class JaegerError(Exception):
     """Jaeger answered, but not usefully: a server error, not Jaeger at all, or a malformed answer."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, not_jaeger: bool = False, bad_answer: bool = False
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        not_jaeger: bool = False,
+        bad_answer: bool = False,
+        base_path: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.not_jaeger = not_jaeger
         self.bad_answer = bad_answer
+        self.base_path = base_path
+        """Jaeger's UI answered instead, served under this base path (`--query.base-path`)."""
 
 
 MAX_DEPTH = 64
@@ -66,6 +75,22 @@ def bad_answer(what: str, excerpt: str, status: int | None = None) -> JaegerErro
 
 class _RouteMissing(Exception):
     """This API's route does not exist on the server (try the other API)."""
+
+    def __init__(self, message: str, base_path: str | None = None) -> None:
+        super().__init__(message)
+        self.base_path = base_path
+
+
+_BASE_HREF = re.compile(rb"<base\s[^>]*?href=[\"'](/[A-Za-z0-9._~/-]{0,200}?/?)[\"']", re.IGNORECASE)
+
+
+def base_path(html: bytes) -> str | None:
+    """The base path Jaeger's UI page names (`<base href="/jaeger/">`); None for "/" or none at all."""
+    m = _BASE_HREF.search(html[:65536])
+    if m is None:
+        return None
+    path = m.group(1).decode("ascii").rstrip("/")
+    return path or None
 
 
 @dataclass(frozen=True)
@@ -115,6 +140,9 @@ class JaegerClient:
         """The JSON body; HTML or junk means this is not Jaeger's API (or the route is missing)."""
         head = resp.body.lstrip()[:1]
         if resp.content_type == "text/html" or head == b"<":
+            under = base_path(resp.body)
+            if under is not None:
+                raise _RouteMissing(f"Jaeger's UI page, served under {under}", base_path=under)
             raise _RouteMissing("an HTML page")
         try:
             doc = json.loads(resp.body)
@@ -148,17 +176,20 @@ class JaegerClient:
         first = prefer or self.api or Api.V3
         order = [Api.V3, Api.LEGACY] if first is Api.V3 else [Api.LEGACY, Api.V3]
         missing: list[str] = []
+        under: str | None = None
         for api in order:
             try:
                 result = (v3 if api is Api.V3 else legacy)()
             except _RouteMissing as exc:
                 missing.append(f"{api.value}: {exc}")
+                under = under or exc.base_path
                 continue
             self.api = api
             return result
         raise JaegerError(
             f"neither Jaeger's API v3 nor its legacy API answers there ({'; '.join(missing)})",
             not_jaeger=True,
+            base_path=under,
         )
 
     # --- calls -------------------------------------------------------------------------------------

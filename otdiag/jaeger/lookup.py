@@ -70,6 +70,15 @@ def jaeger_failure(url: str, exc: TransportError | JaegerError) -> Finding:
         return c.JAEGER_UNREACHABLE(f"Jaeger's query API at {url} does not answer ({exc.detail}).", target=url)
     if exc.bad_answer:
         return c.JAEGER_BAD_ANSWER(f"Jaeger's query API at {url} sent a malformed answer: {exc}.", target=url)
+    if exc.base_path:
+        fixed = url.rstrip("/") + exc.base_path
+        return c.JAEGER_NOT_QUERY(
+            f"{url} is Jaeger, but it serves its UI and API under the base path {exc.base_path}"
+            f" (--query.base-path): every answer there is the UI page.",
+            target=url,
+            hint=f"Add the base path to --jaeger-url: {fixed}",
+            evidence=[str(exc)],
+        )
     if exc.not_jaeger:
         return _jaeger_v1_port(url) or c.JAEGER_NOT_QUERY(f"{url} is not Jaeger's query API: {exc}.", target=url)
     return c.JAEGER_ERROR(f"Jaeger's query API at {url} failed: {exc}.", target=url)
