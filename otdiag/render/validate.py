@@ -15,6 +15,11 @@ def print_validate(console: Console, result: ValidateResult) -> None:
     """The report, then (--graph) each config's pipelines."""
     views = [view for file in result.files for view in file_views(file)]
     print_config_files(console, views, strict=result.strict)
+    if result.collector_version and any(f.collector_version for f in result.files):
+        console.print(
+            f"[dim]checked against collector {escape(result.collector_version)}"
+            " (--collector-version picks another release)[/]"
+        )
     for g in result.graphs or ():
         console.print()
         console.print(f"[bold]pipelines of {escape(g.path)}[/]")

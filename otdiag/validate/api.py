@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
-from otdiag.validate import create, kinds, startup, warn
+from otdiag.validate import create, kinds, startup, versions, warn
 from otdiag.validate.checker import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
+from otdiag.validate.versions import Version
 from otdiag.validate.yamlsrc import LoadError, Node, merge, tag_file
 from otdiag.validate.yamlsrc import load as load_yaml
 
@@ -36,6 +38,8 @@ class Result:
     """The text validated (for code frames); empty when it could not be read."""
     merged_sources: dict[str, str] = field(default_factory=dict)
     """--merge: each file's text, by its label."""
+    release: Version | None = None
+    """The collector release checked against (None: a Jaeger v2 config, judged by its own release)."""
 
     @property
     def validate_errors(self) -> list[Finding]:
@@ -68,11 +72,17 @@ def validate_tree(
     distribution: Distribution | None = None,
     environ: Mapping[str, str] | None = None,
     source: str = "",
+    release: Version | None = None,
+    base_dir: Path | None = None,
 ) -> Result:
-    """Validate an already loaded (for instance merged) tree."""
+    """Validate an already loaded (for instance merged) tree, for collector `release` (None: the newest)."""
     env = os.environ if environ is None else environ
     dist = distribution or detect_distribution(root)
-    ck = Checker(path, root, load(dist), env)
+    if release is None:
+        release = versions.resolve(None)
+    ck = Checker(
+        path, root, load(dist), env, release=None if dist is Distribution.JAEGER else release, base_dir=base_dir
+    )
     try:
         ck.run()
         if root.kind == "map":
@@ -81,7 +91,7 @@ def validate_tree(
             warn.check(ck)
     except LoadError as exc:  # an alias bomb met while walking
         ck.findings.append(exc.kind(exc.message))
-    return Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source)
+    return Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source, release=ck.release)
 
 
 def fold(findings: list[Finding], emitted: Mapping[Kind, int]) -> list[Finding]:
@@ -110,6 +120,8 @@ def validate_source(
     path: str,
     distribution: Distribution | None = None,
     environ: Mapping[str, str] | None = None,
+    release: Version | None = None,
+    base_dir: Path | None = None,
 ) -> Result:
     """Every problem in one config file, located; never raises for bad content."""
     env = os.environ if environ is None else environ
@@ -117,7 +129,7 @@ def validate_source(
     if root is None:
         return Result(path, distribution or Distribution.CONTRIB, problems)
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    result = validate_tree(root, path, distribution, env, text)
+    result = validate_tree(root, path, distribution, env, text, release, base_dir)
     result.findings[:0] = problems
     return result
 
@@ -126,6 +138,8 @@ def validate_merged(
     files: Sequence[tuple[str, bytes]],
     distribution: Distribution | None = None,
     environ: Mapping[str, str] | None = None,
+    release: Version | None = None,
+    base_dir: Path | None = None,
 ) -> Result:
     """Several files validated as one config, merged as the collector merges repeated --config.
 
@@ -144,7 +158,7 @@ def validate_merged(
     label = " + ".join(path for path, _ in files)
     if root is None:
         return Result(label, distribution or Distribution.CONTRIB, problems)
-    result = validate_tree(root, label, distribution, environ, source="")
+    result = validate_tree(root, label, distribution, environ, source="", release=release, base_dir=base_dir)
     result.findings[:0] = problems
     result.merged_sources = {path: data.decode("utf-8", "replace") for path, data in files}
     return result
