@@ -838,6 +838,7 @@ _DECLARING_MODULES: tuple[str, ...] = (
     "otdiag.app.runner",
     "otdiag.validate.kinds",
     "otdiag.validate.versions",
+    "otdiag.validate.sdkconfig",
 )
 
 

@@ -13,7 +13,12 @@ What is stored is small: per component, only the key paths that differ between r
 the releases that have it (as ranges), and the paths whose kind differs (a custom Unmarshal added,
 a scalar turned into a section). A path absent from the data is in every release read.
 
-Usage: scripts/gen_settings.py [--since v0.100.0] [--step 1] [--jobs 6]   (needs Go and the proxy)
+The same reader gives otdiag/validate/data/sdk_config.json: the keys of the SDK's declarative
+configuration file (OTEL_CONFIG_FILE, the opentelemetry-configuration schema), from the Go SDK's
+generated model (go.opentelemetry.io/contrib/otelconf, type OpenTelemetryConfiguration).
+
+Usage: scripts/gen_settings.py [--since v0.100.0] [--step 1] [--jobs 6] [--only releases|sdk]
+(needs Go and the proxy)
 """
 
 from __future__ import annotations
@@ -89,6 +94,15 @@ def go_env() -> dict[str, str]:
 
 
 def download(module: str, version: str) -> Path | None:
+    """The module's directory in the private module cache (None: the proxy does not serve it)."""
+    for _ in range(3):  # a busy proxy or machine fails now and then: not a missing module
+        got = _download(module, version)
+        if got is not None:
+            return got
+    return None
+
+
+def _download(module: str, version: str) -> Path | None:
     out = subprocess.run(
         ["go", "mod", "download", "-json", f"{module}@{version}"],
         capture_output=True, text=True, check=False, env=go_env(), timeout=300,
@@ -188,8 +202,51 @@ def diff(read: dict[str, dict[str, Any]]) -> dict[str, Any]:
             newest_kind = read[have[-1]][cid].get(p)
             oldest_kind = next(k for k in (read[r][cid].get(p) for r in have) if k is not None)
             entry["keys"][p]["kind"] = newest_kind or oldest_kind
+        # A key that comes and goes with its section is implied by it: only the section is stored.
+        for p in sorted(entry["keys"], key=lambda x: x.count(".")):
+            parent = p.rsplit(".", 1)[0] if "." in p else None
+            while parent is not None and parent not in entry["keys"]:
+                parent = parent.rsplit(".", 1)[0] if "." in parent else None
+            if parent is not None and entry["keys"][parent]["in"] == entry["keys"][p]["in"]:
+                entry["keys"][p]["implied"] = True
+        entry["keys"] = {p: e for p, e in entry["keys"].items() if not e.get("implied")}
         out[cid] = entry
     return out
+
+
+SDK_OUT = REPO / "otdiag" / "validate" / "data" / "sdk_config.json"
+OTELCONF = "go.opentelemetry.io/contrib/otelconf"
+
+
+def sdk_config(binary: Path) -> None:
+    """The declarative configuration's key paths, from the newest otelconf the proxy serves."""
+    listed = subprocess.run(
+        ["go", "list", "-m", "-versions", OTELCONF], capture_output=True, text=True, check=False, env=go_env()
+    ).stdout.split()[1:]
+    version = max((v for v in listed if re.fullmatch(r"v\d+\.\d+\.\d+", v)), key=vkey)
+    roots = [
+        {"id": "sdk", "module": OTELCONF, "version": version, "pkgs": [OTELCONF], "type": "OpenTelemetryConfiguration"}
+    ]
+    out = subprocess.run(
+        [str(binary)], input=json.dumps(roots), capture_output=True, text=True, check=True, env=go_env(), timeout=600
+    )
+    keys = json.loads(out.stdout)["sdk"]
+    if "error" in keys:
+        raise SystemExit(f"gen-settings: {keys['error']}")
+    d = download(OTELCONF, version)
+    fmt = None
+    if d is not None:
+        m = re.search(r'FileFormat:\s*"([0-9][^"]*)"', (d / "config_test.go").read_text(errors="replace"))
+        fmt = m.group(1) if m else None
+    doc = {
+        "generated_by": "scripts/gen_settings.py",
+        "source": f"{OTELCONF}@{version} OpenTelemetryConfiguration "
+        "(generated from the opentelemetry-configuration schema)",
+        "file_format": fmt,
+        "keys": keys,
+    }
+    SDK_OUT.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    say(f"wrote {SDK_OUT.relative_to(REPO)} ({len(keys)} key paths, otelconf {version}, file_format {fmt})")
 
 
 def main() -> None:
@@ -197,10 +254,15 @@ def main() -> None:
     ap.add_argument("--since", default="v0.100.0")
     ap.add_argument("--step", type=int, default=1, help="read every Nth minor release (PINNED and the newest always)")
     ap.add_argument("--jobs", type=int, default=6)
+    ap.add_argument("--only", choices=("releases", "sdk"), default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         binary = Path(tmp) / "keys"
         subprocess.run(["go", "build", "-o", str(binary), str(KEYS_GO)], check=True, env={**go_env(), "GOFLAGS": ""})
+        if args.only != "releases":
+            sdk_config(binary)
+        if args.only == "sdk":
+            return
         wanted = releases(args.since, args.step)
         say(f"{len(wanted)} releases: {wanted[0]} .. {wanted[-1]}")
         with ThreadPoolExecutor(args.jobs) as pool:

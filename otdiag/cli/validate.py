@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer

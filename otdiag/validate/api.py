@@ -9,7 +9,7 @@ from pathlib import Path
 
 from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
-from otdiag.validate import create, kinds, startup, versions, warn
+from otdiag.validate import create, kinds, sdkconfig, startup, versions, warn
 from otdiag.validate.checker import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
@@ -40,6 +40,8 @@ class Result:
     """--merge: each file's text, by its label."""
     release: Version | None = None
     """The collector release checked against (None: a Jaeger v2 config, judged by its own release)."""
+    sdk: bool = False
+    """The file is an SDK's declarative configuration (OTEL_CONFIG_FILE), not a collector config."""
 
     @property
     def validate_errors(self) -> list[Finding]:
@@ -91,6 +93,10 @@ def validate_tree(
             warn.check(ck)
     except LoadError as exc:  # an alias bomb met while walking
         ck.findings.append(exc.kind(exc.message))
+    if ck.release is not None and root.kind == "map":
+        # What the release has and lacks of the component types (settings were judged by it already).
+        comps = [(c.kind, c.type, c.id, Location(c.key.file or path, c.key.line, c.key.column)) for c in ck.cfg.all()]
+        ck.findings = versions.apply(ck.findings, comps, ck.release)
     return Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source, release=ck.release)
 
 
@@ -129,6 +135,9 @@ def validate_source(
     if root is None:
         return Result(path, distribution or Distribution.CONTRIB, problems)
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    if distribution is None and sdkconfig.is_sdk_config(root):
+        # The SDK's declarative configuration (OTEL_CONFIG_FILE), not a collector's.
+        return Result(path, Distribution.CONTRIB, [*problems, *sdkconfig.check(root, path)], source=text, sdk=True)
     result = validate_tree(root, path, distribution, env, text, release, base_dir)
     result.findings[:0] = problems
     return result

@@ -388,9 +388,7 @@ class Checker:
         rules_tel = rules.validate_telemetry(self.cfg.telemetry)
         for kind, message, node in rules_tel:
             loc = self.loc(node)
-            if loc is not None and any(
-                f.location == loc and f.severity is Severity.ERROR for f in self.findings
-            ):
+            if loc is not None and any(f.location == loc and f.severity is Severity.ERROR for f in self.findings):
                 continue  # decoding already refused this value: one mistake, one error
             self.emit(kind, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
 

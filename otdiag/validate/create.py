@@ -172,7 +172,12 @@ def check(ck: Checker) -> None:
                     # attraction.NewAttrProc asks for named groups only for extract; delete and
                     # hash take any pattern (issue 26).
                     extract = act is not None and str(act.value).lower() == "extract"
-                    if extract and pattern is not None and isinstance(pattern.value, str) and unnamed_group(pattern.value):
+                    if (
+                        extract
+                        and pattern is not None
+                        and isinstance(pattern.value, str)
+                        and unnamed_group(pattern.value)
+                    ):
                         key = action.get("key")
                         ck.emit(
                             CODE,

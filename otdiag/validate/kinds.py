@@ -275,8 +275,7 @@ TLS_FILE = _k(
 QUEUE_STORAGE_UNDEFINED = _k(
     "config.queue-storage-undefined",
     E,
-    "sending_queue::storage names an extension that is not defined or not in service.extensions "
-    "(fails at start-up).",
+    "sending_queue::storage names an extension that is not defined or not in service.extensions (fails at start-up).",
     "Define the storage extension (file_storage) and add it to service.extensions, or remove storage.",
 )
 ADAPTIVE_NO_REMOTE = _k(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from otdiag import redact
-from otdiag.model import Finding, Location, Result, Severity
+from otdiag.model import Finding, Result, Severity
 from otdiag.render.pipeline_graph import GraphFormat
 from otdiag.validate import api
 from otdiag.validate.knowledge import Distribution
@@ -59,12 +59,15 @@ class FileReport:
     """Literal secret values of the config, never to be shown."""
     collector_version: str | None = None
     """The collector release the file was checked against (v0.155.0); None for a Jaeger v2 config."""
+    kind: str = "collector"
+    """What the file is: "collector", "jaeger" (a Jaeger v2 config) or "sdk" (OTEL_CONFIG_FILE)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "distribution": self.distribution.value,
             "collector_version": self.collector_version,
+            "kind": self.kind,
             "ok": self.ok,
             "findings": [f.to_json() for f in self.findings],
         }
@@ -122,13 +125,10 @@ def label(name: str) -> str:
 
 def validate(request: ValidateRequest) -> ValidateResult:
     """Every file's findings, secrets scrubbed; never raises for bad content."""
-    from otdiag.validate import binary
-
-    from otdiag.validate import versions
+    from otdiag.validate import binary, versions
 
     release = versions.from_user(request.collector_version) if request.collector_version else versions.resolve(None)
     results = _validate_files(request, release)
-    _for_release(results, release)
     if request.binary:
         binary.add_verdicts(request.binary, results, request.files, request.merge, protect)
     files = tuple(_file_report(r, request.strict) for r in results)
@@ -150,20 +150,6 @@ def _validate_files(request: ValidateRequest, release: Version) -> list[api.Resu
         api.validate_source(data, label(name), request.distribution, release=release, base_dir=request.base_dir)
         for name, data in request.files
     ]
-
-
-def _for_release(results: list[api.Result], release: Version) -> None:
-    """--collector-version: what that release has and lacks (collector configs, not Jaeger's)."""
-    from otdiag.validate import versions
-
-    for result in results:
-        if result.distribution is Distribution.JAEGER or result.config is None:
-            continue
-        comps = [
-            (c.kind, c.type, c.id, Location(c.key.file or result.path, c.key.line, c.key.column))
-            for c in result.config.all()
-        ]
-        result.findings = versions.apply(result.findings, comps, release)
 
 
 def protect(result: api.Result) -> list[str]:
@@ -197,7 +183,8 @@ def _file_report(result: api.Result, strict: bool) -> FileReport:
         source=result.source,
         merged_sources=tuple(result.merged_sources.items()),
         secrets=tuple(secrets),
-        collector_version=name(result.release) if result.release else None,
+        collector_version=name(result.release) if result.release and not result.sdk else None,
+        kind="sdk" if result.sdk else "jaeger" if result.distribution is Distribution.JAEGER else "collector",
     )
 
 

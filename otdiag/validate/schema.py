@@ -287,10 +287,10 @@ def _invalid_keys(unknown: list[Node], keys: dict[str, Any], where: str) -> Prob
         if len(moved) == 1:
             name, there = moved[0]
             section = there.rsplit("::", 1)[0]
-            hint = f"Did you mean `{there}`? `{name}` is a setting of `{section}:`: move it under that section."
+            place = f"Did you mean `{there}`? `{name}` is a setting of `{section}:`: move it under that section."
         else:
-            hint = "Did you mean " + ", ".join(f"`{there}` for `{name}`" for name, there in moved) + "?"
-        return Problem(kinds.INVALID_KEYS, f"{where}has invalid keys: {names}", unknown[0], hint)
+            place = "Did you mean " + ", ".join(f"`{there}` for `{name}`" for name, there in moved) + "?"
+        return Problem(kinds.INVALID_KEYS, f"{where}has invalid keys: {names}", unknown[0], place)
     pairs = [(str(u.value), suggest.nearest(str(u.value), valid)) for u in unknown]
     hints = [f'"{near}" for "{name}"' for name, near in pairs if near]
     hint = None

@@ -52,10 +52,7 @@ def _read_at(v: Version) -> Version:
 
 
 def _within(ranges: list[list[str | None]], v: Version) -> bool:
-    for first, last in ranges:
-        if first is not None and parse(first) <= v and (last is None or v <= parse(last)):
-            return True
-    return False
+    return any(first is not None and parse(first) <= v and (last is None or v <= parse(last)) for first, last in ranges)
 
 
 def _present(entry: dict[str, Any], path: str, v: Version) -> bool | None:
@@ -74,7 +71,8 @@ def _kind(entry: dict[str, Any], path: str, v: Version) -> str | None:
 
 
 def _node_of(kind: str) -> dict[str, Any]:
-    base, _, custom = kind.partition("+")
+    base, _, flags = kind.partition("+")
+    custom = "custom" in flags
     if base == "struct":
         node: dict[str, Any] = {"t": "struct", "keys": {}}
     elif base in ("map", "list"):
@@ -96,10 +94,7 @@ def _parent(tree: dict[str, Any], segs: list[str]) -> dict[str, Any] | None:
     for seg in segs[:-1]:
         if node is None:
             return None
-        if seg in ("[]", "*"):
-            node = node.get("v")
-        else:
-            node = (node.get("keys") or {}).get(seg)
+        node = node.get("v") if seg in ("[]", "*") else (node.get("keys") or {}).get(seg)
     return node
 
 
@@ -164,32 +159,51 @@ def _adjusted(component: str, at: Version, tree_json: str) -> dict[str, Any]:
     # Kinds first: a section that was a scalar (or gained its own decoder) in this release.
     for path in sorted(entry["kinds"]):
         then, now = _kind(entry, path, at), _kind(entry, path, base)
-        if then is None or now is None or then == now:
-            continue
-        segs = _segments(path)
-        node = _get(tree, segs)
-        if node is None:
-            continue
-        if then.partition("+")[0] == now.partition("+")[0]:
-            if then.endswith("+custom"):
-                node["custom"] = True
-            else:
-                node.pop("custom", None)
-        elif segs:
-            _set(tree, segs, _node_of(then))
-        else:
-            tree = _node_of(then)
+        if then is not None and now is not None and then != now:
+            tree = _rekind(tree, _segments(path), then, now)
     for path in sorted(entry["keys"]):
         here, there = _present(entry, path, at), _present(entry, path, base)
         segs = _segments(path)
-        if not segs or here == there:
-            continue
-        if here and not there:
-            if _get(tree, segs) is None:
-                _set(tree, segs, _node_of(entry["keys"][path]["kind"]))
-        elif there and not here:
-            _set(tree, segs, None)
+        if segs and here != there:
+            _rekey(tree, segs, entry["keys"][path]["kind"], bool(here))
     return tree
+
+
+def _rekind(tree: dict[str, Any], segs: list[str], then: str, now: str) -> dict[str, Any]:
+    """`tree` with the node at `segs` of kind `then` (the release's) instead of `now` (the baseline's)."""
+    node = _get(tree, segs)
+    if node is None:
+        return tree
+    if then.partition("+")[0] == now.partition("+")[0]:
+        if "custom" in then.split("+")[1:]:
+            node["custom"] = True
+        else:
+            node.pop("custom", None)
+        return tree
+    if not segs:
+        return _node_of(then)
+    _set(tree, segs, _node_of(then))
+    return tree
+
+
+def _rekey(tree: dict[str, Any], segs: list[str], kind: str, here: bool) -> None:
+    """Add (`here`) or take away the key at `segs`, which the release has and the baseline lacks, or the reverse."""
+    if "+remain" in kind:
+        # A catch-all field: its struct takes any key in the releases that have it.
+        holder = _get(tree, segs[:-1])
+        if holder is not None:
+            if here:
+                holder["remain"] = True
+            else:
+                holder.pop("remain", None)
+        return
+    if not here:
+        _set(tree, segs, None)
+    elif _get(tree, segs) is None:
+        node = _node_of(kind)
+        if node["t"] in ("struct", "map", "list"):
+            node["custom"] = True  # its own keys are stored only where they differ: not judged
+        _set(tree, segs, node)
 
 
 def describe(v: Version) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from otdiag.validate import kinds, suggest
@@ -144,7 +144,7 @@ def _queue_storage(ck: Checker, comp: Comp, enabled: set[str]) -> None:
         hint = "Define a storage extension (file_storage) under extensions and list it in service.extensions."
     ck.emit(
         kinds.QUEUE_STORAGE_UNDEFINED,
-        f"{comp.label}: sending_queue::storage: no storage client extension found (\"{ext}\""
+        f'{comp.label}: sending_queue::storage: no storage client extension found ("{ext}"'
         + (" is not in service.extensions)" if ck.cfg.comp("extension", ext) else " is not defined)"),
         node,
         hint=hint,
@@ -262,10 +262,17 @@ def _tail_sampling(ck: Checker, comp: Comp) -> None:
 
 def _policy_types(comp: Comp, ck: Checker) -> set[str]:
     """Policy types: the generated constants (data/tail_sampling.json), plus any settings block of the key tree."""
-    tree: Any = comp.info.config if comp.info else None
-    item = (((tree or {}).get("keys") or {}).get("policies") or {}).get("v") or {}
-    keys = set((item.get("keys") or {}).keys()) - {"name", "type"}
-    return keys | set(_generated_policy_types().get(ck.know.distribution.value, []))
+    base: Any = comp.info.config if comp.info else None
+    tree: Any = ck.tree(comp.kind, comp.canonical, base) if comp.info else None
+
+    def blocks(t: Any) -> set[str]:
+        item = (((t or {}).get("keys") or {}).get("policies") or {}).get("v") or {}
+        return set((item.get("keys") or {}).keys()) - {"name", "type"}
+
+    # A policy type whose settings block the release checked against does not have yet (drop
+    # before v0.126) is not a type of that release either.
+    gone = blocks(base) - blocks(tree)
+    return (blocks(tree) | set(_generated_policy_types().get(ck.know.distribution.value, []))) - gone
 
 
 @cache

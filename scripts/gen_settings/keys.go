@@ -10,7 +10,8 @@
 // Output (stdout, JSON): {"id": {"path": "desc", ...} or {"error": "..."}}. A path is the dotted
 // mapstructure key path; "[]" is a list's item, "*" a map's value. A desc is the kind (struct, map,
 // list, text, string, bool, int, uint, float, duration, any) with "+custom" when the type has its
-// own Unmarshal(*confmap.Conf) (the collector then decodes it with that code).
+// own Unmarshal(*confmap.Conf) (the collector then decodes it with that code), and "+remain" on a
+// `mapstructure:",remain"` field (its struct then takes any key).
 package main
 
 import (
@@ -48,7 +49,17 @@ type loader struct {
 	pkgs     map[string]*pkg
 }
 
+// download fetches mod@ver into the module cache (three tries: a busy proxy fails now and then).
 func download(mod, ver string) string {
+	for i := 0; i < 3; i++ {
+		if d := downloadOnce(mod, ver); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+func downloadOnce(mod, ver string) string {
 	out, err := exec.Command("go", "mod", "download", "-json", mod+"@"+ver).Output()
 	if err != nil && len(out) == 0 {
 		return ""
@@ -207,7 +218,7 @@ var scalars = map[string]string{
 
 // typ records the type expression `e` (in package `p`, file imports `imps`) at `path`.
 func (w *walker) typ(p *pkg, imps map[string]string, e ast.Expr, path string, depth int) {
-	if depth > 14 {
+	if depth > 60 {
 		w.out[path] = "any"
 		return
 	}
@@ -328,6 +339,10 @@ func (w *walker) fields(p *pkg, imps map[string]string, st *ast.StructType, path
 				continue
 			}
 			w.typ(p, imps, f.Type, join(path, key), depth)
+			if strings.Contains(","+opts+",", ",remain,") {
+				// The struct keeps the keys it does not name here: it takes any key.
+				w.out[join(path, key)] += "+remain"
+			}
 		}
 	}
 }
