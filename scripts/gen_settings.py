@@ -151,11 +151,25 @@ def read_release(release: str, binary: Path) -> dict[str, Any] | None:
         say(f"{release}: keys failed: {out.stderr[-500:]}")
         return None
     doc: dict[str, Any] = json.loads(out.stdout)
-    bad = [k for k, v in doc.items() if "error" in v]
+    doc["_validate_builds"] = validate_builds(mods)
+    bad = [k for k, v in doc.items() if isinstance(v, dict) and "error" in v]
     for k in bad:
         say(f"{release}: {k}: {doc.pop(k)['error']}")
     say(f"{release}: {len(doc)} components read")
     return doc
+
+
+def validate_builds(mods: dict[str, str]) -> bool | None:
+    """Whether the release's `otelcol validate` builds the pipelines (creating every component, checking
+    signals and connectors), read from otelcol's DryRun; None when its source is not served."""
+    module = f"{CORE}/otelcol"
+    d = download(module, mods[module]) if module in mods else None
+    if d is None or not (d / "collector.go").is_file():
+        return None
+    text = (d / "collector.go").read_text(errors="replace")
+    body = text[text.find("func (col *Collector) DryRun") :]
+    body = body[: body.find("\nfunc ", 1)]
+    return "service.Validate(" in body
 
 
 def releases(since: str, step: int) -> list[str]:
@@ -268,6 +282,8 @@ def main() -> None:
         with ThreadPoolExecutor(args.jobs) as pool:
             got = dict(zip(wanted, pool.map(lambda r: read_release(r, binary), wanted), strict=True))
     read = {r: d for r, d in got.items() if d}
+    builds = {r: d.pop("_validate_builds") for r, d in read.items()}
+    first_build = next((r for r in sorted(read, key=vkey) if builds[r]), None)
     doc = {
         "generated_by": "scripts/gen_settings.py",
         "sources": [
@@ -275,6 +291,7 @@ def main() -> None:
             "proxy; mapstructure keys of the config structs read by scripts/gen_settings/keys.go"
         ],
         "baseline": BASELINE,
+        "validate_builds_pipelines_from": first_build,
         "releases": sorted(read, key=vkey),
         "components": diff(read),
     }

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
-from otdiag.validate import create, kinds, sdkconfig, startup, versions, warn
+from otdiag.validate import create, kinds, sdkconfig, settings, startup, versions, warn
 from otdiag.validate.checker import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
@@ -42,6 +42,8 @@ class Result:
     """The collector release checked against (None: a Jaeger v2 config, judged by its own release)."""
     sdk: bool = False
     """The file is an SDK's declarative configuration (OTEL_CONFIG_FILE), not a collector config."""
+    start_codes: frozenset[str] = kinds.START_TIME
+    """The codes of errors met only at start-up, for the release checked against."""
 
     @property
     def validate_errors(self) -> list[Finding]:
@@ -49,7 +51,7 @@ class Result:
         return [
             f
             for f in self.findings
-            if f.severity is Severity.ERROR and f.code not in kinds.START_TIME and f.code != kinds.W_BINARY.code
+            if f.severity is Severity.ERROR and f.code not in self.start_codes and f.code != kinds.W_BINARY.code
         ]
 
     @property
@@ -96,8 +98,18 @@ def validate_tree(
     if ck.release is not None and root.kind == "map":
         # What the release has and lacks of the component types (settings were judged by it already).
         comps = [(c.kind, c.type, c.id, Location(c.key.file or path, c.key.line, c.key.column)) for c in ck.cfg.all()]
-        ck.findings = versions.apply(ck.findings, comps, ck.release)
-    return Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source, release=ck.release)
+        ck.findings = versions.apply(ck.findings, comps, ck.release, dist.value)
+    start_codes = kinds.START_TIME
+    if ck.release is not None and not settings.validate_builds(ck.release):
+        # This release's `validate` does not build the pipelines: what building them finds, it meets at start.
+        start_codes = kinds.START_TIME | kinds.GRAPH_BUILD
+        said = f"found when the collector starts; `otelcol validate` of {versions.name(ck.release)} lets it through"
+        ck.findings = [
+            replace(f, evidence=(said, *f.evidence)) if f.code in kinds.GRAPH_BUILD else f for f in ck.findings
+        ]
+    result = Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source, release=ck.release)
+    result.start_codes = start_codes
+    return result
 
 
 def fold(findings: list[Finding], emitted: Mapping[Kind, int]) -> list[Finding]:

@@ -388,8 +388,18 @@ class Checker:
         rules_tel = rules.validate_telemetry(self.cfg.telemetry)
         for kind, message, node in rules_tel:
             loc = self.loc(node)
-            if loc is not None and any(f.location == loc and f.severity is Severity.ERROR for f in self.findings):
-                continue  # decoding already refused this value: one mistake, one error
+            # Decoding may have refused this value already: one mistake, one error (the service's own
+            # wording, with its fix).
+            self.findings = [
+                f
+                for f in self.findings
+                if not (
+                    loc is not None
+                    and f.location == loc
+                    and f.severity is Severity.ERROR
+                    and f.code == kinds.WRONG_TYPE.code
+                )
+            ]
             self.emit(kind, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
 
     def validate_service(self) -> None:

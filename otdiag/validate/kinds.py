@@ -534,3 +534,9 @@ W_BINARY_FAILED = _k(
     "Check the --otelcol path, or drop the option.",
     Stage.OTDIAG,
 )
+
+GRAPH_BUILD: frozenset[str] = frozenset(
+    k.code for k in (COMPONENT_CREATE, SIGNAL_UNSUPPORTED, CONNECTOR_ONE_WAY, CONNECTOR_CYCLE)
+)
+"""What building the pipelines finds: `validate` reports it from the release whose DryRun builds them
+(data/settings.json `validate_builds_pipelines_from`); before, the collector meets it at start-up."""

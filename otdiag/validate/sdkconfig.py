@@ -26,7 +26,7 @@ DATA = Path(__file__).parent / "data" / "sdk_config.json"
 E, W = Severity.ERROR, Severity.WARNING
 
 SDK_FILE_FORMAT = kind(
-    "sdk-config.file-format",
+    "sdk.config-file-format",
     E,
     Stage.APP,
     CREATED,
@@ -34,7 +34,7 @@ SDK_FILE_FORMAT = kind(
     'Start the file with file_format: "1.0-rc.2" (the schema version it is written for).',
 )
 SDK_UNKNOWN_KEY = kind(
-    "sdk-config.unknown-key",
+    "sdk.config-unknown-key",
     E,
     Stage.APP,
     CREATED,
@@ -42,7 +42,7 @@ SDK_UNKNOWN_KEY = kind(
     "Fix the spelling (see the did-you-mean) or remove the key.",
 )
 SDK_WRONG_TYPE = kind(
-    "sdk-config.wrong-type",
+    "sdk.config-wrong-type",
     E,
     Stage.APP,
     CREATED,
@@ -50,7 +50,7 @@ SDK_WRONG_TYPE = kind(
     "Write the value as the schema types it (a number, true/false, a list, a mapping).",
 )
 SDK_NO_SPANS = kind(
-    "sdk-config.no-spans",
+    "sdk.config-no-spans",
     W,
     Stage.APP,
     CREATED,
@@ -59,7 +59,7 @@ SDK_NO_SPANS = kind(
     "Configure tracer_provider with a batch processor and an OTLP exporter, and a sampler that keeps spans.",
 )
 SDK_EXPORTER = kind(
-    "sdk-config.exporter",
+    "sdk.config-exporter",
     W,
     Stage.APP,
     COLLECTED,

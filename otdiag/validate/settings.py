@@ -10,6 +10,7 @@ the release does not have yet or no longer has.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -37,14 +38,17 @@ def _doc() -> dict[str, Any]:
     return doc
 
 
+@cache
 def releases() -> tuple[Version, ...]:
     return tuple(sorted(parse(r) for r in _doc()["releases"]))
 
 
+@cache
 def baseline() -> Version:
     return parse(_doc()["baseline"])
 
 
+@cache
 def _read_at(v: Version) -> Version:
     """The release read by the generator that stands for `v`: the newest one not after it."""
     known = releases()
@@ -129,6 +133,12 @@ def _get(tree: dict[str, Any], segs: list[str]) -> dict[str, Any] | None:
     return got if isinstance(got, dict) else None
 
 
+def validate_builds(v: Version) -> bool:
+    """Whether release `v`'s `otelcol validate` builds the pipelines (creates every component)."""
+    first = _doc().get("validate_builds_pipelines_from")
+    return first is None or v >= parse(first)
+
+
 def knows(component: str) -> bool:
     """Whether the table has `component` ("exporter/otlp_http", "service/telemetry")."""
     return component in _doc()["components"]
@@ -146,12 +156,21 @@ def for_release(component: str, tree: dict[str, Any] | None, v: Version | None) 
     entry = _doc()["components"].get(component)
     if entry is None:
         return tree
-    return _adjusted(component, _read_at(v), json.dumps(tree, sort_keys=True))
+    at = _read_at(v)
+    if at == _read_at(baseline()):
+        return tree
+    key = (component, at, id(tree))
+    hit = _ADJUSTED.get(key)
+    if hit is None or hit[0] is not tree:
+        hit = _ADJUSTED[key] = (tree, _adjusted(component, at, copy.deepcopy(tree)))
+    return hit[1]
 
 
-@cache
-def _adjusted(component: str, at: Version, tree_json: str) -> dict[str, Any]:
-    tree: dict[str, Any] = json.loads(tree_json)
+_ADJUSTED: dict[tuple[str, Version, int], tuple[dict[str, Any], dict[str, Any]]] = {}
+"""(component, release read, id of the baseline tree) -> (that tree, kept alive; the tree as adjusted)."""
+
+
+def _adjusted(component: str, at: Version, tree: dict[str, Any]) -> dict[str, Any]:
     base = _read_at(baseline())
     if at == base:
         return tree
