@@ -24,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from otdiag.model import Severity
-from otdiag.validate import api
+from otdiag.validate import api, versions
 from otdiag.validate.binary import run_validate
 from otdiag.validate.knowledge import Distribution
 from tests import peers
@@ -50,7 +50,7 @@ def verdicts(cases: list[tuple[str, str]], start: bool) -> list[dict[str, Any]]:
         path = folder / f"{i:04d}.yaml"
         path.write_text(text)
         verdict = run_validate(str(binaries[which]), path)
-        result = api.validate_source(text, name, dist, environ=ENV)
+        result = api.validate_source(text, name, dist, environ=ENV, release=versions.parse(peers.version("otelcol")))
         out = {"name": name, "ok": verdict.ok, "ours_ok": not result.validate_errors, "result": result}
         if start and verdict.ok:
             out["started"], _ = run_start(Path(str(binaries[which])), path)

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import yaml
 
-from otdiag.model import Location
 from otdiag.validate import api, versions
 from otdiag.validate.binary import Verdict, run_validate
 from otdiag.validate.knowledge import SECTIONS, Distribution, load
@@ -121,10 +120,7 @@ def _run_all(collector_peer: str, tmp_path_factory: pytest.TempPathFactory) -> d
 
 def ours(text: str, name: str, dist: Distribution, release: str) -> list[str]:
     """otdiag's validate errors for the config, told the collector's release."""
-    result = api.validate_source(text, name, dist, environ=ENV)
-    if dist is not Distribution.JAEGER and result.config is not None:
-        comps = [(c.kind, c.type, c.id, Location(name, c.key.line, c.key.column)) for c in result.config.all()]
-        result.findings = versions.apply(result.findings, comps, versions.parse(release))
+    result = api.validate_source(text, name, dist, environ=ENV, release=versions.parse(release))
     return [f"{f.code}: {f.message}" for f in result.validate_errors]
 
 
