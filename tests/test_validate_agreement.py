@@ -32,15 +32,8 @@ CORPUS = corpus()
 ENV = {"OTDIAG_SET_VAR": "127.0.0.1:4317"}
 # Known disagreements, each with why. xfail, and fixing one fails loudly.
 KNOWN_GAPS: dict[str, str] = {}
-# The same, for one collector release of the matrix only (otdiag's key-level knowledge is v0.155.0's).
-KNOWN_GAPS_BY_RELEASE: dict[str, dict[str, str]] = {
-    "v0.161.0": {
-        "processor--transformprocessor--config::transform/with_shared_cache_key": (
-            "transform's statements take shared_cache from a release after v0.155.0; otdiag's key-level "
-            "knowledge is v0.155.0's (otdiag says invalid, v0.161.0 valid)"
-        ),
-    },
-}
+# The same, for one collector release of the matrix only (settings are generated per release: none now).
+KNOWN_GAPS_BY_RELEASE: dict[str, dict[str, str]] = {}
 
 
 def _components(binary: Path) -> set[tuple[str, str]]:
