@@ -73,7 +73,10 @@ def releases_corpus() -> None:
     """tests/validate_corpus_releases against each release of the matrix: its validate, then a real start
     (in a private network namespace when the host allows one); the structural did-you-mean hits."""
     from tests.test_validate_releases import CASES as RELEASE_CASES
+    from tests.test_validate_releases import ENV as RELEASE_ENV
     from tests.test_validate_releases import errors, ours, start_isolated
+
+    os.environ.update(RELEASE_ENV)  # the binaries read the corpus's ${env:...} too
 
     for peer in peers.COLLECTORS:
         binary = peers.locate(peer)
