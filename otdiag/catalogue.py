@@ -1167,3 +1167,4 @@ from otdiag.replay import kinds as _replay_kinds  # noqa: E402, F401
 from otdiag.run.observers.go import kinds as _go_kinds  # noqa: F401,E402
 from otdiag.run.observers.java import kinds as _java_kinds  # noqa: F401,E402
 from otdiag.run.observers.node import kinds as _node_kinds  # noqa: F401,E402
+from otdiag.validate import sdkconfig as _sdkconfig_kinds  # noqa: E402, F401

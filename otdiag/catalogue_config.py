@@ -264,6 +264,29 @@ TAIL_SAMPLING_POLICY = _k(
     "A tail_sampling policy is invalid (fails at start-up).",
     "Give each policy a unique name and a known type with its settings.",
 )
+TLS_FILE = _k(
+    "config.tls-file-missing",
+    E,
+    "A TLS cert_file, key_file or ca_file does not exist or cannot be read where the collector runs "
+    "(fails at start-up).",
+    "Fix the path (a relative one is read from the collector's working directory; --base-dir says which "
+    "directory that is), or mount the file.",
+)
+QUEUE_STORAGE_UNDEFINED = _k(
+    "config.queue-storage-undefined",
+    E,
+    "sending_queue::storage names an extension that is not defined or not in service.extensions (fails at start-up).",
+    "Define the storage extension (file_storage) and add it to service.extensions, or remove storage.",
+)
+ADAPTIVE_NO_REMOTE = _k(
+    "config.adaptive-sampling-no-extension",
+    E,
+    "Jaeger's adaptive_sampling processor runs without a remote_sampling extension configured for adaptive "
+    "sampling (fails at start-up).",
+    "Add a remote_sampling extension with an adaptive: section to extensions and service.extensions.",
+    J,
+    IN_JAEGER,
+)
 JAEGER_STORAGE_UNDECLARED = _k(
     "config.jaeger-storage-undeclared",
     E,
@@ -306,6 +329,9 @@ START_TIME: frozenset[str] = frozenset(
     for k in (
         AUTH_NOT_ENABLED,
         TAIL_SAMPLING_POLICY,
+        TLS_FILE,
+        QUEUE_STORAGE_UNDEFINED,
+        ADAPTIVE_NO_REMOTE,
         JAEGER_STORAGE_UNDECLARED,
         JAEGER_STORAGE_NOT_ENABLED,
         JAEGER_STORAGE_INIT,
@@ -508,3 +534,9 @@ W_BINARY_FAILED = _k(
     "Check the --otelcol path, or drop the option.",
     Stage.OTDIAG,
 )
+
+GRAPH_BUILD: frozenset[str] = frozenset(
+    k.code for k in (COMPONENT_CREATE, SIGNAL_UNSUPPORTED, CONNECTOR_ONE_WAY, CONNECTOR_CYCLE)
+)
+"""What building the pipelines finds: `validate` reports it from the release whose DryRun builds them
+(data/settings.json `validate_builds_pipelines_from`); before, the collector meets it at start-up."""

@@ -11,6 +11,7 @@ overrides it for one code.
 from __future__ import annotations
 
 CONFIRM: dict[str, str] = {
+    "sdk": "`otdiag validate-config FILE` on the file OTEL_CONFIG_FILE names.",
     "chain": "`otdiag check --config agent=agent.yaml --config gateway=gateway.yaml` draws the chain with the "
     "hop marked, and probes each tier's exporters.",
     "replay": "`otdiag replay --json -c collector.yaml --span ...` shows each processor's stage for the span; "
@@ -58,6 +59,26 @@ CONFIRM_CODE: dict[str, str] = {
 }
 
 CAUSES: dict[str, tuple[str, ...]] = {
+    # --- validate-config per release and the SDK's declarative config (issue 26) ------------------------
+    "app.config-file-overrides-env": (
+        "OTEL_CONFIG_FILE set in the image or deployment while the OTEL_* variables are still tuned by hand.",
+    ),
+    "config.adaptive-sampling-no-extension": (
+        "adaptive_sampling added to a Jaeger v2 config without `remote_sampling: adaptive:` under extensions.",
+    ),
+    "config.queue-storage-undefined": (
+        "sending_queue::storage: file_storage with the file_storage extension left out of extensions or "
+        "service::extensions.",
+    ),
+    "config.tls-file-missing": (
+        "A certificate path from another machine or container (a secret mounted elsewhere).",
+        "A relative path resolved from a working directory other than the collector's.",
+    ),
+    "sdk.config-exporter": ("otlp_grpc pointed at port 4318, or otlp_http at 4317.", "An endpoint without /v1/traces."),
+    "sdk.config-file-format": ("file_format missing, or a schema version the SDK does not read.",),
+    "sdk.config-no-spans": ("disabled: true left in, no processor under tracer_provider, or an always_off sampler.",),
+    "sdk.config-unknown-key": ("A misspelt key, or a key from another version of the schema.",),
+    "sdk.config-wrong-type": ("A number written as a string (or the reverse), or a list where a map is expected.",),
     "chain.broken-hop": (
         "The agent's exporter names the gateway's old port, or the gateway's receiver moved (a changed "
         "endpoint, a protocol switched between grpc and http).",

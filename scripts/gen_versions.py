@@ -15,7 +15,7 @@ module proxy (through `go mod download`, so the Go module cache keeps them):
   between and before, the "New components" entries and the "Remove ..." entries of breaking
   changes (only entries that name one component).
 
-Usage: scripts/gen_versions.py [--since v0.111.0]   (needs Go and the module proxy)
+Usage: scripts/gen_versions.py [--since v0.100.0 --every-minor]   (needs Go and the module proxy)
 """
 
 from __future__ import annotations
@@ -302,10 +302,15 @@ def contrib_snapshots(candidates: list[str]) -> dict[str, dict[str, Any]]:
 # --- the table ----------------------------------------------------------------------------------------
 
 
-def build(since: str) -> dict[str, Any]:
+def build(since: str, every_minor: bool = False) -> dict[str, Any]:
     pins = tomllib.loads((REPO / "peers" / "pins.toml").read_text())
     pinned = {p["version"] for p in pins.values() if "manifest" in p}
-    core_releases = sorted({v for v in versions_of(CORE) if vkey(v) >= vkey(since)} | pinned, key=vkey)
+    listed = {v for v in versions_of(CORE) if vkey(v) >= vkey(since)}
+    if every_minor and listed:
+        # The proxy's list can be sparse; the releases it does not list are still served.
+        top = max(vkey(v) for v in listed)[1]
+        listed |= {f"v0.{m}.0" for m in range(vkey(since)[1], top + 1)}
+    core_releases = sorted(listed | pinned, key=vkey)
     say(f"core: {len(core_releases)} releases from {since} on")
     read, modules = core_table(core_releases)
     components: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in KINDS}
@@ -424,8 +429,11 @@ def _next(read: list[str], r: str) -> str | None:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--since", default="v0.111.0")
+    ap.add_argument(
+        "--every-minor", action="store_true", help="also read every v0.N.0 the proxy does not list (it serves them)"
+    )
     args = ap.parse_args(argv)
-    doc = build(args.since)
+    doc = build(args.since, args.every_minor)
     OUT.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
     n = sum(len(v) for v in doc["components"].values())
     say(f"wrote {OUT.relative_to(REPO)}: {n} component types over {len(doc['releases'])} releases")

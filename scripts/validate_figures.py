@@ -4,7 +4,9 @@
 - agreement on the older corpus (tests/validate_corpus: upstream test configs and ours);
 - agreement on the issues corpus (tests/validate_corpus_issues): `validate`, and start-up;
 - did-you-mean coverage over the typo cases (tests/validate_corpus/typos.py);
-- warnings per valid config (`info` not counted), over every config the binary accepts.
+- warnings per valid config (`info` not counted), over every config the binary accepts;
+- the releases corpus (tests/validate_corpus_releases): agreement per release of the matrix (v0.111,
+  v0.155, the newest), each release's `validate` then a real start, and its structural did-you-mean hits.
 
 Needs the peers (scripts/install_peers.py). Usage: python scripts/validate_figures.py
 """
@@ -22,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from otdiag.model import Severity
-from otdiag.validate import api
+from otdiag.validate import api, versions
 from otdiag.validate.binary import run_validate
 from otdiag.validate.knowledge import Distribution
 from tests import peers
@@ -48,7 +50,7 @@ def verdicts(cases: list[tuple[str, str]], start: bool) -> list[dict[str, Any]]:
         path = folder / f"{i:04d}.yaml"
         path.write_text(text)
         verdict = run_validate(str(binaries[which]), path)
-        result = api.validate_source(text, name, dist, environ=ENV)
+        result = api.validate_source(text, name, dist, environ=ENV, release=versions.parse(peers.version("otelcol")))
         out = {"name": name, "ok": verdict.ok, "ours_ok": not result.validate_errors, "result": result}
         if start and verdict.ok:
             out["started"], _ = run_start(Path(str(binaries[which])), path)
@@ -65,6 +67,58 @@ def warnings_per_valid(rows: list[dict[str, Any]]) -> tuple[int, int, Counter[st
     for r in valid:
         codes.update(f.code for f in r["result"].findings if f.severity is Severity.WARNING)
     return sum(codes.values()), len(valid), codes
+
+
+def releases_corpus() -> None:
+    """tests/validate_corpus_releases against each release of the matrix: its validate, then a real start
+    (in a private network namespace when the host allows one); the structural did-you-mean hits."""
+    from tests.test_validate_releases import CASES as RELEASE_CASES
+    from tests.test_validate_releases import ENV as RELEASE_ENV
+    from tests.test_validate_releases import errors, ours, start_isolated
+
+    os.environ.update(RELEASE_ENV)  # the binaries read the corpus's ${env:...} too
+
+    for peer in peers.COLLECTORS:
+        binary = peers.locate(peer)
+        if binary is None:
+            print(f"releases corpus: {peer} is not installed; skipped")
+            continue
+        release = peers.version(peer)
+        folder = Path(tempfile.mkdtemp(prefix="otdiag-releases-"))
+
+        def one(case: tuple[str, str], binary: Path = binary, release: str = release, folder: Path = folder) -> str:
+            name, text = case
+            path = folder / f"{name}.yaml"
+            path.write_text(text)
+            verdict = run_validate(str(binary), path)
+            result = ours(text, release, base_dir=Path.cwd())
+            if (not result.validate_errors) != verdict.ok:
+                return f"validate:{name}"
+            if verdict.ok:
+                started, _ = start_isolated(binary, path)
+                if started == bool(errors(result)):
+                    return f"start:{name}"
+            return ""
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            wrong = [w for w in pool.map(one, RELEASE_CASES) if w]
+        n = len(RELEASE_CASES)
+        print(f"releases corpus, {peer} ({release}): agreement {n - len(wrong)}/{n} (validate, then start)")
+        for w in wrong:
+            print(f"  disagrees: {w}")
+    hinted = [(n, t) for n, t in RELEASE_CASES if "# expect-hint:" in t]
+    hits = 0
+    for _, text in hinted:
+        want = text.split("# expect-hint:", 1)[1].splitlines()[0].strip()
+        hits += any(want in (f.hint or "") for f in ours(text).findings if f.severity is Severity.ERROR)
+    print(f"structural did-you-mean: {hits}/{len(hinted)} cases get the expected place")
+    total, valid = 0, 0
+    for _, text in RELEASE_CASES:
+        result = ours(text)
+        if not errors(result):
+            valid += 1
+            total += sum(f.severity is Severity.WARNING for f in result.findings)
+    print(f"warnings per valid config (releases corpus, newest release): {total}/{valid} = {total / max(valid, 1):.2f}")
 
 
 def main() -> int:
@@ -88,6 +142,7 @@ def main() -> int:
     for r in ran:
         if r["ok"] != r["ours_ok"] or (r["ok"] and r["name"] not in START_GAPS and r["started"] != r["ours_start"]):
             print(f"  disagrees: {r['name']}")
+    releases_corpus()
     hits = 0
     for _, text, code, want in TYPOS:
         fs = api.validate_source(text, "c.yaml", None, environ={}).findings

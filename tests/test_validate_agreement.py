@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import yaml
 
-from otdiag.model import Location
 from otdiag.validate import api, versions
 from otdiag.validate.binary import Verdict, run_validate
 from otdiag.validate.knowledge import SECTIONS, Distribution, load
@@ -33,15 +32,8 @@ CORPUS = corpus()
 ENV = {"OTDIAG_SET_VAR": "127.0.0.1:4317"}
 # Known disagreements, each with why. xfail, and fixing one fails loudly.
 KNOWN_GAPS: dict[str, str] = {}
-# The same, for one collector release of the matrix only (otdiag's key-level knowledge is v0.155.0's).
-KNOWN_GAPS_BY_RELEASE: dict[str, dict[str, str]] = {
-    "v0.161.0": {
-        "processor--transformprocessor--config::transform/with_shared_cache_key": (
-            "transform's statements take shared_cache from a release after v0.155.0; otdiag's key-level "
-            "knowledge is v0.155.0's (otdiag says invalid, v0.161.0 valid)"
-        ),
-    },
-}
+# The same, for one collector release of the matrix only (settings are generated per release: none now).
+KNOWN_GAPS_BY_RELEASE: dict[str, dict[str, str]] = {}
 
 
 def _components(binary: Path) -> set[tuple[str, str]]:
@@ -121,10 +113,7 @@ def _run_all(collector_peer: str, tmp_path_factory: pytest.TempPathFactory) -> d
 
 def ours(text: str, name: str, dist: Distribution, release: str) -> list[str]:
     """otdiag's validate errors for the config, told the collector's release."""
-    result = api.validate_source(text, name, dist, environ=ENV)
-    if dist is not Distribution.JAEGER and result.config is not None:
-        comps = [(c.kind, c.type, c.id, Location(name, c.key.line, c.key.column)) for c in result.config.all()]
-        result.findings = versions.apply(result.findings, comps, versions.parse(release))
+    result = api.validate_source(text, name, dist, environ=ENV, release=versions.parse(release))
     return [f"{f.code}: {f.message}" for f in result.validate_errors]
 
 

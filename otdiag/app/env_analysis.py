@@ -259,6 +259,7 @@ def analyse(env: Mapping[str, str]) -> AppView:
             c.APP_JAEGER_VARIABLES(f"{', '.join(jaeger_vars)} set; no SDK reads them.", target=jaeger_vars[0])
         )
 
+    findings += config_file_overrides(env)
     configured = any(
         _get(env, f"OTEL_EXPORTER_OTLP_{s}") for s in ("ENDPOINT", "TRACES_ENDPOINT", "PROTOCOL", "TRACES_PROTOCOL")
     )
@@ -328,5 +329,25 @@ def _service_name(env: Mapping[str, str]) -> list[Finding]:
             "Neither OTEL_SERVICE_NAME nor service.name in OTEL_RESOURCE_ATTRIBUTES is set "
             "(fine if the code sets Resource(service.name)).",
             target="OTEL_SERVICE_NAME",
+        )
+    ]
+
+
+def config_file_overrides(env: Mapping[str, str]) -> list[Finding]:
+    """OTEL_CONFIG_FILE: an SDK with declarative configuration reads that file, not these variables (issue 26)."""
+    from otdiag.validate.sdkconfig import CONFIG_FILE_OVERRIDES
+
+    path = _get(env, "OTEL_CONFIG_FILE")
+    if not path:
+        return []
+    read = sorted(k for k in env if k.startswith("OTEL_") and k != "OTEL_CONFIG_FILE" and env[k].strip())
+    shown = ", ".join(read[:4]) + (", …" if len(read) > 4 else "")
+    return [
+        CONFIG_FILE_OVERRIDES(
+            f"OTEL_CONFIG_FILE={path}: an SDK with declarative configuration reads that file and ignores "
+            + (f"the other OTEL_* variables ({shown})" if read else "the OTEL_* variables")
+            + "; the findings from the variables may not be what the app does.",
+            hint=f"Check the file: otdiag validate-config {path} (or unset OTEL_CONFIG_FILE).",
+            target="OTEL_CONFIG_FILE",
         )
     ]

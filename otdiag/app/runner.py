@@ -263,6 +263,7 @@ def env_findings(env: Mapping[str, str], spans: int) -> list[Finding]:
         cat.APP_SAMPLER_OFF.code,
         cat.APP_SAMPLER_ARG.code,
         cat.APP_JAEGER_VARIABLES.code,
+        "app.config-file-overrides-env",  # otdiag.validate.sdkconfig: the SDK may ignore run's own variables
     }
     found = [f for f in env_analysis.analyse(env).findings if f.code in keep]
     if spans > 0:

@@ -59,12 +59,32 @@ def config_errors(path: str, option: str, *, jaeger: bool = False) -> list[Findi
     from otdiag.validate.knowledge import Distribution
 
     data = bounded.read(path, what=option, max_bytes=MAX_CONFIG_BYTES)
-    result = validate_source(data, path, Distribution.JAEGER if jaeger else None)
+    release = None if jaeger else running_release(path)
+    result = validate_source(data, path, Distribution.JAEGER if jaeger else None, release=release)
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    if result.release is not None:
+        said = f"checked against collector v{'.'.join(map(str, result.release))}" + (
+            " (the running collector's build info)" if release else " (the newest otdiag knows: no build info read)"
+        )
+        errors = [replace(f, evidence=(*f.evidence, said)) for f in errors]
     errors += never_reaches_backend(result.findings)
     if jaeger:
         errors = [replace(f, stage=Stage.JAEGER, guide=Guide.TRACES_NOT_IN_JAEGER) for f in errors]
     return errors
+
+
+def running_release(path: str, timeout: float = 1.5) -> tuple[int, int, int] | None:
+    """The release of the collector running this config, from its metrics' build info (issue 26)."""
+    from otdiag.collector import metrics, targets
+    from otdiag.net.transport import TransportError
+    from otdiag.validate import versions
+
+    try:
+        url = targets.targets(path).metrics_url
+        snap = metrics.scrape(url, timeout=timeout) if url else None
+        return versions.resolve(snap.version) if snap is not None and snap.version else None
+    except (TransportError, UsageError, OSError, ValueError):
+        return None  # not running, not reachable, or a release otdiag does not know: judged by the newest
 
 
 def never_reaches_backend(findings: Iterable[Finding]) -> list[Finding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -62,6 +63,13 @@ def validate_config(
             "(http://host:8888/metrics) or a collector binary (default: the newest release otdiag knows)."
         ),
     ] = None,
+    base_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="The directory the collector will run in: relative TLS file paths (cert_file, key_file, "
+            "ca_file) are looked up there (default: the current directory)."
+        ),
+    ] = None,
 ) -> None:
     """Check collector (or Jaeger v2) configs as `otelcol validate` would, all errors at once, located.
 
@@ -97,10 +105,20 @@ def validate_config(
             binary=found,
             graph=graph,
             graph_only=graph_only,
+            base_dir=_base_dir(base_dir),
         )
         return _emit(validate(request), out_fmt)
 
     common.run(body)
+
+
+def _base_dir(text: str | None) -> Path:
+    if text is None:
+        return Path.cwd()
+    path = Path(text)
+    if not path.is_dir():
+        raise UsageError(f"--base-dir: {text} is not a directory")
+    return path
 
 
 def _check_usage(files: list[str], merge: bool, graph_only: bool, out_fmt: OutputFormat) -> None:

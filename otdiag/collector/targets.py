@@ -187,6 +187,10 @@ def _metrics_url(doc: Mapping[str, Any]) -> str | None:
     telemetry = _get(doc, "service", "telemetry", "metrics") or {}
     if str(_get(telemetry, "level") or "normal").lower() == "none":
         return None
+    address = _get(telemetry, "address")
+    if isinstance(address, str) and address.strip():
+        # Collectors before v0.128 take metrics::address (host:port of the Prometheus endpoint).
+        return f"http://{_dial(address.strip(), '')}/metrics"
     readers = _get(telemetry, "readers") or []
     for reader in readers if isinstance(readers, list) else []:
         prom = _get(reader, "pull", "exporter", "prometheus")

@@ -14,7 +14,10 @@ FileView = tuple[str, list[Finding], list[str]]
 def print_validate(console: Console, result: ValidateResult) -> None:
     """The report, then (--graph) each config's pipelines."""
     views = [view for file in result.files for view in file_views(file)]
-    print_config_files(console, views, strict=result.strict)
+    note = None
+    if result.collector_version and any(f.collector_version for f in result.files):
+        note = f"checked against collector {result.collector_version} (--collector-version picks another release)"
+    print_config_files(console, views, strict=result.strict, note=note)
     for g in result.graphs or ():
         console.print()
         console.print(f"[bold]pipelines of {escape(g.path)}[/]")
@@ -55,8 +58,11 @@ def code_frame(source_lines: list[str], line: int, column: int) -> list[str]:
     return [f"[dim]{gutter}[/]{escape(text)}", " " * len(gutter) + " " * max(column - 1, 0) + "[bold]^[/]"]
 
 
-def print_config_files(console: Console, files: list[FileView], *, strict: bool = False) -> None:
-    """Findings grouped by file, each with its code frame, colour by severity, and its fix."""
+def print_config_files(
+    console: Console, files: list[FileView], *, strict: bool = False, note: str | None = None
+) -> None:
+    """Findings grouped by file, each with its code frame, colour by severity, and its fix; `note`
+    (which collector release was checked against) just above the verdict."""
     totals = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
     for path, findings, lines in files:
         errors = sum(1 for f in findings if f.severity is Severity.ERROR)
@@ -66,6 +72,8 @@ def print_config_files(console: Console, files: list[FileView], *, strict: bool 
             totals[f.severity] += 1
             _print_finding(console, f, lines)
         console.print()
+    if note:
+        console.print(f"[dim]{escape(note)}[/]")
     e, w, i = totals[Severity.ERROR], totals[Severity.WARNING], totals[Severity.INFO]
     n = len(files)
     failed = e > 0 or (strict and w > 0)

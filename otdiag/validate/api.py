@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
-from otdiag.validate import create, startup, warn
+from otdiag.validate import create, sdkconfig, settings, startup, versions, warn
 from otdiag.validate.checker import MAX_PER_CODE, Checker
 from otdiag.validate.knowledge import Distribution, load
 from otdiag.validate.model import Config
+from otdiag.validate.versions import Version
 from otdiag.validate.yamlsrc import LoadError, Node, merge, tag_file
 from otdiag.validate.yamlsrc import load as load_yaml
 
@@ -37,6 +39,12 @@ class Result:
     """The text validated (for code frames); empty when it could not be read."""
     merged_sources: dict[str, str] = field(default_factory=dict)
     """--merge: each file's text, by its label."""
+    release: Version | None = None
+    """The collector release checked against (None: a Jaeger v2 config, judged by its own release)."""
+    sdk: bool = False
+    """The file is an SDK's declarative configuration (OTEL_CONFIG_FILE), not a collector config."""
+    start_codes: frozenset[str] = kinds.START_TIME
+    """The codes of errors met only at start-up, for the release checked against."""
 
     @property
     def validate_errors(self) -> list[Finding]:
@@ -44,7 +52,7 @@ class Result:
         return [
             f
             for f in self.findings
-            if f.severity is Severity.ERROR and f.code not in kinds.START_TIME and f.code != kinds.W_BINARY.code
+            if f.severity is Severity.ERROR and f.code not in self.start_codes and f.code != kinds.W_BINARY.code
         ]
 
     @property
@@ -69,11 +77,17 @@ def validate_tree(
     distribution: Distribution | None = None,
     environ: Mapping[str, str] | None = None,
     source: str = "",
+    release: Version | None = None,
+    base_dir: Path | None = None,
 ) -> Result:
-    """Validate an already loaded (for instance merged) tree."""
+    """Validate an already loaded (for instance merged) tree, for collector `release` (None: the newest)."""
     env = os.environ if environ is None else environ
     dist = distribution or detect_distribution(root)
-    ck = Checker(path, root, load(dist), env)
+    if release is None:
+        release = versions.resolve(None)
+    ck = Checker(
+        path, root, load(dist), env, release=None if dist is Distribution.JAEGER else release, base_dir=base_dir
+    )
     try:
         ck.run()
         if root.kind == "map":
@@ -82,7 +96,21 @@ def validate_tree(
             warn.check(ck)
     except LoadError as exc:  # an alias bomb met while walking
         ck.findings.append(exc.kind(exc.message))
-    return Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source)
+    if ck.release is not None and root.kind == "map":
+        # What the release has and lacks of the component types (settings were judged by it already).
+        comps = [(c.kind, c.type, c.id, Location(c.key.file or path, c.key.line, c.key.column)) for c in ck.cfg.all()]
+        ck.findings = versions.apply(ck.findings, comps, ck.release, dist.value)
+    start_codes = kinds.START_TIME
+    if ck.release is not None and not settings.validate_builds(ck.release):
+        # This release's `validate` does not build the pipelines: what building them finds, it meets at start.
+        start_codes = kinds.START_TIME | kinds.GRAPH_BUILD
+        said = f"found when the collector starts; `otelcol validate` of {versions.name(ck.release)} lets it through"
+        ck.findings = [
+            replace(f, evidence=(said, *f.evidence)) if f.code in kinds.GRAPH_BUILD else f for f in ck.findings
+        ]
+    result = Result(path, dist, fold(ck.findings, ck.emitted), ck.cfg, ck.edges, source, release=ck.release)
+    result.start_codes = start_codes
+    return result
 
 
 def fold(findings: list[Finding], emitted: Mapping[Kind, int]) -> list[Finding]:
@@ -111,6 +139,8 @@ def validate_source(
     path: str,
     distribution: Distribution | None = None,
     environ: Mapping[str, str] | None = None,
+    release: Version | None = None,
+    base_dir: Path | None = None,
 ) -> Result:
     """Every problem in one config file, located; never raises for bad content."""
     env = os.environ if environ is None else environ
@@ -118,7 +148,10 @@ def validate_source(
     if root is None:
         return Result(path, distribution or Distribution.CONTRIB, problems)
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    result = validate_tree(root, path, distribution, env, text)
+    if distribution is None and sdkconfig.is_sdk_config(root):
+        # The SDK's declarative configuration (OTEL_CONFIG_FILE), not a collector's.
+        return Result(path, Distribution.CONTRIB, [*problems, *sdkconfig.check(root, path)], source=text, sdk=True)
+    result = validate_tree(root, path, distribution, env, text, release, base_dir)
     result.findings[:0] = problems
     return result
 
@@ -127,6 +160,8 @@ def validate_merged(
     files: Sequence[tuple[str, bytes]],
     distribution: Distribution | None = None,
     environ: Mapping[str, str] | None = None,
+    release: Version | None = None,
+    base_dir: Path | None = None,
 ) -> Result:
     """Several files validated as one config, merged as the collector merges repeated --config.
 
@@ -145,7 +180,7 @@ def validate_merged(
     label = " + ".join(path for path, _ in files)
     if root is None:
         return Result(label, distribution or Distribution.CONTRIB, problems)
-    result = validate_tree(root, label, distribution, environ, source="")
+    result = validate_tree(root, label, distribution, environ, source="", release=release, base_dir=base_dir)
     result.findings[:0] = problems
     result.merged_sources = {path: data.decode("utf-8", "replace") for path, data in files}
     return result

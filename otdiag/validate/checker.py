@@ -13,11 +13,12 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from otdiag import catalogue_config as kinds
 from otdiag.catalogue import Kind
 from otdiag.model import Finding, Location, Severity
-from otdiag.validate import rules, schema, suggest
+from otdiag.validate import rules, schema, settings, suggest
 from otdiag.validate.expand import Expansion, expand
 from otdiag.validate.knowledge import SECTIONS, SIGNALS, Distribution, Knowledge, load
 from otdiag.validate.model import Comp, Config, Pipeline, Ref
@@ -86,6 +87,10 @@ class Checker:
     know: Knowledge
     environ: Mapping[str, str]
     findings: list[Finding] = field(default_factory=list)
+    release: tuple[int, int, int] | None = None
+    """The collector release whose settings are checked (None: the release of the key trees)."""
+    base_dir: Path | None = None
+    """Where the collector will run (its relative TLS file paths start there); None: files not checked."""
     cfg: Config = field(init=False)
     expansion: Expansion = field(default_factory=Expansion)
     edges: dict[str, set[str]] = field(default_factory=dict)
@@ -172,13 +177,21 @@ class Checker:
 
     def unmarshal(self) -> None:
         root = self.root
+        service = root.get("service")
+        if service is not None and service.kind == "map":
+            # A component section nested under service: (reported there) is checked as the top-level
+            # section it was meant to be, so that its components are not also "not configured".
+            for section in SECTIONS:
+                if section != "extensions" and section in service.index and section not in root.index:
+                    root.items.append(service.items[service.index[section]])
+                    root.index[section] = len(root.items) - 1
         unknown = [k for k, _ in root.items if k.value not in TOP_LEVEL]
         if unknown:
             self.emit(
                 kinds.UNKNOWN_SECTION,
                 f"'' has invalid keys: {', '.join(str(k.value) for k in unknown)}",
                 unknown[0],
-                hint=_stand_in(root, unknown, TOP_LEVEL),
+                hint=_misplaced(unknown, "") or _stand_in(root, unknown, TOP_LEVEL),
             )
         for section, kind in SECTIONS.items():
             node = root.get(section)
@@ -235,8 +248,9 @@ class Checker:
                     target=cid,
                 )
             self.cfg.comps[kind][cid] = comp
-            if info is not None and info.config is not None:
-                for p in schema.check(value, info.config, ""):
+            tree = self.tree(kind, info.type, info.config) if info is not None else None
+            if tree is not None:
+                for p in schema.check(value, tree, ""):
                     if p.stage == "create":
                         self.at_create.setdefault(cid, []).append(p)
                         continue
@@ -245,6 +259,10 @@ class Checker:
                     else:
                         message = f"{comp.label}: {p.message}"
                     self.emit(p.kind, message, p.node, target=cid, hint=p.hint)
+
+    def tree(self, kind: str, typ: str, config: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A component's key tree as the release checked against has it."""
+        return settings.for_release(f"{kind}/{typ}", config, self.release)
 
     def unmarshal_service(self) -> None:
         service = self.root.get("service")
@@ -259,7 +277,7 @@ class Checker:
                 kinds.UNKNOWN_SECTION,
                 f"'service' has invalid keys: {', '.join(str(k.value) for k in bad)}",
                 bad[0],
-                hint=_stand_in(service, bad, _SERVICE_KEYS),
+                hint=_misplaced(bad, "service") or _stand_in(service, bad, _SERVICE_KEYS),
             )
         ext = service.get("extensions")
         for ref in self._id_list(ext, "service.extensions"):
@@ -285,7 +303,8 @@ class Checker:
         if self.cfg.telemetry is None or self.know.telemetry is None:
             return
         # The telemetry sections' custom decoders (config migrations) are strict too.
-        for p in schema.check(self.cfg.telemetry, self.know.telemetry, "telemetry", strict_custom=True):
+        tree = settings.for_release("service/telemetry", self.know.telemetry, self.release)
+        for p in schema.check(self.cfg.telemetry, tree, "telemetry", strict_custom=True):
             if p.stage == "warning":
                 self.emit(p.kind, f"service::{p.message}", p.node, hint=p.hint)
                 continue
@@ -300,11 +319,18 @@ class Checker:
         """One entry of service.pipelines; None when its ID is refused."""
         raw = str(key.text if key.kind == "scalar" else key.value)
         sig, name, err = parse_id(raw)
+        near = None
         if err is None and sig not in SIGNALS:
             err = f'in "{raw}" id: unknown pipeline signal: "{sig}"'
+            near = suggest.nearest(sig, SIGNALS)
         if err:
-            self.emit(kinds.INVALID_PIPELINE_ID, f"'service.pipelines' {err}", key)
-            return None
+            hint = f'Did you mean "{near}{raw[len(sig) :]}"? (signals: {", ".join(SIGNALS)})' if near else None
+            self.emit(kinds.INVALID_PIPELINE_ID, f"'service.pipelines' {err}", key, hint=hint)
+            if near is None or f"{near}{raw[len(sig) :]}" in self.cfg.pipelines:
+                return None
+            # Checked from here on as the pipeline it was meant to be: one error, not a cascade of
+            # "unused component" warnings.
+            sig, raw = near, f"{near}{raw[len(sig) :]}"
         pid = f"{sig}/{name}" if name else sig
         pipe = Pipeline(pid, sig, key, value)
         if value.kind == "map":
@@ -314,7 +340,7 @@ class Checker:
                     kinds.UNKNOWN_SECTION,
                     f"'service.pipelines::{pid}' has invalid keys: {', '.join(str(k.value) for k in bad)}",
                     bad[0],
-                    hint=_stand_in(value, bad, _PIPELINE_KEYS),
+                    hint=_misplaced(bad, "pipeline") or _stand_in(value, bad, _PIPELINE_KEYS),
                 )
             pipe.receivers = self._id_list(value.get("receivers"), f"{pid}.receivers")
             pipe.processors = self._id_list(value.get("processors"), f"{pid}.processors")
@@ -362,6 +388,19 @@ class Checker:
                 self.emit(kind, f"{comp.label}: {message}", node or comp.key, target=comp.id, hint=hint)
         rules_tel = rules.validate_telemetry(self.cfg.telemetry)
         for kind, message, node in rules_tel:
+            loc = self.loc(node)
+            # Decoding may have refused this value already: one mistake, one error (the service's own
+            # wording, with its fix).
+            self.findings = [
+                f
+                for f in self.findings
+                if not (
+                    loc is not None
+                    and f.location == loc
+                    and f.severity is Severity.ERROR
+                    and f.code == kinds.WRONG_TYPE.code
+                )
+            ]
             self.emit(kind, f"service::telemetry: {message}", node, hint=getattr(message, "hint", None))
 
     def validate_service(self) -> None:
@@ -656,3 +695,33 @@ def _stand_in(parent: Node, unknown: list[Node], valid: tuple[str, ...]) -> str 
     if len(pairs) == 1:
         return f'Did you mean "{pairs[0][1]}"? (valid keys: {", ".join(valid)})'
     return "Did you mean " + ", ".join(f'"{near}" for "{name}"' for name, near in pairs) + "?"
+
+
+_ELSEWHERE: dict[str, dict[str, str]] = {
+    "": {
+        "pipelines": "service::pipelines",
+        "telemetry": "service::telemetry",
+        **{sig: f"service::pipelines::{sig}" for sig in SIGNALS},
+    },
+    "service": {
+        **{s: f"the top-level `{s}:` section" for s in ("receivers", "processors", "exporters", "connectors")},
+        **{sig: f"service::pipelines::{sig}" for sig in SIGNALS},
+    },
+    "pipeline": {
+        **{sig: f"service::pipelines::{sig} (a pipeline of its own, not inside another)" for sig in SIGNALS},
+        "extensions": "service::extensions",
+    },
+}
+
+
+def _misplaced(keys: list[Node], level: str) -> str | None:
+    """The fix for a right key at the wrong level: `processors:` nested under `service:` is the
+    top-level section; `pipelines:` at the top is service::pipelines."""
+    where = _ELSEWHERE[level]
+    found = [(str(k.value), where[str(k.value)]) for k in keys if str(k.value) in where]
+    if not found:
+        return None
+    if len(found) == 1:
+        key, there = found[0]
+        return f"Did you mean {there}? `{key}:` is valid there, not at this level: move it (unindent it)."
+    return "Did you mean " + ", ".join(f"{there} for `{key}:`" for key, there in found) + "? Move them."

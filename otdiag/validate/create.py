@@ -169,7 +169,16 @@ def check(ck: Checker) -> None:
                 actions = comp.node.get("actions")
                 for i, action in enumerate(actions.children if actions is not None and actions.kind == "seq" else []):
                     pattern = action.get("pattern") if action.kind == "map" else None
-                    if pattern is not None and isinstance(pattern.value, str) and unnamed_group(pattern.value):
+                    act = action.get("action") if action.kind == "map" else None
+                    # attraction.NewAttrProc asks for named groups only for extract; delete and
+                    # hash take any pattern (issue 26).
+                    extract = act is not None and str(act.value).lower() == "extract"
+                    if (
+                        extract
+                        and pattern is not None
+                        and isinstance(pattern.value, str)
+                        and unnamed_group(pattern.value)
+                    ):
                         key = action.get("key")
                         ck.emit(
                             CODE,

@@ -9,14 +9,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 from otdiag import redact
-from otdiag.model import Finding, Location, Result, Severity
+from otdiag.model import Finding, Result, Severity
 from otdiag.validate import api
 from otdiag.validate.drawing import GraphFormat
 from otdiag.validate.knowledge import Distribution
 from otdiag.validate.model import Config
+from otdiag.validate.versions import Version, name
 
 STDIN = "-"
 
@@ -37,6 +39,8 @@ class ValidateRequest:
     graph: GraphFormat | None = None
     graph_only: bool = False
     """Draw the first config's pipelines (as `graph`, mermaid by default) beside the report."""
+    base_dir: Path | None = None
+    """Where the collector will run: relative TLS files are looked up there (None: not checked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +57,17 @@ class FileReport:
     """--merge: (label, text) of each file."""
     secrets: tuple[str, ...] = field(default=(), repr=False)
     """Literal secret values of the config, never to be shown."""
+    collector_version: str | None = None
+    """The collector release the file was checked against (v0.155.0); None for a Jaeger v2 config."""
+    kind: str = "collector"
+    """What the file is: "collector", "jaeger" (a Jaeger v2 config) or "sdk" (OTEL_CONFIG_FILE)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "distribution": self.distribution.value,
+            "collector_version": self.collector_version,
+            "kind": self.kind,
             "ok": self.ok,
             "findings": [f.to_json() for f in self.findings],
         }
@@ -86,13 +96,19 @@ class ValidateResult(Result):
     """--graph: each config's pipelines (None without --graph)."""
     drawing: str | None = None
     """--graph-only: the first config's pipelines, drawn."""
+    collector_version: str = ""
+    """The collector release every collector config was checked against (v0.155.0)."""
 
     @property
     def ok(self) -> bool:
         return not fails(self.findings, self.strict)
 
     def fields_json(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"strict": self.strict, "files": [f.to_json() for f in self.files]}
+        fields: dict[str, Any] = {
+            "strict": self.strict,
+            "collector_version": self.collector_version,
+            "files": [f.to_json() for f in self.files],
+        }
         if self.graphs is not None:
             fields["graph"] = {g.path: g.to_json() for g in self.graphs}
         return fields
@@ -109,41 +125,31 @@ def label(name: str) -> str:
 
 def validate(request: ValidateRequest) -> ValidateResult:
     """Every file's findings, secrets scrubbed; never raises for bad content."""
-    from otdiag.validate import binary
+    from otdiag.validate import binary, versions
 
-    results = _validate_files(request)
-    _for_release(results, request.collector_version)
+    release = versions.from_user(request.collector_version) if request.collector_version else versions.resolve(None)
+    results = _validate_files(request, release)
     if request.binary:
         binary.add_verdicts(request.binary, results, request.files, request.merge, protect)
     files = tuple(_file_report(r, request.strict) for r in results)
     return ValidateResult(
         findings=tuple(f for file in files for f in file.findings),
         strict=request.strict,
+        collector_version=name(release),
         files=files,
         graphs=_graphs(results, request.graph) if request.graph and not request.graph_only else None,
         drawing=_drawing(results[0].config, request.graph) if request.graph_only else None,
     )
 
 
-def _validate_files(request: ValidateRequest) -> list[api.Result]:
+def _validate_files(request: ValidateRequest, release: Version) -> list[api.Result]:
     if request.merge and len(request.files) > 1:
-        return [api.validate_merged([(label(n), d) for n, d in request.files], request.distribution)]
-    return [api.validate_source(data, label(name), request.distribution) for name, data in request.files]
-
-
-def _for_release(results: list[api.Result], collector_version: str | None) -> None:
-    """--collector-version: what that release has and lacks (collector configs, not Jaeger's)."""
-    from otdiag.validate import versions
-
-    release = versions.from_user(collector_version) if collector_version else versions.resolve(None)
-    for result in results:
-        if result.distribution is Distribution.JAEGER or result.config is None:
-            continue
-        comps = [
-            (c.kind, c.type, c.id, Location(c.key.file or result.path, c.key.line, c.key.column))
-            for c in result.config.all()
-        ]
-        result.findings = versions.apply(result.findings, comps, release)
+        files = [(label(n), d) for n, d in request.files]
+        return [api.validate_merged(files, request.distribution, release=release, base_dir=request.base_dir)]
+    return [
+        api.validate_source(data, label(name), request.distribution, release=release, base_dir=request.base_dir)
+        for name, data in request.files
+    ]
 
 
 def protect(result: api.Result) -> list[str]:
@@ -177,6 +183,8 @@ def _file_report(result: api.Result, strict: bool) -> FileReport:
         source=result.source,
         merged_sources=tuple(result.merged_sources.items()),
         secrets=tuple(secrets),
+        collector_version=name(result.release) if result.release and not result.sdk else None,
+        kind="sdk" if result.sdk else "jaeger" if result.distribution is Distribution.JAEGER else "collector",
     )
 
 

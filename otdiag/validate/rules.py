@@ -548,7 +548,37 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 
+def retry_on_failure(comp: Comp) -> Iterator[Problem]:
+    """configretry.BackOffConfig.Validate (config/configretry/backoff.go), for any component that has
+    a retry_on_failure section: with retries on, a positive max_elapsed_time is no shorter than the
+    first and the longest wait (unset ones take their defaults)."""
+    r = comp.get("retry_on_failure")
+    if r is None or r.kind != "map" or comp.value("retry_on_failure", "enabled", default=True) is False:
+        return
+
+    def secs(key: str) -> float | None:
+        n = r.get(key)
+        if n is not None and n.expanded:
+            return None
+        return seconds(comp.value("retry_on_failure", key))
+
+    elapsed, first, longest = secs("max_elapsed_time"), secs("initial_interval"), secs("max_interval")
+    if elapsed is None or elapsed <= 0:
+        return
+    at = r.get("max_elapsed_time") or r
+    if first is not None and first >= 0 and elapsed < first:
+        yield INVALID, "retry_on_failure: 'max_elapsed_time' must not be less than 'initial_interval'", at
+    elif longest is not None and longest >= 0 and elapsed < longest:
+        out = Hinted("retry_on_failure: 'max_elapsed_time' must not be less than 'max_interval'")
+        out.hint = (
+            "Make max_elapsed_time (the total time spent retrying; 0 = for ever) at least max_interval "
+            f"({comp.value('retry_on_failure', 'max_interval')}, the longest wait between two tries)."
+        )
+        yield INVALID, out, at
+
+
 def validate(comp: Comp) -> Iterator[Problem]:
+    yield from retry_on_failure(comp)
     rule = RULES.get((comp.kind, comp.canonical))
     if rule is not None:
         for problem in rule(comp):

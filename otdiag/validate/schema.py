@@ -262,9 +262,36 @@ def _struct(
         yield _invalid_keys(unknown, keys, where)
 
 
+def deeper(name: str, keys: dict[str, Any], limit: int = 3) -> str | None:
+    """Where `name` is a key further down this struct (`insecure` -> `tls::insecure`), shallowest first."""
+    todo: list[tuple[str, dict[str, Any], int]] = [("", {"t": "struct", "keys": keys}, 0)]
+    low = name.lower()
+    while todo:
+        prefix, node, depth = todo.pop(0)
+        if depth > limit:
+            return None
+        sub = node.get("keys") or {} if node.get("t") == "struct" else {}
+        if depth and low in {k.lower() for k in sub}:
+            return f"{prefix}::{name}"
+        for k, v in sub.items():
+            if isinstance(v, dict) and v.get("t") == "struct":
+                todo.append((f"{prefix}::{k}" if prefix else k, v, depth + 1))
+    return None
+
+
 def _invalid_keys(unknown: list[Node], keys: dict[str, Any], where: str) -> Problem:
     names = ", ".join(str(k.value) for k in unknown)
     valid = [k for k in keys if k not in {str(u.value) for u in unknown}]
+    placed = [(str(u.value), deeper(str(u.value), keys)) for u in unknown]
+    moved = [(name, there) for name, there in placed if there]
+    if moved and len(moved) == len(unknown):
+        if len(moved) == 1:
+            name, there = moved[0]
+            section = there.rsplit("::", 1)[0]
+            place = f"Did you mean `{there}`? `{name}` is a setting of `{section}:`: move it under that section."
+        else:
+            place = "Did you mean " + ", ".join(f"`{there}` for `{name}`" for name, there in moved) + "?"
+        return Problem(kinds.INVALID_KEYS, f"{where}has invalid keys: {names}", unknown[0], place)
     pairs = [(str(u.value), suggest.nearest(str(u.value), valid)) for u in unknown]
     hints = [f'"{near}" for "{name}"' for name, near in pairs if near]
     hint = None

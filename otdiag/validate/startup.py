@@ -6,8 +6,10 @@ Only started components count: those in a pipeline, and the extensions in servic
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from otdiag import catalogue_config as kinds
@@ -80,12 +82,144 @@ def check(ck: Checker) -> None:
                         + ("" if cfg.comp("extension", ext) else " (and it is not configured)"),
                         value,
                         target=ext,
+                        hint=_auth_hint(ck, ext, enabled),
                     )
     for comp in comps:
         if comp.canonical == "tail_sampling":
             _tail_sampling(ck, comp)
+            _status_codes(ck, comp)
+        if comp.kind == "exporter":
+            _queue_storage(ck, comp, enabled)
+        if comp.canonical == "adaptive_sampling":
+            _adaptive(ck, comp, enabled)
+        if ck.base_dir is not None:
+            _tls_files(ck, comp, ck.base_dir)
     _jaeger(ck, comps, enabled)
     _ports(ck, comps)
+
+
+_TLS_FILES = ("ca_file", "cert_file", "key_file", "client_ca_file")
+
+
+def _tls_files(ck: Checker, comp: Comp, base: Path) -> None:
+    """TLS files the collector reads when it starts the component: they must exist and be readable."""
+    for path, _, value in _walk(comp.node):
+        if path[-1] not in _TLS_FILES or "tls" not in path[:-1] or value.kind != "scalar" or value.expanded:
+            continue
+        if not isinstance(value.value, str) or not value.value.strip() or "${" in value.text:
+            continue
+        name = value.value.strip()
+        full = (base / name) if not Path(name).is_absolute() else Path(name)
+        try:
+            ok = full.is_file() and os.access(full, os.R_OK)
+            why = "permission denied" if full.is_file() else "no such file or directory"
+        except OSError as exc:  # a path too long, a loop of links
+            ok, why = False, exc.strerror or "cannot be read"
+        if ok:
+            continue
+        where = "" if Path(name).is_absolute() else f" (relative to {base})"
+        ck.emit(
+            kinds.TLS_FILE,
+            f"{comp.label}: {'.'.join(path)}: failed to load TLS config: open {name}: {why}{where}",
+            value,
+            target=comp.id,
+        )
+
+
+def _queue_storage(ck: Checker, comp: Comp, enabled: set[str]) -> None:
+    """sending_queue::storage: the persistent queue's storage extension is looked up when the exporter starts."""
+    node = comp.get("sending_queue", "storage")
+    if node is None or node.kind != "scalar" or node.value in (None, "") or node.expanded:
+        return
+    ext = str(node.value)
+    if ext in enabled:
+        return
+    defined = sorted(ck.cfg.comps.get("extension", {}))
+    storage = [e for e in defined if "storage" in e.split("/", 1)[0]]
+    near = suggest.nearest(ext, storage or defined)
+    if ck.cfg.comp("extension", ext) is not None:
+        hint = f"Add {ext} to service.extensions."
+    elif near:
+        hint = f'Did you mean "{near}"? (defined extensions: {", ".join(defined)})'
+    else:
+        hint = "Define a storage extension (file_storage) under extensions and list it in service.extensions."
+    ck.emit(
+        kinds.QUEUE_STORAGE_UNDEFINED,
+        f'{comp.label}: sending_queue::storage: no storage client extension found ("{ext}"'
+        + (" is not in service.extensions)" if ck.cfg.comp("extension", ext) else " is not defined)"),
+        node,
+        hint=hint,
+        target=comp.id,
+    )
+
+
+_STATUS_CODES = ("OK", "ERROR", "UNSET")
+
+
+def _status_codes(ck: Checker, comp: Comp) -> None:
+    """status_code policies (also inside and/composite): only OK, ERROR and UNSET, in capitals."""
+    for path, key, value in _walk(comp.node):
+        if path[-1] != "status_codes" or len(path) < 2 or path[-2] != "status_code":
+            continue
+        if value.kind != "seq":
+            continue
+        if not value.children:
+            ck.emit(
+                kinds.TAIL_SAMPLING_POLICY,
+                f"{comp.label}: expected at least one status code to filter on",
+                key,
+                target=comp.id,
+            )
+            continue
+        for item in value.children:
+            if item.kind != "scalar" or item.expanded or str(item.value) in _STATUS_CODES:
+                continue
+            upper = str(item.value).upper()
+            hint = f'Write "{upper}": the names are upper case.' if upper in _STATUS_CODES else None
+            ck.emit(
+                kinds.TAIL_SAMPLING_POLICY,
+                f'{comp.label}: unknown status code "{item.value}", supported: OK, ERROR, UNSET',
+                item,
+                hint=hint or "Valid values: OK, ERROR, UNSET.",
+                target=comp.id,
+            )
+            break
+
+
+def _adaptive(ck: Checker, comp: Comp, enabled: set[str]) -> None:
+    """Jaeger's adaptive_sampling processor takes its store from the remote_sampling extension when it starts."""
+    exts = [e for e in enabled if e.split("/", 1)[0] == "remote_sampling"]
+    if not exts:
+        defined = [e for e in ck.cfg.comps.get("extension", {}) if e.split("/", 1)[0] == "remote_sampling"]
+        reason = "cannot find extension 'remote_sampling' (make sure it's defined earlier in the config)"
+        hint = f"Add {defined[0]} to service.extensions." if defined else None
+    else:
+        ext = ck.cfg.comp("extension", exts[0])
+        adaptive = ext.get("adaptive") if ext is not None else None
+        if adaptive is not None and adaptive.kind == "map":
+            return
+        reason = f"extension '{exts[0]}' is not configured for adaptive sampling"
+        hint = f"Give {exts[0]} an adaptive: section (sampling_store: a jaeger_storage backend)."
+    ck.emit(
+        kinds.ADAPTIVE_NO_REMOTE,
+        f"{comp.label}: cannot load adaptive sampling components from `remote_sampling` extension: {reason}",
+        comp.key,
+        hint=hint,
+        target=comp.id,
+    )
+
+
+def _auth_hint(ck: Checker, ext: str, enabled: set[str]) -> str:
+    """The fix for an authenticator that is not started: the defined extensions that authenticate."""
+    defined = list(ck.cfg.comps.get("extension", {}))
+    if ext in defined:
+        return f"Add {ext} to service.extensions."
+    auth = [e for e in defined if "auth" in e.split("/", 1)[0] or "oidc" in e.split("/", 1)[0]]
+    near = suggest.nearest(ext, auth or defined)
+    named = f" (defined authenticators: {', '.join(auth)})" if auth else " (no authenticator extension is defined)"
+    if near:
+        return f'Did you mean "{near}"?{named}'
+    return f"Define {ext} under extensions and add it to service.extensions{named}."
 
 
 def _tail_sampling(ck: Checker, comp: Comp) -> None:
@@ -129,10 +263,17 @@ def _tail_sampling(ck: Checker, comp: Comp) -> None:
 
 def _policy_types(comp: Comp, ck: Checker) -> set[str]:
     """Policy types: the generated constants (data/tail_sampling.json), plus any settings block of the key tree."""
-    tree: Any = comp.info.config if comp.info else None
-    item = (((tree or {}).get("keys") or {}).get("policies") or {}).get("v") or {}
-    keys = set((item.get("keys") or {}).keys()) - {"name", "type"}
-    return keys | set(_generated_policy_types().get(ck.know.distribution.value, []))
+    base: Any = comp.info.config if comp.info else None
+    tree: Any = ck.tree(comp.kind, comp.canonical, base) if comp.info else None
+
+    def blocks(t: Any) -> set[str]:
+        item = (((t or {}).get("keys") or {}).get("policies") or {}).get("v") or {}
+        return set((item.get("keys") or {}).keys()) - {"name", "type"}
+
+    # A policy type whose settings block the release checked against does not have yet (drop
+    # before v0.126) is not a type of that release either.
+    gone = blocks(base) - blocks(tree)
+    return (blocks(tree) | set(_generated_policy_types().get(ck.know.distribution.value, []))) - gone
 
 
 @cache

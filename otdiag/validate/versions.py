@@ -132,14 +132,27 @@ def alias_deprecated(kind: str, typ: str, v: Version) -> bool | None:
 _ALIAS_MSG = re.compile(r'^"(?P<typ>[a-z0-9_]+)" alias is deprecated')
 
 
-def apply(findings: list[Finding], comps: Sequence[tuple[str, str, str, Location | None]], v: Version) -> list[Finding]:
+def apply(
+    findings: list[Finding],
+    comps: Sequence[tuple[str, str, str, Location | None]],
+    v: Version,
+    distribution: str = "contrib",
+) -> list[Finding]:
     """The findings for release `v`: release-dependent ones added, those `v` does not have dropped.
 
-    `comps` lists the config's components as (kind, type, id, location of the key).
+    `comps` lists the config's components as (kind, type, id, location of the key); a contrib type is
+    not in the core distribution.
     """
     out: list[Finding] = []
     by_type = {(kind, typ) for kind, typ, _, _ in comps}
-    exists = {(k, t) for k, t in by_type if problem(k, t, v) is None and t in load().components.get(k, {})}
+    table = load().components
+    exists = {
+        (k, t)
+        for k, t in by_type
+        if problem(k, t, v) is None
+        and t in table.get(k, {})
+        and (distribution != "core" or table[k][t].get("dist") == "core")
+    }
     for f in findings:
         m = _ALIAS_MSG.match(f.message) if f.code == kinds.W_DEPRECATED.code else None
         if m and f.target:

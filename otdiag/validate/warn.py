@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from otdiag import catalogue_config as kinds
@@ -71,8 +72,8 @@ def _pipelines(ck: Checker) -> None:
             _batch(ck, label, pipe, procs, types.index("batch"))
         _listed_twice(ck, label, pipe)
         exps = _exporters(ck, pipe)
-        _debug_only(ck, pid, label, pipe, exps)
         _sampled(ck, label, pipe, types, exps)
+    _debug_only(ck)
     _routing_by_service(ck)
 
 
@@ -127,23 +128,34 @@ def _listed_twice(ck: Checker, label: str, pipe: Pipeline) -> None:
             seen.add(ref.id)
 
 
-def _debug_only(ck: Checker, pid: str, label: str, pipe: Pipeline, exps: list[Comp]) -> None:
-    if (
-        exps
-        and all(e.canonical == "debug" for e in exps)
-        and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
-    ):
-        # Data that reaches no backend at all is lost: a warning. A debug-only pipeline beside
-        # another that takes the same receivers to a real exporter is a side view: advice.
-        lost = not _also_exported(ck, pid, pipe)
-        ck.emit(
-            kinds.W_DEBUG_VERBOSE,
-            f"{label}: debug is the only exporter: "
-            + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
-            pipe.key,
-            target=exps[0].id,
-            severity=Severity.WARNING if lost else Severity.INFO,
-        )
+def _debug_only(ck: Checker) -> None:
+    """Pipelines whose only exporter is debug: one finding per debug exporter, naming its pipelines."""
+    groups: dict[str, list[tuple[str, Pipeline, bool]]] = {}
+    for pid, pipe in ck.cfg.pipelines.items():
+        exps = _exporters(ck, pipe)
+        if (
+            exps
+            and all(e.canonical == "debug" for e in exps)
+            and not any(ck.cfg.comp("connector", r.id) for r in pipe.exporters)
+        ):
+            # Data that reaches no backend at all is lost: a warning. A debug-only pipeline beside
+            # another that takes the same receivers to a real exporter is a side view: advice.
+            groups.setdefault(exps[0].id, []).append((pid, pipe, not _also_exported(ck, pid, pipe)))
+    for eid, pipes in groups.items():
+        for lost in (True, False):
+            these = [(pid, pipe) for pid, pipe, gone in pipes if gone is lost]
+            if not these:
+                continue
+            names = ", ".join(pid for pid, _ in these)
+            label = f"service::pipelines::{names}" if len(these) == 1 else f"service::pipelines ({names})"
+            ck.emit(
+                kinds.W_DEBUG_VERBOSE,
+                f"{label}: debug is the only exporter: "
+                + ("the data goes nowhere" if lost else "a copy for the log (another pipeline exports it)"),
+                these[0][1].key,
+                target=eid,
+                severity=Severity.WARNING if lost else Severity.INFO,
+            )
 
 
 def _sampled(ck: Checker, label: str, pipe: Pipeline, types: list[str], exps: list[Comp]) -> None:
@@ -209,7 +221,12 @@ def _grpc_target(ck: Checker, comp: Comp, endpoint: str, port: int | None, where
             where,
             target=comp.id,
         )
-    elif tls is None and port in (4317, 14250) and not endpoint.startswith(("http://", "https://")):
+    elif (
+        tls is None
+        and comp.get("insecure") is None  # a misplaced tls setting is already an error (did you mean tls::insecure)
+        and port in (4317, 14250)
+        and not endpoint.startswith(("http://", "https://"))
+    ):
         ck.emit(
             kinds.W_GRPC_NO_TLS_BLOCK,
             f"{comp.label}: {endpoint} has no tls block: the exporter "
@@ -414,9 +431,20 @@ def secret_nodes(cfg: Config) -> list[tuple[Comp, tuple[str, ...], Node]]:
                 continue
             key = path[-1].lower()
             is_header = len(path) >= 2 and path[-2] == "headers" and key not in _SAFE_HEADERS
+            # A header is a secret when its name or its value looks like one: a routing or tenant
+            # header of 4,000 characters is not (issue 26).
+            if is_header and not (_SECRET_HEADER.search(key) or _CREDENTIAL.match(value.value.strip())):
+                continue
             if is_header or key in _SECRET_KEYS or key.endswith(("_token", "_password", "_secret")):
                 out.append((comp, path, value))
     return out
+
+
+_SECRET_HEADER = re.compile(r"auth|token|secret|passw|api[-_]?key|apikey|cookie|credential|signature|session|key$")
+_CREDENTIAL = re.compile(
+    r"(?i)^(?:(?:bearer|basic|apikey|api-key|token|digest|negotiate|splunk|dsn)\s+\S+"
+    r"|(?=[A-Za-z0-9._~+/=-]*[0-9])(?=[A-Za-z0-9._~+/=-]*[A-Za-z])[A-Za-z0-9._~+/=-]{16,2048})$"
+)
 
 
 def _secret_like(value: str) -> bool:
