@@ -201,6 +201,8 @@ def _service(rs: Any) -> str:
 
 
 def _diff(before: Captured, after: Captured) -> tuple[Change, ...]:
+    if before.span == after.span and before.resource.resource == after.resource.resource:
+        return ()  # compared in protobuf's C code: most spans go through most processors unchanged
     out: list[Change] = []
     if before.span.name != after.span.name:
         out.append(Change("name", None, before.span.name, after.span.name))
@@ -208,12 +210,14 @@ def _diff(before: Captured, after: Captured) -> tuple[Change, ...]:
     a_status = (_STATUS.get(after.span.status.code, "?"), after.span.status.message)
     if b_status != a_status:
         out.append(Change("status", None, _status_text(b_status), _status_text(a_status)))
-    out += _map_diff("attribute", attributes_of(before.span.attributes), attributes_of(after.span.attributes))
-    out += _map_diff(
-        "resource",
-        attributes_of(before.resource.resource.attributes),
-        attributes_of(after.resource.resource.attributes),
-    )
+    if before.span.attributes != after.span.attributes:
+        out += _map_diff("attribute", attributes_of(before.span.attributes), attributes_of(after.span.attributes))
+    if before.resource.resource != after.resource.resource:
+        out += _map_diff(
+            "resource",
+            attributes_of(before.resource.resource.attributes),
+            attributes_of(after.resource.resource.attributes),
+        )
     return tuple(out)
 
 

@@ -160,29 +160,40 @@ def _failure_text(errlog: Path) -> str:
         data = bounded.read_bytes(str(errlog), max_bytes=MAX_STDERR)
     except (OSError, UsageError):
         return ""
-    text = data.decode("utf-8", "replace")
-    for line in reversed(text.splitlines()):
-        if line.startswith("Error:"):
-            return redact.printable(line.removeprefix("Error: ")[:600])
+    lines = data.decode("utf-8", "replace").splitlines()
+    for n in range(len(lines) - 1, -1, -1):
+        if lines[n].startswith("Error:"):
+            # The collector's error goes on over the next lines (one per decoding error): keep them, joined.
+            said = [lines[n].removeprefix("Error: ").strip()]
+            said += [ln.strip() for ln in lines[n + 1 : n + 8] if ln.strip() and not ln.startswith("20")]
+            return redact.printable(" ".join(said)[:600])
+    text = "\n".join(lines)
     lines = [ln for ln in _ERROR_LINE.findall(text[-8192:]) if ln.strip()]
     return redact.printable(lines[-1][:600]) if lines else ""
 
 
 def _send(port: int, requests: Sequence[ExportTraceServiceRequest]) -> str | None:
     """POST every request to the private receiver; the first refusal's text, or None when all were taken."""
-    import httpx
+    import http.client
 
-    url = f"http://127.0.0.1:{port}/v1/traces"
-    with httpx.Client(timeout=10.0) as client:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10.0)
+    try:
         for req in requests:
             try:
-                resp = client.post(
-                    url, content=req.SerializeToString(), headers={"Content-Type": "application/x-protobuf"}
+                conn.request(
+                    "POST",
+                    "/v1/traces",
+                    body=req.SerializeToString(),
+                    headers={"Content-Type": "application/x-protobuf"},
                 )
-            except httpx.HTTPError as exc:
+                resp = conn.getresponse()
+                body = resp.read(4096)
+            except (OSError, http.client.HTTPException) as exc:
                 return f"the collector's receiver failed: {type(exc).__name__}"
-            if resp.status_code != 200:
-                return f"HTTP {resp.status_code}: {redact.printable(resp.text[:300])}"
+            if resp.status != 200:
+                return f"HTTP {resp.status}: {redact.printable(body.decode('utf-8', 'replace')[:300])}"
+    finally:
+        conn.close()
     return None
 
 
