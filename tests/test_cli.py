@@ -149,3 +149,20 @@ def test_main_returns_the_exit_code_and_never_exits(capsys: pytest.CaptureFixtur
     )
     assert "carrier-pigeon" in capsys.readouterr().err
     assert dict(os.environ) == before
+
+
+def test_a_mistyped_command_gets_a_did_you_mean_and_exit_2() -> None:
+    got = run("chek")
+    assert got.exit_code == 2
+    assert "Did you mean 'check'?" in got.stderr
+    far = run("zzzz")
+    assert far.exit_code == 2 and "Did you mean" not in far.stderr
+
+
+def test_the_command_list_shows_whole_summaries_at_80_columns() -> None:
+    got = run("--help", env={"COLUMNS": "80"})
+    assert got.exit_code == 0
+    flowing = " ".join(got.stdout.split())
+    for spec in COMMANDS.values():
+        assert " ".join(spec.summary.split()) in flowing, spec.summary
+    assert all(len(line) <= 80 for line in got.stdout.splitlines())

@@ -175,10 +175,24 @@ class _LazyGroup(TyperGroup):
         if cmd_name not in COMMANDS:
             return None
         if ctx.meta.get(_LISTING):
-            return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name].summary)
+            summary = COMMANDS[cmd_name].summary  # whole, wrapped by the help formatter, never cut with "..."
+            return TyperCommand(name=cmd_name, help=summary, short_help=summary)
         cmd = _metavars(ctx, load_command(cmd_name))
         self.commands[cmd_name] = cmd
         return cmd
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        """A mistyped command gets a did-you-mean, as a mistyped option does (`otdiag chek`)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+            if close:
+                ctx.fail(f"No such command {name!r}. Did you mean {close[0]!r}?")
+        return super().resolve_command(ctx, args)
 
     def main(  # type: ignore[override]  # always exits, with the code otdiag.cli.main.main decides
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: object
