@@ -60,7 +60,6 @@ from otdiag.listen.refused import RefusedRequest
 from otdiag.listen.store import SpanStore
 from otdiag.listen.summary import ListenResult, refused_findings, summarize
 from otdiag.model import Finding, Protocol, Result, Severity
-from otdiag.observe import analysis
 from otdiag.observe.observed import NOT_LOADED, Observed
 from otdiag.run import observers as runtimes
 from otdiag.run.facts import RuntimeFacts
@@ -187,14 +186,12 @@ class _Ran:
     injected_service: str | None
     summary: ListenResult
     stderr_hits: dict[str, list[str]] = field(default_factory=dict)
-    observer: list[dict[str, Any]] = field(default_factory=list)
-    """The in-process observer's reports (Python apps), one per process."""
     stopped: str | None = None
     escalated: bool = False
     cwd: str = field(default_factory=os.getcwd)
     also_receiving: list[str] = field(default_factory=list)
     runtime: Seen | None = None
-    """A non-Python runtime observer's answer, when one observed the app."""
+    """The runtime observer's answer (Python, Node.js, Java, Go, ...), when one observed the app."""
 
     def result(self, findings: list[Finding], observed: Observed | RuntimeFacts) -> RunResult:
         s = self.summary
@@ -646,18 +643,14 @@ def run_app(
     clock: Callable[[], float] = time.time,
 ) -> RunResult:
     """Run the command to completion against `endpoint` (served by a listener writing to `store`)."""
-    from otdiag import observe as obs
-
     argv, grace = request.command, request.grace
     full_env, changes, removed, injected = prepare_env(env, endpoint, request.protocol, request.default_service)
-    report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if request.observe else None
-    runtime = runtimes.pick(argv) if request.observe and not obs.looks_like_python(list(argv)) else None
+    runtime = (runtimes.pick(argv) or runtimes.PYTHON) if request.observe else None
+    report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if runtime is not None else None
     launch: Launch | None = None
     early: list[Finding] = []
     spawn_argv: Sequence[str] = argv
-    if report_dir is not None and runtime is None:
-        full_env.update(obs.environment(full_env, report_dir))
-    elif report_dir is not None and runtime is not None:
+    if report_dir is not None and runtime is not None:
         launch = Launch(tuple(argv), dict(full_env), report_dir, endpoint, Path.cwd())
         spawn_argv, early = _prepare_runtime(runtime, launch, full_env)
     started = clock()
@@ -679,10 +672,9 @@ def run_app(
         finally:
             stopper.restore()
         summary = summarize(store)
-        reports = analysis.read_reports(report_dir) if report_dir is not None and runtime is None else []
         seen = None
         if runtime is not None and launch is not None:
-            app_run = AppRun(launch, returncode, stopper.reason, tap.lines, summary)
+            app_run = AppRun(launch, returncode, stopper.reason, tap.lines, summary, tuple(also_receiving))
             seen = _analyse_runtime(runtime, app_run, early)
     finally:
         if report_dir is not None:
@@ -690,7 +682,7 @@ def run_app(
     ran = _Ran(
         argv=scrub_argv(argv), returncode=returncode, duration_s=duration, exited_at=exited_at, endpoint=endpoint,
         env_set=changes, env_removed=removed, injected_service=injected, summary=summary,
-        stderr_hits=tap.hits, observer=reports, stopped=stopper.reason, escalated=stopper.escalated,
+        stderr_hits=tap.hits, stopped=stopper.reason, escalated=stopper.escalated,
         also_receiving=list(also_receiving), runtime=seen,
     )  # fmt: skip
     findings, observed = analyse(ran, full_env, observe=request.observe)
@@ -749,14 +741,7 @@ def analyse(
     from otdiag import observe as obs
 
     s = ran.summary
-    if ran.runtime is not None:
-        seen: analysis.Analysis | Seen = ran.runtime
-    else:
-        seen = analysis.analyse(
-            ran.observer,
-            analysis.Context(endpoint=ran.endpoint, receiver_spans=s.spans, returncode=ran.returncode,
-                             cwd=ran.cwd, also=ran.also_receiving),
-        )  # fmt: skip
+    seen = ran.runtime if ran.runtime is not None else Seen(NOT_LOADED)
     # What the receiver refused (a wrong path, the wrong protocol, TLS): the app's env names the base URL,
     # so a wrong path comes from the code.
     refused = refused_findings(s.refused, set_in_code=True)
@@ -771,7 +756,7 @@ def analyse(
     return findings, seen.observed
 
 
-def _ordered(ran: _Ran, env: Mapping[str, str], seen: analysis.Analysis | Seen) -> list[Finding]:
+def _ordered(ran: _Ran, env: Mapping[str, str], seen: Seen) -> list[Finding]:
     """The observer's root causes, the app's environment, the observer's other findings, then its stderr."""
     stderr_findings = [
         _stderr_finding(code, lines)
@@ -841,7 +826,7 @@ def _no_spans(ran: _Ran, *, loaded: bool) -> Finding:
             "No export request reached otdiag's receiver at all: no SDK provider was set (spans are "
             "NonRecordingSpan), no span was started, or the process exited before the SDK flushed "
             "(os._exit, SIGKILL, no provider.shutdown())."
-            if ran.runtime is None
+            if ran.runtime is None or ran.runtime.observed.runtime == "python"
             else "No export request reached otdiag's receiver at all: no SDK tracer provider was set or "
             "registered (spans are no-ops), no span was started, or the process exited before the SDK "
             "flushed (an exit call or a kill before the provider's shutdown)."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,7 @@ class Observed:
     """What otdiag's in-process observer saw inside a Python app; `loaded` is False when it saw nothing."""
 
     loaded: bool = False
+    runtime: ClassVar[str] = "python"
     processes: int = 0
     python: str = ""
     provider: ProviderSeen | None = None

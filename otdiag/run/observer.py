@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from otdiag.model import Finding
+from otdiag.observe.observed import Observed
 from otdiag.run.facts import RuntimeFacts
 
 if TYPE_CHECKING:
@@ -66,13 +67,16 @@ class AppRun:
     there were many). Raw text from the app: make it printable and scrub it before it reaches a finding."""
     summary: ListenResult
     """What otdiag's receiver saw (spans, services, refused requests where the receiver records them)."""
+    also_receiving: tuple[str, ...] = ()
+    """Other host:port the receiver listened on (the default OTLP ports, with --default-ports)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Seen:
     """An observer's answer: its facts and the findings they prove."""
 
-    facts: RuntimeFacts
+    facts: RuntimeFacts | Observed
+    """The typed facts: `Observed` for Python (its own, richer shape), `RuntimeFacts` for every other runtime."""
     findings: tuple[Finding, ...] = ()
     root_causes: int = 0
     """How many of the first findings are root causes that outrank the app's environment."""
@@ -82,7 +86,7 @@ class Seen:
         return self.facts.loaded
 
     @property
-    def observed(self) -> RuntimeFacts:
+    def observed(self) -> RuntimeFacts | Observed:
         return self.facts
 
 

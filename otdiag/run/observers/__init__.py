@@ -1,6 +1,6 @@
 """The registered runtime observers; adding a runtime is one module and one line here.
 
-Python apps keep their own observer (`otdiag.observe`), chosen before these.
+Python is asked first (its launchers are Python programs too), Go last (any binary with Go build info).
 """
 
 from __future__ import annotations
@@ -11,13 +11,19 @@ from otdiag.run.observer import RuntimeObserver
 from otdiag.run.observers.go import OBSERVER as GO
 from otdiag.run.observers.java import JavaObserver
 from otdiag.run.observers.node import NodeObserver
+from otdiag.run.observers.python import PythonObserver
 
-OBSERVERS: tuple[RuntimeObserver, ...] = (NodeObserver(), JavaObserver(), GO)
+PYTHON = PythonObserver()
+OBSERVERS: tuple[RuntimeObserver, ...] = (PYTHON, NodeObserver(), JavaObserver(), GO)
 """Asked in order; the first whose `applies(argv)` is true observes the run."""
 
 
 def pick(argv: Sequence[str]) -> RuntimeObserver | None:
-    """The observer for this command, or None (Python, or a runtime with no observer)."""
+    """The observer for this command, or None when none recognises it.
+
+    `otdiag run` then still loads the Python observer (`PYTHON`): it is only a PYTHONPATH entry, so it
+    loads into whatever Python a shell script or launcher ends up starting, and costs nothing to the rest.
+    """
     for observer in OBSERVERS:
         try:
             if observer.applies(argv):
