@@ -20,6 +20,7 @@ import pytest
 
 from otdiag.listen.store import SpanStore
 from otdiag.listen.summary import summarize
+from otdiag.run.facts import RuntimeFacts
 from otdiag.run.observer import AppRun, Launch
 from otdiag.run.observers.node import NodeObserver
 from otdiag.run.observers.node.report import decode, read
@@ -258,6 +259,7 @@ def test_without_a_report_the_exporters_stderr_is_read(tmp_path: Path) -> None:
         "  code: 404,",
     )
     seen = NodeObserver().analyse(_app_run(tmp_path, lines))
+    assert isinstance(seen.facts, RuntimeFacts)
     assert not seen.loaded and seen.facts.notes
     assert [f.code for f in seen.findings] == ["app.export-failed"]
     assert "Not Found" in seen.findings[0].message
