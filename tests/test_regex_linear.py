@@ -83,10 +83,10 @@ PATTERNS: dict[str, str] = {
     "\\$\\{([\\w.-]+)\\}": S,  # otdiag/observe/deps_java.py
     "^@opentelemetry/(sdk-node|exporter-trace-otlp-(grpc|http|proto)|otlp-[a-z-]+|instrumentation|api-logs|sdk-logs|instrumentation-(http|grpc|fetch|xml-http-request))$": S,  # otdiag/observe/manifests.py
     "[\"'](io\\.opentelemetry(?:\\.[a-z]+)*):([A-Za-z0-9_.-]+):([0-9][A-Za-z0-9_.-]*)[\"']": S,  # otdiag/observe/manifests.py
-    "v?(\\d+)\\.(\\d+)": S,  # otdiag/observe/manifests.py
-    "\\$\\{([^}]+)\\}": S,  # otdiag/observe/manifests.py
+    "v?(\\d+)\\.(\\d+)": A,  # otdiag/observe/manifests.py
+    "\\$\\{([^}]+)\\}": A,  # otdiag/observe/manifests.py
     "(?m)^package main\\b": S,  # otdiag/observe/manifests.py
-    "[~^=v]?(\\d+\\.\\d+\\.\\d+[^\\s]*)": S,  # otdiag/observe/manifests.py
+    "[~^=v]?(\\d+\\.\\d+\\.\\d+[^\\s]*)": A,  # otdiag/observe/manifests.py
     "https?://[^\\s\\\"'<>()\\[\\],]+": S,  # otdiag/otlp/classify.py
     "(?<![\\w/.-])((?:[a-z0-9-]+\\.)*[a-z0-9-]+|\\d{1,3}(?:\\.\\d{1,3}){3}):(\\d{1,5})\\b": S,  # otdiag/otlp/classify.py
     "connection refused|ECONNREFUSED|Errno 111\\b|Failed to connect to \\S+/|ConnectException": S,  # otdiag/otlp/classify.py
@@ -147,7 +147,7 @@ PATTERNS: dict[str, str] = {
     "^(ParentBased\\{root:)?TraceIdRatioBased\\{0\\.0+\\}": S,  # otdiag/run/observers/java/__init__.py
     "^java(\\.exe)?$": S,  # otdiag/run/observers/java/cmdline.py
     "^(?P<artifact>[A-Za-z][\\w.-]*?)-(?P<version>\\d+(?:\\.\\d+)+(?:-[A-Za-z0-9.]+)?)\\.jar(?:@.*)?$": S,  # otdiag/run/observers/java/report.py
-    "[a-zA-Z][a-zA-Z0-9+.-]*://[^\\s,;'\\\"<>{}]+": S,  # otdiag/run/observers/java/report.py
+    "(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\\s,;'\\\"<>{}]++": S,  # otdiag/run/observers/java/report.py
     "\\bendpoint=([^,\\s}]+)": S,  # otdiag/run/observers/java/report.py
     "headers=Headers\\{([^}]*)\\}": S,  # otdiag/run/observers/java/report.py
     "^(node|nodejs|node\\d+(\\.\\d+)*|npm|npx|pnpm|yarn|tsx|ts-node)(\\.exe|\\.cmd)?$": S,  # otdiag/run/observers/node/__init__.py
@@ -157,11 +157,11 @@ PATTERNS: dict[str, str] = {
     "ParentBased\\{root=(\\w+), remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler\\}$": S,  # otdiag/run/observers/node/__init__.py
     "OTLPExporterError|ECONNREFUSED|UNAVAILABLE": S,  # otdiag/run/observers/node/__init__.py
     "(AlwaysOffSampler|ParentBased\\{root=AlwaysOffSampler|TraceIdRatioBased\\{0(\\.0*)?\\})": S,  # otdiag/run/observers/node/__init__.py
-    "(\\d+)\\.(\\d+)\\.(\\d+)": S,  # otdiag/run/observers/node/manifest.py
-    "<base\\s[^>]*?href=[\\\"'](/[A-Za-z0-9._~/-]{0,200}?/?)[\\\"']": S,  # otdiag/jaeger/client.py
+    "(?<!\\d)(\\d+)\\.(\\d+)\\.(\\d+)": S,  # otdiag/run/observers/node/manifest.py
+    "<base\\s[^>]{0,400}?href=[\\\"'](/[A-Za-z0-9._~/-]{0,200}?/?)[\\\"']": S,  # otdiag/jaeger/client.py
     "\\.parent_based\\.(root|remote_parent_sampled|remote_parent_not_sampled|local_parent_sampled|local_parent_not_sampled)$": S,  # otdiag/validate/sdkconfig.py
     "^(?:[a-z]+://)?[^/:]+(?::(\\d+))?(/.*)?$": S,  # otdiag/validate/sdkconfig.py
-    "\\d+\\.\\d+(?:[-.][\\w.]+)?": S,  # otdiag/validate/sdkconfig.py
+    "\\d+\\.\\d+(?:[-.][\\w.]+)?": A,  # otdiag/validate/sdkconfig.py
     "auth|token|secret|passw|api[-_]?key|apikey|cookie|credential|signature|session|key$": S,  # otdiag/validate/warn.py
     "(?i)^(?:(?:bearer|basic|apikey|api-key|token|digest|negotiate|splunk|dsn)\\s+\\S+|(?=[A-Za-z0-9._~+/=-]*[0-9])(?=[A-Za-z0-9._~+/=-]*[A-Za-z])[A-Za-z0-9._~+/=-]{16,2048})$": S,  # otdiag/validate/warn.py
     # mcp: a tool argument (bounded by the tool's own size cap)

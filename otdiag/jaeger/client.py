@@ -81,7 +81,7 @@ class _RouteMissing(Exception):
         self.base_path = base_path
 
 
-_BASE_HREF = re.compile(rb"<base\s[^>]*?href=[\"'](/[A-Za-z0-9._~/-]{0,200}?/?)[\"']", re.IGNORECASE)
+_BASE_HREF = re.compile(rb"<base\s[^>]{0,400}?href=[\"'](/[A-Za-z0-9._~/-]{0,200}?/?)[\"']", re.IGNORECASE)
 
 
 def base_path(html: bytes) -> str | None:

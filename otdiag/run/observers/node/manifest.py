@@ -63,7 +63,7 @@ LIBRARIES = {
     "kafkajs": "instrumentation-kafkajs",
     "amqplib": "instrumentation-amqplib",
 }
-_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+_VERSION = re.compile(r"(?<!\d)(\d+)\.(\d+)\.(\d+)")
 
 
 def _load(path: Path, limit: int) -> Any:
