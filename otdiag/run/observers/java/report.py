@@ -16,7 +16,11 @@ _JAR = re.compile(r"^(?P<artifact>[A-Za-z][\w.-]*?)-(?P<version>\d+(?:\.\d+)+(?:
 
 def text(value: object, limit: int = 300) -> str:
     """A value from the app, printable and scrubbed."""
-    s = re.sub(r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s,;'\"<>{}]++", lambda m: redact.url(m[0]), str(value)[:limit])
+    s = re.sub(
+        r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s,;'\"<>{}]++",
+        lambda m: redact.url(m[0]),
+        str(value)[:limit],
+    )
     return redact.clean(s)
 
 
