@@ -1161,10 +1161,5 @@ VERSION_NOT_IN_KNOWLEDGE = kind(
     "Nothing to fix; run the real collector's validate to check its settings.",
 )
 
-# --- families declared in their own modules (replay, the runtime observers of issue 22), imported here by
-# name so the catalogue holds every kind -----------------------------------------------------------------
-from otdiag.replay import kinds as _replay_kinds  # noqa: E402, F401
-from otdiag.run.observers.go import kinds as _go_kinds  # noqa: F401,E402
-from otdiag.run.observers.java import kinds as _java_kinds  # noqa: F401,E402
-from otdiag.run.observers.node import kinds as _node_kinds  # noqa: F401,E402
-from otdiag.validate import sdkconfig as _sdkconfig_kinds  # noqa: E402, F401
+# --- families that live in their own packages (replay, the runtime observers, the SDK config file) ------
+from otdiag import catalogue_families  # noqa: E402, F401

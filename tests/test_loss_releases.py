@@ -145,12 +145,19 @@ SLOW_BATCH = {
 
 
 def test_without_config_a_batch_holding_the_span_is_named_not_the_exporter(
-    tmp_path: Path, start_jaeger: Callable[..., peers.Jaeger], start_collector: Callable[..., peers.Collector]
+    tmp_path: Path,
+    start_jaeger: Callable[..., peers.Jaeger],
+    start_collector: Callable[..., peers.Collector],
+    collector_peer: str,
 ) -> None:
     jaeger = start_jaeger()
     collector = start_collector(peers.collector_config(jaeger.otlp_grpc, overrides=SLOW_BATCH))
     res, _ = lone(tmp_path, collector, jaeger, "--wait", "6s")
     assert res.exit_code == ExitCode.PROBLEM, res.stdout
     first = errors(res)[0]
+    if collector_peer == "otelcol-old":
+        # No items per processor: a hold cannot be told from a drop before the batch (see test_check).
+        assert first["code"] == "e2e.not-visible", first
+        return
     assert (first["code"], first["target"], first["stage"]) == ("collector.processor-holds", "batch/slow",
                                                                 "collector"), first  # fmt: skip

@@ -21,8 +21,9 @@ from typing import Any
 
 import pytest
 
+from otdiag import catalogue_families
 from otdiag.model import Severity
-from otdiag.validate import api, sdkconfig, settings, versions
+from otdiag.validate import api, settings, versions
 from otdiag.validate.binary import run_validate
 from otdiag.validate.knowledge import Distribution
 from otdiag.validate.report import ValidateRequest, validate
@@ -226,9 +227,9 @@ def test_otel_config_file_overrides_the_environment() -> None:
     from otdiag.app import env_analysis
 
     view = env_analysis.analyse({"OTEL_CONFIG_FILE": "/etc/otel.yaml", "OTEL_TRACES_SAMPLER": "always_on"})
-    found = [f for f in view.findings if f.code == sdkconfig.CONFIG_FILE_OVERRIDES.code]
+    found = [f for f in view.findings if f.code == catalogue_families.CONFIG_FILE_OVERRIDES.code]
     assert len(found) == 1 and "OTEL_TRACES_SAMPLER" in found[0].message
-    assert not [f for f in env_analysis.analyse({}).findings if f.code == sdkconfig.CONFIG_FILE_OVERRIDES.code]
+    assert not [f for f in env_analysis.analyse({}).findings if f.code == catalogue_families.CONFIG_FILE_OVERRIDES.code]
 
 
 # --- against the real binaries of the matrix ------------------------------------------------------------

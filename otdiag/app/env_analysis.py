@@ -335,7 +335,7 @@ def _service_name(env: Mapping[str, str]) -> list[Finding]:
 
 def config_file_overrides(env: Mapping[str, str]) -> list[Finding]:
     """OTEL_CONFIG_FILE: an SDK with declarative configuration reads that file, not these variables (issue 26)."""
-    from otdiag.validate.sdkconfig import CONFIG_FILE_OVERRIDES
+    from otdiag.catalogue_families import CONFIG_FILE_OVERRIDES
 
     path = _get(env, "OTEL_CONFIG_FILE")
     if not path:

@@ -167,6 +167,9 @@ def _probe_hops(opts: CheckOptions, sdk: _Sdk, budget: float) -> _Hops:
     cfg = opts.config
     health_url = opts.health_url or (cfg.health_url if cfg else None) or f"http://{host}:13133"
     metrics_url = opts.metrics_url or (cfg.metrics_url if cfg else None) or f"http://{host}:8888/metrics"
+    from otdiag.net import without_httpx_cli
+
+    without_httpx_cli()
     import httpx  # noqa: F401 - imported once here, not by eight threads racing for the import lock
 
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="otdiag-probe") as pool:

@@ -16,9 +16,11 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import httpx
-
+from otdiag.net import without_httpx_cli
 from otdiag.net.transport import Cause, TransportError, classify
+
+without_httpx_cli()
+import httpx  # noqa: E402
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 

@@ -129,6 +129,9 @@ def _by_os_error(e: BaseException) -> TransportError | None:
 
 def _by_httpx(e: BaseException) -> TransportError | None:
     """Timeouts and broken connections, by httpx's (and the standard library's) types."""
+    from otdiag.net import without_httpx_cli
+
+    without_httpx_cli()
     import httpx  # only HTTP failures need its exception types; keeps gRPC-only runs light
 
     if isinstance(e, httpx.ConnectTimeout):

@@ -17,64 +17,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from otdiag.catalogue import COLLECTED, CREATED, kind
-from otdiag.model import Finding, Location, Severity, Stage
+from otdiag.catalogue_families import (
+    SDK_EXPORTER,
+    SDK_FILE_FORMAT,
+    SDK_NO_SPANS,
+    SDK_UNKNOWN_KEY,
+    SDK_WRONG_TYPE,
+)
+from otdiag.model import Finding, Location, Severity
 from otdiag.validate import suggest
 from otdiag.validate.yamlsrc import Node
 
 DATA = Path(__file__).parent / "data" / "sdk_config.json"
 E, W = Severity.ERROR, Severity.WARNING
-
-SDK_FILE_FORMAT = kind(
-    "sdk.config-file-format",
-    E,
-    Stage.APP,
-    CREATED,
-    "The SDK configuration file has no valid file_format: the SDK refuses it.",
-    'Start the file with file_format: "1.0-rc.2" (the schema version it is written for).',
-)
-SDK_UNKNOWN_KEY = kind(
-    "sdk.config-unknown-key",
-    E,
-    Stage.APP,
-    CREATED,
-    "A key of the SDK configuration file is not in the opentelemetry-configuration schema.",
-    "Fix the spelling (see the did-you-mean) or remove the key.",
-)
-SDK_WRONG_TYPE = kind(
-    "sdk.config-wrong-type",
-    E,
-    Stage.APP,
-    CREATED,
-    "A value of the SDK configuration file has the wrong type for the schema.",
-    "Write the value as the schema types it (a number, true/false, a list, a mapping).",
-)
-SDK_NO_SPANS = kind(
-    "sdk.config-no-spans",
-    W,
-    Stage.APP,
-    CREATED,
-    "The SDK configuration file makes the app record or export no spans (disabled SDK, no tracer "
-    "provider or processor, a sampler that drops everything).",
-    "Configure tracer_provider with a batch processor and an OTLP exporter, and a sampler that keeps spans.",
-)
-SDK_EXPORTER = kind(
-    "sdk.config-exporter",
-    W,
-    Stage.APP,
-    COLLECTED,
-    "An exporter of the SDK configuration file points where its protocol is not served.",
-    "otlp_http takes the full URL (http://collector:4318/v1/traces); otlp_grpc takes http://collector:4317.",
-)
-CONFIG_FILE_OVERRIDES = kind(
-    "app.config-file-overrides-env",
-    W,
-    Stage.APP,
-    CREATED,
-    "OTEL_CONFIG_FILE is set: an SDK with declarative configuration reads that file and ignores the "
-    "other OTEL_* variables, so what they say may not be what the app does.",
-    "Check the file with `otdiag validate-config FILE`, or unset OTEL_CONFIG_FILE to use the variables.",
-)
 
 _TOP = ("file_format", "tracer_provider", "meter_provider", "logger_provider", "propagator")
 _SAMPLERS_AT = re.compile(r"\.parent_based\.(root|remote_parent_sampled|remote_parent_not_sampled|"
