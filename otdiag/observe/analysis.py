@@ -32,6 +32,8 @@ from otdiag.observe.observed import (
     SpanCounts,
 )
 
+_UNREACHED = frozenset(k.code for k in (c.INGEST_REFUSED, c.INGEST_DNS, c.INGEST_TIMEOUT))
+"""The classifier's kinds that mean nothing answered at the exporter's endpoint."""
 _MAX_REPORT = 4 * 1024 * 1024
 _MAX_REPORTS = 64
 _JAEGER_MODULE = "opentelemetry.exporter.jaeger"
@@ -887,7 +889,7 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
     severity = None if not (good or f.delivered) else Severity.WARNING
     evidence = [_export_line(e)] + ([f"the exporter said: {why}"] if why else [])
     hint = None
-    if not mine and got is not None and got.code in ("ingest.refused", "ingest.dns", "ingest.timeout"):
+    if not mine and got is not None and got.code in _UNREACHED:
         hint = (
             f"{got.fix.rstrip('.')}; or drop endpoint= from the exporter so OTEL_EXPORTER_OTLP_ENDPOINT decides "
             "(otdiag run --default-ports also receives on localhost:4317/4318)."
