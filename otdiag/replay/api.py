@@ -123,13 +123,14 @@ def load_spans(request: ReplayRequest) -> spans.Loaded:
 def _from_jaeger(url: str, trace_id: str, *, timeout: float) -> Any:
     from otdiag.jaeger.client import JaegerClient, JaegerError
     from otdiag.jaeger.trace import parse_trace_id
+    from otdiag.net.transport import TransportError
     from otdiag.replay.jaeger import to_request
 
     tid = parse_trace_id(trace_id)
     try:
         fetched = JaegerClient(url, timeout=timeout).get_trace(tid)
-    except JaegerError as exc:
-        raise UsageError(f"--from-jaeger: {redact.clean(str(exc))[:300]}") from None
+    except (JaegerError, TransportError) as exc:
+        raise UsageError(f"--from-jaeger: {redact.clean(str(exc))[:300]} ({redact.url(url)})") from None
     if fetched is None or not fetched.traces:
         raise UsageError(f"--from-jaeger: Jaeger at {redact.url(url)} has no trace {tid}")
     return to_request(fetched.traces[0])
