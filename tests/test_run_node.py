@@ -143,6 +143,8 @@ def test_a_server_stopped_by_a_signal_without_a_handler_loses_its_queue() -> Non
     assert codes(doc)[0] == "app.exit-before-flush", (codes(doc), stderr[-2000:])
     assert "SIGTERM" in doc["findings"][0]["hint"]
     assert doc["observer"]["exit"]["how"] == "signal" and doc["observer"]["spans"]["ended"] >= 3
+    stopped = next(f for f in doc["findings"] if f["code"] == "app.killed")
+    assert "sdk.shutdown()" in (stopped["hint"] or ""), stopped
 
 
 @pytest.mark.usefixtures("built")

@@ -788,6 +788,19 @@ def _stderr_finding(code: str, lines: list[str]) -> Finding:
     return by_code[code](f"The app's stderr says: {shown[0]}", evidence=shown)
 
 
+_SHUTDOWN_CALLS = {
+    "node": "sdk.shutdown() (or provider.shutdown())",
+    "java": "the SDK's shutdown (OpenTelemetrySdk.close(); the Java agent does it in its shutdown hook)",
+    "go": "tp.Shutdown(ctx)",
+}
+
+
+def _shutdown_call(ran: _Ran) -> str:
+    """How this app's runtime flushes and stops its tracer provider, in its own words."""
+    runtime = ran.runtime.observed.runtime if ran.runtime is not None else "python"
+    return _SHUTDOWN_CALLS.get(runtime, "provider.shutdown()")
+
+
 def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
     """The app was stopped by otdiag, or killed by a signal: where that finding goes depends on what arrived."""
     spans = ran.summary.spans
@@ -800,7 +813,7 @@ def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
                 f"{esc}; it {_status_text(ran.returncode).removeprefix('was ')}.",
                 severity=Severity.INFO if not ran.escalated else W,
                 hint="Nothing to fix: otdiag stopped the app. To keep queued spans on a stop, handle the signal "
-                "and call provider.shutdown() before exiting."
+                f"and call {_shutdown_call(ran)} before exiting."
                 if not ran.escalated
                 else None,
             )
