@@ -275,3 +275,25 @@ def test_prepare_keeps_the_apps_node_options_after_the_preload(tmp_path: Path) -
     assert options.startswith(f"--require {tmp_path / 'otdiag-observe.cjs'} ")
     assert options.endswith("--require ./otel.js --max-old-space-size=64")
     assert (tmp_path / "otdiag-observe.cjs").is_file() and prepared.argv is None
+
+
+@pytest.mark.usefixtures("built")
+@pytest.mark.parametrize("launcher", ["script", "sh -c"])
+def test_a_node_app_started_by_a_launcher_is_still_seen_inside(launcher: str, tmp_path: Path) -> None:
+    """A start script or `sh -c` hides the runtime from the command: the preload still loads, and names the cause."""
+    cwd = node_build.case("provider_not_registered")
+    if launcher == "script":
+        script = tmp_path / "start.sh"
+        script.write_text('#!/bin/sh\nexec node app.cjs "$@"\n')
+        script.chmod(0o755)
+        command = [str(script)]
+    else:
+        command = ["sh", "-c", "node app.cjs"]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", *command]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=120, cwd=cwd, check=False)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert codes(doc)[0] == "app.provider-not-set", (codes(doc), proc.stderr[-2000:])
+    assert doc["observer"]["runtime"] == "node"
+    loc = doc["findings"][0]["location"]
+    assert loc is not None and f"{Path(loc['file']).name}:{loc['line']}" == "app.cjs:5"

@@ -645,7 +645,7 @@ def run_app(
     """Run the command to completion against `endpoint` (served by a listener writing to `store`)."""
     argv, grace = request.command, request.grace
     full_env, changes, removed, injected = prepare_env(env, endpoint, request.protocol, request.default_service)
-    runtime = (runtimes.pick(argv) or runtimes.PYTHON) if request.observe else None
+    runtime = (runtimes.pick(argv) or runtimes.LAUNCHER) if request.observe else None
     report_dir = Path(tempfile.mkdtemp(prefix="otdiag-run-")) if runtime is not None else None
     launch: Launch | None = None
     early: list[Finding] = []

@@ -10,19 +10,24 @@ from collections.abc import Sequence
 from otdiag.run.observer import RuntimeObserver
 from otdiag.run.observers.go import OBSERVER as GO
 from otdiag.run.observers.java import JavaObserver
+from otdiag.run.observers.launcher import LauncherObserver
 from otdiag.run.observers.node import NodeObserver
 from otdiag.run.observers.python import PythonObserver
 
 PYTHON = PythonObserver()
-OBSERVERS: tuple[RuntimeObserver, ...] = (PYTHON, NodeObserver(), JavaObserver(), GO)
+NODE = NodeObserver()
+OBSERVERS: tuple[RuntimeObserver, ...] = (PYTHON, NODE, JavaObserver(), GO)
 """Asked in order; the first whose `applies(argv)` is true observes the run."""
+LAUNCHER = LauncherObserver(PYTHON, NODE)
+"""For a command none recognises (a shell script, make, a process manager): Python's and Node's hooks at once."""
 
 
 def pick(argv: Sequence[str]) -> RuntimeObserver | None:
     """The observer for this command, or None when none recognises it.
 
-    `otdiag run` then still loads the Python observer (`PYTHON`): it is only a PYTHONPATH entry, so it
-    loads into whatever Python a shell script or launcher ends up starting, and costs nothing to the rest.
+    `otdiag run` then uses `LAUNCHER`: the observers that load through an environment variable (Python's
+    PYTHONPATH entry, Node's NODE_OPTIONS preload) load into whatever a shell script or launcher ends up
+    starting, and cost nothing to the rest.
     """
     for observer in OBSERVERS:
         try:
