@@ -156,6 +156,8 @@ PATTERNS: dict[str, str] = {
     "OTLPExporterError|ECONNREFUSED|Failed to export|14 UNAVAILABLE|12 UNIMPLEMENTED": S,  # otdiag/run/observers/node/__init__.py
     "ParentBased\\{root=(\\w+), remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler\\}$": S,  # otdiag/run/observers/node/__init__.py
     "OTLPExporterError|ECONNREFUSED|UNAVAILABLE": S,  # otdiag/run/observers/node/__init__.py
+    "Cannot find (?:module|package) '(@opentelemetry/[\\w.@/-]{1,200})'": S,  # otdiag/run/observers/node/__init__.py
+    "imported from (/[^\\n]{1,4096}?)(?:\\n|$)": S,  # otdiag/run/observers/node/__init__.py
     "(AlwaysOffSampler|ParentBased\\{root=AlwaysOffSampler|TraceIdRatioBased\\{0(\\.0*)?\\})": S,  # otdiag/run/observers/node/__init__.py
     "(?<!\\d)(\\d+)\\.(\\d+)\\.(\\d+)": S,  # otdiag/run/observers/node/manifest.py
     "<base\\s[^>]{0,400}?href=[\\\"'](/[A-Za-z0-9._~/-]{0,200}?/?)[\\\"']": S,  # otdiag/jaeger/client.py

@@ -297,3 +297,27 @@ def test_a_node_app_started_by_a_launcher_is_still_seen_inside(launcher: str, tm
     assert doc["observer"]["runtime"] == "node"
     loc = doc["findings"][0]["location"]
     assert loc is not None and f"{Path(loc['file']).name}:{loc['line']}" == "app.cjs:5"
+
+
+@pytest.mark.usefixtures("built")
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("app.cjs", "const { trace } = require('@opentelemetry/api');\nrequire('@opentelemetry/sdk-node');\n"),
+        ("app.mjs", "import { NodeSDK } from '@opentelemetry/sdk-node';\nnew NodeSDK().start();\n"),
+    ],
+)
+def test_a_missing_opentelemetry_package_is_named_with_its_install_line(name: str, source: str, tmp_path: Path) -> None:
+    """The same code as a Python app's failed import, at the app's line (not the preload's), with npm install."""
+    (tmp_path / name).write_text(source)
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", "node", name]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=120, cwd=tmp_path, check=False)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    first = doc["findings"][0]
+    missing = "@opentelemetry/api" if name == "app.cjs" else "@opentelemetry/sdk-node"
+    assert first["code"] == "app.otel-import-failed", codes(doc)
+    assert f"npm install {missing}" in first["hint"]
+    assert first["location"] is not None and first["location"]["file"].endswith(name)
+    assert first["location"]["line"] == 1
+    assert "otdiag-observe" not in json.dumps(doc["findings"])

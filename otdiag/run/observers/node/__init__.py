@@ -31,6 +31,8 @@ PRELOAD = Path(__file__).resolve().parent / "otdiag-observe.cjs"
 DIR_VARIABLE = "OTDIAG_NODE_DIR"
 _LAUNCHERS = re.compile(r"^(node|nodejs|node\d+(\.\d+)*|npm|npx|pnpm|yarn|tsx|ts-node)(\.exe|\.cmd)?$", re.IGNORECASE)
 _ESM_HOOK = re.compile(r"import-in-the-middle|instrumentation/hook\.mjs|auto-instrumentations-node/register")
+_MISSING_OTEL = re.compile(r"Cannot find (?:module|package) '(@opentelemetry/[\w.@/-]{1,200})'")
+_IMPORTED_FROM = re.compile(r"imported from (/[^\n]{1,4096}?)(?:\n|$)")
 _STDERR_404 = re.compile(r"OTLPExporterError: (Not Found|Bad Request|Unsupported Media Type|Method Not Allowed)")
 _STDERR_FAIL = re.compile(r"OTLPExporterError|ECONNREFUSED|Failed to export|14 UNAVAILABLE|12 UNIMPLEMENTED")
 _PROTOCOLS = {
@@ -88,6 +90,24 @@ def _location(site: str | None) -> Location | None:
     if not file or not line.isdigit():
         return None
     return Location(redact.clean(file), int(line), 1)
+
+
+def _import_line(crash: str, package: str) -> Location | None:
+    """An ES module that imports a missing package fails before any of its code runs, so no stack frame
+    is the app's: Node names the importing file (`imported from /path/app.mjs`); find the import's line."""
+    from otdiag import bounded
+
+    m = _IMPORTED_FROM.search(crash)
+    if m is None:
+        return None
+    try:
+        source = bounded.read_bytes(m[1], max_bytes=1 << 20).decode("utf-8", "replace")
+    except (OSError, bounded.ReadError):
+        return None
+    for n, line in enumerate(source.splitlines(), 1):
+        if f"'{package}" in line or f'"{package}' in line:
+            return Location(redact.clean(m[1]), n, line.find(package) + 1)
+    return None
 
 
 def _protocol(e: object) -> str | None:
@@ -217,6 +237,20 @@ def _findings(r: Report, run: AppRun, stderr: list[str]) -> tuple[list[Finding],
 def _crash(r: Report, out: _Out) -> None:
     # A crash raised by the SDK's own export (an unhandled sdk.shutdown() rejection) is the export's evidence.
     export_crash = bool(re.search(r"OTLPExporterError|ECONNREFUSED|UNAVAILABLE", r.crash or ""))
+    missing = _MISSING_OTEL.search(r.crash or "")
+    if r.crash and missing is not None:
+        # The same code as a Python app's failed import: the package is the cause, the crash its evidence.
+        package = "/".join(missing[1].split("/")[:2])
+        out.root.append(
+            cat.APP_OTEL_IMPORT(
+                f"The app requires {package}, which is not installed where it runs; the app crashed.",
+                hint=f"npm install {package} in the app's directory (check package.json and that node_modules "
+                "is next to the app), or fix the require/import.",
+                location=_location(r.crash_site) or _import_line(r.crash, missing[1]),
+                evidence=[redact.printable(r.crash)[:300]],
+            )
+        )
+        return
     if r.crash and r.exit_how == "crash":
         (out.root if out.lost and not export_crash else out.crash).append(
             cat.APP_CRASHED(

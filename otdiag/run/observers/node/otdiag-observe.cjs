@@ -623,8 +623,11 @@
       let where = null;
       for (const line of stack.split('\n').slice(1)) {
         const m = FRAME.exec(line.trim());
-        if (m && !m[1].includes('/node_modules/') && !m[1].startsWith('node:')) {
-          where = `${m[1].startsWith('file://') ? decodeURIComponent(m[1].slice(7)) : m[1]}:${m[2]}`;
+        if (!m) continue;
+        const file = m[1].startsWith('file://') ? decodeURIComponent(m[1].slice(7)) : m[1];
+        // This file's frames too: a missing module throws through the preload's Module._load hook.
+        if (file !== SELF && !file.includes('/node_modules/') && !file.startsWith('node:')) {
+          where = `${file}:${m[2]}`;
           break;
         }
       }
