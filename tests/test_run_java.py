@@ -236,3 +236,24 @@ def test_the_agent_lines_on_stderr_are_read(tmp_path: Path) -> None:
     crash = found["app.crashed"]
     assert crash.location is not None and (crash.location.file, crash.location.line) == ("com/acme/App.java", 42)
     assert "app.java-observer-not-loaded" in found  # no report came: said, not guessed
+
+
+@pytest.mark.parametrize(
+    ("left_out", "artifact"),
+    [
+        ("opentelemetry-exporter-otlp-1", "io.opentelemetry:opentelemetry-exporter-otlp"),
+        ("opentelemetry-sdk-trace-1", "io.opentelemetry:opentelemetry-sdk-trace"),
+    ],
+)
+def test_an_opentelemetry_jar_missing_from_the_classpath_is_named(
+    apps: java_build.JavaApps, left_out: str, artifact: str
+) -> None:
+    """Autoconfigure's 'not found on classpath' and a NoClassDefFoundError: the artifact to add, as for Python and Node."""
+    classpath = [p for p in apps.classpath().split(os.pathsep) if left_out not in Path(p).name]
+    doc = otdiag_run([str(apps.java), "-cp", os.pathsep.join(classpath), "sdk_auto.Main"])
+    first = doc["findings"][0]
+    assert doc["ok"] is False
+    assert first["code"] == "app.otel-import-failed", (codes(doc), doc["_stderr"][-1500:])
+    assert f"Add {artifact} " in first["hint"]
+    assert first["location"] is not None and first["location"]["file"].endswith("Main.java")
+    assert ".." not in first["message"]

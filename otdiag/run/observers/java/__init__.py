@@ -377,9 +377,24 @@ class _Analysis:
                 if fm and not fm[1].startswith(("java.", "jdk.", "sun.", "io.opentelemetry.")):
                     frame = f"{fm[1]}.{fm[2]}({fm[3]}:{fm[4]})"
                     break
+            missing = _missing_artifact(m[2], m[3] or "")
+            if missing is not None:
+                out.append(
+                    cat.APP_OTEL_IMPORT(
+                        f"The app needs {missing}, which is not on its classpath; the main thread died with "
+                        f"{text(m[2].rpartition('.')[2], 60)}: {text(m[3] or '', 160).rstrip('.')}.",
+                        hint=f"Add {missing} to the app's runtime dependencies (Maven or Gradle; import "
+                        "io.opentelemetry:opentelemetry-bom so every OpenTelemetry artifact has one version), "
+                        "then rebuild the classpath or fat jar.",
+                        location=_location(frame, self.run.launch.cwd),
+                    )
+                )
+                break
             out.append(
                 cat.APP_CRASHED(
-                    f"The main thread died with {text(m[2], 120)}" + (f": {text(m[3], 160)}" if m[3] else "") + ".",
+                    f"The main thread died with {text(m[2], 120)}"
+                    + (f": {text(m[3], 160).rstrip('.')}" if m[3] else "")
+                    + ".",
                     hint="Fix the exception at the file:line shown (the stack trace is on the app's stderr).",
                     location=_location(frame, self.run.launch.cwd),
                     severity=Severity.ERROR if self.run.returncode != 0 else Severity.WARNING,
@@ -481,6 +496,42 @@ def _short_sampler(sampler: str | None) -> str | None:
     if sampler and sampler.startswith("ParentBased{root:"):
         return sampler.split(",", 1)[0] + "}"
     return sampler
+
+
+_ARTIFACTS = (
+    ("io.opentelemetry.sdk.autoconfigure", "opentelemetry-sdk-extension-autoconfigure"),
+    ("io.opentelemetry.sdk.trace", "opentelemetry-sdk-trace"),
+    ("io.opentelemetry.sdk.metrics", "opentelemetry-sdk-metrics"),
+    ("io.opentelemetry.sdk.logs", "opentelemetry-sdk-logs"),
+    ("io.opentelemetry.sdk.common", "opentelemetry-sdk-common"),
+    ("io.opentelemetry.sdk.resources", "opentelemetry-sdk-common"),
+    ("io.opentelemetry.sdk", "opentelemetry-sdk"),
+    ("io.opentelemetry.exporter.otlp", "opentelemetry-exporter-otlp"),
+    ("io.opentelemetry.exporter.logging", "opentelemetry-exporter-logging"),
+    ("io.opentelemetry.exporter.zipkin", "opentelemetry-exporter-zipkin"),
+    ("io.opentelemetry.exporter.sender.okhttp", "opentelemetry-exporter-sender-okhttp"),
+    ("io.opentelemetry.exporter.internal", "opentelemetry-exporter-common"),
+    ("io.opentelemetry.context", "opentelemetry-context"),
+    ("io.opentelemetry.api", "opentelemetry-api"),
+)
+"""The Java package an OpenTelemetry class lives in -> the Maven artifact (group io.opentelemetry) that holds it."""
+_NOT_ON_CLASSPATH = re.compile(r"\b(opentelemetry-[a-z-]{1,60}) not found on classpath")
+
+
+def _missing_artifact(exception: str, message: str) -> str | None:
+    """The io.opentelemetry artifact a crash says is missing: a class not found, or autoconfigure's own words."""
+    if exception.endswith(".ConfigurationException"):
+        m = _NOT_ON_CLASSPATH.search(message)
+        return f"io.opentelemetry:{m[1]}" if m else None
+    if not exception.endswith(("NoClassDefFoundError", "ClassNotFoundException")):
+        return None
+    name = message.strip().replace("/", ".")
+    if name.startswith("io.opentelemetry.semconv"):
+        return "io.opentelemetry.semconv:opentelemetry-semconv"
+    for package, artifact in _ARTIFACTS:
+        if name.startswith(package + "."):
+            return f"io.opentelemetry:{artifact}"
+    return None
 
 
 def _warn(f: Finding) -> Finding:
