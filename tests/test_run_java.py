@@ -257,3 +257,13 @@ def test_an_opentelemetry_jar_missing_from_the_classpath_is_named(
     assert f"Add {artifact} " in first["hint"]
     assert first["location"] is not None and first["location"]["file"].endswith("Main.java")
     assert ".." not in first["message"]
+
+
+def test_an_otel_setting_autoconfigure_refuses_is_the_cause_and_the_crash_its_evidence(
+    apps: java_build.JavaApps,
+) -> None:
+    """OTEL_TRACES_EXPORTER=jaeger kills the JVM in autoconfigure: the removed exporter is named first, once."""
+    doc = otdiag_run(apps.command("sdk_auto"), env={"OTEL_TRACES_EXPORTER": "jaeger"})
+    assert codes(doc)[0] == "app.exporter-jaeger", (codes(doc), doc["_stderr"][-1500:])
+    assert "app.otel-import-failed" not in codes(doc) and "app.crashed" not in codes(doc)
+    assert any("ConfigurationException" in e for e in doc["findings"][0]["evidence"])

@@ -281,7 +281,8 @@ def _protocol(env: Mapping[str, str]) -> tuple[Protocol | None, list[Finding]]:
         return None, [
             c.APP_EXPORTER_UNKNOWN(
                 f"{proto_name}={proto_raw[:40]!r} is not grpc, http/protobuf or http/json "
-                "(the Python SDK's auto-configuration raises and starts no SDK).",
+                "(the SDKs refuse it: Python's auto-configuration and Java's autoconfigure raise, and no SDK "
+                "starts).",
                 target=proto_name,
                 hint="Use exactly grpc or http/protobuf (lower case).",
             )

@@ -48,7 +48,7 @@ from otdiag.catalogue import (
 from otdiag.catalogue import (
     APP_NO_SPANS as NO_SPANS,
 )
-from otdiag.catalogue import APP_OBSERVER_ABSENT, E, Kind, W
+from otdiag.catalogue import APP_OBSERVER_ABSENT, APP_OTEL_IMPORT, E, Kind, W
 from otdiag.catalogue import (
     APP_PROVIDER_OVERRIDDEN as PROVIDER_OVERRIDDEN,
 )
@@ -756,6 +756,10 @@ def analyse(
     return findings, seen.observed
 
 
+_SETUP_CRASHES = ([CRASHED_CODE], [APP_OTEL_IMPORT.code])
+"""The root causes an SDK set-up crash leaves: a crash, or (Java) a missing artifact an OTEL_* setting asked for."""
+
+
 def _ordered(ran: _Ran, env: Mapping[str, str], seen: Seen) -> list[Finding]:
     """The observer's root causes, the app's environment, the observer's other findings, then its stderr."""
     stderr_findings = [
@@ -766,7 +770,7 @@ def _ordered(ran: _Ran, env: Mapping[str, str], seen: Seen) -> list[Finding]:
     env_found = env_findings(env, ran.summary.spans)
     root, rest = list(seen.findings[: seen.root_causes]), list(seen.findings[seen.root_causes :])
     env_errors = [f for f in env_found if f.severity is Severity.ERROR]
-    if seen.observed.crash_in_opentelemetry and env_errors and [f.code for f in root] == [CRASHED_CODE]:
+    if seen.observed.crash_in_opentelemetry and env_errors and [f.code for f in root] in _SETUP_CRASHES:
         # The SDK's own set-up raised on the app's OTEL_* settings: the setting is the cause, the crash its evidence.
         first = env_found.index(env_errors[0])
         env_found[first] = replace(env_errors[0], evidence=(*env_errors[0].evidence, root[0].message))

@@ -107,6 +107,8 @@ class RuntimeFacts:
     secret-looking values redacted."""
     notes: tuple[str, ...] = ()
     """What the observer could not see, or why it did not load."""
+    sdk_setup_crashed: bool = False
+    """The app died inside the SDK's own set-up from its settings (Java autoconfigure's ConfigurationException)."""
 
     @property
     def flushed_by_app(self) -> bool:
@@ -114,7 +116,7 @@ class RuntimeFacts:
 
     @property
     def crash_in_opentelemetry(self) -> bool:
-        return False
+        return self.sdk_setup_crashed
 
     def delivered(self) -> bool:
         """An exporter with an endpoint had a successful export."""

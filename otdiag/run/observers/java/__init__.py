@@ -73,6 +73,7 @@ class _Analysis:
         self.spans = run.summary.spans
         self.stderr = run.stderr
         self.notes: list[str] = []
+        self.setup_crashed = False
         self.agent_version = next((m[1] for line in self.stderr[:400] if (m := _VERSION.search(line))), None)
         self.agent = bool(
             self.cmd.otel_agent() or self.agent_version or (self.report is not None and self.report.agent_loaded)
@@ -377,6 +378,7 @@ class _Analysis:
                 if fm and not fm[1].startswith(("java.", "jdk.", "sun.", "io.opentelemetry.")):
                     frame = f"{fm[1]}.{fm[2]}({fm[3]}:{fm[4]})"
                     break
+            self.setup_crashed = m[2].startswith("io.opentelemetry.") and m[2].endswith(".ConfigurationException")
             missing = _missing_artifact(m[2], m[3] or "")
             if missing is not None:
                 out.append(
@@ -476,6 +478,7 @@ class _Analysis:
             "'Failed to export' log lines, providers that were never registered (only that the SDK class loaded)"
         )
         return RuntimeFacts(
+            sdk_setup_crashed=self.setup_crashed,
             runtime="java",
             loaded=r is not None and r.started,
             how="javaagent" + ("+agent-log" if self.agent_version else ""),
