@@ -136,7 +136,9 @@ def _stream_tail(fd: int, timeout: float) -> bytes:
             except BlockingIOError:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise ReadError(f"did not end within {timeout:g}s (a FIFO nobody writes to, or `logs -f`?)") from None
+                    raise ReadError(
+                        f"did not end within {timeout:g}s (a FIFO nobody writes to, or `logs -f`?)"
+                    ) from None
                 select.select([fd], [], [], min(left, 0.5))
                 continue
             except OSError as exc:
@@ -179,7 +181,7 @@ def parse_line(raw: str) -> LoggedError | None:
     dropped = "Dropping data" in msg or "no more retries left" in error or "Rejecting data" in msg
     shown = {k: v for k, v in fields.items() if k not in _NOT_QUOTED}
     quote = f"{before.strip()} {json.dumps(shown, ensure_ascii=False)}".strip() if shown else line
-    return LoggedError(exporter=exporter[:200], error=error[:2000], line=quote, dropped=dropped)
+    return LoggedError(exporter=exporter[:200], error=error[:2000], line=quote[:MAX_LINE], dropped=dropped)
 
 
 def _fields(line: str) -> tuple[dict[str, Any], str]:
@@ -191,18 +193,18 @@ def _fields(line: str) -> tuple[dict[str, Any], str]:
         if start < 0:
             break
         try:
-            value, _end = decoder.raw_decode(line, start)
+            value, end = decoder.raw_decode(line, start)
         except ValueError:
-            start = line.find("{", start + 1)
-            continue
-        if isinstance(value, dict):
+            value, end = None, -1
+        if isinstance(value, dict) and not line[end:].strip():  # the object that ends the line, not one inside
             return value, line[:start]
-        break
+        start = line.find("{", start + 1)
     # Cut at MAX_LINE, or not JSON at all: the fields that matter, one by one.
     out: dict[str, Any] = {}
     for m in _FIELD.finditer(line):
         out.setdefault(m.group(1), _unescape(m.group(2)))
-    return out, line
+    brace = line.find("{")
+    return out, line[:brace] if brace >= 0 else line
 
 
 def _unescape(s: str) -> str:
