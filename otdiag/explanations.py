@@ -24,8 +24,9 @@ CONFIRM: dict[str, str] = {
     "`otelcol validate --config FILE` (or `--otelcol BINARY`) gives the real collector's verdict.",
     "e2e": "`otdiag check --collector-metrics-url http://collector:8888/metrics --wait 30s` follows the "
     "test span through the collector's metrics.",
-    "export": "`otdiag check --config collector.yaml` probes the exporter's endpoint from otdiag's host; the "
-    "collector's log shows the exporter's own error (\"Exporting failed\").",
+    "export": "`otdiag check --config collector.yaml` probes the exporter's endpoint from otdiag's host; "
+    "`docker logs COLLECTOR 2>&1 | otdiag check --collector-log -` reads the exporter's own errors "
+    "(\"Exporting failed\") from the collector's log and names each one's cause.",
     "fleet": "Query Prometheus for the series named in the finding's evidence (rate over --window), or rerun "
     "`otdiag check --prometheus-url URL --window 10m`.",
     "ingest": "`otdiag send-test-span --endpoint URL` (the app's endpoint and protocol) shows exactly what the "

@@ -163,3 +163,26 @@ def test_a_header_value_quoted_in_an_error_is_never_kept() -> None:
     assert "hunter2" not in scrub_error(line)
     got = classify_text(line)
     assert got is not None and "hunter2" not in got.message + got.fix
+
+
+def test_an_http2_settings_frame_quoted_as_a_status_line_is_the_grpc_port() -> None:
+    """Python's http.client and Go's net/http quote the gRPC port's first frame as a bad status line."""
+    import http.client
+
+    from otdiag.otlp.classify import classify_text
+    from tests.listen_helpers import listening
+
+    with listening() as lp:
+        assert lp.bound.grpc is not None
+        conn = http.client.HTTPConnection(lp.bound.grpc.host, lp.bound.grpc.port, timeout=5)
+        try:
+            conn.request("POST", "/v1/traces", body=b"\x0a\x00", headers={"Content-Type": "application/x-protobuf"})
+            conn.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            said = f"Transient error ('Connection aborted.', {exc!r}) encountered while exporting spans batch"
+        else:
+            raise AssertionError("a gRPC port answered HTTP/1.1")
+        finally:
+            conn.close()
+    got = classify_text(said, target=f"http://{lp.bound.grpc}/v1/traces")
+    assert got is not None and got.code == "ingest.http-to-grpc-port", said

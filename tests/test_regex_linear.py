@@ -113,6 +113,8 @@ PATTERNS: dict[str, str] = {
     "\\b([A-Z]+_[A-Z_]+|UNAVAILABLE|UNIMPLEMENTED|UNAUTHENTICATED|INTERNAL)\\b": S,  # otdiag/otlp/classify.py
     "OTLPExporterError|HTTP status|status code|\\bHTTP\\b": S,  # otdiag/otlp/classify.py
     "ssl|tls|certificate|x509|handshake": S,  # otdiag/otlp/classify.py
+    r'"(otelcol\.component\.id|name|error)":\s?"((?:[^"\\]|\\.){0,2000})"': S,  # otdiag/collector/exporter_log.py
+    "(?:BadStatusLine\\(|malformed HTTP response )['\\\"]\\\\x00\\\\x00(?:\\\\x[0-9a-fA-F]{2}|[^\\\\'\\\"])\\\\x04": S,  # otdiag/otlp/classify.py
     "pass(word|wd)?|pwd|secret|token|api[-_.]?key|apikey|auth|credential|private|session|cookie|signature": S,  # otdiag/replay/outcome.py
     "version\\s+v?(\\d+\\.\\d+\\.\\d+\\S*)": S,  # otdiag/replay/session.py
     "^(Error: .*|.*\\berror\\b.*)$": S,  # otdiag/replay/session.py

@@ -43,6 +43,8 @@ class CheckOptions:
     """--window: how far back the fleet's losses are read."""
     chain: Chain | None = None
     """--config given once per tier: the collectors in order (`config` is then the first tier's)."""
+    log_findings: list[Finding] = field(default_factory=list)
+    """--collector-log: the exporter errors the collector logged, on the Collector -> Jaeger hop."""
 
 
 # --- from the command line's options -----------------------------------------------------------------------
@@ -99,6 +101,15 @@ def never_reaches_backend(findings: Iterable[Finding]) -> list[Finding]:
         for f in findings
         if kind_of(f) is CONFIG_NO_BACKEND or (kind_of(f) is W_DEBUG_VERBOSE and f.severity is Severity.WARNING)
     ]
+
+
+def collector_log_findings(path: str | None, timeout: float) -> list[Finding]:
+    """--collector-log: one finding per exporter and cause the collector's log shows (its last 4 MiB)."""
+    if path is None:
+        return []
+    from otdiag.collector import exporter_log
+
+    return exporter_log.findings(exporter_log.read_log(path, timeout=max(timeout, exporter_log.READ_TIMEOUT)))
 
 
 def config_findings(

@@ -66,6 +66,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
     hops = _probe_hops(opts, sdk, budget)
     steps += hops.steps()
     findings += hops.findings()
+    findings = _with_log(findings, opts.log_findings)
 
     # 4. End to end, through whichever ingest path works.
     observer = Observer(opts.chain, budget, hops.tls) if opts.chain is not None else None
@@ -339,6 +340,19 @@ def _result(
         fleet_asked=opts.prometheus is not None,
         fleet=view.report(opts.prometheus, opts.window) if view is not None and opts.prometheus else None,
     )
+
+
+def _with_log(findings: list[Finding], logged: list[Finding]) -> list[Finding]:
+    """--collector-log's findings: one that a probe also found (the same code) adds its log line to that
+    probe's finding, so one cause reads once."""
+    out = list(findings)
+    for f in logged:
+        same = next((i for i, g in enumerate(findings) if g.code == f.code and g.stage is f.stage), None)
+        if same is None:
+            out.append(f)
+        else:
+            out[same] = replace(out[same], evidence=(*out[same].evidence, *f.evidence))
+    return out
 
 
 def _name_head_tier(findings: list[Finding], tiers: list[str]) -> list[Finding]:

@@ -53,6 +53,14 @@ def check(
     jaeger_config: Annotated[
         str | None, typer.Option(help="Jaeger v2's config file: its errors are reported first (heading 2).")
     ] = None,
+    collector_log: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="The collector's log (a file, or - for stdin; its last 4 MiB): every exporter error in it "
+            "(refused, TLS, 404, queue full, ...) is a finding on the Collector -> Jaeger hop.",
+        ),
+    ] = None,
     app_dir: Annotated[
         str | None,
         typer.Option(
@@ -103,7 +111,9 @@ def check(
           --jaeger-url http://jaeger:16686
       otdiag check --json | jq '.findings[0]'
 
+    \b
       otdiag check --app-dir ./my-service --no-e2e
+      docker logs otel-collector 2>&1 | otdiag check --collector-log -
     """
 
     def body() -> ExitCode:
@@ -137,6 +147,7 @@ def check(
             window=request.window(window),
             config=collector_targets.targets(config) if config else None,
             config_findings=request.config_findings(config, jaeger_config, app_dir, chain),
+            log_findings=request.collector_log_findings(collector_log, common.check_timeout(timeout)),
             timeout=common.check_timeout(timeout),
             wait=durations.parse(wait, "--wait"),
             e2e=e2e,

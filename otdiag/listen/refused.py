@@ -66,7 +66,8 @@ class RefusedRequest:
         where = f" to {self.path}" if self.path else ""
         ct = f" (Content-Type {self.content_type})" if self.content_type and self.status == "415" else ""
         times = f" ({self.count}x)" if self.count > 1 else ""
-        return f"{what}{where}{ct} on the {self.port} port got {self.status}{times}"
+        got = "was cut off (the port speaks HTTP/2 only)" if self.status == "closed" else f"got {self.status}"
+        return f"{what}{where}{ct} on the {self.port} port {got}{times}"
 
     def finding(self, *, set_in_code: bool = False) -> Finding:
         """What `send-test-span` would say about the same request (the same code and fix).

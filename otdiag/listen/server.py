@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from otdiag.listen.httpserver import MAX_HEADER_BYTES, HttpServer, Limits
 from otdiag.listen.query_api import QueryApp
-from otdiag.listen.receiver import GrpcReceiver, OtlpHttpApp
+from otdiag.listen.receiver import JSON, PROTOBUF, GrpcReceiver, OtlpHttpApp, media_type
 from otdiag.listen.store import SpanStore
 from otdiag.net.endpoints import HostPort
 
@@ -101,6 +101,9 @@ class Listener:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._grpc: GrpcReceiver | None = None
+        self._grpc_front: socket.socket | None = None
+        self._backend_port = 0
+        """The private loopback port grpcio listens on (behind --grpc-endpoint's front and the mux)."""
         self._servers: list[HttpServer] = []
         self.bound: Bound | None = None
 
@@ -145,15 +148,23 @@ class Listener:
         grpc_addr, _, _, mux_addr = self._want
         if grpc_addr is None and mux_addr is None:
             return None
+        if grpc_addr is not None:
+            # The user's gRPC port is a front that sees each connection's first bytes (so HTTP/1.1 or TLS
+            # sent to it is recorded, as on the shared port) and hands every connection, unchanged, to
+            # grpcio on a private loopback port: the client gets grpcio's own answer either way.
+            self._grpc_front = bind_socket(grpc_addr, "OTLP/gRPC receiver")
         self._grpc = GrpcReceiver(self.store, other_signals=self._other_signals)
-        target = grpc_addr or HostPort("127.0.0.1", 0)
-        if target.port != 0:
-            bind_socket(target, "OTLP/gRPC receiver").close()  # for a precise error message
         try:
-            port = self._grpc.bind(target.host, target.port)
+            port = self._grpc.bind("127.0.0.1", 0)
         except OSError:
-            raise BindError(f"OTLP/gRPC receiver: cannot listen on {target} (in use, or not an address here)") from None
-        return HostPort(target.host, port)
+            if self._grpc_front is not None:
+                self._grpc_front.close()
+                self._grpc_front = None
+            raise BindError("OTLP/gRPC receiver: cannot listen on a loopback port") from None
+        self._backend_port = port
+        if self._grpc_front is not None and grpc_addr is not None:
+            return HostPort(grpc_addr.host, int(self._grpc_front.getsockname()[1]))
+        return HostPort("127.0.0.1", port)
 
     def _serve(
         self,
@@ -181,8 +192,11 @@ class Listener:
                 address=_local(mux_sock),
             )  # fmt: skip
             mux_server = HttpServer(mux_app, self._limits, on_error=self._on_error)
-            asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, bound_grpc.port), loop).result(5)
+            asyncio.run_coroutine_threadsafe(self._start_mux(mux_server, mux_sock, self._backend_port), loop).result(5)
             self._servers.append(mux_server)
+        if self._grpc_front is not None:
+            front = self._grpc_front
+            asyncio.run_coroutine_threadsafe(self._start_grpc_front(front, _local(front)), loop).result(5)
 
     @staticmethod
     def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
@@ -241,15 +255,41 @@ class Listener:
         srv = await asyncio.start_server(serve, sock=sock)
         self._mux_server = srv
 
+    async def _start_grpc_front(self, sock: socket.socket, address: str) -> None:
+        """The --grpc-endpoint port: record HTTP/1.1 and TLS sent to it, then pass every connection to grpcio."""
+        refused = self.store.refused
+        backend = self._backend_port
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                first = await _first_bytes(reader, self._limits.header_timeout)
+            except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+                writer.close()
+                return
+            if first[:1] == TLS_HANDSHAKE:
+                refused.add(path="", transport="tls", status="closed", port="grpc", address=address)
+            elif not first.startswith(H2_PREFACE) and (head := _http1_head(first)) is not None:
+                path, content_type, host = head
+                mtype = media_type(content_type)
+                transport = "http/json" if mtype == JSON else "http/protobuf" if mtype == PROTOBUF else "http"
+                refused.add(
+                    path=path, transport=transport, status="closed", port="grpc", content_type=content_type,
+                    address=host[:100] or address,
+                )  # fmt: skip
+            await _proxy(first, reader, writer, backend)
+
+        self._front_server = await asyncio.start_server(serve, sock=sock)
+
     def stop(self) -> None:
         loop = self._loop
         if loop is not None:
             for server in self._servers:
                 with contextlib.suppress(Exception):
                     asyncio.run_coroutine_threadsafe(server.stop(), loop).result(5)
-            mux = getattr(self, "_mux_server", None)
-            if mux is not None:
-                loop.call_soon_threadsafe(mux.close)
+            for name in ("_mux_server", "_front_server"):
+                srv = getattr(self, name, None)
+                if srv is not None:
+                    loop.call_soon_threadsafe(srv.close)
             loop.call_soon_threadsafe(loop.stop)
             if self._thread is not None:
                 self._thread.join(5)
@@ -259,6 +299,47 @@ class Listener:
         if self._grpc is not None:
             self._grpc.stop()
             self._grpc = None
+
+
+HTTP1_METHODS = (b"POST ", b"GET ", b"PUT ", b"HEAD ", b"OPTIONS ", b"DELETE ", b"PATCH ")
+HEAD_READ_TIMEOUT = 2.0
+"""How long the gRPC front waits for the rest of an HTTP/1.1 request's head before passing it on as it is."""
+
+
+async def _first_bytes(reader: asyncio.StreamReader, timeout: float) -> bytes:
+    """The connection's first bytes: the HTTP/2 preface's length, or the whole HTTP/1.1 head (bounded)."""
+    first = await asyncio.wait_for(reader.read(len(H2_PREFACE)), timeout)
+    while first and len(first) < len(H2_PREFACE) and H2_PREFACE.startswith(first):
+        more = await asyncio.wait_for(reader.read(len(H2_PREFACE) - len(first)), timeout)
+        if not more:
+            return first
+        first += more
+    if first.startswith(HTTP1_METHODS):
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(HEAD_READ_TIMEOUT):
+                while b"\r\n\r\n" not in first and len(first) < MAX_HEADER_BYTES:
+                    more = await reader.read(MAX_HEADER_BYTES - len(first))
+                    if not more:
+                        break
+                    first += more
+    return first
+
+
+def _http1_head(first: bytes) -> tuple[str, str, str] | None:
+    """(path, Content-Type, Host) of an HTTP/1.x request head, or None when `first` is not one."""
+    if not first.startswith(HTTP1_METHODS):
+        return None
+    lines = first.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    parts = lines[0].split(b" ")
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+        return None
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            headers.setdefault(name.strip().lower().decode("latin-1"), value.strip().decode("latin-1"))
+    path = parts[1].decode("latin-1") or "/"
+    return path, headers.get("content-type", ""), headers.get("host", "")
 
 
 def _bind_if(addr: HostPort | None, what: str, socks: list[socket.socket]) -> socket.socket | None:

@@ -378,6 +378,11 @@ _CLOSED = re.compile(
     r"server closed the connection|Connection aborted|\bEOF\b",
     re.I,
 )
+_H2_ANSWER = re.compile(
+    r"(?:BadStatusLine\(|malformed HTTP response )['\"]\\x00\\x00(?:\\x[0-9a-fA-F]{2}|[^\\'\"])\\x04"
+)
+"""An HTTP/1.1 client quoting an HTTP/2 SETTINGS frame as the status line (Python's http.client, Go's
+net/http): the port answered in HTTP/2, so it is a gRPC port."""
 _SIGNS = re.compile(
     r"export|OTLP|exporter|/v1/traces|StatusCode\.|rpc error|Failed to (?:export|connect)|span batch", re.I
 )
@@ -425,6 +430,8 @@ def parse_text(
         base = replace(base, tls=True)
     if _BAD_HEADER.search(safe):
         return replace(base, cause=Cause.OTHER, bad_header=True)
+    if _H2_ANSWER.search(safe):
+        return replace(base, cause=Cause.CLOSED, port_speaks="h2c", protocol=protocol or Protocol.HTTP_PROTOBUF)
     cause = _cause(safe)
     if cause is Cause.DNS:
         host = _DNS_HOST.search(safe)
