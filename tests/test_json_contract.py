@@ -410,7 +410,7 @@ def test_listen_summary_of_nothing() -> None:
 )
 def test_run(case: str, argv: list[str], extra: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
-    res = run("run", "--json", "--grace", "0.3", *extra, "--", *argv)
+    res = run("run", "--json", "--grace", "0.3s", *extra, "--", *argv)
     _pin(case, _ok(res, ExitCode.OK, ExitCode.PROBLEM), paths={sys.executable: "<python>"})
 
 

@@ -60,15 +60,13 @@ def check(
             metavar="DIR",
             help="The app's source directory: check requirements*.txt, pyproject.toml and the installed "
             "OpenTelemetry packages, go.mod, package.json (+ package-lock.json), pom.xml and Gradle files "
-            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation)."
+            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation).",
         ),
     ] = None,
     env_file: Annotated[
         str | None, typer.Option(help="The app's environment (KEY=VALUE lines) instead of this shell's.")
     ] = None,
-    header: Annotated[
-        list[str] | None, typer.Option("--header", metavar="NAME=VALUE", help=common.HEADER_HELP)
-    ] = None,
+    header: Annotated[list[str] | None, typer.Option("--header", metavar="NAME=VALUE", help=common.HEADER_HELP)] = None,
     insecure: Annotated[
         bool, typer.Option(help="Plaintext gRPC without scheme; skip TLS verification for https.")
     ] = False,
@@ -80,7 +78,9 @@ def check(
     e2e: Annotated[bool, typer.Option("--e2e/--no-e2e", help="Send a test span end to end (default on).")] = True,
     tier_metrics_url: Annotated[
         list[str] | None,
-        typer.Option(metavar="TIER=URL", help="A tier's metrics where its config's reader address is not reachable from here."),
+        typer.Option(
+            metavar="TIER=URL", help="A tier's metrics where its config's reader address is not reachable from here."
+        ),
     ] = None,
     prometheus_url: Annotated[
         str | None,
@@ -119,11 +119,7 @@ def check(
         timeout_s = common.timeout(timeout)
         wait_s = common.duration(wait, "--wait")
         window_s = request.window(window)
-        env = (
-            env_analysis.read_env_file(env_file, timeout=timeout_s)
-            if env_file
-            else dict(os.environ)
-        )
+        env = env_analysis.read_env_file(env_file, timeout=timeout_s) if env_file else dict(os.environ)
         common.remember_env_secrets(env)
         flags = export_settings.Flags(
             endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,

@@ -29,7 +29,7 @@ def run_command(
             "--service-name",
             "--service",
             metavar="NAME",
-            help="OTEL_SERVICE_NAME to set when the app's environment has none."
+            help="OTEL_SERVICE_NAME to set when the app's environment has none.",
         ),
     ] = "otdiag-run",
     default_service_name: Annotated[
@@ -108,7 +108,8 @@ def run_command(
             default_service=service_name if default_service_name else None,
             grace=common.duration(grace, "--grace", most=60.0),
             timeout=common.timeout(timeout) if timeout is not None else None,
-            kill_after=common.duration(kill_after, "--kill-after", most=600.0), observe=observe, default_ports=default_ports, max_spans=max_spans,
+            kill_after=common.duration(kill_after, "--kill-after", most=600.0),
+            observe=observe, default_ports=default_ports, max_spans=max_spans,
             stdout_to_stderr=as_json, keep_open=keep_open, save=save,
         )  # fmt: skip
         _check(request)

@@ -63,7 +63,7 @@ def validate_config(
         typer.Option(
             metavar="VERSION",
             help="The collector release to check against: 0.124.0, a running collector's metrics URL "
-            "(http://host:8888/metrics) or a collector binary (default: the newest release otdiag knows)."
+            "(http://host:8888/metrics) or a collector binary (default: the newest release otdiag knows).",
         ),
     ] = None,
     base_dir: Annotated[
@@ -71,7 +71,7 @@ def validate_config(
         typer.Option(
             metavar="DIR",
             help="The directory the collector will run in: relative TLS file paths (cert_file, key_file, "
-            "ca_file) are looked up there (default: the current directory)."
+            "ca_file) are looked up there (default: the current directory).",
         ),
     ] = None,
 ) -> None:
