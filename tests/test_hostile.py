@@ -311,7 +311,9 @@ def test_a_server_echoing_the_credentials_does_not_leak_them() -> None:
     with hostile.http_server(hostile.echo_auth()) as port:
         url = f"http://admin:PWsecret9@127.0.0.1:{port}/v1/traces?sig=TOKsecret7"
         for extra in ([], ["--json"]):
-            res = run("send-test-span", "--endpoint", url, "--header", "x-api-key=APIsecret5", "--timeout", "2s", *extra)
+            res = run(
+                "send-test-span", "--endpoint", url, "--header", "x-api-key=APIsecret5", "--timeout", "2s", *extra
+            )
             assert res.exit_code == ExitCode.PROBLEM
             assert "401" in res.stdout
             clean_bytes(res.stdout + res.stderr)
@@ -343,7 +345,10 @@ def test_secrets_in_the_environment_and_jaeger_url_variable(tmp_path: Path) -> N
         "OTDIAG_JAEGER_URL": f"http://admin:JPWsecret1@127.0.0.1:{port}",
         "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=APIsecret5",
     }
-    for args in (["send-test-span", "--timeout", "1s", "--verify", "--verify-wait", "1s"], ["check", "--timeout", "1s"]):
+    for args in (
+        ["send-test-span", "--timeout", "1s", "--verify", "--verify-wait", "1s"],
+        ["check", "--timeout", "1s"],
+    ):
         for extra in ([], ["--json"]):
             res = run(*args, *extra, env=env)
             no_traceback(res)
