@@ -120,7 +120,7 @@ def main() -> int:
             "--collector-metrics-url",
             dead[3] + "/metrics",
             "--timeout",
-            str(a.timeout),
+            f"{a.timeout:g}s",
         ],
         {},
     )
@@ -139,7 +139,7 @@ def main() -> int:
                 "--collector-metrics-url",
                 f"http://127.0.0.1:{p3}/metrics",
                 "--timeout",
-                str(a.timeout),
+                f"{a.timeout:g}s",
             ],
             {},
         )

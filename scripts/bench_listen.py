@@ -43,7 +43,7 @@ def otdiag(*args: str) -> list[str]:
 
 def send_load(endpoint: str, protocol: str, spans: int, batch: int, concurrency: int) -> dict[str, float]:
     argv = otdiag("send-test-span", "--endpoint", endpoint, "--protocol", protocol, "--count", str(spans),
-                  "--batch-size", str(batch), "--concurrency", str(concurrency), "--timeout", "30",
+                  "--batch-size", str(batch), "--concurrency", str(concurrency), "--timeout", "30s",
                   "--json")  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO, check=False, timeout=900)

@@ -39,7 +39,7 @@ def _ms(samples: list[float]) -> float:
 
 
 def _run(app: Path, *flags: str, env: dict[str, str]) -> tuple[float, str]:
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0", *flags, "--", str(app)]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0s", *flags, "--", str(app)]
     started = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False, cwd=REPO)
     wall = time.perf_counter() - started

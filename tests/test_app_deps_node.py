@@ -14,7 +14,7 @@ APPS = Path(__file__).resolve().parent / "apps" / "node"
 
 
 def app_check(app: Path) -> dict[str, dict[str, object]]:
-    res = run("check", "--app-dir", str(app), "--no-e2e", "--timeout", "1", "--json")
+    res = run("check", "--app-dir", str(app), "--no-e2e", "--timeout", "1s", "--json")
     assert res.exit_code in (ExitCode.OK, ExitCode.PROBLEM), res.stderr
     return {f["code"]: f for f in res.json()["findings"] if f["code"].startswith("app.")}
 

@@ -30,7 +30,7 @@ def check(tmp: Path, env: dict[str, str], *args: str) -> Result:
     """check with the app's environment given as --env-file (never this test runner's environment)."""
     env_file = tmp / f"app-{peers.free_port()}.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-    return run("check", "--env-file", str(env_file), "--json", "--timeout", "2", *args)
+    return run("check", "--env-file", str(env_file), "--json", "--timeout", "2s", *args)
 
 
 def errors(res: Result) -> list[dict[str, Any]]:
@@ -64,7 +64,7 @@ def test_human_output_shows_the_hops_the_fix_and_a_verdict(tmp_path: Path) -> No
     env_file = tmp_path / "app.env"
     env_file.write_text("OTEL_SERVICE_NAME=shop\n")
     res = run("check", "--env-file", str(env_file), "--otlp-endpoint", f"http://127.0.0.1:{peers.free_port()}",
-              "--jaeger-url", f"http://127.0.0.1:{peers.free_port()}", "--timeout", "1")  # fmt: skip
+              "--jaeger-url", f"http://127.0.0.1:{peers.free_port()}", "--timeout", "1s")  # fmt: skip
     assert res.exit_code == ExitCode.PROBLEM
     out = res.stdout
     assert "App ✓ ──▶ SDK ✓ ──▶ Collector ✗ ──▶ Jaeger ✗" in out
@@ -81,7 +81,7 @@ def test_human_output_shows_the_hops_the_fix_and_a_verdict(tmp_path: Path) -> No
 def test_a_dead_or_black_holed_pipeline_ends_within_about_one_timeout(tmp_path: Path) -> None:
     with hostile.black_hole() as hole, hostile.black_hole() as hole2:
         started = time.monotonic()
-        res = run("check", "--env-file", "/dev/null", "--json", "--timeout", "1",
+        res = run("check", "--env-file", "/dev/null", "--json", "--timeout", "1s",
                   "--otlp-endpoint", f"http://127.0.0.1:{hole}", "--protocol", "grpc",
                   "--jaeger-url", f"http://127.0.0.1:{hole2}")  # fmt: skip
         took = time.monotonic() - started
@@ -133,7 +133,7 @@ def test_secrets_in_headers_never_appear(tmp_path: Path) -> None:
     for extra in ([], ["--header", "x-api-key=an0ther-s3cret"]):
         res = check(tmp_path, env, "--otlp-endpoint", f"http://127.0.0.1:{peers.free_port()}",
                     "--jaeger-url", f"http://127.0.0.1:{peers.free_port()}", *extra)  # fmt: skip
-        human = run("check", "--env-file", "/dev/null", *extra, "--timeout", "1",
+        human = run("check", "--env-file", "/dev/null", *extra, "--timeout", "1s",
                     "--jaeger-url", f"http://127.0.0.1:{peers.free_port()}")  # fmt: skip
         for text in (res.stdout, res.stderr, human.stdout, human.stderr):
             assert "sup3r-s3cret-t0ken" not in text and "an0ther-s3cret" not in text

@@ -48,8 +48,9 @@ def test_python_dash_m_runs_the_same_cli() -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["check", "--timeout", "-1"], "--timeout: -1 is not a positive number"),
-        (["check", "--timeout", "0"], "--timeout: 0 is not a positive number"),
+        (["check", "--timeout", "-1"], "--timeout: '-1' must be a positive duration"),
+        (["check", "--timeout", "0"], "--timeout: '0' must be more than 0s and at most 1h"),
+        (["check", "--window", "5"], "--window: '5' has no unit: write 5s, 5m or 5h"),
         (["check", "--jaeger-url", "localhost:16686"], "must start with http:// or https://"),
         (["check", "--jaeger-url", "http://"], "has no host name"),
         (["check", "--jaeger-url", "http://host:99999"], "is not a valid URL"),
@@ -77,7 +78,7 @@ def test_bad_protocol_in_the_environment_is_a_usage_error_for_send_but_a_finding
     res = run("send-test-span", env=env)
     assert res.exit_code == ExitCode.USAGE
     assert "OTEL_EXPORTER_OTLP_PROTOCOL='HTTP/PROTOBUF'" in res.stderr
-    res = run("check", "--json", "--timeout", "1", "--jaeger-url", "http://127.0.0.1:1", env=env)
+    res = run("check", "--json", "--timeout", "1s", "--jaeger-url", "http://127.0.0.1:1", env=env)
     assert res.exit_code == ExitCode.PROBLEM
     assert res.json()["findings"][0]["code"] == "app.exporter-unknown"
 
@@ -100,7 +101,7 @@ def _with_stdout(args: list[str], stdout: int, tmp_path: Path) -> subprocess.Com
     [
         (["validate-config", "--json", "CFG"], ExitCode.OK),  # the report's own code
         (["validate-config", "CFG"], ExitCode.OK),
-        (["send-test-span", "--endpoint", "http://127.0.0.1:9", "--timeout", "1"], ExitCode.PROBLEM),
+        (["send-test-span", "--endpoint", "http://127.0.0.1:9", "--timeout", "1s"], ExitCode.PROBLEM),
     ],
 )
 def test_a_reader_that_goes_away_ends_the_output_quietly(args: list[str], code: int, tmp_path: Path) -> None:
@@ -145,7 +146,7 @@ def test_main_returns_the_exit_code_and_never_exits(capsys: pytest.CaptureFixtur
     assert "Usage: otdiag" in capsys.readouterr().out
     before = dict(os.environ)
     assert (
-        main(["send-test-span", "--timeout", "1"], {"OTEL_EXPORTER_OTLP_PROTOCOL": "carrier-pigeon"}) is ExitCode.USAGE
+        main(["send-test-span", "--timeout", "1s"], {"OTEL_EXPORTER_OTLP_PROTOCOL": "carrier-pigeon"}) is ExitCode.USAGE
     )
     assert "carrier-pigeon" in capsys.readouterr().err
     assert dict(os.environ) == before

@@ -162,7 +162,7 @@ def _broken_port(log: str) -> int:
 
 def _check(*args: str, stdin: str | None = None, as_json: bool = True) -> Any:
     dead = f"127.0.0.1:{peers.free_port()}"
-    argv = [sys.executable, "-m", "otdiag", "check", "--no-e2e", "--timeout", "1", "--otlp-endpoint",
+    argv = [sys.executable, "-m", "otdiag", "check", "--no-e2e", "--timeout", "1s", "--otlp-endpoint",
             f"http://{dead}", "--jaeger-url", f"http://{dead}", *(["--json"] if as_json else []), *args]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "200"}
     proc = subprocess.run(argv, input=stdin or "", capture_output=True, text=True, env=env, timeout=60, check=False)

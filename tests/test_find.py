@@ -30,7 +30,7 @@ pytestmark = pytest.mark.matrix(jaeger_peer=peers.JAEGERS)
 
 
 def find(*args: str, env: dict[str, str] | None = None) -> Result:
-    return run("find-trace", *args, "--json", "--timeout", "5", env=env)
+    return run("find-trace", *args, "--json", "--timeout", "5s", env=env)
 
 
 def codes(res: Result) -> list[str]:
@@ -79,7 +79,7 @@ def test_bad_trace_ids_are_exit_2_with_one_line(text: str, message: str) -> None
         (["--service", "x", "--start", "yesterday"], "--start: 'yesterday' is not a time"),
         (["--service", "x", "--tag", "novalue"], "KEY=VALUE"),
         ([], "give a trace ID, or --service"),
-        (["abc", "--timeout", "0"], "--timeout"),
+        (["abc", "--timeout", "0s"], "--timeout"),
     ],
 )
 def test_bad_requests_are_exit_2(args: list[str], message: str) -> None:
@@ -394,7 +394,7 @@ def test_a_flood_is_capped_and_a_drip_is_cut_at_the_timeout() -> None:
     assert res.exit_code == ExitCode.PROBLEM and time.monotonic() - started < 15
     started = time.monotonic()
     with hostile.http_server(hostile.drip()) as port:
-        res = run("find-trace", "abc", "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1", "--json")
+        res = run("find-trace", "abc", "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1s", "--json")
     assert res.exit_code == ExitCode.PROBLEM and time.monotonic() - started < within(1)
     assert res.json()["findings"][0]["code"] == "jaeger.unreachable"
 
@@ -405,7 +405,7 @@ def test_unreachable_jaeger_is_one_finding() -> None:
     assert (f["code"], f["stage"], f["guide"]) == ("jaeger.unreachable", "jaeger", "traces-not-in-jaeger")
     with hostile.black_hole() as port:
         started = time.monotonic()
-        res = run("find-trace", "abc", "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1", "--json")
+        res = run("find-trace", "abc", "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1s", "--json")
         assert time.monotonic() - started < within(1)
     assert res.json()["findings"][0]["code"] == "jaeger.unreachable"
 

@@ -137,7 +137,7 @@ def free_port() -> int:
 
 
 def test_dev_zero_as_env_file_is_refused_quickly_and_small() -> None:
-    p = otdiag("check", "--env-file", "/dev/zero", "--timeout", "1", "--no-e2e")
+    p = otdiag("check", "--env-file", "/dev/zero", "--timeout", "1s", "--no-e2e")
     assert p.rc == ExitCode.USAGE, p.stderr
     assert "larger than 1 MiB" in p.stderr
     assert p.seconds < within(1)
@@ -149,7 +149,7 @@ def test_devices_as_config_files_are_refused(source: str) -> None:
     res = run("validate-config", source)
     assert res.exit_code == ExitCode.USAGE
     assert "larger than" in res.stderr and res.stderr.count("\n") == 1
-    res = run("check", "--config", source, "--env-file", "/dev/null", "--timeout", "1", "--no-e2e")
+    res = run("check", "--config", source, "--env-file", "/dev/null", "--timeout", "1s", "--no-e2e")
     assert res.exit_code == ExitCode.USAGE
 
 
@@ -159,7 +159,7 @@ def test_fifo_env_file_with_a_silent_writer_ends_at_the_timeout(tmp_path: Path) 
     holder = subprocess.Popen(["sh", "-c", f"sleep 30 > {fifo}"])
     try:
         started = time.monotonic()
-        res = run("check", "--env-file", str(fifo), "--timeout", "1", "--no-e2e")
+        res = run("check", "--env-file", str(fifo), "--timeout", "1s", "--no-e2e")
         assert time.monotonic() - started < within(1)
     finally:
         holder.kill()
@@ -183,10 +183,10 @@ def test_a_sparse_huge_file_is_refused_from_its_size(tmp_path: Path) -> None:
     with big.open("wb") as fh:
         fh.truncate(8 * 1024**3)
     started = time.monotonic()
-    res = run("check", "--env-file", str(big), "--timeout", "1", "--no-e2e")
+    res = run("check", "--env-file", str(big), "--timeout", "1s", "--no-e2e")
     assert res.exit_code == ExitCode.USAGE and "larger than 1 MiB" in res.stderr
     assert time.monotonic() - started < within(1)
-    res = run("send-test-span", "--ca-file", str(big), "--endpoint", "https://127.0.0.1:1", "--timeout", "1")
+    res = run("send-test-span", "--ca-file", str(big), "--endpoint", "https://127.0.0.1:1", "--timeout", "1s")
     assert res.exit_code == ExitCode.USAGE and "larger than" in res.stderr
 
 
@@ -286,7 +286,7 @@ URL_PW = "http://admin:PWsecret9@127.0.0.1:{port}/path?token=TOKsecret7&api_key=
 @pytest.mark.parametrize("as_json", [False, True])
 def test_send_test_span_never_prints_userinfo_or_secret_query(as_json: bool) -> None:
     port = free_port()
-    args = ["send-test-span", "--endpoint", URL_PW.format(port=port), "--timeout", "1"]
+    args = ["send-test-span", "--endpoint", URL_PW.format(port=port), "--timeout", "1s"]
     args += ["--header", "authorization=Bearer HDRsecret3", "--jaeger-url", f"http://u:JPWsecret1@127.0.0.1:{port}"]
     res = run(*args, *(["--json"] if as_json else []))
     assert res.exit_code == ExitCode.PROBLEM
@@ -311,7 +311,9 @@ def test_a_server_echoing_the_credentials_does_not_leak_them() -> None:
     with hostile.http_server(hostile.echo_auth()) as port:
         url = f"http://admin:PWsecret9@127.0.0.1:{port}/v1/traces?sig=TOKsecret7"
         for extra in ([], ["--json"]):
-            res = run("send-test-span", "--endpoint", url, "--header", "x-api-key=APIsecret5", "--timeout", "2", *extra)
+            res = run(
+                "send-test-span", "--endpoint", url, "--header", "x-api-key=APIsecret5", "--timeout", "2s", *extra
+            )
             assert res.exit_code == ExitCode.PROBLEM
             assert "401" in res.stdout
             clean_bytes(res.stdout + res.stderr)
@@ -326,7 +328,7 @@ def test_check_never_prints_secrets_from_flags_env_or_env_file(tmp_path: Path, a
         "OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20HDRsecret3\n"
     )
     args = [
-        "check", "--env-file", str(env_file), "--timeout", "1", "--wait", "1s",
+        "check", "--env-file", str(env_file), "--timeout", "1s", "--wait", "1s",
         "--jaeger-url", f"http://admin:JPWsecret1@127.0.0.1:{port}/?api_key=APIsecret5",
         "--collector-health-url", f"http://u:PWsecret9@127.0.0.1:{port}/",
         "--collector-metrics-url", f"http://127.0.0.1:{port}/metrics?token=TOKsecret7",
@@ -343,7 +345,10 @@ def test_secrets_in_the_environment_and_jaeger_url_variable(tmp_path: Path) -> N
         "OTDIAG_JAEGER_URL": f"http://admin:JPWsecret1@127.0.0.1:{port}",
         "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=APIsecret5",
     }
-    for args in (["send-test-span", "--timeout", "1", "--verify", "--verify-wait", "1s"], ["check", "--timeout", "1"]):
+    for args in (
+        ["send-test-span", "--timeout", "1s", "--verify", "--verify-wait", "1s"],
+        ["check", "--timeout", "1s"],
+    ):
         for extra in ([], ["--json"]):
             res = run(*args, *extra, env=env)
             no_traceback(res)
@@ -360,7 +365,7 @@ def test_check_config_exporter_endpoints_with_passwords(tmp_path: Path) -> None:
         "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [otlphttp]\n"
     )
     for extra in ([], ["--json"]):
-        res = run("check", "--config", str(cfg), "--env-file", "/dev/null", "--timeout", "1", "--no-e2e", *extra)
+        res = run("check", "--config", str(cfg), "--env-file", "/dev/null", "--timeout", "1s", "--no-e2e", *extra)
         no_traceback(res)
         clean_bytes(res.stdout + res.stderr)
 
@@ -404,7 +409,7 @@ def test_validate_config_never_prints_secret_values(tmp_path: Path, fmt: str) ->
 
 def test_headers_errors_never_echo_values() -> None:
     env = {"OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer HDRsecret3,Bearer APIsecret5"}
-    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1", env=env)
+    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1s", env=env)
     clean_bytes(res.stdout + res.stderr)
     assert "header item #2" in res.stdout
 
@@ -412,12 +417,12 @@ def test_headers_errors_never_echo_values() -> None:
 @pytest.mark.parametrize("value", ["Bearer%0D%0AX-Evil:%201", "Bearer%0AHDRsecret3", "a%00b"])
 def test_cr_lf_in_a_header_is_exit_2_without_the_value(value: str) -> None:
     env = {"OTEL_EXPORTER_OTLP_HEADERS": f"authorization={value}"}
-    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1", env=env)
+    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1s", env=env)
     assert res.exit_code == ExitCode.USAGE
     assert res.stderr.count("\n") == 1 and "authorization" in res.stderr
     assert "Evil" not in res.stderr
     clean_bytes(res.stderr)
-    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--header", "x=a\r\nb", "--timeout", "1")
+    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--header", "x=a\r\nb", "--timeout", "1s")
     assert res.exit_code == ExitCode.USAGE
 
 
@@ -509,20 +514,20 @@ def lying_jaeger(body: bytes, status: int = 200) -> Iterator[str]:
 @pytest.mark.parametrize(("name", "body"), HOSTILE_TRACES, ids=[n for n, _ in HOSTILE_TRACES])
 def test_a_lying_jaeger_is_a_bad_answer_finding_never_a_crash(name: str, body: bytes) -> None:
     with lying_jaeger(body) as url:
-        res = run("find-trace", "1", "--jaeger-url", url, "--json", "--timeout", "5")
+        res = run("find-trace", "1", "--jaeger-url", url, "--json", "--timeout", "5s")
         no_traceback(res)
         assert res.exit_code == ExitCode.PROBLEM, (name, res.stdout, res.stderr)
         f = res.json()["findings"][0]
         assert f["code"] in ("jaeger.bad-answer", "jaeger.not-query-api"), f
         clean_bytes(res.stdout)
-        human = run("find-trace", "1", "--jaeger-url", url, "--timeout", "5")
+        human = run("find-trace", "1", "--jaeger-url", url, "--timeout", "5s")
         assert human.exit_code == ExitCode.PROBLEM
         clean_bytes(human.stdout)
 
 
 def test_the_bad_answer_quotes_a_short_sanitised_excerpt() -> None:
     with lying_jaeger(_v3([_span_v3(startTimeUnixNano=str(10**26), name=EVIL)])) as url:
-        res = run("find-trace", "1", "--jaeger-url", url, "--json", "--timeout", "5")
+        res = run("find-trace", "1", "--jaeger-url", url, "--json", "--timeout", "5s")
     f = res.json()["findings"][0]
     assert f["code"] == "jaeger.bad-answer"
     assert str(10**26)[:20] in f["message"] and len(f["message"]) < 600
@@ -531,7 +536,7 @@ def test_the_bad_answer_quotes_a_short_sanitised_excerpt() -> None:
 
 def test_search_with_a_lying_jaeger() -> None:
     with lying_jaeger(b'{"result": {"resourceSpans": [1, 2, 3]}}') as url:
-        res = run("find-trace", "--service", "s", "--jaeger-url", url, "--json", "--timeout", "5")
+        res = run("find-trace", "--service", "s", "--jaeger-url", url, "--json", "--timeout", "5s")
     no_traceback(res)
     assert res.exit_code == ExitCode.PROBLEM
     assert res.json()["findings"][0]["code"] == "jaeger.bad-answer"
@@ -543,7 +548,7 @@ def test_search_with_a_lying_jaeger() -> None:
 def test_check_with_a_lying_jaeger_is_not_a_crash(services: bytes) -> None:
     with hostile.http_server(hostile.reply(200, services, "application/json")) as port:
         res = run("check", "--jaeger-url", f"http://127.0.0.1:{port}", "--env-file", "/dev/null",
-                  "--otlp-endpoint", f"http://127.0.0.1:{free_port()}", "--timeout", "1", "--json")  # fmt: skip
+                  "--otlp-endpoint", f"http://127.0.0.1:{free_port()}", "--timeout", "1s", "--json")  # fmt: skip
     no_traceback(res)
     assert res.exit_code == ExitCode.PROBLEM
     clean_bytes(res.stdout)
@@ -553,7 +558,7 @@ def test_send_verify_with_a_lying_jaeger() -> None:
     otlp = hostile.routes({"/v1/traces": hostile.reply(200, b"", "application/x-protobuf")})
     with hostile.http_server(otlp) as port, lying_jaeger(_legacy({"startTime": 10**30})) as jaeger:
         res = run("send-test-span", "--endpoint", f"http://127.0.0.1:{port}", "--verify", "--verify-wait", "1s",
-                  "--jaeger-url", jaeger, "--json", "--timeout", "2")  # fmt: skip
+                  "--jaeger-url", jaeger, "--json", "--timeout", "2s")  # fmt: skip
     no_traceback(res)
     assert res.exit_code == ExitCode.PROBLEM
     assert "jaeger.bad-answer" in [f["code"] for f in res.json()["findings"]]
@@ -637,8 +642,8 @@ def test_find_trace_makes_every_network_string_printable() -> None:
     ]  # fmt: skip
     res_attr = {"attributes": [{"key": "service.name", "value": {"stringValue": EVIL}}]}
     with lying_jaeger(_v3(spans, res_attr)) as url:
-        human = run("find-trace", "1", "--jaeger-url", url, "--timeout", "5", "-v")
-        as_json = run("find-trace", "1", "--jaeger-url", url, "--timeout", "5", "--json")
+        human = run("find-trace", "1", "--jaeger-url", url, "--timeout", "5s", "-v")
+        as_json = run("find-trace", "1", "--jaeger-url", url, "--timeout", "5s", "--json")
     assert human.exit_code in (ExitCode.OK, ExitCode.PROBLEM), human.stdout
     no_traceback(human)
     clean_bytes(human.stdout)
@@ -651,9 +656,9 @@ def test_find_trace_makes_every_network_string_printable() -> None:
 def test_receiver_error_bodies_are_printable_in_send_and_check() -> None:
     body = ("bad request: " + EVIL).encode()
     with hostile.http_server(hostile.reply(400, body, "text/plain")) as port:
-        send = run("send-test-span", "--endpoint", f"http://127.0.0.1:{port}", "--timeout", "2")
+        send = run("send-test-span", "--endpoint", f"http://127.0.0.1:{port}", "--timeout", "2s")
         check = run("check", "--otlp-endpoint", f"http://127.0.0.1:{port}", "--env-file", "/dev/null",
-                    "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1")  # fmt: skip
+                    "--jaeger-url", f"http://127.0.0.1:{port}", "--timeout", "1s")  # fmt: skip
     assert send.exit_code == ExitCode.PROBLEM and check.exit_code == ExitCode.PROBLEM
     for res in (send, check):
         no_traceback(res)
@@ -665,7 +670,7 @@ def test_evil_input_in_usage_errors_is_printable() -> None:
     assert res.exit_code == ExitCode.USAGE
     assert res.stderr.count("\n") == 1
     clean_bytes(res.stderr)
-    res = run("send-test-span", "--endpoint", "http://h/\x1b[2J", "--timeout", "1")
+    res = run("send-test-span", "--endpoint", "http://h/\x1b[2J", "--timeout", "1s")
     assert res.exit_code == ExitCode.USAGE
     clean_bytes(res.stderr)
 
@@ -676,7 +681,7 @@ def test_listen_live_lines_and_summary_are_printable() -> None:
 
     grpc_port, http_port = free_port(), free_port()
     args = ["listen", "--grpc-endpoint", f"127.0.0.1:{grpc_port}", "--http-endpoint", f"127.0.0.1:{http_port}",
-            "--query-endpoint", "off", "--stop-after", "4"]  # fmt: skip
+            "--query-endpoint", "off", "--stop-after", "4s"]  # fmt: skip
     box: dict[str, Proc] = {}
     t = threading.Thread(target=lambda: box.setdefault("p", otdiag(*args, limit=30)))
     t.start()
@@ -716,10 +721,10 @@ def test_garbage_200_is_not_acceptance(protocol: str, respond: hostile.Responder
     with hostile.http_server(respond) as port:
         started = time.monotonic()
         res = run("send-test-span", "--protocol", protocol, "--endpoint", f"http://127.0.0.1:{port}",
-                  "--timeout", "1.5", "--json")  # fmt: skip
+                  "--timeout", "1.5s", "--json")  # fmt: skip
         assert time.monotonic() - started < within(1.5)
         human = run("send-test-span", "--protocol", protocol, "--endpoint", f"http://127.0.0.1:{port}",
-                    "--timeout", "1.5")  # fmt: skip
+                    "--timeout", "1.5s")  # fmt: skip
     assert res.exit_code == ExitCode.PROBLEM, res.stdout
     doc = res.json()
     assert doc["accepted"] == 0
@@ -741,7 +746,7 @@ def test_an_empty_answer_is_acceptance(protocol: str, body: bytes, content_type:
 def test_grpc_garbage_ok_is_not_acceptance() -> None:
     with hostile.grpc_server(lambda req: b"\xff\xfe garbage") as port:
         res = run("send-test-span", "--protocol", "grpc", "--endpoint", f"http://127.0.0.1:{port}", "--json",
-                  "--timeout", "3")  # fmt: skip
+                  "--timeout", "3s")  # fmt: skip
     assert res.exit_code == ExitCode.PROBLEM, res.stdout
     assert res.json()["findings"][0]["code"] == "ingest.not-otlp"
 
@@ -750,7 +755,7 @@ def test_grpc_server_that_never_answers_is_no_answer_not_a_connect_timeout() -> 
     with hostile.grpc_server(None) as port:
         started = time.monotonic()
         res = run("send-test-span", "--protocol", "grpc", "--endpoint", f"http://127.0.0.1:{port}", "--json",
-                  "--timeout", "1")  # fmt: skip
+                  "--timeout", "1s")  # fmt: skip
         assert time.monotonic() - started < within(1)
     f = res.json()["findings"][0]
     assert f["code"] == "ingest.no-answer", f
@@ -760,13 +765,13 @@ def test_grpc_server_that_never_answers_is_no_answer_not_a_connect_timeout() -> 
 def test_a_black_hole_is_still_a_connect_timeout_over_grpc() -> None:
     with hostile.black_hole() as port:
         res = run("send-test-span", "--protocol", "grpc", "--endpoint", f"http://127.0.0.1:{port}", "--json",
-                  "--timeout", "1")  # fmt: skip
+                  "--timeout", "1s")  # fmt: skip
     assert res.json()["findings"][0]["code"] == "ingest.timeout"
 
 
 def test_bad_traces_protocol_is_named_by_its_own_name(tmp_path: Path) -> None:
     env = {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpcx", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
-    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1", env=env)
+    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1s", env=env)
     assert res.exit_code == ExitCode.USAGE
     assert "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL='grpcx'" in res.stderr
     from otdiag.app import env_analysis
@@ -778,7 +783,7 @@ def test_bad_traces_protocol_is_named_by_its_own_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:99999", "http://[zz]:4318", "grpc://[::1"])
 def test_malformed_ipv6_endpoints_are_exit_2(url: str) -> None:
     for proto in ("http/protobuf", "grpc"):
-        res = run("send-test-span", "--endpoint", url, "--protocol", proto, "--timeout", "1")
+        res = run("send-test-span", "--endpoint", url, "--protocol", proto, "--timeout", "1s")
         assert res.exit_code == ExitCode.USAGE, (url, proto, res.stderr)
         assert res.stderr.count("\n") == 1
     res = run("find-trace", "1", "--jaeger-url", url)
@@ -803,7 +808,7 @@ def test_a_load_run_against_a_hung_server_ends_within_one_timeout() -> None:
     with hostile.silent_server() as port:
         started = time.monotonic()
         res = run("send-test-span", "--endpoint", f"http://127.0.0.1:{port}", "--count", "5000", "--batch-size", "10",
-                  "--timeout", "1", "--json")  # fmt: skip
+                  "--timeout", "1s", "--json")  # fmt: skip
         took = time.monotonic() - started
     assert res.exit_code == ExitCode.PROBLEM
     assert took < 1 + 2.5, f"{took:.1f}s for --timeout 1"
@@ -813,7 +818,7 @@ def test_a_load_run_against_a_dripping_server_is_bounded() -> None:
     with hostile.http_server(hostile.drip(0.2)) as port:
         started = time.monotonic()
         res = run("send-test-span", "--endpoint", f"http://127.0.0.1:{port}", "--count", "100", "--batch-size", "10",
-                  "--timeout", "1", "--json")  # fmt: skip
+                  "--timeout", "1s", "--json")  # fmt: skip
         assert time.monotonic() - started < within(1)
     assert res.exit_code == ExitCode.PROBLEM
 
@@ -824,7 +829,7 @@ def test_ctrl_c_abandons_network_calls_in_flight(after: float) -> None:
     with hostile.silent_server() as port:
         url = f"http://127.0.0.1:{port}"
         p = otdiag("check", "--otlp-endpoint", url, "--jaeger-url", url, "--collector-health-url", url,
-                   "--env-file", "/dev/null", "--timeout", "20", signals=[(after, signal.SIGINT)], limit=30)  # fmt: skip
+                   "--env-file", "/dev/null", "--timeout", "20s", signals=[(after, signal.SIGINT)], limit=30)  # fmt: skip
     assert p.rc == ExitCode.INTERRUPTED, (p.rc, p.stderr)
     assert p.seconds < after + 3.0, f"{p.seconds:.1f}s for a Ctrl-C after {after}s"
     assert "Traceback" not in p.stderr
@@ -868,7 +873,7 @@ def test_devices_as_certificates_from_the_environment_are_refused(variable: str,
     for path in ("/dev/zero", str(fifo)):
         env = {variable: path, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": "/dev/null"}
         started = time.monotonic()
-        res = run("send-test-span", "--endpoint", "https://127.0.0.1:1", "--timeout", "1", env=env)
+        res = run("send-test-span", "--endpoint", "https://127.0.0.1:1", "--timeout", "1s", env=env)
         assert time.monotonic() - started < within(1)
         assert res.exit_code == ExitCode.USAGE, res.stderr
         assert "not a regular file" in res.stderr
@@ -876,7 +881,7 @@ def test_devices_as_certificates_from_the_environment_are_refused(variable: str,
 
 def test_a_grpc_endpoint_without_scheme_never_shows_its_password() -> None:
     for endpoint in ("admin:PWsecret9@127.0.0.1:1", "admin:PWsecret9@[::1"):
-        res = run("send-test-span", "--protocol", "grpc", "--endpoint", endpoint, "--insecure", "--timeout", "1")
+        res = run("send-test-span", "--protocol", "grpc", "--endpoint", endpoint, "--insecure", "--timeout", "1s")
         no_traceback(res)
         clean_bytes(res.stdout + res.stderr)
 
@@ -908,7 +913,7 @@ def test_check_with_hostile_health_and_metrics_endpoints(body: bytes, content_ty
         for extra in ([], ["--json"]):
             res = run("check", "--collector-health-url", url, "--collector-metrics-url", url, "--jaeger-health-url", url,
                       "--jaeger-url", url, "--otlp-endpoint", f"http://127.0.0.1:{free_port()}",
-                      "--env-file", "/dev/null", "--timeout", "1", *extra)  # fmt: skip
+                      "--env-file", "/dev/null", "--timeout", "1s", *extra)  # fmt: skip
             no_traceback(res)
             assert res.exit_code == ExitCode.PROBLEM
             clean_bytes(res.stdout + res.stderr)
@@ -919,14 +924,14 @@ def test_check_with_hostile_health_and_metrics_endpoints(body: bytes, content_ty
 def test_non_finite_numbers_from_jaeger_stay_valid_json() -> None:
     span = _span_v3(attributes=[{"key": "x", "value": {"doubleValue": 1e400}}])
     with lying_jaeger(_v3([span])) as url:
-        res = run("find-trace", "1", "--jaeger-url", url, "--json", "--timeout", "5")
+        res = run("find-trace", "1", "--jaeger-url", url, "--json", "--timeout", "5s")
     assert '"x": "inf"' in res.stdout
     json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
 
 
 def test_arguments_that_are_not_utf8_are_exit_2() -> None:
     p = subprocess.run(
-        [sys.executable, "-m", "otdiag", "find-trace", "--service", os.fsdecode(b"\xff\xfe"), "--timeout", "1"],
+        [sys.executable, "-m", "otdiag", "find-trace", "--service", os.fsdecode(b"\xff\xfe"), "--timeout", "1s"],
         capture_output=True,
         timeout=60,
         check=False,
@@ -940,14 +945,14 @@ OPTIONS = {
     "check": ["--otlp-endpoint", "--jaeger-url", "--collector-health-url", "--collector-metrics-url", "--config",
               "--env-file", "--header", "--ca-file", "--timeout", "--wait"],
     "send-test-span": ["--endpoint", "--header", "--ca-file", "--service-name", "--span-name", "--attribute",
-                       "--count", "--rate", "--jaeger-url", "--verify-wait", "--timeout"],
+                       "--count", "--rate", "--jaeger-url", "--wait", "--verify-wait", "--timeout"],
     "find-trace": ["--jaeger-url", "--service", "--tag", "--lookback", "--start", "--min-duration", "--wait", "--limit"],
     "validate-config": ["--otelcol", "--format"],
 }  # fmt: skip
 BASE = {
-    "check": ["--timeout", "0.5", "--no-e2e", "--env-file", "/dev/null"],
-    "send-test-span": ["--timeout", "0.5", "--endpoint", "http://127.0.0.1:1"],
-    "find-trace": ["--timeout", "0.5", "--jaeger-url", "http://127.0.0.1:1"],
+    "check": ["--timeout", "0.5s", "--no-e2e", "--env-file", "/dev/null"],
+    "send-test-span": ["--timeout", "0.5s", "--endpoint", "http://127.0.0.1:1"],
+    "find-trace": ["--timeout", "0.5s", "--jaeger-url", "http://127.0.0.1:1"],
     "validate-config": ["/dev/null"],
 }
 
@@ -978,7 +983,7 @@ def test_hostile_values_in_an_env_file(variable: str, tmp_path: Path) -> None:
     env_file = tmp_path / "app.env"
     env_file.write_text(f"{variable}={evil}\nOTEL_EXPORTER_OTLP_ENDPOINT_X={evil}\n")
     for extra in ([], ["--json"]):
-        res = run("check", "--env-file", str(env_file), "--timeout", "0.5", "--no-e2e",
+        res = run("check", "--env-file", str(env_file), "--timeout", "0.5s", "--no-e2e",
                   "--jaeger-url", "http://127.0.0.1:1", *extra)  # fmt: skip
         assert res.exit_code in (ExitCode.PROBLEM, ExitCode.USAGE), res.stderr
         no_traceback(res)

@@ -32,12 +32,12 @@ def test_check_and_find_trace_name_the_base_path_jaeger_serves_under(
     tmp_path: Path, start_jaeger: Callable[..., peers.Jaeger]
 ) -> None:
     jaeger = start_jaeger({"extensions": {"jaeger_query": {"base_path": "/jaeger"}}})
-    res = run("check", "--no-e2e", "--json", "--timeout", "2", "--jaeger-url", jaeger.query_url)
+    res = run("check", "--no-e2e", "--json", "--timeout", "2s", "--jaeger-url", jaeger.query_url)
     [f] = [f for f in res.json()["findings"] if f["stage"] == "jaeger" and f["severity"] == "error"]
     assert f["code"] == "jaeger.not-query-api", f
     assert "/jaeger" in f["message"] and f["hint"].endswith(f"{jaeger.query_url}/jaeger"), f
     assert "16686" not in f["hint"]
-    ok = run("check", "--no-e2e", "--json", "--timeout", "2", "--jaeger-url", f"{jaeger.query_url}/jaeger")
+    ok = run("check", "--no-e2e", "--json", "--timeout", "2s", "--jaeger-url", f"{jaeger.query_url}/jaeger")
     assert not [f for f in ok.json()["findings"] if f["stage"] == "jaeger"], ok.json()["findings"]
     found = run("find-trace", "0af7651916cd43dd8448eb211c80319c", "--jaeger-url", jaeger.query_url, "--json")
     assert found.exit_code == ExitCode.PROBLEM and "/jaeger" in found.stdout

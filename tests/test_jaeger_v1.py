@@ -37,7 +37,7 @@ ATTR = {"thrift_http": "thrift_http", "grpc_collector": "grpc_collector", "admin
 
 
 def send(*args: str) -> Result:
-    return run("send-test-span", "--json", "--timeout", "3", *args)
+    return run("send-test-span", "--json", "--timeout", "3s", *args)
 
 
 def only_finding(res: Result) -> dict[str, str]:
@@ -94,13 +94,13 @@ def test_check_reads_jaeger_v1s_admin_port_as_jaegers_health_not_the_collectors(
     env = {"OTEL_SERVICE_NAME": "v1", "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector.otlp_grpc}",
            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}  # fmt: skip
     common = ["check", "--json", "--jaeger-url", jaeger_v1.query_url, "--collector-metrics-url",
-              str(collector.metrics_url), "--timeout", "3"]  # fmt: skip
+              str(collector.metrics_url), "--timeout", "3s"]  # fmt: skip
     good = run(*common, "--collector-health-url", str(collector.health_url), "--jaeger-health-url",
                str(jaeger_v1.admin_url), env=env)  # fmt: skip
     steps = {s["name"]: s for s in good.json()["steps"]}
     assert good.exit_code == ExitCode.OK, good.stdout
     assert steps["jaeger-health"]["status"] == "pass" and "jaeger-v1-admin" in steps["jaeger-health"]["detail"]
-    swapped = run(*common[:-4], "--timeout", "3", "--collector-health-url", str(jaeger_v1.admin_url),
+    swapped = run(*common[:-4], "--timeout", "3s", "--collector-health-url", str(jaeger_v1.admin_url),
                   "--collector-metrics-url", str(jaeger_v1.metrics_url), env=env)  # fmt: skip
     steps = {s["name"]: s for s in swapped.json()["steps"]}
     assert steps["collector-health"]["status"] == "skip"
@@ -120,7 +120,7 @@ def test_a_collector_exporting_to_jaeger_v1s_grpc_collector_port_is_named(
     env = {"OTEL_SERVICE_NAME": "v1", "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector.otlp_grpc}",
            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}  # fmt: skip
     res = run("check", "--json", "--jaeger-url", jaeger_v1.query_url, "--config", str(collector.config_path),
-              "--wait", "4s", "--timeout", "3", env=env)  # fmt: skip
+              "--wait", "4s", "--timeout", "3s", env=env)  # fmt: skip
     assert res.exit_code == ExitCode.PROBLEM
     codes = [f["code"] for f in res.json()["findings"] if f["severity"] == "error"]
     assert "export.jaeger-v1-port" in codes, res.json()["findings"]

@@ -265,7 +265,7 @@ def test_send_explain_settings() -> None:
 def test_send_accepted_and_verified_by_listen() -> None:
     with listening() as lp:
         res = run("send-test-span", "--endpoint", f"http://{lp.http}", "--protocol", "http/protobuf",
-                  "--jaeger-url", lp.query_url, "--verify", "--verify-wait", "10s", "--child",
+                  "--jaeger-url", lp.query_url, "--verify", "--wait", "10s", "--child",
                   "--attribute", "k=v", "--json")  # fmt: skip
     _pin("send-verified", _ok(res, ExitCode.OK))
 
@@ -410,7 +410,7 @@ def test_listen_summary_of_nothing() -> None:
 )
 def test_run(case: str, argv: list[str], extra: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
-    res = run("run", "--json", "--grace", "0.3", *extra, "--", *argv)
+    res = run("run", "--json", "--grace", "0.3s", *extra, "--", *argv)
     _pin(case, _ok(res, ExitCode.OK, ExitCode.PROBLEM), paths={sys.executable: "<python>"})
 
 

@@ -106,7 +106,7 @@ def test_human_display_and_problems_in_the_summary() -> None:
 
 def test_stop_after_exits_0() -> None:
     res = run("listen", "--grpc-endpoint", f"127.0.0.1:{free_port()}", "--http-endpoint", "off",
-              "--query-endpoint", "off", "--stop-after", "0.5")  # fmt: skip
+              "--query-endpoint", "off", "--stop-after", "0.5s")  # fmt: skip
     assert res.exit_code == ExitCode.OK
     assert "0 traces, 0 spans from 0 services" in res.stderr
 

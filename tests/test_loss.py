@@ -202,7 +202,7 @@ def test_check_with_config_reports_a_pipeline_that_never_reaches_a_backend(
 
     cfg = tmp_path / "c.yaml"
     cfg.write_text(PIPE.replace("EXPORTERS", exporters).replace("NAMES", names))
-    res = run("check", "--json", "--no-e2e", "--timeout", "1", "--config", str(cfg),
+    res = run("check", "--json", "--no-e2e", "--timeout", "1s", "--config", str(cfg),
               "--jaeger-url", "http://127.0.0.1:9")  # fmt: skip
     found = [f for f in res.json()["findings"] if f["code"] == code]
     assert len(found) == 1 and found[0]["severity"] == "warning" and found[0]["location"]["file"] == str(cfg)

@@ -33,7 +33,7 @@ def lone(tmp: Path, collector: peers.Collector, jaeger: peers.Jaeger, *args: str
     env = {**APP, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector.otlp_grpc}", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
     started = time.monotonic()
-    res = run("check", "--env-file", str(env_file), "--json", "--timeout", "2", "--jaeger-url", jaeger.query_url,
+    res = run("check", "--env-file", str(env_file), "--json", "--timeout", "2s", "--jaeger-url", jaeger.query_url,
               "--collector-health-url", str(collector.health_url), "--collector-metrics-url", str(collector.metrics_url),
               *args)  # fmt: skip
     return res, time.monotonic() - started

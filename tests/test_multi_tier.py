@@ -99,7 +99,7 @@ def check(tmp: Path, p: Pipeline, *extra: str) -> Result:
     env_file = tmp / f"app-{peers.free_port()}.env"
     env = {**APP, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{p.agent.otlp_grpc}", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-    return run("check", "--env-file", str(env_file), "--json", "--timeout", "2", *p.args(), *extra)
+    return run("check", "--env-file", str(env_file), "--json", "--timeout", "2s", *p.args(), *extra)
 
 
 def _sampler(pct: int) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def run(app: str | list[str], *args: str, cwd: Path = APPS, env: dict[str, str] | None = None) -> tuple[int, Any, str]:
     argv = [sys.executable, app] if isinstance(app, str) else app
-    cmd = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", *args, "--", *argv]
+    cmd = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", *args, "--", *argv]
     full = env or clean_env()
     full["PYTHONPATH"] = str(REPO) + (os.pathsep + full["PYTHONPATH"] if full.get("PYTHONPATH") else "")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=full, cwd=cwd, timeout=120, check=False)
@@ -335,9 +335,9 @@ def test_deps_reads_the_real_installed_distributions() -> None:
 # --- signals and secrets --------------------------------------------------------------------------
 
 
-def _start(*app: str, kill_after: str = "1") -> subprocess.Popen[str]:
+def _start(*app: str, kill_after: str = "1s") -> subprocess.Popen[str]:
     env = clean_env(PYTHONPATH=str(REPO))
-    cmd = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0", "--kill-after", kill_after, "--", *app]
+    cmd = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0s", "--kill-after", kill_after, "--", *app]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
 
 
@@ -374,7 +374,7 @@ def test_an_app_that_ignores_the_signal_is_killed_after_the_grace_period() -> No
         "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
         "time.sleep(60)\n"
     )
-    proc = _start(sys.executable, "-c", stubborn, kill_after="1")
+    proc = _start(sys.executable, "-c", stubborn, kill_after="1s")
     _wait_for_child(proc)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
@@ -392,7 +392,7 @@ def test_timeout_escalates_too() -> None:
     env = clean_env(PYTHONPATH=str(REPO))
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0", "--timeout", "1", "--kill-after", "0.5",
+        [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0s", "--timeout", "1s", "--kill-after", "0.5s",
          "--", sys.executable, "-c", stubborn],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=60, check=False,
     )  # fmt: skip
@@ -409,7 +409,7 @@ def test_the_apps_argv_secrets_are_never_printed() -> None:
     ]  # fmt: skip
     for mode in (["--json"], []):
         env = clean_env(PYTHONPATH=str(REPO))
-        cmd = [sys.executable, "-m", "otdiag", "run", *mode, "--grace", "0", "--", *argv]
+        cmd = [sys.executable, "-m", "otdiag", "run", *mode, "--grace", "0s", "--", *argv]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=60, check=False)
         for secret in secrets:
             assert secret not in proc.stdout + proc.stderr, (mode, secret)
@@ -467,7 +467,7 @@ def test_check_app_dir_reads_the_apps_own_virtual_environment(old_sdk_python: st
     app = tmp_path / "svc"
     app.mkdir()
     (app / ".venv").symlink_to(venv, target_is_directory=True)
-    res = cli("check", "--app-dir", str(app), "--no-e2e", "--timeout", "1", "--json")
+    res = cli("check", "--app-dir", str(app), "--no-e2e", "--timeout", "1s", "--json")
     found = {f["code"]: f for f in res.json()["findings"]}
     assert "opentelemetry-exporter-jaeger-thrift 1.21.0 is installed" in found["app.jaeger-exporter-removed"]["message"]
     assert "app.otel-version-skew" not in found  # 1.21.0 throughout
@@ -483,7 +483,7 @@ def test_secrets_inside_the_app_are_not_printed(tmp_path: Path) -> None:
     )
     for mode in (["--json"], []):
         env = clean_env(PYTHONPATH=str(REPO))
-        cmd = [sys.executable, "-m", "otdiag", "run", *mode, "--grace", "0.2", "--", sys.executable, str(app)]
+        cmd = [sys.executable, "-m", "otdiag", "run", *mode, "--grace", "0.2s", "--", sys.executable, str(app)]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False)
         report = proc.stdout  # the app's own stderr passes through untouched, as without otdiag
         assert "ingest.refused" in report, proc.stderr

@@ -37,7 +37,7 @@ def auto_bin() -> Path:
 def run(argv: list[str], **env: str) -> tuple[int, Any, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OTDIAG_", "PYTHONPATH"))}
     clean.update(env, PYTHONPATH=str(REPO))
-    cmd = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", *argv]
+    cmd = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", "--", *argv]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=clean, cwd=APPS, timeout=120, check=False)
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 

@@ -32,19 +32,19 @@ def _codes(doc: dict[str, object]) -> list[str]:
 
 def test_an_unset_protocol_on_port_4317_is_grpc_in_send_and_in_check(tmp_path: Path) -> None:
     env = {"OTEL_EXPORTER_OTLP_ENDPOINT": NOWHERE_GRPC}
-    sent = _otdiag("send-test-span", "--timeout", "1", "--json", env=env)
+    sent = _otdiag("send-test-span", "--timeout", "1s", "--json", env=env)
     doc = json.loads(sent.stdout)
     assert doc["protocol"] == "grpc" and doc["settings"]["sources"]["protocol"].startswith("not set: grpc")
     assert "app.protocol-unset-grpc-port" in _codes(doc)
     assert "ingest.http-to-grpc-port" not in _codes(doc)
     assert sent.returncode == ExitCode.PROBLEM and doc["ok"] is False
-    human = _otdiag("send-test-span", "--timeout", "1", env=env)
+    human = _otdiag("send-test-span", "--timeout", "1s", env=env)
     assert human.returncode == sent.returncode
     assert "(grpc)" in human.stdout and "app.protocol-unset-grpc-port" in human.stdout
 
     env_file = tmp_path / "app.env"
     env_file.write_text(f"OTEL_EXPORTER_OTLP_ENDPOINT={NOWHERE_GRPC}\n")
-    args = ("check", "--no-e2e", "--timeout", "1", "--jaeger-url", "http://127.0.0.3:9", "--env-file", str(env_file))
+    args = ("check", "--no-e2e", "--timeout", "1s", "--jaeger-url", "http://127.0.0.3:9", "--env-file", str(env_file))
     checked = _otdiag(*args, "--json")
     cdoc = json.loads(checked.stdout)
     assert "app.protocol-unset-grpc-port" in _codes(cdoc)
@@ -56,7 +56,7 @@ def test_an_unset_protocol_on_port_4317_is_grpc_in_send_and_in_check(tmp_path: P
 def test_a_scheme_less_4317_endpoint_is_not_both_tls_and_ignored(tmp_path: Path) -> None:
     env_file = tmp_path / "app.env"
     env_file.write_text("OTEL_EXPORTER_OTLP_ENDPOINT=127.0.0.3:4317\n")
-    args = ("check", "--no-e2e", "--timeout", "1", "--jaeger-url", "http://127.0.0.3:9", "--env-file", str(env_file))
+    args = ("check", "--no-e2e", "--timeout", "1s", "--jaeger-url", "http://127.0.0.3:9", "--env-file", str(env_file))
     doc = json.loads(_otdiag(*args, "--json").stdout)
     codes = _codes(doc)
     assert "app.grpc-endpoint-means-tls" in codes  # the value is used (as gRPC, with TLS) ...

@@ -27,7 +27,7 @@ def check_agent(tmp: Path, agent: peers.Collector, jaeger: peers.Jaeger, *extra:
     env_file = tmp / f"app-{peers.free_port()}.env"
     env = {**APP, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{agent.otlp_grpc}", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-    return run("check", "--env-file", str(env_file), "--json", "--timeout", "2", "--jaeger-url", jaeger.query_url,
+    return run("check", "--env-file", str(env_file), "--json", "--timeout", "2s", "--jaeger-url", jaeger.query_url,
                "--collector-health-url", str(agent.health_url), "--collector-metrics-url", str(agent.metrics_url),
                *extra)  # fmt: skip
 
@@ -128,7 +128,7 @@ def test_bad_fleet_options_are_exit_2_with_one_line(args: list[str], message: st
 
 
 def test_prometheus_not_answering_is_one_error_not_a_traceback(tmp_path: Path) -> None:
-    res = run("check", "--json", "--no-e2e", "--timeout", "1", "--otlp-endpoint",
+    res = run("check", "--json", "--no-e2e", "--timeout", "1s", "--otlp-endpoint",
               f"http://127.0.0.1:{peers.free_port()}", "--protocol", "grpc",
               "--prometheus-url", f"http://user:s3cret@127.0.0.1:{peers.free_port()}")  # fmt: skip
     doc: dict[str, Any] = res.json()
@@ -150,7 +150,7 @@ def test_the_span_is_located_even_when_the_wait_ends_before_prometheus_scrapes_a
     agent = start_collector(tier_config({"otlp/gateway": plain(str(gateway.otlp_grpc))}))
     prom = start_prometheus({"agent": [str(agent.metrics_url)], "gateway": [str(gateway.metrics_url)]}, "2s")
     scraped(prom, 2)
-    res = check_agent(tmp_path, agent, jaeger, "--wait", "1s", "--timeout", "3", "--prometheus-url", prom.url)
+    res = check_agent(tmp_path, agent, jaeger, "--wait", "1s", "--timeout", "3s", "--prometheus-url", prom.url)
     first = next(f for f in res.json()["findings"] if f["severity"] == "error")
     assert first["code"] == "collector.processor-dropped" and first["message"].startswith("gateway "), first
 

@@ -159,6 +159,8 @@ PATTERNS: dict[str, str] = {
     "ParentBased\\{root=(\\w+), remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler\\}$": S,  # otdiag/run/observers/node/__init__.py
     "OTLPExporterError|ECONNREFUSED|UNAVAILABLE": S,  # otdiag/run/observers/node/__init__.py
     "Cannot find (?:module|package) '(@opentelemetry/[\\w.@/-]{1,200})'": S,  # otdiag/run/observers/node/__init__.py
+    "\\d{1,9}(?:\\.\\d{1,9})?": S,  # otdiag/cli/common.py
+    "\\+?(\\d+(?:\\.\\d*)?|\\.\\d+)": S,  # otdiag/durations.py
     "\\b(opentelemetry-[a-z-]{1,60}) not found on classpath": S,  # otdiag/run/observers/java/__init__.py
     "imported from (/[^\\n]{1,4096}?)(?:\\n|$)": S,  # otdiag/run/observers/node/__init__.py
     "(AlwaysOffSampler|ParentBased\\{root=AlwaysOffSampler|TraceIdRatioBased\\{0(\\.0*)?\\})": S,  # otdiag/run/observers/node/__init__.py

@@ -218,7 +218,7 @@ def test_an_endpoint_taken_from_the_config_is_credited_to_the_config(tmp_path: P
         "exporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
         "      exporters: [debug]\n"
     )
-    res = run("check", "--config", str(cfg), "--env-file", "/dev/null", "--timeout", "1", "--no-e2e", "--json")
+    res = run("check", "--config", str(cfg), "--env-file", "/dev/null", "--timeout", "1s", "--no-e2e", "--json")
     app = next(s for s in res.json()["steps"] if s["name"] == "app-env")
     assert f"the OTLP receiver of {cfg}" in app["detail"]
     assert "(--endpoint)" not in app["detail"]
@@ -242,7 +242,7 @@ def test_durations_with_units_and_shared_flag_names_are_accepted(args: list[str]
 
 
 def test_send_uses_the_service_alias() -> None:
-    res = run("send-test-span", "--service", "shop", "--endpoint", "http://127.0.0.1:1", "--json", "--timeout", "1")
+    res = run("send-test-span", "--service", "shop", "--endpoint", "http://127.0.0.1:1", "--json", "--timeout", "1s")
     assert res.exit_code == ExitCode.PROBLEM, res.stderr  # accepted as --service-name; the endpoint is dead
 
 

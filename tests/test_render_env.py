@@ -38,7 +38,7 @@ def test_a_pipe_follows_columns_then_80(monkeypatch: pytest.MonkeyPatch, columns
 
 
 def test_with_columns_the_text_wraps_between_words_at_that_width() -> None:
-    res = _run({"COLUMNS": "60"}, "send-test-span", "--endpoint", "http://127.0.0.1:9", "--timeout", "1")
+    res = _run({"COLUMNS": "60"}, "send-test-span", "--endpoint", "http://127.0.0.1:9", "--timeout", "1s")
     lines = (res.stdout + res.stderr).splitlines()
     assert lines and max(len(line) for line in lines) <= 60, lines
     assert res.returncode == 1

@@ -212,7 +212,7 @@ def test_cli_usage_errors_exit_2(tmp_path: Path) -> None:
 def test_from_jaeger_that_does_not_answer_is_a_usage_error_without_the_password(tmp_path: Path) -> None:
     cfg = tmp_path / "c.yaml"
     cfg.write_text("service: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n")
-    got = run("replay", "--config", str(cfg), "--timeout", "1",
+    got = run("replay", "--config", str(cfg), "--timeout", "1s",
               "--from-jaeger", "http://u:s3cretpw@127.0.0.1:9", "4bf92f3577b34da6a3ce929d0e0e4736")  # fmt: skip
     assert got.exit_code == 2, got.stderr
     assert "--from-jaeger" in got.stderr and "s3cretpw" not in got.stderr

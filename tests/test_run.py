@@ -27,7 +27,7 @@ def otdiag_run(*args: str, env: dict[str, str] | None = None, app: list[str] | N
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     full_env.update(env or {})
     full_env["PYTHONPATH"] = str(REPO)
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", *args, "--",
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", *args, "--",
             *(app or [sys.executable, APP])]  # fmt: skip
     proc = subprocess.run(argv, capture_output=True, text=True, env=full_env, timeout=90, cwd=REPO, check=False)
     import json
@@ -177,7 +177,7 @@ def test_keep_open_serves_the_spans_until_stopped(stop: signal.Signals) -> None:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env["PYTHONPATH"] = str(REPO)
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--keep-open", "--",
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", "--keep-open", "--",
             sys.executable, APP, "good"]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO, text=True)
     try:

@@ -41,7 +41,7 @@ def go_apps() -> dict[str, Path]:
 def otdiag_run(app: list[str], *args: str, cwd: Path = REPO) -> tuple[int, Any, str]:
     env = go_build.go_env()
     env["PYTHONPATH"] = str(REPO)
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", *args, "--", *app]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", *args, "--", *app]
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=180, cwd=cwd, check=False)
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 

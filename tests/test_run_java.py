@@ -44,7 +44,7 @@ def otdiag_run(app: list[str], env: dict[str, str] | None = None) -> Any:
     full_env.update(QUIET)
     full_env.update(env or {})
     full_env["PYTHONPATH"] = str(REPO)
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.5", "--", *app]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.5s", "--", *app]
     proc = subprocess.run(argv, capture_output=True, text=True, env=full_env, timeout=180, cwd=REPO, check=False)
     doc = json.loads(proc.stdout)
     doc["_stderr"] = proc.stderr

@@ -50,7 +50,7 @@ def otdiag_run(
     case: str, *node_args: str, env: dict[str, str] | None = None, run_args: tuple[str, ...] = ()
 ) -> tuple[int, Any, str]:
     cwd = node_build.case(case)
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", *run_args, "--", "node", *node_args]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", *run_args, "--", "node", *node_args]
     proc = subprocess.run(argv, capture_output=True, text=True, env=_env(env), timeout=120, cwd=cwd, check=False)
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
@@ -139,7 +139,7 @@ def test_each_fault_is_named_first_with_its_place(
 def test_a_server_stopped_by_a_signal_without_a_handler_loses_its_queue() -> None:
     """No 'exit' event on SIGTERM: the preload's last periodic report still tells what was queued."""
     env = {"OTEL_BSP_SCHEDULE_DELAY": "60000"}
-    _, doc, stderr = otdiag_run("server_no_signal_handler", "app.cjs", env=env, run_args=("--timeout", "8"))
+    _, doc, stderr = otdiag_run("server_no_signal_handler", "app.cjs", env=env, run_args=("--timeout", "8s"))
     assert codes(doc)[0] == "app.exit-before-flush", (codes(doc), stderr[-2000:])
     assert "SIGTERM" in doc["findings"][0]["hint"]
     assert doc["observer"]["exit"]["how"] == "signal" and doc["observer"]["spans"]["ended"] >= 3
@@ -204,7 +204,7 @@ def test_the_observer_changes_nothing_the_app_does(case: str, env: dict[str, str
 @pytest.mark.usefixtures("built")
 def test_an_app_started_by_npm_is_seen_in_its_node_process_not_in_npm() -> None:
     cwd = node_build.case("healthy_cjs")
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", "npm", "start", "--silent"]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", "--", "npm", "start", "--silent"]
     proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=180, cwd=cwd, check=False)
     doc = json.loads(proc.stdout)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -289,7 +289,7 @@ def test_a_node_app_started_by_a_launcher_is_still_seen_inside(launcher: str, tm
         command = [str(script)]
     else:
         command = ["sh", "-c", "node app.cjs"]
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", *command]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", "--", *command]
     proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=120, cwd=cwd, check=False)
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1, proc.stderr[-2000:]
@@ -310,7 +310,7 @@ def test_a_node_app_started_by_a_launcher_is_still_seen_inside(launcher: str, tm
 def test_a_missing_opentelemetry_package_is_named_with_its_install_line(name: str, source: str, tmp_path: Path) -> None:
     """The same code as a Python app's failed import, at the app's line (not the preload's), with npm install."""
     (tmp_path / name).write_text(source)
-    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3", "--", "node", name]
+    argv = [sys.executable, "-m", "otdiag", "run", "--json", "--grace", "0.3s", "--", "node", name]
     proc = subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=120, cwd=tmp_path, check=False)
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1

@@ -24,7 +24,7 @@ def test_listen_save_writes_what_replay_reads(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "otdiag", "listen", "--grpc-endpoint", f"127.0.0.1:{grpc}",
          "--http-endpoint", f"127.0.0.1:{http}", "--query-endpoint", "off", "--quiet",
-         "--save", str(saved), "--stop-after", "20"],
+         "--save", str(saved), "--stop-after", "20s"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -28,7 +28,7 @@ from tests.cli_runner import Result, run
 
 
 def send(*args: str, env: dict[str, str] | None = None) -> Result:
-    return run("send-test-span", *args, "--json", "--timeout", "3", env=env)
+    return run("send-test-span", *args, "--json", "--timeout", "3s", env=env)
 
 
 def first_error(res: Result) -> dict[str, Any]:
@@ -383,7 +383,7 @@ def test_black_hole_ends_within_the_timeout(protocol: str) -> None:
             "send-test-span",
             f"--endpoint=http://127.0.0.1:{port}",
             f"--protocol={protocol}",
-            "--timeout=1",
+            "--timeout=1s",
             "--json",
         )
         took = time.monotonic() - started
@@ -395,7 +395,7 @@ def test_black_hole_ends_within_the_timeout(protocol: str) -> None:
 def test_hung_server_ends_within_the_timeout() -> None:
     with hostile.silent_server() as port:
         started = time.monotonic()
-        res = run("send-test-span", f"--endpoint=http://127.0.0.1:{port}", "--timeout=1", "--json")
+        res = run("send-test-span", f"--endpoint=http://127.0.0.1:{port}", "--timeout=1s", "--json")
         took = time.monotonic() - started
     assert first_error(res)["code"] == "ingest.no-answer"
     assert took < within(1), took
@@ -455,7 +455,7 @@ def test_unresolvable_host_is_a_dns_finding() -> None:
         (["--header", "Authorization"], {}, "must be written NAME=VALUE"),
         (["--ca-file", "/no/such/ca.pem"], {}, "does not exist"),
         (["--count", "-5"], {}, "--count: -5 must be at least 1"),
-        (["--timeout", "-1"], {}, "--timeout: -1 is not a positive number"),
+        (["--timeout", "-1"], {}, "--timeout: '-1' must be a positive duration"),
         (["--rate", "0", "--count", "10"], {}, "--rate"),
         (["--cert-file", __file__], {}, "go together"),
         (["--attribute", "novalue"], {}, "KEY=VALUE"),

@@ -23,6 +23,7 @@ def check(
         typer.Option(
             "--otlp-endpoint",
             "--endpoint",
+            metavar="ENDPOINT",
             help="The collector's OTLP endpoint (default: the app's OTEL_EXPORTER_OTLP_ENDPOINT, else localhost).",
         ),
     ] = None,
@@ -64,41 +65,45 @@ def check(
     app_dir: Annotated[
         str | None,
         typer.Option(
+            metavar="DIR",
             help="The app's source directory: check requirements*.txt, pyproject.toml and the installed "
             "OpenTelemetry packages, go.mod, package.json (+ package-lock.json), pom.xml and Gradle files "
-            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation)."
+            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation).",
         ),
     ] = None,
     env_file: Annotated[
         str | None, typer.Option(help="The app's environment (KEY=VALUE lines) instead of this shell's.")
     ] = None,
-    header: Annotated[
-        list[str] | None, typer.Option("--header", help="NAME=VALUE sent with every OTLP request (repeatable).")
-    ] = None,
+    header: Annotated[list[str] | None, typer.Option("--header", metavar="NAME=VALUE", help=common.HEADER_HELP)] = None,
     insecure: Annotated[
         bool, typer.Option(help="Plaintext gRPC without scheme; skip TLS verification for https.")
     ] = False,
     ca_file: Annotated[str | None, typer.Option(help="CA certificate (PEM) to verify TLS servers with.")] = None,
-    timeout: Annotated[
-        float, typer.Option(help=common.TIMEOUT_HELP, parser=common.seconds, metavar=common.DURATION)
-    ] = 5.0,
-    wait: Annotated[str, typer.Option(help="How long the test span may take to show up in Jaeger.")] = "15s",
+    timeout: Annotated[str, typer.Option(help=common.TIMEOUT_HELP, metavar=common.DURATION)] = "5s",
+    wait: Annotated[
+        str, typer.Option(help="How long the test span may take to show up in Jaeger.", metavar=common.DURATION)
+    ] = "15s",
     e2e: Annotated[bool, typer.Option("--e2e/--no-e2e", help="Send a test span end to end (default on).")] = True,
     tier_metrics_url: Annotated[
         list[str] | None,
-        typer.Option(help="TIER=URL: a tier's metrics where its config's reader address is not reachable from here."),
+        typer.Option(
+            metavar="TIER=URL", help="A tier's metrics where its config's reader address is not reachable from here."
+        ),
     ] = None,
     prometheus_url: Annotated[
         str | None,
         typer.Option(help="Prometheus that scrapes the collectors: read every instance's otelcol_* series there."),
     ] = None,
     prometheus_selector: Annotated[
-        str | None, typer.Option(help="Label matchers for the collectors' series, e.g. 'job=~\"otel-.*\"'.")
+        str | None,
+        typer.Option(metavar="SELECTOR", help="Label matchers for the collectors' series, e.g. 'job=~\"otel-.*\"'."),
     ] = None,
     tier_label: Annotated[
-        str, typer.Option(help="The Prometheus label that names a collector's tier (agent, gateway).")
+        str, typer.Option(metavar="LABEL", help="The Prometheus label that names a collector's tier (agent, gateway).")
     ] = "job",
-    window: Annotated[str, typer.Option(help="How far back --prometheus-url reads the fleet's losses.")] = "5m",
+    window: Annotated[
+        str, typer.Option(help="How far back --prometheus-url reads the fleet's losses.", metavar=common.DURATION)
+    ] = "5m",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Probe every hop (App -> SDK -> Collector -> Jaeger), send a test span end to end, and say where it breaks.
@@ -117,16 +122,14 @@ def check(
     """
 
     def body() -> ExitCode:
-        from otdiag import durations
         from otdiag.app import env_analysis, export_settings
         from otdiag.check import request, walk
         from otdiag.collector import targets as collector_targets
 
-        env = (
-            env_analysis.read_env_file(env_file, timeout=common.check_timeout(timeout))
-            if env_file
-            else dict(os.environ)
-        )
+        timeout_s = common.timeout(timeout)
+        wait_s = common.duration(wait, "--wait")
+        window_s = request.window(window)
+        env = env_analysis.read_env_file(env_file, timeout=timeout_s) if env_file else dict(os.environ)
         common.remember_env_secrets(env)
         flags = export_settings.Flags(
             endpoint=otlp_endpoint, protocol=protocol, headers=common.parse_headers(header) or None,
@@ -143,13 +146,13 @@ def check(
             metrics_url=_url(collector_metrics_url, "--collector-metrics-url"),
             jaeger_health_url=_url(jaeger_health_url, "--jaeger-health-url"),
             chain=chain,
-            prometheus=_prometheus(prometheus_url, prometheus_selector, tier_label, timeout),
-            window=request.window(window),
+            prometheus=_prometheus(prometheus_url, prometheus_selector, tier_label, timeout_s),
+            window=window_s,
             config=collector_targets.targets(config) if config else None,
             config_findings=request.config_findings(config, jaeger_config, app_dir, chain),
-            log_findings=request.collector_log_findings(collector_log, common.check_timeout(timeout)),
-            timeout=common.check_timeout(timeout),
-            wait=durations.parse(wait, "--wait"),
+            log_findings=request.collector_log_findings(collector_log, timeout_s),
+            timeout=timeout_s,
+            wait=wait_s,
             e2e=e2e,
         )
         if as_json and not _maybe_terminal():
@@ -172,7 +175,7 @@ def _prometheus(url: str | None, selector: str | None, tier_label: str, timeout:
     from otdiag.check import request
 
     prom = request.prometheus(url, selector, tier_label)
-    return replace(prom, timeout=common.check_timeout(timeout)) if prom else None
+    return replace(prom, timeout=timeout) if prom else None
 
 
 def _url(value: str | None, option: str) -> str | None:

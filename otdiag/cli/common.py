@@ -25,24 +25,41 @@ if TYPE_CHECKING:
     from otdiag.render import human
 
 TIMEOUT_HELP = "How long each network call may take: 5s, 500ms, 1m (every call is bounded by it)."
+HEADER_HELP = "A header for every OTLP request: NAME=VALUE or curl's 'Name: value' (repeatable)."
 
 
-def seconds(value: str | float) -> float:
-    """A duration option: `30s`, `500ms`, `1h`, `2h30m` or a bare number of seconds."""
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(value)  # a bare number: its range is the command's to check, with its own message
-    except ValueError:
-        pass
+def duration(text: str, option: str, *, most: float | None = None, zero: bool = True) -> float:
+    """A duration option in seconds: `30s`, `500ms`, `1h`, `2h30m` (a bare number other than 0 is refused).
+
+    One rule for every duration otdiag reads (otdiag.durations): the unit is written, as Go and the
+    collector want it. `most` bounds it; without `zero`, 0 is refused too.
+    """
     from otdiag import durations
 
-    try:
-        return durations.parse(value, "duration")
-    except UsageError as exc:
-        raise typer.BadParameter(str(exc).removeprefix("duration: ")) from None
+    seconds = durations.parse(text, option)
+    if (not zero and seconds <= 0) or (most is not None and seconds > most):
+        bounds = ([] if zero else ["more than 0s"]) + ([] if most is None else [f"at most {durations.text(most)}"])
+        raise UsageError(f"{option}: {text.strip()!r} must be {' and '.join(bounds)}")
+    return seconds
 
 
+def timeout(text: str, option: str = "--timeout") -> float:
+    """A timeout option: more than 0, at most an hour.
+
+    The CLI contract wrote `--timeout SECONDS` for check and send-test-span, so a bare number there is
+    still read as seconds, with a one-line note on stderr (the deprecation path the contract asks for).
+    """
+    raw = text.strip()
+    if option == "--timeout" and _BARE_SECONDS.fullmatch(raw) and float(raw) > 0:
+        sys.stderr.write(f"otdiag: --timeout {raw} is read as {float(raw):g}s; write the unit ({float(raw):g}s)\n")
+        raw = f"{float(raw):g}s"
+    return duration(raw, option, most=MAX_TIMEOUT_S, zero=False)
+
+
+_BARE_SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,9})?")
+
+
+MAX_TIMEOUT_S = 3600.0
 DURATION = "DURATION"
 
 
@@ -194,8 +211,12 @@ def jaeger_url_option(value: str | None) -> str:
 
 
 def check_timeout(timeout: float, option: str = "--timeout") -> float:
-    if not math.isfinite(timeout) or timeout <= 0 or timeout > 3600:
-        raise UsageError(f"{option}: {timeout:g} is not a positive number of seconds (at most 3600)")
+    """A timeout already in seconds (a request built in code): more than 0, at most an hour."""
+    from otdiag import durations
+
+    if not math.isfinite(timeout) or timeout <= 0 or timeout > MAX_TIMEOUT_S:
+        shown = durations.text(timeout) if math.isfinite(timeout) and timeout >= 0 else f"{timeout:g}s"
+        raise UsageError(f"{option}: {shown} must be more than 0s and at most 1h")
     return timeout
 
 

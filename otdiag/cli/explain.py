@@ -14,7 +14,8 @@ from otdiag.model import ExitCode
 
 def explain(
     code: Annotated[
-        str | None, typer.Argument(help="A finding's code, as in --json or docs/findings.md.", show_default=False)
+        str | None,
+        typer.Argument(metavar="CODE", help="A finding's code, as in --json or docs/findings.md.", show_default=False),
     ] = None,
     list_codes: Annotated[bool, typer.Option("--list", help="List every finding code with its meaning.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,

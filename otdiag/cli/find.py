@@ -42,32 +42,40 @@ def _time(text: str, option: str) -> int:
 
 def find_trace(
     trace_id: Annotated[
-        str | None, typer.Argument(help="Trace ID: 1-32 hex digits, or a W3C traceparent. Omit to search.")
+        str | None,
+        typer.Argument(
+            metavar="TRACE_ID", help="1-32 hex digits, or a W3C traceparent. Omit to search.", show_default=False
+        ),
     ] = None,
     jaeger_url: Annotated[
         str | None,
         typer.Option(help="Jaeger's query URL (default: OTDIAG_JAEGER_URL, else http://localhost:16686)."),
     ] = None,
-    service: Annotated[str | None, typer.Option(help="Search: the service name.")] = None,
-    operation: Annotated[str | None, typer.Option(help="Search: the span (operation) name.")] = None,
+    service: Annotated[str | None, typer.Option(metavar="NAME", help="Search: the service name.")] = None,
+    operation: Annotated[str | None, typer.Option(metavar="NAME", help="Search: the span (operation) name.")] = None,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", help="Search: KEY=VALUE span attribute (repeatable).")
     ] = None,
-    lookback: Annotated[str, typer.Option(help="Search: how far back from now (30m, 1h, 2d).")] = "1h",
+    lookback: Annotated[
+        str, typer.Option(help="Search: how far back from now (30m, 1h, 2d).", metavar=common.DURATION)
+    ] = "1h",
     start: Annotated[str | None, typer.Option(help="Search: earliest start time (RFC 3339 or Unix seconds).")] = None,
     end: Annotated[str | None, typer.Option(help="Search: latest start time (default: now).")] = None,
     limit: Annotated[int, typer.Option(help="Search: at most this many traces.")] = 20,
-    min_duration: Annotated[str | None, typer.Option(help="Search: shortest trace duration (e.g. 10ms).")] = None,
-    max_duration: Annotated[str | None, typer.Option(help="Search: longest trace duration.")] = None,
+    min_duration: Annotated[
+        str | None, typer.Option(help="Search: shortest trace duration (e.g. 10ms).", metavar=common.DURATION)
+    ] = None,
+    max_duration: Annotated[
+        str | None, typer.Option(help="Search: longest trace duration.", metavar=common.DURATION)
+    ] = None,
     wait: Annotated[
-        str | None, typer.Option(help="Poll until the trace shows up or this much time passes (30s).")
+        str | None,
+        typer.Option(help="Poll until the trace shows up or this much time passes (30s).", metavar=common.DURATION),
     ] = None,
     max_spans: Annotated[int, typer.Option(help="Show at most this many span rows.")] = 200,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show span attributes and status messages.")] = False,
     raw: Annotated[bool, typer.Option(help="Print the server's own JSON, as returned.")] = False,
-    timeout: Annotated[
-        float, typer.Option(help=common.TIMEOUT_HELP, parser=common.seconds, metavar=common.DURATION)
-    ] = 10.0,
+    timeout: Annotated[str, typer.Option(help=common.TIMEOUT_HELP, metavar=common.DURATION)] = "10s",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Fetch traces back from Jaeger, show them as a waterfall, and say what is wrong with them.
@@ -81,19 +89,18 @@ def find_trace(
     """
 
     def body() -> ExitCode:
-        from otdiag import durations
         from otdiag.jaeger.client import JaegerClient
         from otdiag.jaeger.lookup import find_by_id, search
         from otdiag.jaeger.trace import parse_trace_id
         from otdiag.render import human
         from otdiag.render.find import print_find
 
-        common.check_timeout(timeout)
+        timeout_s = common.timeout(timeout)
         url = common.jaeger_url_option(jaeger_url)
         if max_spans < 1 or limit < 1:
             raise UsageError("--max-spans and --limit must be at least 1")
-        wait_s = durations.parse(wait, "--wait") if wait else 0.0
-        client = JaegerClient(url, timeout=timeout)
+        wait_s = common.duration(wait, "--wait") if wait else 0.0
+        client = JaegerClient(url, timeout=timeout_s)
         if trace_id is not None:
             tid = parse_trace_id(trace_id)
             spinner = human.Spinner(human.make_console(stderr=True))

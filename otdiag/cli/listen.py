@@ -51,12 +51,8 @@ def listen(
         ),
     ] = None,
     stop_after: Annotated[
-        float | None,
-        typer.Option(
-            help="Stop after this long (30s, 2m), print the summary and exit 0.",
-            parser=common.seconds,
-            metavar=common.DURATION,
-        ),
+        str | None,
+        typer.Option(help="Stop after this long (30s, 2m), print the summary and exit 0.", metavar=common.DURATION),
     ] = None,
 ) -> None:
     """Receive OTLP traces locally, show each span as it arrives, and answer Jaeger's query API.
@@ -82,7 +78,8 @@ def listen(
         from otdiag.listen.server import BindError
         from otdiag.render import listen as view
 
-        request = _request(grpc_endpoint, http_endpoint, query_endpoint, max_spans, stop_after, save)
+        stop_s = common.timeout(stop_after, "--stop-after") if stop_after is not None else None
+        request = _request(grpc_endpoint, http_endpoint, query_endpoint, max_spans, stop_s, save)
         live = session.Session(request)
         try:
             bound = live.start()

@@ -19,7 +19,7 @@ def mcp(
         bool, typer.Option("--allow-run", help="Offer run: it starts a program on this machine.")
     ] = False,
 ) -> None:
-    """Serve otdiag as a Model Context Protocol server over stdio (tools: check, validate_config, ...).
+    """Serve otdiag's commands as Model Context Protocol tools over stdio, for AI assistants.
 
     Tools: check, validate_config, find_trace, search_traces, explain_finding; send_test_span with
     --allow-send; run with --allow-run. Each returns the command's --json report; an error is an

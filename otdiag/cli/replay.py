@@ -15,7 +15,8 @@ def replay(
     spans_files: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[SPANS_FILE]...",
+            metavar="SPANS_FILE",
+            show_default=False,
             help="OTLP JSON files: one request, the file exporter's JSON lines, or a Jaeger API v3 answer.",
         ),
     ] = None,
@@ -24,6 +25,7 @@ def replay(
         list[str] | None,
         typer.Option(
             "--span",
+            metavar="SPEC",
             help="A span to replay: 'service=checkout name=\"GET /cart\" status=error http.route=/cart' (repeatable).",
         ),
     ] = None,
@@ -38,15 +40,14 @@ def replay(
         ),
     ] = None,
     expect: Annotated[
-        str | None, typer.Option(help="kept or dropped: exit 1 when a span (without its own expect=) does otherwise.")
+        str | None,
+        typer.Option(metavar="kept|dropped", help="Exit 1 when a span (without its own expect=) does otherwise."),
     ] = None,
     fast: Annotated[
         bool, typer.Option("--fast", help="Shorten tail_sampling's decision_wait to 1s (the report says so).")
     ] = False,
-    pipeline: Annotated[str | None, typer.Option(help="Replay only this traces pipeline.")] = None,
-    timeout: Annotated[
-        float, typer.Option(help=common.TIMEOUT_HELP, parser=common.seconds, metavar=common.DURATION)
-    ] = 10.0,
+    pipeline: Annotated[str | None, typer.Option(metavar="NAME", help="Replay only this traces pipeline.")] = None,
+    timeout: Annotated[str, typer.Option(help=common.TIMEOUT_HELP, metavar=common.DURATION)] = "10s",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
 ) -> None:
     """Put spans through your own collector's processors and show what each one did to each span.
@@ -74,7 +75,7 @@ def replay(
             raise UsageError("--config: give the collector config to replay through")
         if expect is not None and expect not in ("kept", "dropped"):
             raise UsageError(f"--expect: {expect!r} must be kept or dropped")
-        common.check_timeout(timeout)
+        timeout_s = common.timeout(timeout)
         request = ReplayRequest(
             config=config,
             files=tuple(spans_files or ()),
@@ -84,7 +85,7 @@ def replay(
             expect=expect,
             fast=fast,
             pipeline=pipeline,
-            timeout=timeout,
+            timeout=timeout_s,
         )
         spinner = human.Spinner(human.make_console(stderr=True))
         with spinner.running("replaying"):

@@ -87,7 +87,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "mcp": LazyCommand(
         "otdiag.cli.mcp",
         "mcp",
-        "Serve otdiag as a Model Context Protocol server over stdio (tools: check, validate_config, ...).",
+        "Serve otdiag's commands as Model Context Protocol tools over stdio, for AI assistants.",
     ),
 }
 
@@ -141,10 +141,43 @@ def _metavars(ctx: _click.Context, cmd: _click.Command) -> _click.Command:
     return cmd
 
 
+def _argument_name(param: _click.Parameter) -> str:
+    """An argument as the help names it: its word, `...` when it takes several (`COMMAND...`, `FILE...`)."""
+    name = param.metavar or (param.name or "").upper()
+    return f"{name}..." if param.nargs != 1 else name
+
+
 class _Command(TyperCommand):
+    """A command whose help names arguments with a plain word, never Typer's `{FILES}` or `TRACE_ID <str>`."""
+
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _light_rich_utils()
         super().format_help(ctx, formatter)
+
+    def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name.removesuffix('...')}]" + "..." * (param.nargs != 1))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((_argument_name(param), record[1]))
+            elif param.param_type_name == "option":
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
     def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
         params = super().get_params(ctx)

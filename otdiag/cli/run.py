@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 
 def run_command(
-    command: Annotated[list[str], typer.Argument(help="The command to run, after --.", show_default=False)],
+    command: Annotated[
+        list[str], typer.Argument(metavar="COMMAND", help="The app's command line, after --.", show_default=False)
+    ],
     protocol: Annotated[
         Protocol | None,
         typer.Option(help="Set OTEL_EXPORTER_OTLP_PROTOCOL for the app (default: keep the app's own)."),
@@ -24,7 +26,10 @@ def run_command(
     service_name: Annotated[
         str,
         typer.Option(
-            "--service-name", "--service", help="OTEL_SERVICE_NAME to set when the app's environment has none."
+            "--service-name",
+            "--service",
+            metavar="NAME",
+            help="OTEL_SERVICE_NAME to set when the app's environment has none.",
         ),
     ] = "otdiag-run",
     default_service_name: Annotated[
@@ -32,28 +37,22 @@ def run_command(
         typer.Option(help="Set OTEL_SERVICE_NAME when unset (--no-default-service-name shows unknown_service)."),
     ] = True,
     grace: Annotated[
-        float,
-        typer.Option(
-            help="How long to wait after the app exits, for late exports.",
-            parser=common.seconds,
-            metavar=common.DURATION,
-        ),
-    ] = 1.0,
+        str, typer.Option(help="How long to wait after the app exits, for late exports.", metavar=common.DURATION)
+    ] = "1s",
     timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="Stop the app (SIGTERM, then SIGKILL) after this long (30s, 2m).",
-            parser=common.seconds,
-            metavar=common.DURATION,
-        ),
+        str | None,
+        typer.Option(help="Stop the app (SIGTERM, then SIGKILL) after this long (30s, 2m).", metavar=common.DURATION),
     ] = None,
     kill_after: Annotated[
-        float,
-        typer.Option(help="Seconds the app gets to exit after SIGTERM/SIGINT before SIGKILL to its process group."),
-    ] = 5.0,
+        str,
+        typer.Option(
+            help="How long the app gets to exit after SIGTERM/SIGINT, before SIGKILL to its process group.",
+            metavar=common.DURATION,
+        ),
+    ] = "5s",
     observe: Annotated[
         bool,
-        typer.Option(help="Load otdiag's in-process observer into Python apps (--no-observe: receiver only)."),
+        typer.Option(help="Watch the app: from inside (Python, Node.js, Java), its binary (Go); off: receiver only."),
     ] = True,
     default_ports: Annotated[
         bool,
@@ -83,16 +82,14 @@ def run_command(
 ) -> None:
     """Run an app with its OpenTelemetry SDK pointed at a private receiver, then say what it emitted.
 
-    The receiver listens on a free loopback port that speaks OTLP/gRPC and OTLP/HTTP;
-    OTEL_EXPORTER_OTLP_ENDPOINT points there (and OTEL_SERVICE_NAME gets a default
-    only if the app has none). A Python app also gets otdiag's in-process observer
-    (a sitecustomize, chained to the app's own), which sees the provider, sampler,
-    processors, exporters and what happened to each span, with file:line. After the
-    app exits (plus --grace seconds) the report lists spans per service and name,
-    and the root cause first: a crash, the removed Jaeger exporter, version skew,
-    no provider, sampler off, spans never ended, exit before the flush, export
-    failures. Exit 0 when spans arrived without errors, 1 otherwise; SIGINT or
-    SIGTERM to otdiag stops the app (SIGKILL after --kill-after), reports, exits 130.
+    The receiver listens on a free loopback port that speaks OTLP/gRPC and
+    OTLP/HTTP; OTEL_EXPORTER_OTLP_ENDPOINT points there (OTEL_SERVICE_NAME gets a
+    default only if the app has none). otdiag also watches the app: Python
+    through a sitecustomize, Node.js through a --require preload, Java through -D
+    properties and an agent, Go through its build info and stderr. The report
+    puts the root cause first, with file:line where the app shows it.
+    Exit 0 when spans arrived without errors, 1 otherwise; SIGINT or SIGTERM to
+    otdiag stops the app (SIGKILL after --kill-after), reports, exits 130.
 
     Examples:
 
@@ -108,8 +105,11 @@ def run_command(
 
         request = core.RunRequest(
             command=tuple(command or ()), protocol=protocol,
-            default_service=service_name if default_service_name else None, grace=grace, timeout=timeout,
-            kill_after=kill_after, observe=observe, default_ports=default_ports, max_spans=max_spans,
+            default_service=service_name if default_service_name else None,
+            grace=common.duration(grace, "--grace", most=60.0),
+            timeout=common.timeout(timeout) if timeout is not None else None,
+            kill_after=common.duration(kill_after, "--kill-after", most=600.0),
+            observe=observe, default_ports=default_ports, max_spans=max_spans,
             stdout_to_stderr=as_json, keep_open=keep_open, save=save,
         )  # fmt: skip
         _check(request)
@@ -134,8 +134,8 @@ def _check(request: RunRequest) -> None:
     if request.max_spans < 1:
         raise UsageError(f"--max-spans: {request.max_spans} must be at least 1")
     if not 0 <= request.grace <= 60:
-        raise UsageError(f"--grace: {request.grace:g} must be between 0 and 60 seconds")
+        raise UsageError(f"--grace: {request.grace:g}s must be between 0s and 1m")
     if request.timeout is not None:
         common.check_timeout(request.timeout)
     if not 0 <= request.kill_after <= 600:
-        raise UsageError(f"--kill-after: {request.kill_after:g} must be between 0 and 600 seconds")
+        raise UsageError(f"--kill-after: {request.kill_after:g}s must be between 0s and 10m")

@@ -33,6 +33,7 @@ def send_test_span(
         typer.Option(
             "--endpoint",
             "--otlp-endpoint",
+            metavar="ENDPOINT",
             help="OTLP endpoint: URL or host:port (HTTP: http:// assumed; a base URL gets /v1/traces appended; "
             "gRPC: [http(s)://]host:port).",
         ),
@@ -40,7 +41,7 @@ def send_test_span(
     protocol: Annotated[Protocol | None, typer.Option(help="grpc, http/protobuf or http/json.")] = None,
     header: Annotated[
         list[str] | None,
-        typer.Option("--header", help="Request header, NAME=VALUE or curl's 'Name: value' (repeatable)."),
+        typer.Option("--header", metavar="NAME=VALUE", help=common.HEADER_HELP),
     ] = None,
     insecure: Annotated[
         bool,
@@ -51,11 +52,11 @@ def send_test_span(
     ] = None,
     cert_file: Annotated[str | None, typer.Option(help="Client certificate (PEM) for mTLS.")] = None,
     key_file: Annotated[str | None, typer.Option(help="Client private key (PEM) for mTLS.")] = None,
-    compression: Annotated[str | None, typer.Option(help="gzip or none.")] = None,
+    compression: Annotated[str | None, typer.Option(metavar="gzip|none", help="Compress the export body.")] = None,
     service_name: Annotated[
-        str, typer.Option("--service-name", "--service", help="service.name of the test span.")
+        str, typer.Option("--service-name", "--service", metavar="NAME", help="service.name of the test span.")
     ] = "otdiag",
-    span_name: Annotated[str, typer.Option(help="Name of the test span.")] = "otdiag-test-span",
+    span_name: Annotated[str, typer.Option(metavar="NAME", help="Name of the test span.")] = "otdiag-test-span",
     attribute: Annotated[list[str] | None, typer.Option("--attribute", help="KEY=VALUE span attribute.")] = None,
     resource_attribute: Annotated[
         list[str] | None, typer.Option("--resource-attribute", help="KEY=VALUE resource attribute.")
@@ -74,12 +75,17 @@ def send_test_span(
     verify: Annotated[
         bool, typer.Option(help="Wait until the trace is queryable in Jaeger (default URL http://localhost:16686).")
     ] = False,
-    verify_wait: Annotated[str, typer.Option(help="With --verify: how long to wait for the trace.")] = "30s",
+    wait: Annotated[
+        str,
+        typer.Option(help="With --verify: how long the trace may take to show up in Jaeger.", metavar=common.DURATION),
+    ] = "30s",
+    verify_wait: Annotated[
+        str | None, typer.Option("--verify-wait", hidden=True, help="Deprecated: --wait.", metavar=common.DURATION)
+    ] = None,
     timeout: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             help="How long to wait for the receiver (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10s).",
-            parser=common.seconds,
             metavar=common.DURATION,
         ),
     ] = None,
@@ -103,14 +109,13 @@ def send_test_span(
     """
 
     def body() -> ExitCode:
-        from otdiag import durations
         from otdiag.app import export_settings
         from otdiag.otlp import sender
         from otdiag.render import human
         from otdiag.render.send import print_send
 
-        if timeout is not None:
-            common.check_timeout(timeout)
+        timeout_s = common.timeout(timeout) if timeout is not None else None
+        verify_s = _verify_wait(wait, verify_wait)
         _check_load(count, rate, batch_size, concurrency)
         if compression is not None and compression not in ("gzip", "none"):
             raise UsageError(f"--compression: {compression!r} must be gzip or none")
@@ -122,7 +127,7 @@ def send_test_span(
             ca_file=common.readable_file(ca_file, "--ca-file"),
             cert_file=common.readable_file(cert_file, "--cert-file"),
             key_file=common.readable_file(key_file, "--key-file"),
-            timeout=timeout,
+            timeout=timeout_s,
             compression=compression,
         )
         if (cert_file is None) != (key_file is None):
@@ -131,7 +136,6 @@ def send_test_span(
         jaeger = None
         if jaeger_url or os.environ.get("OTDIAG_JAEGER_URL") or verify:
             jaeger = common.jaeger_url_option(jaeger_url)
-        verify_s = durations.parse(verify_wait, "--verify-wait")
         if verify and count > 1:
             raise UsageError("--verify checks one test span; it does not go with --count")
         if explain:
@@ -160,6 +164,16 @@ def send_test_span(
         return common.emit(result, as_json=as_json, render=print_send)
 
     common.run(body)
+
+
+def _verify_wait(wait: str, deprecated: str | None) -> float:
+    """--wait; --verify-wait, its old name, still works (hidden from the help, with a note on stderr)."""
+    if deprecated is None:
+        return common.duration(wait, "--wait")
+    import sys
+
+    sys.stderr.write("otdiag: --verify-wait is now --wait (the name check and find-trace use)\n")
+    return common.duration(deprecated, "--verify-wait")
 
 
 def _resolve(flags: export_settings.Flags) -> Settings:

@@ -25,7 +25,9 @@ class OutputFormat(StrEnum):
 
 
 def validate_config(
-    files: Annotated[list[str], typer.Argument(help="Config files to check ('-' reads stdin).", show_default=False)],
+    files: Annotated[
+        list[str], typer.Argument(metavar="FILE", help="Config files to check ('-' reads stdin).", show_default=False)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout (= --format json).")] = False,
     fmt: Annotated[
         OutputFormat,
@@ -59,15 +61,17 @@ def validate_config(
     collector_version: Annotated[
         str | None,
         typer.Option(
+            metavar="VERSION",
             help="The collector release to check against: 0.124.0, a running collector's metrics URL "
-            "(http://host:8888/metrics) or a collector binary (default: the newest release otdiag knows)."
+            "(http://host:8888/metrics) or a collector binary (default: the newest release otdiag knows).",
         ),
     ] = None,
     base_dir: Annotated[
         str | None,
         typer.Option(
+            metavar="DIR",
             help="The directory the collector will run in: relative TLS file paths (cert_file, key_file, "
-            "ca_file) are looked up there (default: the current directory)."
+            "ca_file) are looked up there (default: the current directory).",
         ),
     ] = None,
 ) -> None:

@@ -247,6 +247,8 @@ def _seconds(value: Any) -> float | None:
     from otdiag import durations
     from otdiag.errors import UsageError
 
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) / 1e9  # a bare number is nanoseconds to the collector
     try:
         return durations.parse(str(value), "config")
     except UsageError:

@@ -269,11 +269,9 @@ def _send(args: dict[str, Any]) -> Call:
     for name, value in args.get("attributes", {}).items():
         argv += ["--attribute", f"{name}={value}"]
     timeout = args.get("timeout", 10.0)
-    verify_wait = args.get("verify_wait", 30.0)
-    argv += ["--timeout", _seconds(timeout), "--verify-wait", _seconds(verify_wait)]
-    return Call(
-        argv, deadline_s=min(MAX_DEADLINE_S, 2 * timeout + verify_wait + 20), env=_headers_env(args.get("headers"))
-    )
+    wait = args.get("wait", args.get("verify_wait", 30.0))  # verify_wait: its name before --wait
+    argv += ["--timeout", _seconds(timeout), "--wait", _seconds(wait)]
+    return Call(argv, deadline_s=min(MAX_DEADLINE_S, 2 * timeout + wait + 20), env=_headers_env(args.get("headers")))
 
 
 def _run(args: dict[str, Any]) -> Call:
@@ -396,8 +394,8 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
                 Param("start", "string", "Earliest start time (RFC 3339 or Unix seconds).", max_chars=64),
                 Param("end", "string", "Latest start time (default now).", max_chars=64),
                 Param("limit", "integer", "At most this many traces (default 20).", minimum=1, maximum=50),
-                Param("min_duration", "string", "Shortest trace duration (10ms).", max_chars=32),
-                Param("max_duration", "string", "Longest trace duration.", max_chars=32),
+                Param("min_duration", "string", "Shortest trace duration, with its unit (10ms).", max_chars=32),
+                Param("max_duration", "string", "Longest trace duration, with its unit (2s).", max_chars=32),
                 JAEGER,
                 TIMEOUT,
             ),
@@ -422,7 +420,7 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
                 "Send one test span over OTLP",
                 "Run `otdiag send-test-span`: export one test span (service otdiag-test unless service_name) and "
                 "report exactly what the receiver said (accepted, rejected, refused, TLS, wrong port or path...); "
-                f"with verify, poll Jaeger until it shows up. {net}; the call ends within 2*timeout+verify_wait+20 s. "
+                f"with verify, poll Jaeger until it shows up. {net}; the call ends within 2*timeout+wait+20 s. "
                 f"{BOUNDS.format(command='send-test-span')}",
                 (
                     Param(
@@ -437,7 +435,8 @@ def tools(*, allow_send: bool, allow_run: bool) -> list[Tool]:
                     Param("attributes", "string-map", "Span attributes (KEY: VALUE)."),
                     Param("verify", "boolean", "Poll Jaeger until the span shows up."),
                     JAEGER,
-                    Param("verify_wait", "number", "Seconds verify may wait (default 30).", minimum=1, maximum=120),
+                    Param("wait", "number", "Seconds verify may wait (default 30).", minimum=1, maximum=120),
+                    Param("verify_wait", "number", "The old name of wait.", minimum=1, maximum=120),
                     TIMEOUT,
                 ),
                 _send,
