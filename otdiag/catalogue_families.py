@@ -131,6 +131,7 @@ NODE_EXPORTER_URL_NO_PATH = kind(
     "as is, so it POSTs to a path the collector answers with 404.",
     "Give the full path: new OTLPTraceExporter({ url: 'http://collector:4318/v1/traces' }), or drop url and "
     "set OTEL_EXPORTER_OTLP_ENDPOINT (the SDK then appends /v1/traces itself).",
+    covers=("ingest.path-missing", "ingest.http-404", "app.export-failed"),
 )
 
 # --- otdiag replay (otdiag.replay) ----------------------------------------------------------------

@@ -43,6 +43,10 @@ class Kind:
     """A probe that finds this proves the cause by itself: the end-to-end proof does not wait for the
     collector's metrics to confirm it (it waits --timeout at most)."""
     origin: Origin = Origin.PROBE
+    covers: tuple[str, ...] = ()
+    """Codes this kind explains when both are found about one app: they are the same failure seen from
+    another side (the receiver's refusal, the exporter's error), so they become its evidence, not a
+    second answer."""
 
     def made(self, f: Finding | None) -> bool:
         """Whether `f` is a finding of this kind."""
@@ -83,10 +87,11 @@ def kind(
     hop: bool = False,
     proves: bool = False,
     origin: Origin = Origin.PROBE,
+    covers: tuple[str, ...] = (),
 ) -> Kind:
     if code in KINDS:
         raise ValueError(f"finding code {code!r} declared twice")
-    k = Kind(code, severity, stage, guide, title, hint, hop=hop, proves=proves, origin=origin)
+    k = Kind(code, severity, stage, guide, title, hint, hop=hop, proves=proves, origin=origin, covers=covers)
     KINDS[code] = k
     return k
 

@@ -232,7 +232,7 @@ def test_the_agent_lines_on_stderr_are_read(tmp_path: Path) -> None:
     seen = _analyse(tmp_path, ("java", "-javaagent:/x/opentelemetry-javaagent.jar", "com.acme.App"), stderr, 1)
     found = {f.code: f for f in seen.findings}
     assert seen.facts.packages["opentelemetry-javaagent"] == "2.21.0"
-    assert "404" in found["app.export-failed"].message
+    assert "404" in found["ingest.http-404"].message  # the classifier send-test-span uses
     crash = found["app.crashed"]
     assert crash.location is not None and (crash.location.file, crash.location.line) == ("com/acme/App.java", 42)
     assert "app.java-observer-not-loaded" in found  # no report came: said, not guessed

@@ -173,12 +173,14 @@ def test_an_endpoint_written_in_the_code_delivers_elsewhere() -> None:
 
 
 @pytest.mark.usefixtures("built")
-def test_the_404_of_a_url_without_path_is_evidence_and_the_crash_it_caused_comes_after() -> None:
+def test_the_404_of_a_url_without_path_and_the_crash_it_caused_are_one_answer() -> None:
     _, doc, _ = otdiag_run("url_no_path", "app.cjs")
     found = codes(doc)
-    assert found.index("app.node-exporter-url-no-path") < found.index("app.export-failed") < found.index("app.crashed")
-    failed = next(f for f in doc["findings"] if f["code"] == "app.export-failed")
-    assert any("404" in e for e in failed["evidence"])
+    # One failure, one answer: the 404s, the receiver's refusal and the crash the rejected export caused are
+    # the url finding's evidence, not three more errors.
+    assert found == ["app.node-exporter-url-no-path"], found
+    evidence = doc["findings"][0]["evidence"]
+    assert any("404" in e for e in evidence) and any("crashed the app" in e for e in evidence)
 
 
 @pytest.mark.usefixtures("built")
@@ -263,8 +265,8 @@ def test_without_a_report_the_exporters_stderr_is_read(tmp_path: Path) -> None:
     seen = NodeObserver().analyse(_app_run(tmp_path, lines))
     assert isinstance(seen.facts, RuntimeFacts)
     assert not seen.loaded and seen.facts.notes
-    assert [f.code for f in seen.findings] == ["app.export-failed"]
-    assert "Not Found" in seen.findings[0].message
+    assert [f.code for f in seen.findings] == ["ingest.http-404"]  # the classifier's code, as send-test-span's
+    assert "404" in seen.findings[0].message and any("Not Found" in e for e in seen.findings[0].evidence)
 
 
 def test_prepare_keeps_the_apps_node_options_after_the_preload(tmp_path: Path) -> None:
@@ -321,3 +323,39 @@ def test_a_missing_opentelemetry_package_is_named_with_its_install_line(name: st
     assert first["location"] is not None and first["location"]["file"].endswith(name)
     assert first["location"]["line"] == 1
     assert "otdiag-observe" not in json.dumps(doc["findings"])
+
+
+@pytest.mark.usefixtures("built")
+@pytest.mark.parametrize(
+    ("package", "url"),
+    [
+        ("exporter-trace-otlp-http", "http://127.0.0.1:{port}/v1/traces"),
+        ("exporter-trace-otlp-proto", "http://127.0.0.1:{port}/v1/traces"),
+        ("exporter-trace-otlp-grpc", "http://127.0.0.1:{port}"),
+    ],
+)
+def test_a_refused_export_gets_the_classifiers_code_and_fix_as_send_test_span_does(package: str, url: str) -> None:
+    """ECONNREFUSED from any Node exporter is ingest.refused with the code's url named, not a generic line."""
+    port = free_port()
+    cwd = node_build.case("healthy_cjs")
+    app = Path(cwd) / f"refused_{package}.cjs"
+    app.write_text(
+        "const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');\n"
+        "const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');\n"
+        f"const {{ OTLPTraceExporter }} = require('@opentelemetry/{package}');\n"
+        "const { trace } = require('@opentelemetry/api');\n"
+        f"const exporter = new OTLPTraceExporter({{ url: '{url.format(port=port)}' }});\n"
+        "const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });\n"
+        "provider.register();\n"
+        "trace.getTracer('t').startActiveSpan('work', (span) => span.end());\n"
+        "provider.shutdown().then(() => console.log('done'));\n"
+    )
+    try:
+        _, doc, stderr = otdiag_run("healthy_cjs", app.name)
+    finally:
+        app.unlink()
+    assert codes(doc) == ["ingest.refused"], (codes(doc), stderr[-1500:])
+    first = doc["findings"][0]
+    assert f"127.0.0.1:{port}" in first["message"] and "set in the code" in first["message"]
+    assert "drop url: from new OTLPTraceExporter()" in first["hint"]
+    assert first["location"] is not None and first["location"]["line"] == 5

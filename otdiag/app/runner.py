@@ -884,7 +884,12 @@ def _batch_delay_s(env: Mapping[str, str]) -> float:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per code: the one that knows the file:line wins, at the earliest position."""
+    """One finding per code: the one that knows the file:line wins, at the earliest position.
+
+    A finding whose kind `covers` other codes takes them in as evidence: one failure, one answer.
+    """
+    from otdiag.finding_kind import KINDS
+
     out: list[Finding] = []
     index: dict[str, int] = {}
     for f in findings:
@@ -893,7 +898,13 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             out.append(f)
         elif f.location is not None and out[index[f.code]].location is None:
             out[index[f.code]] = f
-    return out
+    for i, f in enumerate(out):
+        covered = [g for g in out if g.code in KINDS[f.code].covers] if f.code in KINDS else []
+        if covered:
+            said = [g.message for g in covered]
+            out[i] = replace(f, evidence=tuple(dict.fromkeys((*f.evidence, *said)))[:8])
+    gone = {code for f in out if f.code in KINDS for code in KINDS[f.code].covers}
+    return [f for f in out if f.code not in gone]
 
 
 def redact_text(text: str) -> str:

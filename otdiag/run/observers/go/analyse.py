@@ -179,7 +179,7 @@ def analyse_go(linked: Linked | None, run: AppRun) -> list[Finding]:
             )
     export = [x for x in lines if EXPORT.search(x) and not SCHEME.search(x) and not TLS_FAIL.search(x)]
     if export and not (scheme or tls):
-        out.append(_export_failed(export, linked, exporters, sev))
+        out.append(_export_failed(export, linked, exporters, sev, run.launch.endpoint))
     if nothing and linked is not None and linked.sdk and not any(f.severity is Severity.ERROR for f in out):
         out += _inferred(linked, lines, exporters)
     if linked is not None:
@@ -234,7 +234,9 @@ def _tls_in_code(linked: Linked | None, exporters: set[str]) -> str | None:
     return linked.calls.get(TLS) or linked.calls.get(TLS_OPTION)
 
 
-def _export_failed(export: list[str], linked: Linked | None, exporters: set[str], sev: Severity) -> Finding:
+def _export_failed(
+    export: list[str], linked: Linked | None, exporters: set[str], sev: Severity, receiver: str = ""
+) -> Finding:
     export_failed = cat.APP_EXPORT_FAILED
     first = redact.clean(export[0])[:400]
     evidence = [redact.clean(x)[:400] for x in export[:3]]
@@ -249,10 +251,25 @@ def _export_failed(export: list[str], linked: Linked | None, exporters: set[str]
             evidence=evidence,
             severity=sev,
         )
-    hint = next((h for p, h in _WHY_EXPORT if p.search(export[0])), _GO_EXPORT_HINT)
+    own = next((h for p, h in _WHY_EXPORT if p.search(export[0])), None)
+    hint = own or _GO_EXPORT_HINT
     options = [f"{o} in {linked.calls[o]}" for o in (ENDPOINT, INSECURE, TLS_OPTION) if linked and o in linked.calls]
     if options:
         evidence.append("exporter options the code sets: " + ", ".join(options))
+    if receiver:
+        from otdiag.run import export_failure
+
+        return export_failure.finding(
+            "The Go SDK's error handler says an export failed",
+            export[0],
+            endpoint=None,
+            receiver=receiver,
+            evidence=evidence,
+            severity=sev,
+            fallback_hint=hint,
+            drop_option="WithEndpoint(...)/WithEndpointURL(...) from the exporter's options",
+            runtime_hint=own,
+        )
     return export_failed(
         f"The Go SDK's error handler says an export failed: {first}", hint=hint, evidence=evidence, severity=sev
     )

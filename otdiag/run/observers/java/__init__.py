@@ -356,16 +356,22 @@ class _Analysis:
         out: list[Finding] = []
         failed = [text(m[1] or line) for line in self.stderr if (m := _EXPORT_FAILED.search(line))][:3]
         if failed:
-            EXPORT_FAILED = cat.APP_EXPORT_FAILED
+            from otdiag.model import Protocol
+            from otdiag.run import export_failure
 
             target = self.exporter_endpoint()
+            protocol = self.protocol()[0]
             out.append(
-                EXPORT_FAILED(
-                    f"The Java exporter says 'Failed to export spans'{f' (to {target})' if target else ''}: "
-                    f"{failed[0][:200]}",
-                    hint="Check the endpoint and protocol the exporter uses (shown above); let "
-                    "OTEL_EXPORTER_OTLP_ENDPOINT decide rather than setEndpoint(...) or -Dotel.exporter.otlp.endpoint.",
+                export_failure.finding(
+                    f"The Java exporter says 'Failed to export spans'{f' (to {target})' if target else ''}",
+                    failed[0],
+                    endpoint=target,
+                    receiver=self.run.launch.endpoint,
+                    protocol=Protocol(protocol) if protocol in {p.value for p in Protocol} else None,
                     evidence=failed,
+                    fallback_hint="Check the endpoint and protocol the exporter uses (shown above); let "
+                    "OTEL_EXPORTER_OTLP_ENDPOINT decide rather than setEndpoint(...) or -Dotel.exporter.otlp.endpoint.",
+                    drop_option="setEndpoint(...) (or -Dotel.exporter.otlp.endpoint)",
                 )
             )
         for i, line in enumerate(self.stderr):

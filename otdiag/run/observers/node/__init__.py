@@ -71,7 +71,8 @@ class NodeObserver:
                     "replaced NODE_OPTIONS before starting it.",
                 ),
             )
-            found = [_export_failed(f"The app's stderr says: {stderr[0]}", stderr)] if stderr else []
+            said = "The app's stderr says the export failed"
+            found = [_export_failed(said, stderr[0], stderr, receiver=run.launch.endpoint)] if stderr else []
             return Seen(facts, tuple(found), 0)
         main = max(reports, key=lambda r: r.weight)
         facts = _facts(main, run.returncode)
@@ -182,15 +183,37 @@ def _stderr_errors(lines: Sequence[str]) -> list[str]:
     return out
 
 
-def _export_failed(message: str, evidence: Sequence[str], location: Location | None = None) -> Finding:
-    from otdiag import catalogue
+_NODE_EXPORT_HINT = (
+    "Read the error: 404 means the exporter's url path (it needs /v1/traces), ECONNREFUSED the host or port, "
+    "UNAVAILABLE/UNIMPLEMENTED a gRPC exporter on an HTTP port or the reverse."
+)
 
-    return catalogue.APP_EXPORT_FAILED(
-        message,
-        hint="Read the error: 404 means the exporter's url path (it needs /v1/traces), ECONNREFUSED the "
-        "host or port, UNAVAILABLE/UNIMPLEMENTED a gRPC exporter on an HTTP port or the reverse.",
-        evidence=list(evidence),
+
+def _export_failed(
+    head: str,
+    error: str,
+    evidence: Sequence[str],
+    *,
+    receiver: str,
+    endpoint: str | None = None,
+    protocol: str | None = None,
+    location: Location | None = None,
+) -> Finding:
+    """An export failure, named by the classifier send-test-span and check use (otdiag.run.export_failure)."""
+    from otdiag.model import Protocol
+    from otdiag.run import export_failure
+
+    proto = Protocol(protocol) if protocol in {p.value for p in Protocol} else None
+    return export_failure.finding(
+        head,
+        error,
+        endpoint=endpoint,
+        receiver=receiver,
+        protocol=proto,
         location=location,
+        evidence=evidence,
+        fallback_hint=_NODE_EXPORT_HINT,
+        drop_option="url: from new OTLPTraceExporter()",
     )
 
 
@@ -206,6 +229,8 @@ class _Out:
     root: list[Finding] = field(default_factory=list)
     rest: list[Finding] = field(default_factory=list)
     crash: list[Finding] = field(default_factory=list)
+    export_crash: str | None = None
+    """The app's crash when it was the SDK's own export rejecting (an unhandled shutdown() promise)."""
 
     @property
     def sev(self) -> Severity | None:
@@ -251,8 +276,11 @@ def _crash(r: Report, out: _Out) -> None:
             )
         )
         return
+    if r.crash and r.exit_how == "crash" and export_crash:
+        out.export_crash = redact.printable(r.crash)[:300]
+        return
     if r.crash and r.exit_how == "crash":
-        (out.root if out.lost and not export_crash else out.crash).append(
+        (out.root if out.lost else out.crash).append(
             cat.APP_CRASHED(
                 f"The Node.js app crashed with an uncaught exception: {r.crash}.",
                 hint="Fix the exception at the file:line shown (the stack is on the app's stderr); spans not "
@@ -406,20 +434,44 @@ def _exporters(r: Report, out: _Out, stderr: list[str]) -> bool:
             )
             break
     failed = [e for e in r.exporters if e.results.get("FAILURE")]
+    if failed and any(f.code == kinds.NODE_EXPORTER_URL_NO_PATH.code for f in (*out.root, *out.rest)):
+        # Its 404s are that finding's evidence already: the same failure is not a second error.
+        failed = [e for e in failed if (e.url or e.code_url or "").rstrip("/") not in _no_path_urls(out)]
+    crashed = [f"the rejected export then crashed the app: {out.export_crash}"] if out.export_crash else []
     if failed:
         e = failed[0]
         ok = e.results.get("SUCCESS", 0)
         (out.root if out.lost and not out.root else out.rest).append(
             _export_failed(
                 f"{e.type} failed {e.results['FAILURE']} export(s) (and succeeded {ok}) to "
-                f"{e.url or e.code_url or 'its endpoint'}: {e.errors[0] if e.errors else 'no error given'}.",
-                [*e.errors, *stderr],
-                _location(e.site),
+                f"{e.url or e.code_url or 'its endpoint'}",
+                e.errors[0] if e.errors else (stderr[0] if stderr else ""),
+                [*e.errors, *crashed, *stderr][:6],
+                receiver=out.endpoint,
+                endpoint=e.url or e.code_url,
+                protocol=_protocol(e),
+                location=_location(e.site),
+            )
+        )
+    elif out.export_crash:
+        (out.root if out.lost and not out.root else out.rest).append(
+            _export_failed(
+                "The SDK's export failed and its rejected promise crashed the app",
+                out.export_crash,
+                [*crashed, *stderr][:6],
+                receiver=out.endpoint,
             )
         )
     elif stderr and out.lost:
-        out.rest.append(_export_failed(f"The app's stderr says: {stderr[0]}", stderr))
+        out.rest.append(
+            _export_failed("The app's stderr says the export failed", stderr[0], stderr, receiver=out.endpoint)
+        )
     return bool(failed)
+
+
+def _no_path_urls(out: _Out) -> set[str]:
+    found = (*out.root, *out.rest)
+    return {f.target.rstrip("/") for f in found if f.code == kinds.NODE_EXPORTER_URL_NO_PATH.code and f.target}
 
 
 def _exit(r: Report, out: _Out, *, failed: bool, returncode: int) -> None:
