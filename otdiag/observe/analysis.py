@@ -890,8 +890,10 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
         plaintext_receiver=mine,
     ) if why else None  # fmt: skip
     name = _str(e, "type", 120).rsplit(".", 1)[-1]
-    where = _loc(_site(e.get("site")), f.cwd)
-    head = f"{name} failed to export {bad} span(s) to {endpoint or '?'}" + (
+    site = _site(e.get("site"))
+    where = _loc(site, f.cwd)
+    built = f" (built at {site.shown(f.cwd)})" if site else ""
+    head = f"{name}{built} failed to export {bad} span(s) to {endpoint or '?'}" + (
         "" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code"
     )
     severity = None if not (good or f.delivered) else Severity.WARNING

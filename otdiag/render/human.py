@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,14 +68,26 @@ def make_console(*, stderr: bool = False, width: int | None = None, no_color: bo
     """
     env = os.environ
     no_color = no_color or bool(env.get("NO_COLOR"))
-    force = not no_color and bool(env.get("FORCE_COLOR"))
+    force: bool | None = None
+    if no_color:
+        # FORCE_COLOR must not make a pipe a terminal either (rich would then draw a spinner into it).
+        force = _isatty(sys.stderr if stderr else sys.stdout)
+    elif env.get("FORCE_COLOR"):
+        force = True
     # No emoji codes: a fix text holding ${env:X:-value} must not become ${env❌-value}.
     console = Console(
         stderr=stderr, width=width if width is not None else columns(), no_color=no_color, highlight=False,
-        emoji=False, force_terminal=True if force else None, color_system=None if no_color else "auto",
+        emoji=False, force_terminal=force, color_system=None if no_color else "auto",
     )  # fmt: skip
     console.soft_wrap = False
     return console
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 MIN_COLUMNS, MAX_COLUMNS = 20, 1000
