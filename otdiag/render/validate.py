@@ -61,9 +61,13 @@ def code_frame(source_lines: list[str], line: int, column: int, width: int = 160
     width = max(width, 10)
     column = min(max(column, 1), len(text) + 1)
     if len(text) > width:
-        start = max(0, min(column - width // 2, len(text) - width + 1))
-        cut = text[start : start + width - (1 if start else 0) - 1]
-        text = ("…" if start else "") + cut + ("…" if start + len(cut) < len(text) else "")
+        start = max(0, column - width // 2)
+        if start + width - 1 >= len(text):  # the window reaches the end: only a leading …
+            start = len(text) - (width - 1)
+            shown = "…" + text[start:]
+        else:  # … on either side that is cut
+            shown = ("…" if start else "") + text[start : start + width - (2 if start else 1)] + "…"
+        text = shown
         column = column - start + (1 if start else 0)
     gutter = f"{line:>5} │ "
     return [f"[dim]{gutter}[/]{escape(text)}", " " * len(gutter) + " " * max(column - 1, 0) + "[bold]^[/]"]
