@@ -12,7 +12,8 @@ def print_start(console: Console, started: Started) -> None:
     """The one dim line on stderr before the app starts: where the receiver listens, and what runs."""
     shown = escape(" ".join(started.argv))
     also = f", also the default ports {' and '.join(started.also_receiving)}" if started.also_receiving else ""
-    hang(console, "[dim]otdiag run:[/] ", f"[dim]OTLP receiver at {started.endpoint} (gRPC and HTTP{also}); running {shown}[/]")
+    body = f"[dim]OTLP receiver at {started.endpoint} (gRPC and HTTP{also}); running {shown}[/]"
+    hang(console, "[dim]otdiag run:[/] ", body)
 
 
 def print_kept_open(console: Console, kept: KeptOpen) -> None:
