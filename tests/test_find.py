@@ -135,7 +135,8 @@ def test_human_output_is_a_waterfall_with_a_link(collector_to_jaeger: tuple[peer
     res = run("find-trace", tid, "--jaeger-url", jaeger.query_url)
     assert res.exit_code == ExitCode.OK
     lines = res.stdout.splitlines()
-    assert lines[0].startswith(f"trace {tid} · root shop/checkout · 2 spans · 1 service")
+    # The heading wraps between words at the output's width (80 into a pipe), like every other line.
+    assert " ".join(res.stdout.split()).startswith(f"trace {tid} · root shop/checkout · 2 spans · 1 service")
     child = next(line for line in lines if "checkout-child-0" in line)
     assert child.startswith("  ") and "█" in child  # indented under its parent, with a bar
     assert f"{jaeger.query_url}/trace/{tid}" in res.stdout

@@ -156,8 +156,10 @@ def test_the_observer_facts_read_in_a_few_short_lines(width: int) -> None:
     exporters = tuple(ExporterSeen(f"pkg.Exporter{i}", None, None, 0, {}) for i in range(6))
     lines = render(width, result(observer=observed(provider=provider, exporters=exporters), removed=("A", "B")))
     text = flat(lines)
-    assert f"inside the app: TracerProvider, sampler {long_sampler[:59]}…" in text
-    assert [line for line in lines if "never called" in line] == [f"  Exporter{i}: never called" for i in range(4)]
+    # Nothing is cut or dropped (issue 23): the whole sampler, broken after its commas, and every exporter.
+    assert f"inside the app: TracerProvider, sampler {long_sampler.replace(',', ', ')}" in text
+    assert [line for line in lines if "never called" in line] == [f"  Exporter{i}: never called" for i in range(6)]
+    assert "more exporter" not in text
     assert "removed (they would bypass the receiver): A, B" in text
 
 

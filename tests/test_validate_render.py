@@ -178,3 +178,71 @@ def test_code_frame_keeps_the_caret_under_the_column_of_a_long_line() -> None:
     gutter = len("    1 │ ")
     assert caret.index("[bold]^") - gutter == text.index("TARGET")
     assert len(text) <= 161
+
+
+# --- YAML syntax errors: named, framed, bounded --------------------------------------------------------
+
+TABBED = b"receivers:\n  otlp:\n    protocols:\n\t  grpc:\nexporters:\n  debug:\n"
+
+
+@pytest.mark.parametrize("width", (60, *WIDTHS))
+def test_a_tab_is_named_and_shown_in_a_code_frame(width: int) -> None:
+    result = run(("collector.yaml", TABBED))
+    lines = shown(result, width)
+    fits(lines, width)
+    finding = result.files[0].findings[0]
+    assert finding.code == "config.yaml-syntax"
+    assert "a tab character at line 4, column 1: YAML indents with spaces only" in finding.message
+    assert finding.location is not None and (finding.location.line, finding.location.column) == (4, 1)
+    assert "tab at line 4, column 1" in finding.hint
+    assert caret_under(lines, 4).startswith(view.TAB_SHOWN + "  grpc:"), "the tab is visible, the caret under it"
+
+
+def test_a_tab_after_spaces_is_found_at_its_own_column() -> None:
+    result = run(("c.yaml", b"receivers:\n  otlp:\n    protocols:\n   \tgrpc:\n"))
+    finding = result.files[0].findings[0]
+    assert "a tab character at line 4, column 4" in finding.message, finding.message
+    assert caret_under(shown(result, 80), 4).startswith(view.TAB_SHOWN + "grpc:")
+
+
+def test_the_frame_of_a_line_holding_a_secret_never_shows_it() -> None:
+    result = run(("c.yaml", b"exporters:\n  otlp:\n    endpoint: x\n\tpassword: hunter2-s3cret\n"))
+    text = "\n".join(shown(result, 80))
+    assert "hunter2-s3cret" not in text
+    assert "<redacted>" in text and "a tab character at line 4" in " ".join(text.split())
+
+
+def test_an_unclosed_quote_is_framed_where_it_opens() -> None:
+    source = b'receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: "localhost:4317\nexporters: {}\n'
+    result = run(("c.yaml", source))
+    finding = result.files[0].findings[0]
+    assert finding.location is not None and (finding.location.line, finding.location.column) == (5, 19)
+    assert "starts at line 5, column 19" in finding.message
+    assert caret_under(shown(result, 80), 5).startswith('"localhost:4317')
+
+
+def test_an_unclosed_bracket_shows_the_end_of_the_file() -> None:
+    lines = shown(run(("c.yaml", b"receivers: [\n")), 80)
+    assert any(line.startswith("        1 │ receivers: [") for line in lines), lines
+    assert any(line.rstrip() == "        2 │" for line in lines), lines
+
+
+@pytest.mark.parametrize("source", [b"a: b: c\n", b"key: [1, 2\nother: 3\n", b"- a\nb: c\n", b"a:\n  - b\n  c: d\n"])
+def test_every_yaml_syntax_error_gets_a_code_frame(source: bytes) -> None:
+    result = run(("c.yaml", source))
+    finding = result.files[0].findings[0]
+    assert finding.code == "config.yaml-syntax", finding
+    assert finding.location is not None
+    lines = shown(result, 80)
+    assert any("│" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("width", (60, 80))
+def test_a_long_line_in_a_frame_is_cut_to_the_width_around_the_caret(width: int) -> None:
+    source = b"receivers:\n  otlp: {endpoint: " + b"x" * 300 + b" ]\n"
+    result = run(("c.yaml", source))
+    lines = shown(result, width)
+    fits(lines, width)
+    finding = result.files[0].findings[0]
+    assert finding.location is not None
+    assert caret_under(lines, finding.location.line).startswith("]")

@@ -156,7 +156,8 @@ def _catch_interrupt_while_loading(program: Program) -> signal.Handlers | None:
 def _usage(message: str, where: str = "") -> ExitCode:
     from otdiag.render.human import escape, make_console
 
-    make_console(stderr=True).print(f"[bold red]otdiag:[/] {escape(message)}{where}")
+    # One line, never folded: a usage error is a single line on stderr (scripts and tests read it so).
+    make_console(stderr=True).print(f"[bold red]otdiag:[/] {escape(message)}{where}", soft_wrap=True)
     return ExitCode.USAGE
 
 

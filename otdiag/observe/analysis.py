@@ -23,6 +23,7 @@ from otdiag import redact
 from otdiag.model import Finding, Location, Protocol, Severity, Stage
 from otdiag.observe import deps, instrumentation
 from otdiag.observe.observed import (
+    MAX_LISTED,
     NOT_LOADED,
     SPAN_COUNTS,
     ExporterSeen,
@@ -101,7 +102,12 @@ def _dict(d: Any, key: str) -> dict[str, Any]:
 
 
 def _printable(text: str, limit: int = 300) -> str:
-    return redact.clean(text[:limit])
+    """`text` made printable and scrubbed; cut to `limit` characters with an ellipsis, never silently."""
+    return redact.clean(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+_MAX_ERROR = 1000
+"""An exporter's error text is kept whole up to this many characters (the view wraps it)."""
 
 
 @dataclass(frozen=True)
@@ -855,6 +861,7 @@ def _exports(f: Facts) -> list[Finding]:
                     f"{_str(e, 'type', 120).rsplit('.', 1)[-1]} delivered {good} span(s) to {endpoint}, set in the "
                     f"code; otdiag's receiver ({f.ctx.endpoint}) saw only what reached it.",
                     target=endpoint or None,
+                    location=_loc(_site(e.get("site")), f.cwd),
                 )
             )
     return found
@@ -883,7 +890,10 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
         plaintext_receiver=mine,
     ) if why else None  # fmt: skip
     name = _str(e, "type", 120).rsplit(".", 1)[-1]
-    head = f"{name} failed to export {bad} span(s) to {endpoint or '?'}" + (
+    site = _site(e.get("site"))
+    where = _loc(site, f.cwd)
+    built = f" (built at {site.shown(f.cwd)})" if site else ""
+    head = f"{name}{built} failed to export {bad} span(s) to {endpoint or '?'}" + (
         "" if mine else f", not otdiag's receiver ({f.ctx.endpoint}): the endpoint is set in the code"
     )
     severity = None if not (good or f.delivered) else Severity.WARNING
@@ -897,7 +907,7 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
     if got is not None:
         return got.kind(
             f"{head}: {got.message}", hint=hint or got.hint, severity=severity, target=endpoint or None,
-            evidence=evidence, stage=Stage.APP,
+            evidence=evidence, stage=Stage.APP, location=where,
         )  # fmt: skip
     return c.KINDS["app.export-failed"](
         head + (f": {why}" if why else "."),
@@ -905,6 +915,7 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
         severity=severity,
         target=endpoint or None,
         evidence=evidence,
+        location=where,
     )
 
 
@@ -1038,6 +1049,15 @@ def _readable(report: Mapping[str, Any], ctx: Context) -> bool:
     return True
 
 
+def _provider_seen(p: Mapping[str, Any], cwd: str) -> ProviderSeen:
+    return ProviderSeen(
+        type=_str(p, "type", 120),
+        site=_shown(_site(p.get("site")), cwd),
+        sampler=_str(_dict(p, "sampler"), "description", 200) or None,
+        service_name=_str(p, "service_name", 200) or None,
+    )
+
+
 def _observed(f: Facts) -> Observed:
     """The observer's view as the report shows it."""
     active, cwd = f.active, f.cwd
@@ -1045,14 +1065,8 @@ def _observed(f: Facts) -> Observed:
         loaded=True,
         processes=len(f.reports),
         python=_str(f.main, "python", 20),
-        provider=None
-        if active is None
-        else ProviderSeen(
-            type=_str(active, "type", 120),
-            site=_shown(_site(active.get("site")), cwd),
-            sampler=_str(_dict(active, "sampler"), "description", 200) or None,
-            service_name=_str(active, "service_name", 200) or None,
-        ),
+        provider=None if active is None else _provider_seen(active, cwd),
+        providers=tuple(_provider_seen(p, cwd) for p in list(f.providers.values())[:MAX_LISTED]),
         set_tracer_provider=tuple(
             ProviderSetCall(_str(x, "type", 120), _shown(_site(x.get("site")), cwd), x.get("accepted") is True)
             for x in f.set_calls[:10]
@@ -1065,8 +1079,9 @@ def _observed(f: Facts) -> Observed:
                 protocol=_str(e, "protocol", 40) or None,
                 handed=_int(e, "handed"),
                 results={k: v for k, v in _dict(e, "results").items() if isinstance(v, int)},
+                site=_shown(_site(e.get("site")), cwd),
             )
-            for e in f.exporters[:10]
+            for e in f.exporters[:MAX_LISTED]
         ),
         exported=sum(_int(e, "handed") for e in f.exporters),
         flushed_by_app=any(
@@ -1128,7 +1143,7 @@ def _is_ours(e: Mapping[str, Any], ours: set[str]) -> bool:
 
 def _export_line(e: Mapping[str, Any]) -> str:
     results = ", ".join(f"{k} {v}" for k, v in _dict(e, "results").items() if isinstance(v, int)) or "no export call"
-    exc = next((_printable(_scrub_error(str(x)), 200) for x in _list(e, "exceptions")), "")
+    exc = next((_printable(_scrub_error(str(x)), _MAX_ERROR) for x in _list(e, "exceptions")), "")
     return f"{_str(e, 'type', 120)} → {redact.url(_str(e, 'endpoint')) or '?'}: {results}" + (
         f"; raised {exc}" if exc else ""
     )
@@ -1141,7 +1156,7 @@ def _scrub_error(text: str) -> str:
 
 
 def _export_reason(reports: Sequence[Mapping[str, Any]], e: Mapping[str, Any]) -> str:
-    exc = next((_printable(str(x), 200) for x in _list(e, "exceptions")), "")
+    exc = next((_printable(str(x), _MAX_ERROR) for x in _list(e, "exceptions")), "")
     if exc:
         return exc
     module = _str(e, "type").rsplit(".", 1)[0]
@@ -1149,7 +1164,7 @@ def _export_reason(reports: Sequence[Mapping[str, Any]], e: Mapping[str, Any]) -
         for log in _list(r, "logs"):
             logger = _str(log, "logger")
             if logger.startswith(module.rsplit(".", 1)[0]) and _str(log, "level") in ("ERROR", "WARNING"):
-                return _str(log, "message", 600)  # gRPC puts the cause (TLS, refused) at the end
+                return _str(log, "message", _MAX_ERROR)  # gRPC puts the cause (TLS, refused) at the end
     return ""
 
 

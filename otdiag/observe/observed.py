@@ -66,6 +66,8 @@ class ExporterSeen:
     handed: int
     results: Mapping[str, int]
     """Export results by name (SUCCESS, FAILURE, EXCEPTION), in the order they first happened."""
+    site: str | None = None
+    """Where the app built the exporter (file:line of the constructor call, else of its span processor)."""
 
     @property
     def short_type(self) -> str:
@@ -78,6 +80,7 @@ class ExporterSeen:
             "protocol": self.protocol,
             "handed": self.handed,
             "results": dict(self.results),
+            "site": self.site,
         }
 
 
@@ -91,6 +94,8 @@ class Observed:
     python: str = ""
     provider: ProviderSeen | None = None
     set_tracer_provider: tuple[ProviderSetCall, ...] = ()
+    providers: tuple[ProviderSeen, ...] = ()
+    """Every SDK TracerProvider the app built (up to MAX_LISTED), set globally or not."""
     spans: SpanCounts = SpanCounts()
     exporters: tuple[ExporterSeen, ...] = ()
     exported: int = 0
@@ -116,6 +121,7 @@ class Observed:
             "python": self.python,
             "provider": None if self.provider is None else self.provider.to_json(),
             "set_tracer_provider": [x.to_json() for x in self.set_tracer_provider],
+            "providers": [x.to_json() for x in self.providers],
             "spans": self.spans.to_json(),
             "exporters": [e.to_json() for e in self.exporters],
             "exported": self.exported,
@@ -125,5 +131,8 @@ class Observed:
             "distributions": dict(self.distributions),
         }
 
+
+MAX_LISTED = 100
+"""Providers and exporters the report lists (the human view shows fewer and counts the rest)."""
 
 NOT_LOADED = Observed()

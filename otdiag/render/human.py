@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -57,43 +58,84 @@ class Console(_RichConsole):
 def make_console(*, stderr: bool = False, width: int | None = None, no_color: bool = False) -> Console:
     """A console for stdout or stderr.
 
-    Width: `width`, else COLUMNS, else the terminal's, else 80 (not wider than the terminal a pipe into
-    `less` or `cat` ends on). Colour follows no-color.org: NO_COLOR (any non-empty
-    value) turns every ANSI style off, bold included; FORCE_COLOR (non-empty, not "0") styles even a pipe.
+    Width: `width`, else COLUMNS (a positive number, clamped to 20..1000), else the terminal the user sits
+    at (stdout, stderr, stdin, then /dev/tty: `| less` and `| cat` end on it), else 80. Text wraps between
+    words at that width, into a pipe too; a URL or an ID is never cut.
+
+    Colour follows no-color.org and force-color.org as Rich reads them: NO_COLOR (any non-empty value)
+    turns every ANSI style off, bold included, and wins over FORCE_COLOR; FORCE_COLOR (any non-empty
+    value, as force-color.org and Rich say) styles even a pipe.
     """
     env = os.environ
     no_color = no_color or bool(env.get("NO_COLOR"))
-    force = not no_color and env.get("FORCE_COLOR", "") not in ("", "0", "false")
+    force: bool | None = None
+    if no_color:
+        # FORCE_COLOR must not make a pipe a terminal either (rich would then draw a spinner into it).
+        force = _isatty(sys.stderr if stderr else sys.stdout)
+    elif env.get("FORCE_COLOR"):
+        force = True
     # No emoji codes: a fix text holding ${env:X:-value} must not become ${env❌-value}.
     console = Console(
-        stderr=stderr, width=width, no_color=no_color, highlight=False, emoji=False,
-        force_terminal=True if force else None, color_system=None if no_color else "auto",
+        stderr=stderr, width=width if width is not None else columns(), no_color=no_color, highlight=False,
+        emoji=False, force_terminal=force, color_system=None if no_color else "auto",
     )  # fmt: skip
-    if not console.is_terminal:
-        if width is None:
-            console.width = columns()
-        # Into a pipe or file without COLUMNS: tables and hop lines fit that width, but a sentence stays on
-        # one line (grep finds a finding whole); with COLUMNS, text wraps between words at that width.
-        console.soft_wrap = not _columns_given()
+    console.soft_wrap = False
     return console
 
 
-def _columns_given() -> bool:
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+MIN_COLUMNS, MAX_COLUMNS = 20, 1000
+"""COLUMNS is clamped to this range: below 20 nothing reads, above 1000 is a typo."""
+
+
+def _columns_env() -> int | None:
     given = os.environ.get("COLUMNS", "").strip()
-    return given.isdigit() and 0 < int(given) <= 10_000
+    if not given.isdigit() or int(given) <= 0:
+        return None
+    return min(MAX_COLUMNS, max(MIN_COLUMNS, int(given)))
 
 
 def columns() -> int:
-    """COLUMNS when it is a positive number, else the width of the terminal behind the pipe, else 80."""
-    if _columns_given():
-        return int(os.environ["COLUMNS"].strip())
-    for fd in (2, 0, 1):
-        try:
-            if os.isatty(fd):
-                return max(20, os.get_terminal_size(fd).columns)
-        except OSError:
-            continue
-    return 80
+    """COLUMNS when it is a positive number, else the width of the terminal the user sits at, else 80."""
+    given = _columns_env()
+    if given is not None:
+        return given
+    width = terminal_columns()
+    return width if width is not None else 80
+
+
+def terminal_columns() -> int | None:
+    """The width of the terminal behind stdout, stderr or stdin, else of the controlling terminal
+    (/dev/tty, opened without blocking and without becoming its controller), else None."""
+    for fd in (1, 2, 0):
+        width = _fd_columns(fd)
+        if width is not None:
+            return width
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:  # no controlling terminal (ENXIO), or none at all
+        return None
+    try:
+        return _fd_columns(fd)
+    finally:
+        os.close(fd)
+
+
+def _fd_columns(fd: int) -> int | None:
+    try:
+        if not os.isatty(fd):
+            return None
+        width = os.get_terminal_size(fd).columns
+    except (OSError, ValueError):
+        return None
+    # A pty not sized yet reports 0 columns.
+    return min(MAX_COLUMNS, max(MIN_COLUMNS, width)) if width > 0 else None
 
 
 class Spinner:
@@ -128,8 +170,8 @@ def plural(n: float, word: str, many: str | None = None) -> str:
 def hang(console: Console, lead: str, body: str) -> None:
     """Print `lead` then `body` (both markup); wrapped lines of the body start under its first character.
 
-    A hanging indent keeps the ✓/✗ column readable at 80 columns. Into a pipe (soft wrap) nothing is
-    wrapped, so a line stays whole for grep.
+    A hanging indent keeps the ✓/✗ column readable at 80 columns. A console with soft wrap (none that
+    `make_console` builds) gets the line whole.
     """
     # Text objects bypass Console.render_str's guard: scrub and make printable here too.
     lead_t, body_t = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from otdiag.app.runner import KeptOpen, RunResult, Started, status_shown
 from otdiag.observe.observed import Observed
-from otdiag.render.human import Console, escape, plural, print_findings
+from otdiag.render.human import Console, escape, hang, plural, print_findings
 from otdiag.run.facts import RuntimeFacts
 
 
@@ -12,7 +12,8 @@ def print_start(console: Console, started: Started) -> None:
     """The one dim line on stderr before the app starts: where the receiver listens, and what runs."""
     shown = escape(" ".join(started.argv))
     also = f", also the default ports {' and '.join(started.also_receiving)}" if started.also_receiving else ""
-    console.print(f"[dim]otdiag run: OTLP receiver at {started.endpoint} (gRPC and HTTP{also}); running {shown}[/]")
+    body = f"[dim]OTLP receiver at {started.endpoint} (gRPC and HTTP{also}); running {shown}[/]"
+    hang(console, "[dim]otdiag run:[/] ", body)
 
 
 def print_kept_open(console: Console, kept: KeptOpen) -> None:
@@ -50,9 +51,9 @@ def print_run(console: Console, result: RunResult) -> None:
             console.print(f"    {escape(tid)}")
     env = result.environment
     shown = ", ".join(f"{k}={v}" for k, v in env.assigned.items())
-    console.print(f"  [dim]set for the app: {escape(shown)}[/]")
+    hang(console, "  ", f"[dim]set for the app: {escape(shown)}[/]")
     if env.removed:
-        console.print(f"  [dim]removed (they would bypass the receiver): {escape(', '.join(env.removed))}[/]")
+        hang(console, "  ", f"[dim]removed (they would bypass the receiver): {escape(', '.join(env.removed))}[/]")
     print_observer(console, result.observer)
     console.print()
     if result.findings:
@@ -70,19 +71,36 @@ def print_observer(console: Console, seen: Observed | RuntimeFacts) -> None:
     if provider:
         where = f" built at {provider.site}" if provider.site else ""
         kind = provider.type.rsplit(".", 1)[-1]
-        sampler = provider.sampler or "?"
-        sampler = sampler if len(sampler) <= 60 else sampler[:59] + "…"
-        console.print(f"  [dim]inside the app: {escape(kind + where)}, sampler {escape(sampler)}[/]")
+        # A sampler's description has no spaces ("ParentBased{root:…,remoteParentSampled:…}"): break it after
+        # its commas, so it wraps between its parts, never inside a sampler's name.
+        sampler = (provider.sampler or "?").replace(",", ", ")
+        hang(console, "  ", f"[dim]inside the app: {escape(kind + where)}, sampler {escape(sampler)}[/]")
     else:
         console.print("  [dim]inside the app: no SDK TracerProvider was set[/]")
+    if len(seen.providers) > 1 or (seen.providers and not provider):
+        sites = [p.site or "?" for p in seen.providers]
+        counted = [f"{site} ×{sites.count(site)}" if sites.count(site) > 1 else site for site in dict.fromkeys(sites)]
+        shown = ", ".join(counted[:LISTED]) + _more(len(counted) - LISTED, "place")
+        hang(console, "  ", f"[dim]{plural(len(sites), 'TracerProvider')} built: {escape(shown)}[/]")
     spans = seen.spans
     console.print(
         f"  [dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, {spans.noop} no-op[/]"
     )
-    for exp in seen.exporters[:4]:
+    for exp in seen.exporters[:LISTED]:
         results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or "never called"
         target = f" → {exp.endpoint}" if exp.endpoint else ""
-        console.print(f"  [dim]{escape(exp.short_type)}{escape(target)}: {escape(results)}[/]")
+        built = f" (built at {exp.site})" if exp.site else ""
+        hang(console, "  ", f"[dim]{escape(exp.short_type)}{escape(target)}: {escape(results)}{escape(built)}[/]")
+    if len(seen.exporters) > LISTED:
+        console.print(f"  [dim]{_more(len(seen.exporters) - LISTED, 'exporter').strip()}[/]")
+
+
+LISTED = 8
+"""Exporters (and provider sites) the human view lists; the rest are counted, and --json lists them all."""
+
+
+def _more(n: int, what: str) -> str:
+    return f" … and {plural(n, 'more ' + what)} (otdiag run --json lists them all)" if n > 0 else ""
 
 
 def print_runtime_facts(console: Console, facts: RuntimeFacts) -> None:

@@ -45,14 +45,29 @@ def file_views(file: FileReport) -> list[FileView]:
     return views
 
 
-def code_frame(source_lines: list[str], line: int, column: int) -> list[str]:
-    """The offending line with a caret under the column (markup-escaped, tabs shown as spaces)."""
+TAB_SHOWN = "→"
+"""A tab in a code frame: visible, and one column wide like the tab the parser counted."""
+
+
+def code_frame(source_lines: list[str], line: int, column: int, width: int = 160) -> list[str]:
+    """The offending line with a caret under the column: markup-escaped, printable, tabs shown as →, and
+    cut to `width` characters around the column (… marks a cut)."""
+    if line == len(source_lines) + 1 and line > 1:
+        # The parser ran into the end of the file (an unclosed bracket): the last line, then the end.
+        return [*code_frame(source_lines, line - 1, 1, width)[:1], *code_frame([*source_lines, ""], line, 1, width)]
     if not 1 <= line <= len(source_lines):
         return []
-    text = source_lines[line - 1].replace("\t", " ")
-    if len(text) > 160:
-        start = max(0, column - 80)
-        text = ("…" if start else "") + text[start : start + 160]
+    text = redact.printable(source_lines[line - 1].replace("\t", TAB_SHOWN))
+    width = max(width, 10)
+    column = min(max(column, 1), len(text) + 1)
+    if len(text) > width:
+        start = max(0, column - width // 2)
+        if start + width - 1 >= len(text):  # the window reaches the end: only a leading …
+            start = len(text) - (width - 1)
+            shown = "…" + text[start:]
+        else:  # … on either side that is cut
+            shown = ("…" if start else "") + text[start : start + width - (2 if start else 1)] + "…"
+        text = shown
         column = column - start + (1 if start else 0)
     gutter = f"{line:>5} │ "
     return [f"[dim]{gutter}[/]{escape(text)}", " " * len(gutter) + " " * max(column - 1, 0) + "[bold]^[/]"]
@@ -90,7 +105,8 @@ def _print_finding(console: Console, f: Finding, lines: list[str]) -> None:
     where = f"{f.location.line}:{f.location.column} " if f.location else ""
     hang(console, f"  [{style}]{sym} {f.severity.value}[/] [dim]{where}[/]", f"{escape(f.message)} [dim]({f.code})[/]")
     if f.location:
-        for row in code_frame(lines, f.location.line, f.location.column):
+        # The frame's line fits the console: 4 columns of indent, 8 of gutter.
+        for row in code_frame(lines, f.location.line, f.location.column, console.width - 12):
             console.print("    " + row)
     for ev in f.evidence[:3]:
         hang(console, "    [dim]·[/] ", f"[dim]{escape(ev)}[/]")

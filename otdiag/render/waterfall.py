@@ -13,7 +13,7 @@ from rich.text import Text
 from otdiag import redact
 from otdiag.durations import human
 from otdiag.jaeger.trace import Span, Trace
-from otdiag.render.human import Console, escape, plural
+from otdiag.render.human import Console, escape, hang, plural
 
 BAR = 32
 SIBLINGS_SHOWN = 3
@@ -256,22 +256,29 @@ def print_trace(console: Console, trace: Trace, *, max_spans: int = 200, verbose
 
 
 def print_trace_list(console: Console, traces: list[Trace]) -> None:
-    """Search results as Jaeger's search page lists them; the full trace ID is never cut."""
+    """Search results as Jaeger's search page lists them, newest first.
+
+    Nothing that tells traces apart is dropped or cut: the full trace ID, start, spans, errors and
+    duration, the root operation and the services. When the root and the services do not fit on the
+    row whole, they go on a line of their own under it, wrapped between words.
+    """
     ordered = sorted(traces, key=lambda t: t.start_unix_nano, reverse=True)
     days = {utc(t.start_unix_nano, "%Y-%m-%d") for t in ordered}
     time_fmt = "%H:%M:%S" if len(days) == 1 else "%m-%d %H:%M:%S"
     time_w = 8 if len(days) == 1 else 14
-    fixed = 32 + 1 + time_w + 1 + 6 + 1 + 6 + 1 + 9 + 1
-    rest = max(12, console.width - fixed)
-    longest_root = max((cell_len(_root(t)) for t in ordered), default=4)
-    root_w = min(rest, max(longest_root, 4))
-    services_w = rest - root_w - 1 if rest - root_w - 1 >= 12 else 0
+    numbers = [("spans", 6), ("errors", 6), ("duration", 9)]
+    fixed = 32 + 1 + time_w + sum(1 + w for _, w in numbers)
+    roots = [redact.clean(_root(t)) for t in ordered]
+    services = [redact.clean(", ".join(t.services)) for t in ordered]
+    root_w = max([cell_len(r) for r in roots] + [4])
+    services_w = max([cell_len(x) for x in services] + [8])
+    one_line = fixed + 1 + root_w + 1 + services_w <= console.width
+    # Below `fixed` columns the counts join the second line, so the ID and the start always fit.
+    counts_inline = fixed <= console.width
 
     def row(cells: list[tuple[str, int, str, bool]]) -> Text:
         line = Text(no_wrap=True, overflow="crop")
         for i, (text, width, style, right) in enumerate(cells):
-            if not width:
-                continue
             if i:
                 line.append(" ")
             cell = fit(text, width)
@@ -279,36 +286,35 @@ def print_trace_list(console: Console, traces: list[Trace]) -> None:
         line.rstrip()
         return line
 
-    day = f" (UTC, {next(iter(days))})" if len(days) == 1 else " (UTC)"
-    console.print(
-        row(
-            [
-                ("trace id", 32, "dim", False),
-                ("start", time_w, "dim", False),
-                ("spans", 6, "dim", True),
-                ("errors", 6, "dim", True),
-                ("duration", 9, "dim", True),
-                ("root", root_w, "dim", False),
-                ("services", services_w, "dim", False),
-            ]
-        )
-    )
-    for t in ordered:
-        started = utc(t.start_unix_nano, time_fmt)
+    head: list[tuple[str, int, str, bool]] = [("trace id", 32, "dim", False), ("start", time_w, "dim", False)]
+    if counts_inline:
+        head += [(name, w, "dim", True) for name, w in numbers]
+    if one_line:
+        head += [("root", root_w, "dim", False), ("services", services_w, "dim", False)]
+    console.print(row(head))
+    if not one_line:
+        under = "root operation · services" if counts_inline else "spans, errors, duration · root operation · services"
+        console.print(Text("    " + under, style="dim"))
+    for t, root, svc in zip(ordered, roots, services, strict=True):
         errors = t.error_count
-        console.print(
-            row(
-                [
-                    (t.trace_id, 32, "", False),
-                    (started, time_w, "", False),
-                    (f"{len(t.spans):,}", 6, "", True),
-                    (f"✗ {errors}" if errors else "0", 6, "bold red" if errors else "dim", True),
-                    (human(t.duration_ns), 9, "", True),
-                    (_root(t), root_w, "", False),
-                    (", ".join(t.services), services_w, "dim", False),
-                ]
-            )
-        )
+        cells = [(t.trace_id, 32, "", False), (utc(t.start_unix_nano, time_fmt), time_w, "", False)]
+        if counts_inline:
+            cells += [
+                (f"{len(t.spans):,}", 6, "", True),
+                (f"✗ {errors}" if errors else "0", 6, "bold red" if errors else "dim", True),
+                (human(t.duration_ns), 9, "", True),
+            ]
+        if one_line:
+            cells += [(root, root_w, "", False), (svc, services_w, "dim", False)]
+        console.print(row(cells))
+        if one_line:
+            continue
+        counts = "" if counts_inline else (
+            f"{plural(len(t.spans), 'span')}, {'✗ ' if errors else ''}{plural(errors, 'error')}, "
+            f"{human(t.duration_ns)} · "
+        )  # fmt: skip
+        hang(console, "    ", f"{escape(counts)}{escape(root)} [dim]· {escape(svc)}[/]")
+    day = f" (UTC, {next(iter(days))})" if len(days) == 1 else " (UTC)"
     console.print(f"[dim]start times{day}[/]")
 
 

@@ -146,8 +146,10 @@ def validate_source(
     env = os.environ if environ is None else environ
     root, problems = read_tree(data, path)
     if root is None:
-        return Result(path, distribution or Distribution.CONTRIB, problems)
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        # A syntax error's code frame needs the text; a binary, huge or non-UTF-8 file shows none.
+        framed = any(f.code in _FRAMED for f in problems)
+        return Result(path, distribution or Distribution.CONTRIB, problems, source=_text(data) if framed else "")
+    text = _text(data)
     if distribution is None and sdkconfig.is_sdk_config(root):
         # The SDK's declarative configuration (OTEL_CONFIG_FILE), not a collector's.
         return Result(path, Distribution.CONTRIB, [*problems, *sdkconfig.check(root, path)], source=text, sdk=True)
@@ -179,11 +181,22 @@ def validate_merged(
             root = tree if root is None else merge(root, tree)
     label = " + ".join(path for path, _ in files)
     if root is None:
-        return Result(label, distribution or Distribution.CONTRIB, problems)
+        framed = {f.location.file for f in problems if f.code in _FRAMED and f.location}
+        result = Result(label, distribution or Distribution.CONTRIB, problems)
+        result.merged_sources = {path: _text(data) for path, data in files if path in framed}
+        return result
     result = validate_tree(root, label, distribution, environ, source="", release=release, base_dir=base_dir)
     result.findings[:0] = problems
     result.merged_sources = {path: data.decode("utf-8", "replace") for path, data in files}
     return result
+
+
+_FRAMED = frozenset((kinds.YAML_SYNTAX.code, kinds.TOO_DEEP.code))
+"""Codes of an unreadable file that still get a code frame (the file is text of a readable size)."""
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
 
 
 def read_tree(data: bytes | str, path: str) -> tuple[Node | None, list[Finding]]:
@@ -192,7 +205,7 @@ def read_tree(data: bytes | str, path: str) -> tuple[Node | None, list[Finding]]
         root, dups = load_yaml(data)
     except LoadError as exc:
         loc = Location(path, exc.line, exc.column) if exc.line else None
-        return None, [exc.kind(exc.message, location=loc)]
+        return None, [exc.kind(exc.message, location=loc, hint=exc.hint)]
     return root, duplicate_findings(dups, path)
 
 

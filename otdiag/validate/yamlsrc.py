@@ -35,12 +35,34 @@ MAX_NODES = 1_000_000
 class LoadError(Exception):
     """The file cannot be read as a YAML mapping; `line`/`column` are 1-based, 0 when unknown."""
 
-    def __init__(self, kind: Kind, message: str, line: int = 0, column: int = 0) -> None:
+    def __init__(self, kind: Kind, message: str, line: int = 0, column: int = 0, hint: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.line = line
         self.column = column
+        self.hint = hint
+        """A fix more precise than the kind's own (a tab: where it is), or None."""
+
+
+def _tab_at(text: str, line: int, column: int) -> int:
+    """The 1-based column of the tab that broke the YAML at 1-based `line`, else 0.
+
+    A tab is the cause when the parser stopped on one, or when one is in the line's indentation (before
+    the column the parser stopped at): YAML forbids tabs there, wherever the parser notices it.
+    """
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return 0
+    end = text.find("\n", start)
+    row = text[start : end if end >= 0 else len(text)][:10_000]
+    if 0 < column <= len(row) and row[column - 1] == "\t":
+        return column
+    indent = len(row) - len(row.lstrip(" \t"))
+    tab = row.find("\t", 0, indent)
+    return tab + 1 if tab >= 0 else 0
 
 
 @dataclass(slots=True, eq=False)
@@ -176,11 +198,32 @@ def load(data: bytes | str) -> tuple[Node, list[LoadError]]:
                 (mark.line + 1) if mark else 0,
                 (mark.column + 1) if mark else 0,
             ) from None
+        line, column = ((mark.line + 1), (mark.column + 1)) if mark else (0, 0)
+        tab = _tab_at(text, line, column) if line else 0
+        if tab:
+            raise LoadError(
+                kinds.YAML_SYNTAX,
+                f"yaml: a tab character at line {line}, column {tab}: YAML indents with spaces only",
+                line,
+                tab,
+                hint=f"Replace the tab at line {line}, column {tab} with spaces (YAML never allows tabs in "
+                "indentation).",
+            ) from None
+        ctx = exc.context_mark
+        if "end of stream" in problem and ctx is not None and exc.context and ctx.line + 1 < line:
+            # An unclosed quote or bracket: the end of the file is where the parser gave up, the opening
+            # one is what to fix (and the only line a code frame can show).
+            raise LoadError(
+                kinds.YAML_SYNTAX,
+                f"yaml: {problem} ({exc.context} that starts at line {ctx.line + 1}, column {ctx.column + 1})",
+                ctx.line + 1,
+                ctx.column + 1,
+            ) from None
         raise LoadError(
             kinds.YAML_SYNTAX,
             f"yaml: {problem}" + (f" ({exc.context})" if exc.context else ""),
-            (mark.line + 1) if mark else 0,
-            (mark.column + 1) if mark else 0,
+            line,
+            column,
         ) from None
     except yaml.YAMLError as exc:
         raise LoadError(kinds.YAML_SYNTAX, f"yaml: {exc}") from None

@@ -669,16 +669,18 @@ def _processor_record(processor: Any, site: list[Any] | None) -> dict[str, Any]:
         inner = getattr(processor, "_batch_processor", None)
         exporter = getattr(inner, "_exporter", None)
     if exporter is not None:
-        rec["exporter"] = _watch_exporter(exporter)
+        rec["exporter"] = _watch_exporter(exporter, rec.get("site"))
     return rec
 
 
-def _watch_exporter(exporter: Any) -> int:
+def _watch_exporter(exporter: Any, site: list[Any] | None = None) -> int:
     key = id(exporter)
     if key in _S.exporters:
         return key
     rec = _exporter_describe(exporter)
     rec["id"] = key
+    built = getattr(exporter, "_otdiag_site", None)
+    rec["site"] = built if isinstance(built, list) else site
     _S.exporters[key] = rec
     _S.exporter_refs[key] = _weak(exporter)
     orig = getattr(exporter, "export", None)
@@ -698,7 +700,7 @@ def _watch_exporter(exporter: Any) -> int:
                 rec["handed"] += n
                 rec["results"]["EXCEPTION"] = rec["results"].get("EXCEPTION", 0) + n
                 if len(rec["exceptions"]) < 5:
-                    rec["exceptions"].append(f"{type(exc).__name__}: {str(exc)[:300]}")
+                    rec["exceptions"].append(f"{type(exc).__name__}: {str(exc)[:1000]}")
                 _dump("export", throttle=0.25)
             except Exception as inner:  # noqa: BLE001
                 _fail("export", inner)
@@ -721,7 +723,28 @@ def _watch_exporter(exporter: Any) -> int:
     return key
 
 
+def _make_exporter_init(orig: Any) -> Any:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        orig(self, *args, **kwargs)
+        try:
+            if getattr(self, "_otdiag_site", None) is None:  # a subclass's __init__ calling its base's
+                self._otdiag_site = _site(2)
+        except Exception as exc:  # noqa: BLE001
+            _fail("exporter site", exc)
+
+    return __init__
+
+
+def _hook_exporters(mod: Any) -> None:
+    """Every span exporter class of the module records where the app built it (the file:line to change)."""
+    for name in dir(mod):
+        cls = getattr(mod, name, None)
+        if isinstance(cls, type) and name.endswith("SpanExporter") and cls.__module__ == mod.__name__:
+            _wrap_method(cls, "__init__", _make_exporter_init)
+
+
 def _hook_sdk_export(mod: Any) -> None:
+    _hook_exporters(mod)
     for name in ("BatchSpanProcessor", "SimpleSpanProcessor"):
         cls = getattr(mod, name, None)
         if cls is None:
@@ -744,6 +767,10 @@ _HOOKS: dict[str, Any] = {
     "opentelemetry.trace": _hook_api_trace,
     "opentelemetry.sdk.trace": _hook_sdk_trace,
     "opentelemetry.sdk.trace.export": _hook_sdk_export,
+    "opentelemetry.exporter.otlp.proto.grpc.trace_exporter": _hook_exporters,
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter": _hook_exporters,
+    "opentelemetry.exporter.zipkin.json": _hook_exporters,
+    "opentelemetry.exporter.zipkin.proto.http": _hook_exporters,
 }
 
 
@@ -763,7 +790,7 @@ def _record_log(factory: Any) -> Any:
                         text = record.getMessage()
                     except Exception:  # noqa: BLE001
                         text = str(record.msg)
-                    entry = {"logger": name, "level": record.levelname, "message": text[:400], "count": 0}
+                    entry = {"logger": name, "level": record.levelname, "message": text[:1000], "count": 0}
                     _S.logs[key] = entry
                 if entry is not None:
                     entry["count"] += 1
