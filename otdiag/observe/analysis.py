@@ -71,9 +71,52 @@ def read_reports(directory: Path) -> list[dict[str, Any]]:
         except (ValueError, RecursionError):
             continue
         if isinstance(doc, dict) and doc.get("v") == 1:
+            _merge_counters(doc, directory / f"cnt-{name[4:-5]}.bin")
             out.append(doc)
     out.sort(key=lambda d: _num(d.get("started_at")))
     return out
+
+
+_COUNTERS = (
+    "started",
+    "sampled",
+    "dropped_root",
+    "dropped_parent",
+    "dropped_disabled",
+    "noop",
+    "noop_before_provider",
+    "ended",
+    "ended_after_shutdown",
+)
+"""The observer's live span counters, in their order in cnt-<pid>.bin (sitecustomize's `_COUNTERS`)."""
+
+
+def _merge_counters(doc: dict[str, Any], path: Path) -> None:
+    """The process's live span counters win over its last report: a process killed after that report
+    (a pool's worker on terminate()) counted every span up to its end there."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return
+    try:
+        raw = os.read(fd, 8 * len(_COUNTERS) + 1) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+    if len(raw) != 8 * len(_COUNTERS):
+        return
+    import struct
+
+    values = [max(0, v) for v in struct.unpack(f"={len(_COUNTERS)}q", raw)]
+    spans = doc.get("spans")
+    spans = dict(spans) if isinstance(spans, dict) else {}
+    spans.update(zip(_COUNTERS, values, strict=True))
+    c = dict(zip(_COUNTERS, values, strict=True))
+    recording = c["started"] - c["dropped_root"] - c["dropped_parent"] - c["dropped_disabled"]
+    spans["recording"] = max(0, recording)
+    spans["open_count"] = max(0, recording - c["ended"])
+    doc["spans"] = spans
 
 
 def _num(v: Any) -> float:
