@@ -240,8 +240,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
         "Resource({...}) instead of Resource.create({...}): the bare constructor skips the environment.",
     ),
     "app.worker-no-provider": (
-        "multiprocessing's spawn (the default on macOS and Windows, and on Linux from Python 3.14) or forkserver "
-        "start method: the worker re-imports the module, and the set-up under `if __name__ == \"__main__\":` "
+        "multiprocessing's spawn start method (the default on macOS and Windows) or forkserver (the default on "
+        'Linux from Python 3.14): the worker re-imports the module, and the set-up under `if __name__ == "__main__":` '
         "never runs there.",
         "A subprocess running another Python script that only uses the API.",
     ),

@@ -828,7 +828,7 @@ def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
         how = "otdiag was stopped" if ran.stopped != "timeout" else "--timeout ran out"
         sent = "SIGINT" if ran.stopped == "SIGINT" else "SIGTERM"
         ended = (
-            f"it did not stop and was killed (SIGKILL to its process group)"
+            "it ignored the signal and was killed (SIGKILL to its process group)"
             if ran.escalated
             else f"it {_status_text(ran.returncode)}"
         )

@@ -322,7 +322,7 @@ def _open_count() -> int:
     """Spans recorded but not ended (yet): still open at exit, they are never exported."""
     s = _S
     c = s.c
-    return max(0, c[_STARTED] - c[_DROPPED_ROOT] - c[_DROPPED_PARENT] - c[_DROPPED_DISABLED] - c[_ENDED])
+    return max(0, int(c[_STARTED] - c[_DROPPED_ROOT] - c[_DROPPED_PARENT] - c[_DROPPED_DISABLED] - c[_ENDED]))
 
 
 def _map_counters() -> None:
