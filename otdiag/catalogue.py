@@ -894,6 +894,28 @@ APP_SPANS_BEFORE_PROVIDER = kind(
     "Spans were started before the TracerProvider was set: those are no-ops and never exported.",
     "Set the TracerProvider at start-up, before the first span.",
 )
+APP_WORKER_NO_PROVIDER = kind(
+    "app.worker-no-provider",
+    E,
+    Stage.APP,
+    CREATED,
+    "Spans were started in a child process (a multiprocessing worker, or another Python the app ran) that never "
+    "set a TracerProvider: the provider the parent set lives in the parent only, so the child's spans are no-ops. "
+    "A spawned (or forkserver) worker imports the app's module without running its `if __name__ == "
+    '"__main__":` block.',
+    "Set the provider in each worker too: Pool(initializer=setup_tracing), or at the top of the module the worker "
+    "imports; flush it before the worker ends (provider.shutdown() in the worker, or a Pool without terminate()).",
+)
+APP_DAEMON_THREAD_CUT = kind(
+    "app.daemon-thread-cut",
+    E,
+    Stage.APP,
+    CREATED,
+    "A daemon thread was still inside a span when the app exited: the interpreter stops daemon threads at exit "
+    "without running their code on, so the span never ends and is never exported.",
+    "Stop and join() the thread before the app exits (or make it non-daemon), so its spans end before "
+    "provider.shutdown() runs.",
+)
 APP_PARENT_NOT_SAMPLED = kind(
     "app.parent-not-sampled",
     E,
@@ -1089,7 +1111,7 @@ APP_QUEUE_FULL = kind(
     "app.queue-full",
     W,
     Stage.APP,
-    CREATED,
+    COLLECTED,
     "The SDK's span queue overflowed: spans were dropped before export.",
     "Raise OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BSP_MAX_EXPORT_BATCH_SIZE, or lower OTEL_BSP_SCHEDULE_DELAY.",
 )

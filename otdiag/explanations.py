@@ -239,6 +239,16 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "app.service-name-missing": (
         "Resource({...}) instead of Resource.create({...}): the bare constructor skips the environment.",
     ),
+    "app.worker-no-provider": (
+        "multiprocessing's spawn start method (the default on macOS and Windows) or forkserver (the default on "
+        'Linux from Python 3.14): the worker re-imports the module, and the set-up under `if __name__ == "__main__":` '
+        "never runs there.",
+        "A subprocess running another Python script that only uses the API.",
+    ),
+    "app.daemon-thread-cut": (
+        "A background poller or consumer thread started with daemon=True and never stopped before exit.",
+        "An executor or library thread still working when the main thread returned.",
+    ),
     "app.span-not-ended": ("start_span() without end(), or an exception between start and end.",),
     "app.spans-lost": (
         "Worker threads or processes that never had a provider, or whose spans were never ended.",

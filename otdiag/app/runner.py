@@ -431,7 +431,7 @@ class _Stopper:
     to otdiag escalates at once.
     """
 
-    def __init__(self, proc: subprocess.Popen[bytes], kill_after: float) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes] | None, kill_after: float) -> None:
         self.proc = proc
         self.kill_after = kill_after
         self.reason: str | None = None
@@ -443,7 +443,15 @@ class _Stopper:
                 with contextlib.suppress(ValueError, OSError):
                     self._old[sig] = signal.signal(sig, self._on_signal)
 
+    def attach(self, proc: subprocess.Popen[bytes]) -> None:
+        """The app has started: a signal that came while it was starting is forwarded now."""
+        self.proc = proc
+        if self.reason is not None:
+            self._send(signal.SIGINT if self.reason == "SIGINT" else signal.SIGTERM)
+
     def _send(self, sig: int) -> None:
+        if self.proc is None:
+            return
         try:
             os.killpg(self.proc.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -462,6 +470,7 @@ class _Stopper:
         self._deadline = time.monotonic() + self.kill_after
 
     def wait(self, timeout: float | None) -> int:
+        assert self.proc is not None
         started = time.monotonic()
         while True:
             try:
@@ -656,10 +665,17 @@ def run_app(
     started = clock()
     mono = time.monotonic()
     try:
-        proc = _spawn(spawn_argv, full_env, _app_stdout(request.stdout_to_stderr))
+        # The stopper's handlers go in first: a caught signal is reset to SIG_DFL by exec, so the app can be
+        # stopped even when otdiag inherited SIGINT ignored (a shell's `cmd &`).
+        stopper = _Stopper(None, request.kill_after)
+        try:
+            proc = _spawn(spawn_argv, full_env, _app_stdout(request.stdout_to_stderr))
+        except BaseException:
+            stopper.restore()
+            raise
         assert proc.stderr is not None
         tap = _StderrTap(proc.stderr, stderr_sink)
-        stopper = _Stopper(proc, request.kill_after)
+        stopper.attach(proc)
         try:
             returncode = stopper.wait(request.timeout)
             duration = time.monotonic() - mono
@@ -810,16 +826,21 @@ def _add_killed(findings: list[Finding], ran: _Ran, *, loaded: bool) -> None:
     spans = ran.summary.spans
     if ran.stopped is not None:
         how = "otdiag was stopped" if ran.stopped != "timeout" else "--timeout ran out"
-        esc = "; it ignored the signal and was killed (SIGKILL to its process group)" if ran.escalated else ""
+        sent = "SIGINT" if ran.stopped == "SIGINT" else "SIGTERM"
+        ended = (
+            "it ignored the signal and was killed (SIGKILL to its process group)"
+            if ran.escalated
+            else f"it {_status_text(ran.returncode)}"
+        )
         findings.append(
             KILLED(
-                f"{how} ({ran.stopped}): the app was sent {'SIGTERM' if ran.stopped != 'SIGINT' else 'SIGINT'}"
-                f"{esc}; it {_status_text(ran.returncode).removeprefix('was ')}.",
+                f"{how} ({ran.stopped}): the app was sent {sent}; {ended}.",
                 severity=Severity.INFO if not ran.escalated else W,
                 hint="Nothing to fix: otdiag stopped the app. To keep queued spans on a stop, handle the signal "
                 f"and call {_shutdown_call(ran)} before exiting."
                 if not ran.escalated
-                else None,
+                else f"Let {sent} stop the app (do not ignore it or block in its handler), and call "
+                f"{_shutdown_call(ran)} before exiting: the kill lost the spans still queued.",
             )
         )
     elif ran.returncode < 0 and not loaded:

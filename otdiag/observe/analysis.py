@@ -13,14 +13,15 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from otdiag import catalogue as c
 from otdiag import redact
-from otdiag.model import Finding, Location, Protocol, Severity, Stage
+from otdiag.model import Finding, Guide, Location, Protocol, Severity, Stage
 from otdiag.observe import deps, instrumentation
 from otdiag.observe.observed import (
     MAX_LISTED,
@@ -37,6 +38,7 @@ _UNREACHED = frozenset(k.code for k in (c.INGEST_REFUSED, c.INGEST_DNS, c.INGEST
 """The classifier's kinds that mean nothing answered at the exporter's endpoint."""
 _MAX_REPORT = 4 * 1024 * 1024
 _MAX_REPORTS = 64
+_MAX_LISTED = 20
 _JAEGER_MODULE = "opentelemetry.exporter.jaeger"
 _JAEGER_PORTS = re.compile(r"(?::|port\s*=\s*|agent_port\s*=\s*)(14268|14250|6831|6832)\b")
 
@@ -72,9 +74,52 @@ def read_reports(directory: Path) -> list[dict[str, Any]]:
         except (ValueError, RecursionError):
             continue
         if isinstance(doc, dict) and doc.get("v") == 1:
+            _merge_counters(doc, directory / f"cnt-{name[4:-5]}.bin")
             out.append(doc)
     out.sort(key=lambda d: _num(d.get("started_at")))
     return out
+
+
+_COUNTERS = (
+    "started",
+    "sampled",
+    "dropped_root",
+    "dropped_parent",
+    "dropped_disabled",
+    "noop",
+    "noop_before_provider",
+    "ended",
+    "ended_after_shutdown",
+)
+"""The observer's live span counters, in their order in cnt-<pid>.bin (sitecustomize's `_COUNTERS`)."""
+
+
+def _merge_counters(doc: dict[str, Any], path: Path) -> None:
+    """The process's live span counters win over its last report: a process killed after that report
+    (a pool's worker on terminate()) counted every span up to its end there."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return
+    try:
+        raw = os.read(fd, 8 * len(_COUNTERS) + 1) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+    if len(raw) != 8 * len(_COUNTERS):
+        return
+    import struct
+
+    values = [max(0, v) for v in struct.unpack(f"={len(_COUNTERS)}q", raw)]
+    spans = doc.get("spans")
+    spans = dict(spans) if isinstance(spans, dict) else {}
+    spans.update(zip(_COUNTERS, values, strict=True))
+    c = dict(zip(_COUNTERS, values, strict=True))
+    recording = c["started"] - c["dropped_root"] - c["dropped_parent"] - c["dropped_disabled"]
+    spans["recording"] = max(0, recording)
+    spans["open_count"] = max(0, recording - c["ended"])
+    doc["spans"] = spans
 
 
 def _num(v: Any) -> float:
@@ -260,6 +305,58 @@ class Facts:
     @property
     def first_noop(self) -> Site | None:
         return next((_site(s.get("first_noop_site")) for s in self.spans if s.get("first_noop_site")), None)
+
+    @cached_property
+    def orphans(self) -> list[Mapping[str, Any]]:
+        """Child processes (spawned workers, other Pythons the app ran) that started spans without ever
+        setting a provider, while another of the app's processes set an SDK one."""
+        if self.accepted is None or ".sdk." not in _str(self.accepted, "type"):
+            return []
+        return [
+            r
+            for r in self.reports[1:]
+            if r.get("forked") is not True
+            and _int(_dict(r, "spans"), "noop") > 0
+            and not any(isinstance(x, dict) and x.get("accepted") is True for x in _list(r, "set_provider_calls"))
+        ]
+
+    def orphan_total(self, key: str) -> int:
+        return sum(_int(_dict(r, "spans"), key) for r in self.orphans)
+
+    @property
+    def own_first_noop(self) -> Site | None:
+        """The first no-op span outside the orphaned child processes."""
+        ids = {id(r) for r in self.orphans}
+        return next(
+            (
+                _site(_dict(r, "spans").get("first_noop_site"))
+                for r in self.reports
+                if id(r) not in ids and _dict(r, "spans").get("first_noop_site")
+            ),
+            None,
+        )
+
+    @property
+    def orphan_first_noop(self) -> Site | None:
+        return next((_site(_dict(r, "spans").get("first_noop_site")) for r in self.orphans), None)
+
+    @cached_property
+    def cut_threads(self) -> list[dict[str, Any]]:
+        """Daemon threads still inside a span at exit (the interpreter stops them there)."""
+        return [
+            t for r in self.reports for t in _list(r, "open_threads") if isinstance(t, dict) and t.get("daemon") is True
+        ][:_MAX_LISTED]
+
+    @cached_property
+    def queue_logged(self) -> int:
+        """How often the SDK logged 'Queue full' (a drop each, but for a race with the export thread)."""
+        return sum(
+            _int(log, "count") for r in self.reports for log in _list(r, "logs") if "Queue full" in _str(log, "message")
+        )
+
+    @cached_property
+    def loss(self) -> Loss:
+        return _loss(self)
 
     @property
     def jaeger_crash(self) -> bool:
@@ -534,13 +631,27 @@ def _crashed(f: Facts) -> list[Finding]:
     crash, site = f.crash, f.crash_site
     if not crash or f.crash_explained or _str(crash, "type") in ("KeyboardInterrupt", "SystemExit"):
         return []
+    fix = f"Fix the {_str(crash, 'type', 80)} at {site.shown(f.cwd)}" if site else "Fix the exception"
+    loss = f.loss
+    if loss.received and not loss.total and not f.total("open_count"):
+        # Every span it started reached the receiver: the app failed, its tracing did not.
+        return [
+            replace(
+                c.APP_CRASHED(
+                    f"The app crashed with {f.crash_text} (exit status {f.ctx.returncode}) after all "
+                    f"{loss.received} of its span(s) were exported: no span was lost.",
+                    location=_loc(site, f.cwd),
+                    hint=f"{fix} (the traceback is on the app's stderr); its tracing works.",
+                ),
+                guide=None,
+            )
+        ]
     return [
         c.APP_CRASHED(
-            f"The app crashed with {f.crash_text} (exit status {f.ctx.returncode}).",
+            f"The app crashed with {f.crash_text} (exit status {f.ctx.returncode})"
+            + (f": {loss.total} of {loss.started} span(s) never reached the receiver." if loss.total else "."),
             location=_loc(site, f.cwd),
-            hint=f"Fix the {_str(crash, 'type', 80)} at {site.shown(f.cwd)}; spans not yet exported were lost."
-            if site
-            else None,
+            hint=f"{fix}; spans not yet exported were lost with the process." if site else None,
         )
     ]
 
@@ -577,12 +688,13 @@ def _noop_spans(f: Facts) -> list[Finding]:
     sdk_accepted = accepted is not None and ".sdk." in _str(accepted, "type")
     if noop and not sdk_accepted:
         return [_provider_not_set(f, noop, first_noop) if f.providers else _no_provider(f, noop, first_noop)]
-    if not f.total("noop_before_provider") or accepted is None:
+    before = f.total("noop_before_provider") - f.orphan_total("noop_before_provider")
+    if before <= 0 or accepted is None:
         return []
-    site = _site(accepted.get("site"))
+    site, first_noop = _site(accepted.get("site")), f.own_first_noop
     return [
         c.APP_SPANS_BEFORE_PROVIDER(
-            f"{f.total('noop_before_provider')} span(s) started before the provider was set"
+            f"{before} span(s) started before the provider was set"
             + (f" at {site.shown(f.cwd)}" if site else "")
             + (f"; the first at {first_noop.shown(f.cwd)}." if first_noop else "."),
             severity=None if f.delivered else Severity.ERROR,
@@ -772,6 +884,8 @@ def _span_not_ended(f: Facts) -> list[Finding]:
     open_count = f.total("open_count")
     if not open_count or f.crash:
         return []
+    if f.cut_threads:
+        return [_daemon_cut(f, open_count)]
     first_open = next((o for s in f.spans for o in _list(s, "open") if isinstance(o, list) and len(o) >= 2), None)
     site = _site(first_open[1]) if first_open else None
     name = _printable(first_open[0], 80) if first_open and isinstance(first_open[0], str) else "?"
@@ -784,6 +898,31 @@ def _span_not_ended(f: Facts) -> list[Finding]:
             location=_loc(site, f.cwd),
         )
     ]
+
+
+def _daemon_cut(f: Facts, open_count: int) -> Finding:
+    """A daemon thread still inside a span at exit: the span is cut, not forgotten by the code."""
+    t = f.cut_threads[0]
+    site, target_site = _site(t.get("site")), _site(t.get("target_site"))
+    thread = _str(t, "thread", 100) or "?"
+    target = _str(t, "target", 100)
+    runs = (f", running {target}()" + (f" from {target_site.shown(f.cwd)}" if target_site else "")) if target else ""
+    cut = min(len(f.cut_threads), open_count)
+    others = open_count - cut
+    return c.APP_DAEMON_THREAD_CUT(
+        f"The daemon thread {thread!r}{runs} was still inside the span {_str(t, 'span', 80)!r}"
+        + (f" started at {site.shown(f.cwd)}" if site else "")
+        + f" when the app exited: the interpreter stopped the thread, so {cut} span(s) never ended and were "
+        "never exported" + (f" ({others} more never ended elsewhere)" if others > 0 else "") + ".",
+        hint=f"Stop the thread and join() it before the app exits (or start it with daemon=False), so "
+        f"{_str(t, 'span', 80)!r} ends before provider.shutdown() runs at exit.",
+        severity=None if not f.delivered else Severity.WARNING,
+        location=_loc(site, f.cwd),
+        evidence=[
+            f"thread {_str(x, 'thread', 100)!r} (daemon) alive at exit in span {_str(x, 'span', 80)!r}"
+            for x in f.cut_threads[:4]
+        ],
+    )
 
 
 def _exit_before_flush(f: Facts) -> list[Finding]:
@@ -919,43 +1058,66 @@ def _export_failed(f: Facts, e: Mapping[str, Any], bad: int, good: int) -> Findi
     )
 
 
+_WORKER_LOSS = "were no-ops, started in child processes without a provider"
+_DAEMON_LOSS = "cut off in a daemon thread at exit"
+_NOOP_LOSS = "started on the no-op tracer"
+_NOT_CREATED = frozenset(
+    {_NOOP_LOSS, "were no-ops, started in child processes without a provider", "never ended", _DAEMON_LOSS}
+)
+"""Where spans are lost before a finished span exists (guide heading 3); the rest were created, then lost on
+their way out of the process (heading 1, traces are not being collected)."""
+_QUEUE_LOSS = "dropped by the full queue"
 _LOSS_FIX = {
     "never ended": "End every span (use `with tracer.start_as_current_span(...)`, or span.end() in a finally).",
-    "dropped by the full queue": "Raise OTEL_BSP_MAX_QUEUE_SIZE, or lower OTEL_BSP_SCHEDULE_DELAY.",
+    _DAEMON_LOSS: "Stop and join() the thread before the app exits (or make it non-daemon), so its spans end "
+    "before provider.shutdown() runs at exit.",
+    _QUEUE_LOSS: "Raise OTEL_BSP_MAX_QUEUE_SIZE, or lower OTEL_BSP_SCHEDULE_DELAY.",
     "failed to export": "Fix the export failure reported below (the exporter's endpoint, protocol or TLS).",
     "ended after provider.shutdown()": "Call provider.shutdown() only after the last span has ended.",
     "started on the no-op tracer": "Set the TracerProvider before any thread or worker starts spans, in every "
     "process (a forked or spawned worker needs its own).",
+    _WORKER_LOSS: c.APP_WORKER_NO_PROVIDER.hint,
     "ended but never flushed": "Call provider.shutdown() (or force_flush()) before the process exits, also in "
     "threads and workers; do not leave with os._exit.",
 }
 
 
-def _spans_lost(f: Facts) -> list[Finding]:
-    """Some sampled spans arrived and some did not: how many were lost, and where."""
+@dataclass(frozen=True)
+class Loss:
+    """The app's lost spans, counted once and split by where they were lost: every finding uses these numbers."""
+
+    received: int
+    """Spans that reached otdiag's receiver or an exporter's success elsewhere."""
+    elsewhere: int
+    started: int
+    """Sampled spans plus no-op spans: what the app meant to send."""
+    where: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.where.values())
+
+
+def _loss(f: Facts) -> Loss:
     elsewhere = sum(
         _int(_dict(e, "results"), "SUCCESS") for e in f.exporters if not _is_ours(e, f.ours) and not _is_console(e)
     )
     received = f.ctx.receiver_spans + elsewhere
     sampled, noop = f.total("sampled"), f.total("noop")
-    if received == 0 or f.jaeger_exp is not None:
-        return []  # nothing arrived: the other rules name why
     lost_sdk = max(0, sampled - received)
-    if lost_sdk + noop == 0:
-        return []
     failed = sum(
         _int(_dict(e, "results"), "FAILURE") + _int(_dict(e, "results"), "EXCEPTION")
         for e in f.exporters
         if not _is_console(e)
     )
-    queue = sum(
-        _int(log, "count") for r in f.reports for log in _list(r, "logs") if "Queue full" in _str(log, "message")
-    )
+    open_count = f.total("open_count")
+    cut = min(len(f.cut_threads), open_count)
     where: dict[str, int] = {}
     left = lost_sdk
     for what, seen in (
-        ("never ended", f.total("open_count")),
-        ("dropped by the full queue", queue),
+        (_DAEMON_LOSS, cut),
+        ("never ended", open_count - cut),
+        (_QUEUE_LOSS, f.queue_logged),
         ("failed to export", failed),
         ("ended after provider.shutdown()", f.total("ended_after_shutdown")),
     ):
@@ -965,33 +1127,123 @@ def _spans_lost(f: Facts) -> list[Finding]:
             left -= n
     if left > 0:
         where["ended but never flushed"] = left
-    if noop:
-        where["started on the no-op tracer"] = noop
-    total = lost_sdk + noop
-    biggest = max(where, key=lambda k: where[k])
-    site = f.first_noop if biggest == "started on the no-op tracer" else None
-    return [
-        c.APP_SPANS_LOST(
-            f"{total} of {sampled + noop} span(s) the app started never reached the receiver ({received} did): "
-            + ", ".join(f"{n} {what}" for what, n in where.items())
-            + ".",
-            hint=_LOSS_FIX[biggest],
+    orphan = f.orphan_total("noop")
+    if noop - orphan:
+        where[_NOOP_LOSS] = noop - orphan
+    if orphan:
+        where[_WORKER_LOSS] = orphan
+    return Loss(received, elsewhere, sampled + noop, where)
+
+
+def _spans_lost(f: Facts) -> list[Finding]:
+    """Some sampled spans arrived and some did not: how many were lost, and where."""
+    loss = f.loss
+    if loss.received == 0 or f.jaeger_exp is not None or not loss.total:
+        return []  # nothing arrived (the other rules name why), or nothing was lost
+    biggest = max(loss.where, key=lambda k: loss.where[k])
+    hint = _LOSS_FIX[biggest]
+    site: Site | None = None
+    if biggest == "started on the no-op tracer":
+        site = f.own_first_noop
+    elif biggest == _WORKER_LOSS:
+        site = f.orphan_first_noop
+    elif biggest == _DAEMON_LOSS:
+        site = _site(f.cut_threads[0].get("site"))
+    elif biggest == _QUEUE_LOSS:
+        site, hint = _queue_fix(f)
+    lost = c.APP_SPANS_LOST(
+            f"{loss.total} of {loss.started} span(s) the app started never reached the receiver ({loss.received} "
+            "did): " + ", ".join(f"{n} {what}" for what, n in loss.where.items()) + ".",
+            hint=hint,
             location=_loc(site, f.cwd),
             evidence=[
-                f"sampled {sampled}, no-op {noop}, received by otdiag {f.ctx.receiver_spans}, "
-                f"delivered elsewhere {elsewhere}"
+                f"sampled {f.total('sampled')}, no-op {f.total('noop')}, received by otdiag {f.ctx.receiver_spans}, "
+                f"delivered elsewhere {loss.elsewhere}"
             ],
+        )  # fmt: skip
+    return [lost if biggest in _NOT_CREATED else replace(lost, guide=Guide.TRACES_NOT_COLLECTED)]
+
+
+def _queue_fix(f: Facts) -> tuple[Site | None, str]:
+    """Where the queue's size is decided: the processor's own argument in the code wins over the variable."""
+    procs = [
+        p
+        for r in f.reports
+        for p in _list(r, "processors")
+        if isinstance(p, dict) and _str(p, "type").endswith("BatchSpanProcessor")
+    ]
+    proc = next((p for p in procs if "max_queue_size" in _dict(p, "args")), procs[0] if procs else None)
+    if proc is None:
+        return None, _LOSS_FIX[_QUEUE_LOSS]
+    site, args = _site(proc.get("site")), _dict(proc, "args")
+    where = f" at {site.shown(f.cwd)}" if site else ""
+    size = args.get("max_queue_size")
+    if isinstance(size, int):
+        delay = args.get("schedule_delay_millis")
+        lower = f", or lower schedule_delay_millis={delay}" if isinstance(delay, (int, float)) else ""
+        return site, (
+            f"Raise max_queue_size={size} passed to BatchSpanProcessor{where} (the argument overrides "
+            f"OTEL_BSP_MAX_QUEUE_SIZE){lower}."
+        )
+    queue = _int(proc, "max_queue_size")
+    now = f" (now {queue})" if queue else ""
+    if "schedule_delay_millis" in args:
+        return site, (
+            f"Raise OTEL_BSP_MAX_QUEUE_SIZE{now}, or lower schedule_delay_millis={args['schedule_delay_millis']} "
+            f"passed to BatchSpanProcessor{where}."
+        )
+    return (
+        site,
+        f"Raise OTEL_BSP_MAX_QUEUE_SIZE{now} for the BatchSpanProcessor{where}, or lower OTEL_BSP_SCHEDULE_DELAY.",
+    )
+
+
+def _queue_full(f: Facts) -> list[Finding]:
+    logged = f.queue_logged
+    if not logged:
+        return []
+    loss = f.loss
+    drops = loss.where.get(_QUEUE_LOSS, 0) if loss.received else logged
+    if not drops:
+        return []
+    site, hint = _queue_fix(f)
+    return [
+        c.APP_QUEUE_FULL(
+            f"The BatchSpanProcessor's queue{' built at ' + site.shown(f.cwd) if site else ''} was full: "
+            f"{drops} span(s) dropped.",
+            hint=hint,
+            location=_loc(site, f.cwd),
         )
     ]
 
 
-def _queue_full(f: Facts) -> list[Finding]:
-    drops = sum(
-        _int(log, "count") for r in f.reports for log in _list(r, "logs") if "Queue full" in _str(log, "message")
-    )
-    if not drops:
+def _worker_no_provider(f: Facts) -> list[Finding]:
+    if not f.orphans:
         return []
-    return [c.APP_QUEUE_FULL(f"The BatchSpanProcessor's queue was full: {drops} span(s) dropped.")]
+    n, first = f.orphan_total("noop"), f.orphan_first_noop
+    set_at = _site(f.accepted.get("site")) if f.accepted else None
+    mp = next((_dict(r, "multiprocessing") for r in f.orphans if _dict(r, "multiprocessing")), {})
+    method = _str(mp, "method", 20)
+    how = (
+        f"multiprocessing workers started with {method!r}, which import the app's module without running its "
+        '`if __name__ == "__main__":` block'
+        if method in ("spawn", "forkserver") or _str(mp, "main_name", 40) == "__mp_main__"
+        else "multiprocessing workers"
+        if mp
+        else "other Python processes the app started"
+    )
+    return [
+        c.APP_WORKER_NO_PROVIDER(
+            f"{n} span(s) were started in child processes that never set a TracerProvider "
+            f"({how})" + (f", the first at {first.shown(f.cwd)}" if first else "")
+            + "; the provider" + (f" set at {set_at.shown(f.cwd)}" if set_at else "")
+            + " exists in the parent process only, so their spans were no-ops.",
+            severity=Severity.WARNING if f.delivered else None,
+            location=_loc(first, f.cwd),
+            evidence=[f"{n} no-op span(s) in the child processes, none of which called trace.set_tracer_provider()"
+                      + (f" (multiprocessing start method {method!r})" if method else "")],
+        )
+    ]  # fmt: skip
 
 
 def _observer_errors(f: Facts) -> list[Finding]:
@@ -1003,6 +1255,7 @@ def _observer_errors(f: Facts) -> list[Finding]:
 
 RULES: tuple[Rule, ...] = (
     _not_instrumented,
+    _worker_no_provider,
     _noop_spans,
     _set_twice,
     _sdk_disabled,

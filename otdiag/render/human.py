@@ -15,7 +15,7 @@ from rich.status import Status
 from rich.text import Text
 
 from otdiag import redact
-from otdiag.model import GUIDE_TITLES, Finding, Guide, Severity, order_findings
+from otdiag.model import GUIDE_TITLES, Finding, Guide, Severity, Stage, order_findings
 
 __all__ = [
     "Console",
@@ -214,7 +214,7 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
         if all(f.severity is Severity.INFO for f in items):
             notes.extend(items)
             continue
-        sections.append((GUIDE_TITLES[guide] if guide else "Other", items))
+        sections.append((GUIDE_TITLES[guide] if guide else _other_title(items), items))
     if notes:
         sections.append(("Notes", notes))
     for n, (title, items) in enumerate(sections):
@@ -225,6 +225,12 @@ def print_findings(console: Console, findings: list[Finding]) -> None:
         if n == len(sections) - 1:
             _explain_hint(console, ordered)
         console.print()
+
+
+def _other_title(items: list[Finding]) -> str:
+    """The heading over findings outside the guide's three: the app's own failure (a crash after every span
+    was exported) is about the app, not about its spans."""
+    return "The app itself" if all(f.stage is Stage.APP for f in items) else "Other"
 
 
 def _explain_hint(console: Console, ordered: list[Finding]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from otdiag.app.runner import KeptOpen, RunResult, Started, status_shown
+from otdiag.model import Severity
 from otdiag.observe.observed import Observed
 from otdiag.render.human import Console, escape, hang, plural, print_findings
 from otdiag.run.facts import RuntimeFacts
@@ -30,7 +31,7 @@ TRACE_IDS_LISTED = 5
 def print_run(console: Console, result: RunResult) -> None:
     app, got = result.app, result.received
     if got.spans:
-        mark = "[bold green]✓[/]" if result.ok else "[bold yellow]![/]"
+        mark = _mark(result)
         ran_s = round(app.duration_s * 1000, 1) / 1000  # as the JSON report's duration_ms says
         console.print(
             f"{mark} the app emitted {plural(got.spans, 'span')} in {plural(got.traces, 'trace')} "
@@ -58,6 +59,15 @@ def print_run(console: Console, result: RunResult) -> None:
     console.print()
     if result.findings:
         print_findings(console, list(result.findings))
+
+
+def _mark(result: RunResult) -> str:
+    """The headline's symbol is the verdict's: ✗ with an error below it, ! with a warning, else ✓."""
+    if not result.ok:
+        return "[bold red]✗[/]"
+    if any(f.severity is Severity.WARNING for f in result.findings):
+        return "[bold yellow]![/]"
+    return "[bold green]✓[/]"
 
 
 def print_observer(console: Console, seen: Observed | RuntimeFacts) -> None:

@@ -38,6 +38,24 @@ _MAX_TRACKED = 64
 _MAX_LIST = 20
 
 
+_COUNTERS = (
+    "started",
+    "sampled",
+    "dropped_root",
+    "dropped_parent",
+    "dropped_disabled",
+    "noop",
+    "noop_before_provider",
+    "ended",
+    "ended_after_shutdown",
+)
+"""The span counters, in their order in cnt-<pid>.bin (native int64 each). `sampled`: started spans whose
+context has the sampled flag, the only ones a span processor exports."""
+(_STARTED, _SAMPLED, _DROPPED_ROOT, _DROPPED_PARENT, _DROPPED_DISABLED, _NOOP, _NOOP_BEFORE, _ENDED, _ENDED_AFTER) = (
+    range(len(_COUNTERS))
+)
+
+
 class _State:
     """Everything the observer counts; one per process (reset in a forked child)."""
 
@@ -62,22 +80,19 @@ class _State:
         self.exit: dict[str, Any] | None = None
         self.crash: dict[str, Any] | None = None
         self.final = False
-        self.started = 0
-        self.sampled = 0
-        """Started spans whose context has the sampled flag: the only ones a span processor exports."""
-        self.dropped_root = 0
-        self.dropped_parent = 0
-        self.dropped_disabled = 0
-        self.noop = 0
-        self.noop_before_provider = 0
-        self.ended = 0
-        self.ended_after_shutdown = 0
+        self.c: Any = [0] * len(_COUNTERS)
+        """The span counters (`_COUNTERS`), mapped onto cnt-<pid>.bin once OpenTelemetry is imported: a
+        process killed by a signal (a pool's worker on terminate()) still leaves every count it made."""
+        self.cmap: Any = None
+        self.dumped_noop = False
+        self.threads: dict[int, dict[str, Any]] = {}
+        """The threads that started the tracked spans, by ident: name, daemon flag, target."""
         self.shut: set[int] = set()
         """ids of the span processors of providers that were shut down."""
         self.first_span_site: list[Any] | None = None
         self.first_noop_site: list[Any] | None = None
         self.first_drop_site: list[Any] | None = None
-        self.open: list[tuple[Any, str, list[Any] | None]] = []
+        self.open: list[tuple[Any, str, list[Any] | None, int | None]] = []
         """The first recording spans, with their name and start site: those not ended at exit are reported."""
         self.tracked = 0
         self.last_dump = 0.0
@@ -284,16 +299,8 @@ def _report() -> dict[str, Any]:
         "processors": [_processor_view(k, v) for k, v in list(s.processors.items())],
         "exporters": list(s.exporters.values()),
         "spans": {
-            "started": s.started,
-            "recording": s.started - s.dropped_root - s.dropped_parent - s.dropped_disabled,
-            "sampled": s.sampled,
-            "dropped_root": s.dropped_root,
-            "dropped_parent": s.dropped_parent,
-            "dropped_disabled": s.dropped_disabled,
-            "noop": s.noop,
-            "noop_before_provider": s.noop_before_provider,
-            "ended": s.ended,
-            "ended_after_shutdown": s.ended_after_shutdown,
+            **{name: int(s.c[i]) for i, name in enumerate(_COUNTERS)},
+            "recording": s.c[_STARTED] - s.c[_DROPPED_ROOT] - s.c[_DROPPED_PARENT] - s.c[_DROPPED_DISABLED],
             "open": _still_open()[:_MAX_LIST],
             "open_count": _open_count(),
             "tracked": s.tracked,
@@ -301,19 +308,102 @@ def _report() -> dict[str, Any]:
             "first_noop_site": s.first_noop_site,
             "first_drop_site": s.first_drop_site,
         },
+        "multiprocessing": _process_kind(),
         "logs": list(s.logs.values())[:50],
         "errors": s.errors,
     }
 
 
 def _still_open() -> list[list[Any]]:
-    return [[name, site] for span, name, site in _S.open if getattr(span, "end_time", 0) is None]
+    return [[name, site] for span, name, site, _ in _S.open if getattr(span, "end_time", 0) is None]
 
 
 def _open_count() -> int:
     """Spans recorded but not ended (yet): still open at exit, they are never exported."""
     s = _S
-    return max(0, s.started - s.dropped_root - s.dropped_parent - s.dropped_disabled - s.ended)
+    c = s.c
+    return max(0, int(c[_STARTED] - c[_DROPPED_ROOT] - c[_DROPPED_PARENT] - c[_DROPPED_DISABLED] - c[_ENDED]))
+
+
+def _map_counters() -> None:
+    """Move the span counters into a file mapping (MAP_SHARED): what they hold survives any kill."""
+    if not _DIR or _S.cmap is not None:
+        return
+    try:
+        import mmap
+
+        size = 8 * len(_COUNTERS)
+        path = os.path.join(_DIR, f"cnt-{_S.pid}.bin")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.ftruncate(fd, size)
+            cmap = mmap.mmap(fd, size)
+        finally:
+            os.close(fd)
+        view = memoryview(cmap).cast("q")
+        for i, value in enumerate(_S.c):
+            view[i] = value
+        _S.cmap, _S.c = cmap, view
+    except Exception as exc:  # noqa: BLE001
+        _fail("counters", exc)
+
+
+def _process_kind() -> dict[str, Any] | None:
+    """A multiprocessing child (spawn, forkserver or fork): its start method and parent."""
+    mp = sys.modules.get("multiprocessing")
+    if mp is None:
+        return None
+    try:
+        parent = mp.parent_process()
+        if parent is None:
+            return None
+        main = sys.modules.get("__main__")
+        return {
+            "method": str(mp.get_start_method(allow_none=True) or ""),
+            "parent": parent.pid,
+            "main_name": getattr(main, "__name__", ""),
+        }
+    except Exception as exc:  # noqa: BLE001
+        _fail("multiprocessing", exc)
+        return None
+
+
+def _open_threads() -> list[dict[str, Any]]:
+    """The threads still alive that hold a span not ended (at exit: daemon threads the interpreter cuts)."""
+    import threading
+
+    alive = {t.ident: t for t in threading.enumerate()}
+    out: list[dict[str, Any]] = []
+    for span, name, site, ident in _S.open:
+        if getattr(span, "end_time", 0) is not None:
+            continue
+        thread = alive.get(ident)
+        if thread is None or thread is threading.main_thread():
+            continue
+        target = getattr(thread, "_target", None)
+        out.append(
+            {
+                "span": name,
+                "site": site,
+                "thread": str(thread.name)[:100],
+                "daemon": bool(thread.daemon),
+                "target": str(getattr(target, "__qualname__", "") or "")[:100],
+                "target_site": _code_site(target),
+            }
+        )
+        if len(out) >= _MAX_LIST:
+            break
+    return out
+
+
+def _thread_ident() -> int | None:
+    threading = sys.modules.get("threading")
+    return threading.get_ident() if threading is not None else None
+
+
+def _code_site(fn: Any) -> list[Any] | None:
+    code = getattr(fn, "__code__", None)
+    return [code.co_filename, code.co_firstlineno] if code is not None else None
 
 
 def _dump(reason: str, *, throttle: float = 0.0) -> None:
@@ -331,6 +421,7 @@ def _dump(reason: str, *, throttle: float = 0.0) -> None:
         doc["reason"] = reason
         if reason in ("exit", "os._exit"):
             doc["auto_instrumentation"] = _auto_instrumentation()
+            doc["open_threads"] = _open_threads()
         path = os.path.join(_DIR, f"obs-{_S.pid}.json")
         tmp = f"{path}.{reason}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -449,11 +540,14 @@ def _hook_api_trace(mod: Any) -> None:
             def start_span(self: Any, *args: Any, **kwargs: Any) -> Any:
                 span = orig(self, *args, **kwargs)
                 try:
-                    _S.noop += 1
+                    _S.c[_NOOP] += 1
                     if getattr(mod, "_TRACER_PROVIDER", None) is None:
-                        _S.noop_before_provider += 1
+                        _S.c[_NOOP_BEFORE] += 1
                     if _S.first_noop_site is None:
                         _S.first_noop_site = _site(2)
+                    if not _S.dumped_noop:
+                        _S.dumped_noop = True  # who started it, written before the span is used
+                        _dump("noop-span")
                 except Exception as exc:  # noqa: BLE001
                     _fail("noop", exc)
                 return span
@@ -553,9 +647,9 @@ def _make_start(orig: Any) -> Any:
         span = orig(self, *args, **kwargs)
         try:
             s = _S
-            s.started += 1
+            s.c[_STARTED] += 1
             if span.get_span_context().trace_flags.sampled:
-                s.sampled += 1
+                s.c[_SAMPLED] += 1
             if s.tracked < _MAX_TRACKED or s.shut or not span.is_recording():
                 name = kwargs.get("name", args[0] if args else "")
                 _start_slow(self, span, name, kwargs.get("context", args[1] if len(args) > 1 else None))
@@ -568,7 +662,7 @@ def _make_start(orig: Any) -> Any:
 
 def _make_end(orig: Any) -> Any:
     def on_end(self: Any, span: Any) -> Any:
-        _S.ended += 1
+        _S.c[_ENDED] += 1
         return orig(self, span)
 
     return on_end
@@ -578,9 +672,9 @@ _START_TEMPLATE = """
 def start_span({params}):
     span = _orig({args})
     try:
-        _S.started += 1
+        _S.c[0] += 1
         if span.get_span_context().trace_flags.sampled:
-            _S.sampled += 1
+            _S.c[1] += 1
         if _S.tracked < _MAX_TRACKED or _S.shut or not span.is_recording():
             _start_slow({first}, span, {name}, {context})
     except Exception as exc:
@@ -635,10 +729,10 @@ def _start_slow(tracer: Any, span: Any, name: Any, context: Any) -> None:
         _dropped(tracer, context)
         return
     if s.shut and id(getattr(tracer, "span_processor", None)) in s.shut:
-        s.ended_after_shutdown += 1
+        s.c[_ENDED_AFTER] += 1
     if s.tracked < _MAX_TRACKED:
         s.tracked += 1
-        s.open.append((span, str(name)[:100], _site(3)))
+        s.open.append((span, str(name)[:100], _site(3), _thread_ident()))
 
 
 def _dropped(tracer: Any, context: Any) -> None:
@@ -647,14 +741,14 @@ def _dropped(tracer: Any, context: Any) -> None:
         s.first_drop_site = _site(4)
     enabled = getattr(tracer, "_is_enabled", None)
     if enabled is not None and not enabled():
-        s.dropped_disabled += 1
+        s.c[_DROPPED_DISABLED] += 1
         return
     api = sys.modules.get("opentelemetry.trace")
     parent = api.get_current_span(context).get_span_context() if api is not None else None
     if parent is not None and parent.is_valid and not parent.trace_flags.sampled:
-        s.dropped_parent += 1
+        s.c[_DROPPED_PARENT] += 1
     else:
-        s.dropped_root += 1
+        s.c[_DROPPED_ROOT] += 1
 
 
 def _processor_record(processor: Any, site: list[Any] | None) -> dict[str, Any]:
@@ -743,6 +837,22 @@ def _hook_exporters(mod: Any) -> None:
             _wrap_method(cls, "__init__", _make_exporter_init)
 
 
+_BATCH_ARGS = ("max_queue_size", "schedule_delay_millis", "max_export_batch_size", "export_timeout_millis")
+
+
+def _batch_args(args: Any, kwargs: Any) -> dict[str, Any]:
+    """The BatchSpanProcessor settings the code passed (they override the OTEL_BSP_* variables)."""
+    given = dict(zip(_BATCH_ARGS, args[1:], strict=False))
+    given.update({k: kwargs[k] for k in _BATCH_ARGS if k in kwargs})
+    return {k: v for k, v in given.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _batch_setting(proc: Any, name: str) -> Any:
+    inner = getattr(proc, "_batch_processor", proc)
+    value = getattr(inner, name, None)
+    return value if isinstance(value, int) else None
+
+
 def _hook_sdk_export(mod: Any) -> None:
     _hook_exporters(mod)
     for name in ("BatchSpanProcessor", "SimpleSpanProcessor"):
@@ -754,7 +864,9 @@ def _hook_sdk_export(mod: Any) -> None:
             def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
                 orig(self, *args, **kwargs)
                 try:
-                    _processor_record(self, _site(2))
+                    rec = _processor_record(self, _site(2))
+                    rec["args"] = _batch_args(args, kwargs)
+                    rec["max_queue_size"] = _batch_setting(self, "_max_queue_size")
                 except Exception as exc:  # noqa: BLE001
                     _fail("processor", exc)
 
@@ -809,6 +921,7 @@ def _after_exec(name: str, module: Any) -> None:
             hook(module)
             _S.hooked.append(name)
         if name == "opentelemetry.trace":
+            _map_counters()
             import logging
 
             current = logging.getLogRecordFactory()
@@ -951,7 +1064,10 @@ def _install() -> None:
                 for rec in old.exporters.values():
                     rec["handed"], rec["calls"], rec["results"], rec["exceptions"] = 0, 0, {}, []
                 new.exporters, new.exporter_refs = old.exporters, old.exporter_refs
+                mapped = old.cmap is not None
                 _S.__dict__.update(new.__dict__)
+                if mapped:
+                    _map_counters()  # the parent's mapping is shared: the child counts in its own
             except Exception as exc:  # noqa: BLE001
                 _fail("fork", exc)
             _dump("fork")
