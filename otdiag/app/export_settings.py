@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlsplit
 
 from otdiag import redact
@@ -162,7 +162,7 @@ def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
     if endpoint is not None and standard_port(endpoint) == 4317:
         sources["protocol"] = PROTOCOL_FROM_PORT
         return Protocol.GRPC
-    sources["protocol"] = "default (the specification's http/protobuf)"
+    sources["protocol"] = PROTOCOL_DEFAULT
     return Protocol.HTTP_PROTOBUF
 
 
@@ -171,6 +171,20 @@ _HOST_PORT = re.compile(r"^(?:(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}|\[[0-9
 
 PROTOCOL_FROM_PORT = "not set: grpc, as port 4317 says (SDKs differ when it is unset)"
 """The one rule, in check and send-test-span alike: no protocol named and port 4317 means gRPC."""
+PROTOCOL_DEFAULT = "default (the specification's http/protobuf)"
+PROTOCOL_FROM_PROBE = "not set: grpc, as the port answers gRPC only (SDKs differ when it is unset)"
+"""No protocol named, another port, and OTLP/HTTP got a gRPC (HTTP/2) answer there: both commands then send gRPC."""
+GRPC_ONLY = "answers gRPC only (OTLP/HTTP gets an HTTP/2 answer)"
+
+
+def as_grpc_on_same_port(s: Settings) -> Settings | None:
+    """An unset protocol's http/protobuf settings turned to gRPC on the same host:port (None when a protocol was
+    named: then the named one is what the app sends, and a gRPC port is its error)."""
+    if s.sources.get("protocol") != PROTOCOL_DEFAULT or not s.protocol.is_http:
+        return None
+    host = f"[{s.host}]" if ":" in s.host else s.host
+    url = f"{'https' if s.secure else 'http'}://{host}:{s.port}"
+    return replace(s, protocol=Protocol.GRPC, url=url, sources={**s.sources, "protocol": PROTOCOL_FROM_PROBE})
 
 
 def standard_port(endpoint: str) -> int | None:

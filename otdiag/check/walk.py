@@ -64,6 +64,11 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
     # 2-3. The collector (every tier) and Jaeger, and the fleet, all at once.
     progress.update("probing the collector and Jaeger")
     hops = _probe_hops(opts, sdk, budget)
+    unset = _protocol_unset_grpc(sdk, hops)
+    if unset is not None:
+        shown = export_settings.as_grpc_on_same_port(sdk.settings) or sdk.settings
+        steps = [app_step([k for k in opts.env if k.startswith("OTEL_")], [*sdk.findings, unset], shown)]
+        findings.append(unset)
     steps += hops.steps()
     findings += hops.findings()
     findings = _with_log(findings, opts.log_findings)
@@ -218,6 +223,22 @@ def _probe_hops(opts: CheckOptions, sdk: _Sdk, budget: float) -> _Hops:
         for p in hops.exporters:
             p.findings = [replace(f, severity=Severity.WARNING) for f in p.findings]
     return hops
+
+
+def _protocol_unset_grpc(sdk: _Sdk, hops: _Hops) -> Finding | None:
+    """No protocol named, and the endpoint's port answers gRPC only: the rule send-test-span follows too (gRPC is
+    sent there), said as the one finding naming which SDKs export and which fail; None otherwise."""
+    via = hops.via
+    if sdk.protocol is not None or via is None or via.protocol is not Protocol.GRPC or not sdk.settings.protocol.is_http:
+        return None
+    if hops.other is not None and not hops.other.ok:
+        hops.other.step = replace(
+            hops.other.step,
+            status=StepStatus.WARN,
+            detail=f"{hops.other.step.detail} (protocol unset: an SDK defaulting to http/protobuf fails here)",
+        )
+    same_port = export_settings.as_grpc_on_same_port(sdk.settings)
+    return env_analysis.protocol_unset((same_port or via).target, export_settings.GRPC_ONLY)
 
 
 def _export_name(settings: export_settings.Settings) -> str:

@@ -1,0 +1,62 @@
+"""One question, one answer (issue 23): check, send-test-span and run agree on the same environment, against real
+peers. Each case asserts that the human view, the JSON and the exit code say the same thing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from otdiag.model import ExitCode
+from tests import peers
+from tests.peers import REPO
+
+
+def _otdiag(*args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OTDIAG_"))}
+    base.update({"PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "80", **(env or {})})
+    cmd = [sys.executable, "-m", "otdiag", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=base, cwd=cwd or REPO, timeout=120, check=False)
+
+
+def _both(*args: str, env: dict[str, str]) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
+    """The JSON report and the human run of one command; their exit codes must agree."""
+    as_json = _otdiag(*args, "--json", env=env)
+    human = _otdiag(*args, env=env)
+    assert as_json.returncode == human.returncode, (as_json.stdout, human.stdout)
+    doc = json.loads(as_json.stdout)
+    assert doc["ok"] is (as_json.returncode == ExitCode.OK)
+    return doc, human
+
+
+def _codes(doc: dict[str, Any], *, severity: str | None = None) -> list[str]:
+    return [f["code"] for f in doc["findings"] if severity is None or f["severity"] == severity]
+
+
+def test_an_unset_protocol_on_a_grpc_only_port_gets_one_verdict_in_send_and_check(
+    collector_to_jaeger: tuple[peers.Collector, peers.Jaeger],
+) -> None:
+    col, jaeger = collector_to_jaeger
+    assert col.otlp_grpc is not None
+    port = col.otlp_grpc.rsplit(":", 1)[1]
+    env = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{port}"}
+    sent, sent_h = _both("send-test-span", "--timeout", "3s", env=env)
+    checked, check_h = _both(
+        "check", "--config", str(col.config_path), "--jaeger-url", jaeger.query_url, "--timeout", "3s", "--wait", "8s",
+        env=env,
+    )  # fmt: skip
+    # One rule: the span goes over gRPC in both, and one warning says which SDKs would fail there.
+    assert sent_h.returncode == check_h.returncode == ExitCode.OK
+    assert sent["protocol"] == "grpc" and "ingest.http-to-grpc-port" not in _codes(sent)
+    for doc, human in ((sent, sent_h), (checked, check_h)):
+        assert _codes(doc, severity="warning") == ["app.protocol-unset-grpc-port"]
+        unset = next(f for f in doc["findings"] if f["code"] == "app.protocol-unset-grpc-port")
+        assert f"localhost:{port}" in unset["message"]
+        assert "Python, .NET" in unset["message"] and "Java agent 2.x" in unset["message"]
+        assert "app.protocol-unset-grpc-port" in human.stdout
+    # check's own app line says the protocol it found, not the http/protobuf it did not use.
+    assert f"exports grpc to localhost:{port}" in " ".join(check_h.stdout.split())
+    assert "not confirmed by any other probe" not in check_h.stdout
