@@ -60,3 +60,36 @@ def test_an_unset_protocol_on_a_grpc_only_port_gets_one_verdict_in_send_and_chec
     # check's own app line says the protocol it found, not the http/protobuf it did not use.
     assert f"exports grpc to localhost:{port}" in " ".join(check_h.stdout.split())
     assert "not confirmed by any other probe" not in check_h.stdout
+
+
+def _finding(doc: dict[str, Any], code: str) -> dict[str, Any]:
+    found = [f for f in doc["findings"] if f["code"] == code]
+    assert found, _codes(doc)
+    return found[0]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_tls_to_plaintext_fix_follows_what_the_endpoint_says(
+    start_collector: Callable[..., peers.Collector],
+) -> None:
+    col = start_collector(peers.collector_config(None))
+    assert col.otlp_grpc is not None
+    for endpoint, must, must_not in (
+        # https:// forces TLS: OTEL_EXPORTER_OTLP_INSECURE / insecure=True cannot help, the scheme must change.
+        (f"https://{col.otlp_grpc}", f"Change the endpoint to http://{col.otlp_grpc}", "INSECURE=true"),
+        # scheme-less means TLS unless insecure: either fix works.
+        (col.otlp_grpc, "OTEL_EXPORTER_OTLP_INSECURE=true", "Change the endpoint"),
+    ):
+        env = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
+        sent, sent_h = _both("send-test-span", "--timeout", "3s", env=env)
+        checked, check_h = _both("check", "--no-e2e", "--jaeger-url", "http://127.0.0.3:9", "--timeout", "3s", env=env)
+        assert sent_h.returncode == check_h.returncode == ExitCode.PROBLEM
+        fixes = {_finding(doc, "ingest.tls-to-plaintext")["hint"] for doc in (sent, checked)}
+        assert len(fixes) == 1, fixes  # one fix, whichever command met it
+        fix = fixes.pop()
+        assert must in fix and must_not not in fix and "host:4317" not in fix
+        for human in (sent_h, check_h):
+            assert _flat(fix) in _flat(human.stdout)
