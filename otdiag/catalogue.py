@@ -33,7 +33,8 @@ COLLECTOR_DOWN = kind(
     E,
     Stage.COLLECTOR_INGEST,
     COLLECTED,
-    "Neither OTLP port nor the health endpoint answers: the collector is not running there.",
+    "Neither OTLP port nor the health endpoint answers: the collector is not running there (check's name for "
+    "ingest.refused when every port of the collector refuses; send-test-span and run try only the export).",
     "Start the collector (or publish its ports), then run otdiag check again.",
 )
 INGEST_TIMEOUT = kind(

@@ -93,3 +93,25 @@ def test_the_tls_to_plaintext_fix_follows_what_the_endpoint_says(
         assert must in fix and must_not not in fix and "host:4317" not in fix
         for human in (sent_h, check_h):
             assert _flat(fix) in _flat(human.stdout)
+
+
+def test_a_refused_endpoint_is_one_code_and_the_fix_names_the_configs_addresses(
+    start_collector: Callable[..., peers.Collector],
+) -> None:
+    col = start_collector(peers.collector_config(None))
+    assert col.otlp_grpc is not None and col.otlp_http is not None
+    env = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
+    sent, sent_h = _both("send-test-span", "--timeout", "3s", env=env)
+    checked, check_h = _both(
+        "check", "--config", str(col.config_path), "--no-e2e", "--jaeger-url", "http://127.0.0.3:9", "--timeout", "3s",
+        env=env,
+    )  # fmt: skip
+    assert sent_h.returncode == check_h.returncode == ExitCode.PROBLEM
+    # The same wire fault, the same code in both commands.
+    assert _codes(sent, severity="error")[0] == _codes(checked, severity="error")[0] == "ingest.refused"
+    fix = _finding(checked, "ingest.refused")["hint"]
+    assert col.otlp_grpc in fix and col.otlp_http in fix and "4317" not in fix
+    assert "".join(fix.split()) in "".join(check_h.stdout.split())  # the human view (wrapped at 80 columns)
+    # check's own name for a refusal where nothing of the collector answers says how it relates.
+    explained = _otdiag("explain", "ingest.collector-down")
+    assert "ingest.refused" in explained.stdout
