@@ -83,7 +83,11 @@ def test_the_tls_to_plaintext_fix_follows_what_the_endpoint_says(
         # scheme-less means TLS unless insecure: either fix works.
         (col.otlp_grpc, "OTEL_EXPORTER_OTLP_INSECURE=true", "Change the endpoint"),
     ):
-        env = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
+        env = {
+            "OTEL_SERVICE_NAME": "shop",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+        }
         sent, sent_h = _both("send-test-span", "--timeout", "3s", env=env)
         checked, check_h = _both("check", "--no-e2e", "--jaeger-url", "http://127.0.0.3:9", "--timeout", "3s", env=env)
         assert sent_h.returncode == check_h.returncode == ExitCode.PROBLEM
@@ -100,7 +104,11 @@ def test_a_refused_endpoint_is_one_code_and_the_fix_names_the_configs_addresses(
 ) -> None:
     col = start_collector(peers.collector_config(None))
     assert col.otlp_grpc is not None and col.otlp_http is not None
-    env = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
+    env = {
+        "OTEL_SERVICE_NAME": "shop",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+    }
     sent, sent_h = _both("send-test-span", "--timeout", "3s", env=env)
     checked, check_h = _both(
         "check", "--config", str(col.config_path), "--no-e2e", "--jaeger-url", "http://127.0.0.3:9", "--timeout", "3s",
@@ -115,3 +123,34 @@ def test_a_refused_endpoint_is_one_code_and_the_fix_names_the_configs_addresses(
     # check's own name for a refusal where nothing of the collector answers says how it relates.
     explained = _otdiag("explain", "ingest.collector-down")
     assert "ingest.refused" in explained.stdout
+
+
+def test_a_bad_header_is_one_finding_and_check_keeps_probing_the_apps_endpoint(
+    collector_to_jaeger: tuple[peers.Collector, peers.Jaeger],
+) -> None:
+    col, jaeger = collector_to_jaeger
+    assert col.otlp_http is not None
+    secret = "zk_live_5ecretVALUE77"
+    base = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{col.otlp_http}",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}  # fmt: skip
+    # A trailing %0D%0A: the SDKs decode, then strip it (Python's parse_env_headers): sent without, nothing fails.
+    # A CR LF inside the value: no SDK can send it, every export of the app fails.
+    for headers, code, exit_code in (
+        (f"x-api-key={secret}%0D%0A", "app.export-setting-ignored", ExitCode.OK),
+        (f"x-api-key=zk_live_%0D%0A5ecretVALUE77", "ingest.bad-header", ExitCode.PROBLEM),
+    ):
+        env = {**base, "OTEL_EXPORTER_OTLP_HEADERS": headers}
+        sent, sent_h = _both("send-test-span", "--timeout", "3s", env=env)
+        checked, check_h = _both(
+            "check", "--config", str(col.config_path), "--no-e2e", "--jaeger-url", jaeger.query_url, "--timeout", "3s",
+            env=env,
+        )  # fmt: skip
+        assert sent_h.returncode == check_h.returncode == exit_code, (sent_h.stdout, check_h.stdout)
+        for doc in (sent, checked):
+            assert code in _codes(doc)
+            assert "ingest.collector-down" not in _codes(doc) and "ingest.refused" not in _codes(doc)
+        # check probed the app's endpoint, not the defaults.
+        assert f"accepted by http://{col.otlp_http}/v1/traces" in _flat(check_h.stdout)
+        assert code in check_h.stdout and code in sent_h.stdout
+        for out in (sent_h.stdout, check_h.stdout, json.dumps(sent), json.dumps(checked)):
+            assert "5ecret" not in out

@@ -241,8 +241,8 @@ def protocol_unset(endpoint: str, why: str) -> Finding:
     (port 4317, or a port that answers gRPC only): which protocol works there and which SDKs fail on it."""
     return c.APP_PROTOCOL_UNSET(
         f"OTEL_EXPORTER_OTLP_PROTOCOL is unset and {endpoint} {why}, so otdiag sends gRPC. SDKs that "
-        f"default to grpc ({SDKS_DEFAULT_GRPC}) export there; those that default to http/protobuf, the specification's default "
-        f"({SDKS_DEFAULT_HTTP}), send OTLP/HTTP and fail.",
+        f"default to grpc ({SDKS_DEFAULT_GRPC}) export there; those that default to http/protobuf, the "
+        f"specification's default ({SDKS_DEFAULT_HTTP}), send OTLP/HTTP and fail.",
         target="OTEL_EXPORTER_OTLP_PROTOCOL",
     )
 

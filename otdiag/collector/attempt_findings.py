@@ -19,7 +19,11 @@ from otdiag.otlp.result import ExportResult
 
 def _failure(at: Attempt, **kw: object) -> classify.Failure:
     return classify.Failure(
-        protocol=at.protocol, target=at.target, tls=at.secure, scheme=at.scheme, **kw  # type: ignore[arg-type]
+        protocol=at.protocol,
+        target=at.target,
+        tls=at.secure,
+        scheme=at.scheme,
+        **kw,  # type: ignore[arg-type]
     )
 
 

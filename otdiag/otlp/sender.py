@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from otdiag import catalogue
-from otdiag.app.export_settings import GRPC_ONLY, Settings, as_grpc_on_same_port, settings_json, shown_endpoint
+from otdiag.app.export_settings import (
+    GRPC_ONLY,
+    Settings,
+    as_grpc_on_same_port,
+    settings_json,
+    shown_endpoint,
+    unsendable_findings,
+)
 from otdiag.collector import attempt_findings
 from otdiag.model import Finding, Protocol, Result
 from otdiag.net.transport import TransportError
@@ -330,7 +337,7 @@ class SendResult(Result):
 def settings_notes(settings: Settings) -> list[Finding]:
     from otdiag.app.export_settings import PROTOCOL_FROM_PORT
 
-    notes = [catalogue.SETTINGS_NOTE(n) for n in settings.notes]
+    notes = [*unsendable_findings(settings), *(catalogue.SETTINGS_NOTE(n) for n in settings.notes)]
     if settings.sources.get("protocol") == PROTOCOL_FROM_PORT:
         from otdiag.app.env_analysis import protocol_unset
 
