@@ -63,7 +63,7 @@ def test_an_unset_protocol_on_a_grpc_only_port_gets_one_verdict_in_send_and_chec
 
 
 def _finding(doc: dict[str, Any], code: str) -> dict[str, Any]:
-    found = [f for f in doc["findings"] if f["code"] == code]
+    found: list[dict[str, Any]] = [f for f in doc["findings"] if f["code"] == code]
     assert found, _codes(doc)
     return found[0]
 
@@ -137,7 +137,7 @@ def test_a_bad_header_is_one_finding_and_check_keeps_probing_the_apps_endpoint(
     # A CR LF inside the value: no SDK can send it, every export of the app fails.
     for headers, code, exit_code in (
         (f"x-api-key={secret}%0D%0A", "app.export-setting-ignored", ExitCode.OK),
-        (f"x-api-key=zk_live_%0D%0A5ecretVALUE77", "ingest.bad-header", ExitCode.PROBLEM),
+        ("x-api-key=zk_live_%0D%0A5ecretVALUE77", "ingest.bad-header", ExitCode.PROBLEM),
     ):
         env = {**base, "OTEL_EXPORTER_OTLP_HEADERS": headers}
         sent, sent_h = _both("send-test-span", "--timeout", "3s", env=env)
