@@ -199,7 +199,10 @@ def as_grpc_on_same_port(s: Settings) -> Settings | None:
         return None
     host = f"[{s.host}]" if ":" in s.host else s.host
     url = f"{'https' if s.secure else 'http'}://{host}:{s.port}"
-    return replace(s, protocol=Protocol.GRPC, url=url, sources={**s.sources, "protocol": PROTOCOL_FROM_PROBE})
+    origin = s.sources.get("endpoint", "default").split(" (", 1)[0]  # no "/v1/traces appended": gRPC has no path
+    return replace(
+        s, protocol=Protocol.GRPC, url=url, sources={**s.sources, "protocol": PROTOCOL_FROM_PROBE, "endpoint": origin}
+    )
 
 
 def standard_port(endpoint: str) -> int | None:
