@@ -33,7 +33,8 @@ COLLECTOR_DOWN = kind(
     E,
     Stage.COLLECTOR_INGEST,
     COLLECTED,
-    "Neither OTLP port nor the health endpoint answers: the collector is not running there.",
+    "Neither OTLP port nor the health endpoint answers: the collector is not running there (check's name for "
+    "ingest.refused when every port of the collector refuses; send-test-span and run try only the export).",
     "Start the collector (or publish its ports), then run otdiag check again.",
 )
 INGEST_TIMEOUT = kind(
@@ -527,8 +528,9 @@ APP_PROTOCOL_UNSET = kind(
     W,
     Stage.APP,
     COLLECTED,
-    "OTEL_EXPORTER_OTLP_PROTOCOL is unset and the endpoint is port 4317: otdiag sends gRPC there, as the Python "
-    "and .NET SDKs do; the Java agent 2.x, Node's SDK and Go's autoexport default to http/protobuf and fail on it.",
+    "OTEL_EXPORTER_OTLP_PROTOCOL is unset and the endpoint is a gRPC port (4317, or one that answers gRPC only): "
+    "otdiag sends gRPC there, as the Python and .NET SDKs do; the Java agent 2.x, Node's SDK and Go's autoexport "
+    "default to http/protobuf (the specification's default) and fail on it.",
     "Set OTEL_EXPORTER_OTLP_PROTOCOL=grpc (or use port 4318 with http/protobuf) so every SDK sends the same.",
 )
 APP_PROTOCOL_PORT = kind(

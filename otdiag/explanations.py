@@ -257,8 +257,9 @@ CAUSES: dict[str, tuple[str, ...]] = {
         "The provider was shut down before the last spans were ended.",
     ),
     "app.protocol-unset-grpc-port": (
-        "OTEL_EXPORTER_OTLP_ENDPOINT names port 4317 (gRPC) and OTEL_EXPORTER_OTLP_PROTOCOL is unset: Python "
-        "and Go's default exporters use gRPC, but the Java agent 2.x and Node.js default to http/protobuf.",
+        "OTEL_EXPORTER_OTLP_ENDPOINT names a gRPC port (4317, or one that answers gRPC only) and "
+        "OTEL_EXPORTER_OTLP_PROTOCOL is unset: Python's and .NET's SDKs default to gRPC, but the Java agent 2.x, "
+        "Node.js and Go's autoexport default to http/protobuf.",
     ),
     "app.spans-after-shutdown": ("shutdown() called from an atexit hook or a signal handler before work finished.",),
     "app.spans-before-provider": ("Spans started at import time, before the start-up code set the provider.",),

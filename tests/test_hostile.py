@@ -415,13 +415,15 @@ def test_headers_errors_never_echo_values() -> None:
 
 
 @pytest.mark.parametrize("value", ["Bearer%0D%0AX-Evil:%201", "Bearer%0AHDRsecret3", "a%00b"])
-def test_cr_lf_in_a_header_is_exit_2_without_the_value(value: str) -> None:
+def test_cr_lf_in_a_header_is_a_finding_without_the_value(value: str) -> None:
+    # The app's environment: a finding (check says the same); the flag otdiag was given: a usage error.
     env = {"OTEL_EXPORTER_OTLP_HEADERS": f"authorization={value}"}
-    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1s", env=env)
-    assert res.exit_code == ExitCode.USAGE
-    assert res.stderr.count("\n") == 1 and "authorization" in res.stderr
-    assert "Evil" not in res.stderr
-    clean_bytes(res.stderr)
+    res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--timeout", "1s", "--json", env=env)
+    assert res.exit_code == ExitCode.PROBLEM
+    bad = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "ingest.bad-header"]
+    assert len(bad) == 1 and "authorization" in bad[0]["message"]
+    assert "Evil" not in res.stdout and "HDRsecret3" not in res.stdout
+    clean_bytes(res.stdout + res.stderr)
     res = run("send-test-span", "--endpoint", "http://127.0.0.1:1", "--header", "x=a\r\nb", "--timeout", "1s")
     assert res.exit_code == ExitCode.USAGE
 

@@ -258,7 +258,7 @@ FAULTS = [
     Fault("dead port grpc",                None,       "grpc", "http://{}",              [GRPC],                "ingest.refused"),
     Fault("dead port http",                None,       "http", "http://{}",              [],                    "ingest.refused"),
     Fault("grpc to the http port",         PLAIN,      "http", "http://{}",              [GRPC],                "ingest.grpc-to-http-port"),
-    Fault("http to the grpc port",         PLAIN,      "grpc", "http://{}",              [],                    "ingest.http-to-grpc-port"),
+    Fault("http to the grpc port",         PLAIN,      "grpc", "http://{}",              ["--protocol=http/protobuf"], "ingest.http-to-grpc-port"),
     Fault("json to the grpc port",         PLAIN,      "grpc", "http://{}",              ["--protocol=http/json"], "ingest.http-to-grpc-port"),
     Fault("grpc tls to plaintext",         PLAIN,      "grpc", "https://{}",             [GRPC],                "ingest.tls-to-plaintext"),
     Fault("grpc no scheme means tls",      PLAIN,      "grpc", "{}",                     [GRPC],                "ingest.tls-to-plaintext"),
@@ -368,7 +368,7 @@ def test_rotel_grpc_to_its_http_port_is_a_port_mix_up(start_rotel: Callable[...,
     rotel = start_rotel(None)
     res = send(f"--endpoint=http://{rotel.otlp_http}", "--protocol=grpc")
     assert first_error(res)["code"] == "ingest.grpc-to-http-port"
-    res = send(f"--endpoint=http://{rotel.otlp_grpc}")
+    res = send(f"--endpoint=http://{rotel.otlp_grpc}", "--protocol=http/protobuf")
     assert first_error(res)["code"] == "ingest.http-to-grpc-port"
 
 

@@ -210,14 +210,7 @@ def _endpoints(env: Mapping[str, str], protocol: Protocol | None) -> list[Findin
             c.APP_PATH_MISSING(f"{name}={endpoint}: the SDK will POST to {endpoint.rstrip('/')}/ (404).", target=name)
         )
     if protocol is None and port == 4317:
-        out.append(
-            c.APP_PROTOCOL_UNSET(
-                f"OTEL_EXPORTER_OTLP_PROTOCOL is unset and {name}={endpoint} is port 4317: otdiag uses gRPC there; "
-                "an SDK that defaults to http/protobuf (the Java agent 2.x, Node, Go's autoexport) would send "
-                "OTLP/HTTP and fail.",
-                target="OTEL_EXPORTER_OTLP_PROTOCOL",
-            )
-        )
+        out.append(protocol_unset(f"{name}={endpoint}", "is port 4317 (gRPC's)"))
     if protocol is Protocol.GRPC or (protocol is None and port == 4317):
         insecure = _get(env, "OTEL_EXPORTER_OTLP_TRACES_INSECURE") or _get(env, "OTEL_EXPORTER_OTLP_INSECURE") or ""
         if not has_scheme and insecure.lower() != "true":
@@ -234,6 +227,24 @@ def _endpoints(env: Mapping[str, str], protocol: Protocol | None) -> list[Findin
                 )
             )
     return out
+
+
+SDKS_DEFAULT_GRPC = "Python, .NET"
+"""SDKs whose exporter is gRPC when OTEL_EXPORTER_OTLP_PROTOCOL is unset (Python: the `otlp` exporter resolves
+to otlp_proto_grpc in opentelemetry-sdk's _configuration; .NET: OtlpExportProtocol.Grpc)."""
+SDKS_DEFAULT_HTTP = "the Java agent 2.x, Node.js, Go's autoexport, Ruby, PHP"
+"""SDKs that follow the specification's default, http/protobuf."""
+
+
+def protocol_unset(endpoint: str, why: str) -> Finding:
+    """The one finding check and send-test-span give when no protocol is named and the endpoint is a gRPC port
+    (port 4317, or a port that answers gRPC only): which protocol works there and which SDKs fail on it."""
+    return c.APP_PROTOCOL_UNSET(
+        f"OTEL_EXPORTER_OTLP_PROTOCOL is unset and {endpoint} {why}, so otdiag sends gRPC. SDKs that "
+        f"default to grpc ({SDKS_DEFAULT_GRPC}) export there; those that default to http/protobuf, the "
+        f"specification's default ({SDKS_DEFAULT_HTTP}), send OTLP/HTTP and fail.",
+        target="OTEL_EXPORTER_OTLP_PROTOCOL",
+    )
 
 
 def analyse(env: Mapping[str, str]) -> AppView:

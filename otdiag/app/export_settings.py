@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlsplit
 
 from otdiag import redact
 from otdiag.errors import UsageError
-from otdiag.model import Protocol
+from otdiag.model import Finding, Protocol, Severity
 
 E = "OTEL_EXPORTER_OTLP_"
 T = "OTEL_EXPORTER_OTLP_TRACES_"
@@ -65,6 +65,10 @@ class Settings:
     """option -> where it came from: `--endpoint`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `default`, …"""
     notes: list[str] = field(default_factory=list)
     """Things worth telling the user about how the value was derived (dropped headers, …)."""
+    unsendable_headers: list[str] = field(default_factory=list)
+    """What is wrong with the environment's headers, each said without its value: "!"-prefixed, a header no SDK can
+    send (a CR, LF or control character inside the value; left out of `headers`, an `ingest.bad-header` error);
+    else whitespace at an end of a decoded value, which the SDKs strip (an `info` note)."""
     verify: bool = True
     """Verify the receiver's certificate (False: a collector exporter's `tls.insecure_skip_verify`)."""
 
@@ -116,7 +120,9 @@ def check_header(name: str, value: str, origin: str) -> None:
             )
 
 
-def parse_headers(text: str, *, check: bool = True) -> tuple[dict[str, str], list[str]]:
+def parse_headers(
+    text: str, *, check: bool = True, stripped: list[str] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """W3C-baggage-style `k=v,k2=v2`, percent-decoded; returns (headers, problems).
 
     Items without '=' or with an invalid name are dropped and reported, by position and never
@@ -125,6 +131,7 @@ def parse_headers(text: str, *, check: bool = True) -> tuple[dict[str, str], lis
     """
     headers: dict[str, str] = {}
     problems: list[str] = []
+    stripped = [] if stripped is None else stripped
     for n, raw in enumerate(text.split(","), 1):
         item = raw.strip()
         if not item:
@@ -137,7 +144,15 @@ def parse_headers(text: str, *, check: bool = True) -> tuple[dict[str, str], lis
         if not _TOKEN.match(name):
             problems.append(f"header item #{n}: its name is not a valid HTTP header name; it was dropped")
             continue
-        headers[name.lower()] = unquote(value.strip())
+        decoded = unquote(value.strip())
+        # As the SDKs do (Python's parse_env_headers, Go's envconfig): decode, then strip surrounding whitespace;
+        # an encoded CR LF at either end (%0D%0A) is dropped, not sent.
+        headers[name.lower()] = decoded.strip()
+        if decoded != decoded.strip():
+            stripped.append(
+                f"the value of header {redact.printable(name.lower()[:40])!r} has whitespace (a CR, LF or space) at "
+                "an end once decoded; the SDKs strip it, so it is sent without"
+            )
     redact.remember_headers(headers)
     if check:
         for name, value in headers.items():
@@ -162,7 +177,7 @@ def _protocol(flags: Flags, env: Mapping[str, str], sources: dict[str, str]) -> 
     if endpoint is not None and standard_port(endpoint) == 4317:
         sources["protocol"] = PROTOCOL_FROM_PORT
         return Protocol.GRPC
-    sources["protocol"] = "default (the specification's http/protobuf)"
+    sources["protocol"] = PROTOCOL_DEFAULT
     return Protocol.HTTP_PROTOBUF
 
 
@@ -171,6 +186,23 @@ _HOST_PORT = re.compile(r"^(?:(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}|\[[0-9
 
 PROTOCOL_FROM_PORT = "not set: grpc, as port 4317 says (SDKs differ when it is unset)"
 """The one rule, in check and send-test-span alike: no protocol named and port 4317 means gRPC."""
+PROTOCOL_DEFAULT = "default (the specification's http/protobuf)"
+PROTOCOL_FROM_PROBE = "not set: grpc, as the port answers gRPC only (SDKs differ when it is unset)"
+"""No protocol named, another port, and OTLP/HTTP got a gRPC (HTTP/2) answer there: both commands then send gRPC."""
+GRPC_ONLY = "answers gRPC only (OTLP/HTTP gets an HTTP/2 answer)"
+
+
+def as_grpc_on_same_port(s: Settings) -> Settings | None:
+    """An unset protocol's http/protobuf settings turned to gRPC on the same host:port (None when a protocol was
+    named: then the named one is what the app sends, and a gRPC port is its error)."""
+    if s.sources.get("protocol") != PROTOCOL_DEFAULT or not s.protocol.is_http:
+        return None
+    host = f"[{s.host}]" if ":" in s.host else s.host
+    url = f"{'https' if s.secure else 'http'}://{host}:{s.port}"
+    origin = s.sources.get("endpoint", "default").split(" (", 1)[0]  # no "/v1/traces appended": gRPC has no path
+    return replace(
+        s, protocol=Protocol.GRPC, url=url, sources={**s.sources, "protocol": PROTOCOL_FROM_PROBE, "endpoint": origin}
+    )
 
 
 def standard_port(endpoint: str) -> int | None:
@@ -336,14 +368,26 @@ def _grpc_where(
     return url, host, port, secure
 
 
-def _headers(flags: Flags, env: Mapping[str, str], sources: dict[str, str], notes: list[str]) -> dict[str, str]:
+def _headers(
+    flags: Flags, env: Mapping[str, str], sources: dict[str, str], notes: list[str], unsendable: list[str]
+) -> dict[str, str]:
     if flags.headers:
         sources["headers"] = "--header"
         return {k.lower(): v for k, v in flags.headers.items()}
     raw, name = _pick(env, "HEADERS")
-    headers, problems = parse_headers(raw) if raw else ({}, [])
+    stripped: list[str] = []
+    headers, problems = parse_headers(raw, check=False, stripped=stripped) if raw else ({}, [])
     notes.extend(f"{name}: {p}" for p in problems)
+    unsendable.extend(f"{name}: {p}" for p in stripped)
     sources["headers"] = name or "none"
+    for key, value in list(headers.items()):
+        try:
+            check_header(key, value, str(name))
+        except UsageError as exc:
+            # The app's SDK cannot send it either (every export fails in the app): a finding, and the endpoint is
+            # still probed, without that header.
+            del headers[key]
+            unsendable.append("!" + str(exc))
     return headers
 
 
@@ -411,7 +455,8 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
         url, host, port, secure = _http_where(flags, env, sources)
     else:
         url, host, port, secure = _grpc_where(flags, env, sources, insecure, notes)
-    headers = _headers(flags, env, sources, notes)
+    unsendable: list[str] = []
+    headers = _headers(flags, env, sources, notes, unsendable)
     ca, cert, key = _files(flags, env, sources)
     timeout = _timeout(flags, env, sources, notes)
     compression = _compression(flags, env, sources, notes)
@@ -429,6 +474,7 @@ def resolve(flags: Flags, env: Mapping[str, str]) -> Settings:
         compression=compression,
         sources=sources,
         notes=notes,
+        unsendable_headers=unsendable,
     )
 
 
@@ -447,6 +493,25 @@ def shown_headers(s: Settings) -> dict[str, str]:
     if s.protocol.is_http and "authorization" not in shown and "@" in urlsplit(s.url).netloc:
         shown["authorization"] = BASIC_FROM_URL
     return shown
+
+
+def unsendable_findings(s: Settings) -> list[Finding]:
+    """One `ingest.bad-header` finding per header the app's SDK cannot send: check and send-test-span alike."""
+    from otdiag import catalogue as c
+
+    out = [
+        c.INGEST_BAD_HEADER(
+            f"{why[1:]}. The app's SDK cannot send it, so its exports fail before they leave the app "
+            "(otdiag probes the endpoint without that header).",
+            target=s.sources.get("headers"),
+        )
+        for why in s.unsendable_headers
+        if why.startswith("!")
+    ]
+    # Whitespace at an end of a decoded value: stripped by the SDKs and by otdiag alike, so nothing fails.
+    return out + [
+        c.SETTINGS_NOTE(why, severity=Severity.INFO) for why in s.unsendable_headers if not why.startswith("!")
+    ]
 
 
 def settings_json(s: Settings) -> dict[str, object]:

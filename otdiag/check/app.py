@@ -33,6 +33,7 @@ def app_settings(opts: CheckOptions, findings: list[Finding]) -> export_settings
         defaults = export_settings.resolve(flags, {})
         findings.append(c.SETTINGS_NOTE(f"{exc}; otdiag probes the defaults instead.", severity=Severity.ERROR))
         return defaults
+    findings.extend(export_settings.unsendable_findings(resolved))
     if from_config:
         # The endpoint came from the collector's config, not from a flag the user typed.
         resolved = replace(resolved, sources={**resolved.sources, "endpoint": from_config})

@@ -64,9 +64,15 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
     # 2-3. The collector (every tier) and Jaeger, and the fleet, all at once.
     progress.update("probing the collector and Jaeger")
     hops = _probe_hops(opts, sdk, budget)
+    unset = _protocol_unset_grpc(sdk, hops)
+    if unset is not None:
+        shown = export_settings.as_grpc_on_same_port(sdk.settings) or sdk.settings
+        steps = [app_step([k for k in opts.env if k.startswith("OTEL_")], [*sdk.findings, unset], shown)]
+        findings.append(unset)
     steps += hops.steps()
     findings += hops.findings()
     findings = _with_log(findings, opts.log_findings)
+    findings = _listening_fix(findings, opts)
 
     # 4. End to end, through whichever ingest path works.
     observer = Observer(opts.chain, budget, hops.tls) if opts.chain is not None else None
@@ -220,6 +226,27 @@ def _probe_hops(opts: CheckOptions, sdk: _Sdk, budget: float) -> _Hops:
     return hops
 
 
+def _protocol_unset_grpc(sdk: _Sdk, hops: _Hops) -> Finding | None:
+    """No protocol named, and the endpoint's port answers gRPC only: the rule send-test-span follows too (gRPC is
+    sent there), said as the one finding naming which SDKs export and which fail; None otherwise."""
+    via = hops.via
+    if (
+        sdk.protocol is not None
+        or via is None
+        or via.protocol is not Protocol.GRPC
+        or not sdk.settings.protocol.is_http
+    ):
+        return None
+    if hops.other is not None and not hops.other.ok:
+        hops.other.step = replace(
+            hops.other.step,
+            status=StepStatus.WARN,
+            detail=f"{hops.other.step.detail} (protocol unset: an SDK defaulting to http/protobuf fails here)",
+        )
+    same_port = export_settings.as_grpc_on_same_port(sdk.settings)
+    return env_analysis.protocol_unset((same_port or via).target, export_settings.GRPC_ONLY)
+
+
 def _export_name(settings: export_settings.Settings) -> str:
     return f"collector-otlp-{settings.protocol.value.split('/')[0]}"
 
@@ -262,6 +289,35 @@ def _ingest_findings(export: Probe, other: Probe | None, health: Probe) -> list[
         sev = Severity.WARNING if not export.ok else Severity.INFO
         out += [replace(f, severity=sev) for f in other.findings]
     return out
+
+
+def _listening_fix(findings: list[Finding], opts: CheckOptions) -> list[Finding]:
+    """With --config, "point the exporter at the address it listens on" names the addresses the config gives,
+    not the standard ports."""
+    cfg = opts.config
+    listens = [
+        f"OTLP gRPC {cfg.otlp_grpc}" if cfg and cfg.otlp_grpc else "",
+        f"OTLP/HTTP {cfg.otlp_http}" if cfg and cfg.otlp_http else "",
+    ]
+    said = ", ".join(x for x in listens if x)
+    if cfg is None or not said:
+        return findings
+    from otdiag import redact
+
+    fix = (
+        f"Start the collector, or point the exporter at the address {redact.printable(str(cfg.path))} "
+        f"says it listens on: {said}."
+    )
+    ours = {a for a in (cfg.otlp_grpc, cfg.otlp_http) if a}
+    return [
+        replace(f, hint=fix) if f.code == c.INGEST_REFUSED.code and f.tier is None and not _names(f.target, ours) else f
+        for f in findings
+    ]
+
+
+def _names(target: str | None, addresses: set[str]) -> bool:
+    """The refused target is one of the config's own addresses (then the collector is what is missing)."""
+    return target is not None and any(a in target for a in addresses)
 
 
 def _metrics_findings(snapshot: Snapshot) -> list[Finding]:

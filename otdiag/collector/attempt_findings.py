@@ -18,7 +18,13 @@ from otdiag.otlp.result import ExportResult
 
 
 def _failure(at: Attempt, **kw: object) -> classify.Failure:
-    return classify.Failure(protocol=at.protocol, target=at.target, tls=at.secure, **kw)  # type: ignore[arg-type]
+    return classify.Failure(
+        protocol=at.protocol,
+        target=at.target,
+        tls=at.secure,
+        scheme=at.scheme,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def from_transport(err: TransportError, at: Attempt, *, probe_port: bool = True, timeout: float = 2.0) -> Finding:

@@ -18,3 +18,5 @@ class Attempt:
     port: int
     secure: bool
     path: str = ""
+    scheme: str | None = None
+    """gRPC: the endpoint's scheme as written ("https", "http", or "" for none); None: not known."""

@@ -58,6 +58,9 @@ class Failure:
     """A gRPC code the client library made up (an error line), not one a server sent."""
     bad_header: bool = False
     """The client refused to send a header (a forbidden character in its value)."""
+    scheme: str | None = None
+    """The endpoint's scheme as the exporter was given it ("https", "http", "" for none); None: not known (then
+    read from `target` when that is a URL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +186,47 @@ def _tls(cause: Cause, f: Failure) -> Classified:
     }
     hint = None
     if cause is Cause.TLS_TO_PLAINTEXT and f.protocol is Protocol.GRPC:
-        hint = (
-            "Use http://host:4317 (plaintext) or OTEL_EXPORTER_OTLP_INSECURE=true (insecure=True for an "
-            "exporter built in code); a scheme-less gRPC endpoint means TLS."
-        )
+        hint = _grpc_tls_to_plaintext_fix(f)
     elif cause is Cause.TLS_TO_PLAINTEXT:
-        hint = "Use http:// instead of https:// in the endpoint."
+        hint = f"Use http://{_hostport(f.target)} instead of https:// in the endpoint."
     return Classified(_TLS_KINDS[cause], messages[cause], hint)
+
+
+def _hostport(target: str) -> str:
+    """host:port of a target (a URL or host:port); "host:port" when nothing names one."""
+    if "://" in target:
+        try:
+            return urlsplit(target).netloc.rsplit("@", 1)[-1] or "host:port"
+        except ValueError:
+            return "host:port"
+    return target or "host:port"
+
+
+def _grpc_tls_to_plaintext_fix(f: Failure) -> str:
+    """The fix that works for what the endpoint says: the scheme decides TLS before any insecure setting does."""
+    scheme = f.scheme
+    if scheme is None and "://" in f.target:
+        scheme = f.target.split("://", 1)[0].lower()
+    hp = _hostport(f.target)
+    if scheme == "https":
+        return (
+            f"Change the endpoint to http://{hp}: with https:// the gRPC exporter always uses TLS and ignores "
+            "OTEL_EXPORTER_OTLP_INSECURE and insecure=True."
+        )
+    if scheme == "":
+        return (
+            f"Use http://{hp} (plaintext), or set OTEL_EXPORTER_OTLP_INSECURE=true (insecure=True for an "
+            "exporter built in code): a scheme-less gRPC endpoint means TLS."
+        )
+    if scheme == "http":
+        return (
+            f"Drop OTEL_EXPORTER_OTLP_INSECURE=false (insecure=False in code): with http://{hp} the exporter "
+            "should speak plaintext."
+        )
+    return (
+        f"Use http://{hp} (plaintext): an https:// endpoint always means TLS; for a scheme-less one, "
+        "OTEL_EXPORTER_OTLP_INSECURE=true (insecure=True in code) turns TLS off."
+    )
 
 
 def _path_of(target: str) -> str | None:

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 
 def attempt_of(settings: Settings) -> Attempt:
-    return Attempt(settings.protocol, settings.target, settings.host, settings.port, settings.secure, settings.path)
+    scheme = settings.url.split("://", 1)[0].lower() if "://" in settings.url else ""
+    return Attempt(
+        settings.protocol, settings.target, settings.host, settings.port, settings.secure, settings.path, scheme
+    )
 
 
 @dataclass

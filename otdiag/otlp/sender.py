@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from otdiag import catalogue
-from otdiag.app.export_settings import Settings, settings_json, shown_endpoint
+from otdiag.app.export_settings import (
+    GRPC_ONLY,
+    Settings,
+    as_grpc_on_same_port,
+    settings_json,
+    shown_endpoint,
+    unsendable_findings,
+)
 from otdiag.collector import attempt_findings
 from otdiag.model import Finding, Protocol, Result
 from otdiag.net.transport import TransportError
@@ -330,19 +337,12 @@ class SendResult(Result):
 def settings_notes(settings: Settings) -> list[Finding]:
     from otdiag.app.export_settings import PROTOCOL_FROM_PORT
 
-    notes = [catalogue.SETTINGS_NOTE(n) for n in settings.notes]
+    notes = [*unsendable_findings(settings), *(catalogue.SETTINGS_NOTE(n) for n in settings.notes)]
     if settings.sources.get("protocol") == PROTOCOL_FROM_PORT:
-        notes.append(protocol_unset(shown_endpoint(settings)))
+        from otdiag.app.env_analysis import protocol_unset
+
+        notes.append(protocol_unset(shown_endpoint(settings), "is port 4317 (gRPC's)"))
     return notes
-
-
-def protocol_unset(endpoint: str) -> Finding:
-    """The note check and send-test-span both give when no protocol is named and the port is 4317."""
-    return catalogue.APP_PROTOCOL_UNSET(
-        f"OTEL_EXPORTER_OTLP_PROTOCOL is unset and {endpoint} is port 4317: otdiag uses gRPC there; an SDK that "
-        "defaults to http/protobuf (the Java agent 2.x, Node, Go's autoexport) would send OTLP/HTTP and fail.",
-        target="OTEL_EXPORTER_OTLP_PROTOCOL",
-    )
 
 
 def explain(settings: Settings) -> SendResult:
@@ -372,6 +372,16 @@ def send_test_span(req: SendRequest, progress: Progress | None = None) -> SendRe
 
     spec = SpanSpec(req.service_name, req.span_name, req.attributes, req.resource_attributes, req.child)
     out = send_one(settings, spec)
+    grpc = as_grpc_on_same_port(settings)
+    if grpc is not None and any(f.code == catalogue.INGEST_HTTP_TO_GRPC.code for f in out.findings):
+        # No protocol named and the port answers gRPC only: the one rule check follows too (send gRPC there,
+        # and say which SDKs would fail), so both commands give the same verdict for the same environment.
+        retried = send_one(grpc, spec)
+        if retried.accepted:
+            from otdiag.app.env_analysis import protocol_unset
+
+            settings, out = grpc, retried
+            notes = [*notes, protocol_unset(shown_endpoint(grpc), GRPC_ONLY)]
     verification = None
     if req.verify and req.jaeger and out.accepted:
         progress.update(f"waiting for trace {out.trace_id} in Jaeger")
