@@ -16,7 +16,16 @@ def print_validate(console: Console, result: ValidateResult) -> None:
     views = [view for file in result.files for view in file_views(file)]
     note = None
     if result.collector_version and any(f.collector_version for f in result.files):
-        note = f"checked against collector {result.collector_version} (--collector-version picks another release)"
+        origin = result.collector_version_from
+        if origin == "--collector-version":
+            note = f"checked against collector {result.collector_version} (--collector-version)"
+        elif origin == "newest known":
+            note = (
+                f"checked against collector {result.collector_version}, the newest otdiag knows "
+                "(--collector-version or --otelcol picks another release)"
+            )
+        else:
+            note = f"checked against collector {result.collector_version}, from {origin}"
     print_config_files(console, views, strict=result.strict, note=note)
     for g in result.graphs or ():
         console.print()

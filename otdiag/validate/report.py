@@ -98,6 +98,8 @@ class ValidateResult(Result):
     """--graph-only: the first config's pipelines, drawn."""
     collector_version: str = ""
     """The collector release every collector config was checked against (v0.155.0)."""
+    collector_version_from: str = "newest known"
+    """Where that release came from: "--collector-version", "<binary> --version" or "newest known"."""
 
     @property
     def ok(self) -> bool:
@@ -107,6 +109,7 @@ class ValidateResult(Result):
         fields: dict[str, Any] = {
             "strict": self.strict,
             "collector_version": self.collector_version,
+            "collector_version_from": self.collector_version_from,
             "files": [f.to_json() for f in self.files],
         }
         if self.graphs is not None:
@@ -127,8 +130,13 @@ def validate(request: ValidateRequest) -> ValidateResult:
     """Every file's findings, secrets scrubbed; never raises for bad content."""
     from otdiag.validate import binary, versions
 
-    release = versions.from_user(request.collector_version) if request.collector_version else versions.resolve(None)
+    release, origin, have = _release(request)
     results = _validate_files(request, release)
+    if have is not None:
+        for r in results:
+            if r.config is not None and r.release is not None:
+                comps = [(c.kind, c.type, c.id, None) for c in r.config.all()]
+                r.findings = versions.fit_to_binary(r.findings, comps, have, r.release)
     if request.binary:
         binary.add_verdicts(request.binary, results, request.files, request.merge, protect)
     files = tuple(_file_report(r, request.strict) for r in results)
@@ -136,10 +144,40 @@ def validate(request: ValidateRequest) -> ValidateResult:
         findings=tuple(f for file in files for f in file.findings),
         strict=request.strict,
         collector_version=name(release),
+        collector_version_from=origin,
         files=files,
         graphs=_graphs(results, request.graph) if request.graph and not request.graph_only else None,
         drawing=_drawing(results[0].config, request.graph) if request.graph_only else None,
     )
+
+
+def _release(request: ValidateRequest) -> tuple[Version, str, dict[str, frozenset[str]] | None]:
+    """The release to check against, where it came from, and (a collector binary) the types it was built with.
+
+    With --otelcol (or --with-binary) the binary's own `--version` decides, and its `components` which
+    advice it can follow; --collector-version may only agree with it. Jaeger's binary has its own releases.
+    """
+    from pathlib import Path
+
+    from otdiag.errors import UsageError
+    from otdiag.validate import binary, versions
+
+    given = versions.from_user(request.collector_version) if request.collector_version else None
+    if request.binary and not binary.is_jaeger(request.binary):
+        found = versions.from_binary(request.binary, flag="--otelcol")
+        if found[0] == 0:  # a collector release (Jaeger v2 says v2.x)
+            shown = redact.printable(Path(request.binary).name[:80])
+            if given is not None and given[:2] != found[:2]:
+                raise UsageError(
+                    f"--collector-version {name(given)} is not the release of {shown}, which says {name(found)}: "
+                    "drop --collector-version (the binary's own release is used)"
+                )
+            release = versions.nearest(found)
+            origin = f"{shown} --version" + (f" (v{found[0]}.{found[1]}.{found[2]})" if release != found else "")
+            return release, origin, binary.components(request.binary)
+    if given is not None:
+        return given, "--collector-version", None
+    return versions.resolve(None), "newest known", None
 
 
 def _validate_files(request: ValidateRequest, release: Version) -> list[api.Result]:
