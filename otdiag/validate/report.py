@@ -98,8 +98,12 @@ class ValidateResult(Result):
     """--graph-only: the first config's pipelines, drawn."""
     collector_version: str = ""
     """The collector release every collector config was checked against (v0.155.0)."""
-    collector_version_from: str = "newest known"
-    """Where that release came from: "--collector-version", "<binary> --version" or "newest known"."""
+    collector_version_from: str = "default"
+    """Where that release came from: "default" (the newest otdiag knows), "--collector-version" or "binary"."""
+    collector_binary: str | None = None
+    """--otelcol / --with-binary: the binary's file name."""
+    collector_binary_version: str | None = None
+    """What the binary's --version said (None: it named no release, or it is Jaeger's)."""
 
     @property
     def ok(self) -> bool:
@@ -110,6 +114,8 @@ class ValidateResult(Result):
             "strict": self.strict,
             "collector_version": self.collector_version,
             "collector_version_from": self.collector_version_from,
+            "collector_binary": self.collector_binary,
+            "collector_binary_version": self.collector_binary_version,
             "files": [f.to_json() for f in self.files],
         }
         if self.graphs is not None:
@@ -130,7 +136,8 @@ def validate(request: ValidateRequest) -> ValidateResult:
     """Every file's findings, secrets scrubbed; never raises for bad content."""
     from otdiag.validate import binary, versions
 
-    release, origin, have = _release(request)
+    picked = _release(request)
+    release, have = picked.version, picked.have
     results = _validate_files(request, release)
     if have is not None:
         for r in results:
@@ -144,40 +151,54 @@ def validate(request: ValidateRequest) -> ValidateResult:
         findings=tuple(f for file in files for f in file.findings),
         strict=request.strict,
         collector_version=name(release),
-        collector_version_from=origin,
+        collector_version_from=picked.origin,
+        collector_binary=picked.binary,
+        collector_binary_version=name(picked.binary_says) if picked.binary_says else None,
         files=files,
         graphs=_graphs(results, request.graph) if request.graph and not request.graph_only else None,
         drawing=_drawing(results[0].config, request.graph) if request.graph_only else None,
     )
 
 
-def _release(request: ValidateRequest) -> tuple[Version, str, dict[str, frozenset[str]] | None]:
+@dataclass(frozen=True, slots=True)
+class _Release:
+    version: Version
+    origin: str
+    binary: str | None = None
+    binary_says: Version | None = None
+    have: dict[str, frozenset[str]] | None = None
+
+
+def _release(request: ValidateRequest) -> _Release:
     """The release to check against, where it came from, and (a collector binary) the types it was built with.
 
     With --otelcol (or --with-binary) the binary's own `--version` decides, and its `components` which
     advice it can follow; --collector-version may only agree with it. Jaeger's binary has its own releases.
     """
-    from pathlib import Path
-
     from otdiag.errors import UsageError
     from otdiag.validate import binary, versions
 
     given = versions.from_user(request.collector_version) if request.collector_version else None
-    if request.binary and not binary.is_jaeger(request.binary):
-        found = versions.from_binary(request.binary, flag="--otelcol")
-        if found[0] == 0:  # a collector release (Jaeger v2 says v2.x)
-            shown = redact.printable(Path(request.binary).name[:80])
-            if given is not None and given[:2] != found[:2]:
+    if request.binary:
+        shown = redact.printable(Path(request.binary).name[:80])
+        says: Version | None = None
+        if not binary.is_jaeger(request.binary):
+            with contextlib.suppress(UsageError):  # it names no release: its own validate still runs
+                says = versions.from_binary(request.binary, flag="--otelcol")
+        if says is not None and says[0] == 0:  # a collector release (Jaeger v2 says v2.x)
+            if given is not None and given[:2] != says[:2]:
                 raise UsageError(
-                    f"--collector-version {name(given)} is not the release of {shown}, which says {name(found)}: "
+                    f"--collector-version {name(given)} is not the release of {shown}, which says {name(says)}: "
                     "drop --collector-version (the binary's own release is used)"
                 )
-            release = versions.nearest(found)
-            origin = f"{shown} --version" + (f" (v{found[0]}.{found[1]}.{found[2]})" if release != found else "")
-            return release, origin, binary.components(request.binary)
+            have = binary.components(request.binary)
+            return _Release(versions.nearest(says), "binary", shown, says, have)
+        if given is None:
+            return _Release(versions.resolve(None), "default", shown)
+        return _Release(given, "--collector-version", shown)
     if given is not None:
-        return given, "--collector-version", None
-    return versions.resolve(None), "newest known", None
+        return _Release(given, "--collector-version")
+    return _Release(versions.resolve(None), "default")
 
 
 def _validate_files(request: ValidateRequest, release: Version) -> list[api.Result]:

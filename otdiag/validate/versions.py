@@ -276,14 +276,13 @@ def fit_to_binary(
                 )
             )
             continue
-        m = _USE.search(f.message) if f.code in (kinds.W_DEPRECATED.code, NOT_YET.code, kinds.REMOVED_TYPE.code) else None
+        advised = f.code in (kinds.W_DEPRECATED.code, NOT_YET.code, kinds.REMOVED_TYPE.code)
+        m = _USE.search(f.message) if advised else None
         if m and m.group("typ") not in offered and not _alias_in(kind or "", m.group("typ"), offered):
             if f.code == kinds.W_DEPRECATED.code:
                 continue  # this build has no new name to move to: the one the config uses is the one it takes
             listed = ", ".join(sorted(offered)[:12]) or "none"
-            out.append(
-                replace(f, hint=f"This collector build has no {m.group('typ')} either; its {kind}s: {listed}.")
-            )
+            out.append(replace(f, hint=f"This collector build has no {m.group('typ')} either; its {kind}s: {listed}."))
             continue
         out.append(f)
     return out

@@ -344,14 +344,14 @@ def _receivers(ck: Checker) -> None:
     for comp in started(ck):
         if comp.kind != "receiver":
             continue
-        local: dict[tuple[str, int], list[tuple[str, str, Node]]] = {}
+        group: list[tuple[str, str, Node]] = []
         for path, endpoint, node in listeners(comp):
             host = endpoint.rpartition(":")[0].strip("[]")
             if node is None and host in ("localhost", "127.0.0.1", "::1"):
-                where = _section_key(comp, path) or comp.key
-                local.setdefault((where.file or "", where.line), []).append((path, endpoint, where))
-        # One note per line: the defaults of several protocols written on one line are one cause.
-        for group in local.values():
+                group.append((path, endpoint, _section_key(comp, path) or comp.key))
+        # One note per receiver: its protocols left without an endpoint are one cause.
+        group.sort(key=lambda g: (g[2].line, g[2].column))
+        if group:
             parts = [path for path, _, _ in group]
             plural = len(group) > 1
             ck.emit(
