@@ -408,15 +408,8 @@ W_TLS_CONTRADICTION = _k(
 W_LOCALHOST_RECEIVER = _k(
     "config.receiver-on-localhost",
     INFO,
-    "A receiver listens on localhost: in a container, nothing outside can reach it.",
-    "Listen on 0.0.0.0:4317 (or ${env:MY_POD_IP}:4317) when the collector runs in a container.",
-    ING,
-)
-W_OPEN_RECEIVER = _k(
-    "config.receiver-open",
-    INFO,
-    "A receiver listens on all interfaces with neither TLS nor authentication.",
-    "Add tls or auth to the receiver, or restrict it to a private network.",
+    "A receiver's endpoint is left out: since v0.104 it defaults to localhost, out of reach of other hosts and containers.",  # noqa: E501
+    "Write the endpoint: 0.0.0.0:4317 (or ${env:MY_POD_IP}:4317) when apps elsewhere send to it, localhost:4317 when they share its host.",  # noqa: E501
     ING,
 )
 W_UNUSED = _k(

@@ -217,6 +217,7 @@ PATTERNS: dict[str, str] = {
     r"[+-]?[0-9]+": A,
     r"([0-9]*(?:\.[0-9]*)?)([a-zµμ]*)": A,
     r'^"(?P<typ>[a-z0-9_]+)" alias is deprecated': A,
+    r'; use "?(?P<typ>[a-z0-9_]+)"?': S,
     r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][\w.-]*)?\s*": A,
     r"version v?(\d+\.\d+\.\d+)": S,
     r"^(?:~|null|Null|NULL|)$": A,

@@ -93,7 +93,7 @@ def test_best_practice_advice_is_info_not_warning() -> None:
     assert Severity.WARNING not in sev.values(), sev
 
 
-def test_default_localhost_listeners_are_one_note_per_line() -> None:
+def test_default_localhost_listeners_are_one_note_per_receiver() -> None:
     text = "receivers:\n  otlp:\n    protocols: {grpc: , http: }\n" + EXP + TAIL
     local = [f for f in findings(text) if f.code == "config.receiver-on-localhost"]
     assert len(local) == 1 and local[0].severity is Severity.INFO

@@ -201,6 +201,11 @@ def search(client: JaegerClient, url: str, q: SearchQuery) -> FindResult:
     known = _known_services(client)
     if known is not None and q.service not in known:
         return FindResult(lookup=Search(q, fetched), findings=(_unknown_service(url, q.service, known),))
+    if q.operation:
+        ops = _known_operations(client, q.service)
+        if ops is not None and q.operation not in ops:
+            found = _unknown_operation(url, q.service, q.operation, ops)
+            return FindResult(lookup=Search(q, fetched), findings=(found,))
     filters = [
         name
         for name, used in (
@@ -227,6 +232,33 @@ def _known_services(client: JaegerClient) -> list[str] | None:
         return client.services()[:10_000]
     except (TransportError, JaegerError):
         return None
+
+
+def _known_operations(client: JaegerClient, service: str) -> list[str] | None:
+    """The operations Jaeger knows of `service`, or None when it would not say."""
+    try:
+        return client.operations(service)[:10_000]
+    except (TransportError, JaegerError):
+        return None
+
+
+def _unknown_operation(url: str, service: str, operation: str, known: list[str]) -> Finding:
+    import difflib
+
+    from otdiag.redact import clean
+
+    close = difflib.get_close_matches(operation, known, n=3, cutoff=0.6)
+    listed = ", ".join(repr(clean(s)[:60]) for s in sorted(known)[:10]) + (" …" if len(known) > 10 else "")
+    guess = f" Did you mean {clean(close[0])!r}?" if close else ""
+    return c.TRACE_NOT_FOUND(
+        f"Jaeger knows no operation {operation!r} of service {service!r}.{guess}",
+        target=url,
+        hint=f"Use one of the operations of {service!r} (--operation is the span name, exact and case-sensitive): "
+        f"{listed}."
+        if known
+        else f"Jaeger knows no operation of {service!r} yet: leave out --operation.",
+        evidence=[f"known operations of {service!r}: {listed}"] if known else [],
+    )
 
 
 def _unknown_service(url: str, service: str, known: list[str]) -> Finding:

@@ -16,13 +16,28 @@ def print_validate(console: Console, result: ValidateResult) -> None:
     views = [view for file in result.files for view in file_views(file)]
     note = None
     if result.collector_version and any(f.collector_version for f in result.files):
-        note = f"checked against collector {result.collector_version} (--collector-version picks another release)"
+        note = _release_note(result)
     print_config_files(console, views, strict=result.strict, note=note)
     for g in result.graphs or ():
         console.print()
         console.print(f"[bold]pipelines of {escape(g.path)}[/]")
         for line in g.rendered.splitlines():
             console.print(escape(line))
+
+
+def _release_note(result: ValidateResult) -> str:
+    """Which collector release the configs were checked against, and why that one."""
+    at = f"checked against collector {result.collector_version}"
+    binary, says = result.collector_binary, result.collector_binary_version
+    if result.collector_version_from == "binary" and binary:
+        if says == result.collector_version:
+            return f"{at}, as {binary} --version says"
+        return f"{at}, the nearest otdiag knows to {binary}'s {says}"
+    if result.collector_version_from == "--collector-version":
+        return f"{at} (--collector-version)"
+    if binary:
+        return f"{at}, the newest otdiag knows ({binary} --version names no collector release)"
+    return f"{at}, the newest known (see --collector-version)"
 
 
 def file_views(file: FileReport) -> list[FileView]:

@@ -60,6 +60,49 @@ def find(otelcol: str | None, with_binary: bool) -> str | None:
     return None
 
 
+COMPONENT_KINDS = {
+    "receivers": "receiver",
+    "processors": "processor",
+    "exporters": "exporter",
+    "connectors": "connector",
+    "extensions": "extension",
+}
+
+
+def components(binary: str, timeout: float = 20.0) -> dict[str, frozenset[str]] | None:
+    """The component types the binary was built with, by kind, from its `components` subcommand.
+
+    None when it has no such subcommand (or says nothing readable): then only its release decides.
+    """
+    import yaml
+
+    try:
+        done = bounded.run([binary, "components"], timeout=timeout, max_output=MAX_OUTPUT)
+    except OSError:
+        return None
+    if done.timed_out or done.returncode != 0:
+        return None
+    try:
+        doc = yaml.safe_load(done.stdout.decode("utf-8", "replace"))
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    out: dict[str, frozenset[str]] = {}
+    for section, kind in COMPONENT_KINDS.items():
+        entries = doc.get(section)
+        if isinstance(entries, list):
+            out[kind] = frozenset(
+                str(e["name"])[:200] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)
+            )
+    return out if out else None
+
+
+def is_jaeger(binary: str) -> bool:
+    """Jaeger v2's binary: judged by its own release, not a collector release."""
+    return Path(binary).name.startswith("jaeger")
+
+
 def run_validate(binary: str | Path, config: str | Path | list[str], *, timeout: float | None = None) -> Verdict:
     """The binary's own `validate`; several configs are passed as repeated --config, merged as it merges them.
 
@@ -81,7 +124,11 @@ def run_validate(binary: str | Path, config: str | Path | list[str], *, timeout:
     lines = [ln for ln in out.splitlines() if ln.strip() and not _is_log(ln)]
     msgs: list[str] = []
     for ln in lines[:200]:
-        msgs.append(ln.removeprefix("Error: ")[:2000])
+        msg = ln.removeprefix("Error: ")[:2000]
+        # One error once (some releases print the error and then the same again as the command's error),
+        # and not the heading that only announces the errors below it.
+        if msg not in msgs and not msg.rstrip().endswith("error(s):"):
+            msgs.append(msg)
     return Verdict(done.returncode == 0, msgs if done.returncode else [])
 
 

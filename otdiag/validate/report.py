@@ -98,6 +98,12 @@ class ValidateResult(Result):
     """--graph-only: the first config's pipelines, drawn."""
     collector_version: str = ""
     """The collector release every collector config was checked against (v0.155.0)."""
+    collector_version_from: str = "default"
+    """Where that release came from: "default" (the newest otdiag knows), "--collector-version" or "binary"."""
+    collector_binary: str | None = None
+    """--otelcol / --with-binary: the binary's file name."""
+    collector_binary_version: str | None = None
+    """What the binary's --version said (None: it named no release, or it is Jaeger's)."""
 
     @property
     def ok(self) -> bool:
@@ -107,6 +113,9 @@ class ValidateResult(Result):
         fields: dict[str, Any] = {
             "strict": self.strict,
             "collector_version": self.collector_version,
+            "collector_version_from": self.collector_version_from,
+            "collector_binary": self.collector_binary,
+            "collector_binary_version": self.collector_binary_version,
             "files": [f.to_json() for f in self.files],
         }
         if self.graphs is not None:
@@ -127,8 +136,14 @@ def validate(request: ValidateRequest) -> ValidateResult:
     """Every file's findings, secrets scrubbed; never raises for bad content."""
     from otdiag.validate import binary, versions
 
-    release = versions.from_user(request.collector_version) if request.collector_version else versions.resolve(None)
+    picked = _release(request)
+    release, have = picked.version, picked.have
     results = _validate_files(request, release)
+    if have is not None:
+        for r in results:
+            if r.config is not None and r.release is not None:
+                comps = [(c.kind, c.type, c.id, None) for c in r.config.all()]
+                r.findings = versions.fit_to_binary(r.findings, comps, have, r.release)
     if request.binary:
         binary.add_verdicts(request.binary, results, request.files, request.merge, protect)
     files = tuple(_file_report(r, request.strict) for r in results)
@@ -136,10 +151,54 @@ def validate(request: ValidateRequest) -> ValidateResult:
         findings=tuple(f for file in files for f in file.findings),
         strict=request.strict,
         collector_version=name(release),
+        collector_version_from=picked.origin,
+        collector_binary=picked.binary,
+        collector_binary_version=name(picked.binary_says) if picked.binary_says else None,
         files=files,
         graphs=_graphs(results, request.graph) if request.graph and not request.graph_only else None,
         drawing=_drawing(results[0].config, request.graph) if request.graph_only else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Release:
+    version: Version
+    origin: str
+    binary: str | None = None
+    binary_says: Version | None = None
+    have: dict[str, frozenset[str]] | None = None
+
+
+def _release(request: ValidateRequest) -> _Release:
+    """The release to check against, where it came from, and (a collector binary) the types it was built with.
+
+    With --otelcol (or --with-binary) the binary's own `--version` decides, and its `components` which
+    advice it can follow; --collector-version may only agree with it. Jaeger's binary has its own releases.
+    """
+    from otdiag.errors import UsageError
+    from otdiag.validate import binary, versions
+
+    given = versions.from_user(request.collector_version) if request.collector_version else None
+    if request.binary:
+        shown = redact.printable(Path(request.binary).name[:80])
+        says: Version | None = None
+        if not binary.is_jaeger(request.binary):
+            with contextlib.suppress(UsageError):  # it names no release: its own validate still runs
+                says = versions.from_binary(request.binary, flag="--otelcol")
+        if says is not None and says[0] == 0:  # a collector release (Jaeger v2 says v2.x)
+            if given is not None and given[:2] != says[:2]:
+                raise UsageError(
+                    f"--collector-version {name(given)} is not the release of {shown}, which says {name(says)}: "
+                    "drop --collector-version (the binary's own release is used)"
+                )
+            have = binary.components(request.binary)
+            return _Release(versions.nearest(says), "binary", shown, says, have)
+        if given is None:
+            return _Release(versions.resolve(None), "default", shown)
+        return _Release(given, "--collector-version", shown)
+    if given is not None:
+        return _Release(given, "--collector-version")
+    return _Release(versions.resolve(None), "default")
 
 
 def _validate_files(request: ValidateRequest, release: Version) -> list[api.Result]:

@@ -17,7 +17,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -204,7 +204,7 @@ def from_user(text: str) -> Version:
     return resolve(value)
 
 
-def from_binary(path: str, timeout: float = 20.0) -> Version:
+def from_binary(path: str, timeout: float = 20.0, flag: str = "--collector-version") -> Version:
     """The release of a collector binary, from `otelcol --version` ("otelcol-contrib version 0.124.1")."""
     from otdiag import bounded, redact
 
@@ -213,14 +213,20 @@ def from_binary(path: str, timeout: float = 20.0) -> Version:
     try:
         out = bounded.run([binary, "--version"], timeout=timeout, max_output=64 * 1024)
     except OSError as exc:
-        raise UsageError(f"--collector-version: cannot run {shown} --version ({exc.strerror or exc})") from None
+        raise UsageError(f"{flag}: cannot run {shown} --version ({exc.strerror or exc})") from None
     if out.timed_out:
-        raise UsageError(f"--collector-version: {shown} --version did not finish within {timeout:g}s; it was stopped")
+        raise UsageError(f"{flag}: {shown} --version did not finish within {timeout:g}s; it was stopped")
     text = (out.stdout + out.stderr).decode("utf-8", "replace")
     m = re.search(r"version v?(\d+\.\d+\.\d+)", text)
     if not m:
-        raise UsageError(f"--collector-version: {shown} --version names no release")
+        raise UsageError(f"{flag}: {shown} --version names no release")
     return parse(m.group(1))
+
+
+def nearest(v: Version) -> Version:
+    """The release of the table closest to `v` (a binary newer or older than otdiag knows)."""
+    table = load()
+    return min(max(v, table.oldest), table.newest)
 
 
 def from_metrics(url: str, timeout: float = 5.0) -> Version:
@@ -235,3 +241,54 @@ def from_metrics(url: str, timeout: float = 5.0) -> Version:
     if snap.version is None:
         raise UsageError(f"--collector-version: the metrics at {url} carry no service_version")
     return parse(snap.version)
+
+
+_USE = re.compile(r'; use "?(?P<typ>[a-z0-9_]+)"?')
+
+
+def fit_to_binary(
+    findings: list[Finding],
+    comps: Sequence[tuple[str, str, str, Location | None]],
+    have: dict[str, frozenset[str]],
+    v: Version,
+) -> list[Finding]:
+    """The findings for a binary built with the component types `have` (its `components`, by kind).
+
+    Advice never names a type the binary lacks: a rename to a type it does not have is dropped (it
+    takes the name the config uses), a "use X" it cannot follow says what it has instead; a type
+    otdiag does not know but the binary has is not an error of the config.
+    """
+    kind_of = {cid: k for k, _, cid, _ in comps}
+    out: list[Finding] = []
+    for f in findings:
+        kind = kind_of.get(f.target or "")
+        offered = have.get(kind or "")
+        if offered is None:
+            out.append(f)
+            continue
+        if f.code == kinds.UNKNOWN_TYPE.code and f.target and f.target.split("/", 1)[0] in offered:
+            typ = f.target.split("/", 1)[0]
+            out.append(
+                NOT_IN_KNOWLEDGE(
+                    f"{typ} is in this collector build ({name(v)}); otdiag does not know its settings.",
+                    target=f.target,
+                    location=f.location,
+                )
+            )
+            continue
+        advised = f.code in (kinds.W_DEPRECATED.code, NOT_YET.code, kinds.REMOVED_TYPE.code)
+        m = _USE.search(f.message) if advised else None
+        if m and m.group("typ") not in offered and not _alias_in(kind or "", m.group("typ"), offered):
+            if f.code == kinds.W_DEPRECATED.code:
+                continue  # this build has no new name to move to: the one the config uses is the one it takes
+            listed = ", ".join(sorted(offered)[:12]) or "none"
+            out.append(replace(f, hint=f"This collector build has no {m.group('typ')} either; its {kind}s: {listed}."))
+            continue
+        out.append(f)
+    return out
+
+
+def _alias_in(kind: str, typ: str, offered: frozenset[str]) -> bool:
+    """`typ` is a deprecated alias of a type the build has (`components` lists only the new name)."""
+    e = load().components.get(kind, {}).get(typ) or {}
+    return bool(e.get("alias_of")) and e["alias_of"] in offered

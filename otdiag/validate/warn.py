@@ -330,39 +330,37 @@ def _section_key(comp: Comp, path: str) -> Node | None:
     return key
 
 
+LOCALHOST_DEFAULT_SINCE = (0, 104, 0)
+"""The release whose servers default to localhost instead of 0.0.0.0 (component.UseLocalHostAsDefaultHost)."""
+
+
 def _receivers(ck: Checker) -> None:
+    """A note only where the binding predicts a surprise: an endpoint left out, on a release whose default is
+    localhost. A written endpoint is a choice: 0.0.0.0 in a container (or a gateway) is how it is reached,
+    127.0.0.1 is right for an agent or a sidecar; otdiag cannot tell which from the file, so it says nothing.
+    """
+    if ck.release is not None and ck.release < LOCALHOST_DEFAULT_SINCE:
+        return  # before v0.104 a left-out endpoint was 0.0.0.0: nothing changed for this config
     for comp in started(ck):
         if comp.kind != "receiver":
             continue
-        local: dict[tuple[str, int], list[tuple[str, str, Node | None, Node]]] = {}
+        group: list[tuple[str, str, Node]] = []
         for path, endpoint, node in listeners(comp):
             host = endpoint.rpartition(":")[0].strip("[]")
-            where = node or _section_key(comp, path) or comp.key
-            if host in ("localhost", "127.0.0.1", "::1"):
-                local.setdefault((where.file or "", where.line), []).append((path, endpoint, node, where))
-            elif host in ("0.0.0.0", "", "::"):  # noqa: S104 - compared, not bound
-                section = comp.get(*path.split(".")[:-1]) if "." in path else comp.node
-                has_tls = section is not None and section.kind == "map" and section.get("tls") is not None
-                has_auth = section is not None and section.kind == "map" and section.get("auth") is not None
-                if not has_tls and not has_auth:
-                    ck.emit(
-                        kinds.W_OPEN_RECEIVER,
-                        f"{comp.label}: {path} {endpoint} accepts data from anyone (no tls, no auth)",
-                        where,
-                        target=endpoint,
-                    )
-        # One note per line: the defaults of several protocols written on one line are one cause.
-        for group in local.values():
-            parts = [f"{path} {endpoint}" for path, endpoint, _, _ in group]
-            default = all(node is None for _, _, node, _ in group)
+            if node is None and host in ("localhost", "127.0.0.1", "::1"):
+                group.append((path, endpoint, _section_key(comp, path) or comp.key))
+        # One note per receiver: its protocols left without an endpoint are one cause.
+        group.sort(key=lambda g: (g[2].line, g[2].column))
+        if group:
+            parts = [path for path, _, _ in group]
             plural = len(group) > 1
             ck.emit(
                 kinds.W_LOCALHOST_RECEIVER,
-                f"{comp.label}: {' and '.join(parts)}"
-                + (f" (the default{'s' if plural else ''})" if default else "")
-                + f" {'are' if plural else 'is'} reachable only from inside the collector's own host or container",
-                group[0][3],
-                target=", ".join(endpoint for _, endpoint, _, _ in group),
+                f"{comp.label}: {' and '.join(parts)} {'are' if plural else 'is'} left out, so "
+                f"{'they default' if plural else 'it defaults'} to {' and '.join(e for _, e, _ in group)} "
+                "(since v0.104): reachable only from the collector's own host or container",
+                group[0][2],
+                target=", ".join(endpoint for _, endpoint, _ in group),
             )
 
 
