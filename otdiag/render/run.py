@@ -55,7 +55,7 @@ def print_run(console: Console, result: RunResult) -> None:
     hang(console, "  ", f"[dim]set for the app: {escape(shown)}[/]")
     if env.removed:
         hang(console, "  ", f"[dim]removed (they would bypass the receiver): {escape(', '.join(env.removed))}[/]")
-    print_observer(console, result.observer)
+    print_observer(console, result.observer, received=got.spans)
     console.print()
     if result.findings:
         print_findings(console, list(result.findings))
@@ -70,10 +70,10 @@ def _mark(result: RunResult) -> str:
     return "[bold green]✓[/]"
 
 
-def print_observer(console: Console, seen: Observed | RuntimeFacts) -> None:
+def print_observer(console: Console, seen: Observed | RuntimeFacts, *, received: int = 0) -> None:
     """What otdiag's in-process observer saw inside a Python app, in a few dim lines."""
     if isinstance(seen, RuntimeFacts):
-        print_runtime_facts(console, seen)
+        print_runtime_facts(console, seen, received=received)
         return
     if not seen.loaded:
         return
@@ -113,22 +113,22 @@ def _more(n: int, what: str) -> str:
     return f" … and {plural(n, 'more ' + what)} (otdiag run --json lists them all)" if n > 0 else ""
 
 
-def print_runtime_facts(console: Console, facts: RuntimeFacts) -> None:
+def print_runtime_facts(console: Console, facts: RuntimeFacts, *, received: int = 0) -> None:
     """What another runtime's observer saw (Node.js, Java, Go, ...), in a few dim lines."""
     if not facts.loaded and not facts.packages:
         for note in facts.notes[:2]:
-            console.print(f"  [dim]{escape(facts.runtime)} observer: {escape(note)}[/]")
+            hang(console, "  ", f"[dim]{escape(facts.runtime)} observer: {escape(note)}[/]")
         return
     if facts.packages:
         shown = ", ".join(f"{name} {version}" for name, version in list(facts.packages.items())[:4])
         more = f" (+{len(facts.packages) - 4})" if len(facts.packages) > 4 else ""
-        console.print(f"  [dim]{escape(facts.runtime)} packages: {escape(shown)}{more}[/]")
+        hang(console, "  ", f"[dim]{escape(facts.runtime)} packages: {escape(shown)}{more}[/]")
     provider = facts.provider
     if provider is not None:
         where = f" built at {provider.site}" if provider.site else ""
         registered = "" if provider.registered else " (never registered globally)"
         sampler = f", sampler {provider.sampler}" if provider.sampler else ""
-        console.print(f"  [dim]inside the app: {escape(provider.type + where + registered + sampler)}[/]")
+        hang(console, "  ", f"[dim]inside the app: {escape(provider.type + where + registered + sampler)}[/]")
     elif facts.loaded:
         console.print("  [dim]inside the app: no SDK tracer provider was seen[/]")
     spans = facts.spans
@@ -138,8 +138,10 @@ def print_runtime_facts(console: Console, facts: RuntimeFacts) -> None:
             f"{spans.noop} no-op[/]"
         )
     for exp in facts.exporters[:4]:
-        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or (
-            "linked (its calls are not visible)" if facts.how in ("build-info", "go-list") else "never called"
-        )
+        unseen = "linked (its calls are not visible)" if facts.how in ("build-info", "go-list") else "never called"
+        if not exp.results and received > 0 and unseen == "never called":
+            # Spans arrived: its calls happened after the observer's last report (a JVM's shutdown hook).
+            unseen = "its calls were not seen by the observer"
+        results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or unseen
         target = f" → {exp.endpoint}" if exp.endpoint else ""
-        console.print(f"  [dim]{escape(exp.type)}{escape(target)}: {escape(results)}[/]")
+        hang(console, "  ", f"[dim]{escape(exp.type)}{escape(target)}: {escape(results)}[/]")
