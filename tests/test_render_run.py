@@ -186,3 +186,22 @@ def test_the_start_line_names_the_receiver_and_the_command() -> None:
         f"otdiag run: OTLP receiver at {ENDPOINT} (gRPC and HTTP, also the default ports 127.0.0.1:4317 and "
         "127.0.0.1:4318); running python [b]app.py"
     )
+
+
+def test_another_runtimes_exporter_is_never_called_only_when_nothing_arrived() -> None:
+    """A JVM's exporter runs in its shutdown hook, after the observer's last report: spans that arrived say so."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from otdiag.render.run import print_runtime_facts
+    from otdiag.run.facts import ExporterFact, RuntimeFacts
+
+    facts = RuntimeFacts("java", loaded=True, how="javaagent", exporters=(ExporterFact("OtlpGrpcSpanExporter"),))
+    shown = {}
+    for received in (0, 3):
+        out = StringIO()
+        print_runtime_facts(Console(file=out, width=80, no_color=True), facts, received=received)
+        shown[received] = " ".join(out.getvalue().split())
+    assert "OtlpGrpcSpanExporter: never called" in shown[0]
+    assert "never called" not in shown[3] and "not seen by the observer" in shown[3]
