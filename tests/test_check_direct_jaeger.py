@@ -158,3 +158,67 @@ def test_a_real_collector_in_front_of_jaeger_v2_keeps_its_hop(
     assert lines[0] == "  App ✓ ──▶ SDK ✓ ──▶ Collector ✓ ──▶ Jaeger ✓", lines[:2]
     assert not any("no collector" in line for line in lines)
     assert lines[-1].startswith("Healthy: every hop that was probed answered")
+
+
+# --- without peers: what identifies Jaeger, and where its faults land -------------------------------------------
+
+COLLECTOR_PAGE = (
+    'target_info{service_instance_id="1",service_name="otelcol-contrib",service_version="0.155.0"} 1\n'
+    'otelcol_exporter_sent_spans{exporter="otlp/jaeger"} 3\n'
+)
+JAEGER_PAGE = 'target_info{service_instance_id="1",service_name="jaeger",service_version="v2.13.0"} 1\n'
+ACCEPTED = ("localhost:4317", 4317, True)
+
+
+def test_a_collectors_own_words_never_make_it_jaeger() -> None:
+    from otdiag.check.receiver import identify
+    from otdiag.collector.metrics import parse
+
+    health = frozenset({"extension:health_check", "receiver:otlp", "exporter:otlp/jaeger"})
+    assert identify(parse(COLLECTOR_PAGE), "http://h:8888/metrics", health, "http://h:13133", ACCEPTED) is None
+    assert identify(None, "http://h:8888/metrics", frozenset(), "http://h:13133", ACCEPTED) is None
+
+
+def test_jaeger_is_known_by_its_build_info_or_its_components_and_tied_to_the_endpoint() -> None:
+    from otdiag.check.receiver import identify
+    from otdiag.collector.metrics import parse
+
+    by_metrics = identify(parse(JAEGER_PAGE), "http://h:8888/metrics", frozenset(), "http://h:13133", ACCEPTED)
+    assert by_metrics is not None and by_metrics.tied and by_metrics.version == "v2.13.0"
+    # A Jaeger whose telemetry names it otherwise still names its own components in the health answer.
+    renamed = JAEGER_PAGE.replace('"jaeger"', '"tracing"')
+    comps = frozenset({"extension:jaeger_query", "receiver:otlp"})
+    by_health = identify(parse(renamed), "http://h:8888/metrics", comps, "http://h:13133", ACCEPTED)
+    assert by_health is not None and by_health.version is None
+    assert by_health.note == "no collector: the app exports to Jaeger's own OTLP receiver"
+    # A failing export ties the endpoint to Jaeger only on a standard OTLP port.
+    refused = identify(parse(JAEGER_PAGE), "http://h:8888/metrics", frozenset(), "", ("h:4317", 4317, False))
+    elsewhere = identify(parse(JAEGER_PAGE), "http://h:8888/metrics", frozenset(), "", ("h:5317", 5317, False))
+    assert refused is not None and refused.tied and elsewhere is not None and not elsewhere.tied
+
+
+def test_without_a_collector_a_fault_inside_jaeger_marks_jaeger_and_an_ingest_fault_the_arrow() -> None:
+    from otdiag import catalogue as c
+    from otdiag.check.receiver import JaegerReceiver
+    from otdiag.check.result import CheckResult
+    from otdiag.model import Stage, Step, StepStatus
+    from otdiag.render.check import hop_line, hop_marks, verdict
+
+    receiver = JaegerReceiver("v2.13.0", ("build info",), "localhost:4317")
+    ok = StepStatus.PASS
+    steps = (
+        Step("app-env", Stage.APP, ok, 0.0, "exports grpc to localhost:4317"),
+        Step("collector-otlp-grpc", Stage.COLLECTOR_INGEST, ok, 1.0, "accepted"),
+        Step("jaeger-query", Stage.JAEGER, ok, 1.0, "API v3 answers"),
+    )
+    queue = c.EXPORT_QUEUE_FULL("Exporter jaeger_storage_exporter has dropped 3 span(s) on a full queue.")
+    inside = CheckResult(findings=(queue,), steps=steps, otlp_receiver=receiver)
+    marks = hop_marks(inside)
+    assert "Collector" not in marks
+    assert (
+        hop_line(marks, ("App", "SDK", "Jaeger")) == "  App [green]✓[/] ──▶ SDK [green]✓[/] ──▶ Jaeger [bold red]✗[/]"
+    )
+    assert verdict(inside).startswith("[bold red]Broken in Jaeger[/]")
+    refused = c.INGEST_REFUSED("Nothing listens at localhost:4317 (connection refused).")
+    way_in = hop_marks(CheckResult(findings=(refused,), steps=steps[::2], otlp_receiver=receiver))
+    assert (way_in["SDK→Jaeger"], way_in["Jaeger"]) == (StepStatus.FAIL, StepStatus.PASS)
