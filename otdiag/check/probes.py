@@ -37,6 +37,8 @@ class Probe:
     findings: list[Finding] = field(default_factory=list)
     cause: Cause | None = None
     ok: bool = False
+    components: frozenset[str] = frozenset()
+    """A health endpoint's answer: the components it names (healthcheckv2, verbose)."""
 
 
 def timed(name: str, stage: Stage, target: str | None, fn: Callable[[Probe], None]) -> Probe:
@@ -110,6 +112,7 @@ def probe_health(url: str, timeout: float, tls: TlsOptions) -> Probe:
             p.findings.append(c.COLLECTOR_NO_HEALTH(msg, target=url, hint=hint))
             settle(p, StepStatus.SKIP, "Jaeger v1's admin port, not the collector's")
             return
+        p.components = health.components
         if health.healthy:
             settle(p, StepStatus.PASS, f"{health.flavour}: {health.status}")
             return

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from otdiag.model import Result, Step
 
 if TYPE_CHECKING:
+    from otdiag.check.receiver import JaegerReceiver
     from otdiag.check.tiers import ChainReport
     from otdiag.collector.fleet import FleetReport
 
@@ -27,6 +28,9 @@ class CheckResult(Result):
     fleet_asked: bool = False
     """--prometheus-url was given: the report has a `fleet` field (null when Prometheus did not answer)."""
     fleet: FleetReport | None = None
+    otlp_receiver: JaegerReceiver | None = None
+    """The app's OTLP endpoint is Jaeger's own receiver (no collector in the path); None: a collector, or not
+    known."""
 
     def fields_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -38,4 +42,6 @@ class CheckResult(Result):
             doc["chain"] = self.chain.to_json()
         if self.fleet_asked:
             doc["fleet"] = self.fleet.to_json() if self.fleet is not None else None
+        if self.otlp_receiver is not None:
+            doc["otlp_receiver"] = self.otlp_receiver.to_json()
         return doc

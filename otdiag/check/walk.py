@@ -33,6 +33,7 @@ from otdiag.check.probes import (
     probe_metrics,
     probe_zpages,
 )
+from otdiag.check.receiver import JaegerReceiver, identify
 from otdiag.check.request import CheckOptions
 from otdiag.check.result import CheckResult
 from otdiag.check.tiers import Observer, in_tier, probe_tier
@@ -69,7 +70,10 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
         shown = export_settings.as_grpc_on_same_port(sdk.settings) or sdk.settings
         steps = [app_step([k for k in opts.env if k.startswith("OTEL_")], [*sdk.findings, unset], shown)]
         findings.append(unset)
-    steps += hops.steps()
+    # What answers the app's OTLP export: a collector, or Jaeger's own receiver (then no collector hop).
+    jaeger_said = _jaeger_receiver(opts, sdk, hops)
+    steps += [_as_jaegers(s, jaeger_said) for s in hops.steps()] if jaeger_said is not None else hops.steps()
+    receiver = jaeger_said if jaeger_said is not None and jaeger_said.tied else None
     findings += hops.findings()
     findings = _with_log(findings, opts.log_findings)
     findings = _listening_fix(findings, opts)
@@ -81,7 +85,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
     findings += e2e.findings
 
     steps = _agree(steps, findings, hops.exporters, e2e_passed=e2e.time_to_visible_ms is not None)
-    return _result(opts, findings, steps, e2e, observer, hops)
+    return _result(opts, findings, steps, e2e, observer, hops, receiver)
 
 
 # --- 1. the app and its SDK -----------------------------------------------------------------------------
@@ -247,6 +251,29 @@ def _protocol_unset_grpc(sdk: _Sdk, hops: _Hops) -> Finding | None:
     return env_analysis.protocol_unset((same_port or via).target, export_settings.GRPC_ONLY)
 
 
+def _jaeger_receiver(opts: CheckOptions, sdk: _Sdk, hops: _Hops) -> JaegerReceiver | None:
+    """Jaeger's own receiver at the app's OTLP endpoint, when the process behind the "collector" probes says it is
+    Jaeger (otdiag.check.receiver); never with collector tiers (--config more than once): they are collectors."""
+    if opts.chain is not None:
+        return None
+    settings = hops.via or sdk.settings
+    tie = (settings.target, settings.port, hops.via is not None)
+    return identify(hops.snapshot, hops.metrics_url, hops.health.components, hops.health.step.target or "", tie)
+
+
+_JAEGERS_STEP = {"collector-health": "Jaeger's own health", "collector-metrics": "Jaeger's own metrics"}
+
+
+def _as_jaegers(step: Step, jaeger: JaegerReceiver) -> Step:
+    """A "collector" probe's step, when what answered is Jaeger: its detail says so, and the health and metrics
+    probes count for Jaeger (stage `jaeger`), not for a collector (the step's name stays: it is the JSON
+    contract)."""
+    if step.stage is Stage.COLLECTOR_INGEST and step.status is StepStatus.PASS and jaeger.tied:
+        return replace(step, detail=f"{step.detail}; Jaeger's own OTLP receiver")
+    said = _JAEGERS_STEP.get(step.name)
+    return replace(step, stage=Stage.JAEGER, detail=f"{said}: {step.detail}") if said else step
+
+
 def _export_name(settings: export_settings.Settings) -> str:
     return f"collector-otlp-{settings.protocol.value.split('/')[0]}"
 
@@ -376,6 +403,7 @@ def _result(
     e2e: E2E,
     observer: Observer | None,
     hops: _Hops,
+    receiver: JaegerReceiver | None,
 ) -> CheckResult:
     """The findings in the order a reader follows them, and the chain's and fleet's parts."""
     view = hops.fleet_view
@@ -395,6 +423,7 @@ def _result(
         chain=observer.report() if observer is not None else None,
         fleet_asked=opts.prometheus is not None,
         fleet=view.report(opts.prometheus, opts.window) if view is not None and opts.prometheus else None,
+        otlp_receiver=receiver,
     )
 
 

@@ -34,6 +34,8 @@ class Health:
     status: str
     problems: list[ComponentStatus] = field(default_factory=list)
     """Components whose status is an error, deepest first."""
+    components: frozenset[str] = frozenset()
+    """healthcheckv2's verbose answer: every component it names (`extension:jaeger_query`, `receiver:otlp`)."""
 
 
 def probe(base_url: str, *, timeout: float, tls: http.TlsOptions | None = None) -> Health | None:
@@ -53,7 +55,10 @@ def probe(base_url: str, *, timeout: float, tls: http.TlsOptions | None = None) 
     if "healthy" in doc or "components" in doc or status in _V2_OK | _V2_BAD or str(status).startswith("Status"):
         problems = list(_walk(doc.get("components") or {}, ""))
         healthy = bool(doc.get("healthy", status in _V2_OK)) and resp.status < 500 and status not in _V2_BAD
-        return Health(resp_url(base, "/status"), "healthcheckv2", healthy and not problems, str(status), problems)
+        named = frozenset(_names(doc.get("components")))
+        return Health(
+            resp_url(base, "/status"), "healthcheckv2", healthy and not problems, str(status), problems, named
+        )
     if isinstance(status, str) and "available" in status.lower():
         # Jaeger v1's admin port (14269) answers the same JSON, and serves Jaeger's metrics beside it.
         flavour = "jaeger-v1-admin" if _jaeger_metrics(base, timeout, tls) else "health_check"
@@ -83,6 +88,18 @@ def _json(resp: http.Response) -> Any:
     except (ValueError, RecursionError):
         return None
     return doc if _depth_ok(doc) else None
+
+
+def _names(components: Any, depth: int = 0) -> list[str]:
+    """The component names of a verbose healthcheckv2 answer (bounded: the document is already depth-checked)."""
+    if not isinstance(components, dict) or depth > 8:
+        return []
+    out: list[str] = []
+    for name, node in list(components.items())[:512]:
+        out.append(str(name)[:200])
+        if isinstance(node, dict):
+            out += _names(node.get("components"), depth + 1)
+    return out
 
 
 def _walk(components: Any, prefix: str) -> list[ComponentStatus]:

@@ -15,6 +15,8 @@ _STEP_MARK = {
     StepStatus.SKIP: ("?", "dim"),
 }
 _HOPS = ("App", "SDK", "Collector", "Jaeger")
+_DIRECT_HOPS = ("App", "SDK", "Jaeger")
+"""The app exports to Jaeger's own OTLP receiver: no collector hop."""
 _HOP_OF_STAGE = {
     Stage.APP: "SDK",
     Stage.COLLECTOR_INGEST: "Collector",
@@ -23,6 +25,13 @@ _HOP_OF_STAGE = {
     Stage.JAEGER: "Jaeger",
     Stage.OTDIAG: "App",
 }
+_DIRECT_HOP_OF_STAGE = {
+    **_HOP_OF_STAGE,
+    Stage.COLLECTOR_INGEST: "Jaeger",
+    Stage.COLLECTOR: "Jaeger",
+    Stage.COLLECTOR_EXPORT: "Jaeger",
+}
+"""Without a collector, what the "collector" probes found is Jaeger's own (its receiver, its pipeline)."""
 _WHERE = {
     Stage.APP: "in the app",
     Stage.COLLECTOR_INGEST: "between the app and the Collector",
@@ -30,6 +39,12 @@ _WHERE = {
     Stage.COLLECTOR_EXPORT: "between the Collector and Jaeger",
     Stage.JAEGER: "in Jaeger",
     Stage.OTDIAG: "in otdiag's input",
+}
+_DIRECT_WHERE = {
+    **_WHERE,
+    Stage.COLLECTOR_INGEST: "between the app and Jaeger",
+    Stage.COLLECTOR: "in Jaeger",
+    Stage.COLLECTOR_EXPORT: "in Jaeger",
 }
 
 
@@ -40,7 +55,9 @@ def print_check(console: Console, result: CheckResult) -> None:
         for line in chain_lines(result.chain, marks["SDK"], marks["Jaeger"]):
             console.print(line)
     else:
-        console.print(hop_line(marks))
+        console.print(hop_line(marks, _hops(result)))
+        if result.otlp_receiver is not None:
+            hang(console, "  ", escape(result.otlp_receiver.note))
     console.print()
     for step in result.steps:
         mark, style = _STEP_MARK[step.status]
@@ -55,17 +72,23 @@ def print_check(console: Console, result: CheckResult) -> None:
 
 _ARROW_OF_STAGE = {Stage.COLLECTOR_INGEST: "SDK→Collector", Stage.COLLECTOR_EXPORT: "Collector→Jaeger"}
 """The stages whose problems sit between two hops: the arrow is broken, not the hop on either side."""
+_DIRECT_ARROW_OF_STAGE = {Stage.COLLECTOR_INGEST: "SDK→Jaeger"}
+"""Without a collector, the way to Jaeger's receiver is the one arrow a problem can break."""
 _NODE_CODES = {"ingest.collector-down"}
 """Ingest findings that are about the collector itself (nothing runs), not about the way to it."""
 
 
-def hop_line(marks: dict[str, StepStatus]) -> str:
+def _hops(result: CheckResult) -> tuple[str, ...]:
+    return _DIRECT_HOPS if result.otlp_receiver is not None else _HOPS
+
+
+def hop_line(marks: dict[str, StepStatus], hops: tuple[str, ...] = _HOPS) -> str:
     """App ✓ ──▶ SDK ✓ ─✗─▶ Collector ? ──▶ Jaeger ✓: a mark per hop, and on an arrow that is broken."""
     out = ""
-    for i, hop in enumerate(_HOPS):
+    for i, hop in enumerate(hops):
         mark, style = _STEP_MARK[marks[hop]]
         if i:
-            arrow = marks.get(f"{_HOPS[i - 1]}→{hop}", StepStatus.SKIP)
+            arrow = marks.get(f"{hops[i - 1]}→{hop}", StepStatus.SKIP)
             a_mark, a_style = _STEP_MARK[arrow]
             out += f" ─[{a_style}]{a_mark}[/]─▶ " if arrow in (StepStatus.FAIL, StepStatus.WARN) else " ──▶ "
         out += f"{hop} [{style}]{mark}[/]"
@@ -79,9 +102,12 @@ def hop_marks(result: CheckResult) -> dict[str, StepStatus]:
     Jaeger) marks the arrow, not the hop that answers; otdiag's own input (a --prometheus-url that does
     not answer) marks no hop at all.
     """
-    marks: dict[str, StepStatus] = dict.fromkeys(_HOPS, StepStatus.SKIP)
+    direct = result.otlp_receiver is not None
+    of_stage = _DIRECT_HOP_OF_STAGE if direct else _HOP_OF_STAGE
+    arrows = _DIRECT_ARROW_OF_STAGE if direct else _ARROW_OF_STAGE
+    marks: dict[str, StepStatus] = dict.fromkeys(_hops(result), StepStatus.SKIP)
     for step in result.steps:
-        hop = "App" if step.name == "app-env" else _HOP_OF_STAGE[step.stage]
+        hop = "App" if step.name == "app-env" else of_stage[step.stage]
         if step.status is StepStatus.PASS and marks[hop] is StepStatus.SKIP:
             marks[hop] = StepStatus.PASS
             if hop == "App":
@@ -89,7 +115,8 @@ def hop_marks(result: CheckResult) -> dict[str, StepStatus]:
     for f in result.findings:
         if f.stage is Stage.OTDIAG:
             continue
-        hop = _ARROW_OF_STAGE.get(f.stage, _hop(f)) if f.code not in _NODE_CODES else _hop(f)
+        node = _hop(f, of_stage)
+        hop = arrows.get(f.stage, node) if f.code not in _NODE_CODES else node
         marks.setdefault(hop, StepStatus.SKIP)
         if f.severity is Severity.ERROR:
             marks[hop] = StepStatus.FAIL
@@ -100,11 +127,11 @@ def hop_marks(result: CheckResult) -> dict[str, StepStatus]:
     return marks
 
 
-def _hop(f: Finding) -> str:
+def _hop(f: Finding, of_stage: dict[Stage, str] = _HOP_OF_STAGE) -> str:
     # The app's instrumentation (heading 3) is the App hop; its export settings are the SDK hop.
     if f.stage is Stage.APP and f.guide is Guide.SPANS_NOT_CREATED:
         return "App"
-    return _HOP_OF_STAGE[f.stage]
+    return of_stage[f.stage]
 
 
 def verdict(result: CheckResult) -> str:
@@ -118,7 +145,7 @@ def verdict(result: CheckResult) -> str:
     if first.stage is Stage.OTDIAG:
         # Not a broken pipeline: otdiag could not do what it was asked (an address given to it does not answer).
         return f"[bold red]Not checked[/]: otdiag's input - {escape(first.message)}"
-    where = _WHERE[first.stage]
+    where = (_DIRECT_WHERE if result.otlp_receiver is not None else _WHERE)[first.stage]
     if first.stage is Stage.APP and _hop(first) == "SDK":
         where = "in the app's SDK settings"
     heading = GUIDE_TITLES[first.guide] if first.guide else "Problem"
