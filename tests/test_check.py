@@ -70,11 +70,9 @@ def test_human_output_shows_the_hops_the_fix_and_a_verdict(tmp_path: Path) -> No
     assert "App ✓ ──▶ SDK ✓ ──▶ Collector ✗ ──▶ Jaeger ✗" in out
     assert "Traces are not being collected" in out and "Traces are not being displayed in Jaeger" in out
     assert "fix: Start the collector" in out
-    assert (
-        out.strip()
-        .splitlines()[-1]
-        .startswith("Broken between the app and the Collector: Traces are not being collected")
-    )
+    # The verdict is the last paragraph (wrapped at the width like every other line).
+    verdict = " ".join(out.strip().split("\n\n")[-1].split())
+    assert verdict.startswith("Broken between the app and the Collector: Traces are not being collected"), verdict
     assert "Traceback" not in out + res.stderr
 
 

@@ -184,14 +184,14 @@ def _release(request: ValidateRequest) -> _Release:
         says: Version | None = None
         if not binary.is_jaeger(request.binary):
             with contextlib.suppress(UsageError):  # it names no release: its own validate still runs
-                says = versions.from_binary(request.binary, flag="--otelcol")
+                says = versions.from_binary(request.binary, timeout=min(20.0, binary.TIMEOUT_S), flag="--otelcol")
         if says is not None and says[0] == 0:  # a collector release (Jaeger v2 says v2.x)
             if given is not None and given[:2] != says[:2]:
                 raise UsageError(
                     f"--collector-version {name(given)} is not the release of {shown}, which says {name(says)}: "
                     "drop --collector-version (the binary's own release is used)"
                 )
-            have = binary.components(request.binary)
+            have = binary.components(request.binary, timeout=min(20.0, binary.TIMEOUT_S))
             return _Release(versions.nearest(says), "binary", shown, says, have)
         if given is None:
             return _Release(versions.resolve(None), "default", shown)
