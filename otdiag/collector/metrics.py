@@ -99,7 +99,12 @@ class Snapshot:
 
     @property
     def version(self) -> str | None:
-        """The collector's release (e.g. "0.124.0") from its build info, when the metrics carry it."""
+        """The collector's release (e.g. "0.124.0") from its build info, when the metrics carry it.
+
+        None for Jaeger v2 (service_name "jaeger"): its "v2.13.0" is Jaeger's release, not a collector's.
+        """
+        if self.build.get("service_name", "").strip().lower() == "jaeger":
+            return None
         v = self.build.get("service_version", "").strip().removeprefix("v")
         return v if re.fullmatch(r"\d+\.\d+\.\d+", v) else None
 
