@@ -151,6 +151,7 @@ def check(
             config=collector_targets.targets(config) if config else None,
             config_findings=request.config_findings(config, jaeger_config, app_dir, chain),
             log_findings=request.collector_log_findings(collector_log, timeout_s),
+            code_endpoints=request.code_endpoints(app_dir),
             timeout=timeout_s,
             wait=wait_s,
             e2e=e2e,
