@@ -476,9 +476,9 @@ def test_stderr_tap_keeps_a_bounded_line(tmp_path: Path) -> None:
 _SOURCE_ATTACKS = {
     "python": ["OTLPSpanExporter(", 'OTLPSpanExporter(endpoint="', "OTLPSpanExporter(endpoint=((((", "proto.grpc "],
     "node": ["new OTLPTraceExporter({ url: `", "new OTLPTraceExporter({{{{", "new "],
-    "java": ["OtlpGrpcSpanExporter.builder().setEndpoint(\"", ".setEndpoint(("],
-    "go": ["otlptracegrpc.WithEndpoint(", "otlptracehttp.WithURLPath(\"", "otlptracegrpc.WithInsecure("],
-    "dotnet": ["o.Endpoint = new Uri(\"", "Otlp Endpoint = new Uri((("],
+    "java": ['OtlpGrpcSpanExporter.builder().setEndpoint("', ".setEndpoint(("],
+    "go": ["otlptracegrpc.WithEndpoint(", 'otlptracehttp.WithURLPath("', "otlptracegrpc.WithInsecure("],
+    "dotnet": ['o.Endpoint = new Uri("', "Otlp Endpoint = new Uri((("],
 }
 
 

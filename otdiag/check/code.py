@@ -49,6 +49,7 @@ class Running:
     """The code's endpoints, their probes started alongside check's others."""
 
     env_settings: export_settings.Settings
+    env: dict[str, str]
     items: list[_One] = field(default_factory=list)
 
     def result(self) -> tuple[list[Step], list[Finding]]:
@@ -60,7 +61,7 @@ class Running:
                 continue
             probe = one.probe.result()
             steps.append(probe.step)
-            findings += _judged(one, probe, self.env_settings)
+            findings += _judged(one, probe, self.env_settings, self.env)
         return steps, findings
 
 
@@ -68,14 +69,14 @@ def start(
     endpoints: tuple[CodeEndpoint, ...], env: dict[str, str], env_settings: export_settings.Settings, timeout: float
 ) -> Running:
     """Probe every concrete endpoint in the code (each bounded by `timeout`), in threads of their own."""
-    running = Running(env_settings)
+    running = Running(env_settings, env)
     todo: list[_One] = []
     for ep in endpoints:
         one = _One(ep)
         running.items.append(one)
         value = ep.value(env)
         redact.remember_url(value)
-        shown_env = _env_shown(env_settings)
+        shown_env = _env_shown(env_settings, env)
         if value is None:
             unknown = f"{redact.clean(ep.expression, 120)} (its value is not known here)"
             one.finding = _overrides(ep, unknown, shown_env, known=False)
@@ -139,10 +140,19 @@ def _shown(value: str) -> str:
     return redact.clean(redact.url(value), 200)
 
 
-def _env_shown(s: export_settings.Settings) -> str | None:
-    """The environment's endpoint as shown, None when the environment names none (the default)."""
+def _env_shown(s: export_settings.Settings, env: dict[str, str]) -> str | None:
+    """The endpoint the environment names, as `NAME=value` (None when it names none: the default)."""
     origin = s.sources.get("endpoint", "default")
-    return None if origin == "default" else export_settings.shown_endpoint(s)
+    if origin == "default":
+        return None
+    name = origin.split(" ", 1)[0]
+    if name.startswith("OTEL_") and env.get(name):
+        return f"{name}={_shown(env[name].strip())}"
+    return f"{origin} {export_settings.shown_endpoint(s)}"
+
+
+def _written(ep: CodeEndpoint) -> str:
+    return f"written in the code: {redact.clean(ep.expression, 200)}"
 
 
 def _location(ep: CodeEndpoint) -> Location:
@@ -150,7 +160,7 @@ def _location(ep: CodeEndpoint) -> Location:
 
 
 def _head(ep: CodeEndpoint, value: str) -> str:
-    return f"{ep.call} at {redact.clean(ep.where, 400)} sends to {value}, set in the code"
+    return f"{ep.call} sends to {value}, set in the code"
 
 
 def _overrides(
@@ -158,11 +168,11 @@ def _overrides(
 ) -> Finding:
     """The code's endpoint, said with what it overrides: a warning when it differs from the environment's."""
     if same:
-        tail = f": the same as OTEL_EXPORTER_OTLP_ENDPOINT ({env_endpoint}), which it ignores."
+        tail = f": the same endpoint as {env_endpoint}, which it ignores."
     elif env_endpoint is None:
         tail = ": OTEL_EXPORTER_OTLP_ENDPOINT is not set, and would not change it."
     else:
-        tail = f": it overrides OTEL_EXPORTER_OTLP_ENDPOINT ({env_endpoint})."
+        tail = f": it overrides {env_endpoint}."
     quiet = same or env_endpoint is None or not known
     return c.APP_EXPORTED_ELSEWHERE(
         _head(ep, value) + tail,
@@ -171,20 +181,20 @@ def _overrides(
         hint=f"Nothing to fix if that endpoint is right; drop {ep.drop} to let the environment decide.",
         target=value if known else None,
         location=_location(ep),
-        evidence=[redact.clean(f"{ep.where}: {ep.expression}", 600), *([redact.clean(extra, 400)] if extra else [])],
+        evidence=[_written(ep), *([redact.clean(extra, 400)] if extra else [])],
     )
 
 
-def _judged(one: _One, probe: Probe, env_settings: export_settings.Settings) -> list[Finding]:
+def _judged(one: _One, probe: Probe, env_settings: export_settings.Settings, env: dict[str, str]) -> list[Finding]:
     """A failed probe: its findings at the code's file:line, with `run`'s fix; one that answers: the override."""
     ep, settings = one.endpoint, one.settings
     assert settings is not None
     shown = export_settings.shown_endpoint(settings)
-    env_endpoint = _env_shown(env_settings)
+    env_endpoint = _env_shown(env_settings, env)
     if probe.ok:
         return [_overrides(ep, shown, env_endpoint, extra=f"answers: {probe.step.detail}")]
-    said = redact.clean(f"{ep.where}: {ep.expression}", 600)
-    over = f"overrides OTEL_EXPORTER_OTLP_ENDPOINT ({env_endpoint})" if env_endpoint else ""
+    said = _written(ep)
+    over = f"it overrides {env_endpoint}" if env_endpoint else ""
     out = []
     for f in probe.findings:
         kind = c.kind_of(f)
