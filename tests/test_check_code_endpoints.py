@@ -305,17 +305,23 @@ def test_a_hard_coded_live_collector_is_healthy_with_a_warning_that_it_overrides
     assert ran_code == code and "app.exported-elsewhere" in [f["code"] for f in ran["findings"]]
 
 
+@pytest.mark.parametrize("written", ["literal", "environment"])
 def test_an_http_exporter_given_the_base_url_in_code_is_path_missing_in_check_and_run(
-    tmp_path: Path, collector_to_jaeger: tuple[peers.Collector, peers.Jaeger]
+    written: str, tmp_path: Path, collector_to_jaeger: tuple[peers.Collector, peers.Jaeger]
 ) -> None:
+    """The issue's case: `OTLPSpanExporter(endpoint=os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"])` posts to /."""
     col, jaeger = collector_to_jaeger
     base = f"http://{col.otlp_http}"
-    _write(tmp_path, {"main.py": PYTHON_HTTP.format(endpoint=base)})
+    source = PYTHON_HTTP.format(endpoint=base)
+    if written == "environment":
+        source = "import os\n" + source.replace(f'"{base}"', 'os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"]')
+    _write(tmp_path, {"main.py": source})
     env = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": base}
     doc, human, code = _check(tmp_path, col, jaeger, env)
     assert code == ExitCode.PROBLEM
     [first] = _errors(doc)
-    assert first["code"] == "ingest.path-missing" and first["location"]["line"] == 9, doc["findings"]
+    line = next(i for i, x in enumerate(source.splitlines(), 1) if "OTLPSpanExporter(" in x)
+    assert first["code"] == "ingest.path-missing" and first["location"]["line"] == line, doc["findings"]
     assert f"pass {base}/v1/traces" in first["hint"]
     assert "(ingest.path-missing)" in human
 

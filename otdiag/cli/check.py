@@ -68,7 +68,8 @@ def check(
             metavar="DIR",
             help="The app's source directory: check requirements*.txt, pyproject.toml and the installed "
             "OpenTelemetry packages, go.mod, package.json (+ package-lock.json), pom.xml and Gradle files "
-            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation).",
+            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation), and probe "
+            "the exporter endpoints its source code sets (they override OTEL_EXPORTER_OTLP_ENDPOINT).",
         ),
     ] = None,
     env_file: Annotated[

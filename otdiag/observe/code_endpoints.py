@@ -37,7 +37,7 @@ _MAX_CALLS = 50
 
 SKIPPED_DIRS = frozenset(
     {"node_modules", ".venv", "venv", "site-packages", "vendor", "target", "build", "dist", ".git", "__pycache__",
-     "bin", "obj", ".gradle", ".mvn", ".idea", ".tox", ".mypy_cache", ".pytest_cache"}
+     "obj", ".gradle", ".mvn", ".idea", ".tox", ".mypy_cache", ".pytest_cache"}
 )  # fmt: skip
 _LANGUAGES = {
     ".py": "python",
