@@ -218,6 +218,20 @@ def test_dependency_folders_links_out_of_the_tree_and_oversized_files_are_not_re
     assert [Path(e.file).name for e in code_endpoints.scan(app).endpoints] == ["main.py"]
 
 
+def test_tests_examples_and_prose_about_the_call_are_not_the_apps_endpoints(tmp_path: Path) -> None:
+    exporter = PYTHON_GRPC.format(endpoint="127.0.0.1:9")
+    _write(
+        tmp_path,
+        {
+            "test_app.py": exporter, "app_test.py": exporter, "web/app.test.js": NODE, "web/app.spec.ts": NODE,
+            "cmd/main_test.go": GO, "src/test/java/shop/Telemetry.java": JAVA, "examples/demo.py": exporter,
+            "pkg/mod/go.opentelemetry.io/otel/x.go": GO,
+            "notes.py": '"""Build OTLPSpanExporter(endpoint=...) with the collector\'s address."""\n',
+        },
+    )  # fmt: skip
+    assert code_endpoints.scan(tmp_path).endpoints == ()
+
+
 def test_the_walk_stops_at_its_file_bound_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path, {f"m{i:02}.py": "x = 1\n" for i in range(12)})
     monkeypatch.setattr(code_endpoints, "MAX_FILES", 5)
@@ -262,7 +276,14 @@ def test_a_dead_hard_coded_endpoint_is_the_same_error_in_check_and_run(
 ) -> None:
     col, jaeger = collector_to_jaeger
     dead = f"127.0.0.1:{peers.free_port()}"
-    _write(tmp_path, {"main.py": PYTHON_GRPC.format(endpoint=dead)})
+    _write(
+        tmp_path,
+        {
+            "main.py": PYTHON_GRPC.format(endpoint=dead),
+            "jobs/worker.py": PYTHON_GRPC.format(endpoint=dead),  # the same endpoint: one probe, one finding
+            "tests/test_main.py": PYTHON_GRPC.format(endpoint="127.0.0.1:2"),  # the tests' endpoints are not the app's
+        },
+    )
     # The environment names the live collector: the code overrides it.
     env = {"OTEL_SERVICE_NAME": "shop", "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{col.otlp_grpc}",
            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}  # fmt: skip
@@ -276,6 +297,8 @@ def test_a_dead_hard_coded_endpoint_is_the_same_error_in_check_and_run(
     assert f"it overrides OTEL_EXPORTER_OTLP_ENDPOINT=http://{col.otlp_grpc}" in first["evidence"]
     assert f'written in the code: "{dead}"' in first["evidence"]
     assert [e["code"] for e in _errors(doc)] == ["ingest.refused"]  # the environment's collector is fine
+    assert f"also set at {tmp_path / 'jobs' / 'worker.py'}:10" in first["evidence"]
+    assert [s["name"] for s in doc["steps"] if s["name"].startswith("code ")] == ["code main.py:10"]
     assert "(ingest.refused)" in human and f"{tmp_path / 'main.py'}:10:{column}" in human
     assert f"sends to {dead}, set in the code: Nothing listens at {dead}" in human
     assert next(s for s in doc["steps"] if s["name"] == "code main.py:10")["status"] == "fail"
@@ -332,3 +355,25 @@ def test_an_http_exporter_given_the_base_url_in_code_is_path_missing_in_check_an
 def test_a_bad_app_dir_is_a_usage_error(tmp_path: Path) -> None:
     got = _otdiag("check", "--app-dir", str(tmp_path / "nope"), "--no-e2e", env={})
     assert got.returncode == ExitCode.USAGE and "--app-dir" in got.stderr
+
+
+def test_endpoints_built_from_unreadable_values_are_one_note_and_nothing_is_probed(tmp_path: Path) -> None:
+    from otdiag.app import export_settings
+    from otdiag.check import code
+
+    _write(
+        tmp_path,
+        {
+            "a.py": PYTHON_GRPC.replace('"{endpoint}"', "settings.collector"),
+            "b.py": PYTHON_GRPC.replace('"{endpoint}"', 'os.environ["COLLECTOR"]'),
+        },
+    )
+    found = code_endpoints.scan(tmp_path).endpoints
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://gw:4317"}
+    steps, findings = code.start(found, env, export_settings.resolve(export_settings.Flags(), env), 1.0).result()
+    assert steps == []
+    [note] = findings
+    assert (note.code, note.severity.value) == ("app.exported-elsewhere", "info")
+    assert note.message.startswith("2 exporter endpoint(s) set in the code from values otdiag cannot read here")
+    assert "they override OTEL_EXPORTER_OTLP_ENDPOINT=http://gw:4317" in note.message
+    assert [e.split(": ", 1)[1] for e in note.evidence] == ["settings.collector", 'os.environ["COLLECTOR"]']

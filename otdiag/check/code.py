@@ -42,6 +42,8 @@ class _One:
     finding: Finding | None = None
     """What is said without probing (not concrete, or the environment's own endpoint)."""
     probe: Future[Probe] | None = None
+    also: list[CodeEndpoint] = field(default_factory=list)
+    """The same endpoint, written in other places too."""
 
 
 @dataclass
@@ -65,43 +67,73 @@ class Running:
         return steps, findings
 
 
+MAX_PROBED = 8
+"""Distinct endpoints probed (at once): check --app-dir still ends in about one timeout."""
+
+
 def start(
     endpoints: tuple[CodeEndpoint, ...], env: dict[str, str], env_settings: export_settings.Settings, timeout: float
 ) -> Running:
-    """Probe every concrete endpoint in the code (each bounded by `timeout`), in threads of their own."""
+    """Probe every distinct concrete endpoint in the code (at most MAX_PROBED, each bounded by `timeout`), in
+    threads of their own; the same endpoint written in several places is one probe and one finding."""
     running = Running(env_settings, env)
-    todo: list[_One] = []
+    shown_env = _env_shown(env_settings, env)
+    unknown: list[CodeEndpoint] = []
+    groups: dict[tuple[str, str, bool], _One] = {}
     for ep in endpoints:
-        one = _One(ep)
-        running.items.append(one)
         value = ep.value(env)
-        redact.remember_url(value)
-        shown_env = _env_shown(env_settings, env)
         if value is None:
-            unknown = f"{redact.clean(ep.expression, 120)} (its value is not known here)"
-            one.finding = _overrides(ep, unknown, shown_env, known=False)
+            unknown.append(ep)
             continue
+        redact.remember_url(value)
         protocol = ep.protocol or _protocol_from_port(value)
         if protocol is None:
             why = "the file does not say which OTLP exporter (gRPC or HTTP) it is: not probed"
-            one.finding = _overrides(ep, _shown(value), shown_env, extra=why)
+            running.items.append(_One(ep, finding=_overrides(ep, _shown(value), shown_env, extra=why)))
             continue
         try:
-            one.settings = _settings(ep, value, protocol, env, timeout)
+            settings = _settings(ep, value, protocol, env, timeout)
         except UsageError as exc:
-            one.finding = _overrides(ep, _shown(value), shown_env, extra=f"not probed: {exc}")
+            bad = _overrides(ep, _shown(value), shown_env, extra=f"not probed: {exc}")
+            running.items.append(_One(ep, finding=bad))
             continue
-        if _same(one.settings, env_settings):
+        key = (settings.protocol.value, settings.url, settings.secure)
+        if key in groups:
+            groups[key].also.append(ep)
+            continue
+        one = groups[key] = _One(ep, settings)
+        running.items.append(one)
+        if _same(settings, env_settings):
             one.finding = _overrides(ep, _shown(value), shown_env, same=True)
-            continue
-        todo.append(one)
+        elif len([o for o in groups.values() if o.finding is None]) > MAX_PROBED:
+            one.finding = _overrides(
+                ep, _shown(value), shown_env, extra=f"not probed: more than {MAX_PROBED} endpoints"
+            )
+    if unknown:
+        running.items.append(_One(unknown[0], finding=_unknown(unknown, shown_env)))
+    todo = [o for o in groups.values() if o.finding is None]
     if todo:
-        pool = ThreadPoolExecutor(max_workers=min(4, len(todo)), thread_name_prefix="otdiag-code")
+        pool = ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="otdiag-code")
         for one in todo:
             assert one.settings is not None
             one.probe = pool.submit(probe_export, _step_name(one.endpoint), one.settings, timeout)
         pool.shutdown(wait=False)  # each probe is bounded by the timeout; result() waits for it
     return running
+
+
+def _unknown(eps: list[CodeEndpoint], env_endpoint: str | None) -> Finding:
+    """One note for every endpoint built from values otdiag cannot read (a variable, a config object)."""
+    first = eps[0]
+    what = f"{len(eps)} exporter endpoint(s) set in the code from values otdiag cannot read here"
+    over = f"they override {env_endpoint}" if env_endpoint else "OTEL_EXPORTER_OTLP_ENDPOINT does not change them"
+    return c.APP_EXPORTED_ELSEWHERE(
+        f"{what} (first {first.call}): {over}; not probed.",
+        severity=Severity.INFO,
+        stage=Stage.APP,
+        hint=f"Nothing to fix if those endpoints are right; drop {first.drop} to let the environment decide.",
+        location=_location(first),
+        evidence=[redact.clean(f"{e.where}: {e.expression}", 300) for e in eps[:5]],
+    )
 
 
 def _settings(
@@ -155,6 +187,12 @@ def _written(ep: CodeEndpoint) -> str:
     return f"written in the code: {redact.clean(ep.expression, 200)}"
 
 
+def _also(one: _One) -> list[str]:
+    shown = [redact.clean(e.where, 300) for e in one.also[:5]]
+    more = f" (+{len(one.also) - 5} more)" if len(one.also) > 5 else ""
+    return [f"also set at {', '.join(shown)}{more}"] if shown else []
+
+
 def _location(ep: CodeEndpoint) -> Location:
     return Location(redact.clean(ep.file, 400), ep.line, ep.column)
 
@@ -192,7 +230,8 @@ def _judged(one: _One, probe: Probe, env_settings: export_settings.Settings, env
     shown = export_settings.shown_endpoint(settings)
     env_endpoint = _env_shown(env_settings, env)
     if probe.ok:
-        return [_overrides(ep, shown, env_endpoint, extra=f"answers: {probe.step.detail}")]
+        found = _overrides(ep, shown, env_endpoint, extra=f"answers: {probe.step.detail}")
+        return [replace(found, evidence=(*found.evidence, *_also(one)))]
     said = _written(ep)
     over = f"it overrides {env_endpoint}" if env_endpoint else ""
     out = []
@@ -215,7 +254,7 @@ def _judged(one: _One, probe: Probe, env_settings: export_settings.Settings, env
                 stage=Stage.APP,
                 target=f.target,
                 location=_location(ep),
-                evidence=[said, *f.evidence, *([over] if over else [])],
+                evidence=[said, *f.evidence, *([over] if over else []), *_also(one)],
             )
         )
     return out

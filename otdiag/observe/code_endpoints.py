@@ -37,8 +37,18 @@ _MAX_CALLS = 50
 
 SKIPPED_DIRS = frozenset(
     {"node_modules", ".venv", "venv", "site-packages", "vendor", "target", "build", "dist", ".git", "__pycache__",
-     "obj", ".gradle", ".mvn", ".idea", ".tox", ".mypy_cache", ".pytest_cache"}
+     "obj", ".gradle", ".mvn", ".idea", ".tox", ".mypy_cache", ".pytest_cache",
+     "test", "tests", "__tests__", "testdata", "spec", "examples", "example", "docs"}
 )  # fmt: skip
+"""Dependencies, build output, and the code that is not the app (tests, examples: their endpoints are not the
+app's). Hidden folders are skipped too."""
+_TEST_FILE = (".test.", ".spec.", "_test.go", "_test.py", "Test.java", "Tests.java", "Test.kt", "Tests.cs")
+
+
+def _is_test(name: str) -> bool:
+    return name.startswith("test_") or any(t in name for t in _TEST_FILE)
+
+
 _LANGUAGES = {
     ".py": "python",
     ".js": "node", ".mjs": "node", ".cjs": "node", ".ts": "node", ".mts": "node", ".cts": "node",
@@ -124,14 +134,17 @@ def scan(app_dir: Path) -> Scan:
     stopped: str | None = None
     deadline = time.monotonic() + MAX_SECONDS
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+        go_cache = Path(dirpath).name == "pkg"  # $GOPATH/pkg/mod: every module's own sources
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith(".") and not (go_cache and d == "mod")
+        )
         entries += len(dirnames) + len(filenames)
         if entries > MAX_ENTRIES or time.monotonic() > deadline:
             stopped = f"stopped after {entries} directory entries" if entries > MAX_ENTRIES else "stopped at 5 s"
             break
         for name in sorted(filenames):
             language = _LANGUAGES.get(Path(name).suffix)
-            if language is None:
+            if language is None or _is_test(name):
                 continue
             if files >= MAX_FILES or total >= MAX_TOTAL_BYTES:
                 stopped = f"stopped after {files} files ({total // 1048576} MiB)"
@@ -201,8 +214,8 @@ def _python(text: str, shown: str) -> list[CodeEndpoint]:
             continue
         args = _split(_args(text, m.end()))
         expr = _kwarg(args, "endpoint", "=")
-        if expr is None:
-            continue
+        if expr is None or expr in ("...", "…"):
+            continue  # no endpoint, or prose about the call (a docstring's `endpoint=...`)
         insecure = (_kwarg(args, "insecure", "=") or "").strip() == "True"
         out.append(_endpoint(text, m.start(), shown, "python", "OTLPSpanExporter(endpoint=...)", expr, protocol,
                              insecure=insecure))  # fmt: skip
