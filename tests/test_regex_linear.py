@@ -171,6 +171,12 @@ PATTERNS: dict[str, str] = {
     "\\d+\\.\\d+(?:[-.][\\w.]+)?": A,  # otdiag/validate/sdkconfig.py
     "auth|token|secret|passw|api[-_]?key|apikey|cookie|credential|signature|session|key$": S,  # otdiag/validate/warn.py
     "(?i)^(?:(?:bearer|basic|apikey|api-key|token|digest|negotiate|splunk|dsn)\\s+\\S+|(?=[A-Za-z0-9._~+/=-]*[0-9])(?=[A-Za-z0-9._~+/=-]*[A-Za-z])[A-Za-z0-9._~+/=-]{16,2048})$": S,  # otdiag/validate/warn.py
+    # check --app-dir: the app's source files (where an exporter call starts; its arguments are scanned by hand)
+    r"\bOTLPSpanExporter\s*+\(": S,
+    r"\bnew\s++OTLPTraceExporter\s*+\(": S,
+    r"\.setEndpoint\s*+\(": S,
+    r"\b(otlptracegrpc|otlptracehttp)\.(WithEndpointURL|WithEndpoint|WithURLPath|WithInsecure)\s*+\(": S,
+    r"\bEndpoint\s*+=\s*+new\s++(?:System\.)?Uri\s*+\(": S,
     # mcp: a tool argument (bounded by the tool's own size cap)
     r"v?\d{1,3}\.\d{1,4}\.\d{1,4}": A,
     # collector: metrics pages and configs
@@ -466,3 +472,27 @@ def test_stderr_tap_keeps_a_bounded_line(tmp_path: Path) -> None:
     assert passed[0] == total + len(TAIL)
     assert max(seen) <= runner.LINE_KEPT
     assert tap.hits == {"app.queue-full": ["Queue is full, likely spans will be dropped"]}
+
+
+_SOURCE_ATTACKS = {
+    "python": ["OTLPSpanExporter(", 'OTLPSpanExporter(endpoint="', "OTLPSpanExporter(endpoint=((((", "proto.grpc "],
+    "node": ["new OTLPTraceExporter({ url: `", "new OTLPTraceExporter({{{{", "new "],
+    "java": ['OtlpGrpcSpanExporter.builder().setEndpoint("', ".setEndpoint(("],
+    "go": ["otlptracegrpc.WithEndpoint(", 'otlptracehttp.WithURLPath("', "otlptracegrpc.WithInsecure("],
+    "dotnet": ['o.Endpoint = new Uri("', "Otlp Endpoint = new Uri((("],
+}
+
+
+@pytest.mark.parametrize("language", sorted(_SOURCE_ATTACKS))
+def test_code_endpoints_read_a_hostile_megabyte_quickly(language: str) -> None:
+    """A source file of repeated call openings, unclosed strings and brackets: the argument scanner reads a bounded
+    number of calls, each a bounded span of text (check --app-dir reads up to 1 MiB of each file)."""
+    from otdiag.observe import code_endpoints
+
+    for piece in _SOURCE_ATTACKS[language]:
+        for text in ((piece * (MB // len(piece) + 1))[:MB], (piece + "\n") * (MB // (len(piece) + 1))):
+            started = time.perf_counter()
+            found = code_endpoints.find(text, language, "app.src")
+            took = time.perf_counter() - started
+            assert len(found) <= code_endpoints._MAX_CALLS
+            assert took < 5.0, f"{language} {piece!r}: {took:.1f}s"

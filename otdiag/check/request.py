@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from otdiag.check.tiers import Chain
     from otdiag.collector.fleet import Prometheus
     from otdiag.collector.targets import CollectorTargets
+    from otdiag.observe.code_endpoints import CodeEndpoint
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class CheckOptions:
     """--config given once per tier: the collectors in order (`config` is then the first tier's)."""
     log_findings: list[Finding] = field(default_factory=list)
     """--collector-log: the exporter errors the collector logged, on the Collector -> Jaeger hop."""
+    code_endpoints: tuple[CodeEndpoint, ...] = ()
+    """--app-dir: the exporter endpoints the app's source sets (they override OTEL_EXPORTER_OTLP_ENDPOINT)."""
 
 
 # --- from the command line's options -----------------------------------------------------------------------
@@ -142,6 +145,17 @@ def app_dir_findings(path: str) -> list[Finding]:
     for extra in (deps_java.findings(p), manifests.findings(p)):
         other += [f for f in extra if f.code not in {g.code for g in other}]
     return [*deps.app_dir_findings(p), *other]
+
+
+def code_endpoints(path: str | None) -> tuple[CodeEndpoint, ...]:
+    """--app-dir: the exporter endpoints written in the app's source (a bounded, static read)."""
+    if path is None:
+        return ()
+    from pathlib import Path
+
+    from otdiag.observe import code_endpoints as scan
+
+    return scan.scan(Path(path)).endpoints
 
 
 def tiers(configs: list[str] | None, tier_metrics: list[str] | None) -> tuple[str | None, Chain | None]:

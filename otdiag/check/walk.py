@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from otdiag import catalogue as c
 from otdiag.app import env_analysis, export_settings
+from otdiag.check import code
 from otdiag.check.app import app_settings, app_step, sibling_settings
 from otdiag.check.e2e import E2E, end_to_end
 from otdiag.check.probes import (
@@ -64,6 +65,7 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
 
     # 2-3. The collector (every tier) and Jaeger, and the fleet, all at once.
     progress.update("probing the collector and Jaeger")
+    in_code = code.start(opts.code_endpoints, dict(opts.env), sdk.settings, budget)  # --app-dir's, alongside
     hops = _probe_hops(opts, sdk, budget)
     unset = _protocol_unset_grpc(sdk, hops)
     if unset is not None:
@@ -77,6 +79,8 @@ def run(opts: CheckOptions, progress: Progress | None = None) -> CheckResult:
     findings += hops.findings()
     findings = _with_log(findings, opts.log_findings)
     findings = _listening_fix(findings, opts)
+    code_steps, code_findings = in_code.result()
+    steps, findings = [*steps, *code_steps], [*findings, *code_findings]
 
     # 4. End to end, through whichever ingest path works.
     observer = Observer(opts.chain, budget, hops.tls) if opts.chain is not None else None

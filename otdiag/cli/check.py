@@ -68,7 +68,8 @@ def check(
             metavar="DIR",
             help="The app's source directory: check requirements*.txt, pyproject.toml and the installed "
             "OpenTelemetry packages, go.mod, package.json (+ package-lock.json), pom.xml and Gradle files "
-            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation).",
+            "(removed Jaeger exporter, API/SDK/exporter version skew, missing instrumentation), and probe "
+            "the exporter endpoints its source code sets (they override OTEL_EXPORTER_OTLP_ENDPOINT).",
         ),
     ] = None,
     env_file: Annotated[
@@ -151,6 +152,7 @@ def check(
             config=collector_targets.targets(config) if config else None,
             config_findings=request.config_findings(config, jaeger_config, app_dir, chain),
             log_findings=request.collector_log_findings(collector_log, timeout_s),
+            code_endpoints=request.code_endpoints(app_dir),
             timeout=timeout_s,
             wait=wait_s,
             e2e=e2e,
