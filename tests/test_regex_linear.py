@@ -54,6 +54,7 @@ PATTERNS: dict[str, str] = {
     r"Queue is full, likely spans will be dropped|Queue full, dropping": S,
     r"not found in entry point|Requested component '[^']*' not found": S,
     r"DependencyConflict": S,
+    r"Unsupported OTLP protocol '": S,
     r"Failed to export (span )?batch|Transient error [^\n]{0,200}? encountered while exporting|"
     r"Max retries exceeded with url|Exception while exporting Span": S,
     r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s'\"<>]++": S,
