@@ -65,7 +65,7 @@ def build(spec: SpanSpec) -> BuiltSpans:
     provider = TracerProvider(resource=Resource(attrs), sampler=ALWAYS_ON, shutdown_on_exit=False)
     # The test span is otdiag's probe, not the app: the app's OTEL_SDK_DISABLED=true (read by the SDK from the
     # environment) must not turn it into a no-op that "sends" 0 spans. send-test-span warns about it instead.
-    provider._disabled = False  # noqa: SLF001 - the SDK has no argument for it
+    provider._disabled = False  # the SDK has no argument for it
     provider.add_span_processor(SimpleSpanProcessor(collect))
     tracer = provider.get_tracer("otdiag", otdiag.__version__)
     with tracer.start_as_current_span(spec.span_name, kind=SpanKind.CLIENT, attributes=dict(spec.attributes)) as root:
