@@ -799,7 +799,39 @@ def analyse(
         findings.insert(0, _no_spans(ran, loaded=seen.loaded))
     if s.spans > 0:
         findings += _span_findings(ran, env, seen.observed)
-    return findings, seen.observed
+    return [_service_name_ignored(f, ran, env) for f in findings], seen.observed
+
+
+_SERVICE_NAME_IGNORED = {
+    "node": "The app's TracerProvider does not read OTEL_SERVICE_NAME: NodeTracerProvider (sdk-trace-base 2.x) "
+    "without a resource uses defaultResource(), which reads no environment. Pass one: new NodeTracerProvider({ "
+    "resource: resourceFromAttributes({ 'service.name': 'my-service' }) }), or use NodeSDK or "
+    "detectResources({ detectors: [envDetector] }), which read OTEL_SERVICE_NAME.",
+    "python": "The app builds its Resource without the environment: use Resource.create({...}) (it reads "
+    "OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES), not Resource({...}).",
+}
+
+
+def _service_name_ignored(f: Finding, ran: _Ran, env: Mapping[str, str]) -> Finding:
+    """unknown_service although the environment names the service: the code's provider ignores the variable,
+    so "Set OTEL_SERVICE_NAME" would be advice the user already followed."""
+    if f.code != "trace.unknown-service":
+        return f
+    named = env.get("OTEL_SERVICE_NAME") or (
+        "service.name=" in env.get("OTEL_RESOURCE_ATTRIBUTES", "") and "OTEL_RESOURCE_ATTRIBUTES"
+    )
+    if not named:
+        return f
+    runtime = ran.runtime.observed.runtime if ran.runtime is not None else "python"
+    hint = _SERVICE_NAME_IGNORED.get(runtime)
+    if hint is None:
+        return f
+    said = (
+        f"OTEL_SERVICE_NAME={env['OTEL_SERVICE_NAME']!r}"
+        if env.get("OTEL_SERVICE_NAME")
+        else "OTEL_RESOURCE_ATTRIBUTES"
+    )
+    return replace(f, message=f"{f.message.rstrip('.')} although {said} is set.", hint=hint)
 
 
 _SETUP_CRASHES = ([CRASHED_CODE], [APP_OTEL_IMPORT.code])
