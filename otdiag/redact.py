@@ -118,10 +118,20 @@ _URL_END = ":.,;)]"
 _ASSIGNED_SECRET = re.compile(
     r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
     r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"
-    r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest)\s+)?([^\s,;\"'&]+)"
+    r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest|negotiate|ntlm|apikey|dpop)\s+)?([^\s,;\"'&]+)"
 )
+_SCHEME_TOKEN = re.compile(r"(?i)(?<![\w-])(bearer|basic)([ \t]++)([A-Za-z0-9\-._~+/]++=*+)")
+"""`Bearer <token>` / `Basic <base64>` anywhere (an argv word, a quoted header, an SDK error): the scheme word
+starts a run that cannot start inside another, and the token is scanned possessively: linear time."""
+_SCHEME_PROSE = frozenset(
+    {"token", "tokens", "auth", "authentication", "authorization", "header", "headers", "scheme", "credentials",
+     "and", "or", "is", "was", "the", "a", "an", "to", "in", "for", "with", "of", "not", "requires", "required"}
+)  # fmt: skip
+"""Words after "bearer"/"basic" in prose ("a Bearer token is missing", "basic auth"): not secrets."""
 _PLACEHOLDER = re.compile(r"^(<[^>]*>|\$\{?[A-Za-z_][\w:.\-]*\}?|[A-Z][A-Z_]*|\.\.\.|…|\*+|\$|\{)$")
-_MAYBE_SECRET = ("@", "token", "key", "secret", "pass", "pwd", "auth", "sig", "credential", "cookie")
+_MAYBE_SECRET = (
+    "@", "token", "key", "secret", "pass", "pwd", "auth", "sig", "credential", "cookie", "bearer", "basic",
+)  # fmt: skip
 """Whether text may hold a secret at all (substring tests: linear); a superset of what the patterns find."""
 
 
@@ -248,6 +258,23 @@ def _assigned(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}"
 
 
+def _scheme_token(m: re.Match[str]) -> str:
+    token = m.group(3)
+    if token.lower() in _SCHEME_PROSE or _PLACEHOLDER.match(token) or len(token) < 3:
+        return m.group(0)
+    if m.group(1).lower() == "basic" and not _basic_credentials(token):
+        return m.group(0)  # "basic" in prose ("basic setup"): only base64 of user:password is a secret
+    return f"{m.group(1)}{m.group(2)}{REDACTED}"
+
+
+def _basic_credentials(token: str) -> bool:
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except ValueError:
+        return False
+    return b":" in decoded
+
+
 def scrub(text: str) -> str:
     """`text` without any secret: known values, URL passwords, secret query values, credentials."""
     if not text:
@@ -271,6 +298,7 @@ def _scrub(text: str) -> str:
         text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
         text = _query_values(text)
         text = _ASSIGNED_SECRET.sub(_assigned, text)
+        text = _SCHEME_TOKEN.sub(_scheme_token, text)
     for secret in sorted(_secrets.known, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)

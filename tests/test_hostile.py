@@ -439,6 +439,24 @@ def test_the_scrubber_is_idempotent_and_keeps_plain_text() -> None:
 @pytest.mark.parametrize(
     ("text", "scrubbed"),
     [
+        # a token with its scheme word anywhere: an argv word, a quoted header, an SDK error (issue 23)
+        ("Bearer wrong-T0KEN-leak1", "Bearer <redacted>"),
+        ("node app.cjs http://h:4318 Bearer wrong-T0KEN-leak1", "node app.cjs http://h:4318 Bearer <redacted>"),
+        ("header 'Basic b3RkaWFnOndyb25nUFctbGVhazI='", "header 'Basic <redacted>'"),
+        ("Authorization: Negotiate YIIabc123", "Authorization: Negotiate <redacted>"),
+        ("authorization=Basic eHl6OmFiYw==", "authorization=Basic <redacted>"),
+        # prose keeps its words
+        ("a Bearer token is missing; basic auth failed", "a Bearer token is missing; basic auth failed"),
+        ("basic setup done", "basic setup done"),
+    ],
+)
+def test_a_token_after_its_scheme_word_is_redacted(text: str, scrubbed: str) -> None:
+    assert redact.scrub(text) == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
         # the sentence's punctuation after a URL stays the sentence's
         ("POST http://h:4318/v1/traces?token=abc: refused", "POST http://h:4318/v1/traces?token=<redacted>: refused"),
         ("(see http://h/?api_key=abc).", "(see http://h/?api_key=<redacted>)."),

@@ -38,7 +38,8 @@ PATTERNS: dict[str, str] = {
     r"(?i)token|key|secret|password|passwd|pwd|auth|signature|sig|credential": S,
     r"(?i)\b((?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|x-auth-token|access[-_]?token|"
     r"auth[-_]?token|bearer[-_]?token|client[-_]?secret|password|passwd|secret|cookie)"
-    r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest)\s+)?([^\s,;\"'&]+)": S,
+    r"(\"?\s*[:=]\s*\"?)((?:basic|bearer|token|digest|negotiate|ntlm|apikey|dpop)\s+)?([^\s,;\"'&]+)": S,
+    r"(?i)(?<![\w-])(bearer|basic)([ \t]++)([A-Za-z0-9\-._~+/]++=*+)": S,
     r"^(<[^>]*>|\$\{?[A-Za-z_][\w:.\-]*\}?|[A-Z][A-Z_]*|\.\.\.|…|\*+|\$|\{)$": A,
     r"\r\n|[\n\r\u2028\u2029\x85]": S,
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]": S,
@@ -53,6 +54,7 @@ PATTERNS: dict[str, str] = {
     r"Queue is full, likely spans will be dropped|Queue full, dropping": S,
     r"not found in entry point|Requested component '[^']*' not found": S,
     r"DependencyConflict": S,
+    r"Unsupported OTLP protocol '": S,
     r"Failed to export (span )?batch|Transient error [^\n]{0,200}? encountered while exporting|"
     r"Max retries exceeded with url|Exception while exporting Span": S,
     r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*+://[^\s'\"<>]++": S,
@@ -406,6 +408,8 @@ HOSTILE = {
     "assignments": "password = " * (MB // 11),
     "at signs": "a@" * (MB // 2),
     "spaces": " " * MB + "x",
+    "bearer words": "Bearer " * (MB // 7),
+    "bearer token": "basic " + "A" * MB + "=" * MB,
 }
 
 

@@ -359,3 +359,28 @@ def test_a_refused_export_gets_the_classifiers_code_and_fix_as_send_test_span_do
     assert f"127.0.0.1:{port}" in first["message"] and "set in the code" in first["message"]
     assert "drop url: from new OTLPTraceExporter()" in first["hint"]
     assert first["location"] is not None and first["location"]["line"] == 5
+
+
+@pytest.mark.usefixtures("built")
+def test_unknown_service_with_otel_service_name_set_says_the_provider_ignores_it() -> None:
+    """NodeTracerProvider 2.x without a resource uses defaultResource(), which reads no environment: "Set
+    OTEL_SERVICE_NAME" would be advice already followed (issue 23)."""
+    app = Path(node_build.case("healthy_cjs")) / "unknown_service_tmp.cjs"
+    app.write_text(
+        "const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');\n"
+        "const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');\n"
+        "const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');\n"
+        "const { trace } = require('@opentelemetry/api');\n"
+        "const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });\n"
+        "provider.register();\n"
+        "trace.getTracer('t').startActiveSpan('work', (span) => span.end());\n"
+        "provider.shutdown().then(() => console.log('done'));\n"
+    )
+    try:
+        _, doc, stderr = otdiag_run("healthy_cjs", app.name, env={"OTEL_SERVICE_NAME": "shop"})
+    finally:
+        app.unlink()
+    [f] = [f for f in doc["findings"] if f["code"] == "trace.unknown-service"]
+    assert "OTEL_SERVICE_NAME='shop' is set" in f["message"], (doc["findings"], stderr[-800:])
+    assert "resourceFromAttributes" in f["hint"] and "NodeSDK" in f["hint"]
+    assert not f["hint"].startswith("Set OTEL_SERVICE_NAME")

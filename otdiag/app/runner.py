@@ -48,7 +48,7 @@ from otdiag.catalogue import (
 from otdiag.catalogue import (
     APP_NO_SPANS as NO_SPANS,
 )
-from otdiag.catalogue import APP_OBSERVER_ABSENT, APP_OTEL_IMPORT, E, Kind, W
+from otdiag.catalogue import APP_OBSERVER_ABSENT, APP_OTEL_IMPORT, APP_PYTHON_DEVIATION, E, Kind, W
 from otdiag.catalogue import (
     APP_PROVIDER_OVERRIDDEN as PROVIDER_OVERRIDDEN,
 )
@@ -74,6 +74,9 @@ _SIGNATURES: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (re.compile(r"Queue is full, likely spans will be dropped|Queue full, dropping"), QUEUE_FULL),
     (re.compile(r"not found in entry point|Requested component '[^']*' not found"), EXPORTER_MISSING),
     (re.compile(r"DependencyConflict"), INSTRUMENTATION_CONFLICT),
+    # Python's auto-configuration refuses http/json (and any unknown protocol) and starts no SDK: the app
+    # goes on with the API's no-op tracer, so the setting is the cause, not a provider missing from the code.
+    (re.compile(r"Unsupported OTLP protocol '"), APP_PYTHON_DEVIATION),
     (
         re.compile(
             r"Failed to export (span )?batch|Transient error [^\n]{0,200}? encountered while exporting|"
@@ -702,7 +705,34 @@ def run_app(
         also_receiving=list(also_receiving), runtime=seen,
     )  # fmt: skip
     findings, observed = analyse(ran, full_env, observe=request.observe)
+    findings += removed_findings(env, removed, request.protocol)
     return ran.result(findings, observed)
+
+
+def removed_findings(env: Mapping[str, str], removed: Sequence[str], protocol: Protocol | None) -> list[Finding]:
+    """What check says about the variables run took out of the app's environment (a traces endpoint without
+    /v1/traces): run does not use them, but the user's setting is still wrong outside run, so it is said, as a
+    warning."""
+    from otdiag.app import env_analysis
+
+    if not removed:
+        return []
+    names = ("OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", *removed)
+    sub = {n: env[n] for n in names if n in env}
+    if protocol is not None:
+        sub["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = protocol.value
+    out: list[Finding] = []
+    for f in env_analysis.analyse(sub).findings:
+        if f.target in removed and f.severity is not Severity.INFO:
+            out.append(
+                replace(
+                    f,
+                    severity=W,
+                    message=f"{f.message} (run took {f.target} out for this run, so the app sent to run's "
+                    "receiver; without run, this setting applies.)",
+                )
+            )
+    return out
 
 
 def _prepare_runtime(
@@ -769,7 +799,39 @@ def analyse(
         findings.insert(0, _no_spans(ran, loaded=seen.loaded))
     if s.spans > 0:
         findings += _span_findings(ran, env, seen.observed)
-    return findings, seen.observed
+    return [_service_name_ignored(f, ran, env) for f in findings], seen.observed
+
+
+_SERVICE_NAME_IGNORED = {
+    "node": "The app's TracerProvider does not read OTEL_SERVICE_NAME: NodeTracerProvider (sdk-trace-base 2.x) "
+    "without a resource uses defaultResource(), which reads no environment. Pass one: new NodeTracerProvider({ "
+    "resource: resourceFromAttributes({ 'service.name': 'my-service' }) }), or use NodeSDK or "
+    "detectResources({ detectors: [envDetector] }), which read OTEL_SERVICE_NAME.",
+    "python": "The app builds its Resource without the environment: use Resource.create({...}) (it reads "
+    "OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES), not Resource({...}).",
+}
+
+
+def _service_name_ignored(f: Finding, ran: _Ran, env: Mapping[str, str]) -> Finding:
+    """unknown_service although the environment names the service: the code's provider ignores the variable,
+    so "Set OTEL_SERVICE_NAME" would be advice the user already followed."""
+    if f.code != "trace.unknown-service":
+        return f
+    named = env.get("OTEL_SERVICE_NAME") or (
+        "service.name=" in env.get("OTEL_RESOURCE_ATTRIBUTES", "") and "OTEL_RESOURCE_ATTRIBUTES"
+    )
+    if not named:
+        return f
+    runtime = ran.runtime.observed.runtime if ran.runtime is not None else "python"
+    hint = _SERVICE_NAME_IGNORED.get(runtime)
+    if hint is None:
+        return f
+    said = (
+        f"OTEL_SERVICE_NAME={env['OTEL_SERVICE_NAME']!r}"
+        if env.get("OTEL_SERVICE_NAME")
+        else "OTEL_RESOURCE_ATTRIBUTES"
+    )
+    return replace(f, message=f"{f.message.rstrip('.')} although {said} is set.", hint=hint)
 
 
 _SETUP_CRASHES = ([CRASHED_CODE], [APP_OTEL_IMPORT.code])
@@ -781,10 +843,15 @@ def _ordered(ran: _Ran, env: Mapping[str, str], seen: Seen) -> list[Finding]:
     stderr_findings = [
         _stderr_finding(code, lines)
         for code, lines in ran.stderr_hits.items()
-        if not (seen.loaded and code in _OBSERVED)
+        if not (seen.loaded and code in _OBSERVED) and code != APP_PYTHON_DEVIATION.code
     ]
     env_found = env_findings(env, ran.summary.spans)
     root, rest = list(seen.findings[: seen.root_causes]), list(seen.findings[seen.root_causes :])
+    rejected = _protocol_rejected(ran, env, root)
+    if rejected is not None:
+        # The no-op tracer's spans are what the rejection leaves: evidence, not a provider missing from the code.
+        rest = [f for f in rest if f.code != "app.no-provider"]
+        return [rejected, *env_found, *rest, *stderr_findings]
     env_errors = [f for f in env_found if f.severity is Severity.ERROR]
     if seen.observed.crash_in_opentelemetry and env_errors and [f.code for f in root] in _SETUP_CRASHES:
         # The SDK's own set-up raised on the app's OTEL_* settings: the setting is the cause, the crash its evidence.
@@ -792,6 +859,30 @@ def _ordered(ran: _Ran, env: Mapping[str, str], seen: Seen) -> list[Finding]:
         env_found[first] = replace(env_errors[0], evidence=(*env_errors[0].evidence, root[0].message))
         root = []
     return [*root, *env_found, *rest, *stderr_findings]
+
+
+def _protocol_rejected(ran: _Ran, env: Mapping[str, str], root: list[Finding]) -> Finding | None:
+    """Python's auto-configuration said "Unsupported OTLP protocol" on stderr: the protocol variable is why no
+    SDK started (the no-op tracer's spans, no provider), as check's app.python-sdk-differs says beforehand."""
+    lines = ran.stderr_hits.get(APP_PYTHON_DEVIATION.code)
+    if not lines:
+        return None
+    from otdiag.otlp.classify import scrub_error
+
+    name = next(
+        (n for n in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") if env.get(n)),
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    )
+    value = redact_text(env.get(name, "")[:40])
+    shown = list(dict.fromkeys(redact_text(scrub_error(x)).strip() for x in lines if "raise " not in x))[:2]
+    return APP_PYTHON_DEVIATION(
+        f"{name}={value}: Python's auto-configuration rejects it ('Unsupported OTLP protocol') and started no "
+        "SDK, so the app's spans went to the API's no-op tracer.",
+        severity=Severity.ERROR,
+        target=name,
+        hint=f"Set {name}=http/protobuf (or grpc): the Python SDK has no http/json exporter.",
+        evidence=(*shown, *(f.message for f in root)),
+    )
 
 
 def _stderr_finding(code: str, lines: list[str]) -> Finding:

@@ -64,7 +64,9 @@ def probe_export(name: str, settings: export_settings.Settings, timeout: float) 
         exporter = Exporter(settings, Scrubber().with_headers(settings.headers))
         at = attempt_of(settings)
         try:
-            res = exporter.export(b"", timeout=timeout)
+            from otdiag.otlp.sender import empty_body
+
+            res = exporter.export(empty_body(settings.protocol), timeout=timeout)
         except TransportError as err:
             f = attempt_findings.from_transport(err, at, timeout=min(2.0, timeout))
             p.findings.append(f)

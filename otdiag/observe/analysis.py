@@ -232,6 +232,14 @@ def _is_app_frame(path: str) -> bool:
     )
 
 
+def _in_otel(site: Site | None) -> bool:
+    """Whether `site` is the OpenTelemetry distribution's or SDK's own code (its auto-configuration builds the
+    provider, sampler and exporters from OTEL_* variables): the user's fix is then the variable, never that file."""
+    if site is None or _is_app_frame(site.file):
+        return False
+    return f"{os.sep}opentelemetry{os.sep}" in site.file
+
+
 def _crash_site(crash: Mapping[str, Any]) -> Site | None:
     frames = [f for f in _list(crash, "frames") if isinstance(f, list) and len(f) >= 2]
     for frame in reversed(frames):
@@ -466,11 +474,14 @@ Rule = Callable[[Facts], list[Finding]]
 
 
 def _where(site: Site | None, cwd: str, default: str = "The app") -> str:
+    if _in_otel(site):
+        return "The SDK's auto-configuration (from OTEL_* variables)"
     return site.shown(cwd) if site else default
 
 
 def _loc(site: Site | None, cwd: str) -> Location | None:
-    return site.location(cwd) if site else None
+    """Where the user edits: never a file of the OpenTelemetry packages themselves."""
+    return site.location(cwd) if site and not _in_otel(site) else None
 
 
 # --- 1. the removed Jaeger exporter: imported (and failed), or running from an old SDK ---------
@@ -769,12 +780,17 @@ def _sampler_drops(f: Facts) -> list[Finding]:
         return []
     cwd, sampler = f.cwd, _dict(active, "sampler")
     ssite = _site(active.get("site")) if active.get("sampler_in_code") is True else None
+    from_env = _in_otel(ssite) or (ssite is None and active.get("auto_configured") is True)
+    if from_env:
+        ssite = None  # the SDK's auto-configuration passed the sampler OTEL_TRACES_SAMPLER named
     if f.total("dropped_root"):
         desc = _str(sampler, "description", 160) or _str(sampler, "type", 120)
         return [
             c.APP_SAMPLER_OFF(
                 f"The sampler {desc} dropped all {f.total('dropped_root')} root span(s)"
-                + (f"; it is passed to TracerProvider at {ssite.shown(cwd)}." if ssite else "."),
+                + (f"; it is passed to TracerProvider at {ssite.shown(cwd)}." if ssite else "")
+                + ("; the SDK's auto-configuration built it from OTEL_TRACES_SAMPLER (and OTEL_TRACES_SAMPLER_ARG)."
+                   if from_env else "" if ssite else "."),
                 hint=(f"Remove sampler= at {ssite.shown(cwd)} (the default is ParentBased(ALWAYS_ON)), "
                       "or use a ratio above 0.") if ssite else None,
                 location=_loc(ssite, cwd),
@@ -820,6 +836,14 @@ def _processors(f: Facts) -> list[Finding]:
     exps = [_exporter(f.reports, _int(p, "exporter")) for p in procs]
     site = _site(procs[0].get("site"))
     if exps and all(e is not None and _str(e, "type").endswith("ConsoleSpanExporter") for e in exps):
+        if _in_otel(site) or _in_otel(_site(exps[0].get("site") if exps[0] else None)):
+            # Built by the SDK's auto-configuration: OTEL_TRACES_EXPORTER=console is the cause, not that file.
+            return [
+                c.APP_EXPORTER_CONSOLE(
+                    "The SDK's auto-configuration exports only with ConsoleSpanExporter (OTEL_TRACES_EXPORTER="
+                    "console): spans are printed to stdout and never sent to a collector."
+                )
+            ]
         return [
             c.APP_EXPORTER_CONSOLE(
                 f"{_where(site, f.cwd)} exports only with ConsoleSpanExporter: spans "

@@ -62,7 +62,10 @@ def build(spec: SpanSpec) -> BuiltSpans:
         "service.name": spec.service_name,
     }
     collect = _Collect()
-    provider = TracerProvider(resource=Resource(attrs), sampler=ALWAYS_ON)
+    provider = TracerProvider(resource=Resource(attrs), sampler=ALWAYS_ON, shutdown_on_exit=False)
+    # The test span is otdiag's probe, not the app: the app's OTEL_SDK_DISABLED=true (read by the SDK from the
+    # environment) must not turn it into a no-op that "sends" 0 spans. send-test-span warns about it instead.
+    provider._disabled = False  # the SDK has no argument for it
     provider.add_span_processor(SimpleSpanProcessor(collect))
     tracer = provider.get_tracer("otdiag", otdiag.__version__)
     with tracer.start_as_current_span(spec.span_name, kind=SpanKind.CLIENT, attributes=dict(spec.attributes)) as root:
@@ -71,6 +74,8 @@ def build(spec: SpanSpec) -> BuiltSpans:
             with tracer.start_as_current_span(f"{spec.span_name}-child", kind=SpanKind.INTERNAL):
                 pass
     provider.shutdown()
+    if not collect.spans:
+        raise RuntimeError("the SDK recorded no test span")  # never 0 spans sent and "accepted"
     ctx = root.get_span_context()
     return BuiltSpans(collect.spans, format(ctx.trace_id, "032x"), format(ctx.span_id, "016x"))
 

@@ -9,6 +9,7 @@ or a load run) and returns the command's typed `SendResult`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -27,7 +28,7 @@ from otdiag.app.export_settings import (
     unsendable_findings,
 )
 from otdiag.collector import attempt_findings
-from otdiag.model import Finding, Protocol, Result
+from otdiag.model import Finding, Protocol, Result, Severity
 from otdiag.net.transport import TransportError
 from otdiag.otlp import otlp_json
 from otdiag.otlp.exporter import Exporter, attempt_of
@@ -62,8 +63,18 @@ class Outcome:
 def _encode_for(protocol: Protocol, built: encode.BuiltSpans) -> bytes:
     from otdiag.otlp import encode
 
-    req = encode.request(built.spans)
+    return body_for(protocol, encode.request(built.spans))
+
+
+def body_for(protocol: Protocol, req: ExportTraceServiceRequest) -> bytes:
+    """The request as `protocol` frames it: OTLP/JSON for http/json, protobuf otherwise. The one encoding that
+    send-test-span, check's probes and check's end-to-end span all go through."""
     return otlp_json.dumps(req) if protocol is Protocol.HTTP_JSON else req.SerializeToString()
+
+
+def empty_body(protocol: Protocol) -> bytes:
+    """An empty export request (valid OTLP that stores nothing): `{}` in JSON, no bytes in protobuf."""
+    return body_for(protocol, ExportTraceServiceRequest())
 
 
 def send_one(settings: Settings, spec: encode.SpanSpec, *, scrub: Scrubber | None = None) -> Outcome:
@@ -84,7 +95,7 @@ def send_probe_span(
     if settings.protocol is Protocol.HTTP_JSON:
         req = ExportTraceServiceRequest()
         req.ParseFromString(raw)
-        raw = otlp_json.dumps(req)
+        raw = body_for(settings.protocol, req)
     return _send(settings, raw, trace_id, span_id, 1, None)
 
 
@@ -338,6 +349,16 @@ def settings_notes(settings: Settings) -> list[Finding]:
     from otdiag.app.export_settings import PROTOCOL_FROM_PORT
 
     notes = [*unsendable_findings(settings), *(catalogue.SETTINGS_NOTE(n) for n in settings.notes)]
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        # otdiag's span is sent anyway (it is a probe); the app's SDK, reading the same environment, makes none.
+        notes.append(
+            catalogue.APP_SDK_DISABLED(
+                "OTEL_SDK_DISABLED=true in this environment: otdiag's test span was sent anyway, but an app's SDK "
+                "started with it hands out no-op tracers and sends no span.",
+                target="OTEL_SDK_DISABLED",
+                severity=Severity.WARNING,
+            )
+        )
     if settings.sources.get("protocol") == PROTOCOL_FROM_PORT:
         from otdiag.app.env_analysis import protocol_unset
 

@@ -462,7 +462,8 @@ def _auto_instrumentation() -> dict[str, Any] | None:
             library = re.split(r"[\s<>=~!;\[,(]", str(entry.get("library", "")), maxsplit=1)[0]
             instrumentation = str(entry.get("instrumentation", ""))
             key = re.sub(r"[-_.]+", "-", library).lower()
-            if key in _NOT_TRACING or not any(m in sys.modules for m in modules_of.get(key, ())):
+            used = [m for m in modules_of.get(key, ()) if m in sys.modules]
+            if key in _NOT_TRACING or not used or all(_only_for_opentelemetry(m) for m in used):
                 continue
             name = re.split(r"[\s<>=~!;\[,(]", instrumentation, maxsplit=1)[0]
             try:
@@ -952,6 +953,71 @@ def _wrap_loader(loader: Any, name: str) -> None:
         _fail("loader", exc)
 
 
+_IMPORTED_BY: dict[str, str] = {}
+"""Top-level module -> the top-level package whose code imported it first ('__main__' for the app's script)."""
+
+
+def _witness(name: str) -> None:
+    """Who imports the top-level module `name` for the first time: the first frame outside importlib."""
+    try:
+        f: Any = sys._getframe(2)
+        while f is not None and (f.f_code.co_filename.startswith("<frozen") or "importlib" in f.f_code.co_filename):
+            f = f.f_back
+        by = f.f_globals.get("__name__") if f is not None else None
+        _IMPORTED_BY[name] = by.partition(".")[0] if isinstance(by, str) else ""
+    except Exception as exc:  # noqa: BLE001
+        _fail("witness", exc)
+
+
+def _only_for_opentelemetry(module: str) -> bool:
+    """Whether `module` came in only through OpenTelemetry's own packages (the OTLP HTTP exporter imports
+    requests, which imports urllib3) and the app's own code never imports it."""
+    seen: set[str] = set()
+    by = _IMPORTED_BY.get(module)
+    while by and by not in seen and len(seen) < 50:
+        if by.startswith("opentelemetry"):
+            return module not in _app_imports()
+        seen.add(by)
+        by = _IMPORTED_BY.get(by)
+    return False
+
+
+_APP_NAMES: dict[str, frozenset[str]] = {}
+"""The names each app file's code uses, read once per file (a report is written several times)."""
+
+
+def _app_imports() -> set[str]:
+    """Every name the app's own modules (not site-packages, the standard library or otdiag) use: an app that
+    imports requests after the exporter did finds it cached, so its code is read (at most 100 files, 1 MiB each)."""
+    names: set[str] = set()
+    paths = [getattr(mod, "__file__", None) for mod in list(sys.modules.values())]
+    if sys.argv and isinstance(sys.argv[0], str):
+        paths.append(sys.argv[0])  # the app's script: __main__ may have no __file__ left at exit
+    for path in paths:
+        if not isinstance(path, str) or not path.endswith(".py") or len(_APP_NAMES) >= 100:
+            continue
+        if "site-packages" in path or "dist-packages" in path or path.startswith((_STDLIB, _HERE)):
+            continue
+        if path not in _APP_NAMES:
+            _APP_NAMES[path] = _code_names(path)
+        names |= _APP_NAMES[path]
+    return names
+
+
+def _code_names(path: str) -> frozenset[str]:
+    found: set[str] = set()
+    try:
+        with open(path, "rb") as fh:  # noqa: PTH123 - no pathlib import at start-up
+            stack = [compile(fh.read(1024 * 1024), path, "exec", dont_inherit=True)]
+    except Exception:  # noqa: BLE001 - an unreadable file adds no name
+        return frozenset()
+    while stack and len(found) < 100_000:
+        co = stack.pop()
+        found.update(co.co_names)
+        stack.extend(c for c in co.co_consts if hasattr(c, "co_names"))
+    return frozenset(found)
+
+
 class _Finder:
     """A meta-path finder that only looks at opentelemetry* imports and always defers to the real finders."""
 
@@ -960,6 +1026,8 @@ class _Finder:
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if not name.startswith("opentelemetry") or name in self._busy:
+            if path is None and name not in _IMPORTED_BY and len(_IMPORTED_BY) < 5000 and "." not in name:
+                _witness(name)
             return None
         self._busy.add(name)
         try:
