@@ -132,6 +132,38 @@ def test_system_exit_before_shutdown(apps: java_build.JavaApps) -> None:
     assert doc["observer"]["exit"]["how"] == "exit-call"
 
 
+def _run_app(app: list[str], *flags: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "JAVA_TOOL_OPTIONS"))}
+    env.update({**QUIET, "PYTHONPATH": str(REPO), "COLUMNS": "80"})
+    argv = [sys.executable, "-m", "otdiag", "run", *flags, "--grace", "0.5s", "--", *app]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=180, cwd=REPO, check=False)
+
+
+def test_partial_loss_at_system_exit_is_an_error_and_the_observer_does_not_hide_it(
+    apps: java_build.JavaApps,
+) -> None:
+    """3 spans exported, 4 queued, System.exit: the observer must not keep the JVM up for the 4 to leave."""
+    plain = json.loads(_run_app(apps.command("sdk_partial"), "--json", "--no-observe").stdout)
+    assert plain["spans"] == 3
+    seen = []
+    for _ in range(3):
+        proc = _run_app(apps.command("sdk_partial"), "--json")
+        doc = json.loads(proc.stdout)
+        assert proc.returncode == 1, doc["findings"]
+        first = doc["findings"][0]
+        assert (first["code"], first["severity"]) == ("app.exit-before-flush", "error"), doc["findings"]
+        assert "4 span(s)" in first["message"] and "System.exit" in first["message"]
+        if doc["spans"] != 3:  # only if the batch's 100 ms tick fell inside the observer's few ms at exit
+            assert doc["spans"] == 7 and "while otdiag's observer held the JVM" in first["message"]
+        assert first["location"] == {"file": "sdk_partial/Main.java", "line": 35, "column": 1}
+        seen.append([(f["code"], f["severity"]) for f in doc["findings"]])
+    assert seen[0] == seen[1] == seen[2]
+    human = _run_app(apps.command("sdk_partial"))
+    assert human.returncode == 1
+    assert "4 span(s)" in " ".join(human.stdout.split()) and "exit-before-flush" in human.stdout
+    assert "Main.java:35" in human.stdout
+
+
 def test_runtime_halt_before_shutdown(apps: java_build.JavaApps) -> None:
     doc = otdiag_run(apps.command("sdk_halt"))
     assert doc["spans"] == 0

@@ -114,7 +114,10 @@ class _Analysis:
         for f in [*self.settings_findings(), *self.inside_findings(), *self.stderr_findings()]:
             (errors if f.severity is Severity.ERROR else rest).append(f)
         if self.spans > 0:
-            errors = [f if f.code == cat.APP_CRASHED.code else _warn(f) for f in errors]
+            # Spans arrived, so most causes were only partial; but spans the observer saw queued at exit
+            # and never flushed are a counted loss: partial loss is an error (run exits 1).
+            kept = (cat.APP_CRASHED.code, cat.APP_EXIT_BEFORE_FLUSH.code)
+            errors = [f if f.code in kept else _warn(f) for f in errors]
         found = [*errors, *rest]
         if self.report is None or not self.report.started:
             found.append(kinds.JAVA_OBSERVER_NOT_LOADED("No report came from otdiag's observer agent inside the JVM."))
@@ -339,10 +342,18 @@ class _Analysis:
                 if r.exit_how == "signal"
                 else "ended (main returned)"
             )
+            arrived = f"; {self.spans} span(s) arrived" if self.spans else ""
+            escaped = p.queued - r.queued_after_hook if 0 <= r.queued_after_hook < p.queued else 0
+            if escaped:
+                arrived += (
+                    f" ({escaped} of the queued left only while otdiag's observer held the JVM for its "
+                    f"{r.hook_ms if r.hook_ms >= 0 else '?'} ms report: without otdiag they are lost)"
+                )
             out.append(
                 cat.APP_EXIT_BEFORE_FLUSH(
                     f"The app {how} with {p.queued} span(s) still queued in {p.processors[0][0]}: "
-                    "its tracer provider was never shut down, so they were lost.",
+                    f"its tracer provider was never shut down, so {p.queued} span(s) "
+                    f"{'are lost (run without otdiag)' if escaped else 'were lost'}{arrived}.",
                     hint="Call sdkTracerProvider.shutdown() (or close()) before System.exit, or register a "
                     "shutdown hook that does (AutoConfiguredOpenTelemetrySdk does this for you).",
                     location=_location(r.exit_site, self.run.launch.cwd) if r.exit_how == "exit-call" else None,

@@ -66,6 +66,10 @@ class Report:
     packages: dict[str, str] = field(default_factory=dict)
     muzzle_failures: int = -1
     properties: dict[str, str] = field(default_factory=dict)
+    queued_after_hook: int = -1
+    """Spans still in the batch queues when the observer's hook ended (-1: not said)."""
+    hook_ms: int = -1
+    """How long the observer's shutdown hook ran, in ms (-1: not said)."""
 
     def loaded(self, name: str) -> bool:
         return name in self.classes
@@ -185,4 +189,10 @@ def _decode(data: dict[str, Any]) -> Report:
         packages=packages,
         muzzle_failures=muzzle if isinstance(muzzle, int) else -1,
         properties=props,
+        queued_after_hook=_count(data.get("queued_after_hook")),
+        hook_ms=_count(data.get("hook_ms")),
     )
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9 else -1

@@ -43,6 +43,7 @@ public final class OtdiagObserver {
   private static final long WAIT_FOR_FLUSH_MS = 1500;
   private static volatile Instrumentation instrumentation;
   private static volatile File dir;
+  private static final List<Object> QUEUED_PROCESSORS = new ArrayList<>();
 
   private OtdiagObserver() {}
 
@@ -73,6 +74,7 @@ public final class OtdiagObserver {
   }
 
   private static void atExit() {
+    long began = System.nanoTime();
     StringBuilder out = new StringBuilder(8192);
     try {
       out.append("{\"version\":1,\"java\":").append(q(System.getProperty("java.version")));
@@ -127,7 +129,14 @@ public final class OtdiagObserver {
           first = false;
         }
       }
-      out.append("}}");
+      // The batch processors' queues once more: spans that left them while this hook ran were exported
+      // only because the hook kept the JVM up (without otdiag they would most likely be lost).
+      int after = 0;
+      for (Object p : QUEUED_PROCESSORS) {
+        after += Math.max(queued(p), 0);
+      }
+      out.append("},\"queued_after_hook\":").append(after);
+      out.append(",\"hook_ms\":").append((System.nanoTime() - began) / 1000000).append('}');
     } catch (Throwable t) {
       out.setLength(0);
       out.append("{\"version\":1,\"error\":").append(q(t.getClass().getName() + ": " + t.getMessage())).append('}');
@@ -233,6 +242,9 @@ public final class OtdiagObserver {
       Object p = processors.get(i);
       int q = queued(p);
       queued += Math.max(q, 0);
+      if (q > 0) {
+        QUEUED_PROCESSORS.add(p);
+      }
       b.append(i == 0 ? "" : ",").append("{\"type\":").append(q(p.getClass().getName()));
       b.append(",\"queued\":").append(q).append('}');
     }
@@ -245,8 +257,12 @@ public final class OtdiagObserver {
     b.append("],\"queued\":").append(queued);
     boolean flushedByHook = false;
     if (queued > 0 && !shut && shared != null) {
+      // Another shutdown hook (AutoConfiguredOpenTelemetrySdk's, the Java agent's, the app's own) may
+      // still shut the provider down: wait for it, but only while such a thread is alive. Waiting with
+      // none would keep the JVM up long enough for the batch processor's next scheduled export, and
+      // so deliver spans that the app, run without otdiag, loses.
       long deadline = System.currentTimeMillis() + WAIT_FOR_FLUSH_MS;
-      while (System.currentTimeMillis() < deadline) {
+      while (System.currentTimeMillis() < deadline && otherHooksRunning()) {
         if (field(shared, "shutdownResult") != null) {
           flushedByHook = true;
           break;
@@ -260,6 +276,36 @@ public final class OtdiagObserver {
     }
     b.append(",\"shutdown_by_hook\":").append(flushedByHook);
     return b.append('}').toString();
+  }
+
+  /**
+   * Whether a thread that could still shut the provider down is alive: a non-daemon thread other than
+   * this hook and the thread running the JVM's shutdown (System.exit's caller, DestroyJavaVM, a signal
+   * handler). Shutdown hooks are non-daemon threads unless made daemon; so are app threads still working.
+   */
+  private static boolean otherHooksRunning() {
+    try {
+      Thread me = Thread.currentThread();
+      for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+        Thread t = e.getKey();
+        if (t == me || t.isDaemon() || !t.isAlive()) {
+          continue;
+        }
+        boolean shuttingDown = false;
+        for (StackTraceElement f : e.getValue()) {
+          if (f.getClassName().equals("java.lang.Shutdown")) {
+            shuttingDown = true;
+            break;
+          }
+        }
+        if (!shuttingDown && !t.getName().equals("DestroyJavaVM")) {
+          return true;
+        }
+      }
+    } catch (Throwable ignored) {
+      return false;
+    }
+    return false;
   }
 
   /** The span processors and exporters reachable from the provider's active processor. */
@@ -311,15 +357,18 @@ public final class OtdiagObserver {
     }
   }
 
+  /** Spans waiting in a batch processor: its queue, and the batch its worker drained from it but not exported. */
   private static int queued(Object processor) {
     Object worker = field(processor, "worker");
+    Object batch = worker == null ? null : field(worker, "batch");
+    int drained = batch instanceof Collection ? ((Collection<?>) batch).size() : 0;
     Object size = worker == null ? null : field(worker, "queueSize");
     if (size instanceof Number) {
-      return ((Number) size).intValue();
+      return ((Number) size).intValue() + drained;
     }
     Object queue = worker == null ? null : field(worker, "queue");
     if (queue instanceof Collection) {
-      return ((Collection<?>) queue).size();
+      return ((Collection<?>) queue).size() + drained;
     }
     return -1;
   }
