@@ -133,6 +133,18 @@ TEXTS = [
     # A header value the HTTP client refused to send
     ("Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer s3cr3t\\n'",
      {}, "ingest.bad-header"),
+    # The wrong port for the protocol, as each runtime words it (lines from real apps under otdiag run)
+    ("14 UNAVAILABLE: No connection established. Last error: Protocol error (2026-12-07T22:44:25.515Z). "
+     "Resolution note: ", {"target": "127.0.0.1:4318"}, "ingest.grpc-to-http-port"),
+    ("Parse Error: Expected HTTP/, RTSP/ or ICE/", {"target": "http://127.0.0.1:4317/v1/traces"},
+     "ingest.http-to-grpc-port"),
+    ('2026/12/07 22:44:26 traces export: rpc error: code = Unavailable desc = connection error: desc = "error '
+     'reading server preface: http2: frame too large"', {}, "ingest.grpc-to-http-port"),
+    ("failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:4318: Trying to connect an http1.x "
+     "server", {}, "ingest.grpc-to-http-port"),
+    # A Go log line's clock is not a host:port
+    ('2026/12/07 22:06:01 traces export: rpc error: code = Unavailable desc = connection error: desc = "transport: '
+     'Error while dialing: dial tcp 127.0.0.1:4318: connect: connection refused"', {}, "ingest.refused"),
 ]  # fmt: skip
 
 
@@ -186,3 +198,12 @@ def test_an_http2_settings_frame_quoted_as_a_status_line_is_the_grpc_port() -> N
             conn.close()
     got = classify_text(said, target=f"http://{lp.bound.grpc}/v1/traces")
     assert got is not None and got.code == "ingest.http-to-grpc-port", said
+
+
+def test_a_log_lines_clock_is_never_taken_for_the_target() -> None:
+    from otdiag.otlp.classify import parse_text
+
+    said = parse_text("2026/12/07 22:11:02 traces export: rpc error: code = Unauthenticated desc = bad token")
+    assert said is not None and said.target == ""
+    dialed = parse_text("2026/12/07 22:06:01 traces export: dial tcp 127.0.0.1:4318: connect: connection refused")
+    assert dialed is not None and dialed.target == "127.0.0.1:4318"

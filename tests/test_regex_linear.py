@@ -162,6 +162,8 @@ PATTERNS: dict[str, str] = {
     "OTLPExporterError|ECONNREFUSED|UNAVAILABLE": S,  # otdiag/run/observers/node/__init__.py
     "Cannot find (?:module|package) '(@opentelemetry/[\\w.@/-]{1,200})'": S,  # otdiag/run/observers/node/__init__.py
     "\\d{1,9}(?:\\.\\d{1,9})?": S,  # otdiag/cli/common.py
+    "Parse Error: Expected HTTP/|HPE_INVALID_CONSTANT": S,  # otdiag/otlp/classify.py
+    "error reading server preface: http2: frame too large|Trying to connect an http1\\.x server|No connection established\\. Last error: Protocol error": S,  # otdiag/otlp/classify.py
     "\\+?(\\d+(?:\\.\\d*)?|\\.\\d+)": S,  # otdiag/durations.py
     "\\b(opentelemetry-[a-z-]{1,60}) not found on classpath": S,  # otdiag/run/observers/java/__init__.py
     "imported from (/[^\\n]{1,4096}?)(?:\\n|$)": S,  # otdiag/run/observers/node/__init__.py

@@ -106,7 +106,8 @@ def test_a_healthy_go_app_has_no_error_and_its_spans_arrive(go_apps: dict[str, P
 
 
 def _app_output(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if not line.startswith("otdiag")]
+    """The app's own lines: not otdiag's start line, nor its wrapped continuation (indented)."""
+    return [line for line in stderr.splitlines() if not line.startswith(("otdiag", " "))]
 
 
 def test_the_observer_does_not_change_what_the_app_does(go_apps: dict[str, Path]) -> None:

@@ -420,6 +420,14 @@ _H2_ANSWER = re.compile(
 )
 """An HTTP/1.1 client quoting an HTTP/2 SETTINGS frame as the status line (Python's http.client, Go's
 net/http): the port answered in HTTP/2, so it is a gRPC port."""
+_H2_ANSWER_NODE = re.compile(r"Parse Error: Expected HTTP/|HPE_INVALID_CONSTANT")
+"""Node's HTTP client (llhttp) given an HTTP/2 SETTINGS frame where a status line should be: a gRPC port."""
+_H1_ANSWER = re.compile(
+    r"error reading server preface: http2: frame too large|Trying to connect an http1\.x server|"
+    r"No connection established\. Last error: Protocol error"
+)
+"""A gRPC client given an HTTP/1.1 answer where the HTTP/2 preface should be (Go's grpc, Python's grpcio,
+Node's grpc-js): the port is an OTLP/HTTP one."""
 _SIGNS = re.compile(
     r"export|OTLP|exporter|/v1/traces|StatusCode\.|rpc error|Failed to (?:export|connect)|span batch", re.I
 )
@@ -455,7 +463,7 @@ def parse_text(
         if url is not None:
             target = redact_url(url.group(0).rstrip(".:;"))
         else:
-            hp = _HOSTPORT.search(safe)
+            hp = _host_port(safe)
             target = f"{hp.group(1)}:{hp.group(2)}" if hp else ""
     if protocol is None and url is not None and TRACES_PATH in url.group(0):
         protocol = Protocol.HTTP_PROTOBUF
@@ -467,8 +475,10 @@ def parse_text(
         base = replace(base, tls=True)
     if _BAD_HEADER.search(safe):
         return replace(base, cause=Cause.OTHER, bad_header=True)
-    if _H2_ANSWER.search(safe):
+    if _H2_ANSWER.search(safe) or _H2_ANSWER_NODE.search(safe):
         return replace(base, cause=Cause.CLOSED, port_speaks="h2c", protocol=protocol or Protocol.HTTP_PROTOBUF)
+    if _H1_ANSWER.search(safe):
+        return replace(base, cause=Cause.CLOSED, port_speaks="http/1.1", protocol=Protocol.GRPC)
     cause = _cause(safe)
     if cause is Cause.DNS:
         host = _DNS_HOST.search(safe)
@@ -487,6 +497,16 @@ def parse_text(
         return replace(base, cause=Cause.READ_TIMEOUT)
     if _CLOSED.search(safe) and _SIGNS.search(safe):
         return replace(base, cause=Cause.CLOSED)
+    return None
+
+
+def _host_port(text: str) -> re.Match[str] | None:
+    """The first host:port in an error line; a clock (a log line's `22:06:01`) is not one."""
+    for m in _HOSTPORT.finditer(text):
+        host, end = m.group(1), m.end()
+        if host.isdigit() or text[end : end + 2][1:].isdigit() and text[end : end + 1] == ":":
+            continue
+        return m
     return None
 
 
