@@ -504,7 +504,7 @@ def _host_port(text: str) -> re.Match[str] | None:
     """The first host:port in an error line; a clock (a log line's `22:06:01`) is not one."""
     for m in _HOSTPORT.finditer(text):
         host, end = m.group(1), m.end()
-        if host.isdigit() or text[end : end + 2][1:].isdigit() and text[end : end + 1] == ":":
+        if host.isdigit() or (text[end : end + 1] == ":" and text[end + 1 : end + 2].isdigit()):
             continue
         return m
     return None
