@@ -197,11 +197,14 @@ def hang(console: Console, lead: str, body: str) -> None:
         console.print(Text.assemble(lead_t, body_t))
         return
     pad = lead_t.cell_len
-    if console.width - pad < MIN_BODY and lead_t.plain.strip() and pad > 6:
-        # Stacked: the lead (a step's name) on its own line, the body below it, indented a little more.
+    indent = len(lead_t.plain) - len(lead_t.plain.lstrip())
+    if indent and lead_t.plain.strip() and pad > indent + 4 and console.width - pad < _room_needed(body_t.plain):
+        # Stacked: an indented lead (a step's name, a row's label) on its own line, the body below it,
+        # indented a little more, when beside the lead the body would not have MIN_BODY columns or a URL
+        # would not fit.
         lead_t.rstrip()
         _print_line(console, lead_t)
-        pad = min(pad, len(lead_t.plain) - len(lead_t.plain.lstrip()) + 4)
+        pad = indent + 4
         lead_t = Text(" " * pad)
     first = True
     for paragraph in body_t.split("\n", allow_blank=True):
@@ -212,6 +215,12 @@ def hang(console: Console, lead: str, body: str) -> None:
 
 MIN_BODY = 24
 """Columns a body needs beside its lead; with fewer, `hang` puts the body below the lead."""
+
+
+def _room_needed(body: str) -> int:
+    """The columns a body wants beside its lead: MIN_BODY, or its longest URL or ID (never broken)."""
+    whole = [cell_len(w) for w in body.split() if _unbreakable(w)]
+    return max([MIN_BODY, *whole])
 
 
 def _print_line(console: Console, line: Text) -> None:
@@ -230,7 +239,8 @@ _LOCATION = re.compile(
 )
 """file:line[:col] of a source or config file, with a path before the file or not (a host:port is none)."""
 _SEPARATORS = ",=/_:"
-"""Where a word longer than the line may break (after the separator), in order of preference."""
+"""Where a word longer than the line may break (after the separator), in order of preference; then after a
+dash or a dot; a word with none of them (a name of 200 letters) is cut at the width."""
 
 
 def wrap_text(text: Text, width: int) -> list[Text]:
@@ -278,7 +288,8 @@ def _word_breaks(word: str, width: int) -> list[int]:
                 cut = at + 1
                 break
         if cut <= 0:
-            break  # no separator: the rest overflows rather than being cut inside a word
+            # No separator in reach: a dash or a dot, else (a name of 200 letters) cut at the width.
+            cut = max(window.rfind("-"), window.rfind(".")) + 1 or len(window)
         pos += cut
         cuts.append(pos)
     return cuts
