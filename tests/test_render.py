@@ -263,7 +263,7 @@ def test_listen_and_run_take_durations() -> None:
 
 
 def test_a_bad_duration_is_one_line_and_exit_2() -> None:
-    res = run("check", "--timeout", "soon")
+    res = run("check", "--timeout", "soon", env={"COLUMNS": "1000"})
     assert res.exit_code == ExitCode.USAGE
     assert "'soon' is not a duration" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
