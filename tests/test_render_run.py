@@ -192,8 +192,7 @@ def test_another_runtimes_exporter_is_never_called_only_when_nothing_arrived() -
     """A JVM's exporter runs in its shutdown hook, after the observer's last report: spans that arrived say so."""
     from io import StringIO
 
-    from rich.console import Console
-
+    from otdiag.render.human import Console
     from otdiag.render.run import print_runtime_facts
     from otdiag.run.facts import ExporterFact, RuntimeFacts
 
