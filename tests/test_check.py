@@ -149,7 +149,7 @@ def test_secrets_in_headers_never_appear(tmp_path: Path) -> None:
     ],
 )
 def test_bad_requests_are_exit_2_with_one_line(args: list[str], message: str) -> None:
-    res = run("check", *args)
+    res = run("check", *args, env={"COLUMNS": "1000"})  # one line at 1000 columns (it wraps when narrower)
     assert res.exit_code == ExitCode.USAGE, res.stdout
     assert message in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1

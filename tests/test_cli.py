@@ -59,12 +59,21 @@ def test_python_dash_m_runs_the_same_cli() -> None:
         (["check", "--ca-file", "/nonexistent/ca.pem"], "--ca-file: /nonexistent/ca.pem does not exist"),
     ],
 )
-def test_bad_input_is_exit_2_with_one_line_and_no_traceback(args: list[str], expected: str) -> None:
-    res = run(*args)
+def test_bad_input_is_exit_2_with_one_message_and_no_traceback(args: list[str], expected: str) -> None:
+    """A usage error is one message: one line when it fits, else wrapped at the width under "otdiag: ",
+    between words, and the same text joined."""
+    res = run(*args, env={"COLUMNS": "1000"})
     assert res.exit_code == ExitCode.USAGE, res.stderr
     assert expected in res.stderr
     assert "Traceback" not in res.stderr + res.stdout
     assert len(res.stderr.strip().splitlines()) == 1
+    narrow = run(*args, env={"COLUMNS": "40"})
+    assert narrow.exit_code == ExitCode.USAGE
+    lines = narrow.stderr.rstrip("\n").splitlines()
+    assert lines[0].startswith("otdiag: ") and all(line.startswith(" " * 8) for line in lines[1:]), lines
+    assert " ".join(" ".join(lines).split()) == res.stderr.strip()
+    # Only a word that cannot break (a URL, a path) may overflow, alone on its line.
+    assert all(len(line) <= 40 or len(line[8:].split()) == 1 for line in lines), lines
 
 
 def test_unknown_protocol_is_a_usage_error() -> None:

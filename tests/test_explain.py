@@ -46,7 +46,7 @@ def test_cli_json_and_unknown_code() -> None:
     assert json.loads(ok.stdout)["code"] == "trace.orphan-spans"
     human = run(*["explain", "trace.orphan-spans"])
     assert "Causes:" in human.stdout and "Confirm:" in human.stdout and "Fix:" in human.stdout
-    bad = run(*["explain", "trace.orphan-spanz"])
+    bad = run(*["explain", "trace.orphan-spanz"], env={"COLUMNS": "1000"})  # one line at 1000 columns
     assert bad.exit_code == ExitCode.USAGE and "did you mean trace.orphan-spans" in bad.stderr
     assert bad.stdout == "" and len(bad.stderr.strip().splitlines()) == 1
     far = run(*["explain", "http://u:s3cr3t-pw@host/x"])

@@ -64,7 +64,8 @@ def test_trace_ids_are_normalised(text: str, expected: str) -> None:
     ],
 )
 def test_bad_trace_ids_are_exit_2_with_one_line(text: str, message: str) -> None:
-    res = run("find-trace", text, "--jaeger-url", f"http://127.0.0.1:{peers.free_port()}")
+    # At 1000 columns a usage error is one line (at a narrower width it wraps, see tests/test_cli.py).
+    res = run("find-trace", text, "--jaeger-url", f"http://127.0.0.1:{peers.free_port()}", env={"COLUMNS": "1000"})
     assert res.exit_code == ExitCode.USAGE
     assert message in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1

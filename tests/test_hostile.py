@@ -686,7 +686,7 @@ def test_receiver_error_bodies_are_printable_in_send_and_check() -> None:
 
 
 def test_evil_input_in_usage_errors_is_printable() -> None:
-    res = run("find-trace", EVIL)
+    res = run("find-trace", EVIL, env={"COLUMNS": "1000"})  # one line at 1000 columns (it wraps when narrower)
     assert res.exit_code == ExitCode.USAGE
     assert res.stderr.count("\n") == 1
     clean_bytes(res.stderr)
@@ -803,7 +803,7 @@ def test_bad_traces_protocol_is_named_by_its_own_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:99999", "http://[zz]:4318", "grpc://[::1"])
 def test_malformed_ipv6_endpoints_are_exit_2(url: str) -> None:
     for proto in ("http/protobuf", "grpc"):
-        res = run("send-test-span", "--endpoint", url, "--protocol", proto, "--timeout", "1s")
+        res = run("send-test-span", "--endpoint", url, "--protocol", proto, "--timeout", "1s", env={"COLUMNS": "1000"})
         assert res.exit_code == ExitCode.USAGE, (url, proto, res.stderr)
         assert res.stderr.count("\n") == 1
     res = run("find-trace", "1", "--jaeger-url", url)

@@ -119,7 +119,7 @@ def test_bad_addresses_are_usage_errors() -> None:
         (["--grpc-endpoint", "off", "--http-endpoint", "off"], "nothing would receive"),
         (["--max-spans", "0"], "at least 1"),
     ):
-        res = run("listen", *args)
+        res = run("listen", *args, env={"COLUMNS": "1000"})  # one line at 1000 columns (it wraps when narrower)
         assert res.exit_code == ExitCode.USAGE, (args, res.stderr)
         assert text in res.stderr
         assert len(res.stderr.strip().splitlines()) == 1

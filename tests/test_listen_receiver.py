@@ -417,7 +417,7 @@ def test_listen_cli_port_in_use_exits_2_with_one_line() -> None:
         held.listen(1)
         port = held.getsockname()[1]
         res = run("listen", "--grpc-endpoint", f"127.0.0.1:{port}", "--http-endpoint", "off",
-                  "--query-endpoint", "off")  # fmt: skip
+                  "--query-endpoint", "off", env={"COLUMNS": "1000"})  # fmt: skip
         assert res.exit_code == ExitCode.USAGE
         assert "already in use" in res.stderr
         assert len(res.stderr.strip().splitlines()) == 1

@@ -122,7 +122,7 @@ def test_a_collector_off_the_probes_path_failing_its_exports_is_named_worst_firs
     ],
 )
 def test_bad_fleet_options_are_exit_2_with_one_line(args: list[str], message: str) -> None:
-    res = run("check", "--no-e2e", *args)
+    res = run("check", "--no-e2e", *args, env={"COLUMNS": "1000"})  # one line at 1000 columns (wraps when narrower)
     assert res.exit_code == ExitCode.USAGE
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
 

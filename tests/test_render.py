@@ -127,10 +127,16 @@ def test_check_report_wraps_with_a_hanging_indent(width: int) -> None:
     lines = buf.getvalue().splitlines()
     assert all(cell_len(line) <= width for line in lines)
     step = lines.index(next(line for line in lines if "collector-otlp-http" in line))
-    detail_col = lines[step].index("Nothing")
     if width == 80:
-        # The step's detail wraps under itself, not at column 0.
-        assert lines[step + 1].startswith(" " * detail_col) and lines[step + 1].strip()
+        # The URL does not fit beside the step's name: the detail goes below the name (stacked), indented,
+        # and wraps under itself, never at column 0 and never inside the URL.
+        assert lines[step].strip() == "✗ collector-otlp-http"
+        detail = lines[step + 1 : step + 4]
+        assert detail == [
+            "      Nothing listens at",
+            "      http://collector.observability.svc.cluster.local:4318/v1/traces",
+            "      (connection refused). 12 ms",
+        ]
         fix = next(i for i, line in enumerate(lines) if line.lstrip().startswith("fix:"))
         assert lines[fix + 1].startswith(" " * len("    fix: ")), "the fix wraps under its text"
     else:
@@ -257,7 +263,7 @@ def test_listen_and_run_take_durations() -> None:
 
 
 def test_a_bad_duration_is_one_line_and_exit_2() -> None:
-    res = run("check", "--timeout", "soon")
+    res = run("check", "--timeout", "soon", env={"COLUMNS": "1000"})
     assert res.exit_code == ExitCode.USAGE
     assert "'soon' is not a duration" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 

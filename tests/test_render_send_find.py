@@ -125,7 +125,7 @@ def test_a_span_jaeger_never_showed_is_a_finding_not_a_success(width: int) -> No
     lines = shown(width, lambda con: print_send(con, result))
     text = " ".join(" ".join(lines).split())
     # The headline is the findings' verdict: accepted by the receiver, not shown by Jaeger (not "not accepted").
-    assert lines[0].startswith("✗ Not visible in Jaeger: accepted by "), lines[0]
+    assert lines[0].startswith("✗ Not visible in Jaeger: accepted by"), lines[0]
     assert not any("Not accepted" in line or "✓ visible in Jaeger" in line for line in lines)
     first_error = next(f for f in result.findings if f.severity.value == "error")
     assert first_error.code == "trace.not-visible" and result.to_json()["ok"] is False

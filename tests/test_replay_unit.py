@@ -203,7 +203,8 @@ def test_cli_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("replay", "--span", "name=x").exit_code == 2  # no --config
     got = run("replay", "--config", str(cfg))
     assert got.exit_code == 2 and "no spans to replay" in got.stderr
-    got = run("replay", "--config", str(cfg), "--span", "name=x", "--otelcol", str(tmp_path / "missing"))
+    got = run("replay", "--config", str(cfg), "--span", "name=x", "--otelcol", str(tmp_path / "missing"),
+              env={"COLUMNS": "1000"})  # fmt: skip
     assert got.exit_code == 2 and "is not an executable file" in got.stderr
     got = run("replay", "--config", "/dev/zero", "--span", "name=x")
     assert got.exit_code == 2

@@ -471,7 +471,7 @@ def test_unresolvable_host_is_a_dns_finding() -> None:
     ],
 )
 def test_bad_input_is_exit_2_with_one_line(args: list[str], env: dict[str, str], expected: str) -> None:
-    res = run("send-test-span", *args, env=env)
+    res = run("send-test-span", *args, env={"COLUMNS": "1000", **env})  # one line at 1000 columns (wraps when narrower)
     assert res.exit_code == ExitCode.USAGE, (res.stdout, res.stderr)
     assert expected in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1

@@ -132,7 +132,8 @@ def test_otelcol_is_checked_against_its_own_release(tmp_path: Path, peer: str) -
 def test_otelcol_and_a_different_collector_version_is_a_usage_error(tmp_path: Path) -> None:
     binary, version = _binary("otelcol-old")
     path = _write(tmp_path, "c.yaml", GATEWAY.replace("EXPORTER", "otlp"))
-    res = run("validate-config", str(path), "--otelcol", str(binary), "--collector-version", "0.155.0")
+    res = run("validate-config", str(path), "--otelcol", str(binary), "--collector-version", "0.155.0",
+              env={"COLUMNS": "1000"})  # fmt: skip
     assert res.exit_code == ExitCode.USAGE
     assert f"which says v{version}" in res.stderr and len(res.stderr.strip().splitlines()) <= 2
     same = run("validate-config", str(path), "--otelcol", str(binary), "--collector-version", version, "--json")

@@ -95,7 +95,7 @@ def test_a_removed_type_says_when_instead_of_unknown(tmp_path: Path) -> None:
 def test_bad_versions_are_exit_2(tmp_path: Path, value: str, message: str) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(CONFIG.replace("EXPORTER", "otlp"))
-    res = run("validate-config", str(path), "--collector-version", value)
+    res = run("validate-config", str(path), "--collector-version", value, env={"COLUMNS": "1000"})  # one line there
     assert res.exit_code == 2
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
 

@@ -106,7 +106,7 @@ def run(body: Callable[[], ExitCode], *, debug: bool = False) -> NoReturn:
             code = output_failure(exc, reader_gone=code) or ExitCode.INTERNAL
     except UsageError as exc:
         human, err = _stderr()
-        err.print(f"[bold red]otdiag:[/] {human.escape(str(exc))}", soft_wrap=True)  # one line, never folded
+        human.hang(err, "[bold red]otdiag:[/] ", human.escape(str(exc)))  # wrapped at the width, hanging
         code = ExitCode.USAGE
     except KeyboardInterrupt:
         human, err = _stderr()

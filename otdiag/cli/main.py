@@ -154,10 +154,10 @@ def _catch_interrupt_while_loading(program: Program) -> signal.Handlers | None:
 
 
 def _usage(message: str, where: str = "") -> ExitCode:
-    from otdiag.render.human import escape, make_console
+    from otdiag.render.human import escape, hang, make_console
 
-    # One line, never folded: a usage error is a single line on stderr (scripts and tests read it so).
-    make_console(stderr=True).print(f"[bold red]otdiag:[/] {escape(message)}{where}", soft_wrap=True)
+    # Wrapped at the width, between words, under the text after "otdiag: " (joined, it is the one message).
+    hang(make_console(stderr=True), "[bold red]otdiag:[/] ", f"{escape(message)}{escape(where)}")
     return ExitCode.USAGE
 
 

@@ -92,7 +92,8 @@ def _explain(code: str) -> types.CallToolResult:
 
 def _child_env(extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"GRPC_VERBOSITY": "NONE", "NO_COLOR": "1", "OTDIAG_MCP_CHILD": "1"})
+    # COLUMNS: a tool's error is the CLI's one message, on one line (on a terminal it wraps at the width).
+    env.update({"GRPC_VERBOSITY": "NONE", "NO_COLOR": "1", "OTDIAG_MCP_CHILD": "1", "COLUMNS": "1000"})
     env.pop("OTDIAG_DEBUG", None)  # a traceback must never become a tool's answer
     env.update(extra)
     return env

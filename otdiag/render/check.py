@@ -55,7 +55,7 @@ def print_check(console: Console, result: CheckResult) -> None:
         for line in chain_lines(result.chain, marks["SDK"], marks["Jaeger"]):
             console.print(line)
     else:
-        console.print(hop_line(marks, _hops(result)))
+        hang(console, "  ", hop_line(marks, _hops(result)).lstrip())
         if result.otlp_receiver is not None:
             hang(console, "  ", escape(result.otlp_receiver.note))
     console.print()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console as _RichConsole
 from rich.markup import escape as _markup_escape
 from rich.status import Status
@@ -83,6 +85,14 @@ def make_console(*, stderr: bool = False, width: int | None = None, no_color: bo
     return console
 
 
+def _is_tty(console: _RichConsole) -> bool:
+    """The console writes to a real terminal (os.isatty), whatever FORCE_COLOR made rich believe."""
+    try:
+        return os.isatty(console.file.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -151,7 +161,9 @@ class Spinner:
 
     @contextmanager
     def running(self, message: str) -> Iterator[Spinner]:
-        if not self._console.is_terminal:
+        if not _is_tty(self._console):
+            # FORCE_COLOR styles a pipe, but a live display belongs on a real terminal only: no frames or
+            # cursor codes in a file.
             yield self
             return
         with self._console.status(escape(message)) as status:
@@ -170,7 +182,11 @@ def plural(n: float, word: str, many: str | None = None) -> str:
 def hang(console: Console, lead: str, body: str) -> None:
     """Print `lead` then `body` (both markup); wrapped lines of the body start under its first character.
 
-    A hanging indent keeps the ✓/✗ column readable at 80 columns. A console with soft wrap (none that
+    A hanging indent keeps the ✓/✗ column readable at 80 columns. Lines break between words; a word longer
+    than the line breaks only after a natural separator (`,` `=` `/` `_`), a URL or an ID is never cut (it
+    overflows, alone on its line), and a location (file:line:col) too long for the line is shortened from the
+    left (`…/dir/file.js:6:1`), never split. When the lead leaves less than `MIN_BODY` columns (a step table
+    at 40 columns), the body goes below the lead instead (stacked). A console with soft wrap (none that
     `make_console` builds) gets the line whole.
     """
     # Text objects bypass Console.render_str's guard: scrub and make printable here too.
@@ -181,9 +197,124 @@ def hang(console: Console, lead: str, body: str) -> None:
         console.print(Text.assemble(lead_t, body_t))
         return
     pad = lead_t.cell_len
-    for i, line in enumerate(body_t.wrap(console, max(20, console.width - pad))):
+    indent = len(lead_t.plain) - len(lead_t.plain.lstrip())
+    if indent and lead_t.plain.strip() and pad > indent + 4 and console.width - pad < _room_needed(body_t.plain):
+        # Stacked: an indented lead (a step's name, a row's label) on its own line, the body below it,
+        # indented a little more, when beside the lead the body would not have MIN_BODY columns or a URL
+        # would not fit.
+        lead_t.rstrip()
+        _print_line(console, lead_t)
+        pad = indent + 4
+        lead_t = Text(" " * pad)
+    first = True
+    for paragraph in body_t.split("\n", allow_blank=True):
+        for line in wrap_text(paragraph, max(MIN_BODY // 2, console.width - pad)):
+            _print_line(console, Text.assemble(lead_t if first else " " * pad, line))
+            first = False
+
+
+MIN_BODY = 24
+"""Columns a body needs beside its lead; with fewer, `hang` puts the body below the lead."""
+
+
+def _room_needed(body: str) -> int:
+    """The columns a body wants beside its lead: MIN_BODY, or its longest URL or ID (never broken)."""
+    whole = [cell_len(w) for w in body.split() if _unbreakable(w)]
+    return max([MIN_BODY, *whole])
+
+
+def _print_line(console: Console, line: Text) -> None:
+    console.print(line, no_wrap=True, crop=False, overflow="ignore")
+
+
+_UNBREAKABLE = re.compile(
+    r"[a-z][a-z0-9+.-]*://\S*|[0-9a-f]{16,}|[0-9a-f-]{32,}|[\w-]+(?:\.[\w-]+){2,}(?::\d+)?|[a-z0-9+/]{24,}={0,2}",
+    re.I,
+)
+"""A URL, a host[:port], a trace/span ID or another opaque token: a copy must give it back whole, so it is
+never broken (it overflows the line instead)."""
+_LOCATION = re.compile(
+    r"(?P<path>(?:[^\s:]*/)?[^\s/:]+\.(?:py|pyw|[cm]?js|[cm]?ts|jsx|tsx|java|kt|scala|go|rb|cs|ya?ml|json))"
+    r"(?P<pos>:\d+(?::\d+)?)"
+)
+"""file:line[:col] of a source or config file, with a path before the file or not (a host:port is none)."""
+_SEPARATORS = ",=/_:"
+"""Where a word longer than the line may break (after the separator), in order of preference; then after a
+dash or a dot; a word with none of them (a name of 200 letters) is cut at the width."""
+
+
+def wrap_text(text: Text, width: int) -> list[Text]:
+    """`text` (one paragraph) as lines of at most `width` cells, broken between words (see `hang`)."""
+    text = _fit_locations(text, width)
+    plain = text.plain
+    offsets: list[int] = []
+    used = 0  # cells on the current line
+    for m in re.finditer(r"\S+", plain):
+        start, word = m.start(), m.group()
+        size = cell_len(word)
+        if used and used + 1 + size <= width:
+            used += 1 + size
+            continue
+        if used:
+            offsets.append(start)
+        used = size
+        if size <= width or _unbreakable(word):
+            continue
+        cuts = _word_breaks(word, width)
+        offsets.extend(start + cut for cut in cuts)
+        used = cell_len(word[cuts[-1] :]) if cuts else size
+    lines = text.divide(offsets) if offsets else [text.copy()]
+    out = []
+    for line in lines:
         line.rstrip()
-        console.print(Text.assemble(lead_t if i == 0 else " " * pad, line), no_wrap=True, crop=False)
+        out.append(line)
+    return out
+
+
+def _unbreakable(word: str) -> bool:
+    return bool(_UNBREAKABLE.fullmatch(word.strip("()[]<>,.;'\"")) or _LOCATION.fullmatch(word.strip("()[],.;")))
+
+
+def _word_breaks(word: str, width: int) -> list[int]:
+    """Offsets inside a word longer than the line: after a separator, each piece as long as it may be."""
+    cuts: list[int] = []
+    pos = 0
+    while cell_len(word[pos:]) > width:
+        window = word[pos : pos + width]
+        cut = -1
+        for sep in _SEPARATORS:
+            at = window.rfind(sep)
+            if at > 0:
+                cut = at + 1
+                break
+        if cut <= 0:
+            # No separator in reach: a dash or a dot, else (a name of 200 letters) cut at the width.
+            cut = max(window.rfind("-"), window.rfind(".")) + 1 or len(window)
+        pos += cut
+        cuts.append(pos)
+    return cuts
+
+
+def _fit_locations(text: Text, width: int) -> Text:
+    """A location longer than the line, shortened from the left to `…/` + what fits (file:line:col kept)."""
+    plain = text.plain
+    for m in reversed(list(_LOCATION.finditer(plain))):
+        if cell_len(m.group()) <= width:
+            continue
+        parts = m.group("path").split("/")
+        kept = parts[-1] + m.group("pos")
+        for part in reversed(parts[:-1]):
+            if cell_len(f"…/{part}/{kept}") > width:
+                break
+            kept = f"{part}/{kept}"
+        short = Text("…/" + kept, style=_style_at(text, m.start()))
+        text = Text.assemble(text[: m.start()], short, text[m.end() :])
+    return text
+
+
+def _style_at(text: Text, offset: int) -> str:
+    styles = [str(span.style) for span in text.spans if span.start <= offset < span.end]
+    return " ".join(styles)
 
 
 def finding_lines(f: Finding) -> list[tuple[str, str]]:

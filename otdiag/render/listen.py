@@ -6,7 +6,7 @@ import itertools
 import time
 from typing import TYPE_CHECKING
 
-from otdiag.render.human import Console, escape, plural, print_findings
+from otdiag.render.human import Console, escape, hang, plural, print_findings
 
 if TYPE_CHECKING:
     from otdiag.listen.refused import RefusedRequest
@@ -23,19 +23,21 @@ def print_banner(console: Console, bound: Bound, max_spans: int) -> None:
     """What listens where (with the --jaeger-url to query it), and a warning for every address not on loopback."""
     console.print("[bold]otdiag listen[/] — receiving OTLP traces")
     if bound.grpc:
-        console.print(f"  OTLP/gRPC  {escape(str(bound.grpc))}")
+        hang(console, "  OTLP/gRPC  ", escape(str(bound.grpc)))
     if bound.http:
-        console.print(f"  OTLP/HTTP  http://{escape(str(bound.http))}/v1/traces")
+        hang(console, "  OTLP/HTTP  ", f"http://{escape(str(bound.http))}/v1/traces")
     if bound.query:
         query = escape(str(bound.query))
-        console.print(f"  Jaeger query API  http://{query}  (--jaeger-url http://{query})")
+        hang(console, "  ", f"Jaeger query API  http://{query}  (--jaeger-url http://{query})")
     for addr in (bound.grpc, bound.http, bound.query):
         if addr is not None and not addr.is_loopback:
-            console.print(
-                f"  [yellow]! {escape(str(addr))} is reachable from other machines: "
-                "anyone there can send and read spans[/]"
+            hang(
+                console,
+                "  [yellow]![/] ",
+                f"[yellow]{escape(str(addr))} is reachable from other machines: "
+                "anyone there can send and read spans[/]",
             )
-    console.print(f"  keeping up to {max_spans} spans; Ctrl-C to stop and see the summary")
+    hang(console, "  ", f"keeping up to {max_spans} spans; Ctrl-C to stop and see the summary")
 
 
 _TERMINAL_NAME, _PIPE_NAME = 60, 200
@@ -54,10 +56,12 @@ def print_arrival(console: Console, a: Arrival) -> None:
     if a.status_code == 2 and a.status_message:
         status += f" [red]{escape(a.status_message[:80])}[/]"
     attrs = " ".join(f"[dim]{escape(_short(k, 60))}=[/]{escape(v[:60])}" for k, v in itertools.islice(a.attributes, 20))
-    console.print(
-        f"[dim]{stamp}[/] [cyan]{service}[/] [bold]{escape(_short(a.name, cap))}[/] [dim]{escape(str(a.kind))}[/] "
+    hang(
+        console,
+        f"[dim]{stamp}[/] ",
+        f"[cyan]{service}[/] [bold]{escape(_short(a.name, cap))}[/] [dim]{escape(str(a.kind))}[/] "
         f"trace {escape(a.trace_id)}{parent} {_duration(max(0, a.end_ns - a.start_ns))} "
-        f"{status} {attrs}".rstrip()
+        f"{status} {attrs}".rstrip(),
     )
 
 
@@ -65,14 +69,14 @@ def print_refused(console: Console, r: RefusedRequest) -> None:
     """A refused or misdirected request, the first time one of its kind arrives: what came, and the fix."""
     stamp = time.strftime("%H:%M:%S", time.localtime(r.first_seen))
     f = r.finding()
-    console.print(f"[dim]{stamp}[/] [bold red]✗ refused[/] {escape(r.describe())} [dim]({escape(f.code)})[/]")
-    console.print(f"  [dim]fix:[/] {escape(f.hint)}")
+    hang(console, f"[dim]{stamp}[/] ", f"[bold red]✗ refused[/] {escape(r.describe())} [dim]({escape(f.code)})[/]")
+    hang(console, "  [dim]fix:[/] ", escape(f.hint))
 
 
 def print_dropped(console: Console, dropped: int) -> None:
     """How many spans were received but not shown (the display could not keep up); nothing when none."""
     if dropped:
-        console.print(f"[dim]({dropped} spans were not shown: they arrived faster than the display)[/]")
+        hang(console, "", f"[dim]({dropped} spans were not shown: they arrived faster than the display)[/]")
 
 
 def print_final(console: Console, result: ListenResult) -> None:
@@ -85,24 +89,26 @@ def print_summary(console: Console, result: ListenResult, title: str) -> None:
     """The spans received: counts, operations per service, transports, then the findings (or that none)."""
     console.print(f"[bold]{escape(title)}[/]")
     held = f"; held now: {plural(result.held_traces, 'trace')}" if result.evicted_traces else ""
-    console.print(
-        f"  {plural(result.traces, 'trace')}, {plural(result.spans, 'span')} from "
-        f"{plural(len(result.services), 'service')}{held}"
+    hang(
+        console,
+        "  ",
+        f"{plural(result.traces, 'trace')}, {plural(result.spans, 'span')} from "
+        f"{plural(len(result.services), 'service')}{held}",
     )
     for service, ops in result.operations.items():
-        console.print(f"  [cyan]{escape(_short(service))}[/]: {plural(result.services.get(service, 0), 'span')}")
+        hang(console, "  ", f"[cyan]{escape(_short(service))}[/]: {plural(result.services.get(service, 0), 'span')}")
         for name, n in list(ops.items())[:OPERATIONS_SHOWN]:
-            console.print(f"    {n:>6}  {escape(_short(name))}")
+            hang(console, f"    {n:>6}  ", escape(_short(name)))
         if len(ops) > OPERATIONS_SHOWN:
             console.print(f"    [dim]… {plural(len(ops) - OPERATIONS_SHOWN, 'more operation')}[/]")
     if result.transports:
         shown = ", ".join(f"{k}: {v}" for k, v in result.transports.items())
-        console.print(f"  [dim]received over {escape(shown)}[/]")
+        hang(console, "  ", f"[dim]received over {escape(shown)}[/]")
     console.print()
     if result.findings:
         print_findings(console, list(result.findings))
     else:
-        console.print("  [green]No problems seen in the received spans.[/]")
+        hang(console, "  ", "[green]No problems seen in the received spans.[/]")
 
 
 def _duration(ns: int) -> str:

@@ -19,9 +19,13 @@ def print_start(console: Console, started: Started) -> None:
 
 def print_kept_open(console: Console, kept: KeptOpen) -> None:
     """Where the spans stay queryable after the report, and how to stop (on stderr)."""
-    console.print(f"[dim]otdiag run: the spans stay queryable at {escape(kept.query_url)} (Jaeger's HTTP API)[/]")
-    console.print(f"[dim]  e.g. otdiag find-trace --jaeger-url {escape(kept.query_url)} TRACE_ID[/]", soft_wrap=True)
-    console.print(f"[dim]  the receiver at {escape(kept.endpoint)} still takes spans; Ctrl-C to stop[/]")
+    hang(
+        console,
+        "[dim]otdiag run:[/] ",
+        f"[dim]the spans stay queryable at {escape(kept.query_url)} (Jaeger's HTTP API)[/]",
+    )
+    hang(console, "[dim]  e.g.[/] ", f"[dim]otdiag find-trace --jaeger-url {escape(kept.query_url)} TRACE_ID[/]")
+    hang(console, "  ", f"[dim]the receiver at {escape(kept.endpoint)} still takes spans; Ctrl-C to stop[/]")
 
 
 TRACE_IDS_LISTED = 5
@@ -33,16 +37,22 @@ def print_run(console: Console, result: RunResult) -> None:
     if got.spans:
         mark = _mark(result)
         ran_s = round(app.duration_s * 1000, 1) / 1000  # as the JSON report's duration_ms says
-        console.print(
-            f"{mark} the app emitted {plural(got.spans, 'span')} in {plural(got.traces, 'trace')} "
-            f"(exit status {status_shown(app.status)}, ran {ran_s:.1f}s)"
+        hang(
+            console,
+            f"{mark} ",
+            f"the app emitted {plural(got.spans, 'span')} in {plural(got.traces, 'trace')} "
+            f"(exit status {status_shown(app.status)}, ran {ran_s:.1f}s)",
         )
     else:
-        console.print(f"[bold red]✗ the app emitted no spans[/] (exit status {status_shown(app.status)})")
+        hang(
+            console,
+            "[bold red]✗[/] ",
+            f"[bold red]the app emitted no spans[/] (exit status {status_shown(app.status)})",
+        )
     for service, ops in got.operations.items():
-        console.print(f"  [cyan]{escape(service)}[/]: {plural(got.services.get(service, 0), 'span')}")
+        hang(console, "  ", f"[cyan]{escape(service)}[/]: {plural(got.services.get(service, 0), 'span')}")
         for name, n in list(ops.items())[:15]:
-            console.print(f"    {n:>6}  {escape(name)}")
+            hang(console, f"    {n:>6}  ", escape(name))
     ids = got.trace_ids
     if ids:
         shown_ids = len(ids[:TRACE_IDS_LISTED])
@@ -86,15 +96,17 @@ def print_observer(console: Console, seen: Observed | RuntimeFacts, *, received:
         sampler = (provider.sampler or "?").replace(",", ", ")
         hang(console, "  ", f"[dim]inside the app: {escape(kind + where)}, sampler {escape(sampler)}[/]")
     else:
-        console.print("  [dim]inside the app: no SDK TracerProvider was set[/]")
+        hang(console, "  ", "[dim]inside the app: no SDK TracerProvider was set[/]")
     if len(seen.providers) > 1 or (seen.providers and not provider):
         sites = [p.site or "?" for p in seen.providers]
         counted = [f"{site} ×{sites.count(site)}" if sites.count(site) > 1 else site for site in dict.fromkeys(sites)]
         shown = ", ".join(counted[:LISTED]) + _more(len(counted) - LISTED, "place")
         hang(console, "  ", f"[dim]{plural(len(sites), 'TracerProvider')} built: {escape(shown)}[/]")
     spans = seen.spans
-    console.print(
-        f"  [dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, {spans.noop} no-op[/]"
+    hang(
+        console,
+        "  ",
+        f"[dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, {spans.noop} no-op[/]",
     )
     for exp in seen.exporters[:LISTED]:
         results = ", ".join(f"{k} {v}" for k, v in exp.results.items()) or "never called"
@@ -102,7 +114,7 @@ def print_observer(console: Console, seen: Observed | RuntimeFacts, *, received:
         built = f" (built at {exp.site})" if exp.site else ""
         hang(console, "  ", f"[dim]{escape(exp.short_type)}{escape(target)}: {escape(results)}{escape(built)}[/]")
     if len(seen.exporters) > LISTED:
-        console.print(f"  [dim]{_more(len(seen.exporters) - LISTED, 'exporter').strip()}[/]")
+        hang(console, "  ", f"[dim]{_more(len(seen.exporters) - LISTED, 'exporter').strip()}[/]")
 
 
 LISTED = 8
@@ -130,12 +142,13 @@ def print_runtime_facts(console: Console, facts: RuntimeFacts, *, received: int 
         sampler = f", sampler {provider.sampler}" if provider.sampler else ""
         hang(console, "  ", f"[dim]inside the app: {escape(provider.type + where + registered + sampler)}[/]")
     elif facts.loaded:
-        console.print("  [dim]inside the app: no SDK tracer provider was seen[/]")
+        hang(console, "  ", "[dim]inside the app: no SDK tracer provider was seen[/]")
     spans = facts.spans
     if spans.started or spans.noop:
-        console.print(
-            f"  [dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, "
-            f"{spans.noop} no-op[/]"
+        hang(
+            console,
+            "  ",
+            f"[dim]spans: {spans.started} started, {spans.sampled} sampled, {spans.ended} ended, {spans.noop} no-op[/]",
         )
     for exp in facts.exporters[:4]:
         unseen = "linked (its calls are not visible)" if facts.how in ("build-info", "go-list") else "never called"

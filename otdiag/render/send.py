@@ -27,7 +27,7 @@ def print_settings(console: human.Console, s: Settings) -> None:
     if s.compression != "none":
         rows.append(("compression", s.compression, s.sources.get("compression", "")))
     for name, value, source in rows:
-        console.print(f"  {name:<10} {human.escape(value)}  [dim]{human.escape(source)}[/]")
+        human.hang(console, f"  {name:<10} ", f"{human.escape(value)}  [dim]{human.escape(source)}[/]")
 
 
 def print_send(console: human.Console, result: SendResult) -> None:
@@ -52,12 +52,18 @@ def _print_one(console: human.Console, result: SendResult, out: Outcome) -> None
     ms = round(out.duration_ms, 1)
     v = result.verification
     if result.ok:
-        console.print(f"[bold green]✓ Accepted[/] by {where} in {ms:.0f} ms: {out.accepted} span(s)")
+        human.hang(
+            console, "[bold green]✓[/] ", f"[bold green]Accepted[/] by {where} in {ms:.0f} ms: {out.accepted} span(s)"
+        )
     elif out.accepted and out.rejected == 0 and v is not None and not v.visible:
         # The headline is the verdict of the findings below: the receiver took it, Jaeger did not show it.
-        console.print(f"[bold red]✗ Not visible in Jaeger[/]: accepted by {where} in {ms:.0f} ms, never shown")
+        human.hang(
+            console,
+            "[bold red]✗[/] ",
+            f"[bold red]Not visible in Jaeger[/]: accepted by {where} in {ms:.0f} ms, never shown",
+        )
     else:
-        console.print(f"[bold red]✗ Not accepted[/] by {where}")
+        human.hang(console, "[bold red]✗[/] ", f"[bold red]Not accepted[/] by {where}")
     console.print(f"  trace_id   {out.trace_id}")
     console.print(f"  span_id    {out.span_id}")
     if result.link:
@@ -71,8 +77,10 @@ def _print_load(console: human.Console, result: SendResult, load: LoadOutcome) -
     mark = "[bold green]✓[/]" if result.ok else "[bold red]✗[/]"
     s = result.settings
     seconds = round(load.duration_s * 1000, 1) / 1000  # the JSON's rounding, so both views agree
-    console.print(
-        f"{mark} sent {load.sent} spans to {human.escape(shown_endpoint(s))} ({s.protocol.value}): "
+    human.hang(
+        console,
+        f"{mark} ",
+        f"sent {load.sent} spans to {human.escape(shown_endpoint(s))} ({s.protocol.value}): "
         f"{load.accepted} accepted, {load.rejected} rejected, {load.failed} failed "
-        f"in {seconds:.2f}s ({round(load.spans_per_second, 1):.0f} spans/s)"
+        f"in {seconds:.2f}s ({round(load.spans_per_second, 1):.0f} spans/s)",
     )

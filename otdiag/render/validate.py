@@ -97,21 +97,23 @@ def print_config_files(
     for path, findings, lines in files:
         errors = sum(1 for f in findings if f.severity is Severity.ERROR)
         mark = "[bold red]✗[/]" if errors else "[bold green]✓[/]"
-        console.print(f"{mark} [bold]{escape(path)}[/]")
+        hang(console, f"{mark} ", f"[bold]{escape(path)}[/]")
         for f in order_findings(findings):
             totals[f.severity] += 1
             _print_finding(console, f, lines)
         console.print()
     if note:
-        console.print(f"[dim]{escape(note)}[/]")
+        hang(console, "", f"[dim]{escape(note)}[/]")
     e, w, i = totals[Severity.ERROR], totals[Severity.WARNING], totals[Severity.INFO]
     n = len(files)
     failed = e > 0 or (strict and w > 0)
     head = "[bold red]invalid[/]" if failed else "[bold green]valid[/]"
-    console.print(
+    hang(
+        console,
+        "",
         f"{head}: {n} file{'s' if n != 1 else ''}, {e} error{'s' if e != 1 else ''}, "
         f"{w} warning{'s' if w != 1 else ''}, {i} note{'s' if i != 1 else ''}"
-        + (" (--strict: warnings fail)" if strict and w and not e else "")
+        + (" (--strict: warnings fail)" if strict and w and not e else ""),
     )
 
 
