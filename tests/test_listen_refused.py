@@ -203,3 +203,23 @@ def test_run_reports_an_http_exporter_hard_coded_to_the_grpc_port() -> None:
     assert errors == ["ingest.http-to-grpc-port"], doc["findings"]  # the observer and the receiver agree
     (r,) = doc["refused"]
     assert (r["port"], r["path"], r["code"]) == ("grpc", "/v1/traces", "ingest.http-to-grpc-port")
+
+
+def test_a_request_refused_before_the_display_starts_is_still_shown_live() -> None:
+    """The receivers start before the banner is printed: what arrives meanwhile is queued, not only summed up."""
+    import http.client
+
+    from otdiag.listen.session import ListenRequest, Session
+    from otdiag.net.endpoints import HostPort
+    from tests.peers import free_port
+
+    port = free_port()
+    session = Session(ListenRequest(None, HostPort("127.0.0.1", port), None, 100, stop_after=0.5))
+    session.start(live=True)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("POST", "/v1/traces/v1/traces", body=b"", headers={"Content-Type": "application/x-protobuf"})
+    assert conn.getresponse().status == 404
+    conn.close()
+    shown: list[object] = []
+    session.run(lambda arrival: None, show_refused=shown.append)
+    assert len(shown) == 1 and "path" in str(getattr(shown[0], "code", "")) + str(shown[0])

@@ -82,7 +82,7 @@ def listen(
         request = _request(grpc_endpoint, http_endpoint, query_endpoint, max_spans, stop_s, save)
         live = session.Session(request)
         try:
-            bound = live.start()
+            bound = live.start(live=not quiet)
         except BindError as exc:
             raise UsageError(str(exc)) from None
         err, out = human.make_console(stderr=True), human.make_console()

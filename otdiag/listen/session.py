@@ -61,10 +61,26 @@ class Session:
         self._listener = Listener(self.store, grpc=request.grpc, http=request.http, query=request.query)
         self._arrivals: queue.Queue[Arrival | RefusedRequest] = queue.Queue(QUEUE_LIMIT)
         self._show_refused: ShowRefused | None = None
+        self._subscribed: set[str] = set()
 
-    def start(self) -> Bound:
-        """Bind every receiver (BindError, with a one-line message, when one cannot) and start them."""
+    def start(self, *, live: bool = False) -> Bound:
+        """Bind every receiver (BindError, with a one-line message, when one cannot) and start them.
+
+        With `live`, what arrives is queued from the first request on, so a span or a refused request
+        that comes in while the banner is printed is shown once `run` starts, not only summed up.
+        """
+        if live:
+            self._subscribe(spans=True, refused=True)
         return self._listener.start()
+
+    def _subscribe(self, *, spans: bool, refused: bool) -> None:
+        """Queue accepted spans and/or refused requests for the display (each subscribed once)."""
+        if spans and "spans" not in self._subscribed:
+            self._subscribed.add("spans")
+            self.store.subscribe(self._observe)
+        if refused and "refused" not in self._subscribed:
+            self._subscribed.add("refused")
+            self.store.refused.subscribe(self._observe_refused)
 
     def run(
         self,
@@ -80,11 +96,8 @@ class Session:
         received was shown. With `hard_exit`, a second signal from then on ends the process at once
         (exit 130), and `end` ends it once the summary is out.
         """
-        if show is not None:
-            self.store.subscribe(self._observe)
-        if show_refused is not None:
-            self._show_refused = show_refused
-            self.store.refused.subscribe(self._observe_refused)
+        self._subscribe(spans=show is not None, refused=show_refused is not None)
+        self._show_refused = show_refused
         code = ExitCode.OK
         try:
             with _stop_signals_interrupt(hard_exit):
