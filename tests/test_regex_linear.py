@@ -163,6 +163,9 @@ PATTERNS: dict[str, str] = {
     "Cannot find (?:module|package) '(@opentelemetry/[\\w.@/-]{1,200})'": S,  # otdiag/run/observers/node/__init__.py
     "\\d{1,9}(?:\\.\\d{1,9})?": S,  # otdiag/cli/common.py
     "Parse Error: Expected HTTP/|HPE_INVALID_CONSTANT": S,  # otdiag/otlp/classify.py
+    "[a-z][a-z0-9+.-]*://\\S*|[0-9a-f]{16,}|[0-9a-f-]{32,}|[\\w-]+(?:\\.[\\w-]+){2,}(?::\\d+)?|[a-z0-9+/]{24,}={0,2}": S,  # otdiag/render/human.py
+    "\\S+": S,  # otdiag/render/human.py
+    ":\\d{1,9}(?::\\d{1,9})?": S,  # otdiag/render/human.py
     "error reading server preface: http2: frame too large|Trying to connect an http1\\.x server|No connection established\\. Last error: Protocol error": S,  # otdiag/otlp/classify.py
     "\\+?(\\d+(?:\\.\\d*)?|\\.\\d+)": S,  # otdiag/durations.py
     "\\b(opentelemetry-[a-z-]{1,60}) not found on classpath": S,  # otdiag/run/observers/java/__init__.py

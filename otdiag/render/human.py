@@ -233,10 +233,11 @@ _UNBREAKABLE = re.compile(
 )
 """A URL, a host[:port], a trace/span ID or another opaque token: a copy must give it back whole, so it is
 never broken (it overflows the line instead)."""
-_LOCATION = re.compile(
-    r"(?P<path>(?:[^\s:]*/)?[^\s/:]+\.(?:py|pyw|[cm]?js|[cm]?ts|jsx|tsx|java|kt|scala|go|rb|cs|ya?ml|json))"
-    r"(?P<pos>:\d+(?::\d+)?)"
-)
+_SOURCE_EXTENSIONS = (
+    ".py", ".pyw", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts", ".jsx", ".tsx", ".java", ".kt", ".scala", ".go",
+    ".rb", ".cs", ".yaml", ".yml", ".json",
+)  # fmt: skip
+_POSITION = re.compile(r":\d{1,9}(?::\d{1,9})?")
 """file:line[:col] of a source or config file, with a path before the file or not (a host:port is none)."""
 _SEPARATORS = ",=/_:"
 """Where a word longer than the line may break (after the separator), in order of preference; then after a
@@ -272,7 +273,11 @@ def wrap_text(text: Text, width: int) -> list[Text]:
 
 
 def _unbreakable(word: str) -> bool:
-    return bool(_UNBREAKABLE.fullmatch(word.strip("()[]<>,.;'\"")) or _LOCATION.fullmatch(word.strip("()[],.;")))
+    if _UNBREAKABLE.fullmatch(word.strip("()[]<>,.;'\"")):
+        return True
+    bare = word.strip("()[],.;")
+    found = _locations(bare)
+    return len(found) == 1 and found[0][0] == 0 and found[0][1] == len(bare)
 
 
 def _word_breaks(word: str, width: int) -> list[int]:
@@ -295,20 +300,41 @@ def _word_breaks(word: str, width: int) -> list[int]:
     return cuts
 
 
+def _locations(plain: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, path, :line[:col]) of each file:line[:col] in `plain` (a host:port is none).
+
+    Read word by word, without a regular expression over the path (one over a long run of slashes
+    backtracks): the path is what comes before the word's first colon, and ends with a source or
+    config file's extension after a non-empty name.
+    """
+    out: list[tuple[int, int, str, str]] = []
+    for m in re.finditer(r"\S+", plain):
+        word = m.group()
+        colon = word.find(":")
+        path = word[:colon]
+        name = path.rsplit("/", 1)[-1]
+        if colon <= 0 or not name.lower().endswith(_SOURCE_EXTENSIONS) or name.startswith("."):
+            continue
+        pos = _POSITION.match(word, colon)
+        if pos is not None:
+            out.append((m.start(), m.start() + pos.end(), path, pos.group()))
+    return out
+
+
 def _fit_locations(text: Text, width: int) -> Text:
     """A location longer than the line, shortened from the left to `…/` + what fits (file:line:col kept)."""
     plain = text.plain
-    for m in reversed(list(_LOCATION.finditer(plain))):
-        if cell_len(m.group()) <= width:
+    for start, end, path, pos in reversed(_locations(plain)):
+        if cell_len(plain[start:end]) <= width:
             continue
-        parts = m.group("path").split("/")
-        kept = parts[-1] + m.group("pos")
+        parts = path.split("/")
+        kept = parts[-1] + pos
         for part in reversed(parts[:-1]):
             if cell_len(f"…/{part}/{kept}") > width:
                 break
             kept = f"{part}/{kept}"
-        short = Text("…/" + kept, style=_style_at(text, m.start()))
-        text = Text.assemble(text[: m.start()], short, text[m.end() :])
+        short = Text("…/" + kept, style=_style_at(text, start))
+        text = Text.assemble(text[:start], short, text[end:])
     return text
 
 
